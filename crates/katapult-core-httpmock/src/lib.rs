@@ -1,0 +1,4 @@
+//! placeholder
+#[rustfmt::skip]
+mod generated;
+pub use generated::*;

@@ -1,0 +1,394 @@
+//! Building a [`Client`]: token, base URL, user agent, timeouts, retries,
+//! and the checks that refuse an unsafe or malformed configuration before
+//! anything is sent.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use reqwest::Url;
+use reqwest::header::HeaderValue;
+
+use crate::error::{ConfigError, Error};
+use crate::retry::RetryPolicy;
+use crate::transport::Transport;
+use crate::{Client, generated};
+
+/// Katapult's Core API v1.
+pub const DEFAULT_BASE_URL: &str = "https://api.katapult.io/core/v1";
+/// Environment variable holding the API token.
+pub const TOKEN_ENV: &str = "KATAPULT_API_TOKEN";
+/// Environment variable overriding the base URL.
+pub const BASE_URL_ENV: &str = "KATAPULT_API_URL";
+
+/// Default time allowed to establish a connection (TCP and TLS).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time allowed for one attempt, from sending to the end of the body.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default limit on a response body. A disk is a few kilobytes; this guards
+/// memory against a misbehaving server or proxy.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Configures and builds a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+/// use katapult_core::{Client, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .token("my-api-token")
+///     .user_agent_product("disk-janitor/1.4")
+///     .timeout(Duration::from_secs(20))
+///     .retry(RetryPolicy::default().with_max_attempts(3))
+///     .build()?;
+/// assert_eq!(client.base_url(), "https://api.katapult.io/core/v1");
+/// # Ok::<(), katapult_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    token: Option<String>,
+    base_url: String,
+    user_agent_product: Option<String>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    retry: RetryPolicy,
+    max_response_bytes: usize,
+    http_client: Option<reqwest::Client>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            token: None,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            user_agent_product: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            retry: RetryPolicy::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            http_client: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("user_agent_product", &self.user_agent_product)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("http_client", &self.http_client.as_ref().map(|_| "<caller's>"))
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with the defaults and no token.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A builder with the token from `KATAPULT_API_TOKEN` and, when set, the
+    /// base URL from `KATAPULT_API_URL`. Fails if the token is not set.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) over any source of variables.
+    pub(crate) fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let token = var(TOKEN_ENV).ok_or(ConfigError::MissingToken)?;
+        let mut builder = Self::new().token(token);
+        if let Some(url) = var(BASE_URL_ENV).filter(|url| !url.trim().is_empty()) {
+            builder = builder.base_url(url);
+        }
+        Ok(builder)
+    }
+
+    /// The API token, sent as `Authorization: Bearer <token>`. Surrounding
+    /// whitespace (a newline from a file) is ignored.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// The API's base URL (default [`DEFAULT_BASE_URL`]). A trailing `/` is
+    /// harmless. `http://` is accepted only to a loopback address.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// A product token appended to the user agent, which is otherwise
+    /// `katapult-core/<version>`: `"my-app/1.2"` gives
+    /// `katapult-core/0.1.0 my-app/1.2`.
+    pub fn user_agent_product(mut self, product: impl Into<String>) -> Self {
+        self.user_agent_product = Some(product.into());
+        self
+    }
+
+    /// Time allowed to connect (default 10 s). Ignored with
+    /// [`http_client`](Self::http_client): configure that client instead.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for each attempt, from sending the request to the end of
+    /// the response body (default 30 s). Retries get a fresh allowance.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// When to retry (default [`RetryPolicy::default`]; [`RetryPolicy::none`]
+    /// turns retries off).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The largest response body the client reads (default 8 MiB). A larger
+    /// one fails the call with [`crate::ResponseProblem::TooLarge`].
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Sends through the caller's own `reqwest::Client` (its proxy, TLS and
+    /// pool settings). The token, user agent, per-attempt timeout, retries
+    /// and body limit still apply.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let authorization = bearer(self.token.as_deref().ok_or(ConfigError::MissingToken)?)?;
+        let base_url = base_url(&self.base_url)?;
+        let user_agent = user_agent(self.user_agent_product.as_deref())?;
+        for (name, value) in [("timeout", self.timeout), ("connect_timeout", self.connect_timeout)] {
+            if value.is_zero() {
+                return Err(ConfigError::InvalidSetting(format!(
+                    "{name} is zero, so every request would fail at once: give it a positive duration"
+                ))
+                .into());
+            }
+        }
+        if self.max_response_bytes == 0 {
+            return Err(ConfigError::InvalidSetting(
+                "max_response_bytes is zero, so no response could be read: give it a positive size".to_owned(),
+            )
+            .into());
+        }
+        if base_url.scheme() == "https" && !crate::tls::AVAILABLE && self.http_client.is_none() {
+            return Err(ConfigError::NoTls.into());
+        }
+
+        let http = match self.http_client {
+            Some(client) => client,
+            None => {
+                let builder = reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .user_agent(user_agent.clone())
+                    .pool_idle_timeout(Duration::from_secs(60));
+                crate::tls::configure(builder)
+                    .and_then(|builder| builder.build().map_err(|e| ConfigError::HttpClient(e.to_string())))?
+            }
+        };
+
+        let transport = Transport {
+            authorization,
+            user_agent,
+            timeout: self.timeout,
+            retry: self.retry,
+            max_response_bytes: self.max_response_bytes,
+        };
+        // progenitor joins base URL and path by concatenation: no trailing `/`.
+        let base = base_url.as_str().trim_end_matches('/');
+        Ok(Client {
+            inner: generated::Client::new_with_client(base, http, transport),
+        })
+    }
+}
+
+/// `Bearer <token>`, marked sensitive so that HTTP/2 never indexes it and
+/// `Debug` of the headers prints `Sensitive`.
+fn bearer(token: &str) -> Result<HeaderValue, ConfigError> {
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(ConfigError::InvalidToken("is empty"));
+    }
+    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ConfigError::InvalidToken(
+            "contains whitespace or control characters, which no token has",
+        ));
+    }
+    let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+        .map_err(|_| ConfigError::InvalidToken("holds characters an HTTP header cannot carry"))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// Parses and vets the base URL.
+fn base_url(raw: &str) -> Result<Url, ConfigError> {
+    let invalid = |reason: &str| ConfigError::InvalidBaseUrl {
+        url: raw.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let url = Url::parse(raw.trim()).map_err(|error| invalid(&format!("is not a valid URL ({error})")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // Not echoed back: the credentials would end up in the message.
+        return Err(ConfigError::InvalidBaseUrl {
+            url: format!("{}://<credentials>@{}", url.scheme(), url.host_str().unwrap_or("")),
+            reason: "carries credentials, which would leak into logs; pass the token with \
+                     KATAPULT_API_TOKEN or ClientBuilder::token instead"
+                .to_owned(),
+        });
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("has a query or fragment, which a base URL cannot"));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => return Err(ConfigError::InsecureBaseUrl { url: raw.to_owned() }),
+        other => return Err(invalid(&format!("uses the scheme `{other}`; only https (and http to loopback) work"))),
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("has no host"));
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+fn user_agent(product: Option<&str>) -> Result<HeaderValue, ConfigError> {
+    let base = concat!("katapult-core/", env!("CARGO_PKG_VERSION"));
+    match product.map(str::trim).filter(|p| !p.is_empty()) {
+        None => Ok(HeaderValue::from_static(base)),
+        Some(product) if product.chars().all(|c| c.is_ascii_graphic() || c == ' ') => {
+            HeaderValue::from_str(&format!("{base} {product}"))
+                .map_err(|_| ConfigError::InvalidUserAgent(product.to_owned()))
+        }
+        Some(product) => Err(ConfigError::InvalidUserAgent(product.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_error(result: Result<Client, Error>) -> ConfigError {
+        match result {
+            Err(Error::Config(error)) => error,
+            other => panic!("expected a configuration error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn env_supplies_token_and_url() {
+        let vars = |name: &str| match name {
+            TOKEN_ENV => Some("tok".to_owned()),
+            BASE_URL_ENV => Some("http://127.0.0.1:8080/core/v1/".to_owned()),
+            _ => None,
+        };
+        let client = ClientBuilder::from_vars(vars).unwrap().build().unwrap();
+        assert_eq!(client.base_url(), "http://127.0.0.1:8080/core/v1");
+    }
+
+    #[test]
+    fn env_without_a_token_says_which_variable() {
+        let error = ClientBuilder::from_vars(|_| None).unwrap_err();
+        assert!(error.to_string().contains("KATAPULT_API_TOKEN"), "{error}");
+        let default_url = ClientBuilder::from_vars(|name| (name == TOKEN_ENV).then(|| "t".into()))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(default_url.base_url(), DEFAULT_BASE_URL);
+    }
+
+    #[test]
+    fn trailing_slashes_are_harmless() {
+        for url in ["https://api.katapult.io/core/v1/", "https://api.katapult.io/core/v1//"] {
+            let client = Client::builder().token("t").base_url(url).build().unwrap();
+            assert_eq!(client.base_url(), "https://api.katapult.io/core/v1");
+        }
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_to_loopback() {
+        for url in ["http://api.katapult.io/core/v1", "http://10.0.0.1", "http://127.evil.example"] {
+            let error = config_error(Client::builder().token("t").base_url(url).build());
+            assert_eq!(error, ConfigError::InsecureBaseUrl { url: url.to_owned() });
+            assert!(error.to_string().contains("in clear"), "{error}");
+        }
+        for url in ["http://127.0.0.1:9", "http://localhost:9/x", "http://[::1]:9", "http://127.1.2.3"] {
+            Client::builder().token("t").base_url(url).build().unwrap();
+        }
+    }
+
+    #[test]
+    fn malformed_urls_are_refused_with_the_fix() {
+        for url in ["not a url", "ftp://example.com", "https://example.com/?x=1", "https:///"] {
+            let error = config_error(Client::builder().token("t").base_url(url).build());
+            assert!(matches!(error, ConfigError::InvalidBaseUrl { .. }), "{url}: {error:?}");
+            assert!(error.to_string().contains("KATAPULT_API_URL"), "{error}");
+        }
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_refused_without_being_echoed() {
+        let error = config_error(Client::builder().token("t").base_url("https://me:hunter2@example.com").build());
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+        assert!(!format!("{error:?}").contains("hunter2"), "{error:?}");
+    }
+
+    #[test]
+    fn bad_tokens_are_refused() {
+        for token in ["", "   ", "two words", "line\nbreak"] {
+            let error = config_error(Client::builder().token(token).build());
+            assert!(matches!(error, ConfigError::InvalidToken(_)), "{token:?}: {error:?}");
+        }
+        assert_eq!(config_error(Client::builder().build()), ConfigError::MissingToken);
+        // A newline from a file is not a different token.
+        Client::builder().token("tok\n").build().unwrap();
+    }
+
+    #[test]
+    fn the_token_is_redacted_everywhere_debug_reaches() {
+        let builder = Client::builder().token("s3cr3t-t0ken");
+        assert!(!format!("{builder:?}").contains("s3cr3t"));
+        let client = builder.build().unwrap();
+        assert!(!format!("{client:?}").contains("s3cr3t"));
+        assert!(bearer("s3cr3t-t0ken").unwrap().is_sensitive());
+    }
+
+    #[test]
+    fn user_agent_names_the_crate_and_the_product() {
+        assert_eq!(user_agent(None).unwrap(), concat!("katapult-core/", env!("CARGO_PKG_VERSION")));
+        assert_eq!(
+            user_agent(Some("my-app/1.2")).unwrap(),
+            concat!("katapult-core/", env!("CARGO_PKG_VERSION"), " my-app/1.2")
+        );
+        assert!(user_agent(Some("bad\u{7f}")).is_err());
+    }
+
+    #[test]
+    fn zero_settings_are_refused() {
+        let error = config_error(Client::builder().token("t").timeout(Duration::ZERO).build());
+        assert!(error.to_string().contains("timeout is zero"), "{error}");
+        let error = config_error(Client::builder().token("t").max_response_bytes(0).build());
+        assert!(error.to_string().contains("max_response_bytes"), "{error}");
+    }
+}

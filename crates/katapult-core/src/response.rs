@@ -1,0 +1,169 @@
+//! What every response carries besides its body: status, `X-Request-Id`, the
+//! rate-limit headers, and how many attempts it took. Shared by successful
+//! responses ([`Response`]) and errors ([`crate::ApiError`]).
+
+use std::ops::Deref;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+/// The rate-limit headers Katapult sends on every response, success or error.
+///
+/// The limit is per minute and per token; Katapult sends no `Retry-After`.
+/// Either value is `None` when the header is absent or not a number.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct RateLimit {
+    /// `X-Ratelimit-Permitted`: requests permitted per minute.
+    pub permitted: Option<u32>,
+    /// `X-Ratelimit-Remaining`: requests left in the current minute.
+    pub remaining: Option<u32>,
+}
+
+impl RateLimit {
+    /// Reads the two headers.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let number = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.trim().parse().ok())
+        };
+        Self {
+            permitted: number("x-ratelimit-permitted"),
+            remaining: number("x-ratelimit-remaining"),
+        }
+    }
+}
+
+/// Facts about the HTTP exchange behind a response or an error.
+#[derive(Debug, Clone)]
+pub struct ResponseMeta {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) attempts: u32,
+    pub(crate) elapsed: Duration,
+}
+
+impl ResponseMeta {
+    /// The HTTP status of the last attempt.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// `X-Request-Id`: the id Katapult's support asks for.
+    pub fn request_id(&self) -> Option<&str> {
+        self.headers
+            .get("x-request-id")
+            .and_then(|value| value.to_str().ok())
+            .filter(|value| !value.is_empty())
+    }
+
+    /// The rate-limit headers of the last attempt.
+    pub fn rate_limit(&self) -> RateLimit {
+        RateLimit::from_headers(&self.headers)
+    }
+
+    /// How many HTTP requests the call took (1 when nothing was retried).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Time from the first attempt to the last response, back-off included.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// All response headers of the last attempt.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The `Content-Type` header, if any.
+    pub(crate) fn content_type(&self) -> Option<&str> {
+        self.headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+    }
+}
+
+/// A successful response: the decoded body, plus the [`ResponseMeta`] of the
+/// exchange. Dereferences to the body.
+///
+/// ```no_run
+/// # async fn run(client: katapult_core::Client, body: katapult_core::types::PatchDiskBody)
+/// # -> Result<(), katapult_core::Error> {
+/// let response = client.update_disk(body).await?;
+/// println!("disk {:?} is {:?}", response.disk.id, response.disk.state);
+/// println!("{:?} requests left this minute", response.meta().rate_limit().remaining);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Response<T> {
+    pub(crate) value: T,
+    pub(crate) meta: ResponseMeta,
+}
+
+impl<T> Response<T> {
+    /// The decoded body.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+
+    /// Status, request id, rate limit and attempts of the exchange.
+    pub fn meta(&self) -> &ResponseMeta {
+        &self.meta
+    }
+
+    /// The body and the facts about the exchange, apart.
+    pub fn into_parts(self) -> (T, ResponseMeta) {
+        (self.value, self.meta)
+    }
+}
+
+impl<T> Deref for Response<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(name, value)| {
+                (
+                    reqwest::header::HeaderName::from_static(name),
+                    reqwest::header::HeaderValue::from_static(value),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rate_limit_headers_are_read_leniently() {
+        let limit = RateLimit::from_headers(&headers(&[
+            ("x-ratelimit-permitted", "1000"),
+            ("x-ratelimit-remaining", " 7 "),
+        ]));
+        assert_eq!(limit, RateLimit { permitted: Some(1000), remaining: Some(7) });
+        let garbled = RateLimit::from_headers(&headers(&[("x-ratelimit-remaining", "lots")]));
+        assert_eq!(garbled, RateLimit::default());
+    }
+
+    #[test]
+    fn an_empty_request_id_is_no_request_id() {
+        let meta = ResponseMeta {
+            status: StatusCode::OK,
+            headers: headers(&[("x-request-id", "")]),
+            attempts: 1,
+            elapsed: Duration::ZERO,
+        };
+        assert_eq!(meta.request_id(), None);
+    }
+}

@@ -1,0 +1,220 @@
+//! When to send a request again, and how long to wait first.
+
+use std::time::Duration;
+
+/// Why an attempt is being retried. The two causes back off on different
+/// scales: Katapult limits requests per minute and sends no `Retry-After`,
+/// so a 429 waits seconds; a 503 or a failed connection is usually brief.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RetryCause {
+    /// 429 `rate_limit_reached`.
+    RateLimited,
+    /// 503 `service_unavailable`.
+    Unavailable,
+    /// The connection could not be made, or broke before any response.
+    ConnectionFailed,
+}
+
+impl RetryCause {
+    /// A short name, as it appears in traces.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RateLimited => "rate_limited",
+            Self::Unavailable => "unavailable",
+            Self::ConnectionFailed => "connection_failed",
+        }
+    }
+}
+
+/// Capped exponential back-off: the `n`th retry waits between half and all
+/// of `min(max, initial * 2^(n-1))` (equal jitter), so clients that were
+/// turned away together do not come back together, and no retry comes back
+/// sooner than half its step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// The step before the first retry.
+    pub initial: Duration,
+    /// The largest step.
+    pub max: Duration,
+}
+
+impl Backoff {
+    /// The delay before retry number `retry` (1-based), for a `jitter` in
+    /// `[0, 1]`.
+    pub fn delay(&self, retry: u32, jitter: f64) -> Duration {
+        let exponent = retry.saturating_sub(1).min(31);
+        let step = self
+            .initial
+            .checked_mul(1u32 << exponent)
+            .unwrap_or(self.max)
+            .min(self.max);
+        let half = step / 2;
+        half + half.mul_f64(jitter.clamp(0.0, 1.0))
+    }
+}
+
+/// Which failures are retried, how often and for how long.
+///
+/// 429 and 503 answers and failed connections are retried; every other
+/// answer, 4xx or not, is returned at once. A retry is only started while
+/// both budgets allow it: at most [`max_attempts`](Self::with_max_attempts)
+/// requests in all, and no retry that would start later than
+/// [`max_elapsed`](Self::with_max_elapsed) after the first attempt. A timed-out
+/// attempt is not retried: the update may have been applied, and the caller
+/// asked for an answer within the timeout.
+///
+/// Updating a disk sets absolute values, so sending the same update twice is
+/// safe.
+///
+/// ```
+/// use std::time::Duration;
+/// use katapult_core::RetryPolicy;
+///
+/// // The default: 5 attempts within 60 s; 429 backs off from 2 s to 30 s,
+/// // 503 and connection failures from 250 ms to 5 s.
+/// let default = RetryPolicy::default();
+///
+/// // A batch job that would rather wait out the rate limit:
+/// let patient = RetryPolicy::default()
+///     .with_max_attempts(10)
+///     .with_max_elapsed(Duration::from_secs(300));
+///
+/// // Fail fast, and let the caller decide:
+/// let none = RetryPolicy::none();
+/// # let _ = (default, patient, none);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    max_elapsed: Duration,
+    rate_limited: Backoff,
+    transient: Backoff,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            max_elapsed: Duration::from_secs(60),
+            rate_limited: Backoff {
+                initial: Duration::from_secs(2),
+                max: Duration::from_secs(30),
+            },
+            transient: Backoff {
+                initial: Duration::from_millis(250),
+                max: Duration::from_secs(5),
+            },
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry: every call makes exactly one attempt.
+    pub fn none() -> Self {
+        Self::default().with_max_attempts(1)
+    }
+
+    /// At most `attempts` requests per call, the first included
+    /// (1 turns retries off). Zero is treated as 1.
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// No retry starts later than this after the first attempt began.
+    pub fn with_max_elapsed(mut self, max_elapsed: Duration) -> Self {
+        self.max_elapsed = max_elapsed;
+        self
+    }
+
+    /// Back-off after a 429.
+    pub fn with_rate_limit_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.rate_limited = Backoff { initial, max: max.max(initial) };
+        self
+    }
+
+    /// Back-off after a 503 or a failed connection.
+    pub fn with_transient_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.transient = Backoff { initial, max: max.max(initial) };
+        self
+    }
+
+    /// The most requests one call makes.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The time after which no retry starts.
+    pub fn max_elapsed(&self) -> Duration {
+        self.max_elapsed
+    }
+
+    /// The back-off used for `cause`.
+    pub fn backoff(&self, cause: RetryCause) -> Backoff {
+        match cause {
+            RetryCause::RateLimited => self.rate_limited,
+            RetryCause::Unavailable | RetryCause::ConnectionFailed => self.transient,
+        }
+    }
+
+    /// The delay before the next attempt, or `None` when the budget is spent.
+    ///
+    /// `attempts` is the number of attempts made so far, `elapsed` the time
+    /// since the first began, `jitter` a number in `[0, 1]`.
+    pub fn next_delay(
+        &self,
+        cause: RetryCause,
+        attempts: u32,
+        elapsed: Duration,
+        jitter: f64,
+    ) -> Option<Duration> {
+        if attempts >= self.max_attempts {
+            return None;
+        }
+        let delay = self.backoff(cause).delay(attempts, jitter);
+        (elapsed + delay <= self.max_elapsed).then_some(delay)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: fn(u64) -> Duration = Duration::from_secs;
+    const MS: fn(u64) -> Duration = Duration::from_millis;
+
+    #[test]
+    fn rate_limits_back_off_on_a_scale_of_seconds() {
+        let policy = RetryPolicy::default();
+        // Even with the least jitter, the first wait after a 429 is a second.
+        assert_eq!(policy.next_delay(RetryCause::RateLimited, 1, S(0), 0.0), Some(S(1)));
+        assert_eq!(policy.next_delay(RetryCause::RateLimited, 1, S(0), 1.0), Some(S(2)));
+        assert_eq!(policy.next_delay(RetryCause::Unavailable, 1, S(0), 0.0), Some(MS(125)));
+    }
+
+    #[test]
+    fn steps_double_up_to_the_cap() {
+        let backoff = Backoff { initial: S(2), max: S(30) };
+        let full: Vec<_> = (1..=6).map(|n| backoff.delay(n, 1.0)).collect();
+        assert_eq!(full, [S(2), S(4), S(8), S(16), S(30), S(30)]);
+        assert_eq!(backoff.delay(u32::MAX, 1.0), S(30));
+        assert_eq!(backoff.delay(3, 0.5), S(6));
+    }
+
+    #[test]
+    fn attempts_are_bounded() {
+        let policy = RetryPolicy::default().with_max_attempts(3);
+        assert!(policy.next_delay(RetryCause::Unavailable, 2, S(0), 0.5).is_some());
+        assert_eq!(policy.next_delay(RetryCause::Unavailable, 3, S(0), 0.5), None);
+        assert_eq!(RetryPolicy::none().next_delay(RetryCause::ConnectionFailed, 1, S(0), 0.0), None);
+        assert_eq!(RetryPolicy::default().with_max_attempts(0).max_attempts(), 1);
+    }
+
+    #[test]
+    fn total_time_is_bounded() {
+        let policy = RetryPolicy::default().with_max_elapsed(S(10));
+        assert_eq!(policy.next_delay(RetryCause::RateLimited, 1, S(8), 1.0), Some(S(2)));
+        assert_eq!(policy.next_delay(RetryCause::RateLimited, 1, S(9), 1.0), None);
+    }
+}

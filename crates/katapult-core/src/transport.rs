@@ -1,0 +1,283 @@
+//! The hand-written transport under the generated client: progenitor calls
+//! these hooks around every request it builds (`HooksMode::Expected` in
+//! `xtask/src/codegen.rs` makes leaving them out a compile error).
+//!
+//! - `pre` adds the bearer token (marked sensitive), the user agent and the
+//!   per-attempt timeout;
+//! - `exec` sends, retries 429/503/failed connections under the
+//!   [`RetryPolicy`], reads the body up to the size limit, and traces one span
+//!   per attempt;
+//! - `post` turns an over-limit body into an error before it is decoded.
+//!
+//! The hooks see nothing of the call that made the request, so per-call
+//! facts (attempts, last status and headers) travel back to
+//! [`crate::Client`] through a task-local [`CallRecord`].
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::{Request, StatusCode};
+use tracing::Instrument;
+
+use crate::generated;
+use crate::retry::{RetryCause, RetryPolicy};
+
+/// Configuration the hooks read: the generated client's inner value.
+#[derive(Clone)]
+pub(crate) struct Transport {
+    /// `Bearer <token>`, marked sensitive.
+    pub(crate) authorization: HeaderValue,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) max_response_bytes: usize,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("authorization", &"Bearer <redacted>")
+            .field("user_agent", &self.user_agent)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
+}
+
+/// What the hooks learnt about one call, read back by the client.
+#[derive(Debug, Default)]
+pub(crate) struct CallFacts {
+    pub(crate) attempts: u32,
+    pub(crate) elapsed: Duration,
+    /// Status and headers of the last response, if one arrived.
+    pub(crate) last: Option<(StatusCode, HeaderMap)>,
+    /// Set when the last body exceeded the limit.
+    pub(crate) too_large: Option<usize>,
+    /// The per-attempt timeout in force.
+    pub(crate) timeout: Duration,
+    /// The URL requested.
+    pub(crate) url: String,
+}
+
+/// Shared between the client (which scopes it around one call) and the hooks
+/// (which fill it in).
+#[derive(Clone, Default)]
+pub(crate) struct CallRecord(Arc<Mutex<CallFacts>>);
+
+impl CallRecord {
+    fn update(&self, f: impl FnOnce(&mut CallFacts)) {
+        f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    pub(crate) fn take(&self) -> CallFacts {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+tokio::task_local! {
+    static CALL: CallRecord;
+}
+
+/// Runs `call` with a fresh record the hooks fill in; returns both.
+pub(crate) async fn recorded<F: Future>(call: F) -> (F::Output, CallFacts) {
+    let record = CallRecord::default();
+    let output = CALL.scope(record.clone(), call).await;
+    (output, record.take())
+}
+
+fn record(f: impl FnOnce(&mut CallFacts)) {
+    // Outside a recorded call (nothing in this crate does that) there is
+    // nowhere to put the facts, and nothing to lose.
+    let _ = CALL.try_with(|record| record.update(f));
+}
+
+/// Marks a response whose body was cut at the limit.
+#[derive(Debug, Clone, Copy)]
+struct BodyTooLarge {
+    limit: usize,
+}
+
+impl ClientHooks<Transport> for generated::Client {
+    async fn pre<E>(
+        &self,
+        request: &mut Request,
+        _info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        let transport = self.inner();
+        let headers = request.headers_mut();
+        headers.insert(AUTHORIZATION, transport.authorization.clone());
+        headers.insert(USER_AGENT, transport.user_agent.clone());
+        // Per request rather than on the reqwest client, so it also holds
+        // for a client the caller built.
+        *request.timeout_mut() = Some(transport.timeout);
+        Ok(())
+    }
+
+    async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+        self.inner().send(self.client(), request, info).await
+    }
+
+    async fn post<E>(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
+        _info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        match result {
+            Ok(response) => match response.extensions().get::<BodyTooLarge>() {
+                Some(too_large) => Err(progenitor_client::Error::Custom(format!(
+                    "response body exceeded {} bytes",
+                    too_large.limit
+                ))),
+                None => Ok(()),
+            },
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+impl Transport {
+    /// Sends `request`, retrying under the policy; returns the last response
+    /// with its body read into memory, or the last transport error.
+    async fn send(
+        &self,
+        client: &reqwest::Client,
+        request: Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let started = Instant::now();
+        let timeout = self.timeout;
+        let mut next = Some(request);
+        let mut attempt = 0;
+        loop {
+            let Some(request) = next.take() else {
+                unreachable!("every path that continues the loop stores the next request")
+            };
+            attempt += 1;
+            // A JSON body is bytes, so this clone always succeeds; if it ever
+            // did not, the attempt would simply be the last.
+            let spare = request.try_clone();
+            let span = tracing::info_span!(
+                "katapult.request",
+                operation = info.operation_id,
+                method = %request.method(),
+                url = %request.url(),
+                attempt,
+                status = tracing::field::Empty,
+                request_id = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            );
+            let url = request.url().to_string();
+            let attempt_started = Instant::now();
+            let sent = client.execute(request).instrument(span.clone()).await;
+
+            let cause = match &sent {
+                Ok(response) => {
+                    let headers = response.headers();
+                    span.record("status", response.status().as_u16());
+                    if let Some(id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()) {
+                        span.record("request_id", id);
+                    }
+                    match response.status() {
+                        StatusCode::TOO_MANY_REQUESTS => Some(RetryCause::RateLimited),
+                        StatusCode::SERVICE_UNAVAILABLE => Some(RetryCause::Unavailable),
+                        _ => None,
+                    }
+                }
+                Err(error) if is_connection_failure(error) => Some(RetryCause::ConnectionFailed),
+                Err(_) => None,
+            };
+            let delay = cause.zip(spare).and_then(|(cause, spare)| {
+                let delay =
+                    self.retry
+                        .next_delay(cause, attempt, started.elapsed(), fastrand::f64())?;
+                Some((cause, spare, delay))
+            });
+
+            if let Some((cause, spare, delay)) = delay {
+                span.record("duration_ms", millis(attempt_started.elapsed()));
+                span.in_scope(|| {
+                    tracing::info!(
+                        cause = cause.as_str(),
+                        delay_ms = millis(delay),
+                        "katapult request will be retried"
+                    );
+                });
+                // Dropping the response closes its connection rather than
+                // reading a body nobody will look at.
+                drop(sent);
+                tokio::time::sleep(delay).await;
+                next = Some(spare);
+                continue;
+            }
+
+            let result = match sent {
+                Ok(response) => self.buffer(response).instrument(span.clone()).await,
+                Err(error) => Err(error),
+            };
+            let duration = attempt_started.elapsed();
+            span.record("duration_ms", millis(duration));
+            span.in_scope(|| match &result {
+                Ok(response) => tracing::debug!(status = response.status().as_u16(), "katapult response"),
+                Err(error) => tracing::debug!(error = %error, "katapult request failed"),
+            });
+            record(|facts| {
+                facts.attempts = attempt;
+                facts.elapsed = started.elapsed();
+                facts.timeout = timeout;
+                facts.url = url;
+                facts.last = result
+                    .as_ref()
+                    .ok()
+                    .map(|response| (response.status(), response.headers().clone()));
+                facts.too_large = result
+                    .as_ref()
+                    .ok()
+                    .and_then(|response| response.extensions().get::<BodyTooLarge>())
+                    .map(|too_large| too_large.limit);
+            });
+            return result;
+        }
+    }
+
+    /// Reads the whole body, up to `max_response_bytes`, and rebuilds the
+    /// response around it: the generated code decodes from memory, and no
+    /// server can make the client allocate without bound. A body over the
+    /// limit is cut there and the response marked [`BodyTooLarge`].
+    async fn buffer(&self, mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+        let limit = self.max_response_bytes;
+        let declared = response.content_length().and_then(|n| usize::try_from(n).ok());
+        let mut too_large = declared.is_some_and(|n| n > limit);
+        let mut body = Vec::with_capacity(declared.unwrap_or(0).min(limit));
+        if !too_large {
+            while let Some(chunk) = response.chunk().await? {
+                if body.len() + chunk.len() > limit {
+                    too_large = true;
+                    break;
+                }
+                body.extend_from_slice(&chunk);
+            }
+        }
+
+        let mut rebuilt = http::Response::new(body);
+        *rebuilt.status_mut() = response.status();
+        *rebuilt.version_mut() = response.version();
+        *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
+        if too_large {
+            rebuilt.extensions_mut().insert(BodyTooLarge { limit });
+        }
+        Ok(reqwest::Response::from(rebuilt))
+    }
+}
+
+/// A failure before any response: the request can be sent again.
+/// Timeouts are excluded (see [`RetryPolicy`]).
+fn is_connection_failure(error: &reqwest::Error) -> bool {
+    error.is_connect() || (error.is_request() && !error.is_timeout())
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}

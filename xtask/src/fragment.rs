@@ -1,0 +1,173 @@
+//! Reading the hand-written OpenAPI fragment: YAML (or JSON) text, to a JSON
+//! tree the linter walks, to the typed `openapiv3` document progenitor takes.
+
+use std::path::Path;
+
+use openapiv3::OpenAPI;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::lint;
+use crate::problem::{Problem, child, pointer};
+
+/// The fragment every generated file comes from, relative to the workspace root.
+pub const FRAGMENT_PATH: &str = "openapi/katapult-core-v1.yaml";
+
+/// A fragment that parsed and passed every lint rule.
+#[derive(Debug)]
+pub struct Fragment {
+    /// The path shown in messages and generated headers.
+    pub display_path: String,
+    /// Lowercase hex sha256 of the file's bytes, stamped into generated headers.
+    pub sha256: String,
+    /// The document as a JSON tree: what the lint rules and the open-enum
+    /// generator read (it keeps `x-` extensions and `$ref` siblings that the
+    /// typed model drops).
+    pub document: Value,
+    /// The typed document progenitor generates from.
+    pub spec: OpenAPI,
+}
+
+impl Fragment {
+    /// Reads, parses and lints the file at `path`; `display_path` is how
+    /// messages name it.
+    pub fn load(path: &Path, display_path: &str) -> Result<Self, Vec<Problem>> {
+        let source = std::fs::read_to_string(path).map_err(|error| {
+            vec![Problem {
+                rule: "read",
+                file: display_path.to_owned(),
+                pointer: String::new(),
+                message: format!("cannot read the fragment: {error}"),
+                fix: format!("make sure {display_path} exists and is readable UTF-8"),
+            }]
+        })?;
+        Self::parse(&source, display_path)
+    }
+
+    /// Parses and lints fragment text.
+    pub fn parse(source: &str, display_path: &str) -> Result<Self, Vec<Problem>> {
+        let problem = |rule, pointer: String, message: String, fix: &str| Problem {
+            rule,
+            file: display_path.to_owned(),
+            pointer,
+            message,
+            fix: fix.to_owned(),
+        };
+
+        let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(source).map_err(|error| {
+            vec![problem(
+                "syntax",
+                String::new(),
+                format!("not valid YAML: {error}"),
+                "fix the syntax at the line and column given",
+            )]
+        })?;
+        let document = yaml_to_json(&yaml, "").map_err(|(at, message)| {
+            vec![problem(
+                "syntax",
+                at,
+                message,
+                "OpenAPI documents are JSON trees: use string keys and plain values",
+            )]
+        })?;
+
+        // Structure first: the lint rules assume an object they can walk.
+        let spec: OpenAPI = serde_path_to_error::deserialize(&document).map_err(|error| {
+            let at = path_to_pointer(error.path());
+            vec![problem(
+                "structure",
+                at,
+                format!("not a valid OpenAPI 3.0 document here: {}", error.inner()),
+                "compare this node with the OpenAPI 3.0.3 specification \
+                 (https://spec.openapis.org/oas/v3.0.3) and correct its shape",
+            )]
+        })?;
+
+        let problems = lint::lint(&document, display_path);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+
+        Ok(Self {
+            display_path: display_path.to_owned(),
+            sha256: sha256_hex(source.as_bytes()),
+            document,
+            spec,
+        })
+    }
+}
+
+/// Lowercase hex sha256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// YAML is a superset of the JSON data model: keys may be numbers (`200:`),
+/// values may carry tags. Numbers and booleans used as keys become strings
+/// (so an unquoted status code works); anything else is refused with the
+/// pointer of the node.
+fn yaml_to_json(value: &serde_yaml_ng::Value, at: &str) -> Result<Value, (String, String)> {
+    use serde_yaml_ng::Value as Y;
+    Ok(match value {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(*b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(|| {
+                    (at.to_owned(), format!("the number {n} has no JSON representation"))
+                })?
+            }
+        }
+        Y::String(s) => Value::String(s.clone()),
+        Y::Sequence(items) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(index, item)| yaml_to_json(item, &child(at, &index.to_string())))
+                .collect::<Result<_, _>>()?,
+        ),
+        Y::Mapping(map) => {
+            let mut object = serde_json::Map::new();
+            for (key, item) in map {
+                let key = match key {
+                    Y::String(s) => s.clone(),
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    other => {
+                        return Err((
+                            at.to_owned(),
+                            format!("a mapping key must be a string, found {other:?}"),
+                        ));
+                    }
+                };
+                let value = yaml_to_json(item, &child(at, &key))?;
+                object.insert(key, value);
+            }
+            Value::Object(object)
+        }
+        Y::Tagged(tagged) => {
+            return Err((
+                at.to_owned(),
+                format!("YAML tags (`{}`) have no meaning in OpenAPI", tagged.tag),
+            ));
+        }
+    })
+}
+
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    pointer(path.iter().filter_map(|segment| match segment {
+        Segment::Seq { index } => Some(index.to_string()),
+        Segment::Map { key } => Some(key.clone()),
+        Segment::Enum { variant } => Some(variant.clone()),
+        Segment::Unknown => None,
+    }))
+}
