@@ -124,13 +124,15 @@ pub fn generate(fragment: &Fragment) -> Result<Vec<Output>, Problem> {
 /// `ErrorCode` enum derived from the error union's tags.
 pub fn open_enums(fragment: &Fragment) -> Result<Vec<OpenEnum>, Problem> {
     let mut enums = doc::open_enums(&fragment.document);
-    let union = doc::operations(&fragment.document).into_iter().find_map(|op| {
-        doc::responses(&fragment.document, &op)
-            .into_iter()
-            .filter(|(status, _, _)| doc::is_error_status(status))
-            .find_map(|(_, at, response)| doc::json_schema_pointer(&at, response))
-            .and_then(|schema_at| doc::error_union(&fragment.document, &schema_at))
-    });
+    let union = doc::operations(&fragment.document)
+        .into_iter()
+        .find_map(|op| {
+            doc::responses(&fragment.document, &op)
+                .into_iter()
+                .filter(|(status, _, _)| doc::is_error_status(status))
+                .find_map(|(_, at, response)| doc::json_schema_pointer(&at, response))
+                .and_then(|schema_at| doc::error_union(&fragment.document, &schema_at))
+        });
     if let Some(union) = union {
         if fragment
             .document
@@ -179,21 +181,28 @@ fn guarded<T>(
     };
     match catch_unwind(AssertUnwindSafe(run)) {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err(problem(format!("progenitor could not generate the {what}: {error}"))),
+        Ok(Err(error)) => Err(problem(format!(
+            "progenitor could not generate the {what}: {error}"
+        ))),
         Err(payload) => {
             let message = payload
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "(no message)".to_owned());
-            Err(problem(format!("progenitor panicked while generating the {what}: {message}")))
+            Err(problem(format!(
+                "progenitor panicked while generating the {what}: {message}"
+            )))
         }
     }
 }
 
 /// Formats tokens with prettyplease: deterministic, and pinned by Cargo.lock
 /// rather than by whichever rustfmt is installed.
-pub fn format_tokens(fragment: &Fragment, tokens: proc_macro2::TokenStream) -> Result<String, Problem> {
+pub fn format_tokens(
+    fragment: &Fragment,
+    tokens: proc_macro2::TokenStream,
+) -> Result<String, Problem> {
     syn::parse2::<syn::File>(tokens)
         .map(|file| prettyplease::unparse(&file))
         .map_err(|error| Problem {
@@ -201,7 +210,8 @@ pub fn format_tokens(fragment: &Fragment, tokens: proc_macro2::TokenStream) -> R
             file: fragment.display_path.clone(),
             pointer: String::new(),
             message: format!("progenitor produced code that does not parse: {error}"),
-            fix: "report this against progenitor; meanwhile simplify the schema involved".to_owned(),
+            fix: "report this against progenitor; meanwhile simplify the schema involved"
+                .to_owned(),
         })
 }
 

@@ -172,7 +172,10 @@ pub fn subschema_pointers(at: &str, node: &Value) -> Vec<String> {
             out.push(child(at, single));
         }
     }
-    if node.get("additionalProperties").is_some_and(Value::is_object) {
+    if node
+        .get("additionalProperties")
+        .is_some_and(Value::is_object)
+    {
         out.push(child(at, "additionalProperties"));
     }
     for list in ["allOf", "oneOf", "anyOf"] {
@@ -255,7 +258,12 @@ pub fn one_of_shape(members: &[Value]) -> OneOfShape {
         member
             .get("required")
             .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .map(|r| {
+                r.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default()
     };
 
@@ -391,11 +399,19 @@ pub fn open_enums(doc: &Value) -> Vec<OpenEnum> {
                 .filter(|(_, s)| s.get("x-open-enum") == Some(&Value::Bool(true)))
                 .map(|(name, s)| OpenEnum {
                     name: name.clone(),
-                    description: s.get("description").and_then(Value::as_str).map(str::to_owned),
+                    description: s
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
                     values: s
                         .get("enum")
                         .and_then(Value::as_array)
-                        .map(|v| v.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                        .map(|v| {
+                            v.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_owned)
+                                .collect()
+                        })
                         .unwrap_or_default(),
                 })
                 .collect()

@@ -121,9 +121,14 @@ fn yaml_to_json(value: &serde_yaml_ng::Value, at: &str) -> Result<Value, (String
                 Value::from(u)
             } else {
                 let f = n.as_f64().unwrap_or(f64::NAN);
-                serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(|| {
-                    (at.to_owned(), format!("the number {n} has no JSON representation"))
-                })?
+                serde_json::Number::from_f64(f)
+                    .map(Value::Number)
+                    .ok_or_else(|| {
+                        (
+                            at.to_owned(),
+                            format!("the number {n} has no JSON representation"),
+                        )
+                    })?
             }
         }
         Y::String(s) => Value::String(s.clone()),

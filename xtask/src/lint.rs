@@ -93,7 +93,10 @@ pub const RULES: &[Rule] = &[
 
 /// Runs every rule; returns what they found, in rule order.
 pub fn lint(document: &Value, file: &str) -> Vec<Problem> {
-    let lint = Lint { doc: document, file };
+    let lint = Lint {
+        doc: document,
+        file,
+    };
     let mut problems = Vec::new();
     for rule in RULES {
         (rule.check)(&lint, &mut problems);
@@ -266,7 +269,11 @@ fn media_type(l: &Lint<'_>, out: &mut Vec<Problem>) {
             };
             for (media_type, media) in content {
                 let media_at = child(&child(&at, "content"), media_type);
-                if media.get("encoding").and_then(Value::as_object).is_some_and(|e| !e.is_empty()) {
+                if media
+                    .get("encoding")
+                    .and_then(Value::as_object)
+                    .is_some_and(|e| !e.is_empty())
+                {
                     out.push(l.problem(
                         "media-type",
                         &child(&media_at, "encoding"),
@@ -274,7 +281,8 @@ fn media_type(l: &Lint<'_>, out: &mut Vec<Problem>) {
                         "remove `encoding`",
                     ));
                 }
-                let json = media_type == "application/json" || media_type.starts_with("application/json;");
+                let json =
+                    media_type == "application/json" || media_type.starts_with("application/json;");
                 if json && media.get("schema").is_none() {
                     out.push(l.problem(
                         "media-type",
@@ -300,7 +308,11 @@ fn outcome_kind(l: &Lint<'_>, at: &str, response: &Value) -> String {
             },
             None => "no content".to_owned(),
         },
-        None if response.get("content").and_then(Value::as_object).is_some_and(|c| !c.is_empty()) => {
+        None if response
+            .get("content")
+            .and_then(Value::as_object)
+            .is_some_and(|c| !c.is_empty()) =>
+        {
             "non-JSON content".to_owned()
         }
         None => "no content".to_owned(),
@@ -315,7 +327,10 @@ fn one_schema_per_outcome(l: &Lint<'_>, out: &mut Vec<Problem>) {
             let kind = outcome_kind(l, &at, response);
             let is_success = status == "default" || status == "101" || status.starts_with('2');
             if is_success {
-                success.entry(kind.clone()).or_default().push(status.clone());
+                success
+                    .entry(kind.clone())
+                    .or_default()
+                    .push(status.clone());
             }
             if doc::is_error_status(&status) {
                 error.entry(kind).or_default().push(status);
@@ -408,7 +423,12 @@ fn error_codes(l: &Lint<'_>, out: &mut Vec<Problem>) {
             for (index, code) in codes.iter().enumerate() {
                 let code_at = child(&codes_at, &index.to_string());
                 let Some(code) = code.as_str() else {
-                    out.push(l.problem("error-codes", &code_at, "an error code must be a string", "quote the code"));
+                    out.push(l.problem(
+                        "error-codes",
+                        &code_at,
+                        "an error code must be a string",
+                        "quote the code",
+                    ));
                     continue;
                 };
                 if !seen.insert(code) {
@@ -493,7 +513,10 @@ fn open_enums(l: &Lint<'_>, out: &mut Vec<Problem>) {
     // Single-value enums that tag a oneOf member (`code`) are part of the
     // union's shape, not enums of their own.
     let is_tag = |at: &str, schema: &Value| {
-        schema.get("enum").and_then(Value::as_array).is_some_and(|v| v.len() == 1)
+        schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|v| v.len() == 1)
             && at.contains("/oneOf/")
             && at.rsplit('/').nth(1) == Some("properties")
     };
@@ -537,7 +560,12 @@ fn open_enums(l: &Lint<'_>, out: &mut Vec<Problem>) {
                 ));
             }
             let mut names = BTreeMap::new();
-            for value in schema["enum"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            for value in schema["enum"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
                 let variant = value.to_upper_camel_case();
                 if variant == "Unknown" || variant.is_empty() {
                     out.push(l.problem(
@@ -587,7 +615,10 @@ fn bearer_security(l: &Lint<'_>, out: &mut Vec<Problem>) {
         let scheme = schemes?.get(name)?;
         Some((
             scheme.get("type")?.as_str()?.to_owned(),
-            scheme.get("scheme").and_then(Value::as_str).map(str::to_ascii_lowercase),
+            scheme
+                .get("scheme")
+                .and_then(Value::as_str)
+                .map(str::to_ascii_lowercase),
         ))
     };
     let global = l.doc.get("security");
@@ -629,7 +660,10 @@ fn bearer_security(l: &Lint<'_>, out: &mut Vec<Problem>) {
                         "leave the list empty and state the scope on the OAuth2 requirement",
                     ));
                 }
-                if kind == "http" && scheme.as_deref() == Some("bearer") && requirement.as_object().is_some_and(|r| r.len() == 1) {
+                if kind == "http"
+                    && scheme.as_deref() == Some("bearer")
+                    && requirement.as_object().is_some_and(|r| r.len() == 1)
+                {
                     bearer = true;
                 }
             }

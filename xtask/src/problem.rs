@@ -47,11 +47,13 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    segments.into_iter().fold(String::new(), |mut out, segment| {
-        out.push('/');
-        out.push_str(&segment.as_ref().replace('~', "~0").replace('/', "~1"));
-        out
-    })
+    segments
+        .into_iter()
+        .fold(String::new(), |mut out, segment| {
+            out.push('/');
+            out.push_str(&segment.as_ref().replace('~', "~0").replace('/', "~1"));
+            out
+        })
 }
 
 /// Appends one segment to an existing pointer.
@@ -65,7 +67,10 @@ mod tests {
 
     #[test]
     fn pointers_escape_slashes_and_tildes() {
-        assert_eq!(pointer(["paths", "/disks/disk", "patch"]), "/paths/~1disks~1disk/patch");
+        assert_eq!(
+            pointer(["paths", "/disks/disk", "patch"]),
+            "/paths/~1disks~1disk/patch"
+        );
         assert_eq!(child("/a", "x~y"), "/a/x~0y");
         assert_eq!(pointer::<[&str; 0], &str>([]), "");
     }

@@ -87,7 +87,11 @@ impl Client {
     }
 }
 
-fn meta(status: reqwest::StatusCode, headers: reqwest::header::HeaderMap, facts: &CallFacts) -> ResponseMeta {
+fn meta(
+    status: reqwest::StatusCode,
+    headers: reqwest::header::HeaderMap,
+    facts: &CallFacts,
+) -> ResponseMeta {
     ResponseMeta {
         status,
         headers,
@@ -116,7 +120,10 @@ async fn into_error(error: GeneratedError<types::ErrorEnvelope>, mut facts: Call
         GeneratedError::ErrorResponse(value) => {
             let meta = meta(value.status(), value.headers().clone(), &facts);
             let envelope = value.into_inner();
-            Error::Api(Box::new(ApiError::new(meta, ErrorBody::Known(envelope.error))))
+            Error::Api(Box::new(ApiError::new(
+                meta,
+                ErrorBody::Known(envelope.error),
+            )))
         }
         GeneratedError::InvalidResponsePayload(body, source) => match meta_of_last(&facts) {
             // A documented error status whose body is not the typed
@@ -155,12 +162,16 @@ async fn into_error(error: GeneratedError<types::ErrorEnvelope>, mut facts: Call
             source,
         }),
         GeneratedError::InvalidRequest(message) => Error::InvalidRequest(message),
-        GeneratedError::Custom(message) => Error::InvalidRequest(format!(
-            "{message}; this is a bug in katapult-core"
-        )),
+        GeneratedError::Custom(message) => {
+            Error::InvalidRequest(format!("{message}; this is a bug in katapult-core"))
+        }
     }
 }
 
 fn invalid(meta: ResponseMeta, problem: ResponseProblem, body: Bytes) -> Error {
-    Error::InvalidResponse(Box::new(InvalidResponse { meta, problem, body }))
+    Error::InvalidResponse(Box::new(InvalidResponse {
+        meta,
+        problem,
+        body,
+    }))
 }

@@ -80,7 +80,10 @@ impl std::fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
-            .field("http_client", &self.http_client.as_ref().map(|_| "<caller's>"))
+            .field(
+                "http_client",
+                &self.http_client.as_ref().map(|_| "<caller's>"),
+            )
             .finish()
     }
 }
@@ -170,7 +173,10 @@ impl ClientBuilder {
         let authorization = bearer(self.token.as_deref().ok_or(ConfigError::MissingToken)?)?;
         let base_url = base_url(&self.base_url)?;
         let user_agent = user_agent(self.user_agent_product.as_deref())?;
-        for (name, value) in [("timeout", self.timeout), ("connect_timeout", self.connect_timeout)] {
+        for (name, value) in [
+            ("timeout", self.timeout),
+            ("connect_timeout", self.connect_timeout),
+        ] {
             if value.is_zero() {
                 return Err(ConfigError::InvalidSetting(format!(
                     "{name} is zero, so every request would fail at once: give it a positive duration"
@@ -180,7 +186,8 @@ impl ClientBuilder {
         }
         if self.max_response_bytes == 0 {
             return Err(ConfigError::InvalidSetting(
-                "max_response_bytes is zero, so no response could be read: give it a positive size".to_owned(),
+                "max_response_bytes is zero, so no response could be read: give it a positive size"
+                    .to_owned(),
             )
             .into());
         }
@@ -195,8 +202,11 @@ impl ClientBuilder {
                     .connect_timeout(self.connect_timeout)
                     .user_agent(user_agent.clone())
                     .pool_idle_timeout(Duration::from_secs(60));
-                crate::tls::configure(builder)
-                    .and_then(|builder| builder.build().map_err(|e| ConfigError::HttpClient(e.to_string())))?
+                crate::tls::configure(builder).and_then(|builder| {
+                    builder
+                        .build()
+                        .map_err(|e| ConfigError::HttpClient(e.to_string()))
+                })?
             }
         };
 
@@ -239,11 +249,16 @@ fn base_url(raw: &str) -> Result<Url, ConfigError> {
         url: raw.to_owned(),
         reason: reason.to_owned(),
     };
-    let url = Url::parse(raw.trim()).map_err(|error| invalid(&format!("is not a valid URL ({error})")))?;
+    let url = Url::parse(raw.trim())
+        .map_err(|error| invalid(&format!("is not a valid URL ({error})")))?;
     if !url.username().is_empty() || url.password().is_some() {
         // Not echoed back: the credentials would end up in the message.
         return Err(ConfigError::InvalidBaseUrl {
-            url: format!("{}://<credentials>@{}", url.scheme(), url.host_str().unwrap_or("")),
+            url: format!(
+                "{}://<credentials>@{}",
+                url.scheme(),
+                url.host_str().unwrap_or("")
+            ),
             reason: "carries credentials, which would leak into logs; pass the token with \
                      KATAPULT_API_TOKEN or ClientBuilder::token instead"
                 .to_owned(),
@@ -255,8 +270,16 @@ fn base_url(raw: &str) -> Result<Url, ConfigError> {
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
-        "http" => return Err(ConfigError::InsecureBaseUrl { url: raw.to_owned() }),
-        other => return Err(invalid(&format!("uses the scheme `{other}`; only https (and http to loopback) work"))),
+        "http" => {
+            return Err(ConfigError::InsecureBaseUrl {
+                url: raw.to_owned(),
+            });
+        }
+        other => {
+            return Err(invalid(&format!(
+                "uses the scheme `{other}`; only https (and http to loopback) work"
+            )));
+        }
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(invalid("has no host"));
@@ -320,7 +343,10 @@ mod tests {
 
     #[test]
     fn trailing_slashes_are_harmless() {
-        for url in ["https://api.katapult.io/core/v1/", "https://api.katapult.io/core/v1//"] {
+        for url in [
+            "https://api.katapult.io/core/v1/",
+            "https://api.katapult.io/core/v1//",
+        ] {
             let client = Client::builder().token("t").base_url(url).build().unwrap();
             assert_eq!(client.base_url(), "https://api.katapult.io/core/v1");
         }
@@ -328,28 +354,55 @@ mod tests {
 
     #[test]
     fn plain_http_is_refused_except_to_loopback() {
-        for url in ["http://api.katapult.io/core/v1", "http://10.0.0.1", "http://127.evil.example"] {
+        for url in [
+            "http://api.katapult.io/core/v1",
+            "http://10.0.0.1",
+            "http://127.evil.example",
+        ] {
             let error = config_error(Client::builder().token("t").base_url(url).build());
-            assert_eq!(error, ConfigError::InsecureBaseUrl { url: url.to_owned() });
+            assert_eq!(
+                error,
+                ConfigError::InsecureBaseUrl {
+                    url: url.to_owned()
+                }
+            );
             assert!(error.to_string().contains("in clear"), "{error}");
         }
-        for url in ["http://127.0.0.1:9", "http://localhost:9/x", "http://[::1]:9", "http://127.1.2.3"] {
+        for url in [
+            "http://127.0.0.1:9",
+            "http://localhost:9/x",
+            "http://[::1]:9",
+            "http://127.1.2.3",
+        ] {
             Client::builder().token("t").base_url(url).build().unwrap();
         }
     }
 
     #[test]
     fn malformed_urls_are_refused_with_the_fix() {
-        for url in ["not a url", "ftp://example.com", "https://example.com/?x=1", "https:///"] {
+        for url in [
+            "not a url",
+            "ftp://example.com",
+            "https://example.com/?x=1",
+            "https:///",
+        ] {
             let error = config_error(Client::builder().token("t").base_url(url).build());
-            assert!(matches!(error, ConfigError::InvalidBaseUrl { .. }), "{url}: {error:?}");
+            assert!(
+                matches!(error, ConfigError::InvalidBaseUrl { .. }),
+                "{url}: {error:?}"
+            );
             assert!(error.to_string().contains("KATAPULT_API_URL"), "{error}");
         }
     }
 
     #[test]
     fn credentials_in_the_url_are_refused_without_being_echoed() {
-        let error = config_error(Client::builder().token("t").base_url("https://me:hunter2@example.com").build());
+        let error = config_error(
+            Client::builder()
+                .token("t")
+                .base_url("https://me:hunter2@example.com")
+                .build(),
+        );
         assert!(!error.to_string().contains("hunter2"), "{error}");
         assert!(!format!("{error:?}").contains("hunter2"), "{error:?}");
     }
@@ -358,9 +411,15 @@ mod tests {
     fn bad_tokens_are_refused() {
         for token in ["", "   ", "two words", "line\nbreak"] {
             let error = config_error(Client::builder().token(token).build());
-            assert!(matches!(error, ConfigError::InvalidToken(_)), "{token:?}: {error:?}");
+            assert!(
+                matches!(error, ConfigError::InvalidToken(_)),
+                "{token:?}: {error:?}"
+            );
         }
-        assert_eq!(config_error(Client::builder().build()), ConfigError::MissingToken);
+        assert_eq!(
+            config_error(Client::builder().build()),
+            ConfigError::MissingToken
+        );
         // A newline from a file is not a different token.
         Client::builder().token("tok\n").build().unwrap();
     }
@@ -376,7 +435,10 @@ mod tests {
 
     #[test]
     fn user_agent_names_the_crate_and_the_product() {
-        assert_eq!(user_agent(None).unwrap(), concat!("katapult-core/", env!("CARGO_PKG_VERSION")));
+        assert_eq!(
+            user_agent(None).unwrap(),
+            concat!("katapult-core/", env!("CARGO_PKG_VERSION"))
+        );
         assert_eq!(
             user_agent(Some("my-app/1.2")).unwrap(),
             concat!("katapult-core/", env!("CARGO_PKG_VERSION"), " my-app/1.2")

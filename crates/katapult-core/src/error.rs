@@ -290,7 +290,10 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
 
 fn attempts_suffix(attempts: u32, elapsed: Duration) -> String {
     if attempts > 1 {
-        format!(" (after {attempts} attempts over {:.1}s)", elapsed.as_secs_f64())
+        format!(
+            " (after {attempts} attempts over {:.1}s)",
+            elapsed.as_secs_f64()
+        )
     } else {
         String::new()
     }
@@ -385,12 +388,17 @@ impl ApiError {
                 let text = |key: &str| value.get(key).and_then(|v| v.as_str()).map(str::to_owned);
                 (text("code").map(ErrorCode::from), text("description"))
             }
-            ErrorBody::Unknown { code, description, .. } => {
-                (Some(ErrorCode::from(code.as_str())), description.clone())
-            }
+            ErrorBody::Unknown {
+                code, description, ..
+            } => (Some(ErrorCode::from(code.as_str())), description.clone()),
             ErrorBody::Text(_) => (None, None),
         };
-        Self { meta, code, description, body }
+        Self {
+            meta,
+            code,
+            description,
+            body,
+        }
     }
 
     /// The most specific human message the body holds.
@@ -398,9 +406,9 @@ impl ApiError {
         use types::ApiError as E;
         let ErrorBody::Known(known) = &self.body else {
             return match &self.body {
-                ErrorBody::Unknown { description, .. } => {
-                    description.clone().unwrap_or_else(|| "(no description)".to_owned())
-                }
+                ErrorBody::Unknown { description, .. } => description
+                    .clone()
+                    .unwrap_or_else(|| "(no description)".to_owned()),
                 ErrorBody::Text(text) => text_excerpt(text, self.meta.content_type()),
                 ErrorBody::Known(_) => unreachable!("handled above"),
             };
@@ -411,20 +419,45 @@ impl ApiError {
             None => description.clone(),
         };
         match known {
-            E::ValidationError { detail: Some(detail), .. } if !detail.errors.is_empty() => {
-                detail.errors.join("; ")
-            }
-            E::InvalidArgument { detail: Some(detail), .. } => with(detail.issue_description.clone()),
-            E::InvalidJsonBody { detail: Some(detail), .. } => with(detail.details.clone()),
-            E::InvalidApiToken { detail: Some(detail), .. } => with(detail.details.clone()),
-            E::PermissionDenied { detail: Some(detail), .. } => with(detail.details.clone()),
-            E::ScopeNotGranted { detail: Some(detail), .. } if !detail.scopes.is_empty() => {
+            E::ValidationError {
+                detail: Some(detail),
+                ..
+            } if !detail.errors.is_empty() => detail.errors.join("; "),
+            E::InvalidArgument {
+                detail: Some(detail),
+                ..
+            } => with(detail.issue_description.clone()),
+            E::InvalidJsonBody {
+                detail: Some(detail),
+                ..
+            } => with(detail.details.clone()),
+            E::InvalidApiToken {
+                detail: Some(detail),
+                ..
+            } => with(detail.details.clone()),
+            E::PermissionDenied {
+                detail: Some(detail),
+                ..
+            } => with(detail.details.clone()),
+            E::ScopeNotGranted {
+                detail: Some(detail),
+                ..
+            } if !detail.scopes.is_empty() => {
                 with(Some(format!("missing scopes {}", detail.scopes.join(", "))))
             }
-            E::UnauthorizedNetworkForApiToken { detail: Some(detail), .. } => {
-                with(detail.ip_address.as_ref().map(|ip| format!("request came from {ip}")))
-            }
-            E::RateLimitReached { detail: Some(detail), .. } => with(
+            E::UnauthorizedNetworkForApiToken {
+                detail: Some(detail),
+                ..
+            } => with(
+                detail
+                    .ip_address
+                    .as_ref()
+                    .map(|ip| format!("request came from {ip}")),
+            ),
+            E::RateLimitReached {
+                detail: Some(detail),
+                ..
+            } => with(
                 detail
                     .total_permitted
                     .map(|n| format!("{n} requests per minute permitted")),
@@ -462,12 +495,18 @@ impl ApiError {
 fn text_excerpt(text: &str, content_type: Option<&str>) -> String {
     const LIMIT: usize = 160;
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let kind = content_type.map(|ct| format!(" ({ct})")).unwrap_or_default();
+    let kind = content_type
+        .map(|ct| format!(" ({ct})"))
+        .unwrap_or_default();
     if collapsed.is_empty() {
         return format!("empty body{kind}, not a Katapult error");
     }
     let excerpt: String = collapsed.chars().take(LIMIT).collect();
-    let more = if collapsed.chars().count() > LIMIT { "..." } else { "" };
+    let more = if collapsed.chars().count() > LIMIT {
+        "..."
+    } else {
+        ""
+    };
     format!("not a Katapult error{kind}: {excerpt}{more}")
 }
 
@@ -615,7 +654,10 @@ mod tests {
     fn meta(status: u16, request_id: Option<&'static str>) -> ResponseMeta {
         let mut headers = reqwest::header::HeaderMap::new();
         if let Some(id) = request_id {
-            headers.insert("x-request-id", reqwest::header::HeaderValue::from_static(id));
+            headers.insert(
+                "x-request-id",
+                reqwest::header::HeaderValue::from_static(id),
+            );
         }
         ResponseMeta {
             status: StatusCode::from_u16(status).unwrap(),
@@ -626,7 +668,10 @@ mod tests {
     }
 
     fn api(status: u16, body: &str) -> ApiError {
-        ApiError::new(meta(status, Some("6476f3b2")), decode_error_body(body.as_bytes()))
+        ApiError::new(
+            meta(status, Some("6476f3b2")),
+            decode_error_body(body.as_bytes()),
+        )
     }
 
     #[test]
@@ -635,7 +680,10 @@ mod tests {
             422,
             r#"{"error":{"code":"validation_error","description":"A validation error occurred","detail":{"errors":["Name can't be blank"]}}}"#,
         );
-        assert_eq!(error.to_string(), "422 validation_error: Name can't be blank (request 6476f3b2)");
+        assert_eq!(
+            error.to_string(),
+            "422 validation_error: Name can't be blank (request 6476f3b2)"
+        );
         assert_eq!(error.code(), Some(&ErrorCode::ValidationError));
     }
 
@@ -650,25 +698,39 @@ mod tests {
             panic!("expected an unknown code, got {:?}", error.body());
         };
         assert_eq!(detail["task"], "resize");
-        assert_eq!(error.to_string(), "409 disk_busy: The disk is busy (request 6476f3b2)");
+        assert_eq!(
+            error.to_string(),
+            "409 disk_busy: The disk is busy (request 6476f3b2)"
+        );
     }
 
     #[test]
     fn non_envelope_bodies_are_text_with_the_status() {
-        let error = ApiError::new(meta(502, None), decode_error_body(b"<html>\n<h1>502 Bad Gateway</h1>\n</html>"));
+        let error = ApiError::new(
+            meta(502, None),
+            decode_error_body(b"<html>\n<h1>502 Bad Gateway</h1>\n</html>"),
+        );
         assert_eq!(error.code(), None);
-        assert!(matches!(error.body(), ErrorBody::Text(text) if text.contains("<h1>502 Bad Gateway</h1>")));
+        assert!(
+            matches!(error.body(), ErrorBody::Text(text) if text.contains("<h1>502 Bad Gateway</h1>"))
+        );
         assert_eq!(
             error.to_string(),
             "502 Bad Gateway: not a Katapult error: <html> <h1>502 Bad Gateway</h1> </html>"
         );
         let empty = ApiError::new(meta(504, None), decode_error_body(b""));
-        assert_eq!(empty.to_string(), "504 Gateway Timeout: empty body, not a Katapult error");
+        assert_eq!(
+            empty.to_string(),
+            "504 Gateway Timeout: empty body, not a Katapult error"
+        );
     }
 
     #[test]
     fn advice_follows_the_message() {
-        let error = api(404, r#"{"error":{"code":"disk_not_found","description":"No disk was found","detail":{}}}"#);
+        let error = api(
+            404,
+            r#"{"error":{"code":"disk_not_found","description":"No disk was found","detail":{}}}"#,
+        );
         assert_eq!(
             error.to_string(),
             "404 disk_not_found: No disk was found (request 6476f3b2); check the disk id"

@@ -74,11 +74,12 @@ pub mod types {
 
 pub use client::Client;
 pub use config::{
-    BASE_URL_ENV, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT, TOKEN_ENV,
+    BASE_URL_ENV, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, TOKEN_ENV,
 };
 pub use error::{
-    ApiError, ConfigError, Error, ErrorBody, InvalidResponse, ResponseProblem, TransportError, TransportErrorKind,
+    ApiError, ConfigError, Error, ErrorBody, InvalidResponse, ResponseProblem, TransportError,
+    TransportErrorKind,
 };
 pub use response::{RateLimit, Response, ResponseMeta};
 pub use retry::{Backoff, RetryCause, RetryPolicy};

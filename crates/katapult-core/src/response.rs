@@ -151,7 +151,13 @@ mod tests {
             ("x-ratelimit-permitted", "1000"),
             ("x-ratelimit-remaining", " 7 "),
         ]));
-        assert_eq!(limit, RateLimit { permitted: Some(1000), remaining: Some(7) });
+        assert_eq!(
+            limit,
+            RateLimit {
+                permitted: Some(1000),
+                remaining: Some(7)
+            }
+        );
         let garbled = RateLimit::from_headers(&headers(&[("x-ratelimit-remaining", "lots")]));
         assert_eq!(garbled, RateLimit::default());
     }

@@ -130,13 +130,19 @@ impl RetryPolicy {
 
     /// Back-off after a 429.
     pub fn with_rate_limit_backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.rate_limited = Backoff { initial, max: max.max(initial) };
+        self.rate_limited = Backoff {
+            initial,
+            max: max.max(initial),
+        };
         self
     }
 
     /// Back-off after a 503 or a failed connection.
     pub fn with_transient_backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.transient = Backoff { initial, max: max.max(initial) };
+        self.transient = Backoff {
+            initial,
+            max: max.max(initial),
+        };
         self
     }
 
@@ -188,14 +194,26 @@ mod tests {
     fn rate_limits_back_off_on_a_scale_of_seconds() {
         let policy = RetryPolicy::default();
         // Even with the least jitter, the first wait after a 429 is a second.
-        assert_eq!(policy.next_delay(RetryCause::RateLimited, 1, S(0), 0.0), Some(S(1)));
-        assert_eq!(policy.next_delay(RetryCause::RateLimited, 1, S(0), 1.0), Some(S(2)));
-        assert_eq!(policy.next_delay(RetryCause::Unavailable, 1, S(0), 0.0), Some(MS(125)));
+        assert_eq!(
+            policy.next_delay(RetryCause::RateLimited, 1, S(0), 0.0),
+            Some(S(1))
+        );
+        assert_eq!(
+            policy.next_delay(RetryCause::RateLimited, 1, S(0), 1.0),
+            Some(S(2))
+        );
+        assert_eq!(
+            policy.next_delay(RetryCause::Unavailable, 1, S(0), 0.0),
+            Some(MS(125))
+        );
     }
 
     #[test]
     fn steps_double_up_to_the_cap() {
-        let backoff = Backoff { initial: S(2), max: S(30) };
+        let backoff = Backoff {
+            initial: S(2),
+            max: S(30),
+        };
         let full: Vec<_> = (1..=6).map(|n| backoff.delay(n, 1.0)).collect();
         assert_eq!(full, [S(2), S(4), S(8), S(16), S(30), S(30)]);
         assert_eq!(backoff.delay(u32::MAX, 1.0), S(30));
@@ -205,16 +223,35 @@ mod tests {
     #[test]
     fn attempts_are_bounded() {
         let policy = RetryPolicy::default().with_max_attempts(3);
-        assert!(policy.next_delay(RetryCause::Unavailable, 2, S(0), 0.5).is_some());
-        assert_eq!(policy.next_delay(RetryCause::Unavailable, 3, S(0), 0.5), None);
-        assert_eq!(RetryPolicy::none().next_delay(RetryCause::ConnectionFailed, 1, S(0), 0.0), None);
-        assert_eq!(RetryPolicy::default().with_max_attempts(0).max_attempts(), 1);
+        assert!(
+            policy
+                .next_delay(RetryCause::Unavailable, 2, S(0), 0.5)
+                .is_some()
+        );
+        assert_eq!(
+            policy.next_delay(RetryCause::Unavailable, 3, S(0), 0.5),
+            None
+        );
+        assert_eq!(
+            RetryPolicy::none().next_delay(RetryCause::ConnectionFailed, 1, S(0), 0.0),
+            None
+        );
+        assert_eq!(
+            RetryPolicy::default().with_max_attempts(0).max_attempts(),
+            1
+        );
     }
 
     #[test]
     fn total_time_is_bounded() {
         let policy = RetryPolicy::default().with_max_elapsed(S(10));
-        assert_eq!(policy.next_delay(RetryCause::RateLimited, 1, S(8), 1.0), Some(S(2)));
-        assert_eq!(policy.next_delay(RetryCause::RateLimited, 1, S(9), 1.0), None);
+        assert_eq!(
+            policy.next_delay(RetryCause::RateLimited, 1, S(8), 1.0),
+            Some(S(2))
+        );
+        assert_eq!(
+            policy.next_delay(RetryCause::RateLimited, 1, S(9), 1.0),
+            None
+        );
     }
 }

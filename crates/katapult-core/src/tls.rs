@@ -17,12 +17,16 @@ use crate::error::ConfigError;
 pub(crate) const AVAILABLE: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
 
 #[cfg(feature = "native-tls")]
-pub(crate) fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, ConfigError> {
+pub(crate) fn configure(
+    builder: reqwest::ClientBuilder,
+) -> Result<reqwest::ClientBuilder, ConfigError> {
     Ok(builder.tls_backend_native())
 }
 
 #[cfg(all(feature = "rustls", not(feature = "native-tls")))]
-pub(crate) fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, ConfigError> {
+pub(crate) fn configure(
+    builder: reqwest::ClientBuilder,
+) -> Result<reqwest::ClientBuilder, ConfigError> {
     use std::sync::Arc;
 
     let roots = rustls::RootCertStore {
@@ -42,7 +46,9 @@ pub(crate) fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::Clie
 }
 
 #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-pub(crate) fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, ConfigError> {
+pub(crate) fn configure(
+    builder: reqwest::ClientBuilder,
+) -> Result<reqwest::ClientBuilder, ConfigError> {
     // `ClientBuilder::build` refuses https:// URLs in this configuration
     // before getting here; http:// to loopback still works.
     Ok(builder)

@@ -116,7 +116,11 @@ impl ClientHooks<Transport> for generated::Client {
         Ok(())
     }
 
-    async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+    async fn exec(
+        &self,
+        request: Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
         self.inner().send(self.client(), request, info).await
     }
 
@@ -220,7 +224,9 @@ impl Transport {
             let duration = attempt_started.elapsed();
             span.record("duration_ms", millis(duration));
             span.in_scope(|| match &result {
-                Ok(response) => tracing::debug!(status = response.status().as_u16(), "katapult response"),
+                Ok(response) => {
+                    tracing::debug!(status = response.status().as_u16(), "katapult response")
+                }
                 Err(error) => tracing::debug!(error = %error, "katapult request failed"),
             });
             record(|facts| {
@@ -248,7 +254,9 @@ impl Transport {
     /// limit is cut there and the response marked [`BodyTooLarge`].
     async fn buffer(&self, mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
         let limit = self.max_response_bytes;
-        let declared = response.content_length().and_then(|n| usize::try_from(n).ok());
+        let declared = response
+            .content_length()
+            .and_then(|n| usize::try_from(n).ok());
         let mut too_large = declared.is_some_and(|n| n > limit);
         let mut body = Vec::with_capacity(declared.unwrap_or(0).min(limit));
         if !too_large {
