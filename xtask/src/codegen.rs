@@ -68,7 +68,8 @@ impl OpenEnumPath {
 ///   limits, tracing); forgetting it is a compile error, not a client that
 ///   silently sends no token;
 /// - the inner type carries that layer's configuration;
-/// - `schemars::JsonSchema` on every type;
+/// - `PartialEq` (so callers can compare values in their tests) and
+///   `schemars::JsonSchema` on every type;
 /// - each open enum replaces the closed one progenitor would generate.
 pub fn settings(open_enums: &[String], path: OpenEnumPath) -> GenerationSettings {
     let mut settings = GenerationSettings::default();
@@ -77,6 +78,7 @@ pub fn settings(open_enums: &[String], path: OpenEnumPath) -> GenerationSettings
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
         .with_inner_type(quote!(crate::transport::Transport))
+        .with_derive("PartialEq")
         .with_derive("schemars::JsonSchema");
     for name in open_enums {
         settings.with_replacement(

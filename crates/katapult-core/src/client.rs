@@ -80,6 +80,7 @@ impl Client {
                 Ok(Response {
                     value: value.into_inner(),
                     meta,
+                    raw: facts.body,
                 })
             }
             Err(error) => Err(into_error(error, facts).await),

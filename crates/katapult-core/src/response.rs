@@ -102,6 +102,7 @@ impl ResponseMeta {
 pub struct Response<T> {
     pub(crate) value: T,
     pub(crate) meta: ResponseMeta,
+    pub(crate) raw: bytes::Bytes,
 }
 
 impl<T> Response<T> {
@@ -113,6 +114,12 @@ impl<T> Response<T> {
     /// Status, request id, rate limit and attempts of the exchange.
     pub fn meta(&self) -> &ResponseMeta {
         &self.meta
+    }
+
+    /// The body exactly as received, including any field this version of
+    /// the client does not know.
+    pub fn raw_body(&self) -> &bytes::Bytes {
+        &self.raw
     }
 
     /// The body and the facts about the exchange, apart.

@@ -60,6 +60,8 @@ pub(crate) struct CallFacts {
     pub(crate) timeout: Duration,
     /// The URL requested.
     pub(crate) url: String,
+    /// The last response's body as read (a cheap, shared handle).
+    pub(crate) body: bytes::Bytes,
 }
 
 /// Shared between the client (which scopes it around one call) and the hooks
@@ -93,6 +95,10 @@ fn record(f: impl FnOnce(&mut CallFacts)) {
     // nowhere to put the facts, and nothing to lose.
     let _ = CALL.try_with(|record| record.update(f));
 }
+
+/// The body as read, kept beside the response for [`CallFacts::body`].
+#[derive(Debug, Clone)]
+struct RawBody(bytes::Bytes);
 
 /// Marks a response whose body was cut at the limit.
 #[derive(Debug, Clone, Copy)]
@@ -238,6 +244,12 @@ impl Transport {
                     .as_ref()
                     .ok()
                     .map(|response| (response.status(), response.headers().clone()));
+                facts.body = result
+                    .as_ref()
+                    .ok()
+                    .and_then(|response| response.extensions().get::<RawBody>())
+                    .map(|raw| raw.0.clone())
+                    .unwrap_or_default();
                 facts.too_large = result
                     .as_ref()
                     .ok()
@@ -269,13 +281,15 @@ impl Transport {
             }
         }
 
-        let mut rebuilt = http::Response::new(body);
+        let mut rebuilt = http::Response::new(bytes::Bytes::from(body));
         *rebuilt.status_mut() = response.status();
         *rebuilt.version_mut() = response.version();
         *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
         if too_large {
             rebuilt.extensions_mut().insert(BodyTooLarge { limit });
         }
+        let raw = RawBody(rebuilt.body().clone());
+        rebuilt.extensions_mut().insert(raw);
         Ok(reqwest::Response::from(rebuilt))
     }
 }

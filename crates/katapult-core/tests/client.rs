@@ -1,0 +1,438 @@
+//! The client against a mock Katapult on loopback: auth, retries, errors,
+//! open enums, rate-limit headers, tracing. Every test is bounded in time.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use httpmock::{HttpMockResponse, MockServer};
+use katapult_core::types::{DiskStateEnum, ErrorCode, VirtualMachineDiskAttachmentStateEnum};
+use katapult_core::{Client, ConfigError, Error, ErrorBody, RetryPolicy, TransportErrorKind};
+use katapult_core_httpmock::{KatapultMock, MockServerExt, fixtures};
+use support::{TOKEN, bounded, client, rename};
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// A Katapult-shaped answer: JSON body plus the headers every response carries.
+fn katapult(status: u16, body: &str, request_id: &str) -> HttpMockResponse {
+    HttpMockResponse::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("x-request-id", request_id)
+        .header("x-ratelimit-permitted", "1000")
+        .header("x-ratelimit-remaining", "998")
+        .body(body.to_owned())
+        .build()
+}
+
+fn envelope(code: &str, description: &str, detail: &str) -> String {
+    format!(r#"{{"error":{{"code":"{code}","description":"{description}","detail":{detail}}}}}"#)
+}
+
+/// A server whose disk endpoint answers the `n`th request with `answer(n)` (1-based).
+async fn scripted(
+    answer: impl Fn(usize) -> HttpMockResponse + Send + Sync + 'static,
+) -> (MockServer, Arc<AtomicUsize>) {
+    let server = MockServer::start_async().await;
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    server
+        .mock_async(|when, then| {
+            when.method(httpmock::Method::PATCH).path("/disks/disk");
+            then.respond_with(move |_| answer(counter.fetch_add(1, Ordering::SeqCst) + 1));
+        })
+        .await;
+    (server, hits)
+}
+
+#[tokio::test]
+async fn the_bearer_token_is_sent_and_never_printed() {
+    bounded(LIMIT, async {
+        let server = MockServer::start_async().await;
+        let authorized = server.patch_disk(|when, then| {
+            // `When` is a handle on the mock's expectations: adding to the
+            // inner one adds to this mock.
+            when.into_inner()
+                .header("authorization", format!("Bearer {TOKEN}"));
+            then.ok(&fixtures::update_disk_response("disk_1"));
+        });
+        let client = client(&server.base_url());
+        let response = client.update_disk(rename("disk_1", "data")).await.unwrap();
+        authorized.assert_async().await;
+        assert_eq!(response.disk.id.as_deref(), Some("disk_1"));
+
+        // The token appears in no Debug output and no error message.
+        let failing = MockServer::start_async().await;
+        failing.patch_disk(|_, then| {
+            then.not_found(&fixtures::disk_not_found());
+        });
+        let error = support::client(&failing.base_url())
+            .update_disk(rename("disk_missing", "x"))
+            .await
+            .unwrap_err();
+        for text in [
+            format!("{client:?}"),
+            format!("{response:?}"),
+            format!("{error}"),
+            format!("{error:?}"),
+            format!("{:?}", Client::builder().token(TOKEN)),
+        ] {
+            assert!(!text.contains(TOKEN), "token leaked into: {text}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_429_then_200_succeeds_after_backing_off() {
+    bounded(LIMIT, async {
+        let (server, hits) = scripted(|n| match n {
+            1 => katapult(
+                429,
+                &envelope(
+                    "rate_limit_reached",
+                    "You have reached the rate limit",
+                    r#"{"total_permitted":1000}"#,
+                ),
+                "req-1",
+            ),
+            _ => katapult(
+                200,
+                &serde_json::to_string(&fixtures::update_disk_response("disk_1")).unwrap(),
+                "req-2",
+            ),
+        })
+        .await;
+        let policy = RetryPolicy::default()
+            .with_rate_limit_backoff(Duration::from_millis(300), Duration::from_millis(300))
+            .with_transient_backoff(Duration::from_millis(1), Duration::from_millis(1));
+        let client = Client::builder()
+            .token(TOKEN)
+            .base_url(server.base_url())
+            .retry(policy)
+            .build()
+            .unwrap();
+
+        let started = Instant::now();
+        let response = client.update_disk(rename("disk_1", "data")).await.unwrap();
+        assert_eq!(hits.load(Ordering::SeqCst), 2);
+        assert_eq!(response.meta().attempts(), 2);
+        assert_eq!(response.meta().request_id(), Some("req-2"));
+        // Equal jitter never waits less than half the step: the rate-limit
+        // back-off (150 ms at least), not the transient one (1 ms), was used.
+        assert!(
+            started.elapsed() >= Duration::from_millis(150),
+            "{:?}",
+            started.elapsed()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_400_invalid_argument_is_not_retried() {
+    bounded(LIMIT, async {
+        let (server, hits) = scripted(|_| {
+            katapult(
+                400,
+                &envelope(
+                    "invalid_argument",
+                    "The 'disk' argument is invalid",
+                    r#"{"path":["disk"],"issue":"missing_lookup_value","issue_description":"No lookup value provided"}"#,
+                ),
+                "req-400",
+            )
+        })
+        .await;
+        let error = client(&server.base_url()).update_disk(rename("", "x")).await.unwrap_err();
+        assert_eq!(hits.load(Ordering::SeqCst), 1);
+        assert_eq!(error.code(), Some(&ErrorCode::InvalidArgument));
+        assert!(!error.is_retryable());
+        let api = error.as_api().unwrap();
+        assert_eq!(api.meta().attempts(), 1);
+        let ErrorBody::Known(katapult_core::types::ApiError::InvalidArgument { detail: Some(detail), .. }) = api.body()
+        else {
+            panic!("expected a typed invalid_argument, got {:?}", api.body());
+        };
+        assert_eq!(detail.issue, Some(katapult_core::types::InvalidArgumentIssue::MissingLookupValue));
+        assert_eq!(
+            error.to_string(),
+            "400 invalid_argument: The 'disk' argument is invalid: No lookup value provided (request req-400)"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn attempts_stop_at_the_configured_maximum() {
+    bounded(LIMIT, async {
+        let (server, hits) = scripted(|_| {
+            katapult(
+                503,
+                &envelope(
+                    "service_unavailable",
+                    "The service is currently unavailable",
+                    "{}",
+                ),
+                "req-503",
+            )
+        })
+        .await;
+        let client = Client::builder()
+            .token(TOKEN)
+            .base_url(server.base_url())
+            .retry(support::fast_retries().with_max_attempts(3))
+            .build()
+            .unwrap();
+        let error = client.update_disk(rename("disk_1", "x")).await.unwrap_err();
+        assert_eq!(hits.load(Ordering::SeqCst), 3);
+        assert_eq!(error.as_api().unwrap().meta().attempts(), 3);
+        assert_eq!(error.code(), Some(&ErrorCode::ServiceUnavailable));
+        assert!(error.is_retryable());
+        assert!(error.to_string().contains("after 3 attempts"), "{error}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn retries_can_be_switched_off() {
+    bounded(LIMIT, async {
+        let (server, hits) =
+            scripted(|_| katapult(429, &envelope("rate_limit_reached", "Slow down", "{}"), "r"))
+                .await;
+        let client = Client::builder()
+            .token(TOKEN)
+            .base_url(server.base_url())
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let error = client.update_disk(rename("disk_1", "x")).await.unwrap_err();
+        assert_eq!(hits.load(Ordering::SeqCst), 1);
+        assert!(error.is_rate_limited());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_never_seen_disk_state_decodes_and_round_trips() {
+    bounded(LIMIT, async {
+        let mut body = serde_json::to_value(fixtures::update_disk_response("disk_1")).unwrap();
+        body["disk"]["state"] = "defragmenting".into();
+        body["disk"]["virtual_machine_disk"]["state"] = "hibernating".into();
+        body["disk"]["a_field_from_the_future"] = serde_json::json!({"x": 1});
+        let text = body.to_string();
+        let (server, _) = scripted(move |_| katapult(200, &text, "req-new")).await;
+
+        let response = client(&server.base_url())
+            .update_disk(rename("disk_1", "x"))
+            .await
+            .unwrap();
+        assert_eq!(
+            response.disk.state,
+            Some(DiskStateEnum::Unknown("defragmenting".into()))
+        );
+        let attachment = response.disk.virtual_machine_disk.as_ref().unwrap();
+        assert_eq!(
+            attachment.state,
+            Some(VirtualMachineDiskAttachmentStateEnum::Unknown(
+                "hibernating".into()
+            ))
+        );
+
+        let again = serde_json::to_value(&response.disk).unwrap();
+        assert_eq!(again["state"], "defragmenting");
+        assert_eq!(again["virtual_machine_disk"]["state"], "hibernating");
+        // Unknown fields are not decoded, but the raw body keeps them.
+        let raw: serde_json::Value = serde_json::from_slice(response.raw_body()).unwrap();
+        assert_eq!(raw["disk"]["a_field_from_the_future"]["x"], 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_html_502_keeps_its_status_and_text() {
+    bounded(LIMIT, async {
+        let page = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
+        let (server, hits) = scripted(move |_| {
+            HttpMockResponse::builder()
+                .status(502)
+                .header("content-type", "text/html")
+                .body(page)
+                .build()
+        })
+        .await;
+        let error = client(&server.base_url())
+            .update_disk(rename("disk_1", "x"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            hits.load(Ordering::SeqCst),
+            1,
+            "502 is not in the retry set"
+        );
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(502));
+        assert_eq!(error.code(), None);
+        let ErrorBody::Text(text) = error.as_api().unwrap().body() else {
+            panic!("expected text, got {error:?}");
+        };
+        assert_eq!(text, page);
+        assert!(
+            error
+                .to_string()
+                .starts_with("502 Bad Gateway: not a Katapult error (text/html): <html>"),
+            "{error}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_request_id_appears_in_the_error_display() {
+    bounded(LIMIT, async {
+        let (server, _) = scripted(|_| {
+            katapult(
+                422,
+                &envelope(
+                    "validation_error",
+                    "A validation error occurred with the object that was being created/updated/deleted",
+                    r#"{"errors":["Name can't be blank"]}"#,
+                ),
+                "6476b4c1-5f0e-4c55-9d3c-0c9a8d2f4e11",
+            )
+        })
+        .await;
+        let error = client(&server.base_url()).update_disk(rename("disk_1", "")).await.unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "422 validation_error: Name can't be blank (request 6476b4c1-5f0e-4c55-9d3c-0c9a8d2f4e11)"
+        );
+        assert_eq!(error.request_id(), Some("6476b4c1-5f0e-4c55-9d3c-0c9a8d2f4e11"));
+        assert_eq!(error.rate_limit().unwrap().remaining, Some(998));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rate_limit_headers_are_readable_on_success() {
+    bounded(LIMIT, async {
+        let katapult = KatapultMock::start().await;
+        let client = client(&katapult.base_url());
+        let first = client.update_disk(rename("disk_1", "a")).await.unwrap();
+        let second = client.update_disk(rename("disk_1", "b")).await.unwrap();
+        assert_eq!(first.meta().rate_limit().permitted, Some(1000));
+        assert_eq!(first.meta().rate_limit().remaining, Some(999));
+        assert_eq!(second.meta().rate_limit().remaining, Some(998));
+        assert_eq!(second.disk.name.as_deref(), Some("b"));
+        assert!(first.meta().request_id().is_some());
+        assert_eq!(katapult.hits(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_then_reported() {
+    bounded(LIMIT, async {
+        // A port that was free a moment ago and has no listener now.
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let error = client(&format!("http://127.0.0.1:{port}"))
+            .update_disk(rename("disk_1", "x"))
+            .await
+            .unwrap_err();
+        let Error::Transport(transport) = &error else {
+            panic!("expected a transport error, got {error:?}");
+        };
+        assert_eq!(transport.kind(), TransportErrorKind::Connect);
+        assert_eq!(transport.attempts(), 4);
+        assert!(error.is_retryable());
+        let text = error.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "could not connect to http://127.0.0.1:{port}/disks/disk: "
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("after 4 attempts") && text.contains("KATAPULT_API_URL"),
+            "{text}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn plain_http_to_a_remote_host_is_refused_before_sending() {
+    let error = Client::builder()
+        .token(TOKEN)
+        .base_url("http://api.katapult.io/core/v1")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Config(ConfigError::InsecureBaseUrl { .. })),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("would travel in clear"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_trailing_slash_on_the_base_url_is_harmless() {
+    bounded(LIMIT, async {
+        let katapult = KatapultMock::start().await;
+        let client = client(&format!("{}/", katapult.base_url()));
+        client.update_disk(rename("disk_1", "x")).await.unwrap();
+        assert_eq!(katapult.hits(), 1);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn each_attempt_is_traced_without_the_token() {
+    let (captured, _guard) = support::capture_traces();
+    bounded(LIMIT, async {
+        let (server, _) = scripted(|n| match n {
+            1 => katapult(
+                503,
+                &envelope("service_unavailable", "Unavailable", "{}"),
+                "req-a",
+            ),
+            _ => katapult(
+                200,
+                &serde_json::to_string(&fixtures::update_disk_response("d")).unwrap(),
+                "req-b",
+            ),
+        })
+        .await;
+        client(&server.base_url())
+            .update_disk(rename("d", "x"))
+            .await
+            .unwrap();
+    })
+    .await;
+    let text = captured.text();
+    for expected in [
+        "katapult.request",
+        "operation=\"patch_disk\"",
+        "method=PATCH",
+        "/disks/disk",
+        "attempt=1",
+        "attempt=2",
+        "status=503",
+        "status=200",
+        "request_id=\"req-b\"",
+        "duration_ms=",
+        "cause=\"unavailable\"",
+    ] {
+        assert!(
+            text.contains(expected),
+            "missing {expected:?} in traces:\n{text}"
+        );
+    }
+    assert!(!text.contains(TOKEN), "token leaked into traces:\n{text}");
+}
