@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use heck::ToUpperCamelCase;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
@@ -93,23 +93,19 @@ pub fn settings(open_enums: &[String], path: OpenEnumPath) -> GenerationSettings
 /// Generates every output from a linted fragment.
 pub fn generate(fragment: &Fragment) -> Result<Vec<Output>, Problem> {
     let enums = open_enums(fragment)?;
-    let replaced: Vec<String> = doc::open_enums(&fragment.document)
-        .into_iter()
-        .map(|e| e.name)
-        .collect();
-
-    let client = guarded(fragment, "client", || {
-        Generator::new(&settings(&replaced, OpenEnumPath::InCrate)).generate_tokens(&fragment.spec)
-    })?;
+    let client = client_tokens(fragment)?;
     let mocks = guarded(fragment, "httpmock", || {
-        Generator::new(&settings(&replaced, OpenEnumPath::FromDependent))
-            .httpmock(&fragment.spec, "katapult_core")
+        Generator::new(&settings(
+            &replaced_enums(fragment),
+            OpenEnumPath::FromDependent,
+        ))
+        .httpmock(&fragment.spec, "katapult_core")
     })?;
 
     Ok(vec![
         Output {
             path: CLIENT_PATH,
-            contents: with_header(fragment, &format_tokens(fragment, client)?),
+            contents: with_header(fragment, &prettyplease::unparse(&parse(fragment, client)?)),
         },
         Output {
             path: OPEN_ENUMS_PATH,
@@ -117,9 +113,33 @@ pub fn generate(fragment: &Fragment) -> Result<Vec<Output>, Problem> {
         },
         Output {
             path: MOCKS_PATH,
-            contents: with_header(fragment, &format_tokens(fragment, mocks)?),
+            contents: with_header(fragment, &prettyplease::unparse(&parse(fragment, mocks)?)),
         },
     ])
+}
+
+/// The generated `types` module alone, formatted: what the generator
+/// fixtures snapshot, without the client boilerplate around it.
+pub fn types_module(fragment: &Fragment) -> Result<String, Problem> {
+    let mut file = parse(fragment, client_tokens(fragment)?)?;
+    file.items
+        .retain(|item| matches!(item, syn::Item::Mod(m) if m.ident == "types"));
+    Ok(prettyplease::unparse(&file))
+}
+
+/// The names of the schemas progenitor must take from the open enums.
+fn replaced_enums(fragment: &Fragment) -> Vec<String> {
+    doc::open_enums(&fragment.document)
+        .into_iter()
+        .map(|e| e.name)
+        .collect()
+}
+
+fn client_tokens(fragment: &Fragment) -> Result<proc_macro2::TokenStream, Problem> {
+    guarded(fragment, "client", || {
+        Generator::new(&settings(&replaced_enums(fragment), OpenEnumPath::InCrate))
+            .generate_tokens(&fragment.spec)
+    })
 }
 
 /// The open enums to generate: every `x-open-enum` schema, then the
@@ -199,22 +219,17 @@ fn guarded<T>(
     }
 }
 
-/// Formats tokens with prettyplease: deterministic, and pinned by Cargo.lock
-/// rather than by whichever rustfmt is installed.
-pub fn format_tokens(
-    fragment: &Fragment,
-    tokens: proc_macro2::TokenStream,
-) -> Result<String, Problem> {
-    syn::parse2::<syn::File>(tokens)
-        .map(|file| prettyplease::unparse(&file))
-        .map_err(|error| Problem {
-            rule: "generate",
-            file: fragment.display_path.clone(),
-            pointer: String::new(),
-            message: format!("progenitor produced code that does not parse: {error}"),
-            fix: "report this against progenitor; meanwhile simplify the schema involved"
-                .to_owned(),
-        })
+/// Parses generated tokens for prettyplease, which formats them
+/// deterministically and is pinned by Cargo.lock (unlike whichever rustfmt is
+/// installed).
+fn parse(fragment: &Fragment, tokens: proc_macro2::TokenStream) -> Result<syn::File, Problem> {
+    syn::parse2::<syn::File>(tokens).map_err(|error| Problem {
+        rule: "generate",
+        file: fragment.display_path.clone(),
+        pointer: String::new(),
+        message: format!("progenitor produced code that does not parse: {error}"),
+        fix: "report this against progenitor; meanwhile simplify the schema involved".to_owned(),
+    })
 }
 
 fn with_header(fragment: &Fragment, body: &str) -> String {
@@ -299,11 +314,16 @@ pub fn write(root: &Path, outputs: &[Output]) -> std::io::Result<Vec<&'static st
     Ok(written)
 }
 
-/// The workspace root (the directory above `xtask/`).
-pub fn workspace_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the workspace root")
+/// The workspace root: the directory above `xtask/`, unless
+/// `XTASK_WORKSPACE_ROOT` names another (the tests point the binary at a
+/// scratch copy of the workspace that way).
+pub fn workspace_root() -> PathBuf {
+    match std::env::var_os("XTASK_WORKSPACE_ROOT") {
+        Some(root) => PathBuf::from(root),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+    }
 }
 
 /// The message shown when generated code is stale.

@@ -8,6 +8,7 @@ pub mod codegen;
 pub mod doc;
 pub mod fragment;
 pub mod lint;
+pub mod outline;
 pub mod problem;
 
 use std::path::Path;

@@ -218,7 +218,7 @@ fn ref_sibling(l: &Lint<'_>, out: &mut Vec<Problem>) {
                 "ref-sibling",
                 &child(&at, key),
                 format!("`{key}` beside `$ref` is ignored (OpenAPI 3.0 ignores every sibling of `$ref`), {consequence}"),
-                format!("wrap the reference: `{key}: ...` with `allOf: [{{$ref: ...}}]`"),
+                format!("put `{key}` beside `allOf: [{{$ref: ...}}]`, which wraps the reference, instead of beside `$ref`"),
             ));
         }
     }

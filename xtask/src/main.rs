@@ -36,7 +36,7 @@ fn codegen_task(check: bool) -> ExitCode {
     std::panic::set_hook(Box::new(|_| {}));
 
     let root = codegen::workspace_root();
-    let outputs = match expected_outputs(root) {
+    let outputs = match expected_outputs(&root) {
         Ok(outputs) => outputs,
         Err(problems) => {
             eprintln!("{}", problem::render(&problems));
@@ -49,7 +49,7 @@ fn codegen_task(check: bool) -> ExitCode {
     };
 
     if check {
-        let stale = codegen::stale(root, &outputs);
+        let stale = codegen::stale(&root, &outputs);
         if stale.is_empty() {
             println!("generated code is up to date ({} files)", outputs.len());
             return ExitCode::SUCCESS;
@@ -58,7 +58,7 @@ fn codegen_task(check: bool) -> ExitCode {
         return ExitCode::FAILURE;
     }
 
-    match codegen::write(root, &outputs) {
+    match codegen::write(&root, &outputs) {
         Ok(written) if written.is_empty() => {
             println!("generated code is up to date ({} files)", outputs.len());
             ExitCode::SUCCESS

@@ -111,10 +111,10 @@ async fn into_error(error: GeneratedError<types::ErrorEnvelope>, mut facts: Call
             .map(|(status, headers)| meta(status, headers, facts))
     };
 
-    if let Some(limit) = facts.too_large {
-        if let Some(meta) = meta_of_last(&facts) {
-            return invalid(meta, ResponseProblem::TooLarge { limit }, Bytes::new());
-        }
+    if let Some(limit) = facts.too_large
+        && let Some(meta) = meta_of_last(&facts)
+    {
+        return invalid(meta, ResponseProblem::TooLarge { limit }, Bytes::new());
     }
 
     match error {

@@ -1,0 +1,86 @@
+//! Each lint rule fires on its fixture with a clear message; the real
+//! fragment and the minimal valid fixture pass every rule.
+
+use std::path::{Path, PathBuf};
+
+use xtask::fragment::Fragment;
+use xtask::lint::RULES;
+use xtask::problem::render;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/lint")
+        .join(format!("{name}.yaml"))
+}
+
+/// Loads a fixture that must be refused; returns the rendered problems.
+fn refused(name: &str, expected_rule: &str) -> String {
+    let display = format!("xtask/tests/fixtures/lint/{name}.yaml");
+    let problems = match Fragment::load(&fixture(name), &display) {
+        Ok(_) => panic!("{display} was accepted; it must break `{expected_rule}`"),
+        Err(problems) => problems,
+    };
+    assert!(
+        problems.iter().any(|p| p.rule == expected_rule),
+        "{display} did not trigger `{expected_rule}`:\n{}",
+        render(&problems)
+    );
+    for problem in &problems {
+        assert!(
+            !problem.fix.is_empty() && !problem.message.is_empty(),
+            "{problem}"
+        );
+    }
+    render(&problems)
+}
+
+#[test]
+fn every_rule_fires_on_its_fixture() {
+    for rule in RULES {
+        assert!(
+            fixture(rule.id).exists(),
+            "rule `{}` has no fixture at {}",
+            rule.id,
+            fixture(rule.id).display()
+        );
+        insta::assert_snapshot!(rule.id, refused(rule.id, rule.id), rule.summary);
+    }
+}
+
+#[test]
+fn parse_failures_name_the_place() {
+    insta::assert_snapshot!("syntax", refused("syntax", "syntax"));
+    insta::assert_snapshot!("structure", refused("structure", "structure"));
+}
+
+#[test]
+fn the_minimal_fixture_passes_every_rule() {
+    if let Err(problems) = Fragment::load(&fixture("valid"), "valid.yaml") {
+        panic!("{}", render(&problems));
+    }
+}
+
+#[test]
+fn the_project_fragment_passes_every_rule() {
+    if let Err(problems) = xtask::load_fragment(&xtask::codegen::workspace_root()) {
+        panic!("{}", render(&problems));
+    }
+}
+
+#[test]
+fn every_fixture_belongs_to_a_rule_or_a_stage() {
+    let known: Vec<&str> = RULES
+        .iter()
+        .map(|r| r.id)
+        .chain(["valid", "syntax", "structure"])
+        .collect();
+    for entry in std::fs::read_dir(fixture("valid").parent().unwrap()).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        assert!(
+            known.contains(&stem.as_str()),
+            "{} matches no rule",
+            path.display()
+        );
+    }
+}
