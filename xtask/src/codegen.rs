@@ -343,3 +343,33 @@ pub fn stale_message(stale: &[Stale]) -> String {
     );
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+openapi: 3.0.3
+info: { title: T, version: "1" }
+paths: {}
+"#;
+
+    #[test]
+    fn a_generator_panic_becomes_a_problem() {
+        let fragment = Fragment::parse(MINIMAL, "x.yaml").unwrap();
+        let problem = guarded(&fragment, "client", || -> Result<(), progenitor::Error> {
+            panic!("assertion failed: response_types.len() <= 1")
+        })
+        .unwrap_err();
+        assert_eq!(
+            problem.message,
+            "progenitor panicked while generating the client: assertion failed: response_types.len() <= 1"
+        );
+        assert!(
+            problem
+                .fix
+                .contains("add a rule for it in xtask/src/lint.rs"),
+            "{problem}"
+        );
+    }
+}

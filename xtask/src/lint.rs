@@ -80,13 +80,18 @@ pub const RULES: &[Rule] = &[
         check: tagged_one_of,
     },
     Rule {
+        id: "exclusive-lookup",
+        summary: "a request object whose fields are mutually exclusive is a oneOf, so two cannot be sent",
+        check: exclusive_lookup,
+    },
+    Rule {
         id: "open-enums",
         summary: "enums the API sends back are open; enums the caller sends are closed",
         check: open_enums,
     },
     Rule {
         id: "bearer-security",
-        summary: "every operation can be called with the bearer token the client sends",
+        summary: "every operation can be called with the bearer token the client sends; OAuth2 scopes are defined and prefixed",
         check: bearer_security,
     },
 ];
@@ -504,6 +509,32 @@ fn tagged_one_of(l: &Lint<'_>, out: &mut Vec<Problem>) {
     }
 }
 
+fn exclusive_lookup(l: &Lint<'_>, out: &mut Vec<Problem>) {
+    let roots = doc::schema_roots(l.doc, Side::Request);
+    for (at, schema) in doc::reachable(l.doc, &roots) {
+        let says_exclusive = schema
+            .get("description")
+            .and_then(Value::as_str)
+            .is_some_and(|d| d.to_ascii_lowercase().contains("mutually exclusive"));
+        let is_exclusive_enum = schema
+            .get("oneOf")
+            .and_then(Value::as_array)
+            .is_some_and(|members| doc::one_of_shape(members) == OneOfShape::External);
+        if says_exclusive && !is_exclusive_enum {
+            out.push(l.problem(
+                "exclusive-lookup",
+                &at,
+                "the description says these fields are mutually exclusive, but as an object of \
+                 optional fields the generated type lets a caller set two (the server then \
+                 answers 400 `ambiguous_lookup_values`) or none (`missing_lookup_value`)",
+                "write it as a oneOf of objects with one required property each \
+                 (`oneOf: [{required: [id], properties: {id: ...}}, {required: [permalink], ...}]`); \
+                 progenitor makes an enum that holds exactly one",
+            ));
+        }
+    }
+}
+
 fn open_enums(l: &Lint<'_>, out: &mut Vec<Problem>) {
     let is_open = |schema: &Value| schema.get("x-open-enum") == Some(&Value::Bool(true));
     let named = |at: &str| {
@@ -606,6 +637,49 @@ fn open_enums(l: &Lint<'_>, out: &mut Vec<Problem>) {
     }
 }
 
+/// Each scope an operation requires is one its OAuth2 scheme defines, and
+/// carries the scheme's `x-scope-prefix` (Katapult's is
+/// `api.katapult.io/core/v1/`).
+fn oauth2_scopes(l: &Lint<'_>, scheme: &str, at: &str, scopes: &Value, out: &mut Vec<Problem>) {
+    let Some(definition) = l
+        .doc
+        .pointer("/components/securitySchemes")
+        .and_then(|s| s.get(scheme))
+    else {
+        return;
+    };
+    let prefix = definition.get("x-scope-prefix").and_then(Value::as_str);
+    let defined: BTreeSet<&str> = definition
+        .get("flows")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|flows| flows.values())
+        .filter_map(|flow| flow.get("scopes").and_then(Value::as_object))
+        .flat_map(|scopes| scopes.keys().map(String::as_str))
+        .collect();
+    for (index, scope) in scopes.as_array().into_iter().flatten().enumerate() {
+        let Some(scope) = scope.as_str() else {
+            continue;
+        };
+        let scope_at = child(at, &index.to_string());
+        if let Some(prefix) = prefix.filter(|p| !scope.starts_with(p)) {
+            out.push(l.problem(
+                "bearer-security",
+                &scope_at,
+                format!("the OAuth2 scope `{scope}` lacks the scheme's prefix `{prefix}`"),
+                format!("write `{prefix}{scope}`"),
+            ));
+        } else if !defined.contains(scope) {
+            out.push(l.problem(
+                "bearer-security",
+                &scope_at,
+                format!("the OAuth2 scope `{scope}` is not defined by the `{scheme}` scheme's flows"),
+                format!("add `{scope}` to the scopes of a flow under /components/securitySchemes/{scheme}"),
+            ));
+        }
+    }
+}
+
 fn bearer_security(l: &Lint<'_>, out: &mut Vec<Problem>) {
     let schemes = l
         .doc
@@ -652,6 +726,9 @@ fn bearer_security(l: &Lint<'_>, out: &mut Vec<Problem>) {
                     continue;
                 };
                 let has_scopes = scopes.as_array().is_some_and(|s| !s.is_empty());
+                if kind == "oauth2" {
+                    oauth2_scopes(l, name, &child(&requirement_at, name), scopes, out);
+                }
                 if has_scopes && kind != "oauth2" && kind != "openIdConnect" {
                     out.push(l.problem(
                         "bearer-security",

@@ -154,3 +154,47 @@ fn unknown_arguments_print_usage() {
     assert_eq!(run.status.code(), Some(2));
     assert!(text(&run.stderr).contains("usage: cargo xtask"));
 }
+
+/// progenitor's generator (xtask) and runtime (katapult-core) come from one
+/// release, pinned exactly: the generated code calls into the runtime.
+#[test]
+fn generator_and_runtime_are_pinned_together() {
+    let root = workspace_root();
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap();
+    let version = |name: &str| {
+        let marker = format!("name = \"{name}\"\nversion = \"");
+        let at = lock
+            .find(&marker)
+            .unwrap_or_else(|| panic!("{name} is not in Cargo.lock"))
+            + marker.len();
+        lock[at..].split('"').next().unwrap().to_owned()
+    };
+    let generator = version("progenitor-impl");
+    assert_eq!(version("progenitor"), generator);
+    assert_eq!(version("progenitor-client"), generator);
+
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    for name in ["progenitor", "progenitor-client"] {
+        assert!(
+            manifest
+                .lines()
+                .any(|l| l.starts_with(&format!("{name} = "))
+                    && l.contains(&format!("\"={generator}\""))),
+            "{name} must be pinned with `={generator}` in the workspace manifest"
+        );
+    }
+    let client = std::fs::read_to_string(root.join("crates/katapult-core/Cargo.toml")).unwrap();
+    assert!(client.contains("progenitor-client.workspace = true"));
+    assert!(
+        !client.contains("progenitor.workspace") && !client.contains("progenitor-impl"),
+        "katapult-core must not link the generator"
+    );
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let root = workspace_root();
+    let first = xtask::expected_outputs(&root).unwrap();
+    let second = xtask::expected_outputs(&root).unwrap();
+    assert_eq!(first, second);
+}

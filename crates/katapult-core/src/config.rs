@@ -163,6 +163,25 @@ impl ClientBuilder {
     /// Sends through the caller's own `reqwest::Client` (its proxy, TLS and
     /// pool settings). The token, user agent, per-attempt timeout, retries
     /// and body limit still apply.
+    ///
+    /// Start it from [`http_client_builder`]: with the default `rustls`
+    /// feature, reqwest is built without a crypto provider of its own (this
+    /// crate brings rustls with `ring` rather than compiling aws-lc), so a
+    /// bare `reqwest::Client::new()` panics unless your application installs
+    /// a rustls provider or enables one of reqwest's TLS features.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let http = katapult_core::http_client_builder()?
+    ///     .pool_max_idle_per_host(4)
+    ///     .tcp_keepalive(Duration::from_secs(30))
+    ///     .build()
+    ///     .expect("TLS is configured");
+    /// let client = katapult_core::Client::builder().token("t").http_client(http).build()?;
+    /// # let _ = client;
+    /// # Ok::<(), katapult_core::Error>(())
+    /// ```
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -223,6 +242,15 @@ impl ClientBuilder {
             inner: generated::Client::new_with_client(base, http, transport),
         })
     }
+}
+
+/// A `reqwest::ClientBuilder` with this crate's TLS configured (see the
+/// crate's features), for callers who build their own client: add proxies,
+/// pool settings and the like, then pass the result to
+/// [`ClientBuilder::http_client`].
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
+    let builder = reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(60));
+    Ok(crate::tls::configure(builder)?)
 }
 
 /// `Bearer <token>`, marked sensitive so that HTTP/2 never indexes it and

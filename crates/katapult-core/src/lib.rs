@@ -75,7 +75,7 @@ pub mod types {
 pub use client::Client;
 pub use config::{
     BASE_URL_ENV, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, TOKEN_ENV,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, TOKEN_ENV, http_client_builder,
 };
 pub use error::{
     ApiError, ConfigError, Error, ErrorBody, InvalidResponse, ResponseProblem, TransportError,
@@ -85,6 +85,8 @@ pub use response::{RateLimit, Response, ResponseMeta};
 pub use retry::{Backoff, RetryCause, RetryPolicy};
 
 /// The `reqwest` this crate is built on, for [`ClientBuilder::http_client`].
+/// Start a client of your own from [`http_client_builder`], which configures
+/// TLS: `reqwest::Client::new()` alone has no crypto provider in this build.
 pub use reqwest;
 
 #[cfg(doctest)]

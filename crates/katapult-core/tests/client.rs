@@ -436,3 +436,42 @@ async fn each_attempt_is_traced_without_the_token() {
     }
     assert!(!text.contains(TOKEN), "token leaked into traces:\n{text}");
 }
+
+#[tokio::test]
+async fn a_callers_own_http_client_still_gets_token_user_agent_and_retries() {
+    bounded(LIMIT, async {
+        let server = MockServer::start_async().await;
+        let expected_agent = format!(
+            "katapult-core/{} disk-janitor/1.4",
+            env!("CARGO_PKG_VERSION")
+        );
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(httpmock::Method::PATCH)
+                    .path("/disks/disk")
+                    .header("authorization", format!("Bearer {TOKEN}"))
+                    .header("user-agent", expected_agent.as_str())
+                    .header("content-type", "application/json")
+                    .header("accept", "application/json");
+                then.status(200)
+                    .header("content-type", "application/json")
+                    .json_body_obj(&fixtures::update_disk_response("disk_1"));
+            })
+            .await;
+        let own = katapult_core::http_client_builder()
+            .unwrap()
+            .user_agent("overridden")
+            .build()
+            .unwrap();
+        let client = Client::builder()
+            .token(TOKEN)
+            .base_url(server.base_url())
+            .user_agent_product("disk-janitor/1.4")
+            .http_client(own)
+            .build()
+            .unwrap();
+        client.update_disk(rename("disk_1", "x")).await.unwrap();
+        mock.assert_async().await;
+    })
+    .await;
+}
