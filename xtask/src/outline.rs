@@ -52,64 +52,25 @@ fn walk(items: &[Item], module: &str, out: &mut Vec<String>) {
             }
             Item::Struct(s) if is_pub(&s.vis) => {
                 let name = join(module, &s.ident.to_string());
-                match &s.fields {
-                    Fields::Named(named) => {
-                        let fields: Vec<String> = named
-                            .named
-                            .iter()
-                            .filter(|f| is_pub(&f.vis))
-                            .map(|f| {
-                                format!(
-                                    "{}: {}",
-                                    f.ident
-                                        .as_ref()
-                                        .map(ToString::to_string)
-                                        .unwrap_or_default(),
-                                    ty(&f.ty)
-                                )
-                            })
-                            .collect();
-                        if fields.is_empty() {
-                            out.push(format!("struct {name} {{ .. }}"));
-                        } else {
-                            out.push(format!("struct {name} {{ {} }}", fields.join(", ")));
-                        }
-                    }
-                    Fields::Unnamed(unnamed) => {
-                        let fields: Vec<String> =
-                            unnamed.unnamed.iter().map(|f| ty(&f.ty)).collect();
-                        out.push(format!("struct {name}({})", fields.join(", ")));
-                    }
-                    Fields::Unit => out.push(format!("struct {name}")),
-                }
+                // A struct's private fields are not its API.
+                let listed = fields(&s.fields, true);
+                out.push(match &s.fields {
+                    Fields::Named(_) if listed.is_empty() => format!("struct {name} {{ .. }}"),
+                    Fields::Unnamed(_) if listed.is_empty() => format!("struct {name}(..)"),
+                    Fields::Named(_) => format!("struct {name} {{ {listed} }}"),
+                    Fields::Unnamed(_) => format!("struct {name}({listed})"),
+                    Fields::Unit => format!("struct {name}"),
+                });
             }
             Item::Enum(e) if is_pub(&e.vis) => {
                 let variants: Vec<String> = e
                     .variants
                     .iter()
                     .map(|v| match &v.fields {
-                        Fields::Named(named) => {
-                            let fields: Vec<String> = named
-                                .named
-                                .iter()
-                                .map(|f| {
-                                    format!(
-                                        "{}: {}",
-                                        f.ident
-                                            .as_ref()
-                                            .map(ToString::to_string)
-                                            .unwrap_or_default(),
-                                        ty(&f.ty)
-                                    )
-                                })
-                                .collect();
-                            format!("{} {{ {} }}", v.ident, fields.join(", "))
+                        Fields::Named(_) => {
+                            format!("{} {{ {} }}", v.ident, fields(&v.fields, false))
                         }
-                        Fields::Unnamed(unnamed) => {
-                            let fields: Vec<String> =
-                                unnamed.unnamed.iter().map(|f| ty(&f.ty)).collect();
-                            format!("{}({})", v.ident, fields.join(", "))
-                        }
+                        Fields::Unnamed(_) => format!("{}({})", v.ident, fields(&v.fields, false)),
                         Fields::Unit => v.ident.to_string(),
                     })
                     .collect();
@@ -147,6 +108,21 @@ fn walk(items: &[Item], module: &str, out: &mut Vec<String>) {
             _ => {}
         }
     }
+}
+
+/// `name: Type, ...` for named fields, `Type, ...` for unnamed ones;
+/// `only_pub` leaves out fields that are not `pub` (struct fields; an enum
+/// variant's fields have no visibility of their own).
+fn fields(fields: &Fields, only_pub: bool) -> String {
+    fields
+        .iter()
+        .filter(|f| !only_pub || is_pub(&f.vis))
+        .map(|f| match &f.ident {
+            Some(ident) => format!("{ident}: {}", ty(&f.ty)),
+            None => ty(&f.ty),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn is_pub(vis: &Visibility) -> bool {

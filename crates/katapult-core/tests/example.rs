@@ -52,6 +52,22 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Runs the example with a token, against `url`, off the async runtime
+/// that serves the mock.
+async fn run_with_token(args: &'static [&'static str], url: String) -> Output {
+    tokio::task::spawn_blocking(move || {
+        run(
+            args,
+            &[
+                ("KATAPULT_API_TOKEN", support::TOKEN),
+                ("KATAPULT_API_URL", &url),
+            ],
+        )
+    })
+    .await
+    .unwrap()
+}
+
 #[test]
 fn without_a_token_it_round_trips_through_the_built_in_mock() {
     let out = run(
@@ -81,25 +97,18 @@ fn without_a_token_it_round_trips_through_the_built_in_mock() {
 #[tokio::test]
 async fn with_a_token_it_calls_the_url_it_is_given() {
     let katapult = KatapultMock::start().await;
-    let url = katapult.base_url();
-    let out = tokio::task::spawn_blocking(move || {
-        run(
-            &[
-                "--disk-id",
-                "disk_xyz",
-                "--attach-on-boot",
-                "false",
-                "--timeout",
-                "5",
-            ],
-            &[
-                ("KATAPULT_API_TOKEN", support::TOKEN),
-                ("KATAPULT_API_URL", &url),
-            ],
-        )
-    })
-    .await
-    .unwrap();
+    let out = run_with_token(
+        &[
+            "--disk-id",
+            "disk_xyz",
+            "--attach-on-boot",
+            "false",
+            "--timeout",
+            "5",
+        ],
+        katapult.base_url(),
+    )
+    .await;
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
     assert!(!stderr.contains("mock"), "{stderr}");
@@ -118,18 +127,7 @@ async fn a_failure_prints_the_error_and_exits_1() {
     server.patch_disk(|_, then| {
         then.not_found(&fixtures::disk_not_found());
     });
-    let url = server.base_url();
-    let out = tokio::task::spawn_blocking(move || {
-        run(
-            &["--disk-id", "disk_gone"],
-            &[
-                ("KATAPULT_API_TOKEN", support::TOKEN),
-                ("KATAPULT_API_URL", &url),
-            ],
-        )
-    })
-    .await
-    .unwrap();
+    let out = run_with_token(&["--disk-id", "disk_gone"], server.base_url()).await;
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
