@@ -4,6 +4,7 @@
 //! generating code, comparing it with what is committed) so that tests can
 //! call it directly; `main.rs` is the command line around it.
 
+pub mod bench_report;
 pub mod codegen;
 pub mod doc;
 pub mod fragment;

@@ -10,6 +10,7 @@ usage: cargo xtask <task>
 tasks:
   codegen           lint openapi/katapult-core-v1.yaml and regenerate the code generated from it
   codegen --check   write nothing; print a diff of every stale generated file and fail if any
+  bench-report      benchmark the SDK against the hand-written floor (--help for options)
 ";
 
 fn main() -> ExitCode {
@@ -18,6 +19,7 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => codegen_task(false),
         ["codegen", "--check"] => codegen_task(true),
+        ["bench-report", rest @ ..] => xtask::bench_report::main(&codegen::workspace_root(), rest),
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             ExitCode::SUCCESS

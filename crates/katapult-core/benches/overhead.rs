@@ -1,0 +1,282 @@
+//! What the SDK costs against the hand-written floor, measured side by
+//! side in one run (method and results: `BENCHMARKS.md`).
+//!
+//! - `round_trip/*`: one `PATCH /disks/disk` against a loopback keep-alive
+//!   server, through `katapult_core::Client` (default retry policy, and
+//!   retries off) and through a bare `reqwest::Client` with hand-written
+//!   serde structs; one shared `reqwest::Client`, so one pool.
+//! - `decode/*`: a realistic 200 body into the generated types, into a
+//!   hand-written struct of the same shape, and into `serde_json::Value`.
+//! - `encode/*`: a request body with a lookup and four properties.
+//!
+//! `cargo bench -p katapult-core --bench overhead` measures;
+//! `cargo xtask bench-report` measures and writes the table. Under
+//! `cargo test` criterion runs each benchmark once (its test mode), after
+//! the start-up checks below have proved that both sides send the same
+//! request and decode the same answer.
+
+mod support;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use katapult_core::reqwest::header::HeaderValue;
+use katapult_core::types::PatchDiskResponse;
+use katapult_core::{Client, RetryPolicy};
+use tokio::runtime::Runtime;
+
+use support::floor::{self, Floor};
+use support::paired::{self, Mode, Side};
+use support::server::Server;
+use support::{DISK_ID, RESPONSE_BODY, TOKEN};
+
+/// The SDK's own user agent, sent by both sides so that the requests are
+/// byte for byte the same.
+const USER_AGENT: &str = concat!("katapult-core/", env!("CARGO_PKG_VERSION"));
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+fn sdk(server: &Server, http: &reqwest::Client, retry: RetryPolicy) -> Client {
+    Client::builder()
+        .token(TOKEN)
+        .base_url(server.base_url())
+        .timeout(TIMEOUT)
+        .retry(retry)
+        .http_client(http.clone())
+        .build()
+        .expect("SDK client builds")
+}
+
+/// Proves the comparison fair before measuring it: the same request on
+/// the wire from both sides, and the same answer decoded.
+fn check_same_exchange(runtime: &Runtime, server: &Server, client: &Client, floor: &Floor) {
+    let body = support::generated_body();
+    let floor_body = support::floor_body();
+    runtime.block_on(async {
+        server.capture_next();
+        let sdk = client.update_disk(body).await.expect("SDK round trip");
+        let sdk_request = server.captured().expect("SDK request seen");
+
+        server.capture_next();
+        let hand = floor
+            .update_disk(&floor_body)
+            .await
+            .expect("floor round trip");
+        let floor_request = server.captured().expect("floor request seen");
+
+        assert_eq!(
+            sdk_request, floor_request,
+            "both sides send the same request"
+        );
+        assert_eq!(sdk.meta().attempts(), 1);
+        assert_eq!(sdk.disk.id.as_deref(), Some(DISK_ID));
+        assert_eq!(sdk.disk.id, hand.disk.id);
+        assert_eq!(sdk.raw_body().as_ref(), RESPONSE_BODY.as_bytes());
+    });
+}
+
+fn round_trip(c: &mut Criterion, mode: &Mode) {
+    let runtime = runtime();
+    let server = Server::start(RESPONSE_BODY.as_bytes());
+    let http = support::http_client();
+    let default_retry = sdk(&server, &http, RetryPolicy::default());
+    let no_retry = sdk(&server, &http, RetryPolicy::none());
+    let floor = Floor {
+        http: http.clone(),
+        url: format!("{}/disks/disk", server.base_url()),
+        authorization: {
+            let mut value = HeaderValue::from_str(&format!("Bearer {TOKEN}")).unwrap();
+            value.set_sensitive(true);
+            value
+        },
+        user_agent: HeaderValue::from_static(USER_AGENT),
+        timeout: TIMEOUT,
+    };
+    check_same_exchange(&runtime, &server, &default_retry, &floor);
+
+    // Each side gets its body by value (the SDK takes ownership, the floor
+    // serializes a borrowed one): both clone a prepared body per call, as
+    // a caller building a fresh one would pay for it either way.
+    let body = support::generated_body();
+    let floor_body = support::floor_body();
+    let through_sdk = |client: &Client, iters: u64| {
+        runtime.block_on(async {
+            let start = Instant::now();
+            for _ in 0..iters {
+                let response = client.update_disk(body.clone()).await.unwrap();
+                black_box(response);
+            }
+            start.elapsed()
+        })
+    };
+    let sdk = |iters| through_sdk(&default_retry, iters);
+    let sdk_no_retry = |iters| through_sdk(&no_retry, iters);
+    let floor = |iters| {
+        runtime.block_on(async {
+            let start = Instant::now();
+            for _ in 0..iters {
+                let body = floor_body.clone();
+                let response = floor.update_disk(&body).await.unwrap();
+                black_box(response);
+            }
+            start.elapsed()
+        })
+    };
+    let sides = [
+        Side {
+            name: "sdk",
+            run: &sdk,
+        },
+        Side {
+            name: "sdk_no_retry",
+            run: &sdk_no_retry,
+        },
+        Side {
+            name: "floor",
+            run: &floor,
+        },
+    ];
+
+    let mut group = c.benchmark_group("round_trip");
+    group
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(8));
+    for side in &sides {
+        group.bench_function(side.name, |b| b.iter_custom(side.run));
+    }
+    group.finish();
+    paired::compare(
+        mode,
+        "round_trip",
+        &sides,
+        &[
+            ("sdk", "floor"),
+            ("sdk_no_retry", "floor"),
+            ("sdk", "sdk_no_retry"),
+        ],
+        Duration::from_secs(12),
+    );
+}
+
+/// Runs `f` `iters` times and returns the time taken.
+fn timed<T>(iters: u64, mut f: impl FnMut() -> T) -> Duration {
+    let start = Instant::now();
+    for _ in 0..iters {
+        black_box(f());
+    }
+    start.elapsed()
+}
+
+fn decode(c: &mut Criterion, mode: &Mode) {
+    let body = RESPONSE_BODY.as_bytes();
+    let generated: PatchDiskResponse = serde_json::from_slice(body).unwrap();
+    assert_eq!(
+        generated,
+        katapult_core_httpmock::fixtures::update_disk_response(DISK_ID),
+        "the benchmark body carries the fixtures' values"
+    );
+    let hand: floor::UpdateDiskResponse = serde_json::from_slice(body).unwrap();
+    assert_eq!(hand.disk.state, Some(floor::DiskState::Built));
+
+    let generated = |iters| {
+        timed(iters, || {
+            serde_json::from_slice::<PatchDiskResponse>(black_box(body)).unwrap()
+        })
+    };
+    let hand_written = |iters| {
+        timed(iters, || {
+            serde_json::from_slice::<floor::UpdateDiskResponse>(black_box(body)).unwrap()
+        })
+    };
+    let value = |iters| {
+        timed(iters, || {
+            serde_json::from_slice::<serde_json::Value>(black_box(body)).unwrap()
+        })
+    };
+    let sides = [
+        Side {
+            name: "generated",
+            run: &generated,
+        },
+        Side {
+            name: "hand_written",
+            run: &hand_written,
+        },
+        Side {
+            name: "value",
+            run: &value,
+        },
+    ];
+
+    let mut group = c.benchmark_group("decode");
+    for side in &sides {
+        group.bench_function(side.name, |b| b.iter_custom(side.run));
+    }
+    group.finish();
+    paired::compare(
+        mode,
+        "decode",
+        &sides,
+        &[("generated", "hand_written"), ("generated", "value")],
+        Duration::from_secs(6),
+    );
+}
+
+fn encode(c: &mut Criterion, mode: &Mode) {
+    let generated_body = support::generated_body();
+    let hand_body = support::floor_body();
+    let wire = serde_json::to_vec(&generated_body).unwrap();
+    assert_eq!(
+        wire,
+        serde_json::to_vec(&hand_body).unwrap(),
+        "both bodies encode to the same bytes"
+    );
+
+    let generated = |iters| {
+        timed(iters, || {
+            serde_json::to_vec(black_box(&generated_body)).unwrap()
+        })
+    };
+    let hand_written = |iters| timed(iters, || serde_json::to_vec(black_box(&hand_body)).unwrap());
+    let sides = [
+        Side {
+            name: "generated",
+            run: &generated,
+        },
+        Side {
+            name: "hand_written",
+            run: &hand_written,
+        },
+    ];
+
+    let mut group = c.benchmark_group("encode");
+    for side in &sides {
+        group.bench_function(side.name, |b| b.iter_custom(side.run));
+    }
+    group.finish();
+    paired::compare(
+        mode,
+        "encode",
+        &sides,
+        &[("generated", "hand_written")],
+        Duration::from_secs(6),
+    );
+}
+
+// `criterion_main!` by hand, so that each group can follow its criterion
+// run with the paired measurement.
+fn main() {
+    let mode = Mode::from_args();
+    let mut criterion = Criterion::default().configure_from_args();
+    round_trip(&mut criterion, &mode);
+    decode(&mut criterion, &mode);
+    encode(&mut criterion, &mode);
+    criterion.final_summary();
+}
