@@ -6,7 +6,8 @@ use progenitor_client::Error as GeneratedError;
 
 use crate::config::ClientBuilder;
 use crate::error::{
-    ApiError, Error, ErrorBody, InvalidResponse, ResponseProblem, TransportError, decode_error_body,
+    ApiError, Error, ErrorBody, InvalidResponse, ResponseProblem, TransportError,
+    decode_error_body, is_envelope,
 };
 use crate::response::{Response, ResponseMeta};
 use crate::transport::{CallFacts, recorded};
@@ -120,11 +121,13 @@ async fn into_error(error: GeneratedError<types::ErrorEnvelope>, mut facts: Call
     match error {
         GeneratedError::ErrorResponse(value) => {
             let meta = meta(value.status(), value.headers().clone(), &facts);
-            let envelope = value.into_inner();
-            Error::Api(Box::new(ApiError::new(
-                meta,
-                ErrorBody::Known(envelope.error),
-            )))
+            // The generated decoder also takes a JSON array for the envelope.
+            let body = if is_envelope(&facts.body) {
+                ErrorBody::Known(value.into_inner().error)
+            } else {
+                decode_error_body(&facts.body)
+            };
+            Error::Api(Box::new(ApiError::new(meta, body)))
         }
         GeneratedError::InvalidResponsePayload(body, source) => match meta_of_last(&facts) {
             // A documented error status whose body is not the typed

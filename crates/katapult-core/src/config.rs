@@ -216,17 +216,11 @@ impl ClientBuilder {
 
         let http = match self.http_client {
             Some(client) => client,
-            None => {
-                let builder = reqwest::Client::builder()
-                    .connect_timeout(self.connect_timeout)
-                    .user_agent(user_agent.clone())
-                    .pool_idle_timeout(Duration::from_secs(60));
-                crate::tls::configure(builder).and_then(|builder| {
-                    builder
-                        .build()
-                        .map_err(|e| ConfigError::HttpClient(e.to_string()))
-                })?
-            }
+            None => http_client_builder()?
+                .connect_timeout(self.connect_timeout)
+                .user_agent(user_agent.clone())
+                .build()
+                .map_err(|e| ConfigError::HttpClient(e.to_string()))?,
         };
 
         let transport = Transport {
@@ -248,8 +242,13 @@ impl ClientBuilder {
 /// crate's features), for callers who build their own client: add proxies,
 /// pool settings and the like, then pass the result to
 /// [`ClientBuilder::http_client`].
+///
+/// It does not follow redirects: the API never sends one, and following it
+/// would send the request somewhere the caller did not name.
 pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
-    let builder = reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(60));
+    let builder = reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none());
     Ok(crate::tls::configure(builder)?)
 }
 
@@ -273,8 +272,14 @@ fn bearer(token: &str) -> Result<HeaderValue, ConfigError> {
 
 /// Parses and vets the base URL.
 fn base_url(raw: &str) -> Result<Url, ConfigError> {
+    // A query may hold a secret someone pasted into the URL; errors do not
+    // repeat it.
+    let shown = match raw.split_once(['?', '#']) {
+        Some((before, _)) => format!("{before}?<removed>"),
+        None => raw.to_owned(),
+    };
     let invalid = |reason: &str| ConfigError::InvalidBaseUrl {
-        url: raw.to_owned(),
+        url: shown.clone(),
         reason: reason.to_owned(),
     };
     let url = Url::parse(raw.trim())
@@ -299,9 +304,7 @@ fn base_url(raw: &str) -> Result<Url, ConfigError> {
         "https" => {}
         "http" if is_loopback(&url) => {}
         "http" => {
-            return Err(ConfigError::InsecureBaseUrl {
-                url: raw.to_owned(),
-            });
+            return Err(ConfigError::InsecureBaseUrl { url: shown });
         }
         other => {
             return Err(invalid(&format!(
@@ -421,6 +424,23 @@ mod tests {
             );
             assert!(error.to_string().contains("KATAPULT_API_URL"), "{error}");
         }
+    }
+
+    #[test]
+    fn a_query_is_refused_without_being_echoed() {
+        let error = config_error(
+            Client::builder()
+                .token("t")
+                .base_url("https://api.katapult.io/core/v1?token=hunter2")
+                .build(),
+        );
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("https://api.katapult.io/core/v1?<removed>"),
+            "{error}"
+        );
     }
 
     #[test]

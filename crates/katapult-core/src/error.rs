@@ -404,14 +404,14 @@ impl ApiError {
     /// The most specific human message the body holds.
     fn message(&self) -> String {
         use types::ApiError as E;
-        let ErrorBody::Known(known) = &self.body else {
-            return match &self.body {
-                ErrorBody::Unknown { description, .. } => description
+        let known = match &self.body {
+            ErrorBody::Known(known) => known,
+            ErrorBody::Unknown { description, .. } => {
+                return description
                     .clone()
-                    .unwrap_or_else(|| "(no description)".to_owned()),
-                ErrorBody::Text(text) => text_excerpt(text, self.meta.content_type()),
-                ErrorBody::Known(_) => unreachable!("handled above"),
-            };
+                    .unwrap_or_else(|| "(no description)".to_owned());
+            }
+            ErrorBody::Text(text) => return text_excerpt(text, self.meta.content_type()),
         };
         let description = self.description.clone().unwrap_or_default();
         let with = |extra: Option<String>| match extra.filter(|e| !e.is_empty()) {
@@ -578,7 +578,8 @@ impl InvalidResponse {
         &self.problem
     }
 
-    /// The raw body as received (up to the size limit).
+    /// The raw body as received; empty for [`ResponseProblem::TooLarge`],
+    /// whose body is not kept.
     pub fn body(&self) -> &Bytes {
         &self.body
     }
@@ -634,6 +635,9 @@ pub(crate) fn decode_error_body(body: &[u8]) -> ErrorBody {
         detail: serde_json::Value,
     }
 
+    if !is_envelope(body) {
+        return ErrorBody::Text(String::from_utf8_lossy(body).into_owned());
+    }
     if let Ok(envelope) = serde_json::from_slice::<types::ErrorEnvelope>(body) {
         return ErrorBody::Known(envelope.error);
     }
@@ -645,6 +649,15 @@ pub(crate) fn decode_error_body(body: &[u8]) -> ErrorBody {
         },
         Err(_) => ErrorBody::Text(String::from_utf8_lossy(body).into_owned()),
     }
+}
+
+/// Whether `body` has the envelope's shape: a JSON object whose `error` is
+/// an object. serde's derived structs also accept a JSON array in place of
+/// an object (`[["disk_not_found"]]` would decode as code
+/// `disk_not_found`); no API sends that, so such a body stays text.
+pub(crate) fn is_envelope(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|value| value.get("error").is_some_and(serde_json::Value::is_object))
 }
 
 #[cfg(test)]
@@ -723,6 +736,22 @@ mod tests {
             empty.to_string(),
             "504 Gateway Timeout: empty body, not a Katapult error"
         );
+    }
+
+    #[test]
+    fn arrays_are_not_envelopes() {
+        for body in [
+            r#"[[""]]"#,
+            r#"[["disk_busy","The disk is busy"]]"#,
+            r#"[{"code":"disk_not_found","description":"No disk"}]"#,
+            r#"{"error":["disk_not_found"]}"#,
+        ] {
+            let decoded = decode_error_body(body.as_bytes());
+            assert!(
+                matches!(&decoded, ErrorBody::Text(text) if text == body),
+                "{body}: {decoded:?}"
+            );
+        }
     }
 
     #[test]

@@ -159,12 +159,9 @@ impl Transport {
     ) -> reqwest::Result<reqwest::Response> {
         let started = Instant::now();
         let timeout = self.timeout;
-        let mut next = Some(request);
+        let mut request = request;
         let mut attempt = 0;
         loop {
-            let Some(request) = next.take() else {
-                unreachable!("every path that continues the loop stores the next request")
-            };
             attempt += 1;
             // A JSON body is bytes, so this clone always succeeds; if it ever
             // did not, the attempt would simply be the last.
@@ -219,7 +216,7 @@ impl Transport {
                 // reading a body nobody will look at.
                 drop(sent);
                 tokio::time::sleep(delay).await;
-                next = Some(spare);
+                request = spare;
                 continue;
             }
 
@@ -270,15 +267,30 @@ impl Transport {
             .content_length()
             .and_then(|n| usize::try_from(n).ok());
         let mut too_large = declared.is_some_and(|n| n > limit);
-        let mut body = Vec::with_capacity(declared.unwrap_or(0).min(limit));
+        // A body refused on its declared length is not read: reserve nothing.
+        let capacity = if too_large { 0 } else { declared.unwrap_or(0) };
+        let mut body = Vec::with_capacity(capacity);
         if !too_large {
             while let Some(chunk) = response.chunk().await? {
-                if body.len() + chunk.len() > limit {
+                let needed = body.len() + chunk.len();
+                if needed > limit {
                     too_large = true;
                     break;
                 }
+                // Grow in powers of two, as `Vec` would, but never past the
+                // limit: the buffer's capacity is what `max_response_bytes`
+                // bounds (while it grows, the old and new buffers together
+                // are at most 1.5 times a power-of-two limit, twice another).
+                if needed > body.capacity() {
+                    let target = needed.next_power_of_two().min(limit);
+                    body.reserve_exact(target - body.len());
+                }
                 body.extend_from_slice(&chunk);
             }
+        }
+        if too_large {
+            // Nothing reads a body that was cut off: give the memory back now.
+            body = Vec::new();
         }
 
         let mut rebuilt = http::Response::new(bytes::Bytes::from(body));

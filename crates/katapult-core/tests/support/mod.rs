@@ -4,8 +4,11 @@
 
 use std::future::Future;
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use httpmock::{HttpMockResponse, MockServer};
 
 use katapult_core::{Client, RetryPolicy};
 
@@ -86,4 +89,36 @@ pub fn capture_traces() -> (Captured, tracing::dispatcher::DefaultGuard) {
         .finish();
     let guard = tracing::subscriber::set_default(subscriber);
     (captured, guard)
+}
+
+/// A Katapult-shaped answer: JSON body plus the headers every response carries.
+pub fn katapult(status: u16, body: &str, request_id: &str) -> HttpMockResponse {
+    HttpMockResponse::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("x-request-id", request_id)
+        .header("x-ratelimit-permitted", "1000")
+        .header("x-ratelimit-remaining", "998")
+        .body(body.to_owned())
+        .build()
+}
+
+pub fn envelope(code: &str, description: &str, detail: &str) -> String {
+    format!(r#"{{"error":{{"code":"{code}","description":"{description}","detail":{detail}}}}}"#)
+}
+
+/// A server whose disk endpoint answers the `n`th request with `answer(n)` (1-based).
+pub async fn scripted(
+    answer: impl Fn(usize) -> HttpMockResponse + Send + Sync + 'static,
+) -> (MockServer, Arc<AtomicUsize>) {
+    let server = MockServer::start_async().await;
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    server
+        .mock_async(|when, then| {
+            when.method(httpmock::Method::PATCH).path("/disks/disk");
+            then.respond_with(move |_| answer(counter.fetch_add(1, Ordering::SeqCst) + 1));
+        })
+        .await;
+    (server, hits)
 }
