@@ -74,10 +74,16 @@ impl Client {
         &self,
         body: types::PatchDiskBody,
     ) -> Result<Response<types::PatchDiskResponse>, Error> {
-        let (result, facts) = recorded(self.inner.patch_disk().body(body).send()).await;
+        let (result, mut facts) = recorded(self.inner.patch_disk().body(body).send()).await;
         match result {
             Ok(value) => {
-                let meta = meta(value.status(), value.headers().clone(), &facts);
+                // The transport kept the last response's headers; they are
+                // these (progenitor's copy is only borrowed).
+                let headers = match facts.last.take() {
+                    Some((_, headers)) => headers,
+                    None => value.headers().clone(),
+                };
+                let meta = meta(value.status(), headers, &facts);
                 Ok(Response {
                     value: value.into_inner(),
                     meta,
@@ -155,11 +161,11 @@ async fn into_error(error: GeneratedError<types::ErrorEnvelope>, mut facts: Call
         | GeneratedError::ResponseBodyError(source)
         | GeneratedError::InvalidUpgrade(source) => Error::Transport(TransportError {
             kind: TransportError::classify(&source),
-            url: if facts.url.is_empty() {
-                source.url().map(ToString::to_string).unwrap_or_default()
-            } else {
-                facts.url.clone()
-            },
+            url: facts
+                .url
+                .take()
+                .or_else(|| source.url().map(ToString::to_string))
+                .unwrap_or_else(|| "the API".to_owned()),
             attempts: facts.attempts.max(1),
             elapsed: facts.elapsed,
             timeout: facts.timeout,

@@ -11,9 +11,10 @@
 //!
 //! The hooks see nothing of the call that made the request, so per-call
 //! facts (attempts, last status and headers) travel back to
-//! [`crate::Client`] through a task-local [`CallRecord`].
+//! [`crate::Client`] through a task-local [`CallFacts`].
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::cell::RefCell;
+use std::pin::pin;
 use std::time::{Duration, Instant};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
@@ -58,47 +59,49 @@ pub(crate) struct CallFacts {
     pub(crate) too_large: Option<usize>,
     /// The per-attempt timeout in force.
     pub(crate) timeout: Duration,
-    /// The URL requested.
-    pub(crate) url: String,
+    /// The URL of a request that got no response, as reqwest reports it.
+    pub(crate) url: Option<String>,
     /// The last response's body as read (a cheap, shared handle).
     pub(crate) body: bytes::Bytes,
 }
 
-/// Shared between the client (which scopes it around one call) and the hooks
-/// (which fill it in).
-#[derive(Clone, Default)]
-pub(crate) struct CallRecord(Arc<Mutex<CallFacts>>);
-
-impl CallRecord {
-    fn update(&self, f: impl FnOnce(&mut CallFacts)) {
-        f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner));
-    }
-
-    pub(crate) fn take(&self) -> CallFacts {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-}
-
 tokio::task_local! {
-    static CALL: CallRecord;
+    /// The facts of the call being polled: set by [`recorded`] around one
+    /// call, filled in by the hooks, read back when the call is done.
+    // Boxed: the value is swapped in and out of the thread-local on every
+    // poll, and a pointer is cheaper to move than the facts themselves.
+    static CALL: Box<RefCell<CallFacts>>;
 }
 
-/// Runs `call` with a fresh record the hooks fill in; returns both.
+/// Runs `call` with fresh facts for the hooks to fill in; returns both.
 pub(crate) async fn recorded<F: Future>(call: F) -> (F::Output, CallFacts) {
-    let record = CallRecord::default();
-    let output = CALL.scope(record.clone(), call).await;
-    (output, record.take())
+    let mut scoped = pin!(CALL.scope(Box::default(), call));
+    let output = scoped.as_mut().await;
+    let facts = scoped
+        .as_mut()
+        .take_value()
+        .map(|facts| facts.into_inner())
+        .unwrap_or_default();
+    (output, facts)
 }
 
 fn record(f: impl FnOnce(&mut CallFacts)) {
-    // Outside a recorded call (nothing in this crate does that) there is
-    // nowhere to put the facts, and nothing to lose.
-    let _ = CALL.try_with(|record| record.update(f));
+    // Outside a recorded call (nothing in this crate makes one) there is
+    // nowhere to put the facts, and nothing to lose; the hooks never nest,
+    // so the cell is never already borrowed.
+    let _ = CALL.try_with(|facts| {
+        if let Ok(mut facts) = facts.try_borrow_mut() {
+            f(&mut facts);
+        }
+    });
 }
 
-/// The body as read, kept beside the response for [`CallFacts::body`].
-#[derive(Debug, Clone)]
-struct RawBody(bytes::Bytes);
+/// A body read into memory (a cheap, shared handle), and the limit it
+/// exceeded, if it did.
+struct Buffered {
+    bytes: bytes::Bytes,
+    too_large: Option<usize>,
+}
 
 /// Marks a response whose body was cut at the limit.
 #[derive(Debug, Clone, Copy)]
@@ -176,7 +179,6 @@ impl Transport {
                 request_id = tracing::field::Empty,
                 duration_ms = tracing::field::Empty,
             );
-            let url = request.url().to_string();
             let attempt_started = Instant::now();
             let sent = client.execute(request).instrument(span.clone()).await;
 
@@ -224,6 +226,10 @@ impl Transport {
                 Ok(response) => self.buffer(response).instrument(span.clone()).await,
                 Err(error) => Err(error),
             };
+            let (result, body) = match result {
+                Ok((response, body)) => (Ok(response), Some(body)),
+                Err(error) => (Err(error), None),
+            };
             let duration = attempt_started.elapsed();
             span.record("duration_ms", millis(duration));
             span.in_scope(|| match &result {
@@ -236,22 +242,19 @@ impl Transport {
                 facts.attempts = attempt;
                 facts.elapsed = started.elapsed();
                 facts.timeout = timeout;
-                facts.url = url;
-                facts.last = result
-                    .as_ref()
-                    .ok()
-                    .map(|response| (response.status(), response.headers().clone()));
-                facts.body = result
-                    .as_ref()
-                    .ok()
-                    .and_then(|response| response.extensions().get::<RawBody>())
-                    .map(|raw| raw.0.clone())
-                    .unwrap_or_default();
-                facts.too_large = result
-                    .as_ref()
-                    .ok()
-                    .and_then(|response| response.extensions().get::<BodyTooLarge>())
-                    .map(|too_large| too_large.limit);
+                match (&result, body) {
+                    (Ok(response), Some(body)) => {
+                        facts.last = Some((response.status(), response.headers().clone()));
+                        facts.too_large = body.too_large;
+                        facts.body = body.bytes;
+                    }
+                    (Err(error), _) => {
+                        if let Some(url) = error.url() {
+                            facts.url = Some(url.to_string());
+                        }
+                    }
+                    (Ok(_), None) => {}
+                }
             });
             return result;
         }
@@ -261,7 +264,10 @@ impl Transport {
     /// response around it: the generated code decodes from memory, and no
     /// server can make the client allocate without bound. A body over the
     /// limit is cut there and the response marked [`BodyTooLarge`].
-    async fn buffer(&self, mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    async fn buffer(
+        &self,
+        mut response: reqwest::Response,
+    ) -> reqwest::Result<(reqwest::Response, Buffered)> {
         let limit = self.max_response_bytes;
         let declared = response
             .content_length()
@@ -271,7 +277,17 @@ impl Transport {
         let capacity = if too_large { 0 } else { declared.unwrap_or(0) };
         let mut body = Vec::with_capacity(capacity);
         if !too_large {
-            while let Some(chunk) = response.chunk().await? {
+            loop {
+                let chunk = match response.chunk().await {
+                    Ok(Some(chunk)) => chunk,
+                    Ok(None) => break,
+                    Err(error) => {
+                        // reqwest names no URL for a body that broke off.
+                        let url = response.url().to_string();
+                        record(|facts| facts.url = Some(url));
+                        return Err(error);
+                    }
+                };
                 let needed = body.len() + chunk.len();
                 if needed > limit {
                     too_large = true;
@@ -293,17 +309,45 @@ impl Transport {
             body = Vec::new();
         }
 
-        let mut rebuilt = http::Response::new(bytes::Bytes::from(body));
-        *rebuilt.status_mut() = response.status();
-        *rebuilt.version_mut() = response.version();
-        *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
-        if too_large {
-            rebuilt.extensions_mut().insert(BodyTooLarge { limit });
-        }
-        let raw = RawBody(rebuilt.body().clone());
-        rebuilt.extensions_mut().insert(raw);
-        Ok(reqwest::Response::from(rebuilt))
+        let buffered = Buffered {
+            bytes: bytes::Bytes::from(body),
+            too_large: too_large.then_some(limit),
+        };
+        Ok((rebuild(&mut response, &buffered), buffered))
     }
+}
+
+/// The response again, around a body already in memory.
+fn rebuild(response: &mut reqwest::Response, buffered: &Buffered) -> reqwest::Response {
+    use reqwest::ResponseBuilderExt as _;
+
+    let mut builder = http::Response::builder()
+        .status(response.status())
+        .version(response.version())
+        // Carried over: without it reqwest would parse a placeholder URL,
+        // a measurable share of a loopback round trip.
+        .url(response.url().clone());
+    if let Some(limit) = buffered.too_large {
+        builder = builder.extension(BodyTooLarge { limit });
+    }
+    let headers = std::mem::take(response.headers_mut());
+    let mut rebuilt = match builder.body(buffered.bytes.clone()) {
+        Ok(rebuilt) => rebuilt,
+        // Every part comes from a response reqwest accepted, so the builder
+        // has nothing to refuse; were it to, the same response without its
+        // URL is still faithful.
+        Err(_) => {
+            let mut rebuilt = http::Response::new(buffered.bytes.clone());
+            *rebuilt.status_mut() = response.status();
+            *rebuilt.version_mut() = response.version();
+            if let Some(limit) = buffered.too_large {
+                rebuilt.extensions_mut().insert(BodyTooLarge { limit });
+            }
+            rebuilt
+        }
+    };
+    *rebuilt.headers_mut() = headers;
+    reqwest::Response::from(rebuilt)
 }
 
 /// A failure before any response: the request can be sent again.
