@@ -605,63 +605,97 @@ async fn a_body_trickled_byte_by_byte_past_the_timeout_times_out() {
 
 // ------------------------------------------------------------ overload
 
-#[tokio::test]
-async fn a_429_storm_that_recovers_succeeds_after_counted_attempts() {
-    bounded(LIMIT, async {
-        let body = disk_json("disk_1");
-        let server = FaultServer::start(move |_, n| match n {
-            1..=3 => Reply::KeepAlive(katapult(429, rate_limited(), &format!("req-{n}"))),
-            _ => Reply::KeepAlive(katapult(200, &body, &format!("req-{n}"))),
-        })
-        .await;
-        let started = Instant::now();
-        let response = client(&server)
-            .update_disk(rename("disk_1", "x"))
-            .await
-            .unwrap();
+/// A status the client retries, the body that comes with it, and the
+/// back-off three retries must wait under `support::fast_retries` (each
+/// wait at least half its step, at most all of it).
+struct Storm {
+    status: u16,
+    body: fn() -> String,
+    least: Duration,
+    most: Duration,
+}
 
-        assert_eq!(response.meta().attempts(), 4);
-        assert_eq!(server.hits(), 4);
-        assert_eq!(response.meta().request_id(), Some("req-4"));
-        assert_eq!(*response, fixtures::update_disk_response("disk_1"));
-        // Back-off 40 ms doubling to 80 ms, each wait at least half its
-        // step: 20 + 40 + 40 ms at the least.
-        assert!(
-            started.elapsed() >= Duration::from_millis(100),
-            "{:?}",
-            started.elapsed()
-        );
-        assert!(response.meta().elapsed() >= Duration::from_millis(100));
+/// 429: back-off 40 ms doubling to 80 ms, so 20 + 40 + 40 ms at the least.
+const RATE_LIMITED: Storm = Storm {
+    status: 429,
+    body: rate_limited,
+    least: Duration::from_millis(100),
+    most: Duration::from_millis(200),
+};
+
+/// 503: back-off 10 ms doubling to 20 ms, so 5 + 10 + 10 ms at the least.
+const UNAVAILABLE: Storm = Storm {
+    status: 503,
+    body: unavailable,
+    least: Duration::from_millis(25),
+    most: Duration::from_millis(50),
+};
+
+/// Three answers of the storm, then success: the call succeeds on its
+/// fourth attempt, after at least the configured back-off.
+async fn storm_that_recovers(storm: Storm) {
+    let body = disk_json("disk_1");
+    let server = FaultServer::start(move |_, n| match n {
+        1..=3 => Reply::KeepAlive(katapult(storm.status, (storm.body)(), &format!("req-{n}"))),
+        _ => Reply::KeepAlive(katapult(200, &body, &format!("req-{n}"))),
     })
     .await;
+    let started = Instant::now();
+    let response = client(&server)
+        .update_disk(rename("disk_1", "x"))
+        .await
+        .unwrap();
+
+    assert_eq!(response.meta().attempts(), 4);
+    assert_eq!(server.hits(), 4);
+    assert_eq!(response.meta().request_id(), Some("req-4"));
+    assert_eq!(*response, fixtures::update_disk_response("disk_1"));
+    assert!(started.elapsed() >= storm.least, "{:?}", started.elapsed());
+    assert!(response.meta().elapsed() >= storm.least);
+}
+
+/// The storm never ends: the last answer comes back as the error once the
+/// four attempts are spent, within the back-off they allow.
+async fn storm_that_never_recovers(storm: &Storm) -> Error {
+    let status = storm.status;
+    let body = storm.body;
+    let server = FaultServer::start(move |_, n| {
+        Reply::KeepAlive(katapult(status, body(), &format!("req-{n}")))
+    })
+    .await;
+    let started = Instant::now();
+    let error = client(&server)
+        .update_disk(rename("disk_1", "x"))
+        .await
+        .unwrap_err();
+    let took = started.elapsed();
+
+    let api = api(&error);
+    assert_eq!(api.meta().status().as_u16(), storm.status);
+    assert_eq!(api.meta().attempts(), 4);
+    assert_eq!(server.hits(), 4);
+    assert!(error.is_retryable());
+    assert_eq!(error.request_id(), Some("req-4"));
+    assert!(took >= storm.least, "{took:?}");
+    assert!(took < storm.most + SLACK, "{took:?}");
+    error
+}
+
+#[tokio::test]
+async fn a_429_storm_that_recovers_succeeds_after_counted_attempts() {
+    bounded(LIMIT, storm_that_recovers(RATE_LIMITED)).await;
 }
 
 #[tokio::test]
 async fn a_429_storm_that_never_recovers_is_a_rate_limit_error_after_the_attempt_budget() {
     bounded(LIMIT, async {
-        let server = FaultServer::start(|_, n| {
-            Reply::KeepAlive(katapult(429, rate_limited(), &format!("req-{n}")))
-        })
-        .await;
-        let started = Instant::now();
-        let error = client(&server).update_disk(rename("disk_1", "x")).await.unwrap_err();
-        let took = started.elapsed();
-
-        let api = api(&error);
-        assert_eq!(api.meta().status().as_u16(), 429);
-        assert_eq!(api.meta().attempts(), 4);
-        assert_eq!(server.hits(), 4);
+        let error = storm_that_never_recovers(&RATE_LIMITED).await;
         assert!(error.is_rate_limited());
-        assert!(error.is_retryable());
         assert_eq!(error.code(), Some(&ErrorCode::RateLimitReached));
-        assert_eq!(error.request_id(), Some("req-4"));
         assert!(matches!(
-            api.body(),
+            api(&error).body(),
             ErrorBody::Known(katapult_core::types::ApiError::RateLimitReached { .. })
         ));
-        // Three waits of 20..40, 40..80 and 40..80 ms.
-        assert!(took >= Duration::from_millis(100), "{took:?}");
-        assert!(took < Duration::from_millis(200) + SLACK, "{took:?}");
         let text = error.to_string();
         assert!(
             text.starts_with(
@@ -718,55 +752,15 @@ async fn a_429_storm_that_never_recovers_stops_at_the_time_budget() {
 
 #[tokio::test]
 async fn a_503_storm_that_recovers_succeeds_after_counted_attempts() {
-    bounded(LIMIT, async {
-        let body = disk_json("disk_1");
-        let server = FaultServer::start(move |_, n| match n {
-            1..=3 => Reply::KeepAlive(katapult(503, unavailable(), &format!("req-{n}"))),
-            _ => Reply::KeepAlive(katapult(200, &body, &format!("req-{n}"))),
-        })
-        .await;
-        let started = Instant::now();
-        let response = client(&server)
-            .update_disk(rename("disk_1", "x"))
-            .await
-            .unwrap();
-
-        assert_eq!(response.meta().attempts(), 4);
-        assert_eq!(server.hits(), 4);
-        assert_eq!(response.meta().request_id(), Some("req-4"));
-        // Transient back-off 10 ms doubling to 20: 5 + 10 + 10 ms at the least.
-        assert!(
-            started.elapsed() >= Duration::from_millis(25),
-            "{:?}",
-            started.elapsed()
-        );
-    })
-    .await;
+    bounded(LIMIT, storm_that_recovers(UNAVAILABLE)).await;
 }
 
 #[tokio::test]
 async fn a_503_storm_that_never_recovers_is_an_unavailable_error_after_the_attempt_budget() {
     bounded(LIMIT, async {
-        let server = FaultServer::start(|_, n| {
-            Reply::KeepAlive(katapult(503, unavailable(), &format!("req-{n}")))
-        })
-        .await;
-        let started = Instant::now();
-        let error = client(&server)
-            .update_disk(rename("disk_1", "x"))
-            .await
-            .unwrap_err();
-        let took = started.elapsed();
-
-        let api = api(&error);
-        assert_eq!(api.meta().status().as_u16(), 503);
-        assert_eq!(api.meta().attempts(), 4);
-        assert_eq!(server.hits(), 4);
+        let error = storm_that_never_recovers(&UNAVAILABLE).await;
         assert_eq!(error.code(), Some(&ErrorCode::ServiceUnavailable));
-        assert!(error.is_retryable());
         assert!(!error.is_rate_limited());
-        assert!(took >= Duration::from_millis(25), "{took:?}");
-        assert!(took < Duration::from_millis(50) + SLACK, "{took:?}");
         let text = error.to_string();
         assert!(
             text.starts_with(
