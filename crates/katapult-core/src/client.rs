@@ -112,21 +112,23 @@ fn meta(
 /// hooks recorded for the cases progenitor's error does not carry (the
 /// status behind an undecodable body, attempts, the size limit).
 async fn into_error(error: GeneratedError<types::ErrorEnvelope>, mut facts: CallFacts) -> Error {
-    let last = facts.last.take();
-    let meta_of_last = |facts: &CallFacts| {
-        last.clone()
-            .map(|(status, headers)| meta(status, headers, facts))
-    };
+    // The last response as the transport recorded it; progenitor's error
+    // carries it only on some paths.
+    let last = facts
+        .last
+        .take()
+        .map(|(status, headers)| meta(status, headers, &facts));
 
     if let Some(limit) = facts.too_large
-        && let Some(meta) = meta_of_last(&facts)
+        && let Some(meta) = last
     {
         return invalid(meta, ResponseProblem::TooLarge { limit }, Bytes::new());
     }
 
     match error {
         GeneratedError::ErrorResponse(value) => {
-            let meta = meta(value.status(), value.headers().clone(), &facts);
+            let meta =
+                last.unwrap_or_else(|| meta(value.status(), value.headers().clone(), &facts));
             // The generated decoder also takes a JSON array for the envelope.
             let body = if is_envelope(&facts.body) {
                 ErrorBody::Known(value.into_inner().error)
@@ -135,7 +137,7 @@ async fn into_error(error: GeneratedError<types::ErrorEnvelope>, mut facts: Call
             };
             Error::Api(Box::new(ApiError::new(meta, body)))
         }
-        GeneratedError::InvalidResponsePayload(body, source) => match meta_of_last(&facts) {
+        GeneratedError::InvalidResponsePayload(body, source) => match last {
             // A documented error status whose body is not the typed
             // envelope: an unknown code, or a proxy's page.
             Some(meta) if meta.status.is_client_error() || meta.status.is_server_error() => {
@@ -148,7 +150,8 @@ async fn into_error(error: GeneratedError<types::ErrorEnvelope>, mut facts: Call
             )),
         },
         GeneratedError::UnexpectedResponse(response) => {
-            let meta = meta(response.status(), response.headers().clone(), &facts);
+            let meta =
+                last.unwrap_or_else(|| meta(response.status(), response.headers().clone(), &facts));
             // The body was read into memory by the transport; this cannot wait.
             let body = response.bytes().await.unwrap_or_default();
             if meta.status.is_client_error() || meta.status.is_server_error() {
