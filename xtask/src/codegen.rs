@@ -61,7 +61,7 @@ impl OpenEnumPath {
 
 /// progenitor's settings for this project.
 ///
-/// - builder interface: `client.patch_disk().body(..).send()`, and typed
+/// - builder interface: `client.update_disk().body(..).send()`, and typed
 ///   builders for every struct;
 /// - hooks `Expected`: the hand-written `crate::transport` implements
 ///   `ClientHooks` for the generated client (auth, retries, timeouts, body

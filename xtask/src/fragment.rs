@@ -87,6 +87,8 @@ impl Fragment {
         if !problems.is_empty() {
             return Err(problems);
         }
+        let mut spec = spec;
+        apply_rust_names(&mut spec, display_path)?;
 
         Ok(Self {
             display_path: display_path.to_owned(),
@@ -95,6 +97,62 @@ impl Fragment {
             spec,
         })
     }
+}
+
+/// The extension naming an operation in Rust, in place of its `operationId`.
+pub const RUST_NAME: &str = "x-rust-name";
+
+/// Gives each operation that carries `x-rust-name` that name as its
+/// operation id in the document progenitor reads, so the generator derives
+/// every name (method, mock, body and response types) from it. The JSON
+/// tree keeps the published id for the linter and the drift check.
+fn apply_rust_names(spec: &mut OpenAPI, file: &str) -> Result<(), Vec<Problem>> {
+    let mut problems = Vec::new();
+    for (path, item) in &mut spec.paths.paths {
+        let openapiv3::ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        let operations = [
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+            ("options", &mut item.options),
+            ("head", &mut item.head),
+            ("patch", &mut item.patch),
+            ("trace", &mut item.trace),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation else { continue };
+            let Some(name) = operation.extensions.get(RUST_NAME) else {
+                continue;
+            };
+            match name.as_str().filter(|name| is_snake_case(name)) {
+                Some(name) => operation.operation_id = Some(name.to_owned()),
+                None => problems.push(Problem {
+                    rule: "structure",
+                    file: file.to_owned(),
+                    pointer: child(&pointer(["paths", path.as_str(), method]), RUST_NAME),
+                    message: format!(
+                        "`{RUST_NAME}` must be a snake_case Rust identifier, not {name}"
+                    ),
+                    fix: "write the operation's name in snake_case, like `update_disk`".to_owned(),
+                }),
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+fn is_snake_case(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Lowercase hex sha256.

@@ -66,8 +66,8 @@ pub fn disk(id: &str) -> PatchDisk200ResponseDisk {
 }
 
 /// A 200 body for `PATCH /disks/disk`.
-pub fn update_disk_response(id: &str) -> types::PatchDiskResponse {
-    types::PatchDiskResponse {
+pub fn update_disk_response(id: &str) -> types::UpdateDiskResponse {
+    types::UpdateDiskResponse {
         disk: disk(id),
         annotations: vec![types::KeyValue {
             key: "team".to_owned(),

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use httpmock::{HttpMockRequest, HttpMockResponse, Mock, MockServer};
 use katapult_core::types::{
-    self, ApiError, DiskBusEnum, DiskIoProfileLookup, PatchDiskBody, StorageSpeedEnum,
+    self, ApiError, DiskBusEnum, DiskIoProfileLookup, UpdateDiskBody, StorageSpeedEnum,
 };
 
 use crate::fixtures;
@@ -99,7 +99,7 @@ fn answer(request: &HttpMockRequest, number: u32) -> HttpMockResponse {
             );
         }
     };
-    let body: PatchDiskBody = match serde_json::from_value(json) {
+    let body: UpdateDiskBody = match serde_json::from_value(json) {
         Ok(body) => body,
         Err(shape) => {
             return error(

@@ -10,15 +10,15 @@
 //!   network.
 //!
 //! ```
-//! use katapult_core::types::{DiskArguments, DiskLookup, PatchDiskBody};
+//! use katapult_core::types::{DiskArguments, DiskLookup, UpdateDiskBody};
 //! use katapult_core_httpmock::{KatapultMock, MockServerExt, fixtures, httpmock::MockServer};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), katapult_core::Error> {
 //! // Typed expectations:
 //! let server = MockServer::start_async().await;
-//! let mock = server.patch_disk(|when, then| {
-//!     when.body(&PatchDiskBody {
+//! let mock = server.update_disk(|when, then| {
+//!     when.body(&UpdateDiskBody {
 //!         disk: DiskLookup { id: "disk_1".into() },
 //!         properties: DiskArguments { name: Some("logs".into()), ..Default::default() },
 //!         annotations: vec![],
@@ -29,7 +29,7 @@
 //!     .token("test-token")
 //!     .base_url(server.base_url())
 //!     .build()?;
-//! let body = PatchDiskBody {
+//! let body = UpdateDiskBody {
 //!     disk: DiskLookup { id: "disk_1".into() },
 //!     properties: DiskArguments { name: Some("logs".into()), ..Default::default() },
 //!     annotations: vec![],

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use katapult_core::reqwest::header::HeaderValue;
-use katapult_core::types::PatchDiskResponse;
+use katapult_core::types::UpdateDiskResponse;
 use katapult_core::{Client, RetryPolicy};
 use tokio::runtime::Runtime;
 
@@ -176,7 +176,7 @@ fn timed<T>(iters: u64, mut f: impl FnMut() -> T) -> Duration {
 
 fn decode(c: &mut Criterion, mode: &Mode) {
     let body = RESPONSE_BODY.as_bytes();
-    let generated: PatchDiskResponse = serde_json::from_slice(body).unwrap();
+    let generated: UpdateDiskResponse = serde_json::from_slice(body).unwrap();
     assert_eq!(
         generated,
         katapult_core_httpmock::fixtures::update_disk_response(DISK_ID),
@@ -187,7 +187,7 @@ fn decode(c: &mut Criterion, mode: &Mode) {
 
     let generated = |iters| {
         timed(iters, || {
-            serde_json::from_slice::<PatchDiskResponse>(black_box(body)).unwrap()
+            serde_json::from_slice::<UpdateDiskResponse>(black_box(body)).unwrap()
         })
     };
     let hand_written = |iters| {

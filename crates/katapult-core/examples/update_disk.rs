@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use katapult_core::types::{
-    DiskArguments, DiskBusArgument, DiskIoProfileLookup, DiskLookup, PatchDiskBody,
+    DiskArguments, DiskBusArgument, DiskIoProfileLookup, DiskLookup, UpdateDiskBody,
     StorageSpeedArgument, VirtualMachineDiskArguments,
 };
 use katapult_core::{Client, ClientBuilder, TOKEN_ENV};
@@ -35,7 +35,7 @@ Reads KATAPULT_API_TOKEN and KATAPULT_API_URL; without a token, runs against
 a built-in mock server.";
 
 struct Args {
-    body: PatchDiskBody,
+    body: UpdateDiskBody,
     timeout: Option<Duration>,
 }
 
@@ -104,7 +104,7 @@ fn parse_args() -> Result<Args, String> {
     }
     let id = disk_id.ok_or("--disk-id is required")?;
     Ok(Args {
-        body: PatchDiskBody {
+        body: UpdateDiskBody {
             disk: DiskLookup { id },
             properties,
             annotations: vec![],

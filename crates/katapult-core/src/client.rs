@@ -19,12 +19,12 @@ use crate::{generated, types};
 ///
 /// ```no_run
 /// use katapult_core::Client;
-/// use katapult_core::types::{DiskArguments, DiskLookup, PatchDiskBody};
+/// use katapult_core::types::{DiskArguments, DiskLookup, UpdateDiskBody};
 ///
 /// # async fn run() -> Result<(), katapult_core::Error> {
 /// let client = Client::from_env()?; // KATAPULT_API_TOKEN, optionally KATAPULT_API_URL
 /// let response = client
-///     .update_disk(PatchDiskBody {
+///     .update_disk(UpdateDiskBody {
 ///         disk: DiskLookup { id: "disk_Xb0t6tHBeFhcc0vZ".into() },
 ///         properties: DiskArguments { name: Some("database".into()), ..Default::default() },
 ///         annotations: vec![],
@@ -72,9 +72,9 @@ impl Client {
     /// answer are in [`Response::meta`] (or the error's) either way.
     pub async fn update_disk(
         &self,
-        body: types::PatchDiskBody,
-    ) -> Result<Response<types::PatchDiskResponse>, Error> {
-        let (result, mut facts) = recorded(self.inner.patch_disk().body(body).send()).await;
+        body: types::UpdateDiskBody,
+    ) -> Result<Response<types::UpdateDiskResponse>, Error> {
+        let (result, mut facts) = recorded(self.inner.update_disk().body(body).send()).await;
         match result {
             Ok(value) => {
                 // The transport kept the last response's headers; they are

@@ -17,7 +17,7 @@ use crate::types::{self, ErrorCode};
 ///
 /// ```no_run
 /// use katapult_core::{Error, types::ErrorCode};
-/// # async fn run(client: katapult_core::Client, body: katapult_core::types::PatchDiskBody) {
+/// # async fn run(client: katapult_core::Client, body: katapult_core::types::UpdateDiskBody) {
 /// match client.update_disk(body).await {
 ///     Ok(response) => println!("updated {:?}", response.disk.id),
 ///     Err(error) if error.is_not_found() => println!("no such disk"),

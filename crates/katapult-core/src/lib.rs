@@ -3,12 +3,12 @@
 //!
 //! ```no_run
 //! use katapult_core::Client;
-//! use katapult_core::types::{DiskArguments, DiskLookup, PatchDiskBody, StorageSpeedArgument};
+//! use katapult_core::types::{DiskArguments, DiskLookup, UpdateDiskBody, StorageSpeedArgument};
 //!
 //! # async fn run() -> Result<(), katapult_core::Error> {
 //! let client = Client::from_env()?; // KATAPULT_API_TOKEN, optionally KATAPULT_API_URL
 //! let response = client
-//!     .update_disk(PatchDiskBody {
+//!     .update_disk(UpdateDiskBody {
 //!         disk: DiskLookup { id: "disk_Xb0t6tHBeFhcc0vZ".into() },
 //!         properties: DiskArguments {
 //!             storage_speed: Some(StorageSpeedArgument::Nvme),

@@ -91,7 +91,7 @@ impl ResponseMeta {
 /// exchange. Dereferences to the body.
 ///
 /// ```no_run
-/// # async fn run(client: katapult_core::Client, body: katapult_core::types::PatchDiskBody)
+/// # async fn run(client: katapult_core::Client, body: katapult_core::types::UpdateDiskBody)
 /// # -> Result<(), katapult_core::Error> {
 /// let response = client.update_disk(body).await?;
 /// println!("disk {:?} is {:?}", response.disk.id, response.disk.state);

@@ -18,7 +18,7 @@ const LIMIT: Duration = Duration::from_secs(20);
 async fn the_bearer_token_is_sent_and_never_printed() {
     bounded(LIMIT, async {
         let server = MockServer::start_async().await;
-        let authorized = server.patch_disk(|when, then| {
+        let authorized = server.update_disk(|when, then| {
             // `When` is a handle on the mock's expectations: adding to the
             // inner one adds to this mock.
             when.into_inner()
@@ -32,7 +32,7 @@ async fn the_bearer_token_is_sent_and_never_printed() {
 
         // The token appears in no Debug output and no error message.
         let failing = MockServer::start_async().await;
-        failing.patch_disk(|_, then| {
+        failing.update_disk(|_, then| {
             then.not_found(&fixtures::disk_not_found());
         });
         let error = support::client(&failing.base_url())

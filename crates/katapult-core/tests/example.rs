@@ -124,7 +124,7 @@ async fn with_a_token_it_calls_the_url_it_is_given() {
 #[tokio::test]
 async fn a_failure_prints_the_error_and_exits_1() {
     let server = MockServer::start_async().await;
-    server.patch_disk(|_, then| {
+    server.update_disk(|_, then| {
         then.not_found(&fixtures::disk_not_found());
     });
     let out = run_with_token(&["--disk-id", "disk_gone"], server.base_url()).await;

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use fault_server::{FaultServer, Reply, envelope, katapult};
-use katapult_core::types::PatchDiskResponse;
+use katapult_core::types::UpdateDiskResponse;
 use katapult_core::{Client, Error};
 use katapult_core_httpmock::fixtures;
 use support::{TOKEN, bounded, fast_retries, rename};
@@ -173,7 +173,7 @@ async fn run(requests: usize, concurrency: usize) -> Figures {
             )
         });
     }
-    let mut outcomes: Vec<Option<Result<katapult_core::Response<PatchDiskResponse>, Error>>> =
+    let mut outcomes: Vec<Option<Result<katapult_core::Response<UpdateDiskResponse>, Error>>> =
         (0..requests).map(|_| None).collect();
     while let Some(joined) = tasks.join_next().await {
         let (i, result) = joined.expect("no update task panics");

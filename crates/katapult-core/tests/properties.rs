@@ -22,7 +22,7 @@ use std::time::Duration;
 use fault_server::{FaultServer, Reply, response};
 use katapult_core::types::{
     DataCenterLookup, DiskArguments, DiskBusArgument, DiskIoProfileLookup, DiskLookup, ErrorCode,
-    ErrorEnvelope, FileSystemEnum, KeyValue, PatchDiskBody, PatchDiskResponse,
+    ErrorEnvelope, FileSystemEnum, KeyValue, UpdateDiskBody, UpdateDiskResponse,
     StorageSpeedArgument, VirtualMachineDiskArguments, VirtualMachineLookup,
 };
 use katapult_core::{Client, Error, ErrorBody, ResponseProblem, RetryPolicy};
@@ -242,7 +242,7 @@ struct LooseError {
 }
 
 /// Which outcome a case had, to show the generators reach each one.
-fn outcome(result: &Result<katapult_core::Response<PatchDiskResponse>, Error>) -> &'static str {
+fn outcome(result: &Result<katapult_core::Response<UpdateDiskResponse>, Error>) -> &'static str {
     match result {
         Ok(_) => "value",
         Err(Error::InvalidResponse(_)) => "invalid",
@@ -259,13 +259,13 @@ fn outcome(result: &Result<katapult_core::Response<PatchDiskResponse>, Error>) -
 fn check(
     status: u16,
     body: &[u8],
-    result: Result<katapult_core::Response<PatchDiskResponse>, Error>,
+    result: Result<katapult_core::Response<UpdateDiskResponse>, Error>,
 ) -> Result<(), TestCaseError> {
     // Neither may panic, whatever the body held.
     if let Err(error) = &result {
         let _ = (error.to_string(), format!("{error:?}"));
     }
-    let as_response = serde_json::from_slice::<PatchDiskResponse>(body);
+    let as_response = serde_json::from_slice::<UpdateDiskResponse>(body);
     let as_envelope = serde_json::from_slice::<ErrorEnvelope>(body);
     match (status, result) {
         (200, Ok(response)) => {
@@ -553,7 +553,7 @@ fn disk_arguments() -> impl Strategy<Value = DiskArguments> {
         )
 }
 
-fn patch_disk_body() -> impl Strategy<Value = PatchDiskBody> {
+fn patch_disk_body() -> impl Strategy<Value = UpdateDiskBody> {
     let annotation =
         (text(), prop::option::of(text())).prop_map(|(key, value)| KeyValue { key, value });
     (
@@ -561,7 +561,7 @@ fn patch_disk_body() -> impl Strategy<Value = PatchDiskBody> {
         disk_arguments(),
         prop::collection::vec(annotation, 0..4),
     )
-        .prop_map(|(id, properties, annotations)| PatchDiskBody {
+        .prop_map(|(id, properties, annotations)| UpdateDiskBody {
             disk: DiskLookup { id },
             properties,
             annotations,
@@ -574,13 +574,13 @@ proptest! {
     #[test]
     fn every_request_body_round_trips_through_serde(body in patch_disk_body()) {
         let text = serde_json::to_string(&body).unwrap();
-        let back: PatchDiskBody = serde_json::from_str(&text).unwrap();
+        let back: UpdateDiskBody = serde_json::from_str(&text).unwrap();
         prop_assert_eq!(&back, &body);
         // Encoding is stable: the decoded value encodes to the same bytes.
         prop_assert_eq!(serde_json::to_string(&back).unwrap(), text);
         // And through a `serde_json::Value`, as the mock server reads it.
         let value = serde_json::to_value(&body).unwrap();
-        prop_assert_eq!(serde_json::from_value::<PatchDiskBody>(value).unwrap(), body);
+        prop_assert_eq!(serde_json::from_value::<UpdateDiskBody>(value).unwrap(), body);
     }
 }
 

@@ -186,7 +186,7 @@ async fn emit_everything(emitted: &mut Emitted) {
     // body is typed), so it is made directly, as the client would.
     emitted.error(
         "InvalidRequest",
-        &Error::InvalidRequest("conversion to `PatchDiskBody` for body failed: example".to_owned()),
+        &Error::InvalidRequest("conversion to `UpdateDiskBody` for body failed: example".to_owned()),
     );
 
     // ---- a success, and its response types

@@ -37,7 +37,7 @@ async fn each_attempt_is_traced_without_the_token() {
     let text = captured.text();
     for expected in [
         "katapult.request",
-        "operation=\"patch_disk\"",
+        "operation=\"update_disk\"",
         "method=PATCH",
         "/disks/disk",
         "attempt=1",

@@ -9,7 +9,7 @@ use std::time::Duration;
 use httpmock::{HttpMockResponse, MockServer};
 use katapult_core::types::{
     DataCenterLookup, DiskArguments, DiskBusArgument, DiskIoProfileLookup, DiskLookup, ErrorCode,
-    FileSystemEnum, KeyValue, PatchDiskBody, PatchDiskResponse, StorageSpeedArgument,
+    FileSystemEnum, KeyValue, UpdateDiskBody, UpdateDiskResponse, StorageSpeedArgument,
     VirtualMachineDiskArguments, VirtualMachineLookup,
 };
 use katapult_core::{Client, Error, ErrorBody, RetryPolicy};
@@ -21,7 +21,7 @@ fn lookup(id: &str) -> DiskLookup {
 
 #[test]
 fn a_minimal_update_sends_one_lookup_and_only_what_was_set() {
-    let body = PatchDiskBody {
+    let body = UpdateDiskBody {
         disk: lookup("disk_1"),
         properties: DiskArguments {
             name: Some("logs".into()),
@@ -63,7 +63,7 @@ fn each_lookup_is_one_key() {
 
 #[test]
 fn a_full_update_serializes_every_property() {
-    let body = PatchDiskBody {
+    let body = UpdateDiskBody {
         disk: lookup("disk_1"),
         properties: DiskArguments {
             name: Some("database".into()),
@@ -99,7 +99,7 @@ fn a_full_update_serializes_every_property() {
     );
     assert!(json["annotations"][1].get("value").is_none());
     insta::assert_json_snapshot!("full_update_request", json);
-    let back: PatchDiskBody = serde_json::from_value(json).unwrap();
+    let back: UpdateDiskBody = serde_json::from_value(json).unwrap();
     assert_eq!(back, body);
 }
 
@@ -145,7 +145,7 @@ const REALISTIC_200: &str = r#"{
 
 #[test]
 fn a_realistic_200_decodes() {
-    let decoded: PatchDiskResponse = serde_json::from_str(REALISTIC_200).unwrap();
+    let decoded: UpdateDiskResponse = serde_json::from_str(REALISTIC_200).unwrap();
     assert_eq!(decoded.disk.io_profile, None);
     let template = decoded
         .disk
@@ -252,7 +252,7 @@ async fn every_documented_status_and_code_decodes_with_its_typed_detail() {
         let mut report = String::new();
         let mut covered = BTreeSet::new();
         for (status, code, _) in ERRORS {
-            let body = PatchDiskBody {
+            let body = UpdateDiskBody {
                 disk: lookup(code),
                 properties: DiskArguments::default(),
                 annotations: vec![],

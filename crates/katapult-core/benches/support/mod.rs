@@ -8,7 +8,7 @@ pub mod server;
 use std::time::Duration;
 
 use katapult_core::types::{
-    DiskArguments, DiskBusArgument, DiskIoProfileLookup, DiskLookup, PatchDiskBody,
+    DiskArguments, DiskBusArgument, DiskIoProfileLookup, DiskLookup, UpdateDiskBody,
     StorageSpeedArgument,
 };
 
@@ -41,8 +41,8 @@ pub const RESPONSE_BODY: &str = concat!(
 
 /// The request body of the encode and round-trip benchmarks, generated
 /// types: a lookup and four properties.
-pub fn generated_body() -> PatchDiskBody {
-    PatchDiskBody {
+pub fn generated_body() -> UpdateDiskBody {
+    UpdateDiskBody {
         disk: DiskLookup {
             id: DISK_ID.to_owned(),
         },

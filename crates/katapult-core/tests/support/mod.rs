@@ -43,9 +43,9 @@ pub fn client(base_url: &str) -> Client {
 }
 
 /// A request body with one lookup and a name.
-pub fn rename(id: &str, name: &str) -> katapult_core::types::PatchDiskBody {
-    use katapult_core::types::{DiskArguments, DiskLookup, PatchDiskBody};
-    PatchDiskBody {
+pub fn rename(id: &str, name: &str) -> katapult_core::types::UpdateDiskBody {
+    use katapult_core::types::{DiskArguments, DiskLookup, UpdateDiskBody};
+    UpdateDiskBody {
         disk: DiskLookup { id: id.to_owned() },
         properties: DiskArguments {
             name: Some(name.to_owned()),
