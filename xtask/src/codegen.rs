@@ -63,7 +63,7 @@ impl OpenEnumPath {
 ///
 /// - builder interface: `client.update_disk().body(..).send()`, and typed
 ///   builders for every struct;
-/// - hooks `Expected`: the hand-written `crate::transport` implements
+/// - hooks `Expected`: the hand-written `crate::hooks` implements
 ///   `ClientHooks` for the generated client (auth, retries, timeouts, body
 ///   limits, tracing); forgetting it is a compile error, not a client that
 ///   silently sends no token;
@@ -77,7 +77,7 @@ pub fn settings(open_enums: &[String], path: OpenEnumPath) -> GenerationSettings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote!(crate::transport::Transport))
+        .with_inner_type(quote!(crate::settings::ClientSettings))
         .with_derive("PartialEq")
         .with_derive("schemars::JsonSchema");
     for name in open_enums {

@@ -3825,7 +3825,7 @@ Version: 1.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::transport::Transport,
+    pub(crate) inner: crate::settings::ClientSettings,
 }
 impl Client {
     /// Create a new client.
@@ -3833,7 +3833,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::transport::Transport) -> Self {
+    pub fn new(baseurl: &str, inner: crate::settings::ClientSettings) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -3852,7 +3852,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::transport::Transport,
+        inner: crate::settings::ClientSettings,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -3861,7 +3861,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::transport::Transport> for Client {
+impl ClientInfo<crate::settings::ClientSettings> for Client {
     fn api_version() -> &'static str {
         "1.0.0"
     }
@@ -3871,7 +3871,7 @@ impl ClientInfo<crate::transport::Transport> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::transport::Transport {
+    fn inner(&self) -> &crate::settings::ClientSettings {
         &self.inner
     }
 }
@@ -3879,7 +3879,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::transport::Transport>,
+        Client: ClientHooks<crate::settings::ClientSettings>,
     {}
 };
 impl Client {
