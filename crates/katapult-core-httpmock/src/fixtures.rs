@@ -77,13 +77,13 @@ pub fn update_disk_response(id: &str) -> types::UpdateDiskResponse {
 }
 
 /// Wraps an error the way the API sends it: `{"error": {...}}`.
-pub fn error(error: types::ApiError) -> types::ErrorEnvelope {
+pub fn error(error: types::KatapultError) -> types::ErrorEnvelope {
     types::ErrorEnvelope { error }
 }
 
 /// 404 `disk_not_found`, worded as the API words it.
 pub fn disk_not_found() -> types::ErrorEnvelope {
-    error(types::ApiError::DiskNotFound {
+    error(types::KatapultError::DiskNotFound {
         description: "No disk was found matching any of the criteria provided in the arguments"
             .to_owned(),
         detail: Default::default(),
@@ -92,7 +92,7 @@ pub fn disk_not_found() -> types::ErrorEnvelope {
 
 /// 429 `rate_limit_reached` for a limit of `per_minute`.
 pub fn rate_limit_reached(per_minute: i64) -> types::ErrorEnvelope {
-    error(types::ApiError::RateLimitReached {
+    error(types::KatapultError::RateLimitReached {
         description: "You have reached the rate limit for this type of request".to_owned(),
         detail: Some(types::RateLimitReached {
             total_permitted: Some(per_minute),

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use httpmock::{HttpMockRequest, HttpMockResponse, Mock, MockServer};
 use katapult_core::types::{
-    self, ApiError, DiskBusEnum, DiskIoProfileLookup, UpdateDiskBody, StorageSpeedEnum,
+    self, DiskBusEnum, DiskIoProfileLookup, KatapultError, StorageSpeedEnum, UpdateDiskBody,
 };
 
 use crate::fixtures;
@@ -74,7 +74,7 @@ fn answer(request: &HttpMockRequest, number: u32) -> HttpMockResponse {
         return error(
             400,
             number,
-            ApiError::MissingApiToken {
+            KatapultError::MissingApiToken {
                 description:
                     "No API token was provided in the Authorization header. Ensure a token is \
                               provided prefixed with Bearer"
@@ -90,7 +90,7 @@ fn answer(request: &HttpMockRequest, number: u32) -> HttpMockResponse {
             return error(
                 400,
                 number,
-                ApiError::InvalidJsonBody {
+                KatapultError::InvalidJsonBody {
                     description: "The JSON body provided was not valid".to_owned(),
                     detail: Some(types::InvalidJsonBody {
                         details: Some(parse.to_string()),
@@ -105,7 +105,7 @@ fn answer(request: &HttpMockRequest, number: u32) -> HttpMockResponse {
             return error(
                 400,
                 number,
-                ApiError::InvalidArgument {
+                KatapultError::InvalidArgument {
                     description: "An argument was not valid".to_owned(),
                     detail: Some(types::InvalidArgument {
                         issue_description: Some(shape.to_string()),
@@ -157,7 +157,7 @@ fn apply(disk: &mut types::PatchDisk200ResponseDisk, properties: &types::DiskArg
     }
 }
 
-fn error(status: u16, number: u32, error: ApiError) -> HttpMockResponse {
+fn error(status: u16, number: u32, error: KatapultError) -> HttpMockResponse {
     let mut response = respond(status, number, &fixtures::error(error));
     if let Some(headers) = response.headers.as_mut() {
         headers.push(("x-api-schema".to_owned(), "json-error".to_owned()));

@@ -19,8 +19,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use katapult_core::types::{
-    DiskArguments, DiskBusArgument, DiskIoProfileLookup, DiskLookup, UpdateDiskBody,
-    StorageSpeedArgument, VirtualMachineDiskArguments,
+    DiskArguments, DiskBusArgument, DiskIoProfileLookup, DiskLookup, StorageSpeedArgument,
+    UpdateDiskBody, VirtualMachineDiskArguments,
 };
 use katapult_core::{Client, ClientBuilder, TOKEN_ENV};
 use katapult_core_httpmock::KatapultMock;

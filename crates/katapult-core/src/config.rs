@@ -10,7 +10,7 @@ use reqwest::header::HeaderValue;
 
 use crate::error::{ConfigError, Error};
 use crate::retry::RetryPolicy;
-use crate::transport::Transport;
+use crate::settings::ClientSettings;
 use crate::{Client, generated};
 
 /// Katapult's Core API v1.
@@ -223,7 +223,7 @@ impl ClientBuilder {
                 .map_err(|e| ConfigError::HttpClient(e.to_string()))?,
         };
 
-        let transport = Transport {
+        let settings = ClientSettings {
             authorization,
             user_agent,
             timeout: self.timeout,
@@ -233,7 +233,7 @@ impl ClientBuilder {
         // progenitor joins base URL and path by concatenation: no trailing `/`.
         let base = base_url.as_str().trim_end_matches('/');
         Ok(Client {
-            inner: generated::Client::new_with_client(base, http, transport),
+            inner: generated::Client::new_with_client(base, http, settings),
         })
     }
 }

@@ -1,17 +1,20 @@
-//! The one error type callers see, and how error bodies are decoded.
+//! The one error type callers see.
 //!
 //! Every variant says what happened and what to do next in its `Display`,
 //! and none of them can contain the API token: it never enters an error.
+//! Error statuses and their bodies are in [`crate::api_error`].
 
 use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
-use serde::Deserialize;
 
+use crate::api_error::ApiError;
+use crate::call::CallRecord;
 use crate::response::{RateLimit, ResponseMeta};
-use crate::types::{self, ErrorCode};
+use crate::retry::Outcome;
+use crate::types::ErrorCode;
 
 /// Everything that can go wrong when building a client or calling Katapult.
 ///
@@ -38,12 +41,16 @@ pub enum Error {
     InvalidRequest(String),
     /// No complete HTTP response arrived: the connection failed, timed out or
     /// broke. Retried where that is safe, then reported here.
-    Transport(TransportError),
+    Network(NetworkError),
     /// Katapult (or a proxy in front of it) answered with an error status.
     Api(Box<ApiError>),
     /// A response arrived but cannot be used: a success body that is not the
     /// documented one, a body over the size limit, an undocumented status.
     InvalidResponse(Box<InvalidResponse>),
+    /// katapult-core itself went wrong: a state its own code should never
+    /// reach. The message says whether a response had arrived (if so, the
+    /// update may have been applied). Please report it.
+    Internal(InternalError),
 }
 
 impl Error {
@@ -80,16 +87,23 @@ impl Error {
         }
     }
 
-    /// Whether the same call could succeed later, unchanged: connection
-    /// failures, timeouts, 429, 502, 503 and 504. (The client has already
-    /// retried what its [`RetryPolicy`](crate::RetryPolicy) allows.)
+    /// Whether the same call, made again later, could succeed: 429, 502, 503
+    /// and 504 answers, failed and broken connections, timeouts.
+    ///
+    /// The client has already retried what its
+    /// [`RetryPolicy`](crate::RetryPolicy) allows of these. It does not
+    /// retry 502, 504, timeouts or a connection that broke mid-answer by
+    /// itself (the update may have been applied, or the caller's time is up),
+    /// so those can be true here after a single attempt. One table in the
+    /// crate decides both answers; the README shows it.
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::Transport(_) => true,
-            Self::Api(api) => is_retryable_status(api.meta.status),
-            Self::InvalidResponse(invalid) => is_retryable_status(invalid.meta.status),
-            Self::Config(_) | Self::InvalidRequest(_) => false,
-        }
+        let outcome = match self {
+            Self::Network(error) => error.outcome,
+            Self::Api(api) => Outcome::Status(api.meta.status),
+            Self::InvalidResponse(invalid) => Outcome::Status(invalid.meta.status),
+            Self::Config(_) | Self::InvalidRequest(_) | Self::Internal(_) => return false,
+        };
+        outcome.meaning().retryable
     }
 
     /// Whether Katapult said the disk does not exist (`disk_not_found`).
@@ -109,13 +123,18 @@ impl Error {
         match self {
             Self::Api(api) => Some(&api.meta),
             Self::InvalidResponse(invalid) => Some(&invalid.meta),
-            Self::Config(_) | Self::InvalidRequest(_) | Self::Transport(_) => None,
+            Self::Config(_) | Self::InvalidRequest(_) | Self::Network(_) | Self::Internal(_) => {
+                None
+            }
         }
     }
-}
 
-fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+    pub(crate) fn internal(what: &str, response_arrived: bool) -> Self {
+        Self::Internal(InternalError {
+            message: what.to_owned(),
+            response_arrived,
+        })
+    }
 }
 
 impl fmt::Display for Error {
@@ -126,9 +145,10 @@ impl fmt::Display for Error {
                 f,
                 "the request could not be built: {message}; nothing was sent, correct the arguments"
             ),
-            Self::Transport(error) => error.fmt(f),
+            Self::Network(error) => error.fmt(f),
             Self::Api(error) => error.fmt(f),
             Self::InvalidResponse(error) => error.fmt(f),
+            Self::Internal(error) => error.fmt(f),
         }
     }
 }
@@ -136,7 +156,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Transport(error) => Some(&error.source),
+            Self::Network(error) => Some(&error.source),
             Self::InvalidResponse(error) => match &error.problem {
                 ResponseProblem::Undecodable(source) => Some(source),
                 _ => None,
@@ -223,10 +243,43 @@ impl From<ConfigError> for Error {
     }
 }
 
+/// A mistake in katapult-core itself: see [`Error::Internal`].
+#[derive(Debug, Clone)]
+pub struct InternalError {
+    message: String,
+    response_arrived: bool,
+}
+
+impl InternalError {
+    /// Whether a response had arrived: if so, the update may have been applied.
+    pub fn response_arrived(&self) -> bool {
+        self.response_arrived
+    }
+}
+
+impl fmt::Display for InternalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sent = if self.response_arrived {
+            "a response had arrived, so the update may have been applied: fetch the disk to see \
+             its state"
+        } else {
+            "no response had arrived"
+        };
+        write!(
+            f,
+            "katapult-core went wrong: {}; {sent}. This is a bug in katapult-core: please report \
+             it with this message",
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for InternalError {}
+
 /// No complete HTTP response arrived.
 #[derive(Debug)]
-pub struct TransportError {
-    pub(crate) kind: TransportErrorKind,
+pub struct NetworkError {
+    pub(crate) outcome: Outcome,
     pub(crate) url: String,
     pub(crate) attempts: u32,
     pub(crate) elapsed: Duration,
@@ -234,10 +287,10 @@ pub struct TransportError {
     pub(crate) source: reqwest::Error,
 }
 
-/// What kind of transport failure a [`TransportError`] is.
+/// What kind of network failure a [`NetworkError`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum TransportErrorKind {
+pub enum NetworkErrorKind {
     /// No connection could be made (refused, DNS, TLS handshake, connect timeout).
     /// Nothing reached the API.
     Connect,
@@ -249,10 +302,31 @@ pub enum TransportErrorKind {
     Other,
 }
 
-impl TransportError {
+impl NetworkError {
+    /// The failure of the last attempt, with what the attempt loop recorded.
+    pub(crate) fn new(source: reqwest::Error, record: &mut CallRecord) -> Self {
+        Self {
+            outcome: Outcome::of_network_error(&source),
+            url: record
+                .url
+                .take()
+                .or_else(|| source.url().map(ToString::to_string))
+                .unwrap_or_else(|| "the API".to_owned()),
+            attempts: record.attempts.max(1),
+            elapsed: record.elapsed,
+            timeout: record.timeout,
+            source,
+        }
+    }
+
     /// What kind of failure this is.
-    pub fn kind(&self) -> TransportErrorKind {
-        self.kind
+    pub fn kind(&self) -> NetworkErrorKind {
+        match self.outcome {
+            Outcome::ConnectFailed => NetworkErrorKind::Connect,
+            Outcome::TimedOut => NetworkErrorKind::Timeout,
+            Outcome::BrokeBeforeResponse | Outcome::BrokeInBody => NetworkErrorKind::Interrupted,
+            Outcome::OtherNetwork | Outcome::Status(_) => NetworkErrorKind::Other,
+        }
     }
 
     /// How many attempts were made.
@@ -263,18 +337,6 @@ impl TransportError {
     /// Time spent, back-off included.
     pub fn elapsed(&self) -> Duration {
         self.elapsed
-    }
-
-    pub(crate) fn classify(error: &reqwest::Error) -> TransportErrorKind {
-        if error.is_connect() {
-            TransportErrorKind::Connect
-        } else if error.is_timeout() {
-            TransportErrorKind::Timeout
-        } else if error.is_request() || error.is_body() || error.is_decode() {
-            TransportErrorKind::Interrupted
-        } else {
-            TransportErrorKind::Other
-        }
     }
 }
 
@@ -299,248 +361,31 @@ fn attempts_suffix(attempts: u32, elapsed: Duration) -> String {
     }
 }
 
-impl fmt::Display for TransportError {
+impl fmt::Display for NetworkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let url = &self.url;
         let cause = root_cause(&self.source);
         let tried = attempts_suffix(self.attempts, self.elapsed);
-        match self.kind {
-            TransportErrorKind::Connect => write!(
+        match self.kind() {
+            NetworkErrorKind::Connect => write!(
                 f,
                 "could not connect to {url}: {cause}{tried}; nothing reached the API. Check the \
                  base URL (KATAPULT_API_URL) and that this machine can reach it"
             ),
-            TransportErrorKind::Timeout => write!(
+            NetworkErrorKind::Timeout => write!(
                 f,
                 "no complete response from {url} within the {:?} timeout{tried}; the update may \
                  or may not have been applied: check the disk before retrying, or raise \
                  ClientBuilder::timeout",
                 self.timeout
             ),
-            TransportErrorKind::Interrupted => write!(
+            NetworkErrorKind::Interrupted => write!(
                 f,
                 "the connection to {url} broke before a complete response ({cause}){tried}; the \
                  update may or may not have been applied: check the disk before retrying"
             ),
-            TransportErrorKind::Other => write!(f, "the request to {url} failed: {cause}{tried}"),
+            NetworkErrorKind::Other => write!(f, "the request to {url} failed: {cause}{tried}"),
         }
-    }
-}
-
-/// An error status from Katapult, or from a proxy in front of it.
-#[derive(Debug)]
-pub struct ApiError {
-    pub(crate) meta: ResponseMeta,
-    pub(crate) code: Option<ErrorCode>,
-    pub(crate) description: Option<String>,
-    pub(crate) body: ErrorBody,
-}
-
-/// The body of an error response, decoded as far as it goes.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum ErrorBody {
-    /// Katapult's envelope with a code this version knows, and its typed `detail`.
-    Known(types::ApiError),
-    /// Katapult's envelope with a code this version does not know (or a
-    /// `detail` of an unexpected shape): kept as sent.
-    Unknown {
-        /// The `code` as sent.
-        code: String,
-        /// The `description`, if there was one.
-        description: Option<String>,
-        /// The `detail`, as raw JSON (`null` if absent).
-        detail: serde_json::Value,
-    },
-    /// Not Katapult's envelope: a proxy's HTML page, an empty body,
-    /// truncated JSON. Kept as text (invalid UTF-8 replaced).
-    Text(String),
-}
-
-impl ApiError {
-    /// Status, request id, rate limit and attempts of the exchange.
-    pub fn meta(&self) -> &ResponseMeta {
-        &self.meta
-    }
-
-    /// The reported `code`, known or not; `None` for a non-envelope body.
-    pub fn code(&self) -> Option<&ErrorCode> {
-        self.code.as_ref()
-    }
-
-    /// The decoded body.
-    pub fn body(&self) -> &ErrorBody {
-        &self.body
-    }
-
-    /// The error's `description` as Katapult wrote it.
-    pub fn description(&self) -> Option<&str> {
-        self.description.as_deref()
-    }
-
-    pub(crate) fn new(meta: ResponseMeta, body: ErrorBody) -> Self {
-        let (code, description) = match &body {
-            // The generated enum is tagged by `code`; serializing it back
-            // reads the tag and the description without restating every
-            // variant here (which would have to change with each new code).
-            ErrorBody::Known(known) => {
-                let value = serde_json::to_value(known).unwrap_or_default();
-                let text = |key: &str| value.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-                (text("code").map(ErrorCode::from), text("description"))
-            }
-            ErrorBody::Unknown {
-                code, description, ..
-            } => (Some(ErrorCode::from(code.as_str())), description.clone()),
-            ErrorBody::Text(_) => (None, None),
-        };
-        Self {
-            meta,
-            code,
-            description,
-            body,
-        }
-    }
-
-    /// The most specific human message the body holds.
-    fn message(&self) -> String {
-        use types::ApiError as E;
-        let known = match &self.body {
-            ErrorBody::Known(known) => known,
-            ErrorBody::Unknown { description, .. } => {
-                return description
-                    .clone()
-                    .unwrap_or_else(|| "(no description)".to_owned());
-            }
-            ErrorBody::Text(text) => return text_excerpt(text, self.meta.content_type()),
-        };
-        let description = self.description.clone().unwrap_or_default();
-        let with = |extra: Option<String>| match extra.filter(|e| !e.is_empty()) {
-            Some(extra) => format!("{description}: {extra}"),
-            None => description.clone(),
-        };
-        match known {
-            E::ValidationError {
-                detail: Some(detail),
-                ..
-            } if !detail.errors.is_empty() => detail.errors.join("; "),
-            E::InvalidArgument {
-                detail: Some(detail),
-                ..
-            } => with(detail.issue_description.clone()),
-            E::InvalidJsonBody {
-                detail: Some(detail),
-                ..
-            } => with(detail.details.clone()),
-            E::InvalidApiToken {
-                detail: Some(detail),
-                ..
-            } => with(detail.details.clone()),
-            E::PermissionDenied {
-                detail: Some(detail),
-                ..
-            } => with(detail.details.clone()),
-            E::ScopeNotGranted {
-                detail: Some(detail),
-                ..
-            } if !detail.scopes.is_empty() => {
-                with(Some(format!("missing scopes {}", detail.scopes.join(", "))))
-            }
-            E::UnauthorizedNetworkForApiToken {
-                detail: Some(detail),
-                ..
-            } => with(
-                detail
-                    .ip_address
-                    .as_ref()
-                    .map(|ip| format!("request came from {ip}")),
-            ),
-            E::RateLimitReached {
-                detail: Some(detail),
-                ..
-            } => with(
-                detail
-                    .total_permitted
-                    .map(|n| format!("{n} requests per minute permitted")),
-            ),
-            _ => description,
-        }
-    }
-
-    /// What to do next, where the message alone does not say.
-    fn advice(&self) -> Option<&'static str> {
-        let code = self.code.as_ref()?;
-        Some(match code {
-            ErrorCode::MissingApiToken | ErrorCode::InvalidApiToken => {
-                "check the token (KATAPULT_API_TOKEN); it may have expired"
-            }
-            ErrorCode::ScopeNotGranted => "grant the token the `disks` scope",
-            ErrorCode::UnauthorizedNetworkForApiToken => {
-                "allow this network for the token, or call from an allowed one"
-            }
-            ErrorCode::DiskNotFound => "check the disk id",
-            ErrorCode::RouteNotFound => "check the base URL (KATAPULT_API_URL)",
-            ErrorCode::ObjectInTrash => "restore the disk from the trash first",
-            ErrorCode::RateLimitReached => {
-                "the limit is per minute: slow down, or give retries more time (RetryPolicy::with_max_elapsed)"
-            }
-            ErrorCode::ServiceUnavailable | ErrorCode::UnhandledException => {
-                "try again later; if it persists, give Katapult support the request id"
-            }
-            _ => return None,
-        })
-    }
-}
-
-/// A short, single-line excerpt of a non-envelope body.
-fn text_excerpt(text: &str, content_type: Option<&str>) -> String {
-    const LIMIT: usize = 160;
-    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let kind = content_type
-        .map(|ct| format!(" ({ct})"))
-        .unwrap_or_default();
-    if collapsed.is_empty() {
-        return format!("empty body{kind}, not a Katapult error");
-    }
-    let excerpt: String = collapsed.chars().take(LIMIT).collect();
-    let more = if collapsed.chars().count() > LIMIT {
-        "..."
-    } else {
-        ""
-    };
-    format!("not a Katapult error{kind}: {excerpt}{more}")
-}
-
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let status = self.meta.status;
-        match &self.code {
-            Some(code) => write!(f, "{} {code}: {}", status.as_u16(), self.message())?,
-            None => write!(
-                f,
-                "{} {}: {}",
-                status.as_u16(),
-                status.canonical_reason().unwrap_or("Unknown Status"),
-                self.message()
-            )?,
-        }
-        let mut notes = Vec::new();
-        if let Some(id) = self.meta.request_id() {
-            notes.push(format!("request {id}"));
-        }
-        if self.meta.attempts > 1 {
-            notes.push(format!(
-                "after {} attempts over {:.1}s",
-                self.meta.attempts,
-                self.meta.elapsed.as_secs_f64()
-            ));
-        }
-        if !notes.is_empty() {
-            write!(f, " ({})", notes.join(", "))?;
-        }
-        if let Some(advice) = self.advice() {
-            write!(f, "; {advice}")?;
-        }
-        Ok(())
     }
 }
 
@@ -616,153 +461,5 @@ impl fmt::Display for InvalidResponse {
                 "the API answered {status}, which this operation does not document{request}{applied}"
             ),
         }
-    }
-}
-
-/// Decodes an error body: the typed envelope, else the envelope with an
-/// unknown code, else text. Never fails.
-pub(crate) fn decode_error_body(body: &[u8]) -> ErrorBody {
-    #[derive(Deserialize)]
-    struct Envelope {
-        error: Inner,
-    }
-    #[derive(Deserialize)]
-    struct Inner {
-        code: String,
-        #[serde(default)]
-        description: Option<String>,
-        #[serde(default)]
-        detail: serde_json::Value,
-    }
-
-    if !is_envelope(body) {
-        return ErrorBody::Text(String::from_utf8_lossy(body).into_owned());
-    }
-    if let Ok(envelope) = serde_json::from_slice::<types::ErrorEnvelope>(body) {
-        return ErrorBody::Known(envelope.error);
-    }
-    match serde_json::from_slice::<Envelope>(body) {
-        Ok(Envelope { error }) => ErrorBody::Unknown {
-            code: error.code,
-            description: error.description,
-            detail: error.detail,
-        },
-        Err(_) => ErrorBody::Text(String::from_utf8_lossy(body).into_owned()),
-    }
-}
-
-/// Whether `body` has the envelope's shape: a JSON object whose `error` is
-/// an object. serde's derived structs also accept a JSON array in place of
-/// an object (`[["disk_not_found"]]` would decode as code
-/// `disk_not_found`); no API sends that, so such a body stays text.
-pub(crate) fn is_envelope(body: &[u8]) -> bool {
-    serde_json::from_slice::<serde_json::Value>(body)
-        .is_ok_and(|value| value.get("error").is_some_and(serde_json::Value::is_object))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn meta(status: u16, request_id: Option<&'static str>) -> ResponseMeta {
-        let mut headers = reqwest::header::HeaderMap::new();
-        if let Some(id) = request_id {
-            headers.insert(
-                "x-request-id",
-                reqwest::header::HeaderValue::from_static(id),
-            );
-        }
-        ResponseMeta {
-            status: StatusCode::from_u16(status).unwrap(),
-            headers,
-            attempts: 1,
-            elapsed: Duration::ZERO,
-        }
-    }
-
-    fn api(status: u16, body: &str) -> ApiError {
-        ApiError::new(
-            meta(status, Some("6476f3b2")),
-            decode_error_body(body.as_bytes()),
-        )
-    }
-
-    #[test]
-    fn validation_errors_read_like_the_server_meant_them() {
-        let error = api(
-            422,
-            r#"{"error":{"code":"validation_error","description":"A validation error occurred","detail":{"errors":["Name can't be blank"]}}}"#,
-        );
-        assert_eq!(
-            error.to_string(),
-            "422 validation_error: Name can't be blank (request 6476f3b2)"
-        );
-        assert_eq!(error.code(), Some(&ErrorCode::ValidationError));
-    }
-
-    #[test]
-    fn unknown_codes_keep_code_description_and_detail() {
-        let error = api(
-            409,
-            r#"{"error":{"code":"disk_busy","description":"The disk is busy","detail":{"task":"resize"}}}"#,
-        );
-        assert_eq!(error.code(), Some(&ErrorCode::Unknown("disk_busy".into())));
-        let ErrorBody::Unknown { detail, .. } = error.body() else {
-            panic!("expected an unknown code, got {:?}", error.body());
-        };
-        assert_eq!(detail["task"], "resize");
-        assert_eq!(
-            error.to_string(),
-            "409 disk_busy: The disk is busy (request 6476f3b2)"
-        );
-    }
-
-    #[test]
-    fn non_envelope_bodies_are_text_with_the_status() {
-        let error = ApiError::new(
-            meta(502, None),
-            decode_error_body(b"<html>\n<h1>502 Bad Gateway</h1>\n</html>"),
-        );
-        assert_eq!(error.code(), None);
-        assert!(
-            matches!(error.body(), ErrorBody::Text(text) if text.contains("<h1>502 Bad Gateway</h1>"))
-        );
-        assert_eq!(
-            error.to_string(),
-            "502 Bad Gateway: not a Katapult error: <html> <h1>502 Bad Gateway</h1> </html>"
-        );
-        let empty = ApiError::new(meta(504, None), decode_error_body(b""));
-        assert_eq!(
-            empty.to_string(),
-            "504 Gateway Timeout: empty body, not a Katapult error"
-        );
-    }
-
-    #[test]
-    fn arrays_are_not_envelopes() {
-        for body in [
-            r#"[[""]]"#,
-            r#"[["disk_busy","The disk is busy"]]"#,
-            r#"[{"code":"disk_not_found","description":"No disk"}]"#,
-            r#"{"error":["disk_not_found"]}"#,
-        ] {
-            let decoded = decode_error_body(body.as_bytes());
-            assert!(
-                matches!(&decoded, ErrorBody::Text(text) if text == body),
-                "{body}: {decoded:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn advice_follows_the_message() {
-        let error = api(
-            404,
-            r#"{"error":{"code":"disk_not_found","description":"No disk was found","detail":{}}}"#,
-        );
-        assert_eq!(
-            error.to_string(),
-            "404 disk_not_found: No disk was found (request 6476f3b2); check the disk id"
-        );
     }
 }

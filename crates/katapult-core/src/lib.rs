@@ -53,14 +53,19 @@ mod generated;
 #[rustfmt::skip]
 mod generated_open_enums;
 
+mod api_error;
+mod attempts;
+mod body;
+mod call;
 mod client;
 mod config;
 mod error;
+mod hooks;
 mod open_enum;
 mod response;
 mod retry;
+mod settings;
 mod tls;
-mod transport;
 
 /// Request and response types, generated from the OpenAPI fragment.
 ///
@@ -72,14 +77,15 @@ pub mod types {
     pub use crate::generated_open_enums::*;
 }
 
+pub use api_error::{ApiError, ErrorBody};
 pub use client::Client;
 pub use config::{
     BASE_URL_ENV, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, TOKEN_ENV, http_client_builder,
 };
 pub use error::{
-    ApiError, ConfigError, Error, ErrorBody, InvalidResponse, ResponseProblem, TransportError,
-    TransportErrorKind,
+    ConfigError, Error, InternalError, InvalidResponse, NetworkError, NetworkErrorKind,
+    ResponseProblem,
 };
 pub use response::{RateLimit, Response, ResponseMeta};
 pub use retry::{Backoff, RetryCause, RetryPolicy};

@@ -1,6 +1,83 @@
-//! When to send a request again, and how long to wait first.
+//! When to send a request again, and how long to wait first; and, in one
+//! table ([`Outcome::meaning`]), what every kind of failure means: whether
+//! the client retries it and whether [`Error::is_retryable`] says a later
+//! call could succeed.
+//!
+//! [`Error::is_retryable`]: crate::Error::is_retryable
 
 use std::time::Duration;
+
+use reqwest::StatusCode;
+
+/// How one attempt ended, as far as retrying is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// A response with this status.
+    Status(StatusCode),
+    /// No connection could be made: nothing reached the API.
+    ConnectFailed,
+    /// The connection broke before any response: the request may not have
+    /// been read, and sending it again is what a client would do anyway.
+    BrokeBeforeResponse,
+    /// The connection broke in the middle of the response body.
+    BrokeInBody,
+    /// No complete response within the timeout.
+    TimedOut,
+    /// Any other failure reqwest reports (a builder or redirect error).
+    OtherNetwork,
+}
+
+/// What an outcome means: the one place that decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Meaning {
+    /// The client sends the request again (under the [`RetryPolicy`]'s
+    /// budgets), backing off on the cause's scale.
+    pub(crate) retried: Option<RetryCause>,
+    /// The same call, made again later, could succeed.
+    pub(crate) retryable: bool,
+}
+
+impl Outcome {
+    /// The table. Updating a disk sets absolute values, so sending the same
+    /// update twice is safe; what is not retried automatically is left out
+    /// for the reason on its row, and still reported as retryable when
+    /// trying again later could succeed.
+    pub(crate) fn meaning(self) -> Meaning {
+        let (retried, retryable) = match self {
+            Self::Status(StatusCode::TOO_MANY_REQUESTS) => (Some(RetryCause::RateLimited), true),
+            Self::Status(StatusCode::SERVICE_UNAVAILABLE) => (Some(RetryCause::Unavailable), true),
+            // A proxy's answer: Katapult may or may not have applied the
+            // update, and the proxy may be down for longer than a retry
+            // budget. Left to the caller.
+            Self::Status(StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT) => (None, true),
+            Self::Status(_) => (None, false),
+            Self::ConnectFailed | Self::BrokeBeforeResponse => {
+                (Some(RetryCause::ConnectionFailed), true)
+            }
+            // The update may have been applied, and the caller asked for an
+            // answer within the timeout: not retried, but worth trying again.
+            Self::BrokeInBody | Self::TimedOut => (None, true),
+            Self::OtherNetwork => (None, false),
+        };
+        Meaning { retried, retryable }
+    }
+
+    /// How a request that got no complete response failed.
+    pub(crate) fn of_network_error(error: &reqwest::Error) -> Self {
+        // A connect timeout is a failed connection: nothing was sent.
+        if error.is_connect() {
+            Self::ConnectFailed
+        } else if error.is_timeout() {
+            Self::TimedOut
+        } else if error.is_request() {
+            Self::BrokeBeforeResponse
+        } else if error.is_body() || error.is_decode() {
+            Self::BrokeInBody
+        } else {
+            Self::OtherNetwork
+        }
+    }
+}
 
 /// Why an attempt is being retried. The two causes back off on different
 /// scales: Katapult limits requests per minute and sends no `Retry-After`,
@@ -54,10 +131,11 @@ impl Backoff {
     }
 }
 
-/// Which failures are retried, how often and for how long.
+/// How often and for how long failures are retried.
 ///
 /// 429 and 503 answers and failed connections are retried; every other
-/// answer, 4xx or not, is returned at once. A retry is only started while
+/// answer, 4xx or not, is returned at once (the table is in the README,
+/// "Retries and rate limits"). A retry is only started while
 /// both budgets allow it: at most [`max_attempts`](Self::with_max_attempts)
 /// requests in all, and no retry that would start later than
 /// [`max_elapsed`](Self::with_max_elapsed) after the first attempt. A timed-out
@@ -186,6 +264,46 @@ impl RetryPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_is_retried_is_retryable() {
+        let statuses = (100..600).filter_map(|code| StatusCode::from_u16(code).ok());
+        let outcomes = statuses.map(Outcome::Status).chain([
+            Outcome::ConnectFailed,
+            Outcome::BrokeBeforeResponse,
+            Outcome::BrokeInBody,
+            Outcome::TimedOut,
+            Outcome::OtherNetwork,
+        ]);
+        let mut retried = Vec::new();
+        for outcome in outcomes {
+            let meaning = outcome.meaning();
+            if meaning.retried.is_some() {
+                assert!(
+                    meaning.retryable,
+                    "{outcome:?} is retried but not retryable"
+                );
+                retried.push(outcome);
+            }
+        }
+        assert_eq!(
+            retried,
+            [
+                Outcome::Status(StatusCode::TOO_MANY_REQUESTS),
+                Outcome::Status(StatusCode::SERVICE_UNAVAILABLE),
+                Outcome::ConnectFailed,
+                Outcome::BrokeBeforeResponse,
+            ]
+        );
+        for status in [502, 504] {
+            let meaning = Outcome::Status(StatusCode::from_u16(status).unwrap()).meaning();
+            assert_eq!(
+                (meaning.retried, meaning.retryable),
+                (None, true),
+                "{status}"
+            );
+        }
+    }
 
     const S: fn(u64) -> Duration = Duration::from_secs;
     const MS: fn(u64) -> Duration = Duration::from_millis;

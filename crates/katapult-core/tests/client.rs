@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use httpmock::{HttpMockResponse, MockServer};
 use katapult_core::types::{DiskStateEnum, ErrorCode, VirtualMachineDiskAttachmentStateEnum};
-use katapult_core::{Client, ConfigError, Error, ErrorBody, RetryPolicy, TransportErrorKind};
+use katapult_core::{Client, ConfigError, Error, ErrorBody, NetworkErrorKind, RetryPolicy};
 use katapult_core_httpmock::{KatapultMock, MockServerExt, fixtures};
 use support::{TOKEN, bounded, client, envelope, katapult, rename, scripted};
 
@@ -119,7 +119,7 @@ async fn a_400_invalid_argument_is_not_retried() {
         assert!(!error.is_retryable());
         let api = error.as_api().unwrap();
         assert_eq!(api.meta().attempts(), 1);
-        let ErrorBody::Known(katapult_core::types::ApiError::InvalidArgument { detail: Some(detail), .. }) = api.body()
+        let ErrorBody::Known(katapult_core::types::KatapultError::InvalidArgument { detail: Some(detail), .. }) = api.body()
         else {
             panic!("expected a typed invalid_argument, got {:?}", api.body());
         };
@@ -310,10 +310,10 @@ async fn a_refused_connection_is_retried_then_reported() {
             .update_disk(rename("disk_1", "x"))
             .await
             .unwrap_err();
-        let Error::Transport(transport) = &error else {
+        let Error::Network(transport) = &error else {
             panic!("expected a transport error, got {error:?}");
         };
-        assert_eq!(transport.kind(), TransportErrorKind::Connect);
+        assert_eq!(transport.kind(), NetworkErrorKind::Connect);
         assert_eq!(transport.attempts(), 4);
         assert!(error.is_retryable());
         let text = error.to_string();

@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use fault_server::{FaultServer, Reply, envelope, head, katapult, response};
 use katapult_core::types::ErrorCode;
 use katapult_core::{
-    Client, DEFAULT_MAX_RESPONSE_BYTES, Error, ErrorBody, ResponseProblem, RetryPolicy,
-    TransportErrorKind,
+    Client, DEFAULT_MAX_RESPONSE_BYTES, Error, ErrorBody, NetworkErrorKind, ResponseProblem,
+    RetryPolicy,
 };
 use katapult_core_httpmock::fixtures;
 use support::{TOKEN, bounded, fast_retries, rename};
@@ -167,10 +167,10 @@ fn invalid(error: &Error) -> &katapult_core::InvalidResponse {
     }
 }
 
-fn transport(error: &Error) -> &katapult_core::TransportError {
+fn transport(error: &Error) -> &katapult_core::NetworkError {
     match error {
-        Error::Transport(transport) => transport,
-        other => panic!("expected Error::Transport, got {other:?}"),
+        Error::Network(transport) => transport,
+        other => panic!("expected Error::Network, got {other:?}"),
     }
 }
 
@@ -369,7 +369,7 @@ async fn a_connection_closed_before_the_status_line_is_retried_then_interrupted(
             .unwrap_err();
 
         let transport = transport(&error);
-        assert_eq!(transport.kind(), TransportErrorKind::Interrupted);
+        assert_eq!(transport.kind(), NetworkErrorKind::Interrupted);
         // A failed exchange with no response is retried (the update is
         // idempotent), each time on a new connection.
         assert_eq!(transport.attempts(), 4);
@@ -428,7 +428,7 @@ async fn a_connection_closed_in_the_middle_of_the_body_is_interrupted_and_not_re
             .unwrap_err();
 
         let transport = transport(&error);
-        assert_eq!(transport.kind(), TransportErrorKind::Interrupted);
+        assert_eq!(transport.kind(), NetworkErrorKind::Interrupted);
         // The server may have applied the update; the body broke after the
         // status, which the retry policy does not repeat.
         assert_eq!(transport.attempts(), 1);
@@ -456,7 +456,7 @@ async fn an_answer_that_is_not_http_is_retried_then_interrupted() {
         let error = client(&server).update_disk(rename("disk_1", "x")).await.unwrap_err();
 
         let transport = transport(&error);
-        assert_eq!(transport.kind(), TransportErrorKind::Interrupted);
+        assert_eq!(transport.kind(), NetworkErrorKind::Interrupted);
         assert_eq!(transport.attempts(), 4);
         assert_eq!(server.hits(), 4);
         assert_eq!(error.status(), None);
@@ -544,7 +544,7 @@ async fn a_server_that_never_answers_times_out_within_the_timeout() {
         let took = started.elapsed();
 
         let transport = transport(&error);
-        assert_eq!(transport.kind(), TransportErrorKind::Timeout);
+        assert_eq!(transport.kind(), NetworkErrorKind::Timeout);
         // A timeout is not retried: the update may have been applied.
         assert_eq!(transport.attempts(), 1);
         assert_eq!(server.hits(), 1);
@@ -589,7 +589,7 @@ async fn a_body_trickled_byte_by_byte_past_the_timeout_times_out() {
         let took = started.elapsed();
 
         let transport = transport(&error);
-        assert_eq!(transport.kind(), TransportErrorKind::Timeout);
+        assert_eq!(transport.kind(), NetworkErrorKind::Timeout);
         assert_eq!(transport.attempts(), 1);
         assert_eq!(server.hits(), 1);
         assert!(took >= timeout, "{took:?}");
@@ -694,7 +694,7 @@ async fn a_429_storm_that_never_recovers_is_a_rate_limit_error_after_the_attempt
         assert_eq!(error.code(), Some(&ErrorCode::RateLimitReached));
         assert!(matches!(
             api(&error).body(),
-            ErrorBody::Known(katapult_core::types::ApiError::RateLimitReached { .. })
+            ErrorBody::Known(katapult_core::types::KatapultError::RateLimitReached { .. })
         ));
         let text = error.to_string();
         assert!(

@@ -22,8 +22,8 @@ use std::time::Duration;
 use fault_server::{FaultServer, Reply, response};
 use katapult_core::types::{
     DataCenterLookup, DiskArguments, DiskBusArgument, DiskIoProfileLookup, DiskLookup, ErrorCode,
-    ErrorEnvelope, FileSystemEnum, KeyValue, UpdateDiskBody, UpdateDiskResponse,
-    StorageSpeedArgument, VirtualMachineDiskArguments, VirtualMachineLookup,
+    ErrorEnvelope, FileSystemEnum, KeyValue, StorageSpeedArgument, UpdateDiskBody,
+    UpdateDiskResponse, VirtualMachineDiskArguments, VirtualMachineLookup,
 };
 use katapult_core::{Client, Error, ErrorBody, ResponseProblem, RetryPolicy};
 use katapult_core_httpmock::fixtures;

@@ -2,7 +2,7 @@
 //! header to the configured host. Everything else the client can emit is
 //! collected and searched for it: `Debug` of every public type that holds
 //! configuration or results, `Display` and `Debug` of one error of each
-//! `Error` variant and `TransportErrorKind`, and every tracing event and
+//! `Error` variant and `NetworkErrorKind`, and every tracing event and
 //! span at TRACE level while all of that happened.
 
 #[path = "support/fault_server.rs"]
@@ -49,10 +49,10 @@ impl Emitted {
         let variant = match error {
             Error::Config(_) => "Config",
             Error::InvalidRequest(_) => "InvalidRequest",
-            Error::Transport(transport) => {
+            Error::Network(transport) => {
                 self.kinds.insert(format!("{:?}", transport.kind()));
                 self.debug(&format!("{label}: kind"), &transport.kind());
-                "Transport"
+                "Network"
             }
             Error::Api(api) => {
                 self.add(format!("{label}: ApiError (Display)"), api.to_string());
@@ -186,7 +186,9 @@ async fn emit_everything(emitted: &mut Emitted) {
     // body is typed), so it is made directly, as the client would.
     emitted.error(
         "InvalidRequest",
-        &Error::InvalidRequest("conversion to `UpdateDiskBody` for body failed: example".to_owned()),
+        &Error::InvalidRequest(
+            "conversion to `UpdateDiskBody` for body failed: example".to_owned(),
+        ),
     );
 
     // ---- a success, and its response types
@@ -283,7 +285,7 @@ async fn emit_everything(emitted: &mut Emitted) {
         emitted.error(label, &error);
     }
 
-    // ---- Transport errors of every kind
+    // ---- Network errors of every kind
     let refused_port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -292,21 +294,21 @@ async fn emit_everything(emitted: &mut Emitted) {
         .update_disk(rename("disk_1", "x"))
         .await
         .unwrap_err();
-    emitted.error("Transport: Connect", &error);
+    emitted.error("Network: Connect", &error);
 
     let hang = FaultServer::start(|_, _| Reply::Hang).await;
     let error = test_client(&hang.base_url(), |b| b.timeout(Duration::from_millis(200)))
         .update_disk(rename("disk_1", "x"))
         .await
         .unwrap_err();
-    emitted.error("Transport: Timeout", &error);
+    emitted.error("Network: Timeout", &error);
 
     let cut = FaultServer::start(|_, _| Reply::Close(Vec::new())).await;
     let error = test_client(&cut.base_url(), |b| b)
         .update_disk(rename("disk_1", "x"))
         .await
         .unwrap_err();
-    emitted.error("Transport: Interrupted", &error);
+    emitted.error("Network: Interrupted", &error);
 
     let redirect_loop = FaultServer::start(|_, _| {
         Reply::KeepAlive(response(307, &[("location", "/disks/disk")], ""))
@@ -322,7 +324,7 @@ async fn emit_everything(emitted: &mut Emitted) {
         .update_disk(rename("disk_1", "x"))
         .await
         .unwrap_err();
-    emitted.error("Transport: Other (redirect loop)", &error);
+    emitted.error("Network: Other (redirect loop)", &error);
 }
 
 /// A 307 to another origin is not followed: neither the update nor the
@@ -376,7 +378,7 @@ async fn the_token_appears_in_nothing_the_client_emits() {
             "Config",
             "InvalidRequest",
             "InvalidResponse",
-            "Transport"
+            "Network"
         ]
     );
     assert_eq!(

@@ -9,7 +9,7 @@ use std::time::Duration;
 use httpmock::{HttpMockResponse, MockServer};
 use katapult_core::types::{
     DataCenterLookup, DiskArguments, DiskBusArgument, DiskIoProfileLookup, DiskLookup, ErrorCode,
-    FileSystemEnum, KeyValue, UpdateDiskBody, UpdateDiskResponse, StorageSpeedArgument,
+    FileSystemEnum, KeyValue, StorageSpeedArgument, UpdateDiskBody, UpdateDiskResponse,
     VirtualMachineDiskArguments, VirtualMachineLookup,
 };
 use katapult_core::{Client, Error, ErrorBody, RetryPolicy};

@@ -8,8 +8,8 @@ pub mod server;
 use std::time::Duration;
 
 use katapult_core::types::{
-    DiskArguments, DiskBusArgument, DiskIoProfileLookup, DiskLookup, UpdateDiskBody,
-    StorageSpeedArgument,
+    DiskArguments, DiskBusArgument, DiskIoProfileLookup, DiskLookup, StorageSpeedArgument,
+    UpdateDiskBody,
 };
 
 /// The disk every body names.

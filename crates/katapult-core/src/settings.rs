@@ -1,0 +1,33 @@
+//! What the hooks read on every request: the generated client's inner
+//! value (`with_inner_type` in `xtask/src/codegen`), built once by
+//! [`crate::ClientBuilder::build`].
+
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+
+use crate::retry::RetryPolicy;
+
+/// The per-request settings of one client, shared by its clones.
+#[derive(Clone)]
+pub(crate) struct ClientSettings {
+    /// `Bearer <token>`, marked sensitive.
+    pub(crate) authorization: HeaderValue,
+    pub(crate) user_agent: HeaderValue,
+    /// Per attempt, from sending to the end of the body.
+    pub(crate) timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) max_response_bytes: usize,
+}
+
+impl std::fmt::Debug for ClientSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientSettings")
+            .field("authorization", &"Bearer <redacted>")
+            .field("user_agent", &self.user_agent)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
+}
