@@ -1,19 +1,23 @@
 //! Reading the hand-written OpenAPI fragment: YAML (or JSON) text, to a JSON
 //! tree the linter walks, to the typed `openapiv3` document progenitor takes.
+//! Reading checks syntax and structure only; the lint rules
+//! ([`crate::lint`]) and the naming step ([`Fragment::apply_rust_names`])
+//! are separate steps of the codegen pipeline.
 
 use std::path::Path;
 
+use heck::ToSnakeCase;
 use openapiv3::OpenAPI;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::lint;
 use crate::problem::{Problem, child, pointer};
 
 /// The fragment every generated file comes from, relative to the workspace root.
 pub const FRAGMENT_PATH: &str = "openapi/katapult-core-v1.yaml";
 
-/// A fragment that parsed and passed every lint rule.
+/// A fragment that parsed: valid syntax and an OpenAPI 3.0 structure. Not
+/// linted yet.
 #[derive(Debug)]
 pub struct Fragment {
     /// The path shown in messages and generated headers.
@@ -24,13 +28,14 @@ pub struct Fragment {
     /// generator read (it keeps `x-` extensions and `$ref` siblings that the
     /// typed model drops).
     pub document: Value,
-    /// The typed document progenitor generates from.
+    /// The typed document progenitor generates from. Operation ids are the
+    /// published ones until [`Fragment::apply_rust_names`] runs.
     pub spec: OpenAPI,
 }
 
 impl Fragment {
-    /// Reads, parses and lints the file at `path`; `display_path` is how
-    /// messages name it.
+    /// Reads and parses the file at `path`; `display_path` is how messages
+    /// name it.
     pub fn load(path: &Path, display_path: &str) -> Result<Self, Vec<Problem>> {
         let source = std::fs::read_to_string(path).map_err(|error| {
             vec![Problem {
@@ -44,7 +49,7 @@ impl Fragment {
         Self::parse(&source, display_path)
     }
 
-    /// Parses and lints fragment text.
+    /// Parses fragment text: YAML to a JSON tree, then to the typed model.
     pub fn parse(source: &str, display_path: &str) -> Result<Self, Vec<Problem>> {
         let problem = |rule, pointer: String, message: String, fix: &str| Problem {
             rule,
@@ -83,13 +88,6 @@ impl Fragment {
             )]
         })?;
 
-        let problems = lint::lint(&document, display_path);
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        let mut spec = spec;
-        apply_rust_names(&mut spec, display_path)?;
-
         Ok(Self {
             display_path: display_path.to_owned(),
             sha256: sha256_hex(source.as_bytes()),
@@ -97,56 +95,64 @@ impl Fragment {
             spec,
         })
     }
+
+    /// The naming step: gives each operation that carries `x-rust-name`
+    /// that name as its operation id in the typed document progenitor reads,
+    /// so the generator derives every name (method, mock, body and response
+    /// types) from it. The JSON tree keeps the published id for the linter
+    /// and the drift check. A name that is not a snake_case identifier is a
+    /// problem of the `rust-name` stage (with the name to write instead).
+    pub fn apply_rust_names(&mut self) -> Result<(), Vec<Problem>> {
+        let mut problems = Vec::new();
+        for (path, item) in &mut self.spec.paths.paths {
+            let openapiv3::ReferenceOr::Item(item) = item else {
+                continue;
+            };
+            let operations = [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
+                ("options", &mut item.options),
+                ("head", &mut item.head),
+                ("patch", &mut item.patch),
+                ("trace", &mut item.trace),
+            ];
+            for (method, operation) in operations {
+                let Some(operation) = operation else { continue };
+                let Some(name) = operation.extensions.get(RUST_NAME) else {
+                    continue;
+                };
+                match name.as_str().filter(|name| is_snake_case(name)) {
+                    Some(name) => operation.operation_id = Some(name.to_owned()),
+                    None => problems.push(Problem {
+                        rule: "rust-name",
+                        file: self.display_path.clone(),
+                        pointer: child(&pointer(["paths", path.as_str(), method]), RUST_NAME),
+                        message: format!(
+                            "`{RUST_NAME}` must be a snake_case Rust identifier, not {name}"
+                        ),
+                        fix: match name.as_str().map(ToSnakeCase::to_snake_case) {
+                            Some(snake) if is_snake_case(&snake) => {
+                                format!("write `{RUST_NAME}: {snake}`")
+                            }
+                            _ => "write the operation's name in snake_case, like `update_disk`"
+                                .to_owned(),
+                        },
+                    }),
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
 }
 
 /// The extension naming an operation in Rust, in place of its `operationId`.
-pub const RUST_NAME: &str = "x-rust-name";
-
-/// Gives each operation that carries `x-rust-name` that name as its
-/// operation id in the document progenitor reads, so the generator derives
-/// every name (method, mock, body and response types) from it. The JSON
-/// tree keeps the published id for the linter and the drift check.
-fn apply_rust_names(spec: &mut OpenAPI, file: &str) -> Result<(), Vec<Problem>> {
-    let mut problems = Vec::new();
-    for (path, item) in &mut spec.paths.paths {
-        let openapiv3::ReferenceOr::Item(item) = item else {
-            continue;
-        };
-        let operations = [
-            ("get", &mut item.get),
-            ("put", &mut item.put),
-            ("post", &mut item.post),
-            ("delete", &mut item.delete),
-            ("options", &mut item.options),
-            ("head", &mut item.head),
-            ("patch", &mut item.patch),
-            ("trace", &mut item.trace),
-        ];
-        for (method, operation) in operations {
-            let Some(operation) = operation else { continue };
-            let Some(name) = operation.extensions.get(RUST_NAME) else {
-                continue;
-            };
-            match name.as_str().filter(|name| is_snake_case(name)) {
-                Some(name) => operation.operation_id = Some(name.to_owned()),
-                None => problems.push(Problem {
-                    rule: "structure",
-                    file: file.to_owned(),
-                    pointer: child(&pointer(["paths", path.as_str(), method]), RUST_NAME),
-                    message: format!(
-                        "`{RUST_NAME}` must be a snake_case Rust identifier, not {name}"
-                    ),
-                    fix: "write the operation's name in snake_case, like `update_disk`".to_owned(),
-                }),
-            }
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
-    }
-}
+const RUST_NAME: &str = "x-rust-name";
 
 fn is_snake_case(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_lowercase())
@@ -156,7 +162,7 @@ fn is_snake_case(name: &str) -> bool {
 }
 
 /// Lowercase hex sha256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|byte| format!("{byte:02x}"))

@@ -1,8 +1,9 @@
 //! Maintainer tasks for the Katapult SDK workspace, run as `cargo xtask <task>`.
 //!
 //! The library half holds the work (reading and linting the fragment,
-//! generating code, comparing it with what is committed) so that tests can
-//! call it directly; `main.rs` is the command line around it.
+//! generating code, comparing it with what is committed, the benchmark
+//! report) so that tests can call it directly; `main.rs` only dispatches the
+//! command line.
 
 pub mod bench_report;
 pub mod codegen;
@@ -12,18 +13,16 @@ pub mod lint;
 pub mod outline;
 pub mod problem;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use fragment::{FRAGMENT_PATH, Fragment};
-use problem::Problem;
-
-/// Loads the project's fragment from the workspace at `root`.
-pub fn load_fragment(root: &Path) -> Result<Fragment, Vec<Problem>> {
-    Fragment::load(&root.join(FRAGMENT_PATH), FRAGMENT_PATH)
-}
-
-/// Everything `cargo xtask codegen` would write for the workspace at `root`.
-pub fn expected_outputs(root: &Path) -> Result<Vec<codegen::Output>, Vec<Problem>> {
-    let fragment = load_fragment(root)?;
-    codegen::generate(&fragment).map_err(|problem| vec![problem])
+/// The workspace root: the directory above `xtask/`, unless
+/// `XTASK_WORKSPACE_ROOT` names another (the tests point the binary at a
+/// scratch copy of the workspace that way).
+pub fn workspace_root() -> PathBuf {
+    match std::env::var_os("XTASK_WORKSPACE_ROOT") {
+        Some(root) => PathBuf::from(root),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+    }
 }

@@ -11,6 +11,7 @@ use heck::ToUpperCamelCase;
 use serde_json::Value;
 
 use crate::doc::{self, OneOfShape, Side};
+use crate::fragment::Fragment;
 use crate::problem::{Problem, child};
 
 /// A named check over the whole document.
@@ -96,17 +97,22 @@ pub const RULES: &[Rule] = &[
     },
 ];
 
-/// Runs every rule; returns what they found, in rule order.
-pub fn lint(document: &Value, file: &str) -> Vec<Problem> {
+/// The lint step: runs every rule over the fragment's JSON tree; fails with
+/// everything they found, in rule order.
+pub fn check(fragment: &Fragment) -> Result<(), Vec<Problem>> {
     let lint = Lint {
-        doc: document,
-        file,
+        doc: &fragment.document,
+        file: &fragment.display_path,
     };
     let mut problems = Vec::new();
     for rule in RULES {
         (rule.check)(&lint, &mut problems);
     }
-    problems
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
 }
 
 struct Lint<'a> {

@@ -4,8 +4,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
-use xtask::codegen::{CLIENT_PATH, open_enums, workspace_root};
-use xtask::doc;
+use xtask::codegen::{self, CLIENT_PATH, open_enums};
+use xtask::fragment::{FRAGMENT_PATH, Fragment};
+use xtask::{doc, workspace_root};
+
+/// The project's fragment, loaded, linted and named as codegen takes it.
+fn project_fragment() -> Fragment {
+    codegen::prepare(&workspace_root().join(FRAGMENT_PATH), FRAGMENT_PATH)
+        .unwrap_or_else(|problems| panic!("{}", xtask::problem::render(&problems)))
+}
 
 /// Every (status, code) pair the API is documented to answer
 /// `PATCH /disks/disk` with: the published set per status, then the
@@ -33,7 +40,7 @@ const DOCUMENTED: &[(&str, &str)] = &[
 
 #[test]
 fn every_documented_status_and_code_is_in_the_fragment_and_nothing_else() {
-    let fragment = xtask::load_fragment(&workspace_root()).unwrap();
+    let fragment = project_fragment();
     let op = &doc::operations(&fragment.document)[0];
     let mut in_fragment: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (status, _, response) in doc::responses(&fragment.document, op) {
@@ -82,7 +89,7 @@ fn every_documented_status_and_code_is_in_the_fragment_and_nothing_else() {
 
 #[test]
 fn every_status_points_at_the_envelope() {
-    let fragment = xtask::load_fragment(&workspace_root()).unwrap();
+    let fragment = project_fragment();
     let op = &doc::operations(&fragment.document)[0];
     let statuses: Vec<String> = doc::responses(&fragment.document, op)
         .into_iter()
@@ -124,7 +131,7 @@ fn departures(text: &str) -> BTreeSet<String> {
 #[test]
 fn every_departure_is_explained_in_the_readme() {
     let root = workspace_root();
-    let fragment = std::fs::read_to_string(root.join(xtask::fragment::FRAGMENT_PATH)).unwrap();
+    let fragment = std::fs::read_to_string(root.join(FRAGMENT_PATH)).unwrap();
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let in_fragment = departures(&fragment);
     assert!(in_fragment.len() >= 10, "{in_fragment:?}");
@@ -149,7 +156,7 @@ fn every_departure_is_explained_in_the_readme() {
 #[test]
 fn public_api_outline() {
     let root = workspace_root();
-    let fragment = xtask::load_fragment(&root).unwrap();
+    let fragment = project_fragment();
     let generated = std::fs::read_to_string(root.join(CLIENT_PATH)).unwrap();
     let outline = xtask::outline::outline(&generated, &open_enums(&fragment).unwrap()).unwrap();
     insta::assert_snapshot!("public_api_outline", outline);

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use xtask::codegen::{open_enums, render_open_enums, types_module};
+use xtask::codegen::{open_enums, prepare, render_open_enums, types_module};
 use xtask::fragment::Fragment;
 use xtask::problem::render;
 
@@ -10,7 +10,7 @@ fn load(name: &str) -> Fragment {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/generate")
         .join(format!("{name}.yaml"));
-    Fragment::load(&path, &format!("xtask/tests/fixtures/generate/{name}.yaml"))
+    prepare(&path, &format!("xtask/tests/fixtures/generate/{name}.yaml"))
         .unwrap_or_else(|problems| panic!("{}", render(&problems)))
 }
 

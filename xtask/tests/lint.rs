@@ -1,9 +1,11 @@
-//! Each lint rule fires on its fixture with a clear message; the real
-//! fragment and the minimal valid fixture pass every rule.
+//! Each lint rule fires on its fixture with a clear message, as do the
+//! stages around the rules (syntax and structure when reading, rust-name
+//! after); the real fragment and the minimal valid fixture pass them all.
 
 use std::path::{Path, PathBuf};
 
-use xtask::fragment::Fragment;
+use xtask::codegen::prepare;
+use xtask::fragment::FRAGMENT_PATH;
 use xtask::lint::RULES;
 use xtask::problem::render;
 
@@ -13,10 +15,11 @@ fn fixture(name: &str) -> PathBuf {
         .join(format!("{name}.yaml"))
 }
 
-/// Loads a fixture that must be refused; returns the rendered problems.
+/// Loads, lints and names a fixture that must be refused; returns the
+/// rendered problems.
 fn refused(name: &str, expected_rule: &str) -> String {
     let display = format!("xtask/tests/fixtures/lint/{name}.yaml");
-    let problems = match Fragment::load(&fixture(name), &display) {
+    let problems = match prepare(&fixture(name), &display) {
         Ok(_) => panic!("{display} was accepted; it must break `{expected_rule}`"),
         Err(problems) => problems,
     };
@@ -53,16 +56,33 @@ fn parse_failures_name_the_place() {
     insta::assert_snapshot!("structure", refused("structure", "structure"));
 }
 
+/// `x-rust-name` is checked by the naming step, after the rules: a name
+/// that is no snake_case identifier is refused with the name to write.
+#[test]
+fn a_bad_rust_name_names_the_place_and_the_fix() {
+    let rendered = refused("rust-name", "rust-name");
+    assert!(
+        rendered.contains("#/paths/~1things~1thing/patch/x-rust-name"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("fix: write `x-rust-name: update_thing`"),
+        "{rendered}"
+    );
+    insta::assert_snapshot!("rust-name", rendered);
+}
+
 #[test]
 fn the_minimal_fixture_passes_every_rule() {
-    if let Err(problems) = Fragment::load(&fixture("valid"), "valid.yaml") {
+    if let Err(problems) = prepare(&fixture("valid"), "valid.yaml") {
         panic!("{}", render(&problems));
     }
 }
 
 #[test]
 fn the_project_fragment_passes_every_rule() {
-    if let Err(problems) = xtask::load_fragment(&xtask::codegen::workspace_root()) {
+    let root = xtask::workspace_root();
+    if let Err(problems) = prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH) {
         panic!("{}", render(&problems));
     }
 }
@@ -72,7 +92,7 @@ fn every_fixture_belongs_to_a_rule_or_a_stage() {
     let known: Vec<&str> = RULES
         .iter()
         .map(|r| r.id)
-        .chain(["valid", "syntax", "structure"])
+        .chain(["valid", "syntax", "structure", "rust-name"])
         .collect();
     for entry in std::fs::read_dir(fixture("valid").parent().unwrap()).unwrap() {
         let path = entry.unwrap().path();

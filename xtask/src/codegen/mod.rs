@@ -1,0 +1,129 @@
+//! `cargo xtask codegen [--check]`: the fragment in, three generated files out.
+//!
+//! - `crates/katapult-core/src/generated.rs`: progenitor's client and types;
+//! - `crates/katapult-core/src/generated_open_enums.rs`: the enums the API
+//!   sends back, as open enums (progenitor makes every enum closed, so it is
+//!   told to use these instead, through `with_replacement`);
+//! - `crates/katapult-core-httpmock/src/generated.rs`: progenitor's typed
+//!   `httpmock` helpers.
+//!
+//! The pipeline, in the order [`run`] goes through it:
+//!
+//! 1. **load** ([`Fragment::load`]): YAML to a JSON tree and to the typed
+//!    OpenAPI model; syntax and structure problems stop here;
+//! 2. **lint** ([`lint::check`]): every shape progenitor mishandles;
+//! 3. **name** ([`Fragment::apply_rust_names`]): `x-rust-name` becomes the
+//!    operation id progenitor derives every name from;
+//! 4. **generate** (`generate.rs`, with `settings.rs` and `open_enums.rs`):
+//!    progenitor's tokens and the open enums;
+//! 5. **format** (`format.rs`): prettyplease, under a header naming the
+//!    fragment and its sha256;
+//! 6. **write or check** (`output.rs`): write the files that changed, or
+//!    with `--check` write nothing and diff each stale file.
+//!
+//! Everything about the output's shape is decided by the fragment and by
+//! progenitor's settings; nothing edits generated text.
+
+mod format;
+mod generate;
+mod open_enums;
+mod output;
+mod settings;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+pub use self::open_enums::{open_enums, render_open_enums};
+pub use self::output::{
+    CLIENT_PATH, MOCKS_PATH, OPEN_ENUMS_PATH, Output, Stale, stale, stale_message,
+};
+use crate::fragment::{FRAGMENT_PATH, Fragment};
+use crate::lint;
+use crate::problem::{self, Problem};
+
+/// `cargo xtask codegen [--check]` for the workspace at `root`.
+pub fn run(root: &Path, check: bool) -> ExitCode {
+    // progenitor panics on some shapes the linter may not know yet; the
+    // generate step catches those and reports them as problems, so the
+    // default hook's "thread panicked" line would only be noise.
+    std::panic::set_hook(Box::new(|_| {}));
+
+    // load → lint → name → generate → format
+    let outputs = match expected_outputs(root) {
+        Ok(outputs) => outputs,
+        Err(problems) => {
+            eprintln!("{}", problem::render(&problems));
+            eprintln!(
+                "\n{} problem(s) in the fragment; nothing was generated.",
+                problems.len()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+
+    // check: write nothing, show what is stale
+    if check {
+        let stale = stale(root, &outputs);
+        if stale.is_empty() {
+            println!("generated code is up to date ({} files)", outputs.len());
+            return ExitCode::SUCCESS;
+        }
+        eprintln!("{}", stale_message(&stale));
+        return ExitCode::FAILURE;
+    }
+
+    // write what changed
+    match output::write(root, &outputs) {
+        Ok(written) if written.is_empty() => {
+            println!("generated code is up to date ({} files)", outputs.len());
+            ExitCode::SUCCESS
+        }
+        Ok(written) => {
+            for path in &written {
+                println!("wrote {path}");
+            }
+            println!("review the change with `git diff` and `cargo insta review`");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("cannot write generated code: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Everything `cargo xtask codegen` would write for the workspace at `root`.
+pub fn expected_outputs(root: &Path) -> Result<Vec<Output>, Vec<Problem>> {
+    let fragment = prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH)?;
+    generate(&fragment).map_err(|problem| vec![problem])
+}
+
+/// Load → lint → name: the fragment at `path` (named `display_path` in
+/// messages) as the generate step takes it.
+pub fn prepare(path: &Path, display_path: &str) -> Result<Fragment, Vec<Problem>> {
+    let mut fragment = Fragment::load(path, display_path)?;
+    lint::check(&fragment)?;
+    fragment.apply_rust_names()?;
+    Ok(fragment)
+}
+
+/// Generate → format: every output from a [`prepare`]d fragment.
+pub fn generate(fragment: &Fragment) -> Result<Vec<Output>, Problem> {
+    let enums = open_enums(fragment)?;
+    let client = generate::client(fragment)?;
+    let mocks = generate::mocks(fragment)?;
+    Ok(vec![
+        Output::generated(CLIENT_PATH, fragment, &format::rust(fragment, client)?),
+        Output::generated(OPEN_ENUMS_PATH, fragment, &render_open_enums(&enums)),
+        Output::generated(MOCKS_PATH, fragment, &format::rust(fragment, mocks)?),
+    ])
+}
+
+/// The generated `types` module alone, formatted: what the generator
+/// fixtures snapshot, without the client boilerplate around it.
+pub fn types_module(fragment: &Fragment) -> Result<String, Problem> {
+    let mut file = format::parse(fragment, generate::client(fragment)?)?;
+    file.items
+        .retain(|item| matches!(item, syn::Item::Mod(m) if m.ident == "types"));
+    Ok(prettyplease::unparse(&file))
+}

@@ -1,0 +1,98 @@
+//! The open enums: every `x-open-enum` schema, and `ErrorCode` derived from
+//! the error union's tags, rendered as invocations of the hand-written
+//! `open_enum!` macro. progenitor would make each a closed enum; the
+//! settings ([`super::settings`]) point it at these instead.
+
+use std::fmt::Write as _;
+
+use heck::ToUpperCamelCase;
+
+use crate::doc::{self, OpenEnum};
+use crate::fragment::Fragment;
+use crate::problem::Problem;
+
+/// The name of the open enum derived from the error union's codes.
+const ERROR_CODE_ENUM: &str = "ErrorCode";
+
+/// The open enums to generate: every `x-open-enum` schema, then the
+/// `ErrorCode` enum derived from the error union's tags.
+pub fn open_enums(fragment: &Fragment) -> Result<Vec<OpenEnum>, Problem> {
+    let mut enums = doc::open_enums(&fragment.document);
+    let union = doc::operations(&fragment.document)
+        .into_iter()
+        .find_map(|op| {
+            doc::responses(&fragment.document, &op)
+                .into_iter()
+                .filter(|(status, _, _)| doc::is_error_status(status))
+                .find_map(|(_, at, response)| doc::json_schema_pointer(&at, response))
+                .and_then(|schema_at| doc::error_union(&fragment.document, &schema_at))
+        });
+    if let Some(union) = union {
+        if fragment
+            .document
+            .pointer(&format!("/components/schemas/{ERROR_CODE_ENUM}"))
+            .is_some()
+        {
+            return Err(Problem {
+                rule: "generate",
+                file: fragment.display_path.clone(),
+                pointer: format!("/components/schemas/{ERROR_CODE_ENUM}"),
+                message: format!(
+                    "`{ERROR_CODE_ENUM}` is the name of the enum generated from the error \
+                     union's codes; a schema of that name would collide with it"
+                ),
+                fix: "rename the schema".to_owned(),
+            });
+        }
+        let union_name = union.name.as_deref().unwrap_or("the error union");
+        enums.push(OpenEnum {
+            name: ERROR_CODE_ENUM.to_owned(),
+            description: Some(format!(
+                "The `{}` of an error the API reports: one variant per variant of `{union_name}`.",
+                union.tag
+            )),
+            values: union.codes,
+        });
+    }
+    Ok(enums)
+}
+
+/// The names of the schemas progenitor must take from the open enums
+/// (`ErrorCode` is no schema, so it is not among them).
+pub(super) fn replaced_enums(fragment: &Fragment) -> Vec<String> {
+    doc::open_enums(&fragment.document)
+        .into_iter()
+        .map(|e| e.name)
+        .collect()
+}
+
+/// Renders the open enums as invocations of the hand-written `open_enum!`
+/// macro (crates/katapult-core/src/open_enum.rs), which implements the
+/// decoding, encoding, `Display` and schema of each.
+pub fn render_open_enums(enums: &[OpenEnum]) -> String {
+    let mut out = String::from(
+        "//! Enums the API sends back, generated as open enums: a value this\n\
+         //! version does not know decodes into `Unknown(String)` and encodes back\n\
+         //! unchanged.\n\n\
+         use crate::open_enum::open_enum;\n",
+    );
+    for e in enums {
+        out.push_str("\nopen_enum! {\n");
+        if let Some(description) = &e.description {
+            for line in description.lines() {
+                let _ = writeln!(out, "    /// {}", line.trim_end());
+            }
+            out.push_str("    ///\n");
+        }
+        out.push_str(
+            "    /// Open enum: values this client does not know decode into `Unknown`.\n",
+        );
+        let _ = writeln!(out, "    pub enum {} {{", e.name);
+        for value in &e.values {
+            let _ = writeln!(out, "        /// `{value}`");
+            let _ = writeln!(out, "        {} = {value:?},", value.to_upper_camel_case());
+        }
+        out.push_str("    }\n}\n");
+    }
+    out
+}
