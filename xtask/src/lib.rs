@@ -5,9 +5,10 @@
 //! report) so that tests can call it directly; `main.rs` only dispatches the
 //! command line.
 
-pub mod bench_report;
+pub mod bench;
 pub mod codegen;
 pub mod doc;
+pub mod flags;
 pub mod fragment;
 pub mod lint;
 pub mod outline;

@@ -145,15 +145,48 @@ fn a_broken_fragment_is_refused_without_touching_the_code() {
     assert_eq!(scratch.read(CLIENT_PATH), before);
 }
 
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn unknown_arguments_print_usage() {
-    let run = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .arg("codegen")
-        .arg("--chekc")
-        .output()
-        .unwrap();
+    let run = xtask(&["codegen", "--chekc"]);
     assert_eq!(run.status.code(), Some(2));
-    assert!(text(&run.stderr).contains("usage: cargo xtask"));
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("'--chekc'"), "{stderr}");
+    assert!(stderr.contains("Usage: cargo xtask codegen"), "{stderr}");
+
+    let bare = xtask(&[]);
+    assert_eq!(bare.status.code(), Some(2));
+    assert!(text(&bare.stderr).contains("Usage: cargo xtask <COMMAND>"));
+}
+
+#[test]
+fn help_lists_every_task_and_option() {
+    let help = xtask(&["--help"]);
+    assert!(help.status.success());
+    let stdout = text(&help.stdout);
+    for task in ["codegen", "bench-report"] {
+        assert!(stdout.contains(&format!("\n  {task} ")), "{stdout}");
+    }
+    let help = xtask(&["bench-report", "--help"]);
+    assert!(help.status.success());
+    let stdout = text(&help.stdout);
+    for option in [
+        "--no-run",
+        "--skip-bench",
+        "--no-pin",
+        "--build-cost",
+        "--repeat <N>",
+        "--out <FILE>",
+        "[-- <BENCH_ARGS>...]",
+    ] {
+        assert!(stdout.contains(option), "{option}: {stdout}");
+    }
 }
 
 /// progenitor's generator (xtask) and runtime (katapult-core) come from one

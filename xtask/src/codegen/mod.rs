@@ -38,11 +38,11 @@ pub use self::output::{
     CLIENT_PATH, MOCKS_PATH, OPEN_ENUMS_PATH, Output, Stale, stale, stale_message,
 };
 use crate::fragment::{FRAGMENT_PATH, Fragment};
-use crate::lint;
 use crate::problem::{self, Problem};
+use crate::{flags, lint};
 
 /// `cargo xtask codegen [--check]` for the workspace at `root`.
-pub fn run(root: &Path, check: bool) -> ExitCode {
+pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
     // progenitor panics on some shapes the linter may not know yet; the
     // generate step catches those and reports them as problems, so the
     // default hook's "thread panicked" line would only be noise.
@@ -62,7 +62,7 @@ pub fn run(root: &Path, check: bool) -> ExitCode {
     };
 
     // check: write nothing, show what is stale
-    if check {
+    if flags.check {
         let stale = stale(root, &outputs);
         if stale.is_empty() {
             println!("generated code is up to date ({} files)", outputs.len());

@@ -1,0 +1,91 @@
+//! `cargo xtask bench-report`: what the generated client costs against the
+//! hand-written floor, as a markdown report.
+//!
+//! - Runs `cargo bench -p katapult-core --bench overhead` (criterion, plus a
+//!   paired interleaved measurement of each ratio; see
+//!   `crates/katapult-core/benches/support/paired.rs`) with `CRITERION_HOME`
+//!   pointed at `target/criterion` (`runner.rs`), then reads each
+//!   benchmark's `new/estimates.json` and `paired/<group>.json`
+//!   (`criterion.rs`) and writes medians and client/floor ratios
+//!   (`table.rs`). Results older than the run are refused.
+//! - `--build-cost` also measures, from clean and offline, the release build
+//!   time and the number of crates in the dependency tree of `katapult-core`
+//!   and of the hand-written floor (`build_cost.rs`).
+//!
+//! `crates/katapult-core/BENCHMARKS.md` explains the method and each ratio.
+
+mod build_cost;
+mod criterion;
+mod runner;
+mod table;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use crate::flags;
+use criterion::Results;
+
+/// `cargo xtask bench-report` for the workspace at `root`: prints the report
+/// and, with `--out`, writes it to a file too.
+pub fn run(root: &Path, flags: &flags::BenchReport) -> ExitCode {
+    match report(root, flags) {
+        Ok(report) => {
+            print!("{report}");
+            if let Some(out) = &flags.out {
+                if let Err(error) = std::fs::write(out, &report) {
+                    eprintln!("cannot write {}: {error}", out.display());
+                    return ExitCode::FAILURE;
+                }
+                eprintln!("wrote {}", out.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("bench-report: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Machine facts, then (unless `--skip-bench`) the benchmark table, run
+/// first unless `--no-run`, then (with `--build-cost`) the build cost.
+fn report(root: &Path, flags: &flags::BenchReport) -> Result<String, String> {
+    let mut report = String::new();
+    report.push_str("# katapult-core: SDK against the hand-written floor\n\n");
+    report.push_str(&runner::machine());
+    report.push('\n');
+
+    if !flags.skip_bench {
+        let mut results = Results {
+            home: criterion::criterion_home(root),
+            since: None,
+        };
+        let mut load = None;
+        if !flags.no_run {
+            results.since = Some(SystemTime::now());
+            let before = runner::load_average();
+            let core = if flags.no_pin {
+                None
+            } else {
+                runner::pin_core()
+            };
+            report.push_str(&format!(
+                "- benchmark process (client and loopback server) pinned to one core: {}\n",
+                core.map_or_else(|| "no".to_owned(), |core| format!("core {core}"))
+            ));
+            if !flags.no_pin && core.is_none() {
+                eprintln!("taskset not found: running unpinned; expect noisier round trips");
+            }
+            runner::run_benchmarks(root, &results.home, core, &flags.bench_args)?;
+            load = Some((before, runner::load_average()));
+        }
+        report.push_str(&table::render(&results, load)?);
+    }
+
+    if flags.build_cost {
+        report.push('\n');
+        report.push_str(&build_cost::build_cost(root, flags.repeat)?);
+    }
+    Ok(report)
+}
