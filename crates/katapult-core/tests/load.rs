@@ -11,18 +11,19 @@
 //! `cargo test -p katapult-core --test load -- --nocapture` prints the
 //! figures; `-- --ignored` runs the larger setting.
 
-#[path = "support/fault_server.rs"]
-mod fault_server;
+// The shared helpers of the `it` binary; this binary uses part of them.
+#[allow(dead_code)]
+#[path = "it/support/mod.rs"]
 mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use fault_server::{FaultServer, Reply, envelope, katapult};
 use katapult_core::types::UpdateDiskResponse;
 use katapult_core::{Client, Error};
 use katapult_core_httpmock::fixtures;
+use support::fault_server::{FaultServer, Reply, envelope, katapult};
 use support::{TOKEN, bounded, fast_retries, rename};
 
 /// The default run: this many updates, all in flight at once.
@@ -102,7 +103,8 @@ async fn run(requests: usize, concurrency: usize) -> Figures {
         let seen = seen.clone();
         let turned_away = turned_away.clone();
         move |request, _| {
-            let body = request.json();
+            let body: serde_json::Value =
+                serde_json::from_slice(&request.body).unwrap_or(serde_json::Value::Null);
             let id = body["disk"]["id"].as_str().unwrap_or_default();
             let Some(i) = disk_number(id).filter(|i| *i < requests) else {
                 return Reply::KeepAlive(katapult(

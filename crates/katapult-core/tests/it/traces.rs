@@ -2,18 +2,16 @@
 //! a client running on another thread of the same process at the same
 //! moment can leave the callsite disabled for this one.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{TOKEN, bounded, client, envelope, katapult, rename, scripted};
 use katapult_core_httpmock::fixtures;
-use support::{TOKEN, bounded, client, envelope, katapult, rename, scripted};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
 #[tokio::test(flavor = "current_thread")]
 async fn each_attempt_is_traced_without_the_token() {
-    let (captured, _guard) = support::capture_traces();
+    let (captured, _guard) = crate::support::capture_traces();
     bounded(LIMIT, async {
         let (server, _) = scripted(|n| match n {
             1 => katapult(

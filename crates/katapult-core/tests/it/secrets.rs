@@ -5,17 +5,13 @@
 //! `Error` variant and `NetworkErrorKind`, and every tracing event and
 //! span at TRACE level while all of that happened.
 
-#[path = "support/fault_server.rs"]
-mod fault_server;
-mod support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use fault_server::{FaultServer, Reply, envelope, katapult, response};
+use crate::support::fault_server::{FaultServer, Reply, envelope, katapult, response};
+use crate::support::{TOKEN, bounded, rename};
 use katapult_core::{Client, ConfigError, Error, RetryPolicy};
 use katapult_core_httpmock::fixtures;
-use support::{TOKEN, bounded, rename};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
@@ -83,7 +79,7 @@ fn test_client(
         Client::builder()
             .token(TOKEN)
             .base_url(base_url)
-            .retry(support::fast_retries())
+            .retry(crate::support::fast_retries())
             .timeout(Duration::from_secs(5)),
     )
     .build()
@@ -346,6 +342,7 @@ async fn a_redirect_to_another_origin_does_not_carry_the_token(emitted: &mut Emi
     assert_eq!(error.status().map(|s| s.as_u16()), Some(307));
     emitted.error("Error after a redirect", &error);
     let first = &api.requests()[0];
+    assert_eq!(first.method, "PATCH");
     assert_eq!(
         first.header("authorization"),
         Some(format!("Bearer {TOKEN}").as_str())
@@ -359,7 +356,7 @@ async fn a_redirect_to_another_origin_does_not_carry_the_token(emitted: &mut Emi
 // callsite whether anyone listens), which would hide what it should show.
 #[tokio::test(flavor = "current_thread")]
 async fn the_token_appears_in_nothing_the_client_emits() {
-    let (captured, guard) = support::capture_traces();
+    let (captured, guard) = crate::support::capture_traces();
     let mut emitted = Emitted::default();
     bounded(LIMIT, async {
         emit_everything(&mut emitted).await;

@@ -2,8 +2,6 @@
 //! (built-in mock), against a loopback server named by `KATAPULT_API_URL`,
 //! with bad arguments, and against a server that refuses.
 
-mod support;
-
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -59,7 +57,7 @@ async fn run_with_token(args: &'static [&'static str], url: String) -> Output {
         run(
             args,
             &[
-                ("KATAPULT_API_TOKEN", support::TOKEN),
+                ("KATAPULT_API_TOKEN", crate::support::TOKEN),
                 ("KATAPULT_API_URL", &url),
             ],
         )
@@ -135,7 +133,7 @@ async fn a_failure_prints_the_error_and_exits_1() {
         "{stderr}"
     );
     assert!(out.stdout.is_empty());
-    assert!(!stderr.contains(support::TOKEN));
+    assert!(!stderr.contains(crate::support::TOKEN));
 }
 
 #[test]

@@ -1,16 +1,14 @@
 //! The client against a mock Katapult on loopback: auth, retries, errors,
 //! open enums, rate-limit headers, tracing. Every test is bounded in time.
 
-mod support;
-
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use crate::support::{TOKEN, bounded, client, envelope, katapult, rename, scripted};
 use httpmock::{HttpMockResponse, MockServer};
 use katapult_core::types::{DiskStateEnum, ErrorCode, VirtualMachineDiskAttachmentStateEnum};
 use katapult_core::{Client, ConfigError, Error, ErrorBody, NetworkErrorKind, RetryPolicy};
 use katapult_core_httpmock::{KatapultMock, MockServerExt, fixtures};
-use support::{TOKEN, bounded, client, envelope, katapult, rename, scripted};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -35,7 +33,7 @@ async fn the_bearer_token_is_sent_and_never_printed() {
         failing.update_disk(|_, then| {
             then.not_found(&fixtures::disk_not_found());
         });
-        let error = support::client(&failing.base_url())
+        let error = crate::support::client(&failing.base_url())
             .update_disk(rename("disk_missing", "x"))
             .await
             .unwrap_err();
@@ -150,7 +148,7 @@ async fn attempts_stop_at_the_configured_maximum() {
         let client = Client::builder()
             .token(TOKEN)
             .base_url(server.base_url())
-            .retry(support::fast_retries().with_max_attempts(3))
+            .retry(crate::support::fast_retries().with_max_attempts(3))
             .build()
             .unwrap();
         let error = client.update_disk(rename("disk_1", "x")).await.unwrap_err();

@@ -11,15 +11,12 @@
 //!
 //! A failure prints the smallest failing input proptest found.
 
-#[path = "support/fault_server.rs"]
-mod fault_server;
-mod support;
-
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fault_server::{FaultServer, Reply, response};
+use crate::support::fault_server::{FaultServer, Reply, response};
+use crate::support::{TOKEN, bounded, rename};
 use katapult_core::types::{
     DataCenterLookup, DiskArguments, DiskBusArgument, DiskIoProfileLookup, DiskLookup, ErrorCode,
     ErrorEnvelope, FileSystemEnum, KeyValue, StorageSpeedArgument, UpdateDiskBody,
@@ -31,7 +28,6 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::Value;
-use support::{TOKEN, bounded, rename};
 
 /// Generated bodies served per documented status in one run: 9 statuses,
 /// so 9 x this many requests through the client.
@@ -422,7 +418,7 @@ per_status! {
 
 #[test]
 fn every_documented_status_is_covered() {
-    let spec = include_str!("../../../openapi/katapult-core-v1.yaml");
+    let spec = include_str!("../../../../openapi/katapult-core-v1.yaml");
     let patch = &spec[spec.find("/disks/disk:").unwrap()..spec.find("components:").unwrap()];
     let documented: Vec<u16> = patch
         .lines()

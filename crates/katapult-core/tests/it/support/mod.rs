@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: time bounds, clients with fast
 //! back-off, and a tracing capture.
-#![allow(dead_code)] // each test crate uses a different subset
+
+pub mod fault_server;
 
 use std::future::Future;
 use std::io::Write;

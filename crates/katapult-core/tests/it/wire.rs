@@ -1,11 +1,10 @@
 //! The JSON on the wire: request bodies exactly as sent, and what the client
 //! makes of a realistic 200 and of every documented error, status by code.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::support::bounded;
 use httpmock::{HttpMockResponse, MockServer};
 use katapult_core::types::{
     DataCenterLookup, DiskArguments, DiskBusArgument, DiskIoProfileLookup, DiskLookup, ErrorCode,
@@ -13,7 +12,6 @@ use katapult_core::types::{
     VirtualMachineDiskArguments, VirtualMachineLookup,
 };
 use katapult_core::{Client, Error, ErrorBody, RetryPolicy};
-use support::bounded;
 
 fn lookup(id: &str) -> DiskLookup {
     DiskLookup { id: id.to_owned() }
@@ -243,7 +241,7 @@ async fn every_documented_status_and_code_decodes_with_its_typed_detail() {
                 .await;
         }
         let client = Client::builder()
-            .token(support::TOKEN)
+            .token(crate::support::TOKEN)
             .base_url(server.base_url())
             .retry(RetryPolicy::none())
             .build()

@@ -4,9 +4,7 @@
 //! (headers and `Content-Length` body) before replying, records it, and
 //! counts connections and the bytes it managed to write.
 //!
-//! Declared from a test file with
-//! `#[path = "support/fault_server.rs"] mod fault_server;`.
-#![allow(dead_code)] // each test crate uses a different subset
+//! `tests/load.rs` includes it too, with `#[path]`.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,8 +24,6 @@ pub struct Request {
     /// Names lower-cased, in the order sent.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
-    /// 1-based number of the connection it came on.
-    pub connection: usize,
 }
 
 impl Request {
@@ -36,10 +32,6 @@ impl Request {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -124,8 +116,8 @@ impl FaultServer {
                     tokio::select! {
                         accepted = listener.accept() => match accepted {
                             Ok((stream, _)) => {
-                                let number = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
-                                connections.spawn(serve(stream, number, shared.clone(), handler.clone()));
+                                shared.connections.fetch_add(1, Ordering::SeqCst);
+                                connections.spawn(serve(stream, shared.clone(), handler.clone()));
                             }
                             // Out of descriptors, say: back off rather than spin.
                             Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
@@ -136,10 +128,6 @@ impl FaultServer {
             }
         });
         Self { addr, shared, task }
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -173,16 +161,11 @@ impl FaultServer {
     }
 }
 
-async fn serve(
-    mut stream: TcpStream,
-    connection: usize,
-    shared: Arc<Shared>,
-    handler: Arc<Handler>,
-) {
+async fn serve(mut stream: TcpStream, shared: Arc<Shared>, handler: Arc<Handler>) {
     let _ = stream.set_nodelay(true);
     let mut buffer = Vec::new();
     loop {
-        let Some(request) = read_request(&mut stream, &mut buffer, connection).await else {
+        let Some(request) = read_request(&mut stream, &mut buffer).await else {
             return;
         };
         let n = {
@@ -293,11 +276,7 @@ async fn flood(stream: &mut TcpStream, head: &[u8], total: usize, chunked: bool)
 
 /// Reads one request (head and `Content-Length` body); `None` at EOF or on
 /// anything unparseable.
-async fn read_request(
-    stream: &mut TcpStream,
-    buffer: &mut Vec<u8>,
-    connection: usize,
-) -> Option<Request> {
+async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Request> {
     let end = loop {
         if let Some(end) = find(buffer, b"\r\n\r\n") {
             break end;
@@ -339,7 +318,6 @@ async fn read_request(
         target,
         headers,
         body,
-        connection,
     })
 }
 

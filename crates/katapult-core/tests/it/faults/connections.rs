@@ -1,0 +1,179 @@
+//! Connections that break, answers that are not HTTP, redirects.
+
+use katapult_core::{NetworkErrorKind, ResponseProblem};
+
+use super::*;
+use crate::support::fault_server::{FaultServer, Reply, katapult, response};
+use crate::support::{bounded, rename};
+
+#[tokio::test]
+async fn a_connection_closed_before_the_status_line_is_retried_then_interrupted() {
+    bounded(LIMIT, async {
+        let server = FaultServer::start(|_, _| Reply::Close(Vec::new())).await;
+        let error = client(&server)
+            .update_disk(rename("disk_1", "x"))
+            .await
+            .unwrap_err();
+
+        let transport = transport(&error);
+        assert_eq!(transport.kind(), NetworkErrorKind::Interrupted);
+        // A failed exchange with no response is retried (the update is
+        // idempotent), each time on a new connection.
+        assert_eq!(transport.attempts(), 4);
+        assert_eq!(server.hits(), 4);
+        assert_eq!(server.connections(), 4);
+        assert_eq!(error.status(), None);
+        assert!(error.is_retryable());
+        let text = error.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "the connection to {} broke before a complete response (",
+                url(&server)
+            )),
+            "{text}"
+        );
+        assert!(text.contains("(after 4 attempts over "), "{text}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_connection_closed_before_the_status_line_once_then_answered_succeeds() {
+    bounded(LIMIT, async {
+        let body = disk_json("disk_1");
+        let server = FaultServer::start(move |_, n| match n {
+            1 => Reply::Close(Vec::new()),
+            _ => Reply::KeepAlive(katapult(200, &body, "req-2")),
+        })
+        .await;
+        let response = client(&server)
+            .update_disk(rename("disk_1", "x"))
+            .await
+            .unwrap();
+        assert_eq!(response.meta().attempts(), 2);
+        assert_eq!(response.meta().request_id(), Some("req-2"));
+        assert_eq!(server.hits(), 2);
+        assert_eq!(server.connections(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_connection_closed_in_the_middle_of_the_body_is_interrupted_and_not_retried() {
+    bounded(LIMIT, async {
+        let body = disk_json("disk_1");
+        let server = FaultServer::start(move |_, _| {
+            let full = katapult(200, &body, "req-cut");
+            // Headers and the first 40 bytes of a declared longer body.
+            let head_len = full.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+            Reply::Close(full[..head_len + 40].to_vec())
+        })
+        .await;
+        let error = client(&server)
+            .update_disk(rename("disk_1", "x"))
+            .await
+            .unwrap_err();
+
+        let transport = transport(&error);
+        assert_eq!(transport.kind(), NetworkErrorKind::Interrupted);
+        // The server may have applied the update; the body broke after the
+        // status, which the retry policy does not repeat.
+        assert_eq!(transport.attempts(), 1);
+        assert_eq!(server.hits(), 1);
+        assert!(error.is_retryable());
+        assert_eq!(error.status(), None);
+        let text = error.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "the connection to {} broke before a complete response (",
+                url(&server)
+            )),
+            "{text}"
+        );
+        assert!(!text.contains("attempts"), "{text}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_answer_that_is_not_http_is_retried_then_interrupted() {
+    bounded(LIMIT, async {
+        // Something else listening on the port: an SSH banner, say.
+        let server = FaultServer::start(|_, _| Reply::Close(b"SSH-2.0-OpenSSH_9.6\r\n".to_vec())).await;
+        let error = client(&server).update_disk(rename("disk_1", "x")).await.unwrap_err();
+
+        let transport = transport(&error);
+        assert_eq!(transport.kind(), NetworkErrorKind::Interrupted);
+        assert_eq!(transport.attempts(), 4);
+        assert_eq!(server.hits(), 4);
+        assert_eq!(error.status(), None);
+        let text = error.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "the connection to {} broke before a complete response (invalid HTTP version parsed) (after 4 attempts over ",
+                url(&server)
+            )),
+            "{text}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed() {
+    bounded(LIMIT, async {
+        let server = FaultServer::start(|_, _| {
+            Reply::KeepAlive(response(307, &[("location", "/elsewhere")], ""))
+        })
+        .await;
+        let error = client(&server)
+            .update_disk(rename("disk_1", "x"))
+            .await
+            .unwrap_err();
+
+        // The API never redirects; one that does is surprising, and following
+        // it would send the PATCH somewhere the caller did not name.
+        let invalid = invalid(&error);
+        assert!(
+            matches!(invalid.problem(), ResponseProblem::UnexpectedStatus),
+            "{invalid:?}"
+        );
+        assert_eq!(invalid.meta().status().as_u16(), 307);
+        assert_eq!(
+            invalid.meta().headers().get("location").unwrap(),
+            "/elsewhere"
+        );
+        assert_eq!(server.hits(), 1);
+        assert_eq!(
+            error.to_string(),
+            "the API answered 307, which this operation does not document"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_redirect_without_a_location_is_an_undocumented_status() {
+    bounded(LIMIT, async {
+        let server = FaultServer::start(|_, _| Reply::KeepAlive(response(302, &[], "moved"))).await;
+        let error = client(&server)
+            .update_disk(rename("disk_1", "x"))
+            .await
+            .unwrap_err();
+
+        let invalid = invalid(&error);
+        assert!(
+            matches!(invalid.problem(), ResponseProblem::UnexpectedStatus),
+            "{invalid:?}"
+        );
+        assert_eq!(invalid.meta().status().as_u16(), 302);
+        assert_eq!(invalid.meta().attempts(), 1);
+        assert_eq!(invalid.body().as_ref(), b"moved");
+        assert_eq!(server.hits(), 1);
+        assert_eq!(
+            error.to_string(),
+            "the API answered 302, which this operation does not document"
+        );
+    })
+    .await;
+}
