@@ -96,6 +96,85 @@ impl Fragment {
         })
     }
 
+    /// The option step: each schema marked `x-rust-option: true` becomes
+    /// nullable in the typed document progenitor reads, which makes its
+    /// Rust type an `Option` left out of the JSON when `None`. The JSON tree
+    /// keeps the schema as published (the drift check compares that). A
+    /// marker that is not `true`, or stands on a schema that is not an
+    /// array or an object, is a problem of the `rust-option` stage. Runs
+    /// before [`Fragment::apply_rust_names`], since it re-reads the typed
+    /// document from the tree.
+    pub fn apply_rust_options(&mut self) -> Result<(), Vec<Problem>> {
+        fn walk(
+            node: &mut Value,
+            at: &str,
+            marked: &mut Vec<String>,
+            problems: &mut Vec<(String, String)>,
+        ) {
+            match node {
+                Value::Object(map) => {
+                    if let Some(marker) = map.get(RUST_OPTION) {
+                        let shape = map.get("type").and_then(Value::as_str);
+                        if marker != &Value::Bool(true) {
+                            problems.push((
+                                at.to_owned(),
+                                format!("`{RUST_OPTION}` must be `true`, not {marker}"),
+                            ));
+                        } else if !matches!(shape, Some("array" | "object")) {
+                            problems.push((
+                                at.to_owned(),
+                                format!("`{RUST_OPTION}` stands on a schema of type {}, not an array or an object", shape.unwrap_or("(none)")),
+                            ));
+                        } else {
+                            map.insert("nullable".to_owned(), Value::Bool(true));
+                            marked.push(at.to_owned());
+                        }
+                    }
+                    for (key, value) in map.iter_mut() {
+                        walk(value, &child(at, key), marked, problems);
+                    }
+                }
+                Value::Array(items) => {
+                    for (index, value) in items.iter_mut().enumerate() {
+                        walk(value, &child(at, &index.to_string()), marked, problems);
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        let mut shaped = self.document.clone();
+        let (mut marked, mut problems) = (Vec::new(), Vec::new());
+        walk(&mut shaped, "", &mut marked, &mut problems);
+        let problem = |pointer: String, message: String| Problem {
+            rule: "rust-option",
+            file: self.display_path.clone(),
+            pointer,
+            message,
+            fix: format!(
+                "write `{RUST_OPTION}: true` on an optional array or object property, or remove it"
+            ),
+        };
+        if !problems.is_empty() {
+            return Err(problems
+                .into_iter()
+                .map(|(at, message)| problem(at, message))
+                .collect());
+        }
+        if marked.is_empty() {
+            return Ok(());
+        }
+        // Re-read from the tree, so this step runs before the naming step.
+        // Adding `nullable` cannot break a document that parsed a moment ago.
+        self.spec = serde_json::from_value(shaped).map_err(|error| {
+            vec![problem(
+                marked[0].clone(),
+                format!("the shaped document no longer parses: {error}"),
+            )]
+        })?;
+        Ok(())
+    }
+
     /// The naming step: gives each operation that carries `x-rust-name`
     /// that name as its operation id in the typed document progenitor reads,
     /// so the generator derives every name (method, mock, body and response
@@ -153,6 +232,12 @@ impl Fragment {
 
 /// The extension naming an operation in Rust, in place of its `operationId`.
 const RUST_NAME: &str = "x-rust-name";
+
+/// The extension asking for an optional array or object property to be an
+/// `Option` in Rust, so that absent (`None`, the key left out) and empty
+/// (`Some(vec![])`, sent as `[]`) are two values. Without it, progenitor
+/// makes such a property a plain `Vec` that is left out when empty.
+const RUST_OPTION: &str = "x-rust-option";
 
 fn is_snake_case(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_lowercase())

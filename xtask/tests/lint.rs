@@ -72,6 +72,21 @@ fn a_bad_rust_name_names_the_place_and_the_fix() {
     insta::assert_snapshot!("rust-name", rendered);
 }
 
+/// `x-rust-option` is checked by the option step: it only stands on an
+/// array or object (the `tags` array in the fixture is accepted).
+#[test]
+fn a_misplaced_rust_option_names_the_place_and_the_fix() {
+    let rendered = refused("rust-option", "rust-option");
+    assert!(
+        rendered.contains(
+            "/schema/properties/name\n  `x-rust-option` stands on a schema of type string"
+        ),
+        "{rendered}"
+    );
+    assert!(!rendered.contains("/properties/tags"), "{rendered}");
+    insta::assert_snapshot!("rust-option", rendered);
+}
+
 #[test]
 fn the_minimal_fixture_passes_every_rule() {
     if let Err(problems) = prepare(&fixture("valid"), "valid.yaml") {
@@ -92,7 +107,7 @@ fn every_fixture_belongs_to_a_rule_or_a_stage() {
     let known: Vec<&str> = RULES
         .iter()
         .map(|r| r.id)
-        .chain(["valid", "syntax", "structure", "rust-name"])
+        .chain(["valid", "syntax", "structure", "rust-name", "rust-option"])
         .collect();
     for entry in std::fs::read_dir(fixture("valid").parent().unwrap()).unwrap() {
         let path = entry.unwrap().path();

@@ -118,8 +118,10 @@ fn answer(request: &HttpMockRequest, number: u32) -> HttpMockResponse {
 
     let mut response = fixtures::update_disk_response(&body.disk.id);
     apply(&mut response.disk, &body.properties);
-    if !body.annotations.is_empty() {
-        response.annotations = body.annotations;
+    // Absent: the disk keeps its annotations. A list, even empty: the
+    // disk's annotations become that list.
+    if let Some(annotations) = body.annotations {
+        response.annotations = annotations;
     }
     respond(200, number, &response)
 }

@@ -21,7 +21,7 @@
 //!     when.body(&UpdateDiskBody {
 //!         disk: DiskLookup { id: "disk_1".into() },
 //!         properties: DiskArguments { name: Some("logs".into()), ..Default::default() },
-//!         annotations: vec![],
+//!         annotations: None,
 //!     });
 //!     then.ok(&fixtures::update_disk_response("disk_1"));
 //! });
@@ -32,7 +32,7 @@
 //! let body = UpdateDiskBody {
 //!     disk: DiskLookup { id: "disk_1".into() },
 //!     properties: DiskArguments { name: Some("logs".into()), ..Default::default() },
-//!     annotations: vec![],
+//!     annotations: None,
 //! };
 //! client.update_disk(body).await?;
 //! mock.assert_async().await;

@@ -107,7 +107,7 @@ fn parse_args() -> Result<Args, String> {
         body: UpdateDiskBody {
             disk: DiskLookup { id },
             properties,
-            annotations: vec![],
+            annotations: None,
         },
         timeout,
     })

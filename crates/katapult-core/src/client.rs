@@ -21,7 +21,7 @@ use crate::{generated, types};
 ///     .update_disk(UpdateDiskBody {
 ///         disk: DiskLookup { id: "disk_Xb0t6tHBeFhcc0vZ".into() },
 ///         properties: DiskArguments { name: Some("database".into()), ..Default::default() },
-///         annotations: vec![],
+///         annotations: None,
 ///     })
 ///     .await?;
 /// println!("renamed to {:?}", response.disk.name);

@@ -14,7 +14,7 @@
 //!             storage_speed: Some(StorageSpeedArgument::Nvme),
 //!             ..Default::default()
 //!         },
-//!         annotations: vec![],
+//!         annotations: None,
 //!     })
 //!     .await?;
 //! println!("{:?} is now {:?}", response.disk.id, response.disk.storage_speed);

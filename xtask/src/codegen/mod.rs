@@ -12,8 +12,10 @@
 //! 1. **load** ([`Fragment::load`]): YAML to a JSON tree and to the typed
 //!    OpenAPI model; syntax and structure problems stop here;
 //! 2. **lint** ([`lint::check`]): every shape progenitor mishandles;
-//! 3. **name** ([`Fragment::apply_rust_names`]): `x-rust-name` becomes the
-//!    operation id progenitor derives every name from;
+//! 3. **shape for Rust** ([`Fragment::apply_rust_options`],
+//!    [`Fragment::apply_rust_names`]): `x-rust-option` makes an optional
+//!    array an `Option`, so absent and empty differ; `x-rust-name` becomes
+//!    the operation id progenitor derives every name from;
 //! 4. **generate** (`generate.rs`, with `settings.rs` and `open_enums.rs`):
 //!    progenitor's tokens and the open enums;
 //! 5. **format** (`format.rs`): prettyplease, under a header naming the
@@ -98,11 +100,12 @@ pub fn expected_outputs(root: &Path) -> Result<Vec<Output>, Vec<Problem>> {
     generate(&fragment).map_err(|problem| vec![problem])
 }
 
-/// Load → lint → name: the fragment at `path` (named `display_path` in
+/// Load → lint → shape for Rust: the fragment at `path` (named `display_path` in
 /// messages) as the generate step takes it.
 pub fn prepare(path: &Path, display_path: &str) -> Result<Fragment, Vec<Problem>> {
     let mut fragment = Fragment::load(path, display_path)?;
     lint::check(&fragment)?;
+    fragment.apply_rust_options()?;
     fragment.apply_rust_names()?;
     Ok(fragment)
 }

@@ -25,12 +25,29 @@ fn a_minimal_update_sends_one_lookup_and_only_what_was_set() {
             name: Some("logs".into()),
             ..Default::default()
         },
-        annotations: vec![],
+        annotations: None,
     };
-    // No `null`, no empty `annotations`, no field the caller did not set.
+    // No `null`, no `annotations`, no field the caller did not set.
     assert_eq!(
         serde_json::to_string(&body).unwrap(),
         r#"{"disk":{"id":"disk_1"},"properties":{"name":"logs"}}"#
+    );
+}
+
+#[test]
+fn absent_and_empty_annotations_are_two_requests() {
+    let body = |annotations| UpdateDiskBody {
+        disk: lookup("disk_1"),
+        properties: DiskArguments::default(),
+        annotations,
+    };
+    assert_eq!(
+        serde_json::to_string(&body(None)).unwrap(),
+        r#"{"disk":{"id":"disk_1"},"properties":{}}"#
+    );
+    assert_eq!(
+        serde_json::to_string(&body(Some(vec![]))).unwrap(),
+        r#"{"annotations":[],"disk":{"id":"disk_1"},"properties":{}}"#
     );
 }
 
@@ -78,7 +95,7 @@ fn a_full_update_serializes_every_property() {
                 virtual_machine: Some(VirtualMachineLookup::Id("vm_1".into())),
             }),
         },
-        annotations: vec![
+        annotations: Some(vec![
             KeyValue {
                 key: "team".into(),
                 value: Some("storage".into()),
@@ -87,7 +104,7 @@ fn a_full_update_serializes_every_property() {
                 key: "flag".into(),
                 value: None,
             },
-        ],
+        ]),
     };
     let json = serde_json::to_value(&body).unwrap();
     assert!(
@@ -253,7 +270,7 @@ async fn every_documented_status_and_code_decodes_with_its_typed_detail() {
             let body = UpdateDiskBody {
                 disk: lookup(code),
                 properties: DiskArguments::default(),
-                annotations: vec![],
+                annotations: None,
             };
             let error = client.update_disk(body).await.unwrap_err();
             let Error::Api(api) = &error else {

@@ -52,7 +52,7 @@ pub fn rename(id: &str, name: &str) -> katapult_core::types::UpdateDiskBody {
             name: Some(name.to_owned()),
             ..Default::default()
         },
-        annotations: vec![],
+        annotations: None,
     }
 }
 
