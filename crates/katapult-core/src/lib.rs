@@ -95,6 +95,20 @@ pub use retry::{Backoff, RetryCause, RetryPolicy};
 /// TLS: `reqwest::Client::new()` alone has no crypto provider in this build.
 pub use reqwest;
 
+/// The `schemars` every generated type implements `JsonSchema` with: the
+/// JSON Schema of a request body, for editors and validators of the JSON
+/// and JSON Lines files a batch job (or `katapult disk update --json-body`
+/// and `--from`) reads.
+///
+/// ```
+/// use katapult_core::{schemars, types::UpdateDiskBody};
+///
+/// let schema = schemars::schema_for!(UpdateDiskBody);
+/// let json = serde_json::to_value(&schema).unwrap();
+/// assert_eq!(json["required"], serde_json::json!(["disk", "properties"]));
+/// ```
+pub use schemars;
+
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
