@@ -10,15 +10,16 @@ use serde_json::Value;
 use crate::problem::{child, pointer};
 
 /// The HTTP methods a path item may hold, in the order OpenAPI lists them.
-pub const METHODS: [&str; 8] = [
+const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
 /// One operation: where it is and its JSON.
 pub struct Operation<'a> {
     /// `/paths/~1disks~1disk/patch`
-    pub pointer: String,
-    pub value: &'a Value,
+    pub(crate) pointer: String,
+    /// The operation object.
+    pub(crate) value: &'a Value,
 }
 
 /// Every operation in the document, in document order.
@@ -40,14 +41,18 @@ pub fn operations(doc: &Value) -> Vec<Operation<'_>> {
 }
 
 /// Turns a local `$ref` (`#/components/schemas/Disk`) into a JSON pointer.
-pub fn ref_pointer(reference: &str) -> Option<&str> {
+pub(crate) fn ref_pointer(reference: &str) -> Option<&str> {
     reference.strip_prefix('#')
 }
 
 /// Follows `$ref`s from `node` until a node without one; returns the final
 /// node and its pointer. Gives up (returning the last node reached) on a
 /// dangling or cyclic reference; the `dangling-ref` rule reports those.
-pub fn deref<'a>(doc: &'a Value, mut at: String, mut node: &'a Value) -> (String, &'a Value) {
+pub(crate) fn deref<'a>(
+    doc: &'a Value,
+    mut at: String,
+    mut node: &'a Value,
+) -> (String, &'a Value) {
     for _ in 0..16 {
         let Some(target) = node
             .get("$ref")
@@ -69,14 +74,14 @@ pub fn deref<'a>(doc: &'a Value, mut at: String, mut node: &'a Value) -> (String
 
 /// Which side of the wire a schema travels on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
+pub(crate) enum Side {
     Request,
     Response,
 }
 
 /// Pointers of the schemas at the root of each request body and parameter
 /// (`Side::Request`) or each response body (`Side::Response`).
-pub fn schema_roots(doc: &Value, side: Side) -> Vec<String> {
+pub(crate) fn schema_roots(doc: &Value, side: Side) -> Vec<String> {
     let mut roots = Vec::new();
     for op in operations(doc) {
         match side {
@@ -136,7 +141,7 @@ fn content_schemas(at: &str, node: &Value) -> Vec<String> {
 
 /// Every schema node reachable from `roots` (following `$ref`s, properties,
 /// items, compositions), each once, in breadth-first order.
-pub fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value)> {
+pub(crate) fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value)> {
     let mut seen = BTreeSet::new();
     let mut queue: VecDeque<String> = roots.iter().cloned().collect();
     let mut out = Vec::new();
@@ -161,7 +166,7 @@ pub fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value
 }
 
 /// Pointers of the direct subschemas of a schema node.
-pub fn subschema_pointers(at: &str, node: &Value) -> Vec<String> {
+fn subschema_pointers(at: &str, node: &Value) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(properties) = node.get("properties").and_then(Value::as_object) {
         let base = child(at, "properties");
@@ -189,7 +194,7 @@ pub fn subschema_pointers(at: &str, node: &Value) -> Vec<String> {
 
 /// Every schema node in the document: those under `/components/schemas` and
 /// those inline in operations, each once.
-pub fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
+pub(crate) fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
     let mut roots: Vec<String> = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -207,7 +212,7 @@ pub fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
 
 /// How progenitor will shape a `oneOf`.
 #[derive(Debug, PartialEq, Eq)]
-pub enum OneOfShape {
+pub(crate) enum OneOfShape {
     /// Every member is an inline object with exactly one property, required:
     /// an externally tagged enum (`{"id": "..."}` is `Lookup::Id(..)`).
     External,
@@ -220,7 +225,7 @@ pub enum OneOfShape {
 }
 
 /// Classifies the members of a `oneOf` the way progenitor will see them.
-pub fn one_of_shape(members: &[Value]) -> OneOfShape {
+pub(crate) fn one_of_shape(members: &[Value]) -> OneOfShape {
     let mut objects = Vec::new();
     for (index, member) in members.iter().enumerate() {
         if member.get("$ref").is_some() {
@@ -314,21 +319,21 @@ pub fn one_of_shape(members: &[Value]) -> OneOfShape {
 
 /// The union every error response of the document decodes into.
 #[derive(Debug)]
-pub struct ErrorUnion {
+pub(crate) struct ErrorUnion {
     /// Pointer of the `oneOf` schema (e.g. `/components/schemas/ApiError`).
-    pub pointer: String,
+    pub(crate) pointer: String,
     /// Its name under `/components/schemas`, when it has one.
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// The tag property (`code`).
-    pub tag: String,
+    pub(crate) tag: String,
     /// The tag values in document order: one per variant.
-    pub codes: Vec<String>,
+    pub(crate) codes: Vec<String>,
 }
 
 /// Finds the error union behind a shared error schema: the schema itself if
 /// it is a tagged `oneOf`, or the one property of an envelope object
 /// (`{"error": {...}}`) if that is. `None` when neither holds.
-pub fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
+pub(crate) fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
     let node = doc.pointer(schema_at)?;
     let (at, node) = deref(doc, schema_at.to_owned(), node);
     let union_at = if node.get("oneOf").is_some() {
@@ -383,14 +388,17 @@ pub fn json_schema_pointer(at: &str, response: &Value) -> Option<String> {
 /// An enum the API sends back, marked `x-open-enum: true`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenEnum {
+    /// The schema's name, which is the Rust enum's.
     pub name: String,
-    pub description: Option<String>,
+    /// The schema's description, for the enum's rustdoc.
+    pub(crate) description: Option<String>,
+    /// The wire values, in document order: one variant each.
     pub values: Vec<String>,
 }
 
 /// Every schema under `/components/schemas` marked `x-open-enum: true`, in
 /// document order.
-pub fn open_enums(doc: &Value) -> Vec<OpenEnum> {
+pub(crate) fn open_enums(doc: &Value) -> Vec<OpenEnum> {
     doc.pointer("/components/schemas")
         .and_then(Value::as_object)
         .map(|schemas| {

@@ -99,7 +99,7 @@ pub const RULES: &[Rule] = &[
 
 /// The lint step: runs every rule over the fragment's JSON tree; fails with
 /// everything they found, in rule order.
-pub fn check(fragment: &Fragment) -> Result<(), Vec<Problem>> {
+pub(crate) fn check(fragment: &Fragment) -> Result<(), Vec<Problem>> {
     let lint = Lint {
         doc: &fragment.document,
         file: &fragment.display_path,

@@ -15,9 +15,9 @@ pub struct Problem {
     /// The lint rule (or pipeline stage) that found it.
     pub rule: &'static str,
     /// The file, as the user would type it (relative to the workspace root).
-    pub file: String,
+    pub(crate) file: String,
     /// JSON pointer (RFC 6901) of the node at fault; empty for the whole document.
-    pub pointer: String,
+    pub(crate) pointer: String,
     /// What is wrong, and why it matters for the generated client.
     pub message: String,
     /// What to write instead.
@@ -42,7 +42,7 @@ pub fn render(problems: &[Problem]) -> String {
 }
 
 /// Builds JSON pointers (RFC 6901) from path segments.
-pub fn pointer<I, S>(segments: I) -> String
+pub(crate) fn pointer<I, S>(segments: I) -> String
 where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
@@ -57,7 +57,7 @@ where
 }
 
 /// Appends one segment to an existing pointer.
-pub fn child(parent: &str, segment: &str) -> String {
+pub(crate) fn child(parent: &str, segment: &str) -> String {
     format!("{parent}{}", pointer([segment]))
 }
 

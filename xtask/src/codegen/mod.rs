@@ -97,7 +97,7 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
 /// Everything `cargo xtask codegen` would write for the workspace at `root`.
 pub fn expected_outputs(root: &Path) -> Result<Vec<Output>, Vec<Problem>> {
     let fragment = prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH)?;
-    generate(&fragment).map_err(|problem| vec![problem])
+    outputs(&fragment).map_err(|problem| vec![problem])
 }
 
 /// Load → lint → shape for Rust: the fragment at `path` (named `display_path` in
@@ -111,7 +111,7 @@ pub fn prepare(path: &Path, display_path: &str) -> Result<Fragment, Vec<Problem>
 }
 
 /// Generate → format: every output from a [`prepare`]d fragment.
-pub fn generate(fragment: &Fragment) -> Result<Vec<Output>, Problem> {
+fn outputs(fragment: &Fragment) -> Result<Vec<Output>, Problem> {
     let enums = open_enums(fragment)?;
     let client = generate::client(fragment)?;
     let mocks = generate::mocks(fragment)?;
