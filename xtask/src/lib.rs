@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod codegen;
 pub mod doc;
+pub mod drift;
 pub mod flags;
 pub mod fragment;
 pub mod lint;

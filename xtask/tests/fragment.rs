@@ -151,6 +151,17 @@ fn every_departure_is_explained_in_the_readme() {
         in_fragment, in_readme,
         "README.md's departures table must have one row (`| Dn | ...`) per DEPARTURE(Dn) in the fragment"
     );
+
+    // The machine-readable side: the `x-departure` markers `cargo xtask
+    // drift` matches differences with name the same departures.
+    let markers = xtask::drift::markers(&project_fragment().document, FRAGMENT_PATH)
+        .unwrap_or_else(|error| panic!("{error}"));
+    let marked: BTreeSet<String> = markers.into_iter().flat_map(|m| m.ids).collect();
+    assert_eq!(
+        marked, in_fragment,
+        "every DEPARTURE(Dn) comment needs `x-departure: Dn` on the node that differs, and every \
+         `x-departure` marker a DEPARTURE comment (and a README row)"
+    );
 }
 
 #[test]

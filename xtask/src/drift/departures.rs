@@ -1,0 +1,97 @@
+//! Declared departures: `x-departure: Dn` (or `[Dn, ...]`) on a fragment
+//! node declares the differences reported at that node. They back the
+//! `DEPARTURE(Dn)` comments and README.md's table, which a test keeps in
+//! step with them.
+
+use serde_json::Value;
+
+use super::{DEPARTURE_KEY, DriftError, DriftReport, StaleDeparture};
+use crate::problem::child;
+
+/// One `x-departure` marker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marker {
+    /// JSON pointer of the marked node.
+    pub pointer: String,
+    /// The departure ids on it (`D8`), in the order written.
+    pub ids: Vec<String>,
+}
+
+/// Every `x-departure` marker in `document` (named `file` in errors), in
+/// document order. A value that is not `Dn` or a list of them is an error.
+pub fn markers(document: &Value, file: &str) -> Result<Vec<Marker>, DriftError> {
+    let mut out = Vec::new();
+    walk(document, "", file, &mut out)?;
+    Ok(out)
+}
+
+fn walk(node: &Value, at: &str, file: &str, out: &mut Vec<Marker>) -> Result<(), DriftError> {
+    match node {
+        Value::Object(map) => {
+            if let Some(value) = map.get(DEPARTURE_KEY) {
+                let bad = || DriftError::Marker {
+                    file: file.to_owned(),
+                    pointer: child(at, DEPARTURE_KEY),
+                    found: value.to_string(),
+                };
+                let ids: Vec<String> = match value {
+                    Value::String(id) => vec![id.clone()],
+                    Value::Array(ids) if !ids.is_empty() => ids
+                        .iter()
+                        .map(|id| id.as_str().map(str::to_owned).ok_or_else(bad))
+                        .collect::<Result<_, _>>()?,
+                    _ => return Err(bad()),
+                };
+                if !ids.iter().all(|id| is_departure_id(id)) {
+                    return Err(bad());
+                }
+                out.push(Marker {
+                    pointer: at.to_owned(),
+                    ids,
+                });
+            }
+            for (key, value) in map {
+                walk(value, &child(at, key), file, out)?;
+            }
+        }
+        Value::Array(items) => {
+            for (index, value) in items.iter().enumerate() {
+                walk(value, &child(at, &index.to_string()), file, out)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `D` and digits.
+fn is_departure_id(id: &str) -> bool {
+    id.strip_prefix('D')
+        .is_some_and(|digits| !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Matches differences with markers: a declarable difference reported at a
+/// marked node takes the marker's ids; a marker on a node with no such
+/// difference is stale.
+pub(super) fn apply(report: &mut DriftReport, markers: &[Marker]) {
+    for difference in &mut report.differences {
+        if !difference.declarable() {
+            continue;
+        }
+        if let Some(marker) = markers.iter().find(|m| m.pointer == difference.fragment) {
+            difference.departures = marker.ids.clone();
+        }
+    }
+    for marker in markers {
+        let used = report
+            .differences
+            .iter()
+            .any(|d| d.declarable() && d.fragment == marker.pointer);
+        if !used {
+            report.stale.push(StaleDeparture {
+                pointer: marker.pointer.clone(),
+                ids: marker.ids.clone(),
+            });
+        }
+    }
+}

@@ -1,0 +1,449 @@
+//! `cargo xtask drift [--upstream FILE] [--record]`: does Katapult's
+//! published OpenAPI document still say what the fragment assumes about
+//! `PATCH /disks/disk`?
+//!
+//! - **closure** (`closure.rs`): the operation and everything it references,
+//!   extracted from a published document; `--record` writes it, with the
+//!   document's version, sha256 and where it is served, to
+//!   [`RECORDED_PATH`].
+//! - **comparison** (`compare.rs`, `errors.rs`): the fragment's operation
+//!   against the upstream closure, walked in step from the operation down,
+//!   following `$ref`s on each side, so renamed schemas pair up by position.
+//!   It compares schemas, properties, types, formats, nullable flags, enum
+//!   values, required lists, response statuses, error codes (per status,
+//!   from the fragment's `x-error-codes`), headers, request body and
+//!   security requirements; a changed description is a warning.
+//! - **departures** (`departures.rs`): a difference is declared when the
+//!   fragment node it is reported at carries `x-departure: Dn` (or a list).
+//!   Something upstream has and the fragment lacks can never be declared:
+//!   the fragment must follow. A marker whose node no longer differs is
+//!   stale, and fails the check like undeclared drift.
+//! - **recording** (`record.rs`): the closure is written to a temporary file
+//!   in the same directory and renamed into place, so a failed run never
+//!   leaves half a file.
+
+mod closure;
+mod compare;
+mod departures;
+mod errors;
+mod record;
+mod render;
+mod source;
+
+use std::fmt;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub use self::closure::extract;
+pub use self::departures::{Marker, markers};
+pub use self::record::Recorded;
+pub use self::source::Source;
+
+use crate::fragment::FRAGMENT_PATH;
+use crate::problem::{self, Problem};
+
+/// The operation the fragment describes.
+pub const OPERATION_PATH: &str = "/disks/disk";
+/// Its method.
+pub const OPERATION_METHOD: &str = "patch";
+/// Where `--record` writes the upstream closure, relative to the workspace root.
+pub const RECORDED_PATH: &str = "openapi/upstream/patch-disks-disk.json";
+/// The top-level extension of a recorded closure that says where it came from.
+pub const RECORDED_KEY: &str = "x-recorded";
+/// The extension that declares a departure on a fragment node.
+pub const DEPARTURE_KEY: &str = "x-departure";
+
+/// What the comparison found.
+#[derive(Debug, Clone)]
+pub struct DriftReport {
+    /// The fragment, as messages name it.
+    pub fragment_file: String,
+    /// The upstream document compared against.
+    pub upstream_file: String,
+    /// Katapult's version of the upstream document.
+    pub upstream_version: String,
+    /// sha256 of the published upstream document.
+    pub upstream_sha256: String,
+    /// Every difference, declared or not, in the order found.
+    pub differences: Vec<Difference>,
+    /// Description changes: reported, never failing.
+    pub warnings: Vec<Warning>,
+    /// `x-departure` markers on nodes that no longer differ.
+    pub stale: Vec<StaleDeparture>,
+}
+
+impl DriftReport {
+    /// Differences no `x-departure` marker declares.
+    pub fn undeclared(&self) -> impl Iterator<Item = &Difference> {
+        self.differences.iter().filter(|d| d.departures.is_empty())
+    }
+
+    /// Differences a marker declares.
+    pub fn declared(&self) -> impl Iterator<Item = &Difference> {
+        self.differences.iter().filter(|d| !d.departures.is_empty())
+    }
+
+    /// No undeclared difference and no stale departure.
+    pub fn is_clean(&self) -> bool {
+        self.undeclared().next().is_none() && self.stale.is_empty()
+    }
+
+    /// The whole report as text: drift first, then stale departures, the
+    /// declared departures one line each, warnings, and a summary line.
+    pub fn render(&self) -> String {
+        render::report(self)
+    }
+}
+
+/// One way the fragment and the upstream document differ.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// What kind of thing differs.
+    pub kind: Kind,
+    /// Which side has it.
+    pub presence: Presence,
+    /// JSON pointer in the fragment: the node that differs, or where the
+    /// missing node belongs. A marker declaring the difference sits here.
+    pub fragment: String,
+    /// JSON pointer in the upstream document.
+    pub upstream: String,
+    /// What differs, in a sentence.
+    pub change: String,
+    /// The fragment edit that would follow upstream.
+    pub edit: String,
+    /// What that edit would do to the generated public API.
+    pub impact: Impact,
+    /// Why, in a sentence.
+    pub impact_note: String,
+    /// The departures (`Dn`) that declare it; empty for drift.
+    pub departures: Vec<String>,
+}
+
+impl Difference {
+    /// Whether an `x-departure` marker may declare it: anything upstream
+    /// has and the fragment lacks must be followed, not declared.
+    pub fn declarable(&self) -> bool {
+        self.presence != Presence::UpstreamOnly
+    }
+}
+
+/// What kind of thing differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// The operation's id or presence.
+    Operation,
+    /// A security requirement or scheme.
+    Security,
+    /// The request body's presence or `required` flag.
+    RequestBody,
+    /// A media type of a body.
+    MediaType,
+    /// A parameter.
+    Parameter,
+    /// A response status.
+    Status,
+    /// A response header.
+    Header,
+    /// An error code carried by a status.
+    ErrorCode,
+    /// The shape of the error body (wrapped, one schema per status).
+    ErrorBody,
+    /// A property present on one side only.
+    Property,
+    /// Whether a property is required.
+    Required,
+    /// A schema's `type`.
+    Type,
+    /// A schema's `format`.
+    Format,
+    /// Whether a value may be null.
+    Nullable,
+    /// An enum value.
+    EnumValue,
+    /// The schema's composition (object, `oneOf`, `allOf`, ...).
+    Shape,
+    /// The name of a referenced schema (the generated type's name).
+    Name,
+}
+
+impl Kind {
+    /// The kind as printed: `drift[enum-value]`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Operation => "operation",
+            Kind::Security => "security",
+            Kind::RequestBody => "request-body",
+            Kind::MediaType => "media-type",
+            Kind::Parameter => "parameter",
+            Kind::Status => "status",
+            Kind::Header => "header",
+            Kind::ErrorCode => "error-code",
+            Kind::ErrorBody => "error-body",
+            Kind::Property => "property",
+            Kind::Required => "required",
+            Kind::Type => "type",
+            Kind::Format => "format",
+            Kind::Nullable => "nullable",
+            Kind::EnumValue => "enum-value",
+            Kind::Shape => "shape",
+            Kind::Name => "name",
+        }
+    }
+}
+
+/// Which side has the thing that differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Presence {
+    /// Both sides have it, and they say different things.
+    Changed,
+    /// Only the fragment has it.
+    FragmentOnly,
+    /// Only upstream has it.
+    UpstreamOnly,
+}
+
+/// What following upstream would do to the generated public API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Impact {
+    /// Downstream code may stop compiling.
+    Breaking,
+    /// Downstream code keeps compiling; there is more to use.
+    Additive,
+    /// Nothing generated changes (docs, headers, security).
+    None,
+}
+
+impl Impact {
+    /// `breaking`, `additive` or `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Impact::Breaking => "breaking",
+            Impact::Additive => "additive",
+            Impact::None => "none",
+        }
+    }
+}
+
+/// A description that differs: worth a look, never a failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// JSON pointer in the fragment.
+    pub fragment: String,
+    /// JSON pointer in the upstream document.
+    pub upstream: String,
+    /// The upstream description.
+    pub upstream_text: String,
+    /// The fragment's, if it has one.
+    pub fragment_text: Option<String>,
+}
+
+/// An `x-departure` marker on a node that no longer differs from upstream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleDeparture {
+    /// The marked node.
+    pub pointer: String,
+    /// The ids on it.
+    pub ids: Vec<String>,
+}
+
+/// Why `cargo xtask drift` could not compare: bad input, or a failed write.
+/// Each names the file and says what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DriftError {
+    /// The file could not be read.
+    Read { file: String, message: String },
+    /// Neither JSON nor YAML.
+    Syntax {
+        file: String,
+        json: String,
+        yaml: String,
+    },
+    /// Not an OpenAPI 3.0 document.
+    NotOpenApi30 { file: String, found: String },
+    /// The document has no `PATCH /disks/disk`.
+    NoOperation { file: String },
+    /// A `$ref` the closure cannot follow.
+    Reference {
+        file: String,
+        pointer: String,
+        message: String,
+    },
+    /// The closure is not a valid OpenAPI 3.0 document.
+    Structure {
+        file: String,
+        pointer: String,
+        message: String,
+    },
+    /// An `x-departure` marker that is not `Dn` or a list of them.
+    Marker {
+        file: String,
+        pointer: String,
+        found: String,
+    },
+    /// The fragment itself does not load or lint.
+    Fragment(Vec<Problem>),
+    /// No recorded closure to compare with.
+    NotRecorded { file: String },
+    /// `--record` without `--upstream`.
+    RecordNeedsUpstream,
+    /// Writing the recorded closure failed.
+    Write { file: String, message: String },
+}
+
+impl fmt::Display for DriftError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DriftError::Read { file, message } => write!(
+                f,
+                "error: cannot read {file}: {message}\n  fix: give the path of Katapult's published OpenAPI document"
+            ),
+            DriftError::Syntax { file, json, yaml } => write!(
+                f,
+                "error: {file} is neither JSON nor YAML\n  as JSON: {json}\n  as YAML: {yaml}\n  \
+                 fix: give Katapult's OpenAPI document as published (JSON), or a YAML copy of it"
+            ),
+            DriftError::NotOpenApi30 { file, found } => write!(
+                f,
+                "error: {file} is not an OpenAPI 3.0 document: found {found}\n  \
+                 fix: give Katapult's Core API v1 document, which says `openapi: 3.0.x`"
+            ),
+            DriftError::NoOperation { file } => write!(
+                f,
+                "error: {file} has no `PATCH {OPERATION_PATH}` (no `paths./disks/disk.patch`)\n  \
+                 fix: give Katapult's Core API v1 document; if Katapult removed or moved the \
+                 operation, the fragment needs a maintainer, not a drift check"
+            ),
+            DriftError::Reference {
+                file,
+                pointer,
+                message,
+            } => write!(
+                f,
+                "error: {file}#{pointer}: {message}\n  fix: give the complete published document, \
+                 not an extract of it"
+            ),
+            DriftError::Structure {
+                file,
+                pointer,
+                message,
+            } => write!(
+                f,
+                "error: {file}#{pointer}: the operation's closure is not valid OpenAPI 3.0 here: \
+                 {message}\n  fix: give Katapult's OpenAPI document as published"
+            ),
+            DriftError::Marker {
+                file,
+                pointer,
+                found,
+            } => write!(
+                f,
+                "error: {file}#{pointer}: `{DEPARTURE_KEY}: {found}` is not a departure id\n  \
+                 fix: write `{DEPARTURE_KEY}: D<n>` (or a list of them), the id of a \
+                 `DEPARTURE(D<n>)` comment and of a row in README.md's departures table"
+            ),
+            DriftError::Fragment(problems) => write!(
+                f,
+                "{}\n\n{} problem(s) in the fragment; fix them (see `cargo xtask codegen`) before \
+                 comparing it with upstream",
+                problem::render(problems),
+                problems.len()
+            ),
+            DriftError::NotRecorded { file } => write!(
+                f,
+                "error: no recorded upstream closure at {file}\n  fix: record one with \
+                 `cargo xtask drift --upstream <published document> --record`"
+            ),
+            DriftError::RecordNeedsUpstream => write!(
+                f,
+                "error: `--record` needs `--upstream FILE`: the published document to record\n  \
+                 fix: `cargo xtask drift --upstream katapult-core-openapi-<version>.json --record`"
+            ),
+            DriftError::Write { file, message } => write!(
+                f,
+                "error: cannot write {file}: {message}\n  nothing was recorded; fix the \
+                 directory's permissions or free space and run again"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DriftError {}
+
+/// Compares the fragment of the workspace at `root` with `upstream` (a
+/// published document), or with the recorded closure when `upstream` is
+/// `None`.
+pub fn drift(root: &Path, upstream: Option<&Path>) -> Result<DriftReport, DriftError> {
+    let upstream = match upstream {
+        Some(path) => source::read(path, &path.display().to_string())?,
+        None => {
+            let path = root.join(RECORDED_PATH);
+            if !path.is_file() {
+                return Err(DriftError::NotRecorded {
+                    file: RECORDED_PATH.to_owned(),
+                });
+            }
+            source::read(&path, RECORDED_PATH)?
+        }
+    };
+    compare_with(root, &upstream)
+}
+
+/// Compares the fragment of the workspace at `root` with an upstream
+/// document already read.
+pub fn compare_with(root: &Path, upstream: &Source) -> Result<DriftReport, DriftError> {
+    let fragment = crate::codegen::prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH)
+        .map_err(DriftError::Fragment)?;
+    let closure = extract(upstream)?;
+    let markers = markers(&fragment.document, FRAGMENT_PATH)?;
+    let (differences, warnings) = compare::compare(&fragment.document, &closure);
+    let mut report = DriftReport {
+        fragment_file: FRAGMENT_PATH.to_owned(),
+        upstream_file: upstream.file.clone(),
+        upstream_version: upstream.version.clone(),
+        upstream_sha256: upstream.sha256.clone(),
+        differences,
+        warnings,
+        stale: Vec::new(),
+    };
+    departures::apply(&mut report, &markers);
+    Ok(report)
+}
+
+/// Records the closure of `upstream` (a published document) under
+/// [`RECORDED_PATH`] in the workspace at `root`. Nothing is written unless
+/// the document is valid and holds the operation.
+pub fn record(root: &Path, upstream: &Path) -> Result<Recorded, DriftError> {
+    let source = source::read(upstream, &upstream.display().to_string())?;
+    record::write(root, &source)
+}
+
+/// `cargo xtask drift`: prints the report (or the error) and returns the
+/// exit status: 0 when every difference is declared and no departure is
+/// stale, 1 on undeclared drift or a stale departure, 2 on bad input.
+/// With `record`, first records `upstream` (which it then requires).
+pub fn run(root: &Path, upstream: Option<&Path>, record: bool) -> ExitCode {
+    let result = (|| {
+        if record {
+            let path = upstream.ok_or(DriftError::RecordNeedsUpstream)?;
+            let recorded = self::record(root, path)?;
+            println!("{}", recorded.summary());
+            // Compare with what was just recorded.
+            return drift(root, None);
+        }
+        drift(root, upstream)
+    })();
+    match result {
+        Ok(report) => {
+            print!("{}", report.render());
+            if report.is_clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::from(2)
+        }
+    }
+}
