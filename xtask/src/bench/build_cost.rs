@@ -1,7 +1,10 @@
 //! Build cost: clean release builds of katapult-core and of the hand-written
 //! floor, timed, and the crates in each dependency tree counted (offline).
-//! Each build has its own `CARGO_TARGET_DIR` under the system's temporary
-//! directory; the shared `target/` is never cleaned.
+//! The floor is the project the benchmark compiles too
+//! (`crates/katapult-core/benches/floor`), copied with the workspace's
+//! `Cargo.lock` and built with and without its `rustls` feature. Each build
+//! has its own `CARGO_TARGET_DIR` under the system's temporary directory; the
+//! shared `target/` is never cleaned.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -11,143 +14,53 @@ use std::time::{Duration, Instant};
 
 use super::runner::cargo;
 
-/// The floor crates' `Cargo.toml` dependency sections, by name.
-const FLOORS: &[(&str, &str, &str)] = &[
-    (
-        "floor-tls",
-        "floor: reqwest + serde_json, TLS as katapult-core's default (rustls, ring, webpki-roots)",
-        r#"reqwest = { version = "0.13", default-features = false, features = ["json", "rustls-no-provider"] }
-rustls = { version = "0.23", default-features = false, features = ["ring", "std", "tls12"] }
-webpki-roots = "1"
-serde = { version = "1", features = ["derive"] }
-serde_json = "1"
-"#,
-    ),
-    (
-        "floor-plain",
-        "floor: reqwest + serde_json, no TLS",
-        r#"reqwest = { version = "0.13", default-features = false, features = ["json"] }
-serde = { version = "1", features = ["derive"] }
-serde_json = "1"
-"#,
-    ),
-];
-
-/// The floor's code: the same `PATCH /disks/disk`, hand-written.
-const FLOOR_LIB: &str = r#"//! The hand-written floor: `PATCH /disks/disk` with reqwest and serde.
-
-use serde::{Deserialize, Serialize};
-
-#[derive(Serialize)]
-pub struct UpdateDisk {
-    pub disk: DiskRef,
-    pub properties: Properties,
-}
-
-#[derive(Serialize)]
-pub struct DiskRef {
-    pub id: String,
-}
-
-#[derive(Serialize, Default)]
-pub struct Properties {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub storage_speed: Option<String>,
-}
-
-#[derive(Deserialize, Debug)]
-pub struct Response {
-    pub disk: Disk,
-}
-
-#[derive(Deserialize, Debug)]
-pub struct Disk {
-    pub id: Option<String>,
-    pub name: Option<String>,
-    pub size_in_gb: Option<i64>,
-    pub state: Option<String>,
-}
-
-pub fn client() -> reqwest::Result<reqwest::Client> {
-    let builder = reqwest::Client::builder();
-    #[cfg(feature_tls)]
-    let builder = {
-        let roots = rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("TLS versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        builder.tls_backend_preconfigured(config)
-    };
-    builder.build()
-}
-
-pub async fn update_disk(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    body: &UpdateDisk,
-) -> reqwest::Result<Response> {
-    client
-        .patch(format!("{base}/disks/disk"))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await
-}
-"#;
+/// The hand-written floor, a Cargo project of its own that the benchmark
+/// also compiles (as a module), relative to the workspace root.
+const FLOOR_DIR: &str = "crates/katapult-core/benches/floor";
 
 /// One thing whose build is measured.
 struct Subject {
-    label: String,
+    label: &'static str,
     /// Where cargo runs.
     dir: PathBuf,
     /// Extra arguments for `cargo tree` and `cargo build`.
-    args: Vec<String>,
-    slug: String,
+    args: &'static [&'static str],
+    /// Names its target directory.
+    slug: &'static str,
 }
 
-/// Writes the floor crates under `dir`, each with a copy of the workspace's
-/// `Cargo.lock` so that they resolve to the same versions, offline.
-fn write_floors(root: &Path, dir: &Path) -> Result<Vec<Subject>, String> {
-    let lock = std::fs::read(root.join("Cargo.lock")).map_err(|e| e.to_string())?;
-    let mut subjects = Vec::new();
-    for (slug, label, deps) in FLOORS {
-        let crate_dir = dir.join(slug);
-        std::fs::create_dir_all(crate_dir.join("src")).map_err(|e| e.to_string())?;
-        let tls = slug.ends_with("tls");
-        let manifest = format!(
-            "[package]\nname = \"katapult-{slug}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-             [dependencies]\n{deps}\n[workspace]\n"
-        );
-        let lib = FLOOR_LIB.replace(
-            "#[cfg(feature_tls)]",
-            if tls { "" } else { "#[cfg(any())]" },
-        );
-        for (name, text) in [
-            ("Cargo.toml", manifest.as_bytes()),
-            ("Cargo.lock", &lock[..]),
-            ("src/lib.rs", lib.as_bytes()),
-        ] {
-            std::fs::write(crate_dir.join(name), text).map_err(|e| e.to_string())?;
-        }
-        subjects.push(Subject {
-            label: (*label).to_owned(),
-            dir: crate_dir,
-            args: Vec::new(),
-            slug: (*slug).to_owned(),
-        });
+/// Copies the floor project (its manifest and sources) to `dir/floor`, with
+/// a copy of the workspace's `Cargo.lock` so that it resolves to the same
+/// versions, offline. Returns the copy's directory.
+fn copy_floor(root: &Path, dir: &Path) -> Result<PathBuf, String> {
+    let from = root.join(FLOOR_DIR);
+    let to = dir.join("floor");
+    if to.exists() {
+        std::fs::remove_dir_all(&to).map_err(|e| format!("{}: {e}", to.display()))?;
     }
-    Ok(subjects)
+    copy(&from.join("Cargo.toml"), &to.join("Cargo.toml"))?;
+    copy(&from.join("src"), &to.join("src"))?;
+    copy(&root.join("Cargo.lock"), &to.join("Cargo.lock"))?;
+    Ok(to)
+}
+
+/// Copies a file, or a directory and everything in it.
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    let failed =
+        |e: std::io::Error| format!("cannot copy {} to {}: {e}", from.display(), to.display());
+    if from.is_dir() {
+        std::fs::create_dir_all(to).map_err(failed)?;
+        for entry in std::fs::read_dir(from).map_err(failed)? {
+            let entry = entry.map_err(failed)?;
+            copy(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        Ok(())
+    } else {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(failed)?;
+        }
+        std::fs::copy(from, to).map(drop).map_err(failed)
+    }
 }
 
 /// The crates in a `cargo tree --prefix none` listing, deduplicated
@@ -168,7 +81,7 @@ fn tree(subject: &Subject, edges: &str) -> Result<BTreeSet<String>, String> {
     let output = Command::new(cargo())
         .current_dir(&subject.dir)
         .args(["tree", "--offline", "-e", edges, "--prefix", "none"])
-        .args(&subject.args)
+        .args(subject.args)
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run cargo tree: {e}"))?;
@@ -188,7 +101,7 @@ fn clean_build(subject: &Subject, target: &Path) -> Result<(Duration, usize), St
     let output = Command::new(cargo())
         .current_dir(&subject.dir)
         .args(["build", "--release", "--offline"])
-        .args(&subject.args)
+        .args(subject.args)
         .env("CARGO_TARGET_DIR", target)
         .env("CARGO_TERM_COLOR", "never")
         .stdout(Stdio::null())
@@ -211,25 +124,35 @@ fn clean_build(subject: &Subject, target: &Path) -> Result<(Duration, usize), St
 pub(super) fn build_cost(root: &Path, repeat: u32) -> Result<String, String> {
     let dir = std::env::temp_dir().join("katapult-build-cost");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let workspace = |label: &str, slug: &str, extra: &[&str]| Subject {
-        label: label.to_owned(),
-        dir: root.to_path_buf(),
-        args: ["-p", "katapult-core"]
-            .iter()
-            .chain(extra)
-            .map(|s| (*s).to_owned())
-            .collect(),
-        slug: slug.to_owned(),
-    };
-    let mut subjects = vec![
-        workspace("katapult-core, default features", "katapult-core", &[]),
-        workspace(
-            "katapult-core, `--no-default-features` (no TLS)",
-            "katapult-core-no-tls",
-            &["--no-default-features"],
-        ),
+    let floor = copy_floor(root, &dir)?;
+    // katapult-core and the floor, each with its default TLS and without:
+    // the first and the third are the like-for-like pair compared below.
+    let subjects = [
+        Subject {
+            label: "katapult-core, default features",
+            dir: root.to_path_buf(),
+            args: &["-p", "katapult-core"],
+            slug: "katapult-core",
+        },
+        Subject {
+            label: "katapult-core, `--no-default-features` (no TLS)",
+            dir: root.to_path_buf(),
+            args: &["-p", "katapult-core", "--no-default-features"],
+            slug: "katapult-core-no-tls",
+        },
+        Subject {
+            label: "floor: reqwest + serde_json, TLS as katapult-core's default (rustls, ring, webpki-roots)",
+            dir: floor.clone(),
+            args: &[],
+            slug: "floor-tls",
+        },
+        Subject {
+            label: "floor: reqwest + serde_json, no TLS",
+            dir: floor,
+            args: &["--no-default-features"],
+            slug: "floor-plain",
+        },
     ];
-    subjects.extend(write_floors(root, &dir)?);
 
     let mut out = String::new();
     writeln!(out, "## Build cost\n").unwrap();

@@ -6,8 +6,14 @@
 //! Enums the API sends back are closed with a `#[serde(other)]` catch-all:
 //! the usual hand-written way to survive a value added later (it keeps no
 //! text, where the SDK's open enums keep it).
+//!
+//! The one floor: the benchmark includes this file as a module, and
+//! `cargo xtask bench-report --build-cost` builds the crate around it
+//! (`../Cargo.toml`). `cfg(feature = "rustls")` is this crate's feature
+//! there and katapult-core's (same name, same TLS stack) in the benchmark.
 
-// The fields exist to be decoded; the benchmarks read only a few of them.
+// The fields exist to be decoded; the benchmarks read only a few of them,
+// and build their `reqwest::Client` with the SDK's builder, not `client()`.
 #![allow(dead_code)]
 
 use std::time::Duration;
@@ -249,6 +255,26 @@ pub struct Attachment {
 }
 
 // ---- the call -----------------------------------------------------------
+
+/// A `reqwest::Client` as the floor would make one: with the `rustls`
+/// feature, rustls with the `ring` provider trusting Mozilla's roots
+/// (webpki-roots), as katapult-core's default; without it, plain HTTP.
+pub fn client() -> Result<reqwest::Client, Box<dyn std::error::Error + Send + Sync>> {
+    let builder = reqwest::Client::builder();
+    #[cfg(feature = "rustls")]
+    let builder = {
+        let roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        builder.tls_backend_preconfigured(config)
+    };
+    Ok(builder.build()?)
+}
 
 /// What the floor sends besides the body, built once like the SDK builds
 /// its own.
