@@ -5,6 +5,7 @@
 //! report) so that tests can call it directly; `main.rs` only dispatches the
 //! command line.
 
+pub mod api_change;
 pub mod bench;
 pub mod codegen;
 pub mod doc;
