@@ -15,6 +15,7 @@ pub mod fragment;
 pub mod lint;
 pub mod outline;
 pub mod problem;
+pub mod release;
 
 use std::path::{Path, PathBuf};
 
