@@ -508,7 +508,7 @@ fn api(root: &Path, crates: &[CrateMeta]) -> (Finding, Option<String>) {
                 text: format!(
                     "first release: no {TAG_PREFIX}* tag, so all {items} outline items are new (version {version})"
                 ),
-                blocker: stale_snapshot.then(|| format!("{OUTLINE_SNAPSHOT} is stale: run `cargo test -p xtask --test fragment` and review it")),
+                blocker: stale_snapshot.then(stale_outline),
             },
             None,
         );
@@ -552,11 +552,16 @@ fn api(root: &Path, crates: &[CrateMeta]) -> (Finding, Option<String>) {
             blocker: if too_low {
                 Some(format!("bump the crates' version to {required} at least"))
             } else {
-                stale_snapshot.then(|| format!("{OUTLINE_SNAPSHOT} is stale: run `cargo test -p xtask --test fragment` and review it"))
+                stale_snapshot.then(stale_outline)
             },
         },
         Some(tag),
     )
+}
+
+/// What to do when the committed outline snapshot is not the generated API's.
+fn stale_outline() -> String {
+    format!("{OUTLINE_SNAPSHOT} is stale: run `cargo test -p xtask --test fragment` and review it")
 }
 
 /// The outline of the generated client as committed.

@@ -51,6 +51,18 @@ pub(super) struct Schema<'a> {
     pub outer_description: Option<&'a str>,
 }
 
+/// What a difference says, beside where it is.
+pub(super) struct Detail {
+    /// What differs.
+    pub change: String,
+    /// The fragment edit that follows upstream.
+    pub edit: String,
+    /// What that edit does to the generated API.
+    pub impact: Impact,
+    /// Why.
+    pub note: &'static str,
+}
+
 /// Which way a schema travels: it decides whether a new enum value breaks
 /// (a closed request enum) and how a change reads.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -70,28 +82,24 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// Records a difference.
-    #[allow(clippy::too_many_arguments)]
+    /// Records a difference found at `fragment` (upstream: `upstream`).
     pub fn push(
         &mut self,
         kind: Kind,
         presence: Presence,
         fragment: &str,
         upstream: &str,
-        change: String,
-        edit: String,
-        impact: Impact,
-        impact_note: &str,
+        detail: Detail,
     ) {
         self.differences.push(Difference {
             kind,
             presence,
             fragment: fragment.to_owned(),
             upstream: upstream.to_owned(),
-            change,
-            edit,
-            impact,
-            impact_note: impact_note.to_owned(),
+            change: detail.change,
+            edit: detail.edit,
+            impact: detail.impact,
+            impact_note: detail.note.to_owned(),
             departures: Vec::new(),
         });
     }
@@ -124,26 +132,32 @@ impl<'a> Walk<'a> {
         if text(f_op, "operationId") != text(u_op, "operationId") {
             // `x-rust-name` (read by the codegen naming step) overrides the id.
             let renamed = f_op.get("x-rust-name").is_some();
+            let change = format!(
+                "the operation id is {} upstream, {} here",
+                show(u_op.get("operationId")),
+                show(f_op.get("operationId"))
+            );
+            let edit = format!("set `operationId: {}`", show(u_op.get("operationId")));
+            let impact = if renamed {
+                Impact::None
+            } else {
+                Impact::Breaking
+            };
+            let note = if renamed {
+                "`x-rust-name` gives the Rust name, whatever the published id"
+            } else {
+                "the client method and the request and response types are named after it"
+            };
             self.push(
                 Kind::Operation,
                 Presence::Changed,
                 &at,
                 &at,
-                format!(
-                    "the operation id is {} upstream, {} here",
-                    show(u_op.get("operationId")),
-                    show(f_op.get("operationId"))
-                ),
-                format!("set `operationId: {}`", show(u_op.get("operationId"))),
-                if renamed {
-                    Impact::None
-                } else {
-                    Impact::Breaking
-                },
-                if renamed {
-                    "`x-rust-name` gives the Rust name, whatever the published id"
-                } else {
-                    "the client method and the request and response types are named after it"
+                Detail {
+                    change,
+                    edit,
+                    impact,
+                    note,
                 },
             );
         }
@@ -204,34 +218,50 @@ impl<'a> Walk<'a> {
                 .iter()
                 .find(|f_req| schemes_of(f_req) == schemes_of(u_req))
             {
-                None => self.push(
-                    Kind::Security,
-                    Presence::UpstreamOnly,
-                    &security_at,
-                    &u_at,
-                    format!("upstream accepts {}", requirement_text(u_req)),
-                    format!(
+                None => {
+                    let change = format!("upstream accepts {}", requirement_text(u_req));
+                    let edit = format!(
                         "add `{}` to the operation's `security`",
                         requirement_yaml(u_req)
-                    ),
-                    Impact::None,
-                    "authentication is the hand-written layer's job; progenitor ignores security",
-                ),
+                    );
+                    let note = "authentication is the hand-written layer's job; \
+                                progenitor ignores security";
+                    self.push(
+                        Kind::Security,
+                        Presence::UpstreamOnly,
+                        &security_at,
+                        &u_at,
+                        Detail {
+                            change,
+                            edit,
+                            impact: Impact::None,
+                            note,
+                        },
+                    )
+                }
                 Some(f_req) => {
                     for (scheme, u_scopes) in u_req {
                         let f_scopes = &f_req[scheme];
                         if f_scopes != u_scopes {
+                            let change = format!(
+                                "the `{scheme}` requirement lists scopes {u_scopes:?} upstream, \
+                                 {f_scopes:?} here"
+                            );
+                            let edit = format!(
+                                "list `{scheme}: {u_scopes:?}` in the operation's `security`"
+                            );
+                            let note = "progenitor ignores security";
                             self.push(
                                 Kind::Security,
                                 Presence::Changed,
                                 &pointer(["components", "securitySchemes", scheme.as_str()]),
                                 &u_at,
-                                format!(
-                                    "the `{scheme}` requirement lists scopes {u_scopes:?} upstream, {f_scopes:?} here"
-                                ),
-                                format!("list `{scheme}: {u_scopes:?}` in the operation's `security`"),
-                                Impact::None,
-                                "progenitor ignores security",
+                                Detail {
+                                    change,
+                                    edit,
+                                    impact: Impact::None,
+                                    note,
+                                },
                             );
                         }
                     }
@@ -244,15 +274,20 @@ impl<'a> Walk<'a> {
                 .any(|u_req| schemes_of(u_req) == schemes_of(f_req))
             {
                 let first = f_req.keys().next().cloned().unwrap_or_default();
+                let change = format!("only the fragment accepts {}", requirement_text(f_req));
+                let edit = "remove the requirement from the operation's `security`".to_owned();
+                let note = "progenitor ignores security";
                 self.push(
                     Kind::Security,
                     Presence::FragmentOnly,
                     &pointer(["components", "securitySchemes", first.as_str()]),
                     &security_at,
-                    format!("only the fragment accepts {}", requirement_text(f_req)),
-                    "remove the requirement from the operation's `security`".to_owned(),
-                    Impact::None,
-                    "progenitor ignores security",
+                    Detail {
+                        change,
+                        edit,
+                        impact: Impact::None,
+                        note,
+                    },
                 );
             }
         }
@@ -282,19 +317,24 @@ impl<'a> Walk<'a> {
                 "openIdConnectUrl",
             ] {
                 if f_def.get(key) != u_def.get(key) {
+                    let change = format!(
+                        "the scheme's `{key}` is {} upstream, {} here",
+                        show(u_def.get(key)),
+                        show(f_def.get(key))
+                    );
+                    let edit = format!("set `{key}: {}`", show(u_def.get(key)));
+                    let note = "progenitor ignores security schemes";
                     self.push(
                         Kind::Security,
                         Presence::Changed,
                         &at,
                         &child(&at, key),
-                        format!(
-                            "the scheme's `{key}` is {} upstream, {} here",
-                            show(u_def.get(key)),
-                            show(f_def.get(key))
-                        ),
-                        format!("set `{key}: {}`", show(u_def.get(key))),
-                        Impact::None,
-                        "progenitor ignores security schemes",
+                        Detail {
+                            change,
+                            edit,
+                            impact: Impact::None,
+                            note,
+                        },
                     );
                 }
             }
@@ -304,22 +344,27 @@ impl<'a> Walk<'a> {
                 let f_flow = flows(f_def).and_then(|f| f.get(flow));
                 for key in ["authorizationUrl", "tokenUrl", "refreshUrl"] {
                     if f_flow.and_then(|f| f.get(key)) != u_flow.get(key) {
+                        let change = format!(
+                            "the `{flow}` flow's `{key}` is {} upstream, {} here",
+                            show(u_flow.get(key)),
+                            show(f_flow.and_then(|f| f.get(key)))
+                        );
+                        let edit = format!(
+                            "set `{key}: {}` under `flows.{flow}`",
+                            show(u_flow.get(key))
+                        );
+                        let note = "progenitor ignores security schemes";
                         self.push(
                             Kind::Security,
                             Presence::Changed,
                             &at,
                             &child(&flow_at, key),
-                            format!(
-                                "the `{flow}` flow's `{key}` is {} upstream, {} here",
-                                show(u_flow.get(key)),
-                                show(f_flow.and_then(|f| f.get(key)))
-                            ),
-                            format!(
-                                "set `{key}: {}` under `flows.{flow}`",
-                                show(u_flow.get(key))
-                            ),
-                            Impact::None,
-                            "progenitor ignores security schemes",
+                            Detail {
+                                change,
+                                edit,
+                                impact: Impact::None,
+                                note,
+                            },
                         );
                     }
                 }
@@ -335,17 +380,22 @@ impl<'a> Walk<'a> {
                         .and_then(|f| f.pointer(&pointer(["scopes", scope.as_str()])))
                         .is_none()
                     {
+                        let change = format!(
+                            "the scope `{scope}` the operation needs is defined upstream only"
+                        );
+                        let edit = format!("define `{scope}` under `flows.{flow}.scopes`");
+                        let note = "progenitor ignores security schemes";
                         self.push(
                             Kind::Security,
                             Presence::UpstreamOnly,
                             &child(&child(&flow_at, "scopes"), scope),
                             &child(&child(&flow_at, "scopes"), scope),
-                            format!(
-                                "the scope `{scope}` the operation needs is defined upstream only"
-                            ),
-                            format!("define `{scope}` under `flows.{flow}.scopes`"),
-                            Impact::None,
-                            "progenitor ignores security schemes",
+                            Detail {
+                                change,
+                                edit,
+                                impact: Impact::None,
+                                note,
+                            },
                         );
                     }
                 }
@@ -392,38 +442,51 @@ impl<'a> Walk<'a> {
         for ((location, name), (u_at, u_param)) in &u_params {
             let required = u_param.get("required") == Some(&Value::Bool(true));
             match f_params.get(&(location.clone(), name.clone())) {
-                None => self.push(
-                    Kind::Parameter,
-                    Presence::UpstreamOnly,
-                    &child(&child(op_at, "parameters"), "-"),
-                    u_at,
-                    format!("upstream adds the {location} parameter `{name}`"),
-                    format!("add to the operation's `parameters`: {}", snippet(u_param)),
-                    if required {
+                None => {
+                    let change = format!("upstream adds the {location} parameter `{name}`");
+                    let edit = format!("add to the operation's `parameters`: {}", snippet(u_param));
+                    let impact = if required {
                         Impact::Breaking
                     } else {
                         Impact::Additive
-                    },
-                    if required {
+                    };
+                    let note = if required {
                         "the request builder gains a parameter every call must set"
                     } else {
                         "the request builder gains an optional setter"
-                    },
-                ),
+                    };
+                    self.push(
+                        Kind::Parameter,
+                        Presence::UpstreamOnly,
+                        &child(&child(op_at, "parameters"), "-"),
+                        u_at,
+                        Detail {
+                            change,
+                            edit,
+                            impact,
+                            note,
+                        },
+                    )
+                }
                 Some((f_at, f_param)) => {
                     if f_param.get("required") != u_param.get("required") {
+                        let change = format!(
+                            "the {location} parameter `{name}` is {} upstream",
+                            if required { "required" } else { "optional" }
+                        );
+                        let edit = format!("set `required: {required}`");
+                        let note = "the builder's setter changes between required and optional";
                         self.push(
                             Kind::Required,
                             Presence::Changed,
                             f_at,
                             u_at,
-                            format!(
-                                "the {location} parameter `{name}` is {} upstream",
-                                if required { "required" } else { "optional" }
-                            ),
-                            format!("set `required: {required}`"),
-                            Impact::Breaking,
-                            "the builder's setter changes between required and optional",
+                            Detail {
+                                change,
+                                edit,
+                                impact: Impact::Breaking,
+                                note,
+                            },
                         );
                     }
                     if let (Some(f_schema), Some(u_schema)) =
@@ -438,15 +501,21 @@ impl<'a> Walk<'a> {
         }
         for ((location, name), (f_at, _)) in &f_params {
             if !u_params.contains_key(&(location.clone(), name.clone())) {
+                let change =
+                    format!("the {location} parameter `{name}` is not in the published document");
+                let edit = "remove the parameter".to_owned();
+                let note = "its builder setter disappears";
                 self.push(
                     Kind::Parameter,
                     Presence::FragmentOnly,
                     f_at,
                     &child(op_at, "parameters"),
-                    format!("the {location} parameter `{name}` is not in the published document"),
-                    "remove the parameter".to_owned(),
-                    Impact::Breaking,
-                    "its builder setter disappears",
+                    Detail {
+                        change,
+                        edit,
+                        impact: Impact::Breaking,
+                        note,
+                    },
                 );
             }
         }
@@ -458,52 +527,71 @@ impl<'a> Walk<'a> {
         let body_at = child(op_at, "requestBody");
         match (f_op.get("requestBody"), u_op.get("requestBody")) {
             (None, None) => {}
-            (None, Some(u_body)) => self.push(
-                Kind::RequestBody,
-                Presence::UpstreamOnly,
-                &body_at,
-                &body_at,
-                "upstream gives the operation a request body".to_owned(),
-                format!("add `requestBody`: {}", snippet(u_body)),
-                Impact::Breaking,
-                "the request builder gains a body",
-            ),
-            (Some(_), None) => self.push(
-                Kind::RequestBody,
-                Presence::FragmentOnly,
-                &body_at,
-                &body_at,
-                "the published operation has no request body".to_owned(),
-                "remove `requestBody`".to_owned(),
-                Impact::Breaking,
-                "the request body type and the builder's `body` disappear",
-            ),
+            (None, Some(u_body)) => {
+                let change = "upstream gives the operation a request body".to_owned();
+                let edit = format!("add `requestBody`: {}", snippet(u_body));
+                let note = "the request builder gains a body";
+                self.push(
+                    Kind::RequestBody,
+                    Presence::UpstreamOnly,
+                    &body_at,
+                    &body_at,
+                    Detail {
+                        change,
+                        edit,
+                        impact: Impact::Breaking,
+                        note,
+                    },
+                )
+            }
+            (Some(_), None) => {
+                let change = "the published operation has no request body".to_owned();
+                let edit = "remove `requestBody`".to_owned();
+                let note = "the request body type and the builder's `body` disappear";
+                self.push(
+                    Kind::RequestBody,
+                    Presence::FragmentOnly,
+                    &body_at,
+                    &body_at,
+                    Detail {
+                        change,
+                        edit,
+                        impact: Impact::Breaking,
+                        note,
+                    },
+                )
+            }
             (Some(f_body), Some(u_body)) => {
                 let (f_at, f_body) = deref(self.f, body_at.clone(), f_body);
                 let (u_at, u_body) = deref(self.u, body_at.clone(), u_body);
                 let required = |body: &Value| body.get("required") == Some(&Value::Bool(true));
                 if required(f_body) != required(u_body) {
+                    let change = format!(
+                        "the request body is {} upstream, {} here",
+                        if required(u_body) {
+                            "required"
+                        } else {
+                            "optional"
+                        },
+                        if required(f_body) {
+                            "required"
+                        } else {
+                            "optional"
+                        }
+                    );
+                    let edit = format!("set `required: {}` on the request body", required(u_body));
+                    let note = "progenitor makes an optional body an optional argument";
                     self.push(
                         Kind::RequestBody,
                         Presence::Changed,
                         &f_at,
                         &u_at,
-                        format!(
-                            "the request body is {} upstream, {} here",
-                            if required(u_body) {
-                                "required"
-                            } else {
-                                "optional"
-                            },
-                            if required(f_body) {
-                                "required"
-                            } else {
-                                "optional"
-                            }
-                        ),
-                        format!("set `required: {}` on the request body", required(u_body)),
-                        Impact::Breaking,
-                        "progenitor makes an optional body an optional argument",
+                        Detail {
+                            change,
+                            edit,
+                            impact: Impact::Breaking,
+                            note,
+                        },
                     );
                 }
                 self.description(
@@ -546,16 +634,23 @@ impl<'a> Walk<'a> {
             let u_content_at = child(&child(u_at, "content"), media_type);
             let f_content_at = child(&child(f_at, "content"), media_type);
             match f_media.get(media_type) {
-                None => self.push(
-                    Kind::MediaType,
-                    Presence::UpstreamOnly,
-                    &f_content_at,
-                    &u_content_at,
-                    format!("upstream also describes {what} as `{media_type}`"),
-                    format!("add `{media_type}` under `content`"),
-                    Impact::None,
-                    "progenitor uses the JSON body only",
-                ),
+                None => {
+                    let change = format!("upstream also describes {what} as `{media_type}`");
+                    let edit = format!("add `{media_type}` under `content`");
+                    let note = "progenitor uses the JSON body only";
+                    self.push(
+                        Kind::MediaType,
+                        Presence::UpstreamOnly,
+                        &f_content_at,
+                        &u_content_at,
+                        Detail {
+                            change,
+                            edit,
+                            impact: Impact::None,
+                            note,
+                        },
+                    )
+                }
                 Some(f_content) => {
                     if let (Some(f_schema), Some(u_schema)) =
                         (f_content.get("schema"), u_content.get("schema"))
@@ -571,15 +666,20 @@ impl<'a> Walk<'a> {
         }
         for media_type in f_media.keys() {
             if !u_media.contains_key(media_type) {
+                let change = format!("upstream does not describe {what} as `{media_type}`");
+                let edit = format!("remove `{media_type}` from `content`");
+                let note = "the generated body type follows the JSON schema";
                 self.push(
                     Kind::MediaType,
                     Presence::FragmentOnly,
                     &child(&child(f_at, "content"), media_type),
                     &child(u_at, "content"),
-                    format!("upstream does not describe {what} as `{media_type}`"),
-                    format!("remove `{media_type}` from `content`"),
-                    Impact::Breaking,
-                    "the generated body type follows the JSON schema",
+                    Detail {
+                        change,
+                        edit,
+                        impact: Impact::Breaking,
+                        note,
+                    },
                 );
             }
         }
@@ -628,22 +728,28 @@ impl<'a> Walk<'a> {
             if u_responses.contains_key(status) {
                 continue;
             }
+            let change = format!("the published operation has no {status} response");
+            let edit = format!("remove the {status} response");
+            let impact = if is_error_status(status) {
+                Impact::None
+            } else {
+                Impact::Breaking
+            };
+            let note = if is_error_status(status) {
+                "error statuses share one error type; its variants follow the codes"
+            } else {
+                "the success type follows the success responses"
+            };
             self.push(
                 Kind::Status,
                 Presence::FragmentOnly,
                 f_at,
                 &responses_at,
-                format!("the published operation has no {status} response"),
-                format!("remove the {status} response"),
-                if is_error_status(status) {
-                    Impact::None
-                } else {
-                    Impact::Breaking
-                },
-                if is_error_status(status) {
-                    "error statuses share one error type; its variants follow the codes"
-                } else {
-                    "the success type follows the success responses"
+                Detail {
+                    change,
+                    edit,
+                    impact,
+                    note,
                 },
             );
         }
@@ -688,19 +794,22 @@ impl<'a> Walk<'a> {
                 "the success type follows the success responses",
             )
         };
+        let change = if error {
+            format!("upstream adds the {status} response (codes {codes:?})")
+        } else {
+            format!("upstream adds the {status} response")
+        };
         self.push(
             Kind::Status,
             Presence::UpstreamOnly,
             &child(responses_at, status),
             u_at,
-            if error {
-                format!("upstream adds the {status} response (codes {codes:?})")
-            } else {
-                format!("upstream adds the {status} response")
+            Detail {
+                change,
+                edit,
+                impact,
+                note,
             },
-            edit,
-            impact,
-            note,
         );
     }
 
@@ -732,19 +841,27 @@ impl<'a> Walk<'a> {
         let u_headers = collect(self.u, u_response, u_at);
         for (key, (name, u_header_at, u_header)) in &u_headers {
             match f_headers.get(key) {
-                None => self.push(
-                    Kind::Header,
-                    Presence::UpstreamOnly,
-                    &child(&child(f_at, "headers"), name),
-                    u_header_at,
-                    format!("upstream documents the header `{name}` on {status}"),
-                    format!(
+                None => {
+                    let change = format!("upstream documents the header `{name}` on {status}");
+                    let edit = format!(
                         "add `{name}: {}` under the response's `headers`",
                         snippet(u_header)
-                    ),
-                    Impact::None,
-                    "progenitor ignores response headers; the hand-written layer reads them",
-                ),
+                    );
+                    let note =
+                        "progenitor ignores response headers; the hand-written layer reads them";
+                    self.push(
+                        Kind::Header,
+                        Presence::UpstreamOnly,
+                        &child(&child(f_at, "headers"), name),
+                        u_header_at,
+                        Detail {
+                            change,
+                            edit,
+                            impact: Impact::None,
+                            note,
+                        },
+                    )
+                }
                 Some((_, f_header_at, f_header)) => {
                     if let (Some(f_schema), Some(u_schema)) =
                         (f_header.get("schema"), u_header.get("schema"))
@@ -821,27 +938,47 @@ impl<'a> Walk<'a> {
     pub fn schema(&mut self, f: &Schema<'a>, u: &Schema<'a>, wire: Wire, required: bool) {
         // Facets of the place where the schema is used, compared at every use.
         if f.nullable != u.nullable {
+            let change = format!(
+                "{} is {} upstream, {} here",
+                label(&f.outer),
+                if u.nullable {
+                    "nullable"
+                } else {
+                    "not nullable"
+                },
+                if f.nullable {
+                    "nullable"
+                } else {
+                    "not nullable"
+                }
+            );
+            let edit = if u.nullable {
+                "write `nullable: true` (beside a `$ref`: `nullable: true` + \
+                 `allOf: [{$ref: ...}]`)"
+                    .to_owned()
+            } else {
+                "remove `nullable: true`".to_owned()
+            };
+            let impact = if required {
+                Impact::Breaking
+            } else {
+                Impact::None
+            };
+            let note = if required {
+                "a required field becomes, or stops being, an `Option`"
+            } else {
+                "an optional field is an `Option` either way"
+            };
             self.push(
                 Kind::Nullable,
                 Presence::Changed,
                 &f.outer,
                 &u.outer,
-                format!(
-                    "{} is {} upstream, {} here",
-                    label(&f.outer),
-                    if u.nullable { "nullable" } else { "not nullable" },
-                    if f.nullable { "nullable" } else { "not nullable" }
-                ),
-                if u.nullable {
-                    "write `nullable: true` (beside a `$ref`: `nullable: true` + `allOf: [{$ref: ...}]`)".to_owned()
-                } else {
-                    "remove `nullable: true`".to_owned()
-                },
-                if required { Impact::Breaking } else { Impact::None },
-                if required {
-                    "a required field becomes, or stops being, an `Option`"
-                } else {
-                    "an optional field is an `Option` either way"
+                Detail {
+                    change,
+                    edit,
+                    impact,
+                    note,
                 },
             );
         }
@@ -868,18 +1005,23 @@ impl<'a> Walk<'a> {
             u.value.get("description").and_then(Value::as_str),
         );
         if let Some(difference) = names(f, u) {
+            let change = difference.clone();
+            let edit = match &u.name {
+                Some(name) => format!("refer to `#/components/schemas/{name}`"),
+                None => "write the schema inline, as upstream does".to_owned(),
+            };
+            let note = "the generated type is named after the schema";
             self.push(
                 Kind::Name,
                 Presence::Changed,
                 &f.at,
                 &u.at,
-                difference.clone(),
-                match &u.name {
-                    Some(name) => format!("refer to `#/components/schemas/{name}`"),
-                    None => "write the schema inline, as upstream does".to_owned(),
+                Detail {
+                    change,
+                    edit,
+                    impact: Impact::Breaking,
+                    note,
                 },
-                Impact::Breaking,
-                "the generated type is named after the schema",
             );
         }
 
@@ -896,62 +1038,77 @@ impl<'a> Walk<'a> {
             None
         });
         if f_shape != u_shape {
+            let change = format!(
+                "upstream writes {} as {}; the fragment as {}",
+                label(&f.at),
+                u_shape.describe(),
+                f_shape.describe()
+            );
+            let edit = format!("write it as upstream does: {}", snippet(u.value));
+            let note = "the generated type changes shape (a struct, an enum, ...)";
             self.push(
                 Kind::Shape,
                 Presence::Changed,
                 &f.at,
                 &u.at,
-                format!(
-                    "upstream writes {} as {}; the fragment as {}",
-                    label(&f.at),
-                    u_shape.describe(),
-                    f_shape.describe()
-                ),
-                format!("write it as upstream does: {}", snippet(u.value)),
-                Impact::Breaking,
-                "the generated type changes shape (a struct, an enum, ...)",
+                Detail {
+                    change,
+                    edit,
+                    impact: Impact::Breaking,
+                    note,
+                },
             );
             if !(f_shape.is_object_like() && u_shape.is_object_like()) {
                 return;
             }
         }
         if f_type != u_type {
+            let change = format!(
+                "the type of {} is {} upstream, {} here",
+                label(&f.at),
+                u_type.map_or("unspecified".to_owned(), |t| format!("`{t}`")),
+                f_type.map_or("unspecified".to_owned(), |t| format!("`{t}`"))
+            );
+            let edit = format!("set `type: {}`", u_type.unwrap_or("<none>"));
+            let note = "the field's Rust type changes";
             self.push(
                 Kind::Type,
                 Presence::Changed,
                 &f.at,
                 &u.at,
-                format!(
-                    "the type of {} is {} upstream, {} here",
-                    label(&f.at),
-                    u_type.map_or("unspecified".to_owned(), |t| format!("`{t}`")),
-                    f_type.map_or("unspecified".to_owned(), |t| format!("`{t}`"))
-                ),
-                format!("set `type: {}`", u_type.unwrap_or("<none>")),
-                Impact::Breaking,
-                "the field's Rust type changes",
+                Detail {
+                    change,
+                    edit,
+                    impact: Impact::Breaking,
+                    note,
+                },
             );
             return;
         }
         let format_of = |v: &Value| v.get("format").and_then(Value::as_str).map(str::to_owned);
         if format_of(f.value) != format_of(u.value) {
+            let change = format!(
+                "the format of {} is {} upstream, {} here",
+                label(&f.at),
+                show(u.value.get("format")),
+                show(f.value.get("format"))
+            );
+            let edit = match format_of(u.value) {
+                Some(format) => format!("set `format: {format}`"),
+                None => "remove `format`".to_owned(),
+            };
+            let note = "typify maps formats to Rust types (int32 to i32, date-time, uuid, ...)";
             self.push(
                 Kind::Format,
                 Presence::Changed,
                 &f.at,
                 &u.at,
-                format!(
-                    "the format of {} is {} upstream, {} here",
-                    label(&f.at),
-                    show(u.value.get("format")),
-                    show(f.value.get("format"))
-                ),
-                match format_of(u.value) {
-                    Some(format) => format!("set `format: {format}`"),
-                    None => "remove `format`".to_owned(),
+                Detail {
+                    change,
+                    edit,
+                    impact: Impact::Breaking,
+                    note,
                 },
-                Impact::Breaking,
-                "typify maps formats to Rust types (int32 to i32, date-time, uuid, ...)",
             );
         }
         self.enum_values(f, u, wire);
@@ -1000,15 +1157,19 @@ impl<'a> Walk<'a> {
             } else {
                 (Impact::Breaking, "a new variant of a closed enum")
             };
+            let change = format!("upstream adds the value {value} to {}", display_name(f));
+            let edit = format!("add {value} to `enum` at {}", f.at);
             self.push(
                 Kind::EnumValue,
                 Presence::UpstreamOnly,
                 &child(&f.at, "enum"),
                 &child(&u.at, "enum"),
-                format!("upstream adds the value {value} to {}", display_name(f)),
-                format!("add {value} to `enum` at {}", f.at),
-                impact,
-                note,
+                Detail {
+                    change,
+                    edit,
+                    impact,
+                    note,
+                },
             );
         }
         let removed: Vec<&Value> = f_values.iter().filter(|v| !u_values.contains(v)).collect();
@@ -1018,18 +1179,23 @@ impl<'a> Walk<'a> {
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(", ");
+            let change = format!(
+                "{} has values upstream does not list: {list}",
+                display_name(f)
+            );
+            let edit = format!("remove {list} from `enum`");
+            let note = "a variant disappears";
             self.push(
                 Kind::EnumValue,
                 Presence::FragmentOnly,
                 &f.at,
                 &child(&u.at, "enum"),
-                format!(
-                    "{} has values upstream does not list: {list}",
-                    display_name(f)
-                ),
-                format!("remove {list} from `enum`"),
-                Impact::Breaking,
-                "a variant disappears",
+                Detail {
+                    change,
+                    edit,
+                    impact: Impact::Breaking,
+                    note,
+                },
             );
         }
     }
@@ -1044,19 +1210,24 @@ impl<'a> Walk<'a> {
         };
         let (f_members, u_members) = (list(f.value), list(u.value));
         if f_members.len() != u_members.len() {
+            let change = format!(
+                "upstream's oneOf has {} members, the fragment's {}",
+                u_members.len(),
+                f_members.len()
+            );
+            let edit = format!("write the members as upstream does: {}", snippet(u.value));
+            let note = "the generated enum gains or loses variants";
             self.push(
                 Kind::Shape,
                 Presence::Changed,
                 &f.at,
                 &u.at,
-                format!(
-                    "upstream's oneOf has {} members, the fragment's {}",
-                    u_members.len(),
-                    f_members.len()
-                ),
-                format!("write the members as upstream does: {}", snippet(u.value)),
-                Impact::Breaking,
-                "the generated enum gains or loses variants",
+                Detail {
+                    change,
+                    edit,
+                    impact: Impact::Breaking,
+                    note,
+                },
             );
         }
         for (index, (fm, um)) in f_members.iter().zip(u_members).enumerate() {
@@ -1093,7 +1264,8 @@ impl<'a> Walk<'a> {
                         (
                             child(&child(&f.at, "oneOf"), "-"),
                             format!(
-                                "add a member to the oneOf: `{{type: object, required: [{name}], properties: {{{name}: {}}}}}`",
+                                "add a member to the oneOf: `{{type: object, required: [{name}], \
+                                 properties: {{{name}: {}}}}}`",
                                 snippet(u_prop)
                             ),
                         )
@@ -1113,44 +1285,57 @@ impl<'a> Walk<'a> {
                         )
                     };
                     let edit = edit + &self.missing_schemas(u_prop);
+                    let change = format!(
+                        "upstream adds the {}{} property `{name}` to {owner}",
+                        if *u_required { "required " } else { "" },
+                        if wire == Wire::Request {
+                            "request"
+                        } else {
+                            "response"
+                        }
+                    );
+                    let note = if lookup {
+                        "the lookup enum gains a variant"
+                    } else {
+                        "a new field: struct literals without `..Default::default()` stop compiling"
+                    };
                     self.push(
                         Kind::Property,
                         Presence::UpstreamOnly,
                         &at,
                         u_at,
-                        format!(
-                            "upstream adds the {}{} property `{name}` to {owner}",
-                            if *u_required { "required " } else { "" },
-                            if wire == Wire::Request { "request" } else { "response" }
-                        ),
-                        edit,
-                        Impact::Breaking,
-                        if lookup {
-                            "the lookup enum gains a variant"
-                        } else {
-                            "a new field: struct literals without `..Default::default()` stop compiling"
+                        Detail {
+                            change,
+                            edit,
+                            impact: Impact::Breaking,
+                            note,
                         },
                     );
                 }
                 Some((f_at, f_prop, f_required)) => {
                     if f_required != u_required && !except.required.contains(&name.as_str()) {
+                        let change = format!(
+                            "`{name}` of {owner} is {} upstream, {} here",
+                            if *u_required { "required" } else { "optional" },
+                            if *f_required { "required" } else { "optional" }
+                        );
+                        let edit = if *u_required {
+                            format!("list `{name}` in `required`")
+                        } else {
+                            format!("remove `{name}` from `required`")
+                        };
+                        let note = "the field changes between `T` and `Option<T>`";
                         self.push(
                             Kind::Required,
                             Presence::Changed,
                             f_at,
                             u_at,
-                            format!(
-                                "`{name}` of {owner} is {} upstream, {} here",
-                                if *u_required { "required" } else { "optional" },
-                                if *f_required { "required" } else { "optional" }
-                            ),
-                            if *u_required {
-                                format!("list `{name}` in `required`")
-                            } else {
-                                format!("remove `{name}` from `required`")
+                            Detail {
+                                change,
+                                edit,
+                                impact: Impact::Breaking,
+                                note,
                             },
-                            Impact::Breaking,
-                            "the field changes between `T` and `Option<T>`",
                         );
                     }
                     if except.schema.contains(&name.as_str()) {
@@ -1164,15 +1349,20 @@ impl<'a> Walk<'a> {
         }
         for (name, (f_at, _, _)) in &f_props {
             if !u_props.contains_key(name) {
+                let change = format!("{owner} has `{name}`, which upstream does not (any more)");
+                let edit = format!("remove `{name}`");
+                let note = "a field disappears";
                 self.push(
                     Kind::Property,
                     Presence::FragmentOnly,
                     f_at,
                     &child(&u.at, "properties"),
-                    format!("{owner} has `{name}`, which upstream does not (any more)"),
-                    format!("remove `{name}`"),
-                    Impact::Breaking,
-                    "a field disappears",
+                    Detail {
+                        change,
+                        edit,
+                        impact: Impact::Breaking,
+                        note,
+                    },
                 );
             }
         }

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::compare::{Except, Schema, Side, Walk, Wire, snippet};
+use super::compare::{Detail, Except, Schema, Side, Walk, Wire, snippet};
 use super::{Impact, Kind, Presence};
 use crate::doc::json_schema_pointer;
 use crate::problem::child;
@@ -80,24 +80,33 @@ pub(super) fn compare<'a>(
                     .and_then(|(_, o)| o.value.pointer("/properties/detail"))
                     .map_or_else(|| "{type: object}".to_owned(), snippet);
                 edit.push_str(&format!(
-                    ", and a variant to the union at {}: `{{type: object, required: [code, description], \
-                     properties: {{code: {{type: string, enum: [{code}]}}, description: {{type: string}}, \
-                     detail: {detail}}}}}`",
+                    ", and a variant to the union at {}: `{{type: object, \
+                     required: [code, description], properties: {{code: {{type: string, \
+                     enum: [{code}]}}, description: {{type: string}}, detail: {detail}}}}}`",
                     f_body.union_at
                 ));
             }
+            let change = format!("upstream adds the error code `{code}` to {status}");
+            let impact = if known {
+                Impact::None
+            } else {
+                Impact::Breaking
+            };
+            let note = if known {
+                "the error union already has this code; only the per-status record changes"
+            } else {
+                "the error union (a closed enum) gains a variant; `ErrorCode` (open) gains one too"
+            };
             walk.push(
                 Kind::ErrorCode,
                 Presence::UpstreamOnly,
                 &child(&f_body.response_at, "x-error-codes"),
                 &u_object_at,
-                format!("upstream adds the error code `{code}` to {status}"),
-                edit,
-                if known { Impact::None } else { Impact::Breaking },
-                if known {
-                    "the error union already has this code; only the per-status record changes"
-                } else {
-                    "the error union (a closed enum) gains a variant; `ErrorCode` (open) gains one too"
+                Detail {
+                    change,
+                    edit,
+                    impact,
+                    note,
                 },
             );
         }
@@ -113,15 +122,23 @@ pub(super) fn compare<'a>(
                 .map(|c| format!("`{c}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
+            let change = format!("{status} carries codes upstream does not list: {list}");
+            let edit = format!(
+                "remove {list} from `x-error-codes` (and their variants, if no other \
+                 status carries them)"
+            );
+            let note = "error union variants disappear";
             walk.push(
                 Kind::ErrorCode,
                 Presence::FragmentOnly,
                 &f_body.response_at,
                 &u_body.response_at,
-                format!("{status} carries codes upstream does not list: {list}"),
-                format!("remove {list} from `x-error-codes` (and their variants, if no other status carries them)"),
-                Impact::Breaking,
-                "error union variants disappear",
+                Detail {
+                    change,
+                    edit,
+                    impact: Impact::Breaking,
+                    note,
+                },
             );
         }
         // Wrapped on one side only.
@@ -141,26 +158,31 @@ pub(super) fn compare<'a>(
         }
     }
     for (anchor, (statuses, u_at, wrapped_here)) in wrapping {
+        let change = if wrapped_here {
+            format!(
+                "the fragment wraps the error object in an envelope \
+                 (`{{\"error\": {{...}}}}`) for {}; upstream's body is the error object itself",
+                statuses.join(", ")
+            )
+        } else {
+            format!(
+                "upstream wraps the error object in an envelope for {}; the fragment does not",
+                statuses.join(", ")
+            )
+        };
+        let edit = "write the error body as upstream does".to_owned();
+        let note = "the error type's shape changes";
         walk.push(
             Kind::ErrorBody,
             Presence::Changed,
             &anchor,
             &u_at,
-            if wrapped_here {
-                format!(
-                    "the fragment wraps the error object in an envelope (`{{\"error\": {{...}}}}`) for {}; \
-                     upstream's body is the error object itself",
-                    statuses.join(", ")
-                )
-            } else {
-                format!(
-                    "upstream wraps the error object in an envelope for {}; the fragment does not",
-                    statuses.join(", ")
-                )
+            Detail {
+                change,
+                edit,
+                impact: Impact::Breaking,
+                note,
             },
-            "write the error body as upstream does".to_owned(),
-            Impact::Breaking,
-            "the error type's shape changes",
         );
     }
 
@@ -176,21 +198,27 @@ pub(super) fn compare<'a>(
     if f_schemas.len() != u_schemas.len()
         && let (Some(f_first), Some(u_first)) = (f_bodies.values().next(), u_bodies.values().next())
     {
+        let change = format!(
+            "the fragment's {} error statuses share {} body schema(s) (one union of every \
+                 code); upstream's have {}",
+            u_bodies.len(),
+            f_schemas.len(),
+            u_schemas.len()
+        );
+        let edit = "give each status its own error schema, as upstream does".to_owned();
+        let note =
+            "progenitor 0.15 needs one error schema per operation; the error type would change";
         walk.push(
             Kind::ErrorBody,
             Presence::Changed,
             &f_first.union_at,
             &u_first.schema_at,
-            format!(
-                "the fragment's {} error statuses share {} body schema(s) (one union of every \
-                 code); upstream's have {}",
-                u_bodies.len(),
-                f_schemas.len(),
-                u_schemas.len()
-            ),
-            "give each status its own error schema, as upstream does".to_owned(),
-            Impact::Breaking,
-            "progenitor 0.15 needs one error schema per operation; the error type would change",
+            Detail {
+                change,
+                edit,
+                impact: Impact::Breaking,
+                note,
+            },
         );
     }
 
@@ -244,19 +272,31 @@ fn bodies<'a>(
             Some(body) => {
                 out.insert(status.clone(), body);
             }
-            None => walk.push(
-                Kind::ErrorBody,
-                Presence::Changed,
-                at,
-                at,
-                format!(
-                    "the {status} body {} is not an error object with a `code` (or a union of them)",
-                    if side == Side::Fragment { "in the fragment" } else { "upstream" }
-                ),
-                "compare the two bodies by hand".to_owned(),
-                Impact::Breaking,
-                "the error type cannot be derived from it",
-            ),
+            None => {
+                let change = format!(
+                    "the {status} body {} is not an error object with a `code` \
+                     (or a union of them)",
+                    if side == Side::Fragment {
+                        "in the fragment"
+                    } else {
+                        "upstream"
+                    }
+                );
+                let edit = "compare the two bodies by hand".to_owned();
+                let note = "the error type cannot be derived from it";
+                walk.push(
+                    Kind::ErrorBody,
+                    Presence::Changed,
+                    at,
+                    at,
+                    Detail {
+                        change,
+                        edit,
+                        impact: Impact::Breaking,
+                        note,
+                    },
+                )
+            }
         }
     }
     out
@@ -376,18 +416,23 @@ impl HeaderDepartures {
     /// One difference per header node.
     pub fn report(self, walk: &mut Walk<'_>) {
         for (at, (name, statuses, upstream_at)) in self.by_anchor {
+            let change = format!(
+                "the header `{name}` is documented on {}; upstream does not document it",
+                statuses.join(", ")
+            );
+            let edit = format!("remove `{name}` from those responses' `headers`");
+            let note = "progenitor ignores response headers";
             walk.push(
                 Kind::Header,
                 Presence::FragmentOnly,
                 &at,
                 &child(&upstream_at, "headers"),
-                format!(
-                    "the header `{name}` is documented on {}; upstream does not document it",
-                    statuses.join(", ")
-                ),
-                format!("remove `{name}` from those responses' `headers`"),
-                Impact::None,
-                "progenitor ignores response headers",
+                Detail {
+                    change,
+                    edit,
+                    impact: Impact::None,
+                    note,
+                },
             );
         }
     }

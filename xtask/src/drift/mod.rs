@@ -295,7 +295,8 @@ impl fmt::Display for DriftError {
         match self {
             DriftError::Read { file, message } => write!(
                 f,
-                "error: cannot read {file}: {message}\n  fix: give the path of Katapult's published OpenAPI document"
+                "error: cannot read {file}: {message}\n  \
+                 fix: give the path of Katapult's published OpenAPI document"
             ),
             DriftError::Syntax { file, json, yaml } => write!(
                 f,
