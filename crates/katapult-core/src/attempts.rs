@@ -1,21 +1,27 @@
 //! Sending one request until it is answered or the retry budget is spent:
-//! one tracing span per attempt, the body read into memory under the size
-//! limit, and what happened written to the call's record.
+//! leave from the rate-limit governor before each attempt, one tracing span
+//! per attempt, the body read into memory under the size limit, and what
+//! happened written to the call's record.
 
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use progenitor_client::OperationInfo;
-use reqwest::Request;
+use reqwest::header::HeaderMap;
+use reqwest::{Request, StatusCode};
 use tracing::Instrument;
 
 use crate::body;
 use crate::call::{RecordedResponse, record};
-use crate::retry::Outcome;
+use crate::error::RateLimited;
+use crate::governor::{After429, Refusal, far_future};
+use crate::retry::{Outcome, RetryCause};
 use crate::settings::ClientSettings;
 
 /// Sends `request`, retrying what [`Outcome::meaning`] says to retry under
 /// the policy; returns the last response, rebuilt around its body in
-/// memory, or the last network error.
+/// memory, or the last network error. When the governor refuses the call,
+/// the refusal goes to the record and the response returned is a stand-in.
 pub(crate) async fn send(
     settings: &ClientSettings,
     client: &reqwest::Client,
@@ -23,8 +29,21 @@ pub(crate) async fn send(
     info: &OperationInfo,
 ) -> reqwest::Result<reqwest::Response> {
     let started = Instant::now();
+    let deadline = started
+        .checked_add(settings.retry.max_elapsed())
+        .unwrap_or_else(|| far_future(started));
+    let governor = &*settings.governor;
     let mut attempt = 0;
+    // The answer to the last attempt, when it was retried: what a refusal
+    // reports as the call's last response.
+    let mut previous: Option<(StatusCode, HeaderMap)> = None;
     loop {
+        let permit = match governor.acquire(deadline, info.operation_id).await {
+            Ok(permit) => permit,
+            Err(refusal) => {
+                return Ok(refused(settings, refusal, attempt, started, previous, &request));
+            }
+        };
         attempt += 1;
         // A JSON body is bytes, so this clone always succeeds; if it ever
         // did not, the attempt would simply be the last.
@@ -41,8 +60,9 @@ pub(crate) async fn send(
         );
         let attempt_started = Instant::now();
         let sent = client.execute(request).instrument(span.clone()).await;
+        let answered = Instant::now();
 
-        let outcome = match &sent {
+        let (outcome, after_429) = match &sent {
             Ok(response) => {
                 span.record("status", response.status().as_u16());
                 if let Some(id) = response
@@ -52,37 +72,69 @@ pub(crate) async fn send(
                 {
                     span.record("request_id", id);
                 }
-                Outcome::Status(response.status())
+                let after_429 = governor.observe(
+                    permit,
+                    response.status(),
+                    response.headers(),
+                    attempt_started,
+                    answered,
+                );
+                (Outcome::Status(response.status()), after_429)
             }
-            Err(error) => Outcome::of_network_error(error),
+            Err(error) => {
+                drop(permit);
+                (Outcome::of_network_error(error), After429::BackOff)
+            }
         };
         let retry = outcome
             .meaning()
             .retried
             .zip(spare)
             .and_then(|(cause, spare)| {
-                let delay = settings.retry.next_delay(
-                    cause,
-                    attempt,
-                    started.elapsed(),
-                    fastrand::f64(),
-                )?;
+                let elapsed = started.elapsed();
+                let delay = match (cause, after_429) {
+                    // The governor holds the next attempt until the window
+                    // ends (or refuses it if that is past the deadline).
+                    (RetryCause::RateLimited, After429::WaitForWindow) => settings
+                        .retry
+                        .allows_another(attempt, elapsed)
+                        .then_some(Duration::ZERO)?,
+                    (RetryCause::RateLimited, After429::BackOff) if governor.pacing() => {
+                        // A window later the budget is back: waiting longer
+                        // gains nothing.
+                        let delay =
+                            settings
+                                .retry
+                                .next_delay(cause, attempt, elapsed, fastrand::f64())?;
+                        delay.min(governor.window())
+                    }
+                    _ => settings
+                        .retry
+                        .next_delay(cause, attempt, elapsed, fastrand::f64())?,
+                };
                 Some((cause, spare, delay))
             });
 
         if let Some((cause, spare, delay)) = retry {
             span.record("duration_ms", millis(attempt_started.elapsed()));
+            let governed = after_429 == After429::WaitForWindow;
             span.in_scope(|| {
                 tracing::info!(
                     cause = cause.as_str(),
                     delay_ms = millis(delay),
+                    until_window_opens = governed,
                     "katapult request will be retried"
                 );
             });
+            if let Ok(response) = &sent {
+                previous = Some((response.status(), response.headers().clone()));
+            }
             // Dropping the response closes its connection rather than
             // reading a body nobody will look at.
             drop(sent);
-            tokio::time::sleep(delay).await;
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
             request = spare;
             continue;
         }
@@ -110,6 +162,52 @@ pub(crate) async fn send(
         });
         return result;
     }
+}
+
+/// Records why the governor failed the call, and the answer to its last
+/// request if it sent one; returns the stand-in response that ends the
+/// generated call ([`crate::call`] reads the record first).
+fn refused(
+    settings: &ClientSettings,
+    refusal: Refusal,
+    attempts: u32,
+    started: Instant,
+    previous: Option<(StatusCode, HeaderMap)>,
+    request: &Request,
+) -> reqwest::Response {
+    let elapsed = started.elapsed();
+    tracing::info!(
+        reopens_in_ms = millis(refusal.reopens_in),
+        deadline_ms = millis(settings.retry.max_elapsed()),
+        attempts,
+        "katapult call failed: the rate-limit window reopens after its deadline"
+    );
+    record(|record| {
+        record.attempts = attempts;
+        record.elapsed = elapsed;
+        record.timeout = settings.timeout;
+        record.response = previous.map(|(status, headers)| RecordedResponse {
+            status,
+            headers,
+            body: Bytes::new(),
+            too_large: None,
+        });
+        record.refused = Some(RateLimited {
+            reopens_in: refusal.reopens_in,
+            reopens_at: refusal.reopens_at,
+            window: refusal.window,
+            rate_limit: refusal.rate_limit,
+            deadline: settings.retry.max_elapsed(),
+            attempts,
+            elapsed,
+            meta: None,
+        });
+    });
+    body::rebuild(
+        StatusCode::TOO_MANY_REQUESTS,
+        request.url().clone(),
+        Bytes::new(),
+    )
 }
 
 /// Reads the body of the last response and records it; returns the

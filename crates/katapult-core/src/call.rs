@@ -6,8 +6,9 @@
 //! never the call that made them, and what comes back from the generated
 //! call (`ResponseValue` or `progenitor_client::Error`) keeps at most the
 //! status and headers of the last response. Attempts, elapsed time, the
-//! body as read and the size limit would be lost on the way; the record is
-//! how they travel back. Nothing else passes through it.
+//! body as read, the size limit and a refusal by the rate-limit governor
+//! would be lost on the way; the record is how they travel back. Nothing
+//! else passes through it.
 
 use std::cell::RefCell;
 use std::pin::pin;
@@ -19,7 +20,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
 use crate::api_error::ApiError;
-use crate::error::{Error, InvalidResponse, NetworkError, ResponseProblem};
+use crate::error::{Error, InvalidResponse, NetworkError, RateLimited, ResponseProblem};
 use crate::response::{Response, ResponseMeta};
 use crate::types;
 
@@ -35,6 +36,10 @@ pub(crate) struct CallRecord {
     pub(crate) response: Option<RecordedResponse>,
     /// The URL of a request that got no complete response.
     pub(crate) url: Option<String>,
+    /// The rate-limit governor failed the call: it would have had to hold
+    /// it past its deadline. Comes first: the loop then returns a stand-in
+    /// response that means nothing.
+    pub(crate) refused: Option<RateLimited>,
 }
 
 /// The last response of a call, as the attempt loop read it.
@@ -87,6 +92,16 @@ pub(crate) async fn call<T>(
 
 fn outcome<T>(result: Generated<T>, mut record: CallRecord) -> Result<Response<T>, Error> {
     let response = record.response.take();
+    if let Some(mut refused) = record.refused.take() {
+        // The answer to the last request sent, if any; its body was not read.
+        refused.meta = response.map(|response| ResponseMeta {
+            status: response.status,
+            headers: response.headers,
+            attempts: record.attempts,
+            elapsed: record.elapsed,
+        });
+        return Err(Error::RateLimited(Box::new(refused)));
+    }
     let meta = |response: &RecordedResponse, headers: HeaderMap| ResponseMeta {
         status: response.status,
         headers,

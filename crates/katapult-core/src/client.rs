@@ -4,12 +4,13 @@
 use crate::call::call;
 use crate::config::ClientBuilder;
 use crate::error::Error;
-use crate::response::Response;
+use crate::response::{RateLimit, Response};
 use crate::{generated, types};
 
 /// A client for Katapult's Core API v1.
 ///
-/// Cheap to clone (clones share one connection pool); build one and reuse it.
+/// Cheap to clone (clones share one connection pool and one rate-limit
+/// governor); build one and reuse it.
 ///
 /// ```no_run
 /// use katapult_core::Client;
@@ -58,12 +59,24 @@ impl Client {
         &self.inner.baseurl
     }
 
+    /// The rate-limit budget as this client (and its clones) currently sees
+    /// it: `Permitted`, and what is left of the current window (the lowest
+    /// `Remaining` answered in it, less what was sent since when nothing
+    /// newer is known; all of it once the window has rolled over). `None`
+    /// before any answer carried a rate-limit header.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.inner.inner.governor.view()
+    }
+
     /// `PATCH /disks/disk`: updates the properties of a disk (OAuth2 scope
     /// `disks`). Only the fields set in `body.properties` are sent.
     ///
     /// Retries 429, 503 and failed connections under the client's
-    /// [`RetryPolicy`](crate::RetryPolicy); the rate-limit headers of the
-    /// answer are in [`Response::meta`] (or the error's) either way.
+    /// [`RetryPolicy`](crate::RetryPolicy), and waits while the rate-limit
+    /// governor holds it ([`ClientBuilder::rate_limit_governor`]); the
+    /// rate-limit headers of the answer are in [`Response::meta`] (or the
+    /// error's) either way. To update many disks, see
+    /// [`update_disks`](Self::update_disks).
     pub async fn update_disk(
         &self,
         body: types::UpdateDiskBody,

@@ -3,12 +3,14 @@
 //! anything is sent.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
 use reqwest::header::HeaderValue;
 
 use crate::error::{ConfigError, Error};
+use crate::governor::{DEFAULT_WINDOW, Governor, MAX_WINDOW};
 use crate::retry::RetryPolicy;
 use crate::settings::ClientSettings;
 use crate::{Client, generated};
@@ -53,6 +55,8 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     max_response_bytes: usize,
     http_client: Option<reqwest::Client>,
+    rate_limit_window: Duration,
+    rate_limit_governor: bool,
 }
 
 impl Default for ClientBuilder {
@@ -66,6 +70,8 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             http_client: None,
+            rate_limit_window: DEFAULT_WINDOW,
+            rate_limit_governor: true,
         }
     }
 }
@@ -84,6 +90,8 @@ impl std::fmt::Debug for ClientBuilder {
                 "http_client",
                 &self.http_client.as_ref().map(|_| "<caller's>"),
             )
+            .field("rate_limit_window", &self.rate_limit_window)
+            .field("rate_limit_governor", &self.rate_limit_governor)
             .finish()
     }
 }
@@ -187,6 +195,40 @@ impl ClientBuilder {
         self
     }
 
+    /// The length of the API's rate-limit window (default 60 s, Katapult's:
+    /// the budget in `X-Ratelimit-Permitted` refills at every whole minute
+    /// of the server's clock). Windows are aligned to whole multiples of
+    /// this length since the Unix epoch, in the server's time (its `Date`
+    /// header), so it must be a whole number of seconds, at least 1 and at
+    /// most a day; `build` refuses anything else.
+    ///
+    /// Only worth changing against a server with another window, such as a
+    /// test server with one-second windows.
+    pub fn rate_limit_window(mut self, window: Duration) -> Self {
+        self.rate_limit_window = window;
+        self
+    }
+
+    /// Whether the client paces its requests from the server's rate-limit
+    /// headers (default `true`).
+    ///
+    /// On, one governor is shared by every clone of the client: it learns
+    /// `X-Ratelimit-Permitted`, `X-Ratelimit-Remaining` and the server's
+    /// clock from every answer, counts the requests in flight, holds new
+    /// requests while the window's budget is spent until the next window
+    /// opens, and makes a 429 wait for that rather than back off blindly.
+    /// Because the budget it reads is the server's own count, several
+    /// processes or machines sharing a token converge on it without talking
+    /// to each other. See the README, "Retries and rate limits".
+    ///
+    /// Off, every request is sent at once and a 429 backs off as the
+    /// [`RetryPolicy`] says; [`Client::rate_limit`] still reports what the
+    /// headers say.
+    pub fn rate_limit_governor(mut self, on: bool) -> Self {
+        self.rate_limit_governor = on;
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let authorization = bearer(self.token.as_deref().ok_or(ConfigError::MissingToken)?)?;
@@ -210,6 +252,15 @@ impl ClientBuilder {
             )
             .into());
         }
+        let window = self.rate_limit_window;
+        if window.is_zero() || window.subsec_nanos() != 0 || window > MAX_WINDOW {
+            return Err(ConfigError::InvalidSetting(format!(
+                "rate_limit_window is {window:?}: it must be a whole number of seconds from 1 s to \
+                 a day, because windows are aligned to the server's Date header, which counts \
+                 whole seconds (Katapult's window is 60 s, the default)"
+            ))
+            .into());
+        }
         if base_url.scheme() == "https" && !crate::tls::AVAILABLE && self.http_client.is_none() {
             return Err(ConfigError::NoTls.into());
         }
@@ -229,6 +280,7 @@ impl ClientBuilder {
             timeout: self.timeout,
             retry: self.retry,
             max_response_bytes: self.max_response_bytes,
+            governor: Arc::new(Governor::new(window, self.rate_limit_governor)),
         };
         // progenitor joins base URL and path by concatenation: no trailing `/`.
         let base = base_url.as_str().trim_end_matches('/');
@@ -500,5 +552,33 @@ mod tests {
         assert!(error.to_string().contains("timeout is zero"), "{error}");
         let error = config_error(Client::builder().token("t").max_response_bytes(0).build());
         assert!(error.to_string().contains("max_response_bytes"), "{error}");
+    }
+
+    #[test]
+    fn rate_limit_windows_are_whole_seconds_up_to_a_day() {
+        for window in [
+            Duration::ZERO,
+            Duration::from_millis(500),
+            Duration::from_millis(1500),
+            Duration::from_secs(86_401),
+        ] {
+            let error = config_error(
+                Client::builder()
+                    .token("t")
+                    .rate_limit_window(window)
+                    .build(),
+            );
+            assert!(
+                matches!(&error, ConfigError::InvalidSetting(text) if text.contains("rate_limit_window")),
+                "{window:?}: {error:?}"
+            );
+        }
+        for window in [1, 2, 60, 86_400] {
+            Client::builder()
+                .token("t")
+                .rate_limit_window(Duration::from_secs(window))
+                .build()
+                .unwrap();
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! Error statuses and their bodies are in [`crate::api_error`].
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use reqwest::StatusCode;
@@ -47,6 +47,13 @@ pub enum Error {
     /// A response arrived but cannot be used: a success body that is not the
     /// documented one, a body over the size limit, an undocumented status.
     InvalidResponse(Box<InvalidResponse>),
+    /// The token's rate-limit budget is spent for the current window, and
+    /// the next window opens after this call's deadline
+    /// ([`RetryPolicy::max_elapsed`](crate::RetryPolicy::max_elapsed)): the
+    /// client's rate-limit governor failed the call at once instead of
+    /// holding it, or sending it to be refused. It says when the window
+    /// reopens.
+    RateLimited(Box<RateLimited>),
     /// katapult-core itself went wrong: a state its own code should never
     /// reach. The message says whether a response had arrived (if so, the
     /// update may have been applied). Please report it.
@@ -64,9 +71,13 @@ impl Error {
         self.meta().and_then(ResponseMeta::request_id)
     }
 
-    /// The rate-limit headers of the response, when one arrived.
+    /// The rate-limit headers of the response, when one arrived; for
+    /// [`Error::RateLimited`], the client's view of the current window.
     pub fn rate_limit(&self) -> Option<RateLimit> {
-        self.meta().map(ResponseMeta::rate_limit)
+        match self {
+            Self::RateLimited(limited) => Some(limited.rate_limit),
+            _ => self.meta().map(ResponseMeta::rate_limit),
+        }
     }
 
     /// The error `code` Katapult reported, as a matchable value. `None` when
@@ -101,6 +112,7 @@ impl Error {
             Self::Network(error) => error.outcome,
             Self::Api(api) => Outcome::Status(api.meta.status),
             Self::InvalidResponse(invalid) => Outcome::Status(invalid.meta.status),
+            Self::RateLimited(_) => Outcome::HeldPastDeadline,
             Self::Config(_) | Self::InvalidRequest(_) | Self::Internal(_) => return false,
         };
         outcome.meaning().retryable
@@ -114,15 +126,28 @@ impl Error {
         self.code() == Some(&ErrorCode::DiskNotFound)
     }
 
-    /// Whether the rate limit was hit (429), after the retries the policy allows.
+    /// Whether the rate limit ended the call: a 429 after the retries the
+    /// policy allows, or [`Error::RateLimited`] (the window reopens after
+    /// the call's deadline).
     pub fn is_rate_limited(&self) -> bool {
-        self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
+        matches!(self, Self::RateLimited(_)) || self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// For a rate-limit error, how long until the token's budget is
+    /// refilled, as far as the client knows: until the next window for
+    /// [`Error::RateLimited`], `None` otherwise.
+    pub fn reopens_in(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited(limited) => Some(limited.reopens_in),
+            _ => None,
+        }
     }
 
     fn meta(&self) -> Option<&ResponseMeta> {
         match self {
             Self::Api(api) => Some(&api.meta),
             Self::InvalidResponse(invalid) => Some(&invalid.meta),
+            Self::RateLimited(limited) => limited.meta.as_ref(),
             Self::Config(_) | Self::InvalidRequest(_) | Self::Network(_) | Self::Internal(_) => {
                 None
             }
@@ -148,6 +173,7 @@ impl fmt::Display for Error {
             Self::Network(error) => error.fmt(f),
             Self::Api(error) => error.fmt(f),
             Self::InvalidResponse(error) => error.fmt(f),
+            Self::RateLimited(error) => error.fmt(f),
             Self::Internal(error) => error.fmt(f),
         }
     }
@@ -325,7 +351,9 @@ impl NetworkError {
             Outcome::ConnectFailed => NetworkErrorKind::Connect,
             Outcome::TimedOut => NetworkErrorKind::Timeout,
             Outcome::BrokeBeforeResponse | Outcome::BrokeInBody => NetworkErrorKind::Interrupted,
-            Outcome::OtherNetwork | Outcome::Status(_) => NetworkErrorKind::Other,
+            Outcome::OtherNetwork | Outcome::Status(_) | Outcome::HeldPastDeadline => {
+                NetworkErrorKind::Other
+            }
         }
     }
 
@@ -463,3 +491,109 @@ impl fmt::Display for InvalidResponse {
         }
     }
 }
+
+/// A call the client's rate-limit governor failed at once: the token's
+/// budget for the current window is spent, and the next window opens after
+/// the call's deadline. See [`Error::RateLimited`].
+///
+/// ```no_run
+/// # async fn run(client: katapult_core::Client, body: katapult_core::types::UpdateDiskBody) {
+/// match client.update_disk(body).await {
+///     Err(katapult_core::Error::RateLimited(limited)) => {
+///         eprintln!("{limited}");
+///         tokio::time::sleep(limited.reopens_in()).await; // then try again
+///     }
+///     other => { let _ = other; }
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct RateLimited {
+    pub(crate) reopens_in: Duration,
+    pub(crate) reopens_at: Option<u64>,
+    pub(crate) window: Duration,
+    pub(crate) rate_limit: RateLimit,
+    pub(crate) deadline: Duration,
+    pub(crate) attempts: u32,
+    pub(crate) elapsed: Duration,
+    pub(crate) meta: Option<ResponseMeta>,
+}
+
+impl RateLimited {
+    /// How long from the failure until the next window opens (by the
+    /// server's clock, as the client estimates it).
+    pub fn reopens_in(&self) -> Duration {
+        self.reopens_in
+    }
+
+    /// When the next window opens, in the server's time (its `Date`), when
+    /// the client knows the server's clock.
+    pub fn reopens_at(&self) -> Option<SystemTime> {
+        self.reopens_at
+            .map(|seconds| SystemTime::UNIX_EPOCH + Duration::from_secs(seconds))
+    }
+
+    /// The rate-limit window ([`ClientBuilder::rate_limit_window`](crate::ClientBuilder::rate_limit_window)).
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
+    /// The client's view of the current window: `Permitted`, and what is
+    /// left of it.
+    pub fn rate_limit(&self) -> RateLimit {
+        self.rate_limit
+    }
+
+    /// The call's deadline ([`RetryPolicy::max_elapsed`](crate::RetryPolicy::max_elapsed)).
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// Requests the call sent before it failed (0 when the first was held).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Time from the start of the call to the failure.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// The answer to the call's last request, if it sent one (its body is
+    /// not kept).
+    pub fn meta(&self) -> Option<&ResponseMeta> {
+        self.meta.as_ref()
+    }
+}
+
+impl fmt::Display for RateLimited {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let left = match (self.rate_limit.remaining, self.rate_limit.permitted) {
+            (Some(remaining), Some(permitted)) => format!(" ({remaining} of {permitted} left)"),
+            (Some(remaining), None) => format!(" ({remaining} left)"),
+            _ => String::new(),
+        };
+        let at = self
+            .reopens_at
+            .map(|at| format!(", at {} by the server's clock", crate::governor::format_utc(at)))
+            .unwrap_or_default();
+        let sent = match self.attempts {
+            0 => "nothing was sent".to_owned(),
+            1 => "1 request was sent".to_owned(),
+            n => format!("{n} requests were sent"),
+        };
+        write!(
+            f,
+            "rate limited: the API token's budget for this {:?} window is spent{left}, and the \
+             next window opens in {:.1}s{at}, after this call's deadline ({:?} from its start, \
+             {:.1}s spent; {sent}). Try again once the window opens, give calls more time \
+             (RetryPolicy::with_max_elapsed), or spread the requests out",
+            self.window,
+            self.reopens_in.as_secs_f64(),
+            self.deadline,
+            self.elapsed.as_secs_f64(),
+        )
+    }
+}
+
+impl std::error::Error for RateLimited {}

@@ -10,28 +10,51 @@ use reqwest::header::HeaderMap;
 
 /// The rate-limit headers Katapult sends on every response, success or error.
 ///
-/// The limit is per minute and per token; Katapult sends no `Retry-After`.
-/// Either value is `None` when the header is absent or not a number.
+/// The limit is per token and per fixed window (Katapult's is the minute of
+/// the server's `Date`); Katapult sends no `Retry-After`. Either value is
+/// `None` when the header is absent or not a number.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct RateLimit {
-    /// `X-Ratelimit-Permitted`: requests permitted per minute.
+    /// `X-Ratelimit-Permitted`: requests permitted per window.
     pub permitted: Option<u32>,
-    /// `X-Ratelimit-Remaining`: requests left in the current minute.
+    /// `X-Ratelimit-Remaining`: requests left in the current window.
     pub remaining: Option<u32>,
 }
 
 impl RateLimit {
     /// Reads the two headers.
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        let number = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.trim().parse().ok())
+        let number = |name: &str| match Header::read(headers, name) {
+            Header::Valid(value) => Some(value),
+            Header::Absent | Header::Invalid => None,
         };
         Self {
             permitted: number("x-ratelimit-permitted"),
             remaining: number("x-ratelimit-remaining"),
+        }
+    }
+}
+
+/// A numeric header as sent: absent, a count, or something else (negative,
+/// too large, not a number), which the rate-limit governor logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Header {
+    Absent,
+    Valid(u32),
+    Invalid,
+}
+
+impl Header {
+    /// Reads header `name` as a count of requests (surrounding whitespace
+    /// allowed).
+    pub(crate) fn read(headers: &HeaderMap, name: &str) -> Self {
+        match headers.get(name) {
+            None => Self::Absent,
+            Some(value) => value
+                .to_str()
+                .ok()
+                .and_then(|value| value.trim().parse().ok())
+                .map_or(Self::Invalid, Self::Valid),
         }
     }
 }
@@ -69,7 +92,8 @@ impl ResponseMeta {
         self.attempts
     }
 
-    /// Time from the first attempt to the last response, back-off included.
+    /// Time from the start of the call to the last response: back-off and
+    /// the rate-limit governor's holds included.
     pub fn elapsed(&self) -> Duration {
         self.elapsed
     }

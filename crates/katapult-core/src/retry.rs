@@ -25,6 +25,9 @@ pub(crate) enum Outcome {
     TimedOut,
     /// Any other failure reqwest reports (a builder or redirect error).
     OtherNetwork,
+    /// The rate-limit governor would have had to hold the request until a
+    /// window that opens after the call's deadline: nothing more was sent.
+    HeldPastDeadline,
 }
 
 /// What an outcome means: the one place that decides it.
@@ -58,6 +61,8 @@ impl Outcome {
             // answer within the timeout: not retried, but worth trying again.
             Self::BrokeInBody | Self::TimedOut => (None, true),
             Self::OtherNetwork => (None, false),
+            // The next window will have budget again.
+            Self::HeldPastDeadline => (None, true),
         };
         Meaning { retried, retryable }
     }
@@ -138,9 +143,16 @@ impl Backoff {
 /// "Retries and rate limits"). A retry is only started while
 /// both budgets allow it: at most [`max_attempts`](Self::with_max_attempts)
 /// requests in all, and no retry that would start later than
-/// [`max_elapsed`](Self::with_max_elapsed) after the first attempt. A timed-out
+/// [`max_elapsed`](Self::with_max_elapsed) after the call began. A timed-out
 /// attempt is not retried: the update may have been applied, and the caller
 /// asked for an answer within the timeout.
+///
+/// `max_elapsed` is also the call's deadline for the client's rate-limit
+/// governor: a call it would have to hold until a window that opens later
+/// than that fails at once with [`Error::RateLimited`](crate::Error::RateLimited).
+/// While the governor knows the server's clock, a 429 waits for the window
+/// to end instead of its back-off step (still counted as an attempt), and no
+/// back-off after a 429 is longer than one window.
 ///
 /// Updating a disk sets absolute values, so sending the same update twice is
 /// safe.
@@ -200,7 +212,8 @@ impl RetryPolicy {
         self
     }
 
-    /// No retry starts later than this after the first attempt began.
+    /// No retry starts later than this after the call began, and no
+    /// rate-limit hold ends later (the call's deadline).
     pub fn with_max_elapsed(mut self, max_elapsed: Duration) -> Self {
         self.max_elapsed = max_elapsed;
         self
@@ -229,7 +242,8 @@ impl RetryPolicy {
         self.max_attempts
     }
 
-    /// The time after which no retry starts.
+    /// The time after the call began past which no retry starts and no
+    /// rate-limit hold ends.
     pub fn max_elapsed(&self) -> Duration {
         self.max_elapsed
     }
@@ -240,6 +254,13 @@ impl RetryPolicy {
             RetryCause::RateLimited => self.rate_limited,
             RetryCause::Unavailable | RetryCause::ConnectionFailed => self.transient,
         }
+    }
+
+    /// Whether another attempt may start now, `attempts` made so far and
+    /// `elapsed` since the call began: the rate-limit governor's path,
+    /// which waits for the window instead of a back-off step.
+    pub(crate) fn allows_another(&self, attempts: u32, elapsed: Duration) -> bool {
+        attempts < self.max_attempts && elapsed <= self.max_elapsed
     }
 
     /// The delay before the next attempt, or `None` when the budget is spent.
@@ -274,6 +295,7 @@ mod tests {
             Outcome::BrokeInBody,
             Outcome::TimedOut,
             Outcome::OtherNetwork,
+            Outcome::HeldPastDeadline,
         ]);
         let mut retried = Vec::new();
         for outcome in outcomes {
@@ -294,6 +316,13 @@ mod tests {
                 Outcome::ConnectFailed,
                 Outcome::BrokeBeforeResponse,
             ]
+        );
+        assert_eq!(
+            Outcome::HeldPastDeadline.meaning(),
+            Meaning {
+                retried: None,
+                retryable: true
+            }
         );
         for status in [502, 504] {
             let meaning = Outcome::Status(StatusCode::from_u16(status).unwrap()).meaning();

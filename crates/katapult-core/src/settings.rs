@@ -2,13 +2,16 @@
 //! value (`with_inner_type` in `xtask/src/codegen`), built once by
 //! [`crate::ClientBuilder::build`].
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
+use crate::governor::Governor;
 use crate::retry::RetryPolicy;
 
-/// The per-request settings of one client, shared by its clones.
+/// The per-request settings of one client, cloned into each of its clones;
+/// what they must share (the rate-limit governor) sits behind an `Arc`.
 #[derive(Clone)]
 pub(crate) struct ClientSettings {
     /// `Bearer <token>`, marked sensitive.
@@ -18,6 +21,8 @@ pub(crate) struct ClientSettings {
     pub(crate) timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: usize,
+    /// One per client built, shared by every clone.
+    pub(crate) governor: Arc<Governor>,
 }
 
 impl std::fmt::Debug for ClientSettings {
@@ -28,6 +33,7 @@ impl std::fmt::Debug for ClientSettings {
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("governor", &self.governor)
             .finish()
     }
 }
