@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use xtask::codegen::{self, CLIENT_PATH, MOCKS_PATH, OPEN_ENUMS_PATH};
+use xtask::codegen::{self, CLI_PATH, CLIENT_PATH, MOCKS_PATH, OPEN_ENUMS_PATH};
 use xtask::fragment::FRAGMENT_PATH;
 use xtask::workspace_root;
 
@@ -24,7 +24,7 @@ fn generated_code_is_fresh() {
 fn generated_files_carry_the_header() {
     let root = workspace_root();
     let fragment = codegen::prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH).unwrap();
-    for path in [CLIENT_PATH, OPEN_ENUMS_PATH, MOCKS_PATH] {
+    for path in [CLIENT_PATH, OPEN_ENUMS_PATH, MOCKS_PATH, CLI_PATH] {
         let text = std::fs::read_to_string(root.join(path)).unwrap();
         let header: Vec<&str> = text.lines().take(3).collect();
         assert!(
@@ -46,7 +46,13 @@ impl Scratch {
     fn new(name: &str) -> Self {
         let dir = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        for path in [FRAGMENT_PATH, CLIENT_PATH, OPEN_ENUMS_PATH, MOCKS_PATH] {
+        for path in [
+            FRAGMENT_PATH,
+            CLIENT_PATH,
+            OPEN_ENUMS_PATH,
+            MOCKS_PATH,
+            CLI_PATH,
+        ] {
             let to = dir.join(path);
             std::fs::create_dir_all(to.parent().unwrap()).unwrap();
             std::fs::copy(workspace_root().join(path), to).unwrap();
@@ -118,6 +124,8 @@ fn an_edited_fragment_fails_the_check_until_regenerated() {
     assert!(generate.status.success(), "{}", text(&generate.stderr));
     assert!(text(&generate.stdout).contains(&format!("wrote {CLIENT_PATH}")));
     assert!(scratch.read(CLIENT_PATH).contains("pub label:"));
+    // The same edit gives the command line its flag.
+    assert!(scratch.read(CLI_PATH).contains("long = \"label\""));
 
     let again = scratch.xtask(&["codegen", "--check"]);
     assert!(again.status.success(), "{}", text(&again.stderr));

@@ -1,11 +1,13 @@
-//! `cargo xtask codegen [--check]`: the fragment in, three generated files out.
+//! `cargo xtask codegen [--check]`: the fragment in, four generated files out.
 //!
 //! - `crates/katapult-core/src/generated.rs`: progenitor's client and types;
 //! - `crates/katapult-core/src/generated_open_enums.rs`: the enums the API
 //!   sends back, as open enums (progenitor makes every enum closed, so it is
 //!   told to use these instead, through `with_replacement`);
 //! - `crates/katapult-core-httpmock/src/generated.rs`: progenitor's typed
-//!   `httpmock` helpers.
+//!   `httpmock` helpers;
+//! - `crates/katapult-cli/src/generated.rs`: the command line's request
+//!   flags, one per field of the request body (`cli.rs`).
 //!
 //! The pipeline, in the order [`run`] goes through it:
 //!
@@ -17,7 +19,7 @@
 //!    array an `Option`, so absent and empty differ; `x-rust-name` becomes
 //!    the operation id progenitor derives every name from;
 //! 4. **generate** (`generate.rs`, with `settings.rs` and `open_enums.rs`):
-//!    progenitor's tokens and the open enums;
+//!    progenitor's tokens and the open enums; `cli.rs`: the CLI's flags;
 //! 5. **format** (`format.rs`): prettyplease, under a header naming the
 //!    fragment and its sha256;
 //! 6. **write or check** (`output.rs`): write the files that changed, or
@@ -26,6 +28,7 @@
 //! Everything about the output's shape is decided by the fragment and by
 //! progenitor's settings; nothing edits generated text.
 
+mod cli;
 mod format;
 mod generate;
 mod open_enums;
@@ -35,6 +38,7 @@ mod settings;
 use std::path::Path;
 use std::process::ExitCode;
 
+pub use self::cli::CLI_PATH;
 pub use self::open_enums::{open_enums, render_open_enums};
 pub use self::output::{
     CLIENT_PATH, MOCKS_PATH, OPEN_ENUMS_PATH, Output, Stale, stale, stale_message,
@@ -119,7 +123,13 @@ fn outputs(fragment: &Fragment) -> Result<Vec<Output>, Problem> {
         Output::generated(CLIENT_PATH, fragment, &format::rust(fragment, client)?),
         Output::generated(OPEN_ENUMS_PATH, fragment, &render_open_enums(&enums)),
         Output::generated(MOCKS_PATH, fragment, &format::rust(fragment, mocks)?),
+        Output::generated(CLI_PATH, fragment, &cli_module(fragment)?),
     ])
+}
+
+/// The CLI's generated module (request flags), formatted.
+pub fn cli_module(fragment: &Fragment) -> Result<String, Problem> {
+    format::rust(fragment, cli::tokens(fragment)?)
 }
 
 /// The generated `types` module alone, formatted: what the generator

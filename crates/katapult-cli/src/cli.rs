@@ -1,0 +1,228 @@
+//! The command line, declared once: commands, options, help text and the
+//! exit codes the help documents. The request's own flags come from the
+//! fragment ([`crate::generated`]); everything here is about how to send.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::generated::UpdateDiskFlags;
+
+/// The exit codes, as `--help` and the README state them.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  Katapult, or a proxy in front of it, refused the request (the error names its request id),
+     or the token's rate limit is spent until after the call's deadline
+  2  usage or configuration error; nothing was sent
+  3  transport failure (connect, timeout, broken connection); the message says whether the
+     update may have been applied: after a failed connect nothing reached the API, after a
+     timeout or a broken connection it may have been
+  4  a response that cannot be used (the update was probably applied: fetch the disk)
+  5  a bug in katapult itself; the message says whether a response had arrived. Please report it
+With --from: 0 when every line succeeded, 1 otherwise (2 when nothing could be run at all).";
+
+/// The arguments that give whole request bodies rather than one flag per
+/// field: the generated flag of a required field is required unless one of
+/// these is present.
+pub const WHOLE_BODY_ARGS: [&str; 2] = ["json_body", "from"];
+
+/// Where credentials come from, as `--help` states it.
+const CREDENTIALS: &str = "\
+Credentials, first found wins:
+  1. the command line: --token-file PATH, --profile NAME
+  2. the environment: KATAPULT_API_TOKEN, KATAPULT_API_URL
+  3. the default profile of $XDG_CONFIG_HOME/katapult/config.toml (~/.config/katapult/...)
+A token file or config file that other users can read is refused.";
+
+/// Update Katapult disks from a shell or a script.
+#[derive(Debug, Parser)]
+#[command(
+    name = "katapult",
+    version,
+    arg_required_else_help = true,
+    after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"),
+)]
+pub struct Cli {
+    /// How to reach Katapult: credentials, timeouts, diagnostics.
+    #[command(flatten)]
+    pub connection: Connection,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options about the connection, accepted before or after the command.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Connection")]
+pub struct Connection {
+    /// Read the API token from PATH (one line; readable by you alone: chmod 600 PATH).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub token_file: Option<PathBuf>,
+
+    /// Use the named profile of the config file (its token, and its base URL if it has one).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub profile: Option<String>,
+
+    /// Run against a mock Katapult started inside this process: no account, no network.
+    #[arg(long, global = true, conflicts_with_all = ["token_file", "profile"])]
+    pub mock: bool,
+
+    /// Seconds allowed for each attempt, from sending to the end of the answer [default: 30].
+    #[arg(long, value_name = "SECONDS", global = true, value_parser = seconds)]
+    pub timeout: Option<Duration>,
+
+    /// Length of the server's rate-limit window in whole seconds, for tests and non-standard
+    /// deployments [default: 60].
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        global = true,
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
+    )]
+    pub rate_limit_window: Option<u64>,
+
+    /// Print katapult-core's tracing events (requests, retries, rate-limit holds) on stderr.
+    /// The token is never printed.
+    #[arg(long, global = true)]
+    pub debug: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Disks.
+    #[command(subcommand)]
+    Disk(DiskCommand),
+    /// Print shell completions for katapult on stdout.
+    #[command(after_help = "Examples:\n  \
+        katapult completions bash > ~/.local/share/bash-completion/completions/katapult\n  \
+        katapult completions zsh > \"${fpath[1]}/_katapult\"\n  \
+        katapult completions fish > ~/.config/fish/completions/katapult.fish")]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+/// `katapult disk ...`.
+#[derive(Debug, Subcommand)]
+pub enum DiskCommand {
+    /// Change a disk's properties (PATCH /disks/disk). Only the fields you give are sent.
+    #[command(
+        override_usage = "katapult disk update --disk-id <ID> [REQUEST BODY FLAGS] [OPTIONS]\n       \
+                          katapult disk update --json-body <FILE|-> [OPTIONS]\n       \
+                          katapult disk update --from <FILE|-> [--concurrency <N>] [OPTIONS]",
+        after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"),
+    )]
+    Update(Box<UpdateArgs>),
+}
+
+/// `katapult disk update`: the request, and how to send it and show the answer.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The request body, one flag per field (generated from the OpenAPI fragment).
+    #[command(flatten)]
+    pub flags: UpdateDiskFlags,
+
+    /// A whole request body as JSON, from FILE or `-` for stdin. It is checked against the
+    /// request type before anything is sent.
+    #[arg(
+        long,
+        value_name = "FILE|-",
+        conflicts_with = UpdateDiskFlags::GROUP,
+        help_heading = "Request body, whole"
+    )]
+    pub json_body: Option<PathBuf>,
+
+    /// Bulk: JSON Lines from FILE or `-`, one request body per line. Prints one JSON line per
+    /// input line on stdout: {"line":n,"ok":true,"disk":{..}} or
+    /// {"line":n,"ok":false,"status":..,"code":..,"error":"..","request_id":..}.
+    #[arg(
+        long,
+        value_name = "FILE|-",
+        conflicts_with_all = [UpdateDiskFlags::GROUP, "json_body", "output", "dry_run"],
+        help_heading = "Request body, whole"
+    )]
+    pub from: Option<PathBuf>,
+
+    /// Bulk: how many updates are in flight at once.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 8,
+        value_parser = clap::value_parser!(u16).range(1..),
+        help_heading = "Request body, whole"
+    )]
+    pub concurrency: u16,
+
+    /// Print the exact request (method, URL, headers with the token redacted, body) and send
+    /// nothing. Needs no token.
+    #[arg(long, help_heading = "Output")]
+    pub dry_run: bool,
+
+    /// How to print the updated disk: `json` is the response body, pretty-printed; `table` a
+    /// short summary.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        default_value_t = OutputFormat::Json,
+        help_heading = "Output"
+    )]
+    pub output: OutputFormat,
+}
+
+/// `--output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// The response body, pretty-printed.
+    Json,
+    /// A short human summary of the disk.
+    Table,
+}
+
+/// `katapult completions <SHELL>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+}
+
+/// A positive, finite number of seconds.
+fn seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0 * 365.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("expected a positive number of seconds, not {text:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// clap's own consistency checks (argument ids in conflicts and
+    /// requirements exist, no duplicate flags), which otherwise run only
+    /// when a command line reaches the argument in question.
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn seconds_are_positive_and_finite() {
+        assert_eq!(seconds("1.5"), Ok(Duration::from_millis(1500)));
+        for bad in ["0", "-1", "NaN", "inf", "x", ""] {
+            assert!(seconds(bad).is_err(), "{bad}");
+        }
+    }
+}

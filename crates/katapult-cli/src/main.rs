@@ -1,0 +1,96 @@
+//! `katapult`: Katapult's Core API from a shell or a script, built on
+//! katapult-core (its client, retries, rate-limit governor, errors and
+//! tracing).
+//!
+//! ```text
+//! katapult disk update --disk-id disk_123 --name logs
+//! katapult disk update --json-body body.json --dry-run
+//! katapult disk update --from updates.jsonl --concurrency 16
+//! katapult completions bash
+//! ```
+//!
+//! Module map: [`cli`] declares the command line, [`generated`] the
+//! request's flags (written by `cargo xtask codegen` from the OpenAPI
+//! fragment), [`update`] and [`bulk`] run the command, [`session`] and
+//! [`credentials`] configure the client, [`exit`] maps every outcome to an
+//! exit code.
+
+mod bulk;
+mod cli;
+mod credentials;
+mod dry_run;
+mod exit;
+// Written by `cargo xtask codegen`; never edited by hand.
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic)]
+mod generated;
+mod output;
+mod progress;
+mod request;
+mod session;
+mod update;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory as _, Parser as _};
+
+use crate::cli::{Cli, Command, DiskCommand, Shell};
+use crate::exit::Exit;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // Help and version go to stdout with 0; usage errors to stderr
+            // with 2 (clap's convention, and exit code 2 here too).
+            let _ = error.print();
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+        }
+    };
+    if cli.connection.debug {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_max_level(tracing::Level::DEBUG)
+            .with_target(true)
+            .init();
+    }
+
+    match cli.command {
+        Command::Completions { shell } => completions(shell),
+        Command::Disk(DiskCommand::Update(args)) => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(error) => {
+                    eprintln!("error: cannot start the async runtime: {error}");
+                    return Exit::Bug.into();
+                }
+            };
+            match runtime.block_on(update::run(&cli.connection, *args)) {
+                Ok(exit) => exit.into(),
+                Err(failure) => {
+                    eprintln!("error: {failure}");
+                    failure.exit.into()
+                }
+            }
+        }
+    }
+}
+
+/// `katapult completions <SHELL>`.
+fn completions(shell: Shell) -> ExitCode {
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    clap_complete::generate(
+        shell,
+        &mut Cli::command(),
+        "katapult",
+        &mut std::io::stdout(),
+    );
+    Exit::Success.into()
+}

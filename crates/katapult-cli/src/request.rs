@@ -1,0 +1,197 @@
+//! The request body, from any of its three sources (the generated flags,
+//! `--json-body`, a line of `--from`), checked against the request type
+//! before anything is sent.
+//!
+//! Every source is JSON first, with the fragment's property names; the
+//! check decodes it into [`UpdateDiskBody`] and encodes that again, and
+//! refuses the body unless everything given survives the round trip. That
+//! catches a misspelt field (serde would otherwise drop it in silence), a
+//! wrong type, a missing `disk`, and a value the request type cannot carry
+//! (an empty list it leaves out, a `null`): what is sent is what was given.
+
+use std::io::Read as _;
+use std::path::Path;
+
+use katapult_core::types::UpdateDiskBody;
+use serde_json::Value;
+
+use crate::exit::Failure;
+
+/// `--annotation KEY=VALUE`: the key, and the value if there is an `=`.
+pub fn parse_key_value(text: &str) -> Result<(String, Option<String>), String> {
+    let (key, value) = match text.split_once('=') {
+        Some((key, value)) => (key, Some(value.to_owned())),
+        None => (text, None),
+    };
+    if key.is_empty() {
+        return Err("expected KEY=VALUE (or KEY alone), and the key is empty".to_owned());
+    }
+    Ok((key.to_owned(), value))
+}
+
+/// Reads FILE, or standard input for `-`.
+pub fn read_input(path: &Path, flag: &str) -> Result<String, Failure> {
+    let mut text = String::new();
+    let result = if path == Path::new("-") {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::read_to_string(path).map(|read| text = read)
+    };
+    result.map_err(|error| {
+        Failure::usage(format!(
+            "{flag} {}: cannot read it: {error}",
+            path.display()
+        ))
+    })?;
+    Ok(text)
+}
+
+/// Parses JSON text and checks it against the request type.
+pub fn parse_body(text: &str) -> Result<UpdateDiskBody, String> {
+    let json: Value =
+        serde_json::from_str(text).map_err(|error| format!("not valid JSON: {error}"))?;
+    check_body(json)
+}
+
+/// Checks a JSON request body against the request type; returns the typed
+/// body, which encodes back to exactly the JSON given.
+pub fn check_body(json: Value) -> Result<UpdateDiskBody, String> {
+    if !json.is_object() {
+        return Err(format!(
+            "a request body is a JSON object like {{\"disk\": {{\"id\": \"disk_...\"}}, \
+             \"properties\": {{...}}}}, not {}",
+            kind(&json)
+        ));
+    }
+    let body: UpdateDiskBody = serde_json::from_value(json.clone())
+        .map_err(|error| format!("not a valid request body: {error}"))?;
+    let sent = serde_json::to_value(&body)
+        .map_err(|error| format!("the request body cannot be encoded: {error}"))?;
+    match first_difference(&json, &sent, "") {
+        None => Ok(body),
+        Some(difference) => Err(difference),
+    }
+}
+
+/// Where `given` has something `sent` does not carry, described.
+fn first_difference(given: &Value, sent: &Value, at: &str) -> Option<String> {
+    let name = |key: &str| {
+        if at.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{at}.{key}")
+        }
+    };
+    match (given, sent) {
+        (Value::Object(given), Value::Object(sent)) => {
+            given.iter().find_map(|(key, value)| match sent.get(key) {
+                Some(sent_value) => first_difference(value, sent_value, &name(key)),
+                None => Some(dropped(&name(key), value)),
+            })
+        }
+        (Value::Array(given), Value::Array(sent)) if given.len() == sent.len() => given
+            .iter()
+            .zip(sent)
+            .enumerate()
+            .find_map(|(index, (g, s))| first_difference(g, s, &format!("{at}[{index}]"))),
+        _ if given == sent => None,
+        _ => Some(format!(
+            "`{at}` would be sent as {sent} rather than as given ({given})"
+        )),
+    }
+}
+
+/// Why a member given would not be sent.
+fn dropped(at: &str, value: &Value) -> String {
+    match value {
+        Value::Null => format!(
+            "`{at}` is null, and the request type cannot send null: leave the field out to \
+             leave the value unchanged"
+        ),
+        Value::Array(items) if items.is_empty() => format!(
+            "`{at}` is an empty list, which the request type leaves out of the request (it \
+             cannot tell an empty list from none there), so it would not be sent"
+        ),
+        _ => format!(
+            "`{at}` is not a field of the request body, so it would not be sent: check its \
+             spelling against `katapult disk update --help` (each flag names its field)"
+        ),
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn key_values() {
+        assert_eq!(
+            parse_key_value("team=storage"),
+            Ok(("team".into(), Some("storage".into())))
+        );
+        assert_eq!(
+            parse_key_value("a=b=c"),
+            Ok(("a".into(), Some("b=c".into())))
+        );
+        assert_eq!(parse_key_value("flag"), Ok(("flag".into(), None)));
+        assert_eq!(parse_key_value("k="), Ok(("k".into(), Some(String::new()))));
+        assert!(parse_key_value("=v").is_err());
+    }
+
+    #[test]
+    fn a_full_body_passes() {
+        let json = json!({
+            "disk": {"id": "disk_1"},
+            "properties": {
+                "name": "logs",
+                "bus_type": "virtio",
+                "io_profile": {"permalink": "fast"},
+                "virtual_machine_disk": {"boot": false, "virtual_machine": {"fqdn": "vm.example"}}
+            },
+            "annotations": [{"key": "team", "value": "storage"}, {"key": "bare"}]
+        });
+        let body = check_body(json.clone()).unwrap();
+        assert_eq!(serde_json::to_value(body).unwrap(), json);
+    }
+
+    #[test]
+    fn what_would_not_be_sent_is_refused() {
+        let cases = [
+            (
+                json!({"disk": {"id": "d"}, "properties": {"nmae": "x"}}),
+                "`properties.nmae` is not a field",
+            ),
+            (
+                json!({"disk": {"id": "d"}, "properties": {"name": null}}),
+                "`properties.name` is null",
+            ),
+            (json!({"disk": {"id": "d"}}), "missing field `properties`"),
+            (
+                json!({"disk": {"id": "d"}, "properties": {"bus_type": "ide"}}),
+                "unknown variant `ide`",
+            ),
+            (
+                json!({"disk": {"id": "d"}, "properties": {"io_profile": {"id": "a", "permalink": "b"}}}),
+                "not a valid request body",
+            ),
+            (json!([1]), "not an array"),
+        ];
+        for (json, expected) in cases {
+            let error = check_body(json.clone()).unwrap_err();
+            assert!(error.contains(expected), "{json}: {error}");
+        }
+    }
+}

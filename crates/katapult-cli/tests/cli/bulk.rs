@@ -1,0 +1,284 @@
+//! `--from`: one JSON line out per line in, malformed lines reported and
+//! skipped, the exit code, the concurrency bound, and the rate-limit window.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::{Home, Reply, Run, Server};
+
+/// The output lines, by input line number.
+fn lines(run: &Run) -> BTreeMap<u64, Value> {
+    run.stdout
+        .lines()
+        .map(|line| {
+            let value: Value = serde_json::from_str(line)
+                .unwrap_or_else(|error| panic!("not a JSON line ({error}): {line:?}"));
+            (value["line"].as_u64().unwrap(), value)
+        })
+        .collect()
+}
+
+fn body(id: &str) -> String {
+    json!({"disk": {"id": id}, "properties": {"name": "fleet"}}).to_string()
+}
+
+/// A server answering 404 `disk_not_found` for the disk `missing`, and the
+/// disk otherwise.
+fn fleet() -> Server {
+    Server::start(|request, number| {
+        if request.json()["disk"]["id"] == "missing" {
+            Reply::json(
+                404,
+                number,
+                json!({"error": {"code": "disk_not_found", "description": "No disk was found", "detail": {}}}),
+            )
+        } else {
+            Reply::disk(request, number)
+        }
+    })
+}
+
+#[test]
+fn one_line_out_per_line_in_and_a_malformed_line_does_not_stop_the_rest() {
+    let home = Home::new("bulk");
+    let server = fleet();
+    let input = [
+        body("disk_1"),
+        "{\"disk\": {\"id\": ".to_owned(),
+        body("missing"),
+        String::new(),
+        json!({"disk": {"id": "disk_5"}, "properties": {"nmae": "x"}}).to_string(),
+        body("disk_6"),
+    ]
+    .join("\n");
+    let file = home.file("updates.jsonl", &input, 0o600);
+    let run = home
+        .katapult()
+        .against(&server, "t")
+        .args(["disk", "update", "--from"])
+        .arg(&file)
+        .run();
+    run.exits(1);
+    let out = lines(&run);
+    assert_eq!(
+        out.keys().copied().collect::<Vec<_>>(),
+        [1, 2, 3, 5, 6],
+        "{run:?}"
+    );
+
+    for line in [1, 6] {
+        let value = &out[&line];
+        assert_eq!(value["ok"], true, "{value}");
+        assert_eq!(value["disk"]["name"], "data", "{value}");
+    }
+    assert_eq!(out[&1]["disk"]["id"], "disk_1");
+    assert_eq!(out[&6]["disk"]["id"], "disk_6");
+
+    let malformed = &out[&2];
+    assert_eq!(malformed["ok"], false);
+    assert_eq!(malformed["kind"], "input");
+    assert_eq!(malformed["status"], Value::Null);
+    assert!(
+        malformed["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 2: not valid JSON"),
+        "{malformed}"
+    );
+
+    let misspelt = &out[&5];
+    assert_eq!(misspelt["kind"], "input");
+    assert!(
+        misspelt["error"]
+            .as_str()
+            .unwrap()
+            .contains("`properties.nmae`"),
+        "{misspelt}"
+    );
+
+    let refused = &out[&3];
+    assert_eq!(refused["ok"], false);
+    assert_eq!(refused["kind"], "api");
+    assert_eq!(refused["status"], 404);
+    assert_eq!(refused["code"], "disk_not_found");
+    let id = refused["request_id"].as_str().unwrap();
+    assert!(id.starts_with("req-"), "{refused}");
+    assert!(refused["error"].as_str().unwrap().contains(id), "{refused}");
+
+    // Three sent; the malformed lines were not.
+    assert_eq!(server.requests().len(), 3);
+    // stderr is not a terminal here: no progress bar, nothing at all.
+    assert!(run.stderr.is_empty(), "{run:?}");
+}
+
+#[test]
+fn zero_when_every_line_succeeds_reading_stdin() {
+    let home = Home::new("bulk-stdin");
+    let input: String = (1..=12)
+        .map(|n| body(&format!("disk_{n}")) + "\n")
+        .collect();
+    let run = home
+        .katapult()
+        .args([
+            "--mock",
+            "disk",
+            "update",
+            "--from",
+            "-",
+            "--concurrency",
+            "3",
+        ])
+        .stdin(&input)
+        .run();
+    run.exits(0);
+    let out = lines(&run);
+    assert_eq!(out.len(), 12);
+    for (line, value) in &out {
+        assert_eq!(value["ok"], true, "{value}");
+        assert_eq!(value["disk"]["id"], format!("disk_{line}"));
+        assert_eq!(value["disk"]["name"], "fleet");
+    }
+    assert!(run.stderr.is_empty(), "{run:?}");
+}
+
+#[test]
+fn concurrency_bounds_the_requests_in_flight() {
+    let home = Home::new("bulk-concurrency");
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let server = {
+        let (in_flight, most) = (in_flight.clone(), most.clone());
+        Server::start(move |request, number| {
+            let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            // Long enough for the client to start more if it would.
+            std::thread::sleep(Duration::from_millis(30));
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            Reply::disk(request, number)
+        })
+    };
+    let input: String = (1..=10).map(|n| body(&format!("d{n}")) + "\n").collect();
+    home.katapult()
+        .against(&server, "t")
+        .args(["disk", "update", "--from", "-", "--concurrency", "2"])
+        .stdin(&input)
+        .run()
+        .exits(0);
+    assert_eq!(server.requests().len(), 10);
+    let most = most.load(Ordering::SeqCst);
+    assert!((1..=2).contains(&most), "{most} in flight at once");
+}
+
+/// With a budget of one request per window, the second update waits for
+/// the next window instead of being sent to be refused: `--rate-limit-window`
+/// sets how long that is.
+#[test]
+fn rate_limit_window_paces_by_the_servers_budget() {
+    let home = Home::new("bulk-window");
+    let server = Server::start(|request, number| {
+        let date = httpdate_now();
+        let Reply::Answer(status, mut headers, body) = Reply::disk(request, number) else {
+            unreachable!()
+        };
+        headers.retain(|(name, _)| !name.starts_with("x-ratelimit"));
+        headers.push(("x-ratelimit-permitted", "1".to_owned()));
+        headers.push(("x-ratelimit-remaining", "0".to_owned()));
+        headers.push(("date", date));
+        Reply::Answer(status, headers, body)
+    });
+    let input = format!("{}\n{}\n", body("d1"), body("d2"));
+    let run = home
+        .katapult()
+        .against(&server, "t")
+        .args(["--debug", "--rate-limit-window", "1"])
+        .args(["disk", "update", "--from", "-", "--concurrency", "1"])
+        .stdin(&input)
+        .run();
+    run.exits(0);
+    assert_eq!(lines(&run).len(), 2);
+    assert!(
+        run.stderr.contains("held by the rate-limit governor"),
+        "{run:?}"
+    );
+    // Every request was answered 200: none was sent to be refused.
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[test]
+fn usage_errors_send_nothing() {
+    let home = Home::new("bulk-usage");
+    let server = fleet();
+    for args in [
+        &["--from", "-", "--concurrency", "0"][..],
+        &["--from", "-", "--name", "x"],
+        &["--from", "-", "--json-body", "-"],
+        &["--from", "-", "--dry-run"],
+        &["--from", "-", "--output", "table"],
+        &["--from", "/nonexistent/updates.jsonl"],
+    ] {
+        let run = home
+            .katapult()
+            .against(&server, "t")
+            .args(["disk", "update"])
+            .args(args)
+            .stdin(&body("d"))
+            .run();
+        run.exits(2);
+        assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
+    }
+    // No token: nothing runs, and stdout stays empty.
+    let run = home
+        .katapult()
+        .args(["disk", "update", "--from", "-"])
+        .stdin(&body("d"))
+        .run();
+    run.exits(2);
+    assert!(run.stdout.is_empty(), "{run:?}");
+    assert!(run.stderr.contains("no API token"), "{run:?}");
+    assert!(server.requests().is_empty());
+}
+
+/// The current time as an HTTP date (`Date` header), from the system clock.
+fn httpdate_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    httpdate(secs)
+}
+
+/// Seconds since the Unix epoch as an HTTP date.
+fn httpdate(secs: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = secs / 86_400;
+    let (hour, minute, second) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
+    // Civil date from days since the epoch (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{}, {day:02} {} {year} {hour:02}:{minute:02}:{second:02} GMT",
+        DAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize]
+    )
+}
+
+#[test]
+fn http_dates() {
+    assert_eq!(httpdate(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+    assert_eq!(httpdate(1_700_000_000), "Tue, 14 Nov 2023 22:13:20 GMT");
+    assert_eq!(httpdate(951_782_400), "Tue, 29 Feb 2000 00:00:00 GMT");
+}
