@@ -69,7 +69,7 @@ pub fn check(root: &Path) -> Vec<Finding> {
     findings.extend(metadata(&crates));
     findings.push(upstream(root, &crates));
     findings.push(drift_finding(root));
-    findings.push(package(root));
+    findings.push(package(root, &crates));
     let (api, previous) = api(root, &crates);
     findings.push(api);
     findings.push(semver_checks(root, previous.as_deref()));
@@ -396,16 +396,30 @@ fn drift_finding(root: &Path) -> Finding {
 
 // ----------------------------------------------------------------- package
 
+/// Where `cargo package` verifies, apart from the workspace's own builds.
+pub const PACKAGE_TARGET_DIR: &str = "target/release-check";
+
 /// `cargo package` for both crates together, offline, with verification:
 /// cargo builds each packaged crate, the mocks against the packaged client
 /// through a temporary local registry. (Packaging katapult-core-httpmock
 /// alone fails until katapult-core is on crates.io.) `--allow-dirty`
 /// packages the working tree as it is; the `tree` line says if it is dirty.
-fn package(root: &Path) -> Finding {
+///
+/// Cargo takes a registry crate of a given version to be immutable, but
+/// these are repackaged at the same version after every change: an earlier
+/// run's unpacked sources and build of the client would be reused, and the
+/// mocks verified against the client as it was then. So verification builds
+/// in a target directory of its own, where the two crates' fingerprints are
+/// removed first, and earlier unpacked copies are removed too.
+fn package(root: &Path, crates: &[CrateMeta]) -> Finding {
+    let cleared = clear_stale_unpacked(crates);
+    let target = root.join(PACKAGE_TARGET_DIR);
+    clear_fingerprints(&target);
     let mut command = Command::new(cargo());
     command
         .current_dir(root)
         .args(["package", "--offline", "--allow-dirty", "--color", "never"]);
+    command.arg("--target-dir").arg(&target);
     for name in CRATES {
         command.args(["-p", name]);
     }
@@ -425,12 +439,19 @@ fn package(root: &Path) -> Finding {
         Finding {
             topic: "package",
             text: format!(
-                "{} (verified offline, in target/package/)",
+                "{} (verified offline in {PACKAGE_TARGET_DIR}{})",
                 packaged
                     .iter()
                     .map(|(name, size)| format!("{name}.crate {size}"))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                if cleared > 0 {
+                    format!(
+                        "; {cleared} stale unpacked copy(ies) from an earlier run removed first"
+                    )
+                } else {
+                    String::new()
+                }
             ),
             blocker: None,
         }
@@ -450,6 +471,60 @@ fn package(root: &Path) -> Finding {
                     .collect::<Vec<_>>()
                     .join("\n              "),
             ),
+        }
+    }
+}
+
+/// Removes the copies of these crates that an earlier `cargo package`
+/// unpacked from its temporary local registry (`$CARGO_HOME/registry/src/
+/// -<hash>/<name>-<version>`; a local registry has no host, hence the
+/// leading `-`). Cargo keeps an unpacked crate and reuses it while the
+/// version is the same, so without this the mocks would be verified against
+/// the client as it was packaged last time, not as it is now. Crates from
+/// crates.io (`index.crates.io-*`) are left alone. Returns how many copies
+/// were removed.
+fn clear_stale_unpacked(crates: &[CrateMeta]) -> usize {
+    let Some(home) = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+    else {
+        return 0;
+    };
+    let Ok(registries) = std::fs::read_dir(home.join("registry/src")) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for registry in registries.flatten() {
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for meta in crates {
+            let unpacked = registry
+                .path()
+                .join(format!("{}-{}", meta.name, meta.version));
+            if unpacked.is_dir() && std::fs::remove_dir_all(&unpacked).is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
+/// Removes the fingerprints of the released crates under `target`, so cargo
+/// rebuilds them from the sources just packaged.
+fn clear_fingerprints(target: &Path) {
+    let Ok(entries) = std::fs::read_dir(target.join("debug/.fingerprint")) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = CRATES.iter().any(|c| {
+            name.strip_prefix(c)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|hash| hash.chars().all(|c| c.is_ascii_hexdigit()))
+        });
+        if ours {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }
