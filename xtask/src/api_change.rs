@@ -23,6 +23,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write};
+use std::path::Path;
+
+/// The committed outline of the generated public API: the snapshot the
+/// fragment test keeps in step with the generated code.
+pub const COMMITTED_OUTLINE: &str = "xtask/tests/snapshots/fragment__public_api_outline.snap";
+/// The manifest whose version a bump applies to (both crates share it).
+pub const CORE_MANIFEST: &str = "crates/katapult-core/Cargo.toml";
 
 /// Whether downstream code can break.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -815,4 +822,33 @@ pub fn outline_from_snapshot(snapshot: &str) -> &str {
         Some(end) => &rest[end + "\n---\n".len()..],
         None => snapshot,
     }
+}
+
+/// For `cargo xtask codegen`: the changes from the committed outline to
+/// `new_outline` (the outline of what was just generated), and the bump they
+/// call for from katapult-core's version, as [`report`] prints them.
+pub fn report_against_committed(root: &Path, new_outline: &str) -> Result<String, String> {
+    let committed = std::fs::read_to_string(root.join(COMMITTED_OUTLINE))
+        .map_err(|e| format!("cannot read {COMMITTED_OUTLINE}: {e}"))?;
+    let version = package_version(root)?;
+    let changes = classify(outline_from_snapshot(&committed), new_outline);
+    Ok(report(&changes, &version))
+}
+
+/// The `version` of katapult-core's `[package]`.
+pub fn package_version(root: &Path) -> Result<String, String> {
+    let manifest = std::fs::read_to_string(root.join(CORE_MANIFEST))
+        .map_err(|e| format!("cannot read {CORE_MANIFEST}: {e}"))?;
+    let mut in_package = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if in_package
+            && let Some(value) = line.strip_prefix("version")
+            && let Some(value) = value.trim_start().strip_prefix('=')
+        {
+            return Ok(value.trim().trim_matches('"').to_owned());
+        }
+    }
+    Err(format!("{CORE_MANIFEST} has no `version` in [package]"))
 }

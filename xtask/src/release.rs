@@ -21,7 +21,7 @@ use crate::fragment::FRAGMENT_PATH;
 /// The crates a release publishes, the mocks after the client they pin.
 pub const CRATES: [&str; 2] = ["katapult-core", "katapult-core-httpmock"];
 /// The committed outline of the generated public API.
-pub const OUTLINE_SNAPSHOT: &str = "xtask/tests/snapshots/fragment__public_api_outline.snap";
+pub const OUTLINE_SNAPSHOT: &str = api_change::COMMITTED_OUTLINE;
 /// Release tags: `v` and the version without build metadata (`v0.1.0`).
 pub const TAG_PREFIX: &str = "v";
 /// The changelog, Keep a Changelog style.

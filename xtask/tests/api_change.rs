@@ -334,3 +334,34 @@ fn a_changed_impl_argument_is_one_breaking_change() {
         "{change:?}"
     );
 }
+
+#[test]
+fn codegen_reports_against_the_committed_outline() {
+    let root = xtask::workspace_root();
+    let snapshot =
+        std::fs::read_to_string(root.join(xtask::api_change::COMMITTED_OUTLINE)).unwrap();
+    let committed = outline_from_snapshot(&snapshot);
+    let version = xtask::api_change::package_version(&root).unwrap();
+    assert!(version.contains("+katapult."), "{version}");
+
+    let same = xtask::api_change::report_against_committed(&root, committed).unwrap();
+    assert!(same.starts_with("public API: unchanged\n"), "{same}");
+
+    // One more open-enum value than committed: additive, a patch release.
+    let grown = committed.replace(
+        "Importing = \"importing\", Unknown(String)",
+        "Importing = \"importing\", Migrating = \"migrating\", Unknown(String)",
+    );
+    assert_ne!(grown, committed, "the outline lists DiskStateEnum");
+    let text = xtask::api_change::report_against_committed(&root, &grown).unwrap();
+    assert!(
+        text.contains("additive  new variant types::DiskStateEnum::Migrating"),
+        "{text}"
+    );
+    let current = Version::parse(&version).unwrap();
+    let (_, next) = bump(&classify(committed, &grown), &current);
+    assert!(
+        text.contains(&format!("version: {current} -> {next}")),
+        "{text}"
+    );
+}
