@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::support::{Home, Reply, Server, closed_port, request_id};
+use crate::support::{Home, Reply, Server, closed_port, httpdate_now, request_id, unix_now};
 
 fn update(home: &Home, server: &Server) -> crate::support::Run {
     home.katapult()
@@ -135,4 +135,57 @@ fn four_when_the_answer_cannot_be_used() {
         "{run:?}"
     );
     assert!(run.stderr.contains(&request_id(1)), "{run:?}");
+}
+
+/// A budget spent until after the call's deadline (a window of about a day,
+/// whose end is hours away): the governor fails the next call at once
+/// instead of holding it for hours or sending it to be refused. In bulk mode
+/// that line says `rate_limited`, and the run exits 1.
+#[test]
+fn one_when_the_rate_limit_outlasts_the_call() {
+    let home = Home::new("exit-1-rate");
+    let server = Server::start(|request, number| {
+        let Reply::Answer(status, mut headers, body) = Reply::disk(request, number) else {
+            unreachable!()
+        };
+        headers.retain(|(name, _)| !name.starts_with("x-ratelimit"));
+        headers.push(("x-ratelimit-permitted", "1".to_owned()));
+        headers.push(("x-ratelimit-remaining", "0".to_owned()));
+        headers.push(("date", httpdate_now()));
+        Reply::Answer(status, headers, body)
+    });
+    // Windows are aligned to multiples of their length since the epoch:
+    // take one whose current window has minutes left, well past the
+    // call's 60 s deadline.
+    let now = unix_now();
+    let window = [86_400, 86_399]
+        .into_iter()
+        .find(|window| window - now % window > 600)
+        .unwrap();
+    let line = |id: &str| json!({"disk": {"id": id}, "properties": {}}).to_string();
+    let run = home
+        .katapult()
+        .against(&server, "t")
+        .args(["--rate-limit-window", &window.to_string()])
+        .args(["disk", "update", "--from", "-"])
+        .args(["--concurrency", "1"])
+        .stdin(&format!("{}\n{}\n", line("d1"), line("d2")))
+        .run();
+    run.exits(1);
+    let out: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(out.len(), 2, "{run:?}");
+    assert_eq!(out[0]["ok"], true, "{run:?}");
+    assert_eq!(out[1]["kind"], "rate_limited", "{run:?}");
+    assert!(
+        out[1]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("rate limited"),
+        "{run:?}"
+    );
+    assert_eq!(server.requests().len(), 1, "the second was not sent");
 }
