@@ -249,8 +249,11 @@ pub fn classify(old: &str, new: &str) -> Vec<ApiChange> {
 /// metadata (`0.1.0+katapult.2.68.0`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Version {
+    /// MAJOR.
     pub major: u64,
+    /// MINOR.
     pub minor: u64,
+    /// PATCH.
     pub patch: u64,
     /// After `-`, if any.
     pub pre: Option<String>,
@@ -307,8 +310,11 @@ impl fmt::Display for Version {
 pub enum Bump {
     /// Nothing in the public API changed.
     None,
+    /// The third number.
     Patch,
+    /// The second number.
     Minor,
+    /// The first number.
     Major,
 }
 

@@ -106,13 +106,21 @@ pub fn render(findings: &[Finding]) -> String {
 /// What `cargo metadata` says about one of the crates.
 #[derive(Debug, Clone, Default)]
 pub struct CrateMeta {
+    /// The package name.
     pub name: String,
+    /// Its version, build metadata included.
     pub version: String,
+    /// `repository`, as crates.io shows it.
     pub repository: Option<String>,
+    /// `readme`, relative to the manifest.
     pub readme: Option<String>,
+    /// `documentation`.
     pub documentation: Option<String>,
+    /// `rust-version`.
     pub rust_version: Option<String>,
+    /// `license`.
     pub license: Option<String>,
+    /// `description`.
     pub description: Option<String>,
     /// The manifest's directory.
     pub dir: PathBuf,

@@ -26,7 +26,9 @@ pub fn compare(fragment: &Value, upstream: &Value) -> (Vec<Difference>, Vec<Warn
 /// The walk's state: both documents, what was found, which pairs of named
 /// schemas were already compared.
 pub(super) struct Walk<'a> {
+    /// The fragment.
     pub f: &'a Value,
+    /// The upstream closure.
     pub u: &'a Value,
     visited: BTreeSet<(String, String)>,
     pub differences: Vec<Difference>,
