@@ -145,6 +145,27 @@ fn zero_when_every_line_succeeds_reading_stdin() {
     assert!(run.stderr.is_empty(), "{run:?}");
 }
 
+/// On a terminal, stderr shows the progress bar, redrawn in place and
+/// cleared at the end (the test above shows it absent otherwise).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_terminal_gets_a_progress_bar() {
+    let home = Home::new("bulk-terminal");
+    let input: String = (1..=3).map(|n| body(&format!("disk_{n}")) + "\n").collect();
+    let file = home.file("updates.jsonl", &input, 0o600);
+    let run = home
+        .katapult_in_a_terminal(&["--mock", "disk", "update", "--from", file.to_str().unwrap()])
+        .run();
+    run.exits(0);
+    // The terminal's text: the bar's lines and the JSON lines, in one stream.
+    assert!(
+        run.stdout
+            .contains("\r[------------------------] 0/3  ok 0  failed 0"),
+        "{run:?}"
+    );
+    assert_eq!(run.stdout.matches("\"ok\":true").count(), 3, "{run:?}");
+}
+
 #[test]
 fn concurrency_bounds_the_requests_in_flight() {
     let home = Home::new("bulk-concurrency");

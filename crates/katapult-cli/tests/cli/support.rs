@@ -86,6 +86,31 @@ impl Home {
             stdin: None,
         }
     }
+
+    /// The binary with `args`, its stdout and stderr a terminal: run under
+    /// util-linux `script`, which gives it a pseudo-terminal and copies
+    /// what it writes there to this run's stdout.
+    #[cfg(target_os = "linux")]
+    pub fn katapult_in_a_terminal(&self, args: &[&str]) -> Katapult {
+        let quote = |arg: &str| format!("'{}'", arg.replace('\'', "'\\''"));
+        let line = std::iter::once(env!("CARGO_BIN_EXE_katapult"))
+            .chain(args.iter().copied())
+            .map(quote)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut command = Command::new("script");
+        command
+            .args(["--quiet", "--return", "--command", &line, "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("SHELL", "/bin/sh")
+            .env("HOME", &self.dir)
+            .env("XDG_CONFIG_HOME", self.dir.join("config"));
+        Katapult {
+            command,
+            stdin: None,
+        }
+    }
 }
 
 impl Drop for Home {
