@@ -163,15 +163,32 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 }
 
 #[cfg(test)]
+pub(crate) mod tests_support {
+    /// Year, month, day of a day since the epoch, for tests that write dates.
+    pub(crate) fn civil(days: u64) -> (u64, u64, u64) {
+        super::civil_from_days(days)
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn imf_fixdates_parse_to_unix_seconds() {
-        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
         assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
-        assert_eq!(parse_http_date(" Sat, 29 Feb 2020 23:59:59 GMT "), Some(1_583_020_799));
-        assert_eq!(parse_http_date("Fri, 14 Aug 2026 15:52:09 GMT"), Some(1_786_722_729));
+        assert_eq!(
+            parse_http_date(" Sat, 29 Feb 2020 23:59:59 GMT "),
+            Some(1_583_020_799)
+        );
+        assert_eq!(
+            parse_http_date("Fri, 14 Aug 2026 15:52:09 GMT"),
+            Some(1_786_722_729)
+        );
     }
 
     #[test]

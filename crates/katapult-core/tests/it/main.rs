@@ -7,9 +7,11 @@
 //! Every network test binds to 127.0.0.1 and is bounded in time
 //! (`support::bounded`).
 
+mod bulk;
 mod client;
 mod example;
 mod faults;
+mod governor;
 mod heap;
 mod properties;
 mod secrets;
