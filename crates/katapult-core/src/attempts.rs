@@ -41,7 +41,9 @@ pub(crate) async fn send(
         let permit = match governor.acquire(deadline, info.operation_id).await {
             Ok(permit) => permit,
             Err(refusal) => {
-                return Ok(refused(settings, refusal, attempt, started, previous, &request));
+                return Ok(refused(
+                    settings, refusal, attempt, started, previous, &request,
+                ));
             }
         };
         attempt += 1;

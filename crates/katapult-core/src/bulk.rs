@@ -237,7 +237,9 @@ impl Stream for BulkUpdates {
                     // It may have sent its request: say the update may
                     // have been applied.
                     let failure = Error::internal(
-                        &format!("the task updating input {index} ended without a result ({error})"),
+                        &format!(
+                            "the task updating input {index} ended without a result ({error})"
+                        ),
                         true,
                     );
                     let result = this.finished((index, Err(failure)));

@@ -575,7 +575,12 @@ impl fmt::Display for RateLimited {
         };
         let at = self
             .reopens_at
-            .map(|at| format!(", at {} by the server's clock", crate::governor::format_utc(at)))
+            .map(|at| {
+                format!(
+                    ", at {} by the server's clock",
+                    crate::governor::format_utc(at)
+                )
+            })
             .unwrap_or_default();
         let sent = match self.attempts {
             0 => "nothing was sent".to_owned(),
