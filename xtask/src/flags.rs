@@ -32,6 +32,32 @@ pub enum Command {
     /// By default runs the overhead benchmarks (about 3 minutes) pinned to
     /// one core and prints the table; see crates/katapult-core/BENCHMARKS.md.
     BenchReport(BenchReport),
+    /// Compare the fragment's operation with Katapult's published document:
+    /// the recorded extract under openapi/upstream/, or a new document.
+    ///
+    /// Every difference must be a departure the fragment declares
+    /// (`x-departure: Dn`); undeclared drift, and a declared departure that
+    /// no longer differs, fail (exit 1). A file that cannot be read as an
+    /// OpenAPI 3.0 document with `PATCH /disks/disk` is exit 2.
+    Drift(Drift),
+    /// Say on one screen what a release would contain and whether it can
+    /// be made: crate metadata, `cargo package` of both crates (offline),
+    /// drift, public API changes and the version bump, cargo-semver-checks
+    /// when installed, the changelog.
+    ReleaseCheck,
+}
+
+/// `cargo xtask drift [--upstream FILE] [--record]`.
+#[derive(Debug, Args)]
+pub struct Drift {
+    /// A published Katapult OpenAPI document (JSON or YAML) to compare with,
+    /// instead of the recorded extract.
+    #[arg(long, value_name = "FILE")]
+    pub upstream: Option<PathBuf>,
+    /// Record the operation's closure from --upstream under openapi/upstream/
+    /// (with the document's version, sha256 and where it was published).
+    #[arg(long, requires = "upstream")]
+    pub record: bool,
 }
 
 /// `cargo xtask codegen [--check]`.

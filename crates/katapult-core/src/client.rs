@@ -1,11 +1,11 @@
-//! The client downstream crates hold: one method per operation, each
-//! returning a [`Response`] or the one [`Error`] type.
+//! The client downstream crates hold. Its methods per operation are
+//! generated (`generated_methods.rs`, one call of `crate::call` each); here
+//! are its construction and what is not an operation.
 
-use crate::call::call;
 use crate::config::ClientBuilder;
 use crate::error::Error;
-use crate::response::{RateLimit, Response};
-use crate::{generated, types};
+use crate::generated;
+use crate::response::RateLimit;
 
 /// A client for Katapult's Core API v1.
 ///
@@ -66,21 +66,5 @@ impl Client {
     /// before any answer carried a rate-limit header.
     pub fn rate_limit(&self) -> Option<RateLimit> {
         self.inner.inner.governor.view()
-    }
-
-    /// `PATCH /disks/disk`: updates the properties of a disk (OAuth2 scope
-    /// `disks`). Only the fields set in `body.properties` are sent.
-    ///
-    /// Retries 429, 503 and failed connections under the client's
-    /// [`RetryPolicy`](crate::RetryPolicy), and waits while the rate-limit
-    /// governor holds it ([`ClientBuilder::rate_limit_governor`]); the
-    /// rate-limit headers of the answer are in [`Response::meta`] (or the
-    /// error's) either way. To update many disks, see
-    /// [`update_disks`](Self::update_disks).
-    pub async fn update_disk(
-        &self,
-        body: types::UpdateDiskBody,
-    ) -> Result<Response<types::UpdateDiskResponse>, Error> {
-        call(self.inner.update_disk().body(body).send()).await
     }
 }

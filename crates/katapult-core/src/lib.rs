@@ -54,6 +54,8 @@
 mod generated;
 #[rustfmt::skip]
 mod generated_open_enums;
+#[rustfmt::skip]
+mod generated_methods;
 
 mod api_error;
 mod attempts;

@@ -1,6 +1,9 @@
-//! `cargo xtask codegen [--check]`: the fragment in, four generated files out.
+//! `cargo xtask codegen [--check]`: the fragment in, five generated files out.
 //!
 //! - `crates/katapult-core/src/generated.rs`: progenitor's client and types;
+//! - `crates/katapult-core/src/generated_methods.rs`: the public methods of
+//!   `katapult_core::Client`, one per operation, each a call of the one call
+//!   path (`methods.rs`);
 //! - `crates/katapult-core/src/generated_open_enums.rs`: the enums the API
 //!   sends back, as open enums (progenitor makes every enum closed, so it is
 //!   told to use these instead, through `with_replacement`);
@@ -19,11 +22,14 @@
 //!    array an `Option`, so absent and empty differ; `x-rust-name` becomes
 //!    the operation id progenitor derives every name from;
 //! 4. **generate** (`generate.rs`, with `settings.rs` and `open_enums.rs`):
-//!    progenitor's tokens and the open enums; `cli.rs`: the CLI's flags;
+//!    progenitor's tokens and the open enums; `methods.rs`: the client's
+//!    methods; `cli.rs`: the CLI's flags;
 //! 5. **format** (`format.rs`): prettyplease, under a header naming the
 //!    fragment and its sha256;
 //! 6. **write or check** (`output.rs`): write the files that changed, or
-//!    with `--check` write nothing and diff each stale file.
+//!    with `--check` write nothing and diff each stale file; after a write
+//!    that changed the client, classify the public API changes and state the
+//!    version bump they call for ([`crate::api_change`]).
 //!
 //! Everything about the output's shape is decided by the fragment and by
 //! progenitor's settings; nothing edits generated text.
@@ -31,6 +37,7 @@
 mod cli;
 mod format;
 mod generate;
+mod methods;
 mod open_enums;
 mod output;
 mod settings;
@@ -39,6 +46,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub use self::cli::CLI_PATH;
+pub use self::methods::METHODS_PATH;
 pub use self::open_enums::{open_enums, render_open_enums};
 pub use self::output::{
     CLIENT_PATH, MOCKS_PATH, OPEN_ENUMS_PATH, Output, Stale, stale, stale_message,
@@ -88,6 +96,9 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
             for path in &written {
                 println!("wrote {path}");
             }
+            if written.contains(&CLIENT_PATH) {
+                println!("\n{}", api_changes(root, &outputs));
+            }
             println!("review the change with `git diff` and `cargo insta review`");
             ExitCode::SUCCESS
         }
@@ -95,6 +106,25 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
             eprintln!("cannot write generated code: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// What the regeneration changed in the public API (against the committed
+/// outline snapshot), and the version bump that follows.
+fn api_changes(root: &Path, outputs: &[Output]) -> String {
+    let Some(client) = outputs.iter().find(|output| output.path() == CLIENT_PATH) else {
+        return String::new();
+    };
+    let new_outline = prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH)
+        .map_err(|problems| problem::render(&problems))
+        .and_then(|fragment| open_enums(&fragment).map_err(|problem| problem.to_string()))
+        .and_then(|enums| {
+            crate::outline::outline(client.contents(), &enums).map_err(|e| e.to_string())
+        })
+        .and_then(|new_outline| crate::api_change::report_against_committed(root, &new_outline));
+    match new_outline {
+        Ok(report) => report,
+        Err(error) => format!("the public API changes could not be classified: {error}"),
     }
 }
 
@@ -121,10 +151,25 @@ fn outputs(fragment: &Fragment) -> Result<Vec<Output>, Problem> {
     let mocks = generate::mocks(fragment)?;
     Ok(vec![
         Output::generated(CLIENT_PATH, fragment, &format::rust(fragment, client)?),
+        Output::generated(METHODS_PATH, fragment, &methods_module(fragment)?),
         Output::generated(OPEN_ENUMS_PATH, fragment, &render_open_enums(&enums)),
         Output::generated(MOCKS_PATH, fragment, &format::rust(fragment, mocks)?),
         Output::generated(CLI_PATH, fragment, &cli_module(fragment)?),
     ])
+}
+
+/// The client's generated methods, formatted.
+fn methods_module(fragment: &Fragment) -> Result<String, Problem> {
+    let source = methods::render(fragment)?;
+    let tokens = source.parse().map_err(|error| Problem {
+        rule: "generate",
+        file: fragment.display_path.clone(),
+        pointer: String::new(),
+        message: format!("the generated client methods do not parse: {error}"),
+        fix: "a description in the fragment may hold text Rust cannot carry in a doc comment"
+            .to_owned(),
+    })?;
+    format::rust(fragment, tokens)
 }
 
 /// The CLI's generated module (request flags), formatted.

@@ -22,6 +22,16 @@ pub struct Output {
 }
 
 impl Output {
+    /// Relative to the workspace root.
+    pub(super) fn path(&self) -> &'static str {
+        self.path
+    }
+
+    /// The whole file, header included.
+    pub(super) fn contents(&self) -> &str {
+        &self.contents
+    }
+
     /// The file at `path`: `body` under the header that names the command,
     /// the fragment and its sha256.
     pub(super) fn generated(path: &'static str, fragment: &Fragment, body: &str) -> Self {

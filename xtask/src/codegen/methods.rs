@@ -1,0 +1,201 @@
+//! The client's public methods: one per operation of the fragment, named by
+//! its `x-rust-name` (the operation id progenitor sees), documented from its
+//! summary and description, each a single call of the one call path
+//! (`crate::call::call`) around progenitor's generated builder. So a name
+//! chosen in the fragment reaches the client, the mocks and the CLI alike,
+//! and a new operation needs no hand-written method.
+
+use std::fmt::Write as _;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use openapiv3::{Operation, ReferenceOr};
+
+use crate::fragment::Fragment;
+use crate::problem::{Problem, pointer};
+
+/// The client's generated methods.
+pub const METHODS_PATH: &str = "crates/katapult-core/src/generated_methods.rs";
+
+/// What one generated method needs to know about its operation.
+struct Method {
+    name: String,
+    method: &'static str,
+    path: String,
+    summary: Option<String>,
+    description: Option<String>,
+    body: String,
+    response: String,
+}
+
+/// The Rust source of `crates/katapult-core/src/generated_methods.rs`.
+pub(super) fn render(fragment: &Fragment) -> Result<String, Problem> {
+    let methods = methods(fragment)?;
+    let mut out = String::from(
+        "//! The client's methods, one per operation of the fragment: the name comes\n\
+         //! from `x-rust-name`, the docs from the operation, the work from the one\n\
+         //! call path (`crate::call`) around progenitor's generated builder.\n\n\
+         use crate::call::call;\n\
+         use crate::{Client, Error, Response, types};\n\n\
+         impl Client {\n",
+    );
+    for (index, m) in methods.iter().enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        let mut doc = Vec::new();
+        if let Some(summary) = &m.summary {
+            doc.push(format!("{summary}: `{} {}`.", m.method, m.path));
+        } else {
+            doc.push(format!("`{} {}`.", m.method, m.path));
+        }
+        if let Some(description) = &m.description {
+            doc.push(String::new());
+            doc.extend(description.trim_end().lines().map(str::to_owned));
+        }
+        doc.push(String::new());
+        doc.extend(
+            [
+                "Retries what the client's [`RetryPolicy`](crate::RetryPolicy) allows, and waits",
+                "while the rate-limit governor holds the request",
+                "([`ClientBuilder::rate_limit_governor`](crate::ClientBuilder::rate_limit_governor));",
+                "the status, request id and rate-limit headers of the answer are in",
+                "[`Response::meta`], or in the error's.",
+            ]
+            .map(str::to_owned),
+        );
+        for line in doc {
+            if line.is_empty() {
+                out.push_str("    ///\n");
+            } else {
+                let _ = writeln!(out, "    /// {line}");
+            }
+        }
+        let _ = writeln!(
+            out,
+            "    pub async fn {name}(\n        &self,\n        body: types::{body},\n    ) -> \
+             Result<Response<types::{response}>, Error> {{\n        \
+             call(self.inner.{name}().body(body).send()).await\n    }}",
+            name = m.name,
+            body = m.body,
+            response = m.response,
+        );
+    }
+    out.push_str("}\n");
+    Ok(out)
+}
+
+fn methods(fragment: &Fragment) -> Result<Vec<Method>, Problem> {
+    let mut methods = Vec::new();
+    for (path, item) in &fragment.spec.paths.paths {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (method, operation) in item.iter() {
+            let at = pointer(["paths", path.as_str(), method]);
+            methods.push(method_of(fragment, &at, path, method, operation)?);
+        }
+    }
+    Ok(methods)
+}
+
+fn method_of(
+    fragment: &Fragment,
+    at: &str,
+    path: &str,
+    method: &str,
+    operation: &Operation,
+) -> Result<Method, Problem> {
+    let problem = |message: String, fix: &str| Problem {
+        rule: "generate",
+        file: fragment.display_path.clone(),
+        pointer: at.to_owned(),
+        message,
+        fix: fix.to_owned(),
+    };
+    let Some(id) = &operation.operation_id else {
+        return Err(problem(
+            "the operation has no operationId, so its method would have no name".to_owned(),
+            "give it an `operationId`, or an `x-rust-name` in snake_case",
+        ));
+    };
+    let name = id.to_snake_case();
+    let camel = id.to_upper_camel_case();
+    if !operation.parameters.is_empty() {
+        return Err(problem(
+            format!("`{name}` has parameters; the method generator passes a JSON body only"),
+            "teach xtask/src/codegen/methods.rs to pass parameters to progenitor's builder",
+        ));
+    }
+    let body = match &operation.request_body {
+        Some(ReferenceOr::Item(body)) if body.required => json_type(
+            body.content
+                .get("application/json")
+                .and_then(|m| m.schema.as_ref()),
+        )
+        .unwrap_or_else(|| format!("{camel}Body")),
+        _ => {
+            return Err(problem(
+                format!("`{name}` has no required JSON request body written in place"),
+                "mark the request body `required: true`, or teach \
+                 xtask/src/codegen/methods.rs operations without one",
+            ));
+        }
+    };
+    let success = operation
+        .responses
+        .responses
+        .iter()
+        .find_map(|(status, response)| {
+            let code = match status {
+                openapiv3::StatusCode::Code(code) => *code,
+                openapiv3::StatusCode::Range(_) => return None,
+            };
+            match response {
+                ReferenceOr::Item(response) if (200..300).contains(&code) => Some(response),
+                _ => None,
+            }
+        });
+    let Some(success) = success else {
+        return Err(problem(
+            format!("`{name}` has no 2xx response written in place"),
+            "describe the success response under `responses`",
+        ));
+    };
+    let response = json_type(
+        success
+            .content
+            .get("application/json")
+            .and_then(|m| m.schema.as_ref()),
+    )
+    .unwrap_or_else(|| format!("{camel}Response"));
+    Ok(Method {
+        name,
+        method: match method {
+            "get" => "GET",
+            "put" => "PUT",
+            "post" => "POST",
+            "delete" => "DELETE",
+            "options" => "OPTIONS",
+            "head" => "HEAD",
+            "patch" => "PATCH",
+            _ => "TRACE",
+        },
+        path: path.to_owned(),
+        summary: operation.summary.clone(),
+        description: operation.description.clone(),
+        body,
+        response,
+    })
+}
+
+/// The generated type of a `$ref`'d schema; `None` for a schema written in
+/// place (progenitor then names it after the operation).
+fn json_type(schema: Option<&ReferenceOr<openapiv3::Schema>>) -> Option<String> {
+    match schema? {
+        ReferenceOr::Reference { reference } => reference
+            .rsplit('/')
+            .next()
+            .map(ToUpperCamelCase::to_upper_camel_case),
+        ReferenceOr::Item(_) => None,
+    }
+}
