@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use xtask::codegen::{self, CLI_PATH, CLIENT_PATH, MOCKS_PATH, OPEN_ENUMS_PATH};
+use xtask::codegen::{self, CLI_PATH, CLIENT_PATH, METHODS_PATH, MOCKS_PATH, OPEN_ENUMS_PATH};
 use xtask::fragment::FRAGMENT_PATH;
 use xtask::workspace_root;
 
@@ -24,7 +24,13 @@ fn generated_code_is_fresh() {
 fn generated_files_carry_the_header() {
     let root = workspace_root();
     let fragment = codegen::prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH).unwrap();
-    for path in [CLIENT_PATH, OPEN_ENUMS_PATH, MOCKS_PATH, CLI_PATH] {
+    for path in [
+        CLIENT_PATH,
+        METHODS_PATH,
+        OPEN_ENUMS_PATH,
+        MOCKS_PATH,
+        CLI_PATH,
+    ] {
         let text = std::fs::read_to_string(root.join(path)).unwrap();
         let header: Vec<&str> = text.lines().take(3).collect();
         assert!(
@@ -49,9 +55,13 @@ impl Scratch {
         for path in [
             FRAGMENT_PATH,
             CLIENT_PATH,
+            METHODS_PATH,
             OPEN_ENUMS_PATH,
             MOCKS_PATH,
             CLI_PATH,
+            // What the API-change report after a write compares with.
+            "xtask/tests/snapshots/fragment__public_api_outline.snap",
+            "crates/katapult-core/Cargo.toml",
         ] {
             let to = dir.join(path);
             std::fs::create_dir_all(to.parent().unwrap()).unwrap();
@@ -122,7 +132,12 @@ fn an_edited_fragment_fails_the_check_until_regenerated() {
 
     let generate = scratch.xtask(&["codegen"]);
     assert!(generate.status.success(), "{}", text(&generate.stderr));
-    assert!(text(&generate.stdout).contains(&format!("wrote {CLIENT_PATH}")));
+    let stdout = text(&generate.stdout);
+    assert!(stdout.contains(&format!("wrote {CLIENT_PATH}")), "{stdout}");
+    // A new field in a struct that can be built with a literal breaks
+    // downstream code, and the report says so, with the bump.
+    assert!(stdout.contains("label"), "{stdout}");
+    assert!(stdout.contains("0.2.0"), "{stdout}");
     assert!(scratch.read(CLIENT_PATH).contains("pub label:"));
     // The same edit gives the command line its flag.
     assert!(scratch.read(CLI_PATH).contains("long = \"label\""));
