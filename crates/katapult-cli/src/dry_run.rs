@@ -18,14 +18,6 @@ use katapult_core::types::UpdateDiskBody;
 
 use crate::generated::UpdateDiskFlags;
 
-/// The user agent katapult-core sends before the product katapult-cli
-/// appends (`katapult-core/<its version>`). katapult-core does not export
-/// it; the dry-run test compares it with the wire.
-const CORE_USER_AGENT: &str = "katapult-core/0.1.0+katapult.2.68.0";
-
-/// The product token katapult-cli appends to the user agent.
-pub const USER_AGENT_PRODUCT: &str = concat!("katapult-cli/", env!("CARGO_PKG_VERSION"));
-
 /// The request, as text: request line, headers sorted by name (the token
 /// shown as `Bearer <redacted>`), a blank line, and the body exactly as it
 /// would be sent.
@@ -41,10 +33,7 @@ pub fn render(client: &Client, body: &UpdateDiskBody) -> Result<String, serde_js
         ("authorization", "Bearer <redacted>".to_owned()),
         ("content-length", json.len().to_string()),
         ("host", host),
-        (
-            "user-agent",
-            format!("{CORE_USER_AGENT} {USER_AGENT_PRODUCT}"),
-        ),
+        ("user-agent", client.user_agent().to_owned()),
     ]);
     headers.sort_by(|a, b| a.0.cmp(b.0));
 

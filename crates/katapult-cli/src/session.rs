@@ -8,8 +8,10 @@ use katapult_core::{Client, ClientBuilder};
 
 use crate::cli::Connection;
 use crate::credentials::{self, CommandLine, Environment};
-use crate::dry_run::USER_AGENT_PRODUCT;
 use crate::exit::Failure;
+
+/// The product token katapult-cli appends to katapult-core's user agent.
+const USER_AGENT_PRODUCT: &str = concat!("katapult-cli/", env!("CARGO_PKG_VERSION"));
 
 /// A client, and the mock server it talks to when `--mock` was given (kept
 /// alive as long as the client is used).

@@ -59,6 +59,23 @@ impl Client {
         &self.inner.baseurl
     }
 
+    /// The `User-Agent` every request of this client carries:
+    /// `katapult-core/<version>`, then the product given to
+    /// [`ClientBuilder::user_agent_product`], if any.
+    ///
+    /// ```
+    /// let client = katapult_core::Client::builder()
+    ///     .token("t")
+    ///     .user_agent_product("disk-janitor/1.4")
+    ///     .build()?;
+    /// assert!(client.user_agent().ends_with(" disk-janitor/1.4"));
+    /// # Ok::<(), katapult_core::Error>(())
+    /// ```
+    pub fn user_agent(&self) -> &str {
+        // Built by the builder from visible ASCII only, so always text.
+        self.inner.inner.user_agent.to_str().unwrap_or_default()
+    }
+
     /// The rate-limit budget as this client (and its clones) currently sees
     /// it: `Permitted`, and what is left of the current window (the lowest
     /// `Remaining` answered in it, less what was sent since when nothing
