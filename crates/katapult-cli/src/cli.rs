@@ -118,6 +118,10 @@ pub enum DiskCommand {
         after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"),
     )]
     Update(Box<UpdateArgs>),
+    /// Print the JSON Schema of a request body of `disk update` (what
+    /// `--json-body` takes, and each line of `--from`), for editors and
+    /// validators. Sends nothing; needs no token.
+    Schema,
 }
 
 /// `katapult disk update`: the request, and how to send it and show the answer.

@@ -57,6 +57,7 @@ fn main() -> ExitCode {
 
     match cli.command {
         Command::Completions { shell } => completions(shell),
+        Command::Disk(DiskCommand::Schema) => schema(),
         Command::Disk(DiskCommand::Update(args)) => {
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -75,6 +76,22 @@ fn main() -> ExitCode {
                     failure.exit.into()
                 }
             }
+        }
+    }
+}
+
+/// `katapult disk schema`: the request body's JSON Schema, from the types
+/// generated from the fragment (schemars, re-exported by katapult-core).
+fn schema() -> ExitCode {
+    let schema = katapult_core::schemars::schema_for!(katapult_core::types::UpdateDiskBody);
+    match serde_json::to_string_pretty(&schema) {
+        Ok(text) => {
+            println!("{text}");
+            Exit::Success.into()
+        }
+        Err(error) => {
+            eprintln!("error: the schema could not be printed: {error}");
+            Exit::Bug.into()
         }
     }
 }

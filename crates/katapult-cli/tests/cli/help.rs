@@ -82,3 +82,23 @@ fn completions_for_each_shell() {
         .run()
         .exits(2);
 }
+
+#[test]
+fn the_request_schema_is_printed_without_a_token() {
+    let home = Home::new("schema");
+    let run = home.katapult().args(["disk", "schema"]).run();
+    run.exits(0);
+    let schema: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        schema["required"],
+        serde_json::json!(["disk", "properties"])
+    );
+    // Every field of the request body is described, nested ones included.
+    for field in ["annotations", "disk", "properties"] {
+        assert!(
+            schema["properties"].get(field).is_some(),
+            "{field}: {schema}"
+        );
+    }
+    assert!(run.stdout.contains("attach_on_boot"), "{}", run.stdout);
+}
