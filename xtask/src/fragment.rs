@@ -258,7 +258,10 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// values may carry tags. Numbers and booleans used as keys become strings
 /// (so an unquoted status code works); anything else is refused with the
 /// pointer of the node.
-fn yaml_to_json(value: &serde_yaml_ng::Value, at: &str) -> Result<Value, (String, String)> {
+pub(crate) fn yaml_to_json(
+    value: &serde_yaml_ng::Value,
+    at: &str,
+) -> Result<Value, (String, String)> {
     use serde_yaml_ng::Value as Y;
     Ok(match value {
         Y::Null => Value::Null,

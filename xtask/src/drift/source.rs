@@ -7,7 +7,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::{DriftError, OPERATION_METHOD, OPERATION_PATH, RECORDED_KEY};
-use crate::problem::{child, pointer};
+use crate::fragment::yaml_to_json;
+use crate::problem::pointer;
 
 /// An upstream document as read from a file.
 #[derive(Debug, Clone)]
@@ -116,58 +117,5 @@ fn check_version(document: &Value, file: &str) -> Result<(), DriftError> {
     Err(DriftError::NotOpenApi30 {
         file: file.to_owned(),
         found,
-    })
-}
-
-/// YAML to the JSON data model. Numbers and booleans used as mapping keys
-/// become strings (an unquoted `200:` status); anything else that JSON
-/// cannot hold is refused with the pointer of the node.
-fn yaml_to_json(value: &serde_yaml_ng::Value, at: &str) -> Result<Value, (String, String)> {
-    use serde_yaml_ng::Value as Y;
-    Ok(match value {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(*b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                n.as_f64()
-                    .and_then(serde_json::Number::from_f64)
-                    .map(Value::Number)
-                    .ok_or_else(|| (at.to_owned(), format!("{n} is not a JSON number")))?
-            }
-        }
-        Y::String(s) => Value::String(s.clone()),
-        Y::Sequence(items) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(index, item)| yaml_to_json(item, &child(at, &index.to_string())))
-                .collect::<Result<_, _>>()?,
-        ),
-        Y::Mapping(map) => {
-            let mut object = serde_json::Map::new();
-            for (key, item) in map {
-                let key = match key {
-                    Y::String(s) => s.clone(),
-                    Y::Number(n) => n.to_string(),
-                    Y::Bool(b) => b.to_string(),
-                    other => {
-                        return Err((
-                            at.to_owned(),
-                            format!("a key must be a string, not {other:?}"),
-                        ));
-                    }
-                };
-                let value = yaml_to_json(item, &child(at, &key))?;
-                object.insert(key, value);
-            }
-            Value::Object(object)
-        }
-        Y::Tagged(tagged) => {
-            return Err((at.to_owned(), format!("YAML tag `{}`", tagged.tag)));
-        }
     })
 }
