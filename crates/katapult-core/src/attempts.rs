@@ -33,7 +33,11 @@ pub(crate) async fn send(
         .checked_add(settings.retry.max_elapsed())
         .unwrap_or_else(|| far_future(started));
     let governor = &*settings.governor;
+    // Requests sent, and those of them the attempt budget counts: not a 429
+    // the governor placed in a spent window (its retry waits for the next
+    // window, as a hold does; the deadline bounds it).
     let mut attempt = 0;
+    let mut counted = 0;
     // The answer to the last attempt, when it was retried: what a refusal
     // reports as the call's last response.
     let mut previous: Option<(StatusCode, HeaderMap)> = None;
@@ -47,6 +51,7 @@ pub(crate) async fn send(
             }
         };
         attempt += 1;
+        counted += 1;
         // A JSON body is bytes, so this clone always succeeds; if it ever
         // did not, the attempt would simply be the last.
         let spare = request.try_clone();
@@ -97,9 +102,16 @@ pub(crate) async fn send(
                 let delay = match (cause, after_429) {
                     // The governor holds the next attempt until the window
                     // ends (or refuses it if that is past the deadline).
-                    (RetryCause::RateLimited, After429::WaitForWindow) => settings
+                    (RetryCause::RateLimited, After429::WaitForWindow) => {
+                        counted -= 1;
+                        settings
+                            .retry
+                            .allows_another(counted, elapsed)
+                            .then_some(Duration::ZERO)?
+                    }
+                    (RetryCause::RateLimited, After429::Retry) => settings
                         .retry
-                        .allows_another(attempt, elapsed)
+                        .allows_another(counted, elapsed)
                         .then_some(Duration::ZERO)?,
                     (RetryCause::RateLimited, After429::BackOff) if governor.pacing() => {
                         // A window later the budget is back: waiting longer
@@ -107,19 +119,19 @@ pub(crate) async fn send(
                         let delay =
                             settings
                                 .retry
-                                .next_delay(cause, attempt, elapsed, fastrand::f64())?;
+                                .next_delay(cause, counted, elapsed, fastrand::f64())?;
                         delay.min(governor.window())
                     }
                     _ => settings
                         .retry
-                        .next_delay(cause, attempt, elapsed, fastrand::f64())?,
+                        .next_delay(cause, counted, elapsed, fastrand::f64())?,
                 };
                 Some((cause, spare, delay))
             });
 
         if let Some((cause, spare, delay)) = retry {
             span.record("duration_ms", millis(attempt_started.elapsed()));
-            let governed = after_429 == After429::WaitForWindow;
+            let governed = after_429 != After429::BackOff;
             span.in_scope(|| {
                 tracing::info!(
                     cause = cause.as_str(),

@@ -114,6 +114,8 @@ struct State {
     /// The part of a window's budget this client spent last time, when it
     /// shared the token with others (1 when alone).
     share: f64,
+    /// Whether `share` was measured yet.
+    share_seen: bool,
     /// Whether any answer has arrived.
     heard: bool,
     /// When the first request of the client's life left, while it is
@@ -238,9 +240,15 @@ pub(crate) struct Refusal {
 /// What to do about a 429, as far as the governor can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum After429 {
-    /// Send again through [`Governor::acquire`], which holds the request
-    /// until the window ends: the 429 was recorded against its window.
+    /// The 429 surely belongs to the current window, now recorded as spent:
+    /// send again through [`Governor::acquire`], which holds the request
+    /// until the next window opens. The request was refused unread, and
+    /// its retry waits as a hold does: it does not use up an attempt.
     WaitForWindow,
+    /// `Remaining: 0`, but the request may have been counted in the window
+    /// before (it was sent about when the server's window turned): send
+    /// again through [`Governor::acquire`] at once, as an attempt.
+    Retry,
     /// The governor cannot place it (off, no usable `Date`, a 429 that
     /// claims budget is left): back off as the retry policy says.
     BackOff,
@@ -269,6 +277,7 @@ impl Governor {
                 permitted: None,
                 window: Window::default(),
                 share: 1.0,
+                share_seen: false,
                 heard: false,
                 learning_since: None,
                 probe: None,
@@ -466,6 +475,9 @@ impl Governor {
                 if rate_limited {
                     if ours && spent {
                         state.window.remaining = Some(0);
+                        if self.pacing {
+                            after = After429::WaitForWindow;
+                        }
                     }
                 } else {
                     state.window.counted += 1;
@@ -478,8 +490,8 @@ impl Governor {
                     }
                 }
             }
-            if spent && self.pacing {
-                after = After429::WaitForWindow;
+            if spent && self.pacing && after == After429::BackOff {
+                after = After429::Retry;
             }
         }
         drop(state);
@@ -646,16 +658,27 @@ impl State {
             return Decision::Go(Charge::default());
         }
 
-        let scaled = |budget: u32| {
-            if self.share >= 1.0 {
+        // This client's part of a budget, when it shares the token. Rounded
+        // down while answers are on their way (each brings a fresher
+        // `Remaining` and another look) and at the start of a window (the
+        // parts of all clients then add up to no more than the budget), up
+        // when nothing is in flight: the last unit of a window is taken
+        // rather than left to waste.
+        let share = self.share;
+        let in_flight = self.window.in_flight;
+        let part = |budget: u32, round_up: bool| {
+            let part = f64::from(budget) * share;
+            if share >= 1.0 {
                 budget
+            } else if round_up {
+                part.ceil() as u32
             } else {
-                (f64::from(budget) * self.share).ceil() as u32
+                (part.floor() as u32).max(1)
             }
         };
         let limit = match (self.window.remaining, self.permitted) {
-            (Some(remaining), _) => Some((scaled(remaining), self.window.in_flight)),
-            (None, Some(permitted)) => Some((scaled(permitted), self.window.sent)),
+            (Some(remaining), _) => Some((part(remaining, in_flight == 0), in_flight)),
+            (None, Some(permitted)) => Some((part(permitted, false), self.window.sent)),
             (None, None) => None,
         };
         if limit.is_none_or(|(limit, used)| used < limit) {
@@ -708,17 +731,23 @@ impl State {
             return;
         }
         let last = self.window;
-        if let (Some(permitted), Some(remaining)) = (self.permitted, last.remaining)
+        // A window seen to the end of its budget: the server counted all of
+        // `Permitted` in it, this client's answers among them. (One that
+        // ended with budget left says nothing about the others: the last
+        // `Remaining` seen may be long out of date.)
+        if let (Some(permitted), Some(0)) = (self.permitted, last.remaining)
             && last.counted > 0
         {
-            // What the server counted in the window, against what it
-            // counted for this client.
-            let total = permitted.saturating_sub(remaining);
-            self.share = if total > last.counted {
-                (f64::from(last.counted) / f64::from(total)).max(MIN_SHARE)
-            } else {
-                1.0
-            };
+            let seen = f64::from(last.counted) / f64::from(permitted);
+            self.share = match self.share_seen {
+                // Averaged with the last estimate: one window's split is
+                // noisy, and a client that took less than its part (a 429
+                // ends its window early) would otherwise claim less again.
+                true => (self.share + seen) / 2.0,
+                false => seen,
+            }
+            .clamp(MIN_SHARE, 1.0);
+            self.share_seen = true;
         }
         self.window = Window {
             index,
@@ -974,6 +1003,17 @@ mod tests {
             After429::WaitForWindow
         );
         assert_eq!(sim.hold(0.3).reason, HoldReason::Spent);
+
+        // The first answer of all cannot tell the window it was counted in
+        // from the one before, when the server's second is a window's first.
+        let sim = Sim::new(1, 0.2);
+        let first = sim.go(0.0);
+        assert_eq!(sim.answer(first, 429, 0.0, 0.01, &zero), After429::Retry);
+        let again = sim.go(0.02);
+        assert_eq!(
+            sim.answer(again, 429, 0.02, 0.03, &zero),
+            After429::WaitForWindow
+        );
 
         let sim = Sim::new(10, 2.5);
         let first = sim.go(0.0);

@@ -176,6 +176,7 @@ async fn every_input_ends_in_exactly_one_result_under_injected_faults() {
             }
         );
         assert!(updates.progress().rate_limit.is_some());
+        assert!(updates.next().await.is_none(), "the stream stays ended");
         // The server saw each disk exactly as often as its fate says.
         let attempts = attempts.lock().unwrap();
         for i in 0..N {
@@ -185,7 +186,6 @@ async fn every_input_ends_in_exactly_one_result_under_injected_faults() {
                 "disk-{i}"
             );
         }
-        assert!(updates.next().await.is_none(), "the stream stays ended");
     })
     .await;
 }

@@ -1,0 +1,391 @@
+//! The rate-limit governor, measured: a job of many updates against a
+//! loopback server that enforces Katapult's fixed windows (a budget per
+//! window, windows aligned to the server's clock, `Date` and
+//! `X-Ratelimit-*` on every answer, 429 once the budget is spent), with the
+//! governor on and off, from one client and from two client processes on
+//! one token, with the server's clock on time or 30 s off.
+//!
+//! `cargo bench -p katapult-core --bench governor -- [OPTIONS]` runs every
+//! scenario and prints one JSON object per run (the figures
+//! `cargo xtask bench-report` tabulates) on stdout, a summary on stderr.
+//! Options: `--window SECS` (2), `--budget N` (25), `--repeat N` (1),
+//! `--only TEXT` (scenarios whose name contains it), `--out FILE` (also
+//! write the JSON lines there).
+//!
+//! Every client is a process of its own (this binary, run as `client`),
+//! so that "two processes" is literal and one client is measured the same
+//! way. The clients use the client's defaults but for the window length:
+//! default retry policy (5 attempts within 60 s, 429 backs off 2 s to 30 s).
+//!
+//! The minimum a job can take: the budget lets the last batch start no
+//! earlier than the start of window k0 + ceil(N / P) - 1, where k0 is the
+//! window the job started in; the minimum is the time from the start of
+//! the job to that moment, by the server's clock. Wall time runs from the
+//! job's start (before the client processes are spawned) to the last
+//! result.
+
+#[allow(dead_code)]
+#[path = "../tests/it/support/fault_server.rs"]
+pub mod fault_server;
+#[allow(dead_code)]
+#[path = "../tests/it/governor/window_server.rs"]
+mod window_server;
+
+/// The path `window_server.rs` reaches the fault server by, as in the
+/// `it` test binary.
+mod support {
+    pub use super::fault_server;
+}
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use katapult_core::types::{DiskArguments, DiskLookup, UpdateDiskBody};
+use katapult_core::{BulkOptions, Client, RetryPolicy};
+use serde_json::{Value, json};
+
+use fault_server::FaultServer;
+use window_server::FixedWindows;
+
+/// One job: how many clients, each with how many updates in flight.
+#[derive(Debug, Clone, Copy)]
+struct Scenario {
+    name: &'static str,
+    clients: usize,
+    in_flight: usize,
+    /// Seconds the server's clock is ahead of the local one.
+    skew: f64,
+}
+
+const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "one client, 16 in flight",
+        clients: 1,
+        in_flight: 16,
+        skew: 0.0,
+    },
+    Scenario {
+        name: "one client, 64 in flight",
+        clients: 1,
+        in_flight: 64,
+        skew: 0.0,
+    },
+    Scenario {
+        name: "two processes, 16 in flight each",
+        clients: 2,
+        in_flight: 16,
+        skew: 0.0,
+    },
+    Scenario {
+        name: "one client, 16 in flight, server clock +30 s",
+        clients: 1,
+        in_flight: 16,
+        skew: 30.0,
+    },
+    Scenario {
+        name: "one client, 16 in flight, server clock -30 s",
+        clients: 1,
+        in_flight: 16,
+        skew: -30.0,
+    },
+    Scenario {
+        name: "two processes, 16 in flight each, server clock +30 s",
+        clients: 2,
+        in_flight: 16,
+        skew: 30.0,
+    },
+    Scenario {
+        name: "two processes, 16 in flight each, server clock -30 s",
+        clients: 2,
+        in_flight: 16,
+        skew: -30.0,
+    },
+];
+
+struct Options {
+    window: u64,
+    budget: u32,
+    repeat: usize,
+    only: Option<String>,
+    out: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = if args.first().map(String::as_str) == Some("client") {
+        client_process(&args[1..])
+    } else {
+        options(&args).and_then(|options| measure(&options))
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("governor bench: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn options(args: &[String]) -> Result<Options, String> {
+    use lexopt::prelude::*;
+    let mut options = Options {
+        window: 2,
+        budget: 25,
+        repeat: 1,
+        only: None,
+        out: None,
+    };
+    let mut parser = lexopt::Parser::from_args(args);
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        match arg {
+            Long("window") => options.window = number(&mut parser)?,
+            Long("budget") => options.budget = number(&mut parser)?,
+            Long("repeat") => options.repeat = number(&mut parser)?,
+            Long("only") => options.only = Some(string(&mut parser)?),
+            Long("out") => options.out = Some(string(&mut parser)?),
+            // `cargo bench` passes `--bench` to every bench binary.
+            Long("bench") => {}
+            other => return Err(other.unexpected().to_string()),
+        }
+    }
+    if options.window == 0 || options.budget == 0 {
+        return Err("--window and --budget must be positive".to_owned());
+    }
+    Ok(options)
+}
+
+fn string(parser: &mut lexopt::Parser) -> Result<String, String> {
+    parser
+        .value()
+        .map_err(|e| e.to_string())?
+        .into_string()
+        .map_err(|value| format!("not UTF-8: {value:?}"))
+}
+
+fn number<T: std::str::FromStr>(parser: &mut lexopt::Parser) -> Result<T, String> {
+    let text = string(parser)?;
+    text.parse()
+        .map_err(|_| format!("{text:?} is not a number"))
+}
+
+/// The local clock, Unix seconds.
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_secs_f64()
+}
+
+/// Runs every scenario with the governor on and off.
+fn measure(options: &Options) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut out = match &options.out {
+        Some(path) => Some(std::fs::File::create(path).map_err(|e| format!("{path}: {e}"))?),
+        None => None,
+    };
+    let updates = 8 * options.budget as usize;
+    for scenario in SCENARIOS {
+        if options
+            .only
+            .as_ref()
+            .is_some_and(|only| !scenario.name.contains(only.as_str()))
+        {
+            continue;
+        }
+        for governor in [true, false] {
+            for _ in 0..options.repeat {
+                let figures = runtime.block_on(run(scenario, governor, updates, options))?;
+                let line = figures.to_string();
+                println!("{line}");
+                if let Some(out) = &mut out {
+                    writeln!(out, "{line}").map_err(|e| e.to_string())?;
+                }
+                eprintln!(
+                    "{} | governor {}: {} failed, {} answered 429 (at most {} in a window), wall {:.2} s / minimum {:.2} s = {:.3}",
+                    scenario.name,
+                    if governor { "on" } else { "off" },
+                    figures["failed"],
+                    figures["refused"],
+                    figures["most_refused_in_a_window"],
+                    figures["wall_s"].as_f64().unwrap_or(0.0),
+                    figures["minimum_s"].as_f64().unwrap_or(0.0),
+                    figures["ratio"].as_f64().unwrap_or(0.0),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One job: a fresh server, the client processes, the figures.
+async fn run(
+    scenario: &Scenario,
+    governor: bool,
+    updates: usize,
+    options: &Options,
+) -> Result<Value, String> {
+    let windows = Arc::new(FixedWindows::new(
+        options.window,
+        options.budget,
+        scenario.skew,
+    ));
+    let server = {
+        let windows = windows.clone();
+        FaultServer::start(move |request, _| windows.answer(request)).await
+    };
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let per_client = updates / scenario.clients;
+
+    let started = now();
+    let started_server = started + scenario.skew;
+    let children: Vec<_> = (0..scenario.clients)
+        .map(|client| {
+            Command::new(&exe)
+                .args(["client", "--url", &server.base_url()])
+                .args(["--updates", &per_client.to_string()])
+                .args(["--in-flight", &scenario.in_flight.to_string()])
+                .args(["--window", &options.window.to_string()])
+                .args(["--governor", if governor { "on" } else { "off" }])
+                .args(["--prefix", &format!("c{client}")])
+                .stdout(Stdio::piped())
+                .spawn()
+                .map_err(|e| format!("cannot start a client process: {e}"))
+        })
+        .collect::<Result<_, _>>()?;
+    // Waiting blocks a thread: not one of the runtime's, which serve.
+    let reports = tokio::task::spawn_blocking(move || {
+        children
+            .into_iter()
+            .map(|child| {
+                let output = child.wait_with_output().map_err(|e| e.to_string())?;
+                if !output.status.success() {
+                    return Err(format!("a client process failed: {}", output.status));
+                }
+                serde_json::from_slice::<Value>(&output.stdout).map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, String>>()
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    drop(server);
+
+    let finished = reports
+        .iter()
+        .filter_map(|report| report["finished_at"].as_f64())
+        .fold(started, f64::max);
+    let failed: u64 = reports
+        .iter()
+        .filter_map(|report| report["failed"].as_u64())
+        .sum();
+    let first_error = reports
+        .iter()
+        .find_map(|report| report["first_error"].as_str().map(str::to_owned));
+
+    let window = options.window as f64;
+    let budget = options.budget as usize;
+    let first_window = (started_server / window).floor();
+    let last_batch_window = first_window + (updates.div_ceil(budget) - 1) as f64;
+    let minimum = last_batch_window * window - started_server;
+    let wall = finished - started;
+
+    let answers = windows.answers();
+    let mut refused_per_window = BTreeMap::<u64, usize>::new();
+    for answer in &answers {
+        let refused = refused_per_window.entry(answer.window).or_default();
+        if answer.status == 429 {
+            *refused += 1;
+        }
+    }
+    Ok(json!({
+        "scenario": scenario.name,
+        "governor": governor,
+        "clients": scenario.clients,
+        "in_flight": scenario.in_flight,
+        "skew_s": scenario.skew,
+        "window_s": options.window,
+        "budget": options.budget,
+        "updates": updates,
+        "failed": failed,
+        "first_error": first_error,
+        "requests": answers.len(),
+        "refused": answers.iter().filter(|a| a.status == 429).count(),
+        "most_refused_in_a_window": refused_per_window.values().copied().max().unwrap_or(0),
+        "windows": refused_per_window.len(),
+        "wall_s": wall,
+        "minimum_s": minimum,
+        "ratio": wall / minimum,
+        "measured_at": started as u64,
+    }))
+}
+
+/// A client process: runs its share of the job, prints its figures.
+fn client_process(args: &[String]) -> Result<(), String> {
+    use lexopt::prelude::*;
+    let (mut url, mut updates, mut in_flight, mut window, mut governor, mut prefix) =
+        (String::new(), 0usize, 1usize, 60u64, true, String::new());
+    let mut parser = lexopt::Parser::from_args(args);
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        match arg {
+            Long("url") => url = string(&mut parser)?,
+            Long("updates") => updates = number(&mut parser)?,
+            Long("in-flight") => in_flight = number(&mut parser)?,
+            Long("window") => window = number(&mut parser)?,
+            Long("governor") => governor = string(&mut parser)? == "on",
+            Long("prefix") => prefix = string(&mut parser)?,
+            other => return Err(other.unexpected().to_string()),
+        }
+    }
+    let client = Client::builder()
+        .token("bench-token")
+        .base_url(url)
+        .retry(RetryPolicy::default())
+        .rate_limit_window(Duration::from_secs(window))
+        .rate_limit_governor(governor)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let (succeeded, failed, first_error) = runtime.block_on(async {
+        let bodies = (0..updates).map(move |i| UpdateDiskBody {
+            disk: DiskLookup {
+                id: format!("{prefix}-disk-{i}"),
+            },
+            properties: DiskArguments {
+                name: Some(format!("fleet-{i}")),
+                ..Default::default()
+            },
+            annotations: None,
+        });
+        let mut stream = client.update_disks(bodies, BulkOptions::new().concurrency(in_flight));
+        let (mut succeeded, mut failed, mut first_error) = (0u64, 0u64, None);
+        while let Some(done) = stream.next().await {
+            match done.result {
+                Ok(_) => succeeded += 1,
+                Err(error) => {
+                    failed += 1;
+                    first_error.get_or_insert_with(|| error.to_string());
+                }
+            }
+        }
+        (succeeded, failed, first_error)
+    });
+    println!(
+        "{}",
+        json!({
+            "succeeded": succeeded,
+            "failed": failed,
+            "first_error": first_error,
+            "finished_at": now(),
+        })
+    );
+    Ok(())
+}
