@@ -8,6 +8,12 @@
 //!   benchmark's `new/estimates.json` and `paired/<group>.json`
 //!   (`criterion.rs`) and writes medians and client/floor ratios
 //!   (`table.rs`). Results older than the run are refused.
+//! - Then runs the rate-limit governor's measurement
+//!   (`cargo bench -p katapult-core --bench governor`: jobs against a
+//!   loopback server with fixed windows, governor on and off, one client and
+//!   two client processes, the server's clock on time and 30 s off; a few
+//!   minutes) and renders its table (`governor.rs`). `--no-run` re-reads
+//!   the last results of both.
 //! - `--build-cost` also measures, from clean and offline, the release build
 //!   time and the number of crates in the dependency tree of `katapult-core`
 //!   and of the hand-written floor (`build_cost.rs`).
@@ -16,6 +22,7 @@
 
 mod build_cost;
 mod criterion;
+mod governor;
 mod runner;
 mod table;
 
@@ -81,6 +88,14 @@ fn report(root: &Path, flags: &flags::BenchReport) -> Result<String, String> {
             load = Some((before, runner::load_average()));
         }
         report.push_str(&table::render(&results, load)?);
+
+        let governor_results = governor::results_path(root);
+        let since = (!flags.no_run).then(SystemTime::now);
+        if !flags.no_run {
+            governor::run(root, &governor_results)?;
+        }
+        report.push('\n');
+        report.push_str(&governor::render(&governor_results, since)?);
     }
 
     if flags.build_cost {
