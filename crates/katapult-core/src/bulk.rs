@@ -265,3 +265,21 @@ impl Stream for BulkUpdates {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stream_can_move_between_tasks_and_be_polled_unpinned() {
+        fn stream<S: Stream<Item = BulkResult> + Send + Unpin + 'static>() {}
+        stream::<BulkUpdates>();
+    }
+
+    #[test]
+    fn concurrency_is_at_least_one() {
+        assert_eq!(BulkOptions::default().concurrency, DEFAULT_CONCURRENCY);
+        assert_eq!(BulkOptions::new().concurrency(0).concurrency, 1);
+        assert_eq!(BulkOptions::new().concurrency(64).concurrency, 64);
+    }
+}

@@ -15,13 +15,19 @@
 //!   window's budget is spent, until the next window opens by the server's
 //!   clock plus a small jitter. A hold is not an attempt; a hold that would
 //!   end past the call's deadline fails the call at once ([`Refusal`]);
-//! - makes a 429 wait for the window to end rather than back off blindly.
+//! - makes a 429 reading `Remaining: 0` wait for the window to end rather
+//!   than back off blindly ([`After429`]); one it can place in the current
+//!   window does not use up an attempt (its retry waits as a hold does).
 //!
 //! Windows are whole multiples of their length since the Unix epoch, in
-//! server time. The budget is the server's count, so several processes or
-//! machines sharing a token converge on it with no shared store: each sees
-//! the others' requests in `Remaining`, and each takes roughly its share of
-//! what is left (`share` below).
+//! server time. The server's clock is an interval narrowed by every `Date`
+//! (`clock.rs`); while it is wider than a fiftieth of the window, one
+//! request per window boundary (the probe) goes out halfway through the
+//! interval the boundary may lie in, and its answer halves it. The budget is
+//! the server's count, so several processes or machines sharing a token
+//! converge on it with no shared store: each sees the others' requests in
+//! `Remaining`, and each takes about the share of a spent window it got
+//! last time (`share` below).
 //!
 //! Before anything is known, one request goes first and the others wait (at
 //! most [`LEARNING_WAIT`]) for its answer: a burst of 50 requests into an
