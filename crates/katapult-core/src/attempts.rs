@@ -15,6 +15,7 @@ use crate::body;
 use crate::call::{RecordedResponse, record};
 use crate::error::RateLimited;
 use crate::governor::{After429, Refusal, far_future};
+use crate::response::X_REQUEST_ID;
 use crate::retry::{Outcome, RetryCause};
 use crate::settings::ClientSettings;
 
@@ -66,18 +67,20 @@ pub(crate) async fn send(
             duration_ms = tracing::field::Empty,
         );
         let attempt_started = Instant::now();
-        let sent = client.execute(request).instrument(span.clone()).await;
+        let sent = in_span(&span, client.execute(request)).await;
         let answered = Instant::now();
 
         let (outcome, after_429) = match &sent {
             Ok(response) => {
-                span.record("status", response.status().as_u16());
-                if let Some(id) = response
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                {
-                    span.record("request_id", id);
+                if !span.is_disabled() {
+                    span.record("status", response.status().as_u16());
+                    if let Some(id) = response
+                        .headers()
+                        .get(&X_REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                    {
+                        span.record("request_id", id);
+                    }
                 }
                 let after_429 = governor.observe(
                     permit,
@@ -154,7 +157,7 @@ pub(crate) async fn send(
         }
 
         let result = match sent {
-            Ok(response) => finish(settings, response).instrument(span.clone()).await,
+            Ok(response) => in_span(&span, finish(settings, response)).await,
             Err(error) => {
                 let url = error.url().map(ToString::to_string);
                 record(|record| record.url = url);
@@ -253,6 +256,17 @@ async fn finish(
         });
     });
     Ok(rebuilt)
+}
+
+/// Runs `future` inside `span`, or bare when no subscriber wants the span:
+/// the wrapper enters and leaves the span on every poll, a measurable share
+/// of a loopback round trip when nobody is listening.
+async fn in_span<F: Future>(span: &tracing::Span, future: F) -> F::Output {
+    if span.is_disabled() {
+        future.await
+    } else {
+        future.instrument(span.clone()).await
+    }
 }
 
 fn millis(duration: Duration) -> u64 {

@@ -48,10 +48,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::StatusCode;
-use reqwest::header::{DATE, HeaderMap};
+use reqwest::header::{DATE, HeaderMap, HeaderName};
 use tokio::sync::Notify;
 
-use crate::response::{Header, RateLimit};
+use crate::response::{Header, RateLimit, X_RATELIMIT_PERMITTED, X_RATELIMIT_REMAINING};
 use clock::{Narrowed, Offset};
 
 pub(crate) use clock::format_utc;
@@ -386,17 +386,17 @@ impl Governor {
         drop(permit);
 
         let date = self.read_date(headers);
-        let permitted = match Header::read(headers, "x-ratelimit-permitted") {
+        let permitted = match Header::read(headers, &X_RATELIMIT_PERMITTED) {
             Header::Valid(0) | Header::Invalid => {
-                self.untrusted(Untrusted::Permitted, headers, "x-ratelimit-permitted");
+                self.untrusted(Untrusted::Permitted, headers, &X_RATELIMIT_PERMITTED);
                 None
             }
             Header::Valid(permitted) => Some(permitted),
             Header::Absent => None,
         };
-        let mut remaining = match Header::read(headers, "x-ratelimit-remaining") {
+        let mut remaining = match Header::read(headers, &X_RATELIMIT_REMAINING) {
             Header::Invalid => {
-                self.untrusted(Untrusted::Remaining, headers, "x-ratelimit-remaining");
+                self.untrusted(Untrusted::Remaining, headers, &X_RATELIMIT_REMAINING);
                 None
             }
             Header::Valid(remaining) => Some(remaining),
@@ -412,7 +412,7 @@ impl Governor {
             self.untrusted(
                 Untrusted::RateLimitedWithBudget,
                 headers,
-                "x-ratelimit-remaining",
+                &X_RATELIMIT_REMAINING,
             );
             remaining = None;
         }
@@ -444,7 +444,7 @@ impl Governor {
             self.untrusted(
                 Untrusted::RemainingAbovePermitted,
                 headers,
-                "x-ratelimit-remaining",
+                &X_RATELIMIT_REMAINING,
             );
         }
 
@@ -573,21 +573,21 @@ impl Governor {
     fn read_date(&self, headers: &HeaderMap) -> Option<u64> {
         let value = headers.get(DATE)?;
         let Some(date) = value.to_str().ok().and_then(clock::parse_http_date) else {
-            self.untrusted(Untrusted::Date, headers, "date");
+            self.untrusted(Untrusted::Date, headers, &DATE);
             return None;
         };
         let now = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |since| since.as_secs());
         if date.abs_diff(now) > MAX_DATE_GAP_SECS {
-            self.untrusted(Untrusted::DateFarAway, headers, "date");
+            self.untrusted(Untrusted::DateFarAway, headers, &DATE);
             return None;
         }
         Some(date)
     }
 
     /// Logs, once per kind for this client, a header the governor ignores.
-    fn untrusted(&self, kind: Untrusted, headers: &HeaderMap, name: &str) {
+    fn untrusted(&self, kind: Untrusted, headers: &HeaderMap, name: &HeaderName) {
         let bit = kind as u32;
         if self.warned.fetch_or(bit, Ordering::Relaxed) & bit != 0 {
             return;
@@ -606,7 +606,7 @@ impl Governor {
             Untrusted::RateLimitedWithBudget => "above zero on a 429 answer",
         };
         tracing::warn!(
-            header = name,
+            header = name.as_str(),
             value = value.as_deref().unwrap_or(""),
             problem,
             "katapult-core ignores this rate-limit header for pacing (logged once per client); \

@@ -6,7 +6,7 @@ use std::ops::Deref;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 
 /// The rate-limit headers Katapult sends on every response, success or error.
 ///
@@ -24,13 +24,13 @@ pub struct RateLimit {
 impl RateLimit {
     /// Reads the two headers.
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        let number = |name: &str| match Header::read(headers, name) {
+        let number = |name: &HeaderName| match Header::read(headers, name) {
             Header::Valid(value) => Some(value),
             Header::Absent | Header::Invalid => None,
         };
         Self {
-            permitted: number("x-ratelimit-permitted"),
-            remaining: number("x-ratelimit-remaining"),
+            permitted: number(&X_RATELIMIT_PERMITTED),
+            remaining: number(&X_RATELIMIT_REMAINING),
         }
     }
 }
@@ -44,10 +44,20 @@ pub(crate) enum Header {
     Invalid,
 }
 
+/// `X-Request-Id`. Named once, as a constant: a lookup by `&str` parses the
+/// name again on every response.
+pub(crate) const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// `X-Ratelimit-Permitted`.
+pub(crate) const X_RATELIMIT_PERMITTED: HeaderName =
+    HeaderName::from_static("x-ratelimit-permitted");
+/// `X-Ratelimit-Remaining`.
+pub(crate) const X_RATELIMIT_REMAINING: HeaderName =
+    HeaderName::from_static("x-ratelimit-remaining");
+
 impl Header {
     /// Reads header `name` as a count of requests (surrounding whitespace
     /// allowed).
-    pub(crate) fn read(headers: &HeaderMap, name: &str) -> Self {
+    pub(crate) fn read(headers: &HeaderMap, name: &HeaderName) -> Self {
         match headers.get(name) {
             None => Self::Absent,
             Some(value) => value
@@ -77,7 +87,7 @@ impl ResponseMeta {
     /// `X-Request-Id`: the id Katapult's support asks for.
     pub fn request_id(&self) -> Option<&str> {
         self.headers
-            .get("x-request-id")
+            .get(&X_REQUEST_ID)
             .and_then(|value| value.to_str().ok())
             .filter(|value| !value.is_empty())
     }
