@@ -30,7 +30,9 @@ pub enum Command {
     /// report.
     ///
     /// By default runs the overhead benchmarks (about 3 minutes) pinned to
-    /// one core and prints the table; see crates/katapult-core/BENCHMARKS.md.
+    /// one core, then the rate-limit governor's measurement against a
+    /// fixed-window loopback server (about 6 minutes), and prints both
+    /// tables; see crates/katapult-core/BENCHMARKS.md.
     BenchReport(BenchReport),
     /// Compare the fragment's operation with Katapult's published document:
     /// the recorded extract under openapi/upstream/, or a new document.
