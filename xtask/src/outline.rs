@@ -9,8 +9,23 @@ use syn::{Fields, ImplItem, Item, Visibility};
 
 use crate::doc::OpenEnum;
 
-/// Outlines `generated` (the text of the generated client module) and the
-/// open enums that replace progenitor's closed ones.
+/// The public API the generated code gives katapult-core: the types (with
+/// the open enums), then the client's generated methods. What the outline
+/// snapshot holds and what `cargo xtask codegen` classifies changes of.
+pub fn public_api(
+    types: &str,
+    methods: &str,
+    open_enums: &[OpenEnum],
+) -> Result<String, syn::Error> {
+    Ok(format!(
+        "{}\n{}",
+        outline(types, open_enums)?,
+        outline(methods, &[])?
+    ))
+}
+
+/// Outlines `generated` (the text of a generated module) and the open enums
+/// that replace progenitor's closed ones.
 pub fn outline(generated: &str, open_enums: &[OpenEnum]) -> Result<String, syn::Error> {
     let file = syn::parse_file(generated)?;
     let mut out = Vec::new();

@@ -212,10 +212,12 @@ fn help_lists_every_task_and_option() {
     }
 }
 
-/// progenitor's generator (xtask) and runtime (katapult-core) come from one
-/// release, pinned exactly: the generated code calls into the runtime.
+/// progenitor is pinned exactly, so one fragment generates the same code
+/// on every machine; and katapult-core links neither its generator nor its
+/// runtime: it keeps progenitor's types and sends requests on its own call
+/// path.
 #[test]
-fn generator_and_runtime_are_pinned_together() {
+fn progenitor_is_pinned_and_stays_in_xtask() {
     let root = workspace_root();
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap();
     let version = |name: &str| {
@@ -228,30 +230,21 @@ fn generator_and_runtime_are_pinned_together() {
     };
     let generator = version("progenitor-impl");
     assert_eq!(version("progenitor"), generator);
-    assert_eq!(version("progenitor-client"), generator);
 
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
-    for name in ["progenitor", "progenitor-client"] {
-        assert!(
-            manifest
-                .lines()
-                .any(|l| l.starts_with(&format!("{name} = "))
-                    && l.contains(&format!("\"={generator}\""))),
-            "{name} must be pinned with `={generator}` in the workspace manifest"
-        );
-    }
-    let client = std::fs::read_to_string(root.join("crates/katapult-core/Cargo.toml")).unwrap();
-    assert!(client.contains("progenitor-client.workspace = true"));
     assert!(
-        !client.contains("progenitor.workspace") && !client.contains("progenitor-impl"),
-        "katapult-core must not link the generator"
+        manifest
+            .lines()
+            .any(|l| l.starts_with("progenitor = ") && l.contains(&format!("\"={generator}\""))),
+        "progenitor must be pinned with `={generator}` in the workspace manifest"
     );
-}
-
-#[test]
-fn generation_is_deterministic() {
-    let root = workspace_root();
-    let first = codegen::expected_outputs(&root).unwrap();
-    let second = codegen::expected_outputs(&root).unwrap();
-    assert_eq!(first, second);
+    let client = std::fs::read_to_string(root.join("crates/katapult-core/Cargo.toml")).unwrap();
+    assert!(
+        !client
+            .lines()
+            .any(|line| line.trim_start().starts_with("progenitor")),
+        "katapult-core must link no part of progenitor"
+    );
+    let generated = std::fs::read_to_string(root.join(CLIENT_PATH)).unwrap();
+    assert!(!generated.contains("progenitor_client"), "{CLIENT_PATH}");
 }

@@ -60,30 +60,21 @@ impl ApiError {
         self.description.as_deref()
     }
 
-    /// The error for a response with an error status. `typed` is the body
-    /// as the generated code decoded it (for a status the operation
-    /// documents); otherwise the body is decoded here. Either way it is
-    /// decoded once; [`scan`] only checks its shape and reads the code and
-    /// description, building nothing else.
-    pub(crate) fn from_body(
-        meta: ResponseMeta,
-        typed: Option<types::KatapultError>,
-        body: &[u8],
-    ) -> Self {
+    /// The error for a response with an error status, its body decoded
+    /// once: [`scan`] checks its shape and reads the code and description,
+    /// building nothing else; then a known code is decoded into its typed
+    /// detail, an unknown one kept with its raw detail.
+    pub(crate) fn from_body(meta: ResponseMeta, body: &[u8]) -> Self {
         let Some(Scanned { code, description }) = scan(body) else {
             return Self::text(meta, body);
         };
         let error_code = ErrorCode::from(code.as_str());
-        let typed = match typed {
-            Some(typed) => Some(typed),
-            // A status the operation does not document: decoded here, which
-            // can only succeed for a code this version knows.
-            None if !matches!(error_code, ErrorCode::Unknown(_)) => {
-                serde_json::from_slice::<types::ErrorEnvelope>(body)
-                    .ok()
-                    .map(|envelope| envelope.error)
-            }
-            None => None,
+        // Decoding into the typed union can only succeed for a known code.
+        let typed = match error_code {
+            ErrorCode::Unknown(_) => None,
+            _ => serde_json::from_slice::<types::ErrorEnvelope>(body)
+                .ok()
+                .map(|envelope| envelope.error),
         };
         let body = match typed {
             Some(known) => ErrorBody::Known(known),
@@ -371,7 +362,7 @@ mod tests {
     }
 
     fn api(status: u16, body: &str) -> ApiError {
-        ApiError::from_body(meta(status, Some("6476f3b2")), None, body.as_bytes())
+        ApiError::from_body(meta(status, Some("6476f3b2")), body.as_bytes())
     }
 
     #[test]
@@ -408,7 +399,6 @@ mod tests {
     fn non_envelope_bodies_are_text_with_the_status() {
         let error = ApiError::from_body(
             meta(502, None),
-            None,
             b"<html>\n<h1>502 Bad Gateway</h1>\n</html>",
         );
         assert_eq!(error.code(), None);
@@ -419,7 +409,7 @@ mod tests {
             error.to_string(),
             "502 Bad Gateway: not a Katapult error: <html> <h1>502 Bad Gateway</h1> </html>"
         );
-        let empty = ApiError::from_body(meta(504, None), None, b"");
+        let empty = ApiError::from_body(meta(504, None), b"");
         assert_eq!(
             empty.to_string(),
             "504 Gateway Timeout: empty body, not a Katapult error"
@@ -434,7 +424,7 @@ mod tests {
             r#"[{"code":"disk_not_found","description":"No disk"}]"#,
             r#"{"error":["disk_not_found"]}"#,
         ] {
-            let error = ApiError::from_body(meta(404, None), None, body.as_bytes());
+            let error = ApiError::from_body(meta(404, None), body.as_bytes());
             assert!(
                 matches!(error.body(), ErrorBody::Text(text) if text == body),
                 "{body}: {:?}",

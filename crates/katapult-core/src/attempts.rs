@@ -1,34 +1,70 @@
 //! Sending one request until it is answered or the retry budget is spent:
 //! leave from the rate-limit governor before each attempt, one tracing span
-//! per attempt, the body read into memory under the size limit, and what
-//! happened written to the call's record.
+//! per attempt, the body read into memory under the size limit; returns how
+//! the call ended, with the facts the error or the response reports.
 
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use progenitor_client::OperationInfo;
 use reqwest::header::HeaderMap;
 use reqwest::{Request, StatusCode};
 use tracing::Instrument;
 
 use crate::body;
-use crate::call::{RecordedResponse, record};
 use crate::error::RateLimited;
 use crate::governor::{After429, Refusal, far_future};
 use crate::response::X_REQUEST_ID;
 use crate::retry::{Outcome, RetryCause};
 use crate::settings::ClientSettings;
 
-/// Sends `request`, retrying what [`Outcome::meaning`] says to retry under
-/// the policy; returns the last response, rebuilt around its body in
-/// memory, or the last network error. When the governor refuses the call,
-/// the refusal goes to the record and the response returned is a stand-in.
+/// How a call ended, and what it took.
+#[derive(Debug)]
+pub(crate) struct Sent {
+    pub(crate) attempts: u32,
+    /// From the first attempt to the end of the last, waits included.
+    pub(crate) elapsed: Duration,
+    pub(crate) ending: Ending,
+}
+
+/// The last thing that happened to a call.
+#[derive(Debug)]
+pub(crate) enum Ending {
+    /// A response, its body read into memory.
+    Answered(Answer),
+    /// No complete response; `url` is the request's when reqwest names none.
+    Failed {
+        error: reqwest::Error,
+        url: Option<String>,
+    },
+    /// The rate-limit governor failed the call: it would have had to hold
+    /// it past its deadline. `previous` is the answer to the last request
+    /// sent, if any (its body was not read).
+    Refused {
+        refused: RateLimited,
+        previous: Option<(StatusCode, HeaderMap)>,
+    },
+}
+
+/// The last response of a call, as the attempt loop read it.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    /// Empty when the body was over the limit.
+    pub(crate) body: Bytes,
+    /// The limit the body exceeded, if it did.
+    pub(crate) too_large: Option<usize>,
+}
+
+/// Sends `request` for the operation named `operation`, retrying what
+/// [`Outcome::meaning`] says to retry under the policy, holding where the
+/// governor says to; returns how the call ended.
 pub(crate) async fn send(
     settings: &ClientSettings,
     client: &reqwest::Client,
     mut request: Request,
-    info: &OperationInfo,
-) -> reqwest::Result<reqwest::Response> {
+    operation: &'static str,
+) -> Sent {
     let started = Instant::now();
     let deadline = started
         .checked_add(settings.retry.max_elapsed())
@@ -43,12 +79,10 @@ pub(crate) async fn send(
     // reports as the call's last response.
     let mut previous: Option<(StatusCode, HeaderMap)> = None;
     loop {
-        let permit = match governor.acquire(deadline, info.operation_id).await {
+        let permit = match governor.acquire(deadline, operation).await {
             Ok(permit) => permit,
             Err(refusal) => {
-                return Ok(refused(
-                    settings, refusal, attempt, started, previous, &request,
-                ));
+                return refused(settings, refusal, attempt, started, previous);
             }
         };
         attempt += 1;
@@ -58,7 +92,7 @@ pub(crate) async fn send(
         let spare = request.try_clone();
         let span = tracing::info_span!(
             "katapult.request",
-            operation = info.operation_id,
+            operation,
             method = %request.method(),
             url = %request.url(),
             attempt,
@@ -156,42 +190,37 @@ pub(crate) async fn send(
             continue;
         }
 
-        let result = match sent {
+        let ending = match sent {
             Ok(response) => in_span(&span, finish(settings, response)).await,
-            Err(error) => {
-                let url = error.url().map(ToString::to_string);
-                record(|record| record.url = url);
-                Err(error)
-            }
+            Err(error) => Ending::Failed { error, url: None },
         };
         span.record("duration_ms", millis(attempt_started.elapsed()));
-        span.in_scope(|| match &result {
-            Ok(response) => {
-                tracing::debug!(status = response.status().as_u16(), "katapult response")
+        span.in_scope(|| match &ending {
+            Ending::Answered(answer) => {
+                tracing::debug!(status = answer.status.as_u16(), "katapult response")
             }
-            Err(error) => tracing::debug!(error = %error, "katapult request failed"),
+            Ending::Failed { error, .. } => {
+                tracing::debug!(error = %error, "katapult request failed")
+            }
+            Ending::Refused { .. } => {}
         });
-        let elapsed = started.elapsed();
-        record(|record| {
-            record.attempts = attempt;
-            record.elapsed = elapsed;
-            record.timeout = settings.timeout;
-        });
-        return result;
+        return Sent {
+            attempts: attempt,
+            elapsed: started.elapsed(),
+            ending,
+        };
     }
 }
 
-/// Records why the governor failed the call, and the answer to its last
-/// request if it sent one; returns the stand-in response that ends the
-/// generated call ([`crate::call`] reads the record first).
+/// Why the governor failed the call, and the answer to its last request if
+/// it sent one.
 fn refused(
     settings: &ClientSettings,
     refusal: Refusal,
     attempts: u32,
     started: Instant,
     previous: Option<(StatusCode, HeaderMap)>,
-    request: &Request,
-) -> reqwest::Response {
+) -> Sent {
     let elapsed = started.elapsed();
     tracing::info!(
         reopens_in_ms = millis(refusal.reopens_in),
@@ -199,63 +228,41 @@ fn refused(
         attempts,
         "katapult call failed: the rate-limit window reopens after its deadline"
     );
-    record(|record| {
-        record.attempts = attempts;
-        record.elapsed = elapsed;
-        record.timeout = settings.timeout;
-        record.response = previous.map(|(status, headers)| RecordedResponse {
-            status,
-            headers,
-            body: Bytes::new(),
-            too_large: None,
-        });
-        record.refused = Some(RateLimited {
-            reopens_in: refusal.reopens_in,
-            reopens_at: refusal.reopens_at,
-            window: refusal.window,
-            rate_limit: refusal.rate_limit,
-            deadline: settings.retry.max_elapsed(),
-            attempts,
-            elapsed,
-            meta: None,
-        });
-    });
-    body::rebuild(
-        StatusCode::TOO_MANY_REQUESTS,
-        request.url().clone(),
-        Bytes::new(),
-    )
+    Sent {
+        attempts,
+        elapsed,
+        ending: Ending::Refused {
+            refused: RateLimited {
+                reopens_in: refusal.reopens_in,
+                reopens_at: refusal.reopens_at,
+                window: refusal.window,
+                rate_limit: refusal.rate_limit,
+                deadline: settings.retry.max_elapsed(),
+                attempts,
+                elapsed,
+                meta: None,
+            },
+            previous,
+        },
+    }
 }
 
-/// Reads the body of the last response and records it; returns the
-/// response again around the body in memory, for the generated code to
-/// decode.
-async fn finish(
-    settings: &ClientSettings,
-    mut response: reqwest::Response,
-) -> reqwest::Result<reqwest::Response> {
+/// Reads the body of the last response into memory, under the limit.
+async fn finish(settings: &ClientSettings, mut response: reqwest::Response) -> Ending {
     let status = response.status();
-    let buffered = match body::read(&mut response, settings.max_response_bytes).await {
-        Ok(buffered) => buffered,
-        Err(error) => {
-            // reqwest names no URL for a body that broke off.
-            let url = response.url().to_string();
-            record(|record| record.url = Some(url));
-            return Err(error);
-        }
-    };
-    let url = response.url().clone();
-    let headers = std::mem::take(response.headers_mut());
-    let rebuilt = body::rebuild(status, url, buffered.bytes.clone());
-    record(|record| {
-        record.response = Some(RecordedResponse {
+    match body::read(&mut response, settings.max_response_bytes).await {
+        Ok(buffered) => Ending::Answered(Answer {
             status,
-            headers,
+            headers: std::mem::take(response.headers_mut()),
             body: buffered.bytes,
             too_large: buffered.too_large,
-        });
-    });
-    Ok(rebuilt)
+        }),
+        // reqwest names no URL for a body that broke off.
+        Err(error) => Ending::Failed {
+            error,
+            url: Some(response.url().to_string()),
+        },
+    }
 }
 
 /// Runs `future` inside `span`, or bare when no subscriber wants the span:

@@ -51,32 +51,3 @@ pub(crate) async fn read(
         too_large: None,
     })
 }
-
-/// A response with `status` around a body already in memory, for the
-/// generated code to decode. It carries no headers: they go to the call's
-/// record instead, and progenitor reads only the status and the body.
-pub(crate) fn rebuild(
-    status: reqwest::StatusCode,
-    url: reqwest::Url,
-    body: Bytes,
-) -> reqwest::Response {
-    use reqwest::ResponseBuilderExt as _;
-
-    // The URL is carried over: without it reqwest would parse a placeholder,
-    // a measurable share of a loopback round trip.
-    match http::Response::builder()
-        .status(status)
-        .url(url)
-        .body(body.clone())
-    {
-        Ok(rebuilt) => reqwest::Response::from(rebuilt),
-        // Every part comes from a response reqwest accepted, so the builder
-        // has nothing to refuse; were it to, the response without its URL
-        // is still faithful.
-        Err(_) => {
-            let mut rebuilt = http::Response::new(body);
-            *rebuilt.status_mut() = status;
-            reqwest::Response::from(rebuilt)
-        }
-    }
-}

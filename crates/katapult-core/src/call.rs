@@ -1,180 +1,148 @@
-//! The one path every operation takes: run the generated call with a fresh
-//! [`CallRecord`] for the attempt loop to fill in, then turn the generated
-//! result and the record into a [`Response`] or the one [`Error`].
-//!
-//! Why a task-local: progenitor's hooks see the request and the client,
-//! never the call that made them, and what comes back from the generated
-//! call (`ResponseValue` or `progenitor_client::Error`) keeps at most the
-//! status and headers of the last response. Attempts, elapsed time, the
-//! body as read, the size limit and a refusal by the rate-limit governor
-//! would be lost on the way; the record is how they travel back. Nothing
-//! else passes through it.
-
-use std::cell::RefCell;
-use std::pin::pin;
-use std::time::Duration;
+//! The one path every operation takes: build the request from the
+//! operation as the fragment describes it (the generated methods name it),
+//! send it through the attempt loop, and turn what came back into a
+//! [`Response`] or the one [`Error`]. Each body is decoded once, here.
 
 use bytes::Bytes;
-use progenitor_client::{Error as GeneratedError, ResponseValue};
-use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::{Method, StatusCode, Url};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::api_error::ApiError;
-use crate::error::{Error, InvalidResponse, NetworkError, RateLimited, ResponseProblem};
+use crate::attempts::{self, Answer, Ending, Sent};
+use crate::client::Client;
+use crate::error::{Error, InvalidResponse, NetworkError, ResponseProblem};
 use crate::response::{Response, ResponseMeta};
-use crate::types;
 
-/// What the attempt loop learnt about one call.
-#[derive(Debug, Default)]
-pub(crate) struct CallRecord {
-    pub(crate) attempts: u32,
-    /// From the first attempt to the end of the last, waits included.
-    pub(crate) elapsed: Duration,
-    /// The per-attempt timeout in force.
-    pub(crate) timeout: Duration,
-    /// The last response, its body read into memory.
-    pub(crate) response: Option<RecordedResponse>,
-    /// The URL of a request that got no complete response.
-    pub(crate) url: Option<String>,
-    /// The rate-limit governor failed the call: it would have had to hold
-    /// it past its deadline. Comes first: the loop then returns a stand-in
-    /// response that means nothing.
-    pub(crate) refused: Option<RateLimited>,
-}
-
-/// The last response of a call, as the attempt loop read it.
+/// One operation of the fragment, as `cargo xtask codegen` writes it into
+/// the generated methods.
 #[derive(Debug)]
-pub(crate) struct RecordedResponse {
-    pub(crate) status: StatusCode,
-    /// Moved here from the response: progenitor reads only the status and
-    /// the body, so the headers are not copied.
-    pub(crate) headers: HeaderMap,
-    /// Empty when the body was over the limit.
-    pub(crate) body: Bytes,
-    /// The limit the body exceeded, if it did.
-    pub(crate) too_large: Option<usize>,
+pub(crate) struct Operation {
+    /// Its Rust name (`x-rust-name`), as traces show it.
+    pub(crate) id: &'static str,
+    pub(crate) method: Method,
+    /// Joined to the base URL.
+    pub(crate) path: &'static str,
+    /// The statuses whose body is the documented success body.
+    pub(crate) success: &'static [u16],
+    /// The fragment's `info.version`, sent as `api-version` (the API
+    /// ignores it; it is what the description says a client sends).
+    pub(crate) api_version: &'static str,
 }
 
-tokio::task_local! {
-    // Boxed: the value is swapped in and out of the thread-local on every
-    // poll, and a pointer is cheaper to move than the record itself.
-    static RECORD: Box<RefCell<CallRecord>>;
-}
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
-/// Lets the attempt loop write into the record of the call being polled.
-/// Outside [`call`] there is no record and nothing to lose; the loop never
-/// nests, so the cell is never already borrowed.
-pub(crate) fn record(f: impl FnOnce(&mut CallRecord)) {
-    let _ = RECORD.try_with(|record| {
-        if let Ok(mut record) = record.try_borrow_mut() {
-            f(&mut record);
-        }
-    });
-}
-
-/// The generated call of one operation, as its builder's `send()` returns it.
-pub(crate) type Generated<T> = Result<ResponseValue<T>, GeneratedError<types::ErrorEnvelope>>;
-
-/// Runs one generated call and maps its result onto the crate's types. Every
-/// operation goes through here, unchanged.
-pub(crate) async fn call<T>(
-    operation: impl Future<Output = Generated<T>>,
-) -> Result<Response<T>, Error> {
-    let mut scoped = pin!(RECORD.scope(Box::default(), operation));
-    let result = scoped.as_mut().await;
-    let record = scoped
-        .as_mut()
-        .take_value()
-        .map(|record| record.into_inner())
-        .unwrap_or_default();
-    outcome(result, record)
-}
-
-fn outcome<T>(result: Generated<T>, mut record: CallRecord) -> Result<Response<T>, Error> {
-    let response = record.response.take();
-    if let Some(mut refused) = record.refused.take() {
-        // The answer to the last request sent, if any; its body was not read.
-        refused.meta = response.map(|response| ResponseMeta {
-            status: response.status,
-            headers: response.headers,
-            attempts: record.attempts,
-            elapsed: record.elapsed,
-        });
-        return Err(Error::RateLimited(Box::new(refused)));
+impl Client {
+    /// Sends `body` as `operation`'s JSON request body and decodes the
+    /// answer: `T` for a documented success, else the one [`Error`].
+    pub(crate) async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        operation: &Operation,
+        body: &B,
+    ) -> Result<Response<T>, Error> {
+        let request = self.request(operation, body)?;
+        let sent = attempts::send(&self.settings, &self.http, request, operation.id).await;
+        outcome(operation, sent, self.settings.timeout)
     }
-    let meta = |response: &RecordedResponse, headers: HeaderMap| ResponseMeta {
-        status: response.status,
-        headers,
-        attempts: record.attempts.max(1),
-        elapsed: record.elapsed,
-    };
 
-    let (typed_error, decode_error) = match result {
-        Ok(value) => {
-            let Some(mut response) = response else {
-                return Err(Error::internal(
-                    "the response was decoded but the attempt loop recorded none",
-                    true,
-                ));
-            };
-            let headers = std::mem::take(&mut response.headers);
-            return Ok(Response {
-                meta: meta(&response, headers),
-                value: value.into_inner(),
-                raw: response.body,
+    fn request<B: Serialize>(
+        &self,
+        operation: &Operation,
+        body: &B,
+    ) -> Result<reqwest::Request, Error> {
+        let body = serde_json::to_vec(body).map_err(|error| {
+            Error::InvalidRequest(format!("the body cannot be written as JSON: {error}"))
+        })?;
+        let url = Url::parse(&format!("{}{}", self.base_url, operation.path)).map_err(|error| {
+            // The builder checked the base URL and the path is the
+            // fragment's: this cannot fail.
+            Error::internal(&format!("the request URL does not parse: {error}"), false)
+        })?;
+        let mut request = reqwest::Request::new(operation.method.clone(), url);
+        let headers = request.headers_mut();
+        headers.insert(ACCEPT, JSON);
+        headers.insert(CONTENT_TYPE, JSON);
+        headers.insert(API_VERSION, HeaderValue::from_static(operation.api_version));
+        headers.insert(AUTHORIZATION, self.settings.authorization.clone());
+        headers.insert(USER_AGENT, self.settings.user_agent.clone());
+        // Per request rather than on the reqwest client, so it also holds
+        // for a client the caller built.
+        *request.timeout_mut() = Some(self.settings.timeout);
+        *request.body_mut() = Some(body.into());
+        Ok(request)
+    }
+}
+
+fn outcome<T: DeserializeOwned>(
+    operation: &Operation,
+    sent: Sent,
+    timeout: std::time::Duration,
+) -> Result<Response<T>, Error> {
+    let Sent {
+        attempts,
+        elapsed,
+        ending,
+    } = sent;
+    let answer = match ending {
+        Ending::Answered(answer) => answer,
+        Ending::Failed { error, url } => {
+            return Err(Error::Network(NetworkError::new(
+                error, url, attempts, elapsed, timeout,
+            )));
+        }
+        Ending::Refused {
+            mut refused,
+            previous,
+        } => {
+            // The answer to the last request sent, if any; its body was not read.
+            refused.meta = previous.map(|(status, headers)| ResponseMeta {
+                status,
+                headers,
+                attempts,
+                elapsed,
             });
+            return Err(Error::RateLimited(Box::new(refused)));
         }
-        Err(
-            GeneratedError::CommunicationError(source) | GeneratedError::ResponseBodyError(source),
-        ) => {
-            return Err(Error::Network(NetworkError::new(source, &mut record)));
-        }
-        Err(GeneratedError::InvalidRequest(message)) => return Err(Error::InvalidRequest(message)),
-        Err(GeneratedError::InvalidUpgrade(source)) => {
-            return Err(Error::internal(
-                &format!("the generated code asked for a protocol upgrade ({source})"),
-                true,
-            ));
-        }
-        Err(GeneratedError::Custom(message)) => {
-            // No hook of this crate returns one.
-            return Err(Error::internal(&message, response.is_some()));
-        }
-        Err(GeneratedError::ErrorResponse(value)) => (Some(value.into_inner()), None),
-        Err(GeneratedError::InvalidResponsePayload(_, error)) => (None, Some(error)),
-        Err(GeneratedError::UnexpectedResponse(_)) => (None, None),
     };
-
-    // A response arrived; the record holds it (progenitor's copy of the body
-    // is the same shared buffer).
-    let Some(mut response) = response else {
-        return Err(Error::internal(
-            "a response arrived but the attempt loop did not record it",
-            true,
-        ));
+    let Answer {
+        status,
+        headers,
+        body,
+        too_large,
+    } = answer;
+    let meta = ResponseMeta {
+        status,
+        headers,
+        attempts: attempts.max(1),
+        elapsed,
     };
-    let headers = std::mem::take(&mut response.headers);
-    let meta = meta(&response, headers);
-    if let Some(limit) = response.too_large {
+    if let Some(limit) = too_large {
         return Err(invalid(
             meta,
             ResponseProblem::TooLarge { limit },
             Bytes::new(),
         ));
     }
-    if response.status.is_client_error() || response.status.is_server_error() {
-        let typed = typed_error.map(|envelope| envelope.error);
-        return Err(Error::Api(Box::new(ApiError::from_body(
-            meta,
-            typed,
-            &response.body,
-        ))));
+    if operation.success.contains(&status.as_u16()) {
+        return match serde_json::from_slice::<T>(&body) {
+            Ok(value) => Ok(Response {
+                value,
+                meta,
+                raw: body,
+            }),
+            Err(error) => Err(invalid(meta, ResponseProblem::Undecodable(error), body)),
+        };
     }
-    let problem = match decode_error {
-        Some(error) => ResponseProblem::Undecodable(error),
-        None => ResponseProblem::UnexpectedStatus,
-    };
-    Err(invalid(meta, problem, response.body))
+    if is_error(status) {
+        return Err(Error::Api(Box::new(ApiError::from_body(meta, &body))));
+    }
+    Err(invalid(meta, ResponseProblem::UnexpectedStatus, body))
+}
+
+fn is_error(status: StatusCode) -> bool {
+    status.is_client_error() || status.is_server_error()
 }
 
 fn invalid(meta: ResponseMeta, problem: ResponseProblem, body: Bytes) -> Error {

@@ -4,8 +4,8 @@
 
 use crate::config::ClientBuilder;
 use crate::error::Error;
-use crate::generated;
 use crate::response::RateLimit;
+use crate::settings::ClientSettings;
 
 /// A client for Katapult's Core API v1.
 ///
@@ -30,14 +30,17 @@ use crate::response::RateLimit;
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) inner: generated::Client,
+    pub(crate) http: reqwest::Client,
+    /// Without a trailing `/`: paths start with one.
+    pub(crate) base_url: String,
+    pub(crate) settings: ClientSettings,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.base_url())
-            .field("settings", &self.inner.inner)
+            .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
 }
@@ -56,7 +59,7 @@ impl Client {
 
     /// The base URL requests go to, without a trailing `/`.
     pub fn base_url(&self) -> &str {
-        &self.inner.baseurl
+        &self.base_url
     }
 
     /// The `User-Agent` every request of this client carries:
@@ -73,7 +76,7 @@ impl Client {
     /// ```
     pub fn user_agent(&self) -> &str {
         // Built by the builder from visible ASCII only, so always text.
-        self.inner.inner.user_agent.to_str().unwrap_or_default()
+        self.settings.user_agent.to_str().unwrap_or_default()
     }
 
     /// The rate-limit budget as this client (and its clones) currently sees
@@ -82,6 +85,6 @@ impl Client {
     /// newer is known; all of it once the window has rolled over). `None`
     /// before any answer carried a rate-limit header.
     pub fn rate_limit(&self) -> Option<RateLimit> {
-        self.inner.inner.governor.view()
+        self.settings.governor.view()
     }
 }

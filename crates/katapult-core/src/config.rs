@@ -9,11 +9,11 @@ use std::time::Duration;
 use reqwest::Url;
 use reqwest::header::HeaderValue;
 
+use crate::Client;
 use crate::error::{ConfigError, Error};
 use crate::governor::{DEFAULT_WINDOW, Governor, MAX_WINDOW};
 use crate::retry::RetryPolicy;
 use crate::settings::ClientSettings;
-use crate::{Client, generated};
 
 /// Katapult's Core API v1.
 pub const DEFAULT_BASE_URL: &str = "https://api.katapult.io/core/v1";
@@ -282,10 +282,11 @@ impl ClientBuilder {
             max_response_bytes: self.max_response_bytes,
             governor: Arc::new(Governor::new(window, self.rate_limit_governor)),
         };
-        // progenitor joins base URL and path by concatenation: no trailing `/`.
-        let base = base_url.as_str().trim_end_matches('/');
+        // Paths are joined by concatenation: no trailing `/`.
         Ok(Client {
-            inner: generated::Client::new_with_client(base, http, settings),
+            http,
+            base_url: base_url.as_str().trim_end_matches('/').to_owned(),
+            settings,
         })
     }
 }

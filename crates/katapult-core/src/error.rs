@@ -11,7 +11,6 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 
 use crate::api_error::ApiError;
-use crate::call::CallRecord;
 use crate::response::{RateLimit, ResponseMeta};
 use crate::retry::Outcome;
 use crate::types::ErrorCode;
@@ -329,18 +328,22 @@ pub enum NetworkErrorKind {
 }
 
 impl NetworkError {
-    /// The failure of the last attempt, with what the attempt loop recorded.
-    pub(crate) fn new(source: reqwest::Error, record: &mut CallRecord) -> Self {
+    /// The failure of the last attempt; `url` when reqwest names none.
+    pub(crate) fn new(
+        source: reqwest::Error,
+        url: Option<String>,
+        attempts: u32,
+        elapsed: Duration,
+        timeout: Duration,
+    ) -> Self {
         Self {
             outcome: Outcome::of_network_error(&source),
-            url: record
-                .url
-                .take()
+            url: url
                 .or_else(|| source.url().map(ToString::to_string))
                 .unwrap_or_else(|| "the API".to_owned()),
-            attempts: record.attempts.max(1),
-            elapsed: record.elapsed,
-            timeout: record.timeout,
+            attempts: attempts.max(1),
+            elapsed,
+            timeout,
             source,
         }
     }

@@ -3,10 +3,19 @@
 // fragment sha256: d611f382f8baeba7afb2e667d65235fc5ae7fd3b7c4492b0ab99b4ba132c0bc4
 
 //! The client's methods, one per operation of the fragment: the name comes
-//! from `x-rust-name`, the docs from the operation, the work from the one
-//! call path (`crate::call`) around progenitor's generated builder.
-use crate::call::call;
+//! from `x-rust-name`, the docs from the operation, the method, path and
+//! documented statuses from the fragment, the work from the one call path
+//! (`crate::call`).
+use crate::call::Operation;
 use crate::{Client, Error, Response, types};
+/// `PATCH /disks/disk`.
+static UPDATE_DISK: Operation = Operation {
+    id: "update_disk",
+    method: reqwest::Method::PATCH,
+    path: "/disks/disk",
+    success: &[200],
+    api_version: "1.0.0",
+};
 impl Client {
     /// Update disk: `PATCH /disks/disk`.
     ///
@@ -26,6 +35,6 @@ impl Client {
         &self,
         body: types::UpdateDiskBody,
     ) -> Result<Response<types::UpdateDiskResponse>, Error> {
-        call(self.inner.update_disk().body(body).send()).await
+        self.call(&UPDATE_DISK, &body).await
     }
 }

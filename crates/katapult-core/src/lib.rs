@@ -66,7 +66,6 @@ mod client;
 mod config;
 mod error;
 mod governor;
-mod hooks;
 mod open_enum;
 mod response;
 mod retry;

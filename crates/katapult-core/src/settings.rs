@@ -1,6 +1,5 @@
-//! What the hooks read on every request: the generated client's inner
-//! value (`with_inner_type` in `xtask/src/codegen`), built once by
-//! [`crate::ClientBuilder::build`].
+//! What the call path reads on every request, built once by
+//! [`crate::ClientBuilder::build`] and shared by a client's clones.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -25,6 +25,8 @@ struct Method {
     description: Option<String>,
     body: String,
     response: String,
+    /// The documented 2xx statuses.
+    success: Vec<u16>,
 }
 
 /// The Rust source of `crates/katapult-core/src/generated_methods.rs`.
@@ -32,12 +34,27 @@ pub(super) fn render(fragment: &Fragment) -> Result<String, Problem> {
     let methods = methods(fragment)?;
     let mut out = String::from(
         "//! The client's methods, one per operation of the fragment: the name comes\n\
-         //! from `x-rust-name`, the docs from the operation, the work from the one\n\
-         //! call path (`crate::call`) around progenitor's generated builder.\n\n\
-         use crate::call::call;\n\
-         use crate::{Client, Error, Response, types};\n\n\
-         impl Client {\n",
+         //! from `x-rust-name`, the docs from the operation, the method, path and\n\
+         //! documented statuses from the fragment, the work from the one call path\n\
+         //! (`crate::call`).\n\n\
+         use crate::call::Operation;\n\
+         use crate::{Client, Error, Response, types};\n\n",
     );
+    for m in &methods {
+        let _ = writeln!(
+            out,
+            "/// `{method} {path}`.\nstatic {constant}: Operation = Operation {{\n    \
+             id: {name:?},\n    method: reqwest::Method::{method},\n    path: {path:?},\n    \
+             success: &{success:?},\n    api_version: {api_version:?},\n}};\n",
+            method = m.method,
+            path = m.path,
+            constant = m.name.to_uppercase(),
+            name = m.name,
+            success = m.success,
+            api_version = fragment.spec.info.version,
+        );
+    }
+    out.push_str("impl Client {\n");
     for (index, m) in methods.iter().enumerate() {
         if index > 0 {
             out.push('\n');
@@ -74,8 +91,9 @@ pub(super) fn render(fragment: &Fragment) -> Result<String, Problem> {
             out,
             "    pub async fn {name}(\n        &self,\n        body: types::{body},\n    ) -> \
              Result<Response<types::{response}>, Error> {{\n        \
-             call(self.inner.{name}().body(body).send()).await\n    }}",
+             self.call(&{constant}, &body).await\n    }}",
             name = m.name,
+            constant = m.name.to_uppercase(),
             body = m.body,
             response = m.response,
         );
@@ -141,6 +159,15 @@ fn method_of(
             ));
         }
     };
+    let documented: Vec<u16> = operation
+        .responses
+        .responses
+        .keys()
+        .filter_map(|status| match status {
+            openapiv3::StatusCode::Code(code) if (200..300).contains(code) => Some(*code),
+            _ => None,
+        })
+        .collect();
     let success = operation
         .responses
         .responses
@@ -185,6 +212,7 @@ fn method_of(
         description: operation.description.clone(),
         body,
         response,
+        success: documented,
     })
 }
 

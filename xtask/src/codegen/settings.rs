@@ -1,8 +1,7 @@
 //! progenitor's [`GenerationSettings`] for this project: everything about the
 //! generated code's shape that is not in the fragment.
 
-use progenitor::{GenerationSettings, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
-use quote::quote;
+use progenitor::{GenerationSettings, InterfaceStyle, TagStyle, TypeImpl};
 
 /// How the generated code refers to the open enums: from inside
 /// `katapult-core`, or from a crate that depends on it.
@@ -25,13 +24,8 @@ impl OpenEnumPath {
 
 /// progenitor's settings for this project.
 ///
-/// - builder interface: `client.update_disk().body(..).send()`, and typed
-///   builders for every struct;
-/// - hooks `Expected`: the hand-written `crate::hooks` implements
-///   `ClientHooks` for the generated client (auth, retries, timeouts, body
-///   limits, tracing); forgetting it is a compile error, not a client that
-///   silently sends no token;
-/// - the inner type carries that layer's configuration;
+/// - builder interface, for the typed builder of every struct
+///   (`DiskArguments::builder()`);
 /// - `PartialEq` (so callers can compare values in their tests) and
 ///   `schemars::JsonSchema` on every type;
 /// - each open enum (`open_enums`: their schema names) replaces the closed
@@ -41,8 +35,6 @@ pub(super) fn settings(open_enums: &[String], path: OpenEnumPath) -> GenerationS
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
-        .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote!(crate::settings::ClientSettings))
         .with_derive("PartialEq")
         .with_derive("schemars::JsonSchema");
     for name in open_enums {
