@@ -11,7 +11,8 @@ use super::settings::{OpenEnumPath, settings};
 use crate::fragment::Fragment;
 use crate::problem::Problem;
 
-/// The client module: types, builders and request plumbing.
+/// progenitor's client module: types with their builders, and request
+/// plumbing that the codegen step leaves out (see `types_only`).
 pub(super) fn client(fragment: &Fragment) -> Result<TokenStream, Problem> {
     guarded(fragment, "client", || {
         Generator::new(&settings(&replaced_enums(fragment), OpenEnumPath::InCrate))
