@@ -58,11 +58,15 @@ pub(crate) struct Answer {
 
 /// Sends `request` for the operation named `operation`, retrying what
 /// [`Outcome::meaning`] says to retry under the policy, holding where the
-/// governor says to; returns how the call ended.
+/// governor says to; returns how the call ended. `again` builds the request
+/// anew for a retry: built only when one is made, so a call answered at once
+/// pays for no copy. (`None` would make the attempt the last; the call path
+/// builds it from parts that already built once, so it never is.)
 pub(crate) async fn send(
     settings: &ClientSettings,
     client: &reqwest::Client,
     mut request: Request,
+    again: impl Fn() -> Option<Request>,
     operation: &'static str,
 ) -> Sent {
     let started = Instant::now();
@@ -87,9 +91,6 @@ pub(crate) async fn send(
         };
         attempt += 1;
         counted += 1;
-        // A JSON body is bytes, so this clone always succeeds; if it ever
-        // did not, the attempt would simply be the last.
-        let spare = request.try_clone();
         let span = tracing::info_span!(
             "katapult.request",
             operation,
@@ -130,43 +131,41 @@ pub(crate) async fn send(
                 (Outcome::of_network_error(error), After429::BackOff)
             }
         };
-        let retry = outcome
-            .meaning()
-            .retried
-            .zip(spare)
-            .and_then(|(cause, spare)| {
-                let elapsed = started.elapsed();
-                let delay = match (cause, after_429) {
-                    // The governor holds the next attempt until the window
-                    // ends (or refuses it if that is past the deadline).
-                    (RetryCause::RateLimited, After429::WaitForWindow) => {
-                        counted -= 1;
-                        settings
-                            .retry
-                            .allows_another(counted, elapsed)
-                            .then_some(Duration::ZERO)?
-                    }
-                    (RetryCause::RateLimited, After429::Retry) => settings
+        let retry = outcome.meaning().retried.and_then(|cause| {
+            let elapsed = started.elapsed();
+            let delay = match (cause, after_429) {
+                // The governor holds the next attempt until the window
+                // ends (or refuses it if that is past the deadline).
+                (RetryCause::RateLimited, After429::WaitForWindow) => {
+                    counted -= 1;
+                    settings
                         .retry
                         .allows_another(counted, elapsed)
-                        .then_some(Duration::ZERO)?,
-                    (RetryCause::RateLimited, After429::BackOff) if governor.pacing() => {
-                        // A window later the budget is back: waiting longer
-                        // gains nothing.
-                        let delay =
-                            settings
-                                .retry
-                                .next_delay(cause, counted, elapsed, fastrand::f64())?;
-                        delay.min(governor.window())
-                    }
-                    _ => settings
-                        .retry
-                        .next_delay(cause, counted, elapsed, fastrand::f64())?,
-                };
-                Some((cause, spare, delay))
-            });
+                        .then_some(Duration::ZERO)?
+                }
+                (RetryCause::RateLimited, After429::Retry) => settings
+                    .retry
+                    .allows_another(counted, elapsed)
+                    .then_some(Duration::ZERO)?,
+                (RetryCause::RateLimited, After429::BackOff) if governor.pacing() => {
+                    // A window later the budget is back: waiting longer
+                    // gains nothing.
+                    let delay =
+                        settings
+                            .retry
+                            .next_delay(cause, counted, elapsed, fastrand::f64())?;
+                    delay.min(governor.window())
+                }
+                _ => settings
+                    .retry
+                    .next_delay(cause, counted, elapsed, fastrand::f64())?,
+            };
+            Some((cause, delay))
+        });
 
-        if let Some((cause, spare, delay)) = retry {
+        if let Some((cause, delay)) = retry
+            && let Some(next) = again()
+        {
             span.record("duration_ms", millis(attempt_started.elapsed()));
             let governed = after_429 != After429::BackOff;
             span.in_scope(|| {
@@ -186,7 +185,7 @@ pub(crate) async fn send(
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
-            request = spare;
+            request = next;
             continue;
         }
 

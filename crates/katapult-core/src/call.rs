@@ -42,19 +42,19 @@ impl Client {
         operation: &Operation,
         body: &B,
     ) -> Result<Response<T>, Error> {
-        let request = self.request(operation, body)?;
-        let sent = attempts::send(&self.settings, &self.http, request, operation.id).await;
+        let body = Bytes::from(serde_json::to_vec(body).map_err(|error| {
+            Error::InvalidRequest(format!("the body cannot be written as JSON: {error}"))
+        })?);
+        let request = self.request(operation, body.clone())?;
+        // A retry builds the request again from the same parts, so a call
+        // answered at once copies nothing for retries it never makes.
+        let again = || self.request(operation, body.clone()).ok();
+        let sent = attempts::send(&self.settings, &self.http, request, again, operation.id).await;
         outcome(operation, sent, self.settings.timeout)
     }
 
-    fn request<B: Serialize>(
-        &self,
-        operation: &Operation,
-        body: &B,
-    ) -> Result<reqwest::Request, Error> {
-        let body = serde_json::to_vec(body).map_err(|error| {
-            Error::InvalidRequest(format!("the body cannot be written as JSON: {error}"))
-        })?;
+    /// The request for `operation` with `body` (JSON; shared, not copied).
+    fn request(&self, operation: &Operation, body: Bytes) -> Result<reqwest::Request, Error> {
         let url = Url::parse(&format!("{}{}", self.base_url, operation.path)).map_err(|error| {
             // The builder checked the base URL and the path is the
             // fragment's: this cannot fail.
