@@ -900,20 +900,7 @@ mod tests {
     }
 
     fn http_date(unix: u64) -> String {
-        const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-        const MONTHS: [&str; 12] = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ];
-        let (days, seconds) = (unix / 86_400, unix % 86_400);
-        let (year, month, day) = clock::tests_support::civil(days);
-        format!(
-            "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
-            DAYS[(days % 7) as usize],
-            MONTHS[(month - 1) as usize],
-            seconds / 3600,
-            seconds / 60 % 60,
-            seconds % 60
-        )
+        httpdate::fmt_http_date(std::time::UNIX_EPOCH + Duration::from_secs(unix))
     }
 
     #[test]

@@ -163,14 +163,6 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 }
 
 #[cfg(test)]
-pub(crate) mod tests_support {
-    /// Year, month, day of a day since the epoch, for tests that write dates.
-    pub(crate) fn civil(days: u64) -> (u64, u64, u64) {
-        super::civil_from_days(days)
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use super::*;
 
