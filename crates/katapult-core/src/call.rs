@@ -26,8 +26,9 @@ pub(crate) struct Operation {
     pub(crate) path: &'static str,
     /// The statuses whose body is the documented success body.
     pub(crate) success: &'static [u16],
-    /// The fragment's `info.version`, sent as `api-version` (the API
-    /// ignores it; it is what the description says a client sends).
+    /// The fragment's `info.version`, sent as `api-version` as progenitor's
+    /// generated clients send it (the API ignores it; kept so the wire does
+    /// not change with the call path).
     pub(crate) api_version: &'static str,
 }
 
