@@ -647,14 +647,18 @@ fn stale_outline() -> String {
     format!("{OUTLINE_SNAPSHOT} is stale: run `cargo test -p xtask --test fragment` and review it")
 }
 
-/// The outline of the generated client as committed.
+/// The outline of the generated public API as committed: the types, then
+/// the client's generated methods (as the outline snapshot holds it).
 fn current_outline(root: &Path) -> Result<String, String> {
     let fragment = crate::codegen::prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH)
         .map_err(|problems| crate::problem::render(&problems))?;
     let enums = crate::codegen::open_enums(&fragment).map_err(|p| p.to_string())?;
-    let generated = std::fs::read_to_string(root.join(crate::codegen::CLIENT_PATH))
-        .map_err(|e| format!("cannot read {}: {e}", crate::codegen::CLIENT_PATH))?;
-    crate::outline::outline(&generated, &enums).map_err(|e| e.to_string())
+    let read = |path: &str| {
+        std::fs::read_to_string(root.join(path)).map_err(|e| format!("cannot read {path}: {e}"))
+    };
+    let types = read(crate::codegen::CLIENT_PATH)?;
+    let methods = read(crate::codegen::METHODS_PATH)?;
+    crate::outline::public_api(&types, &methods, &enums).map_err(|e| e.to_string())
 }
 
 /// The highest `v<version>` tag and its version.
