@@ -133,8 +133,9 @@ fn parse_paired(json: &str, client: &str, floor: &str) -> Result<Option<Paired>,
 }
 
 /// The file's text, unless it predates `since`: then the benchmark that
-/// should have written it did not run.
-fn read_fresh(path: &Path, since: Option<SystemTime>) -> Result<String, String> {
+/// should have written it did not run. (The governor's results are read the
+/// same way.)
+pub(super) fn read_fresh(path: &Path, since: Option<SystemTime>) -> Result<String, String> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         format!(
             "cannot read {}: {e} (run the benchmarks first)",

@@ -127,23 +127,7 @@ impl Job {
 /// The governor table from the results at `path`, refusing a file older
 /// than `since` (the start of this run, when it ran the measurement).
 pub(super) fn render(path: &Path, since: Option<SystemTime>) -> Result<String, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        format!(
-            "cannot read {}: {e} (run `cargo xtask bench-report` without --no-run first)",
-            path.display()
-        )
-    })?;
-    if let Some(since) = since {
-        let modified = std::fs::metadata(path)
-            .and_then(|m| m.modified())
-            .map_err(|e| e.to_string())?;
-        if modified < since {
-            return Err(format!(
-                "{} predates this run: the measurement did not run",
-                path.display()
-            ));
-        }
-    }
+    let text = super::criterion::read_fresh(path, since)?;
     let jobs = text
         .lines()
         .filter(|line| !line.trim().is_empty())
