@@ -176,12 +176,11 @@ pub(crate) async fn send(
                     "katapult request will be retried"
                 );
             });
-            if let Ok(response) = &sent {
-                previous = Some((response.status(), response.headers().clone()));
-            }
             // Dropping the response closes its connection rather than
-            // reading a body nobody will look at.
-            drop(sent);
+            // reading a body nobody will look at; its headers are kept.
+            if let Ok(mut response) = sent {
+                previous = Some((response.status(), std::mem::take(response.headers_mut())));
+            }
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }

@@ -9,9 +9,9 @@ pub(crate) struct Buffered {
     pub(crate) too_large: Option<usize>,
 }
 
-/// Reads the whole body of `response`, up to `limit` bytes: the generated
-/// code decodes from memory, and no server can make the client allocate
-/// without bound. A body over the limit is not read past it, and not kept.
+/// Reads the whole body of `response`, up to `limit` bytes: the call path
+/// decodes from memory and keeps the bytes (`Response::raw_body`, the
+/// errors), and no server can make the client allocate without bound. A body over the limit is not read past it, and not kept.
 pub(crate) async fn read(
     response: &mut reqwest::Response,
     limit: usize,

@@ -227,3 +227,90 @@ fn json_type(schema: Option<&ReferenceOr<openapiv3::Schema>>) -> Option<String> 
         ReferenceOr::Item(_) => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A second operation gets its method from the fragment alone, named by
+    /// `x-rust-name`, on the same call path; a `$ref`'d body or response
+    /// keeps its schema's name.
+    const TWO_OPERATIONS: &str = r##"
+openapi: 3.0.3
+info: { title: T, version: "2.0.0" }
+paths:
+  /things/thing:
+    patch:
+      operationId: "patch:thing"
+      x-rust-name: update_thing
+      summary: Update thing
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { type: object, properties: { name: { type: string } } }
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: { type: object, properties: { name: { type: string } } }
+    delete:
+      operationId: delete_thing
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/ThingLookup" }
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Deleted" }
+        "202":
+          description: accepted
+components:
+  schemas:
+    ThingLookup: { type: object, properties: { id: { type: string } } }
+    Deleted: { type: object, properties: { id: { type: string } } }
+"##;
+
+    #[test]
+    fn every_operation_gets_a_method_on_the_one_call_path() {
+        let mut fragment = Fragment::parse(TWO_OPERATIONS, "two.yaml").unwrap();
+        fragment.apply_rust_names().unwrap();
+        let source = render(&fragment).unwrap();
+        for expected in [
+            "pub async fn update_thing(",
+            "body: types::UpdateThingBody,",
+            "Result<Response<types::UpdateThingResponse>, Error>",
+            "self.call(&UPDATE_THING, &body).await",
+            "method: reqwest::Method::PATCH,",
+            "pub async fn delete_thing(",
+            "body: types::ThingLookup,",
+            "Result<Response<types::Deleted>, Error>",
+            "method: reqwest::Method::DELETE,",
+            "success: &[200, 202],",
+            "api_version: \"2.0.0\",",
+            "/// Update thing: `PATCH /things/thing`.",
+        ] {
+            assert!(source.contains(expected), "{expected}\n{source}");
+        }
+        assert_eq!(source.matches("self.call(").count(), 2, "{source}");
+    }
+
+    #[test]
+    fn an_operation_with_parameters_is_a_clear_problem() {
+        let with_parameter = TWO_OPERATIONS.replace(
+            "      x-rust-name: update_thing\n",
+            "      x-rust-name: update_thing\n      parameters:\n        - { name: id, in: query, schema: { type: string } }\n",
+        );
+        let mut fragment = Fragment::parse(&with_parameter, "two.yaml").unwrap();
+        fragment.apply_rust_names().unwrap();
+        let problem = render(&fragment).unwrap_err();
+        assert_eq!(problem.pointer, "/paths/~1things~1thing/patch");
+        assert!(problem.message.contains("has parameters"), "{problem}");
+        assert!(problem.fix.contains("methods.rs"), "{problem}");
+    }
+}

@@ -63,9 +63,13 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
     // default hook's "thread panicked" line would only be noise.
     std::panic::set_hook(Box::new(|_| {}));
 
-    // load → lint → name → generate → format
-    let outputs = match expected_outputs(root) {
-        Ok(outputs) => outputs,
+    // load → lint → shape for Rust → generate → format
+    let prepared = prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH).and_then(|fragment| {
+        let outputs = outputs(&fragment).map_err(|problem| vec![problem])?;
+        Ok((fragment, outputs))
+    });
+    let (fragment, outputs) = match prepared {
+        Ok(prepared) => prepared,
         Err(problems) => {
             eprintln!("{}", problem::render(&problems));
             eprintln!(
@@ -98,7 +102,7 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
                 println!("wrote {path}");
             }
             if written.contains(&CLIENT_PATH) || written.contains(&METHODS_PATH) {
-                println!("\n{}", api_changes(root, &outputs));
+                println!("\n{}", api_changes(root, &fragment, &outputs));
             }
             println!("review the change with `git diff` and `cargo insta review`");
             ExitCode::SUCCESS
@@ -112,7 +116,7 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
 
 /// What the regeneration changed in the public API (against the committed
 /// outline snapshot), and the version bump that follows.
-fn api_changes(root: &Path, outputs: &[Output]) -> String {
+fn api_changes(root: &Path, fragment: &Fragment, outputs: &[Output]) -> String {
     let file = |path: &str| {
         outputs
             .iter()
@@ -120,9 +124,8 @@ fn api_changes(root: &Path, outputs: &[Output]) -> String {
             .map_or("", Output::contents)
     };
     let (types, methods) = (file(CLIENT_PATH), file(METHODS_PATH));
-    let new_outline = prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH)
-        .map_err(|problems| problem::render(&problems))
-        .and_then(|fragment| open_enums(&fragment).map_err(|problem| problem.to_string()))
+    let new_outline = open_enums(fragment)
+        .map_err(|problem| problem.to_string())
         .and_then(|enums| {
             crate::outline::public_api(types, methods, &enums).map_err(|e| e.to_string())
         })
