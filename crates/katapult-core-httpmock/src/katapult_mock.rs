@@ -1,50 +1,174 @@
-//! A mock server that answers `PATCH /disks/disk` the way Katapult does.
+//! The mock Katapult's handle: starting it, and what a test may do to the
+//! world it keeps. The model is in `state.rs`, the HTTP in `routes.rs`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
-use httpmock::{HttpMockRequest, HttpMockResponse, Mock, MockServer};
-use katapult_core::types::{
-    self, DiskBusEnum, DiskIoProfileLookup, KatapultError, StorageSpeedEnum, UpdateDiskBody,
-};
+use httpmock::MockServer;
+use serde_json::Value;
 
-use crate::fixtures;
+use crate::routes;
+use crate::state::{Settings, Shared};
 
-/// Requests per minute the mock reports, as recorded from the real API.
-const PERMITTED: u32 = 1000;
-
-/// A mock Katapult on 127.0.0.1 (a free port), answering like the real API:
+/// A mock Katapult on 127.0.0.1 (a free port) that keeps disks and tasks and
+/// answers like the real API.
 ///
-/// - without `Authorization: Bearer <token>`: 400 `missing_api_token`;
-/// - a body that is not JSON: 400 `invalid_json_body`; JSON of the wrong
-///   shape: 400 `invalid_argument`;
-/// - otherwise 200 with the disk named in the request, the requested
-///   `name`, `bus_type`, `storage_speed`, `io_profile` and
-///   `virtual_machine_disk` settings applied, and the request's annotations
-///   (create-only properties such as `size_in_gb` are ignored);
-/// - every answer carries `X-Request-Id`, `X-Ratelimit-Permitted` and a
-///   decreasing `X-Ratelimit-Remaining`, and errors `X-Api-Schema: json-error`.
+/// # Operations
+///
+/// | request | answer |
+/// |---|---|
+/// | `GET /disks/disk?disk[id]=ID` | `{disk, annotations}` |
+/// | `PATCH /disks/disk` | `{disk, annotations}`, the update applied |
+/// | `PUT /disks/disk/resize` `{disk, size_in_gb, resize_method?}` | `{disk, task}` |
+/// | `PUT /disks/disk/io_profile` `{disk, io_profile}` | `{disk, task}` |
+/// | `POST /disks/disk/attach`, `/detach` `{disk}` | `{disk, task}` |
+/// | `POST /disks/disk/assign` `{disk, virtual_machine}`, `/unassign` `{disk}` | `{disk}` |
+/// | `GET /tasks/task?task[id]=ID` | `{task}` |
+///
+/// The brackets of a query lookup may be percent-encoded (`disk%5Bid%5D`, as
+/// Katapult's clients send them) or not.
+///
+/// # Disks and tasks
+///
+/// - **Demo disks.** An id the mock has never seen names a demo disk the
+///   first time a request uses it: `data`, 20 GB, `state: built`, detached
+///   and not assigned to a virtual machine (`virtual_machine_disk: null`),
+///   no annotations. [`put_disk`](Self::put_disk) seeds a disk of your own;
+///   [`KatapultMockBuilder::demo_disks`] turns demo disks off.
+/// - **Writes without a task land at once.** `PATCH` (name, bus type,
+///   storage speed, I/O profile, `attach_on_boot`, `boot`, annotations;
+///   create-only properties and the virtual machine are ignored), assign
+///   and unassign answer the disk as it now is.
+/// - **Writes with a task answer the disk as it was**, with a `pending`
+///   task; the change lands when the task completes, after the task
+///   duration ([`KatapultMockBuilder::task_duration`], 200 ms by default).
+///   A task is `pending` (progress 0, `started_at` and `finished_at` null)
+///   for its first tenth, then `running` with its progress rising evenly,
+///   then `completed` (100). Meanwhile the disk's `state` reads `resizing`
+///   (resize) or `configuring` (I/O profile), and its attachment's `state`
+///   reads `attaching` or `detaching`. Task names: "Grow disk",
+///   "Shrink disk", "Change disk IO profile", "Attach disk", "Detach disk".
+/// - **Tasks fail only one way:** a disk taken away by
+///   [`remove_disk`](Self::remove_disk) while its task runs fails the task.
+/// - **I/O profiles and virtual machines are not modelled:** any lookup is
+///   accepted. Two profiles (`standard`, `fast`) and one virtual machine
+///   (the fixtures' `vm_EbcEXQaIiVVWMjEO`, `web-1.example.katapult.cloud`)
+///   are known and shown in full; for others the disk shows only the field
+///   the lookup gave.
+///
+/// # Refusals
+///
+/// Where Katapult's answer is recorded the mock gives it: a missing disk is
+/// 404 `disk_not_found`, an unknown task 404 `task_not_found`, detaching an
+/// unassigned disk 422 `unassigned_disk`. The rest is this mock's choice
+/// among the codes Katapult publishes for each operation, not a claim about
+/// the real API:
+///
+/// - attaching an unassigned disk, or a `PATCH` setting `attach_on_boot` or
+///   `boot` on one: 422 `unassigned_disk`;
+/// - resize, I/O-profile change, attach or detach while a task still runs
+///   on the disk: 406 `task_queueing_error` (detail `{"details": "…"}`);
+/// - assign or unassign while a task runs: 422 `unable_to_assign` /
+///   `unable_to_unassign` (detail `{"errors": […]}`); so is assigning a
+///   disk whose attachment is not `detached` to another virtual machine,
+///   and unassigning one that is attached, attaching or detaching.
+///   Assigning to the virtual machine the disk already has changes nothing;
+///   so does unassigning an unassigned disk;
+/// - resize, 422 `validation_error` (detail `{"errors": […]}`): a size not
+///   above 0 or equal to the current one; an attachment that is attaching,
+///   detaching or failed; shrinking an attached disk; an `online` resize of
+///   a disk that is not attached; an `offline` resize (the default) of an
+///   attached one, as Katapult's Terraform provider refuses it;
+/// - attaching an attached disk or detaching a detached one is a task that
+///   changes nothing.
+///
+/// And as Katapult's framework answers any endpoint: without
+/// `Authorization: Bearer <token>`, 400 `missing_api_token`; a body that is
+/// not JSON, 400 `invalid_json_body`; JSON of the wrong shape, or a query
+/// without its lookup, 400 `invalid_argument`; an unknown method and path,
+/// 404 `route_not_found`. Every answer carries `X-Request-Id`,
+/// `X-Ratelimit-Permitted` and a decreasing `X-Ratelimit-Remaining`;
+/// errors are wrapped (`{"error": {code, description, detail}}`) and carry
+/// `X-Api-Schema: json-error`.
 pub struct KatapultMock {
     server: MockServer,
-    mock_id: usize,
+    state: Shared,
+    requests: Arc<AtomicU32>,
 }
 
-impl KatapultMock {
+/// Sets up a [`KatapultMock`]: `KatapultMock::builder()…start().await`.
+#[derive(Debug, Clone)]
+pub struct KatapultMockBuilder {
+    task_duration: Duration,
+    demo_disks: bool,
+    manual_clock: bool,
+}
+
+impl KatapultMockBuilder {
+    /// How long each task takes from its write to `completed` (200 ms by
+    /// default: short, so tests are fast, long enough to be seen running).
+    pub fn task_duration(mut self, duration: Duration) -> Self {
+        self.task_duration = duration;
+        self
+    }
+
+    /// Whether an unknown disk id names a demo disk (the default) or gets
+    /// 404 `disk_not_found`.
+    pub fn demo_disks(mut self, on: bool) -> Self {
+        self.demo_disks = on;
+        self
+    }
+
+    /// Stops the mock's clock: tasks then move only when
+    /// [`KatapultMock::advance`] says so, which makes every status a test
+    /// sees exact.
+    pub fn manual_clock(mut self) -> Self {
+        self.manual_clock = true;
+        self
+    }
+
     /// Starts the server.
-    pub async fn start() -> Self {
-        let server = MockServer::start_async().await;
+    pub async fn start(self) -> KatapultMock {
+        let state = Shared::new(Settings {
+            task_duration: self.task_duration,
+            demo_disks: self.demo_disks,
+            manual_clock: self.manual_clock,
+        });
         let requests = Arc::new(AtomicU32::new(0));
-        let mock = server
-            .mock_async(|when, then| {
-                when.method(httpmock::Method::PATCH).path("/disks/disk");
+        let server = MockServer::start_async().await;
+        // One mock for every request: routing, including 404
+        // `route_not_found`, is the model's, not httpmock's.
+        let (shared, counter) = (state.clone(), requests.clone());
+        server
+            .mock_async(|_, then| {
                 then.respond_with(move |request| {
-                    let number = requests.fetch_add(1, Ordering::Relaxed) + 1;
-                    answer(request, number)
+                    let number = counter.fetch_add(1, Ordering::Relaxed) + 1;
+                    routes::answer(&shared, request, number)
                 });
             })
             .await;
-        let mock_id = mock.id();
-        Self { server, mock_id }
+        KatapultMock {
+            server,
+            state,
+            requests,
+        }
+    }
+}
+
+impl KatapultMock {
+    /// Starts a server with the default settings.
+    pub async fn start() -> Self {
+        Self::builder().start().await
+    }
+
+    /// A builder, for settings other than the defaults.
+    pub fn builder() -> KatapultMockBuilder {
+        KatapultMockBuilder {
+            task_duration: Duration::from_millis(200),
+            demo_disks: true,
+            manual_clock: false,
+        }
     }
 
     /// The base URL to give the client (`http://127.0.0.1:<port>`).
@@ -52,135 +176,53 @@ impl KatapultMock {
         self.server.base_url()
     }
 
-    /// The underlying server, for adding expectations of your own.
+    /// The underlying server, for httpmock's view of the requests it got.
+    /// The mock answers every request itself, so expectations added here
+    /// are never reached: start a [`MockServer`] of your own for those.
     pub fn server(&self) -> &MockServer {
         &self.server
     }
 
-    /// How many requests the disk endpoint has answered.
+    /// How many requests the mock has answered, on every route, errors
+    /// included.
     pub fn hits(&self) -> usize {
-        Mock::new(self.mock_id, &self.server).calls()
-    }
-}
-
-fn answer(request: &HttpMockRequest, number: u32) -> HttpMockResponse {
-    let authorized = request
-        .headers()
-        .get("authorization")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .is_some_and(|token| !token.trim().is_empty());
-    if !authorized {
-        return error(
-            400,
-            number,
-            KatapultError::MissingApiToken {
-                description:
-                    "No API token was provided in the Authorization header. Ensure a token is \
-                              provided prefixed with Bearer"
-                        .to_owned(),
-                detail: Default::default(),
-            },
-        );
+        self.requests.load(Ordering::Relaxed) as usize
     }
 
-    let json: serde_json::Value = match serde_json::from_slice(request.body_ref()) {
-        Ok(json) => json,
-        Err(parse) => {
-            return error(
-                400,
-                number,
-                KatapultError::InvalidJsonBody {
-                    description: "The JSON body provided was not valid".to_owned(),
-                    detail: Some(types::InvalidJsonBody {
-                        details: Some(parse.to_string()),
-                    }),
-                },
-            );
-        }
-    };
-    let body: UpdateDiskBody = match serde_json::from_value(json) {
-        Ok(body) => body,
-        Err(shape) => {
-            return error(
-                400,
-                number,
-                KatapultError::InvalidArgument {
-                    description: "An argument was not valid".to_owned(),
-                    detail: Some(types::InvalidArgument {
-                        issue_description: Some(shape.to_string()),
-                        ..Default::default()
-                    }),
-                },
-            );
-        }
-    };
+    /// Stores a disk, replacing any with its id (its annotations stay).
+    /// `disk` is the disk as the API shows it: a JSON value or
+    /// `katapult_core`'s disk type; keys it lacks read as `null`.
+    ///
+    /// # Panics
+    ///
+    /// When `disk` is not an object with a string `id`: a mistake in the test.
+    pub fn put_disk(&self, disk: impl serde::Serialize) {
+        let disk = match serde_json::to_value(disk) {
+            Ok(Value::Object(disk)) => disk,
+            other => panic!("put_disk takes a disk object, not {other:?}"),
+        };
+        let Some(id) = disk.get("id").and_then(Value::as_str).map(str::to_owned) else {
+            panic!("put_disk takes a disk with a string `id`, not {disk:?}");
+        };
+        self.state.lock().put_disk(disk, id);
+    }
 
-    let mut response = fixtures::update_disk_response(&body.disk.id);
-    apply(&mut response.disk, &body.properties);
-    // Absent: the disk keeps its annotations. A list, even empty: the
-    // disk's annotations become that list.
-    if let Some(annotations) = body.annotations {
-        response.annotations = annotations;
+    /// The disk as the mock now holds it (and a read would show it), or
+    /// `None` if no request has used the id and none was put.
+    pub fn disk(&self, id: &str) -> Option<Value> {
+        self.state.lock().disk(id)
     }
-    respond(200, number, &response)
-}
 
-/// Applies the properties an update can change to the stored disk.
-fn apply(disk: &mut types::PatchDisk200ResponseDisk, properties: &types::DiskArguments) {
-    if let Some(name) = &properties.name {
-        disk.name = Some(name.clone());
+    /// Takes a disk away, returning it: requests naming it now get 404
+    /// `disk_not_found` (no demo disk comes back under its id), and a task
+    /// running on it fails.
+    pub fn remove_disk(&self, id: &str) -> Option<Value> {
+        self.state.lock().remove_disk(id)
     }
-    if let Some(bus) = &properties.bus_type {
-        disk.bus_type = Some(DiskBusEnum::from(bus.to_string()));
-    }
-    if let Some(speed) = &properties.storage_speed {
-        disk.storage_speed = Some(StorageSpeedEnum::from(speed.to_string()));
-    }
-    if let Some(lookup) = &properties.io_profile {
-        let profile = disk.io_profile.get_or_insert_with(Default::default);
-        match lookup {
-            DiskIoProfileLookup::Id(id) => profile.id = Some(id.clone()),
-            DiskIoProfileLookup::Permalink(permalink) => {
-                profile.permalink = Some(permalink.clone())
-            }
-        }
-    }
-    if let (Some(settings), Some(attachment)) = (
-        &properties.virtual_machine_disk,
-        &mut disk.virtual_machine_disk,
-    ) {
-        if let Some(attach_on_boot) = settings.attach_on_boot {
-            attachment.attach_on_boot = Some(attach_on_boot);
-        }
-        if let Some(boot) = settings.boot {
-            attachment.boot = Some(boot);
-        }
-    }
-}
 
-fn error(status: u16, number: u32, error: KatapultError) -> HttpMockResponse {
-    let mut response = respond(status, number, &fixtures::error(error));
-    if let Some(headers) = response.headers.as_mut() {
-        headers.push(("x-api-schema".to_owned(), "json-error".to_owned()));
+    /// Moves the mock's clock forward: tasks due by then complete, and
+    /// their changes land. Works on the real clock too (it skips ahead).
+    pub fn advance(&self, by: Duration) {
+        self.state.lock().advance(by);
     }
-    response
-}
-
-fn respond(status: u16, number: u32, body: &impl serde::Serialize) -> HttpMockResponse {
-    let body = serde_json::to_vec(body).unwrap_or_default();
-    HttpMockResponse::builder()
-        .status(status)
-        .header("content-type", "application/json; charset=utf-8")
-        .header(
-            "x-request-id",
-            format!("00000000-0000-4000-8000-{number:012x}"),
-        )
-        .header("x-ratelimit-permitted", PERMITTED.to_string())
-        .header(
-            "x-ratelimit-remaining",
-            PERMITTED.saturating_sub(number).to_string(),
-        )
-        .body(body)
-        .build()
 }

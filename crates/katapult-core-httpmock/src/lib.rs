@@ -50,11 +50,15 @@
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 mod generated;
 
+mod demo;
 pub mod fixtures;
 mod katapult_mock;
+mod routes;
+mod state;
+mod task;
 
 pub use generated::{MockServerExt, operations};
-pub use katapult_mock::KatapultMock;
+pub use katapult_mock::{KatapultMock, KatapultMockBuilder};
 
 /// The `httpmock` this crate is built on.
 pub use httpmock;
