@@ -73,11 +73,7 @@ impl Katapult {
     }
 
     pub fn with(mock: KatapultMock) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .build()
-            .unwrap();
-        Self { mock, http }
+        Self { mock, http: http() }
     }
 
     /// Sends `method path` with the test token and, when given, a JSON body.
@@ -150,6 +146,17 @@ impl Katapult {
     pub fn finish_tasks(&self) {
         self.mock.advance(TASK);
     }
+}
+
+/// A plain HTTP client, each request bounded in time.
+pub fn http() -> reqwest::Client {
+    // Where katapult-core's `rustls` feature is on (workspace builds),
+    // reqwest has TLS but no crypto provider of its own.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
 }
 
 pub async fn answer(request: reqwest::RequestBuilder) -> Answer {

@@ -1,11 +1,11 @@
 //! The mock's wire: headers on every answer, the framework's errors,
 //! unknown routes, and the client's view of its answers.
 
-use katapult_core::reqwest::{self, Method};
+use katapult_core::reqwest::Method;
 use katapult_core::types::{DiskArguments, DiskLookup, UpdateDiskBody};
 use serde_json::json;
 
-use crate::support::{Katapult, answer, bounded};
+use crate::support::{Katapult, answer, bounded, http};
 
 #[tokio::test]
 async fn every_answer_carries_a_request_id_and_a_falling_rate_limit() {
@@ -44,7 +44,7 @@ async fn every_answer_carries_a_request_id_and_a_falling_rate_limit() {
 async fn without_a_bearer_token_every_operation_is_missing_api_token() {
     bounded(async {
         let katapult = Katapult::manual().await;
-        let http = reqwest::Client::new();
+        let http = http();
         let base = katapult.mock.base_url();
         let routes = [
             (Method::GET, "/disks/disk?disk%5Bid%5D=d"),
@@ -75,7 +75,7 @@ async fn without_a_bearer_token_every_operation_is_missing_api_token() {
 async fn a_body_that_is_not_json_or_not_the_shape_is_a_framework_error() {
     bounded(async {
         let katapult = Katapult::manual().await;
-        let http = reqwest::Client::new();
+        let http = http();
         let url = format!("{}/disks/disk/resize", katapult.mock.base_url());
         let not_json = http.put(&url).bearer_auth("t").body("{size");
         let answer = answer(not_json).await;
