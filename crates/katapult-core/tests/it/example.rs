@@ -95,6 +95,9 @@ fn without_a_token_it_round_trips_through_the_built_in_mock() {
 #[tokio::test]
 async fn with_a_token_it_calls_the_url_it_is_given() {
     let katapult = KatapultMock::start().await;
+    // A disk assigned to a virtual machine: a demo disk has no attachment,
+    // so setting its `attach_on_boot` is 422 `unassigned_disk`.
+    katapult.put_disk(fixtures::disk("disk_xyz"));
     let out = run_with_token(
         &[
             "--disk-id",
