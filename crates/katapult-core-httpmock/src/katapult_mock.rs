@@ -81,7 +81,8 @@ use crate::state::{Settings, Shared};
 ///   a disk that is not attached; an `offline` resize (the default) of an
 ///   attached one, as Katapult's Terraform provider refuses it;
 /// - attaching an attached disk or detaching a detached one is a task that
-///   changes nothing.
+///   changes nothing;
+/// - an update (`PATCH`) has no task and is accepted while one runs.
 ///
 /// And as Katapult's framework answers any endpoint: without
 /// `Authorization: Bearer <token>`, 400 `missing_api_token`; a body that is

@@ -210,10 +210,10 @@ impl State {
         }
         match attachment_state(&stored.disk) {
             None | Some("detached") => {}
-            Some(_) => {
-                return Err(Refusal::UnableToAssign(
-                    "Disk is attached to another virtual machine; detach it first".into(),
-                ));
+            Some(state) => {
+                return Err(Refusal::UnableToAssign(format!(
+                    "Disk's attachment to another virtual machine is {state}; detach it first"
+                )));
             }
         }
         stored.disk.insert(
@@ -284,25 +284,22 @@ impl State {
         } else {
             "Shrink disk"
         };
-        match (method, attached) {
-            _ if size_in_gb < current && attached => {
-                return Err(Refusal::Invalid(
-                    "Disk must be detached from its virtual machine to be shrunk".into(),
-                ));
-            }
-            (ResizeMethod::Online, false) => {
-                return Err(Refusal::Invalid(
-                    "An online resize needs the disk attached to its virtual machine".into(),
-                ));
-            }
-            (ResizeMethod::Offline, true) => {
-                return Err(Refusal::Invalid(
-                    "Disk must be detached from its virtual machine for an offline resize; \
-                     grow it online instead"
-                        .into(),
-                ));
-            }
-            _ => {}
+        if size_in_gb < current && attached {
+            return Err(Refusal::Invalid(
+                "Disk must be detached from its virtual machine to be shrunk".into(),
+            ));
+        }
+        if method == ResizeMethod::Online && !attached {
+            return Err(Refusal::Invalid(
+                "An online resize needs the disk attached to its virtual machine".into(),
+            ));
+        }
+        if method == ResizeMethod::Offline && attached {
+            return Err(Refusal::Invalid(
+                "Disk must be detached from its virtual machine for an offline resize; grow it \
+                 online instead"
+                    .into(),
+            ));
         }
         let then = disk.get("state").cloned().unwrap_or(Value::Null);
         self.start(
