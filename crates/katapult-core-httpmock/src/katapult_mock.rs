@@ -59,11 +59,11 @@ use crate::state::{Settings, Shared};
 ///
 /// # Refusals
 ///
-/// Where Katapult's answer is recorded the mock gives it: a missing disk is
-/// 404 `disk_not_found`, an unknown task 404 `task_not_found`, detaching an
-/// unassigned disk 422 `unassigned_disk`. The rest is this mock's choice
-/// among the codes Katapult publishes for each operation, not a claim about
-/// the real API:
+/// Where Katapult's answer is known the mock gives it: a missing disk is
+/// 404 `disk_not_found` and detaching an unassigned disk 422
+/// `unassigned_disk` (both recorded), an unknown task 404 `task_not_found`
+/// (published). The rest is this mock's choice among the codes Katapult
+/// publishes for each operation, not a claim about the real API:
 ///
 /// - attaching an unassigned disk, or a `PATCH` setting `attach_on_boot` or
 ///   `boot` on one: 422 `unassigned_disk`;
@@ -80,8 +80,8 @@ use crate::state::{Settings, Shared};
 ///   detaching or failed; shrinking an attached disk; an `online` resize of
 ///   a disk that is not attached; an `offline` resize (the default) of an
 ///   attached one, as Katapult's Terraform provider refuses it;
-/// - attaching an attached disk or detaching a detached one is a task that
-///   changes nothing;
+/// - attaching an attached disk, detaching a detached one, or changing the
+///   I/O profile to the one the disk has is a task that changes nothing;
 /// - an update (`PATCH`) has no task and is accepted while one runs.
 ///
 /// And as Katapult's framework answers any endpoint: without
