@@ -19,7 +19,8 @@
 //!    fastest rate seen: the next poll comes at most 5 s after that
 //!    earliest end, or at the predicted end if that is sooner. Such a wait
 //!    is at most 30 s, and no longer than the time the task has been
-//!    watched. Progress that stalls, or changes pace, falls back to 10 s.
+//!    watched (or 10 s). Progress that stalls, or changes pace, falls back
+//!    to 10 s.
 //! 5. A poll aimed at a predicted end that finds the task still running
 //!    doubles the shortest wait (0.25 s, 0.5 s, ... up to 10 s), so a
 //!    task stuck at 99% is not polled four times a second.
@@ -31,10 +32,19 @@
 //!
 //! The schedule is pure: it reads no clock and sends nothing. The waiting
 //! loop measures `at` with its own monotonic clock, asks for the delay,
-//! sleeps it (cut to its deadline), and polls. Simulated against the
-//! provider's schedule on recorded and synthetic traces (`simulate.rs`),
-//! it polls less and sees the end sooner on each trace family the issue
-//! names; the figures are in that module's tests.
+//! sleeps it (cut to its deadline), and polls.
+//!
+//! Replayed in virtual time against the provider's schedule (`simulate.rs`,
+//! 200 traces per family, five seeds), it costs one poll instead of two for
+//! the recorded short task and sees it end about 3 s sooner; on 30 to 120 s
+//! tasks with linear, stalled-then-fast or jumpy progress it polls less
+//! (jumpy, linear) or no more (stalled-then-fast) in the median and sees the
+//! end sooner in the median, by 2 to 5 s. Where progress says little
+//! (coarse stages, erratic jumps, none at all) both fall back on waits of
+//! about 10 s and come out within a poll of each other; trusting progress
+//! that then jumps costs a late sighting now and then (the worst delays,
+//! up to about 28 s, are on jumpy and erratic traces, against the
+//! provider's 10 s).
 
 use std::time::Duration;
 

@@ -413,27 +413,28 @@ mod tests {
         }
     }
 
-    /// The figures for the report: `cargo test -p katapult-core --lib
-    /// schedule_figures -- --ignored --nocapture`.
+    /// The figures for the report, over 1000 traces per family: `cargo test
+    /// -p katapult-core --lib schedule_figures -- --ignored --nocapture`.
     #[test]
     #[ignore = "prints the figures; asserts nothing"]
     fn schedule_figures() {
-        for (seed, run) in SEEDS.iter().zip(comparisons()) {
-            for c in run {
-                eprintln!(
-                    "seed {seed} {:18} ours polls {:4.1} / {:2} delay {:5.2} / {:5.2} s | \
-                     provider polls {:4.1} / {:2} delay {:5.2} / {:5.2} s",
-                    c.family,
-                    c.ours.polls_median,
-                    c.ours.polls_max,
-                    c.ours.delay_median,
-                    c.ours.delay_max,
-                    c.provider.polls_median,
-                    c.provider.polls_max,
-                    c.provider.delay_median,
-                    c.provider.delay_max
-                );
-            }
+        eprintln!(
+            "| trace family | polls per task, ours | provider | delay to seen (s), ours | provider |"
+        );
+        eprintln!("|---|---:|---:|---:|---:|");
+        for c in compare(1000, 2026) {
+            eprintln!(
+                "| {} | {} / {} | {} / {} | {:.2} / {:.2} | {:.2} / {:.2} |",
+                c.family,
+                c.ours.polls_median,
+                c.ours.polls_max,
+                c.provider.polls_median,
+                c.provider.polls_max,
+                c.ours.delay_median,
+                c.ours.delay_max,
+                c.provider.delay_median,
+                c.provider.delay_max
+            );
         }
     }
 }
