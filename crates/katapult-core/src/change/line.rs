@@ -63,8 +63,38 @@ const PROPERTY_FIELDS: &str = "`name`, `bus_type`, `storage_speed`, `size_in_gb`
 const VM_DISK_FIELDS: &str = "`attach_on_boot`, `boot`, `virtual_machine`";
 
 impl DiskChange {
-    /// Reads a change from one JSON line (see the module docs of
-    /// `katapult disk change --from` for the shape).
+    /// Reads a change from one JSON line, the shape `katapult disk change
+    /// --from` reads: the request body of `disk update` plus `attached`,
+    /// `resize_method` and `unassign`. Only `disk` is required:
+    ///
+    /// ```json
+    /// {"disk": {"id": "disk_..."},
+    ///  "properties": {"name": "...", "bus_type": "scsi|virtio", "storage_speed": "nvme|ssd",
+    ///                 "size_in_gb": 50, "io_profile": {"id": "..."} | {"permalink": "..."},
+    ///                 "data_center": {"id"|"permalink": "..."}, "initial_file_system": "ext4|xfs",
+    ///                 "virtual_machine_disk": {"attach_on_boot": true, "boot": false,
+    ///                                          "virtual_machine": {"id"|"fqdn": "..."}}},
+    ///  "annotations": [{"key": "...", "value": "..."}],
+    ///  "attached": true, "resize_method": "offline|online", "unassign": true}
+    /// ```
+    ///
+    /// Every mistake is an error naming its path: an unknown field, a
+    /// wrong type, a `null` (leave a field out to leave it as it is), a
+    /// lookup naming two fields, a size that is not a positive whole
+    /// number, and `virtual_machine_disk.attach` (create only: an existing
+    /// disk uses `attached`).
+    ///
+    /// ```
+    /// use katapult_core::DiskChange;
+    ///
+    /// let change = DiskChange::from_line(
+    ///     r#"{"disk": {"id": "disk_1"}, "properties": {"size_in_gb": 50}, "attached": true}"#,
+    /// )?;
+    /// assert_eq!(change.attached, Some(true));
+    /// let refused = DiskChange::from_line(r#"{"disk": {"id": "disk_1"}, "atached": true}"#);
+    /// assert!(refused.unwrap_err().to_string().starts_with("`atached` is not a field"));
+    /// # Ok::<(), katapult_core::ChangeLineError>(())
+    /// ```
     pub fn from_line(line: &str) -> Result<Self> {
         let value: Value = serde_json::from_str(line)
             .map_err(|error| ChangeLineError::new(format!("not valid JSON: {error}")))?;

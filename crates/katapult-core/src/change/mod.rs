@@ -49,8 +49,8 @@ pub use verify::{PropertyMismatch, StepReadiness};
 /// left as it is.
 ///
 /// Build one with [`DiskChange::new`] and the setters, or decode one from a
-/// JSON line of `katapult disk change --from` (`serde::Deserialize`, or
-/// [`DiskChange::from_line`]; the line's shape is described there). Then
+/// JSON line of `katapult disk change --from` ([`DiskChange::from_line`],
+/// which describes the shape, or `serde::Deserialize`). Then
 /// [`DiskChange::plan`] compares it with the disk as read.
 ///
 /// ```
