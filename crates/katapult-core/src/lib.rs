@@ -63,6 +63,7 @@ mod attempts;
 mod body;
 mod bulk;
 mod call;
+mod change;
 mod client;
 mod config;
 mod error;
@@ -85,6 +86,11 @@ pub mod types {
 
 pub use api_error::{ApiError, ErrorBody};
 pub use bulk::{BulkOptions, BulkResult, BulkUpdates, Progress};
+pub use change::{
+    ChangeLineError, ChangePlan, ChangeStep, DiskChange, DiskOperation, DiskProperty, PlanEntry,
+    PlanRefusal, PropertyMismatch, RefusalKind, ResizeMethod, StepAction, StepReadiness,
+    TaskPollSchedule, TaskReading, VirtualMachineChange,
+};
 pub use client::Client;
 pub use config::{
     BASE_URL_ENV, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,

@@ -1,0 +1,616 @@
+//! A change as one JSON line, the shape `katapult disk change --from`
+//! reads: the request body of `disk update` plus the fields only a change
+//! has.
+//!
+//! ```json
+//! {"disk": {"id": "disk_..."},
+//!  "properties": {"name": "...", "bus_type": "scsi|virtio", "storage_speed": "nvme|ssd",
+//!                 "size_in_gb": 50, "io_profile": {"id": "..."} | {"permalink": "..."},
+//!                 "data_center": {"id"|"permalink": "..."}, "initial_file_system": "ext4|xfs",
+//!                 "virtual_machine_disk": {"attach_on_boot": true, "boot": false,
+//!                                          "virtual_machine": {"id"|"fqdn": "..."}}},
+//!  "annotations": [{"key": "...", "value": "..."}],
+//!  "attached": true, "resize_method": "offline|online", "unassign": true}
+//! ```
+//!
+//! Only `disk` is required. The line is read field by field, so that every
+//! mistake is named by its path: an unknown field (serde would drop it in
+//! silence), a wrong type, a `null` (a change cannot set a property to
+//! nothing: leave the field out to leave it as it is), a lookup naming two
+//! fields, a size that is not a positive whole number, and
+//! `virtual_machine_disk.attach`, which attaches a disk only when it is
+//! created (an existing disk uses `attached`).
+
+use std::num::NonZeroU32;
+use std::str::FromStr;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::{DiskChange, VirtualMachineChange};
+use crate::types;
+
+/// Why a line is not a change: the message names the field and says what
+/// to write instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeLineError {
+    message: String,
+}
+
+impl ChangeLineError {
+    fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ChangeLineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ChangeLineError {}
+
+type Result<T> = std::result::Result<T, ChangeLineError>;
+
+const TOP_FIELDS: &str = "`disk`, `properties`, `annotations`, `attached`, `resize_method`, \
+                          `unassign`";
+const PROPERTY_FIELDS: &str = "`name`, `bus_type`, `storage_speed`, `size_in_gb`, \
+                               `io_profile`, `data_center`, `initial_file_system`, \
+                               `virtual_machine_disk`";
+const VM_DISK_FIELDS: &str = "`attach_on_boot`, `boot`, `virtual_machine`";
+
+impl DiskChange {
+    /// Reads a change from one JSON line, the shape `katapult disk change
+    /// --from` reads: the request body of `disk update` plus `attached`,
+    /// `resize_method` and `unassign`. Only `disk` is required:
+    ///
+    /// ```json
+    /// {"disk": {"id": "disk_..."},
+    ///  "properties": {"name": "...", "bus_type": "scsi|virtio", "storage_speed": "nvme|ssd",
+    ///                 "size_in_gb": 50, "io_profile": {"id": "..."} | {"permalink": "..."},
+    ///                 "data_center": {"id"|"permalink": "..."}, "initial_file_system": "ext4|xfs",
+    ///                 "virtual_machine_disk": {"attach_on_boot": true, "boot": false,
+    ///                                          "virtual_machine": {"id"|"fqdn": "..."}}},
+    ///  "annotations": [{"key": "...", "value": "..."}],
+    ///  "attached": true, "resize_method": "offline|online", "unassign": true}
+    /// ```
+    ///
+    /// Every mistake is an error naming its path: an unknown field, a
+    /// wrong type, a `null` (leave a field out to leave it as it is), a
+    /// lookup naming two fields, a size that is not a positive whole
+    /// number, and `virtual_machine_disk.attach` (create only: an existing
+    /// disk uses `attached`).
+    ///
+    /// ```
+    /// use katapult_core::DiskChange;
+    ///
+    /// let change = DiskChange::from_line(
+    ///     r#"{"disk": {"id": "disk_1"}, "properties": {"size_in_gb": 50}, "attached": true}"#,
+    /// )?;
+    /// assert_eq!(change.attached, Some(true));
+    /// let refused = DiskChange::from_line(r#"{"disk": {"id": "disk_1"}, "atached": true}"#);
+    /// assert!(refused.unwrap_err().to_string().starts_with("`atached` is not a field"));
+    /// # Ok::<(), katapult_core::ChangeLineError>(())
+    /// ```
+    pub fn from_line(line: &str) -> Result<Self> {
+        let value: Value = serde_json::from_str(line)
+            .map_err(|error| ChangeLineError::new(format!("not valid JSON: {error}")))?;
+        Self::from_json(value)
+    }
+
+    /// Reads a change from a line already parsed as JSON.
+    pub fn from_json(value: Value) -> Result<Self> {
+        let Value::Object(line) = value else {
+            return Err(ChangeLineError::new(format!(
+                "a change is a JSON object like {{\"disk\": {{\"id\": \"disk_...\"}}, \
+                 \"properties\": {{...}}}}, not {}",
+                kind(&value)
+            )));
+        };
+        let mut change = DiskChange::new(String::new());
+        let mut disk_id = None;
+        let mut unassign = false;
+        for (key, value) in &line {
+            let path = key.as_str();
+            refuse_null(path, value)?;
+            match path {
+                "disk" => disk_id = Some(read_disk(value)?),
+                "properties" => read_properties(value, &mut change)?,
+                "annotations" => change.annotations = Some(read_annotations(value)?),
+                "attached" => change.attached = Some(typed(path, value)?),
+                "resize_method" => change.resize_method = Some(typed(path, value)?),
+                "unassign" => unassign = typed(path, value)?,
+                _ => return Err(unknown(path, "a change line", TOP_FIELDS)),
+            }
+        }
+        let Some(disk_id) = disk_id else {
+            return Err(ChangeLineError::new(
+                "the line names no disk: a change starts {\"disk\": {\"id\": \"disk_...\"}, ...}",
+            ));
+        };
+        change.disk_id = disk_id;
+        if unassign {
+            if change.virtual_machine.is_some() {
+                return Err(ChangeLineError::new(
+                    "`unassign` and `properties.virtual_machine_disk.virtual_machine` contradict \
+                     each other: give one of them",
+                ));
+            }
+            change.virtual_machine = Some(VirtualMachineChange::Unassign);
+        }
+        Ok(change)
+    }
+}
+
+impl FromStr for DiskChange {
+    type Err = ChangeLineError;
+
+    fn from_str(line: &str) -> Result<Self> {
+        Self::from_line(line)
+    }
+}
+
+impl TryFrom<Value> for DiskChange {
+    type Error = ChangeLineError;
+
+    fn try_from(value: Value) -> Result<Self> {
+        Self::from_json(value)
+    }
+}
+
+/// Decodes the line shape of [`DiskChange::from_line`] (through a JSON
+/// value, so with a self-describing format such as JSON).
+impl<'de> serde::Deserialize<'de> for DiskChange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Self::from_json(value).map_err(serde::de::Error::custom)
+    }
+}
+
+fn read_disk(value: &Value) -> Result<String> {
+    let disk = object("disk", value)?;
+    let mut id = None;
+    for (key, value) in disk {
+        match key.as_str() {
+            "id" => id = Some(typed::<String>("disk.id", value)?),
+            other => return Err(unknown(&format!("disk.{other}"), "`disk`", "`id`")),
+        }
+    }
+    match id {
+        Some(id) if !id.is_empty() => Ok(id),
+        Some(_) => Err(ChangeLineError::new(
+            "`disk.id` is empty: name the disk to change",
+        )),
+        None => Err(ChangeLineError::new(
+            "`disk` has no `id`: write {\"disk\": {\"id\": \"disk_...\"}}",
+        )),
+    }
+}
+
+fn read_properties(value: &Value, change: &mut DiskChange) -> Result<()> {
+    for (key, value) in object("properties", value)? {
+        let path = format!("properties.{key}");
+        refuse_null(&path, value)?;
+        match key.as_str() {
+            "name" => change.name = Some(typed(&path, value)?),
+            "bus_type" => change.bus_type = Some(typed(&path, value)?),
+            "storage_speed" => change.storage_speed = Some(typed(&path, value)?),
+            "size_in_gb" => change.size_in_gb = Some(size(&path, value)?),
+            "io_profile" => change.io_profile = Some(lookup(&path, value, &["id", "permalink"])?),
+            "data_center" => change.data_center = Some(lookup(&path, value, &["id", "permalink"])?),
+            "initial_file_system" => change.initial_file_system = Some(typed(&path, value)?),
+            "virtual_machine_disk" => read_vm_disk(value, change)?,
+            _ => return Err(unknown(&path, "`properties`", PROPERTY_FIELDS)),
+        }
+    }
+    Ok(())
+}
+
+fn read_vm_disk(value: &Value, change: &mut DiskChange) -> Result<()> {
+    for (key, value) in object("properties.virtual_machine_disk", value)? {
+        let path = format!("properties.virtual_machine_disk.{key}");
+        refuse_null(&path, value)?;
+        match key.as_str() {
+            "attach_on_boot" => change.attach_on_boot = Some(typed(&path, value)?),
+            "boot" => change.boot = Some(typed(&path, value)?),
+            "virtual_machine" => {
+                let vm = lookup(&path, value, &["id", "fqdn"])?;
+                change.virtual_machine = Some(VirtualMachineChange::Assign(vm));
+            }
+            "attach" => {
+                return Err(ChangeLineError::new(format!(
+                    "`{path}` attaches a disk only when it is created: to attach this existing \
+                     disk, write \"attached\": true at the top of the line"
+                )));
+            }
+            _ => {
+                return Err(unknown(
+                    &path,
+                    "`properties.virtual_machine_disk`",
+                    VM_DISK_FIELDS,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_annotations(value: &Value) -> Result<Vec<types::KeyValue>> {
+    let Value::Array(items) = value else {
+        return Err(ChangeLineError::new(format!(
+            "`annotations` is a list like [{{\"key\": \"team\", \"value\": \"storage\"}}] ([] \
+             removes them all), not {}",
+            kind(value)
+        )));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let path = format!("annotations[{index}]");
+            let mut key = None;
+            let mut annotation_value = None;
+            for (field, value) in object(&path, item)? {
+                let field_path = format!("{path}.{field}");
+                refuse_null(&field_path, value)?;
+                match field.as_str() {
+                    "key" => key = Some(typed::<String>(&field_path, value)?),
+                    "value" => annotation_value = Some(typed::<String>(&field_path, value)?),
+                    _ => return Err(unknown(&field_path, "an annotation", "`key`, `value`")),
+                }
+            }
+            match key {
+                Some(key) if !key.is_empty() => Ok(types::KeyValue {
+                    key,
+                    value: annotation_value,
+                }),
+                Some(_) => Err(ChangeLineError::new(format!("`{path}.key` is empty"))),
+                None => Err(ChangeLineError::new(format!(
+                    "`{path}` has no `key`: write {{\"key\": \"...\", \"value\": \"...\"}}"
+                ))),
+            }
+        })
+        .collect()
+}
+
+/// A lookup names exactly one of its fields, as the server requires.
+fn lookup<T: DeserializeOwned>(path: &str, value: &Value, fields: &[&str]) -> Result<T> {
+    let names = fields
+        .iter()
+        .map(|field| format!("`{field}`"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let map = object(path, value)?;
+    if map.len() != 1 {
+        return Err(ChangeLineError::new(format!(
+            "`{path}` names one of {names}, not {}: {{\"{}\": \"...\"}}",
+            if map.is_empty() { "none" } else { "several" },
+            fields[0]
+        )));
+    }
+    for (key, value) in map {
+        refuse_null(&format!("{path}.{key}"), value)?;
+        if !fields.contains(&key.as_str()) {
+            return Err(unknown(
+                &format!("{path}.{key}"),
+                &format!("`{path}`"),
+                &names,
+            ));
+        }
+    }
+    typed(path, value)
+}
+
+fn size(path: &str, value: &Value) -> Result<NonZeroU32> {
+    value
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .and_then(NonZeroU32::new)
+        .ok_or_else(|| {
+            ChangeLineError::new(format!(
+                "`{path}` is a whole number of GB, at least 1, not {value}"
+            ))
+        })
+}
+
+fn typed<T: DeserializeOwned>(path: &str, value: &Value) -> Result<T> {
+    T::deserialize(value).map_err(|error| ChangeLineError::new(format!("`{path}`: {error}")))
+}
+
+fn object<'a>(path: &str, value: &'a Value) -> Result<&'a Map<String, Value>> {
+    value
+        .as_object()
+        .ok_or_else(|| ChangeLineError::new(format!("`{path}` is an object, not {}", kind(value))))
+}
+
+fn refuse_null(path: &str, value: &Value) -> Result<()> {
+    if !value.is_null() {
+        return Ok(());
+    }
+    let advice = match path {
+        "annotations" => {
+            "leave it out to leave the annotations as they are, or give [] to \
+                          remove them all"
+        }
+        "unassign" => "leave it out, or give true to unassign the disk",
+        _ => {
+            "a change cannot set a property to nothing: leave the field out to leave it as \
+              it is"
+        }
+    };
+    Err(ChangeLineError::new(format!("`{path}` is null: {advice}")))
+}
+
+fn unknown(path: &str, within: &str, expected: &str) -> ChangeLineError {
+    ChangeLineError::new(format!(
+        "`{path}` is not a field of {within} (expected {expected}): check its spelling"
+    ))
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::change::ResizeMethod;
+
+    fn error(line: &str) -> String {
+        DiskChange::from_line(line)
+            .expect_err("the line should be refused")
+            .to_string()
+    }
+
+    #[test]
+    fn a_full_line_reads_every_field() {
+        let change = DiskChange::from_line(
+            r#"{"disk": {"id": "disk_1"},
+                "properties": {"name": "db", "bus_type": "virtio", "storage_speed": "nvme",
+                               "size_in_gb": 50, "io_profile": {"permalink": "fast"},
+                               "data_center": {"id": "dc_1"}, "initial_file_system": "xfs",
+                               "virtual_machine_disk": {"attach_on_boot": false, "boot": true,
+                                                        "virtual_machine": {"fqdn": "a.b"}}},
+                "annotations": [{"key": "team", "value": "storage"}, {"key": "flag"}],
+                "attached": true, "resize_method": "online"}"#,
+        )
+        .unwrap();
+        let expected = DiskChange::new("disk_1")
+            .name("db")
+            .bus_type(types::DiskBusArgument::Virtio)
+            .storage_speed(types::StorageSpeedArgument::Nvme)
+            .size_in_gb(NonZeroU32::new(50).unwrap())
+            .io_profile(types::DiskIoProfileLookup::Permalink("fast".into()))
+            .data_center(types::DataCenterLookup::Id("dc_1".into()))
+            .initial_file_system(types::FileSystemEnum::Xfs)
+            .attach_on_boot(false)
+            .boot(true)
+            .assign_to(types::VirtualMachineLookup::Fqdn("a.b".into()))
+            .annotations(vec![
+                types::KeyValue {
+                    key: "team".into(),
+                    value: Some("storage".into()),
+                },
+                types::KeyValue {
+                    key: "flag".into(),
+                    value: None,
+                },
+            ])
+            .attached(true)
+            .resize_method(ResizeMethod::Online);
+        assert_eq!(change, expected);
+    }
+
+    #[test]
+    fn only_the_disk_is_required_and_properties_may_be_empty() {
+        assert_eq!(
+            DiskChange::from_line(r#"{"disk": {"id": "disk_1"}}"#).unwrap(),
+            DiskChange::new("disk_1")
+        );
+        assert_eq!(
+            DiskChange::from_line(r#"{"disk": {"id": "disk_1"}, "properties": {}}"#).unwrap(),
+            DiskChange::new("disk_1")
+        );
+        let cleared = DiskChange::from_line(r#"{"disk": {"id": "d"}, "annotations": []}"#);
+        assert_eq!(cleared.unwrap().annotations, Some(vec![]));
+    }
+
+    #[test]
+    fn unassign_true_unassigns_and_false_asks_nothing() {
+        let line = r#"{"disk": {"id": "d"}, "unassign": true}"#;
+        assert_eq!(
+            DiskChange::from_line(line).unwrap().virtual_machine,
+            Some(VirtualMachineChange::Unassign)
+        );
+        let line = r#"{"disk": {"id": "d"}, "unassign": false}"#;
+        assert_eq!(DiskChange::from_line(line).unwrap().virtual_machine, None);
+    }
+
+    #[test]
+    fn serde_and_from_str_read_the_same_shape() {
+        let line = r#"{"disk": {"id": "d"}, "attached": false}"#;
+        let by_serde: DiskChange = serde_json::from_str(line).unwrap();
+        let by_parse: DiskChange = line.parse().unwrap();
+        assert_eq!(by_serde, by_parse);
+        assert_eq!(by_serde.attached, Some(false));
+        let refused = serde_json::from_str::<DiskChange>(r#"{"disk": {"id": "d"}, "x": 1}"#);
+        assert!(
+            refused
+                .unwrap_err()
+                .to_string()
+                .contains("`x` is not a field")
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_change_is_named() {
+        let cases = [
+            ("not json", "not valid JSON"),
+            ("[1]", "a change is a JSON object"),
+            (r#"{"properties": {}}"#, "the line names no disk"),
+            (r#"{"disk": "disk_1"}"#, "`disk` is an object, not a string"),
+            (r#"{"disk": {}}"#, "`disk` has no `id`"),
+            (r#"{"disk": {"id": ""}}"#, "`disk.id` is empty"),
+            (
+                r#"{"disk": {"id": 7}}"#,
+                "`disk.id`: invalid type: integer `7`",
+            ),
+            (
+                r#"{"disk": {"id": "d", "name": "x"}}"#,
+                "`disk.name` is not a field of `disk`",
+            ),
+            (
+                r#"{"disk": {"id": "d"}, "nmae": "x"}"#,
+                "`nmae` is not a field of a change line",
+            ),
+            (
+                r#"{"disk": {"id": "d"}, "properties": {"nmae": "x"}}"#,
+                "`properties.nmae` is not a field of `properties`",
+            ),
+            (
+                r#"{"disk": {"id": "d"}, "properties": {"bus_type": "ide"}}"#,
+                "`properties.bus_type`: unknown variant `ide`, expected `scsi` or `virtio`",
+            ),
+            (
+                r#"{"disk": {"id": "d"}, "attached": "yes"}"#,
+                "`attached`: invalid type: string \"yes\", expected a boolean",
+            ),
+            (
+                r#"{"disk": {"id": "d"}, "resize_method": "fast"}"#,
+                "`resize_method`: unknown variant `fast`, expected `offline` or `online`",
+            ),
+        ];
+        for (line, expected) in cases {
+            let message = error(line);
+            assert!(message.contains(expected), "{line}: {message}");
+        }
+    }
+
+    #[test]
+    fn a_size_is_a_positive_whole_number() {
+        for size in ["0", "-5", "2.5", "\"50\"", "4294967296"] {
+            let line =
+                format!(r#"{{"disk": {{"id": "d"}}, "properties": {{"size_in_gb": {size}}}}}"#);
+            let message = error(&line);
+            assert!(
+                message.contains("`properties.size_in_gb` is a whole number of GB, at least 1"),
+                "{size}: {message}"
+            );
+        }
+        let line = r#"{"disk": {"id": "d"}, "properties": {"size_in_gb": 4294967295}}"#;
+        assert_eq!(
+            DiskChange::from_line(line).unwrap().size_in_gb,
+            NonZeroU32::new(u32::MAX)
+        );
+    }
+
+    #[test]
+    fn nulls_are_refused_with_what_to_write_instead() {
+        let cases = [
+            (
+                r#"{"disk": {"id": "d"}, "annotations": null}"#,
+                "give [] to remove them all",
+            ),
+            (
+                r#"{"disk": {"id": "d"}, "properties": {"name": null}}"#,
+                "`properties.name` is null: a change cannot set a property to nothing",
+            ),
+            (
+                r#"{"disk": {"id": "d"}, "properties": {"io_profile": {"id": null}}}"#,
+                "`properties.io_profile.id` is null",
+            ),
+            (
+                r#"{"disk": {"id": "d"}, "unassign": null}"#,
+                "give true to unassign",
+            ),
+            (
+                r#"{"disk": {"id": "d"}, "annotations": [{"key": "k", "value": null}]}"#,
+                "`annotations[0].value` is null",
+            ),
+        ];
+        for (line, expected) in cases {
+            let message = error(line);
+            assert!(message.contains(expected), "{line}: {message}");
+        }
+    }
+
+    #[test]
+    fn lookups_name_exactly_one_field() {
+        let cases = [
+            (
+                r#"{"io_profile": {"id": "a", "permalink": "b"}}"#,
+                "`properties.io_profile` names one of `id` or `permalink`, not several",
+            ),
+            (
+                r#"{"data_center": {}}"#,
+                "`properties.data_center` names one of `id` or `permalink`, not none",
+            ),
+            (
+                r#"{"io_profile": {"name": "fast"}}"#,
+                "`properties.io_profile.name` is not a field of `properties.io_profile`",
+            ),
+            (
+                r#"{"virtual_machine_disk": {"virtual_machine": {"name": "vm"}}}"#,
+                "(expected `id` or `fqdn`)",
+            ),
+            (
+                r#"{"io_profile": "fast"}"#,
+                "`properties.io_profile` is an object, not a string",
+            ),
+        ];
+        for (properties, expected) in cases {
+            let message = error(&format!(
+                r#"{{"disk": {{"id": "d"}}, "properties": {properties}}}"#
+            ));
+            assert!(message.contains(expected), "{properties}: {message}");
+        }
+    }
+
+    #[test]
+    fn create_only_and_contradictory_fields_say_what_to_write() {
+        let message = error(
+            r#"{"disk": {"id": "d"}, "properties": {"virtual_machine_disk": {"attach": true}}}"#,
+        );
+        assert!(
+            message.contains("write \"attached\": true at the top"),
+            "{message}"
+        );
+        let message = error(
+            r#"{"disk": {"id": "d"}, "unassign": true,
+                "properties": {"virtual_machine_disk": {"virtual_machine": {"id": "vm_1"}}}}"#,
+        );
+        assert!(message.contains("contradict each other"), "{message}");
+    }
+
+    #[test]
+    fn annotations_are_checked_one_by_one() {
+        let cases = [
+            (r#"{"a": 1}"#, "`annotations` is a list like"),
+            (r#"[{"value": "v"}]"#, "`annotations[0]` has no `key`"),
+            (r#"[{"key": ""}]"#, "`annotations[0].key` is empty"),
+            (
+                r#"[{"key": "k", "vlaue": "v"}]"#,
+                "`annotations[0].vlaue` is not a field",
+            ),
+            (r#"["k=v"]"#, "`annotations[0]` is an object, not a string"),
+        ];
+        for (annotations, expected) in cases {
+            let message = error(&format!(
+                r#"{{"disk": {{"id": "d"}}, "annotations": {annotations}}}"#
+            ));
+            assert!(message.contains(expected), "{annotations}: {message}");
+        }
+    }
+}
