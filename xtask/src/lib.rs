@@ -18,6 +18,7 @@ pub mod problem;
 pub mod release;
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// The workspace root: the directory above `xtask/`, unless
 /// `XTASK_WORKSPACE_ROOT` names another (the tests point the binary at a
@@ -29,4 +30,12 @@ pub fn workspace_root() -> PathBuf {
             .parent()
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
     }
+}
+
+/// `cargo`, run in `dir`: the cargo running xtask (`cargo xtask` sets
+/// `CARGO`), else the one on `PATH`.
+pub(crate) fn cargo(dir: &Path) -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(dir);
+    command
 }

@@ -1,11 +1,11 @@
 //! `cargo xtask release-check`: what a release of `katapult-core` and
 //! `katapult-core-httpmock` would contain, and whether it can go out, on one
-//! screen. It packages both crates (offline, verified: cargo builds each
-//! packaged crate against the other as a local registry), checks their
-//! metadata, compares the fragment with the recorded upstream document
-//! (`cargo xtask drift`), classifies the public API changes since the last
-//! release tag, runs cargo-semver-checks when it is installed, and reads the
-//! changelog's Unreleased section.
+//! screen. It checks the crates' metadata, compares the fragment with the
+//! recorded upstream document (`cargo xtask drift`), packages both crates
+//! (offline, verified in a fresh temporary target directory), judges the
+//! public API changes since the last release tag (`crate::api_change`),
+//! runs cargo-semver-checks as a cross-check when it is installed, and reads
+//! the changelog's Unreleased section.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -14,9 +14,9 @@ use std::process::{Command, ExitCode};
 
 use serde_json::Value;
 
-use crate::api_change::{self, Bump, Version};
+use crate::api_change::{self, Bump, Severity, Version};
 use crate::drift::{self, RECORDED_PATH};
-use crate::fragment::FRAGMENT_PATH;
+use crate::{cargo, codegen};
 
 /// The crates a release publishes, the mocks after the client they pin.
 pub const CRATES: [&str; 2] = ["katapult-core", "katapult-core-httpmock"];
@@ -27,8 +27,8 @@ pub const TAG_PREFIX: &str = "v";
 /// The changelog, Keep a Changelog style.
 pub const CHANGELOG: &str = "CHANGELOG.md";
 
-/// One line of the summary: a topic, what was found, and whether it blocks
-/// the release.
+/// One line of the summary: a topic, what was found, whether it blocks the
+/// release, and what to know before publishing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// `package`, `drift`, `api`, ...
@@ -37,6 +37,26 @@ pub struct Finding {
     pub text: String,
     /// What stops the release, if anything.
     pub blocker: Option<String>,
+    /// What to do before the first publish, without blocking it.
+    pub note: Option<String>,
+}
+
+impl Finding {
+    fn ok(topic: &'static str, text: impl Into<String>) -> Self {
+        Self {
+            topic,
+            text: text.into(),
+            blocker: None,
+            note: None,
+        }
+    }
+
+    fn blocked(topic: &'static str, text: impl Into<String>, blocker: impl Into<String>) -> Self {
+        Self {
+            blocker: Some(blocker.into()),
+            ..Self::ok(topic, text)
+        }
+    }
 }
 
 /// `cargo xtask release-check` for the workspace at `root`: prints the
@@ -45,31 +65,28 @@ pub struct Finding {
 pub fn release_check(root: &Path) -> ExitCode {
     let findings = check(root);
     print!("{}", render(&findings));
-    if findings.iter().any(|f| f.blocker.is_some()) {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
+    match findings.iter().any(|f| f.blocker.is_some()) {
+        true => ExitCode::FAILURE,
+        false => ExitCode::SUCCESS,
     }
 }
 
 /// Runs every check; see the module documentation.
 pub fn check(root: &Path) -> Vec<Finding> {
-    let mut findings = Vec::new();
     let crates = match crate_metadata(root) {
         Ok(crates) => crates,
         Err(error) => {
-            findings.push(Finding {
-                topic: "metadata",
-                text: "cannot read the workspace's metadata".to_owned(),
-                blocker: Some(error),
-            });
-            return findings;
+            return vec![Finding::blocked(
+                "metadata",
+                "cannot read the workspace's metadata",
+                error,
+            )];
         }
     };
-    findings.extend(metadata(&crates));
+    let mut findings = metadata(&crates);
     findings.push(upstream(root, &crates));
     findings.push(drift_finding(root));
-    findings.push(package(root, &crates));
+    findings.push(package(root));
     let (api, previous) = api(root, &crates);
     findings.push(api);
     findings.push(semver_checks(root, previous.as_deref()));
@@ -78,7 +95,8 @@ pub fn check(root: &Path) -> Vec<Finding> {
     findings
 }
 
-/// The summary: one line per finding, then the verdict.
+/// The summary: one line per finding (and its blocker or note), then the
+/// verdict.
 pub fn render(findings: &[Finding]) -> String {
     let mut out = String::new();
     for finding in findings {
@@ -91,12 +109,15 @@ pub fn render(findings: &[Finding]) -> String {
         if let Some(blocker) = &finding.blocker {
             let _ = writeln!(out, "   {:<10} -> {blocker}", "");
         }
+        if let Some(note) = &finding.note {
+            let _ = writeln!(out, "   {:<10} note: {note}", "");
+        }
     }
-    let blockers = findings.iter().filter(|f| f.blocker.is_some()).count();
-    if blockers == 0 {
-        out.push_str("release: ready (publish katapult-core first, then katapult-core-httpmock)\n");
-    } else {
-        let _ = writeln!(out, "release: NOT READY ({blockers} blocker(s) above)");
+    match findings.iter().filter(|f| f.blocker.is_some()).count() {
+        0 => out.push_str(
+            "release: ready (publish katapult-core first, then katapult-core-httpmock)\n",
+        ),
+        n => _ = writeln!(out, "release: NOT READY ({n} blocker(s) above)"),
     }
     out
 }
@@ -132,16 +153,13 @@ pub struct CrateMeta {
 }
 
 fn crate_metadata(root: &Path) -> Result<Vec<CrateMeta>, String> {
-    let output = Command::new(cargo())
-        .current_dir(root)
+    let output = cargo(root)
         .args(["metadata", "--format-version", "1", "--offline"])
         .output()
         .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
     if !output.status.success() {
-        return Err(format!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
+        let log = String::from_utf8_lossy(&output.stderr);
+        return Err(format!("cargo metadata failed: {}", log.trim()));
     }
     let json: Value = serde_json::from_slice(&output.stdout)
         .map_err(|e| format!("cargo metadata printed something else than JSON: {e}"))?;
@@ -151,34 +169,29 @@ fn crate_metadata(root: &Path) -> Result<Vec<CrateMeta>, String> {
 /// Reads the release crates out of `cargo metadata` JSON.
 pub fn crates_from_metadata(json: &Value) -> Vec<CrateMeta> {
     let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-    let packages: BTreeMap<&str, &Value> = json["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| Some((p.get("id")?.as_str()?, p)))
-        .collect();
-    let nodes: BTreeMap<&str, &Value> = json
-        .pointer("/resolve/nodes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|n| Some((n.get("id")?.as_str()?, n)))
-        .collect();
-
-    CRATES
-        .iter()
-        .filter_map(|name| {
-            let (id, package) = packages
-                .iter()
-                .find(|(_, p)| p.get("name").and_then(Value::as_str) == Some(name))?;
-            let dir = text(package, "manifest_path")
-                .map(PathBuf::from)
-                .and_then(|p| p.parent().map(Path::to_path_buf))
-                .unwrap_or_default();
-            let path_dependencies = package["dependencies"]
-                .as_array()
-                .into_iter()
-                .flatten()
+    let by_id = |list: Option<&Value>| -> BTreeMap<String, Value> {
+        let list = list.and_then(Value::as_array).into_iter().flatten();
+        list.filter_map(|v| Some((text(v, "id")?, v.clone())))
+            .collect()
+    };
+    let packages = by_id(json.get("packages"));
+    let nodes = by_id(json.pointer("/resolve/nodes"));
+    let crate_meta = |name: &str| {
+        let (id, package) = packages.iter().find(|(_, p)| p["name"] == name)?;
+        let dependencies = package["dependencies"].as_array().into_iter().flatten();
+        Some(CrateMeta {
+            name: name.to_owned(),
+            version: text(package, "version").unwrap_or_default(),
+            repository: text(package, "repository"),
+            readme: text(package, "readme"),
+            documentation: text(package, "documentation"),
+            rust_version: text(package, "rust_version"),
+            license: text(package, "license"),
+            description: text(package, "description"),
+            dir: text(package, "manifest_path")
+                .and_then(|p| Some(Path::new(&p).parent()?.to_path_buf()))
+                .unwrap_or_default(),
+            path_dependencies: dependencies
                 .filter(|d| d.get("path").is_some() && d["kind"].is_null())
                 .map(|d| {
                     (
@@ -186,82 +199,76 @@ pub fn crates_from_metadata(json: &Value) -> Vec<CrateMeta> {
                         text(d, "req").unwrap_or_default(),
                     )
                 })
-                .collect();
-            Some(CrateMeta {
-                name: (*name).to_owned(),
-                version: text(package, "version").unwrap_or_default(),
-                repository: text(package, "repository"),
-                readme: text(package, "readme"),
-                documentation: text(package, "documentation"),
-                rust_version: text(package, "rust_version"),
-                license: text(package, "license"),
-                description: text(package, "description"),
-                dir,
-                path_dependencies,
-                dependencies_need: highest_rust_version(id, &packages, &nodes),
-            })
+                .collect(),
+            dependencies_need: highest_rust_version(id, &packages, &nodes),
         })
-        .collect()
+    };
+    CRATES.iter().filter_map(|name| crate_meta(name)).collect()
 }
 
 /// The highest `rust-version` among the normal dependencies reachable from
-/// `root` (not `root` itself).
+/// `root` (not `root` itself), and the crate that declares it.
 fn highest_rust_version(
     root: &str,
-    packages: &BTreeMap<&str, &Value>,
-    nodes: &BTreeMap<&str, &Value>,
+    packages: &BTreeMap<String, Value>,
+    nodes: &BTreeMap<String, Value>,
 ) -> Option<(String, String)> {
-    let mut seen = BTreeSet::new();
-    let mut stack = vec![root];
-    let mut best: Option<([u64; 3], String, String)> = None;
+    let (mut seen, mut stack) = (BTreeSet::new(), vec![root]);
+    let mut best: Option<(Version, String, String)> = None;
     while let Some(id) = stack.pop() {
         if !seen.insert(id) {
             continue;
         }
         if id != root
             && let Some(package) = packages.get(id)
-            && let Some(rv) = package.get("rust_version").and_then(Value::as_str)
+            && let Some(declared) = package["rust_version"].as_str()
+            && let Some(key) = rust_version(declared)
+            && best.as_ref().is_none_or(|(best, ..)| key > *best)
         {
-            let key = version_key(rv);
-            if best.as_ref().is_none_or(|(k, _, _)| key > *k) {
-                let who = format!(
-                    "{} {}",
-                    package["name"].as_str().unwrap_or("?"),
-                    package["version"].as_str().unwrap_or("?")
-                );
-                best = Some((key, rv.to_owned(), who));
-            }
+            let who = format!(
+                "{} {}",
+                package["name"].as_str().unwrap_or("?"),
+                package["version"].as_str().unwrap_or("?")
+            );
+            best = Some((key, declared.to_owned(), who));
         }
-        for dep in nodes
+        let deps = nodes
             .get(id)
             .and_then(|n| n["deps"].as_array())
             .into_iter()
-            .flatten()
-        {
-            let normal = dep["dep_kinds"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|k| k["kind"].is_null());
-            if normal && let Some(pkg) = dep["pkg"].as_str() {
+            .flatten();
+        for dep in deps {
+            let kinds = dep["dep_kinds"].as_array().into_iter().flatten();
+            if kinds.clone().any(|k| k["kind"].is_null())
+                && let Some(pkg) = dep["pkg"].as_str()
+            {
                 stack.push(pkg);
             }
         }
     }
-    best.map(|(_, rv, who)| (rv, who))
+    best.map(|(_, declared, who)| (declared, who))
 }
 
-/// Every field crates.io shows, set and true; path dependencies pinned.
+/// A `rust-version` (`1.88` or `1.88.0`) as a version, so both compare
+/// equal.
+fn rust_version(text: &str) -> Option<Version> {
+    Version::parse(text)
+        .or_else(|_| Version::parse(&format!("{text}.0")))
+        .ok()
+}
+
+/// The fields crates.io shows, set and true; path dependencies pinned. A
+/// missing `repository` is a note, not a blocker: crates.io requires a
+/// description and a licence only, and the project has no public home yet,
+/// so no URL would be true.
 pub fn metadata(crates: &[CrateMeta]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for meta in crates {
-        let mut problems = Vec::new();
-        let mut facts = Vec::new();
+        let (mut problems, mut facts) = (Vec::new(), Vec::new());
         for (field, value) in [
             ("description", &meta.description),
             ("license", &meta.license),
             ("documentation", &meta.documentation),
-            ("repository", &meta.repository),
         ] {
             if value.as_deref().is_none_or(str::is_empty) {
                 problems.push(format!("`{field}` is not set"));
@@ -282,7 +289,7 @@ pub fn metadata(crates: &[CrateMeta]) -> Vec<Finding> {
         match (&meta.rust_version, &meta.dependencies_need) {
             (None, _) => problems.push("`rust-version` is not set".to_owned()),
             (Some(declared), Some((needed, who)))
-                if version_key(needed) > version_key(declared) =>
+                if rust_version(needed) > rust_version(declared) =>
             {
                 problems.push(format!("rust-version {declared}, but {who} needs {needed}"));
             }
@@ -294,35 +301,39 @@ pub fn metadata(crates: &[CrateMeta]) -> Vec<Finding> {
                 .find(|c| &c.name == dependency)
                 .and_then(|c| Version::parse(&c.version).ok())
                 .map(|v| format!("={}.{}.{}", v.major, v.minor, v.patch));
-            if requirement == "*" {
-                problems.push(format!(
-                    "the path dependency on {dependency} has no version"
-                ));
-            } else if pinned.as_ref().is_some_and(|p| p != requirement) {
-                problems.push(format!(
-                    "the path dependency on {dependency} asks for {requirement}, not {}",
-                    pinned.unwrap_or_default()
-                ));
-            } else {
-                facts.push(format!("{dependency} {requirement}"));
+            match pinned {
+                _ if requirement == "*" => {
+                    problems.push(format!(
+                        "the path dependency on {dependency} has no version"
+                    ));
+                }
+                Some(pinned) if &pinned != requirement => problems.push(format!(
+                    "the path dependency on {dependency} asks for {requirement}, not {pinned}"
+                )),
+                _ => facts.push(format!("{dependency} {requirement}")),
             }
         }
+        let note = meta
+            .repository
+            .as_deref()
+            .is_none_or(str::is_empty)
+            .then(|| {
+                format!(
+                    "{} has no `repository`: crates.io does not require one; set it before the \
+                 first publish if the project has a public home by then",
+                    meta.name
+                )
+            });
         findings.push(Finding {
-            topic: "metadata",
-            text: format!("{} {}: {}", meta.name, meta.version, facts.join(", ")),
+            note,
             blocker: (!problems.is_empty()).then(|| problems.join("; ")),
+            ..Finding::ok(
+                "metadata",
+                format!("{} {}: {}", meta.name, meta.version, facts.join(", ")),
+            )
         });
     }
     findings
-}
-
-/// `1.88` and `1.88.0` compare equal.
-fn version_key(version: &str) -> [u64; 3] {
-    let mut key = [0; 3];
-    for (slot, part) in key.iter_mut().zip(version.split('.')) {
-        *slot = part.parse().unwrap_or(0);
-    }
-    key
 }
 
 /// The recorded upstream document, and whether the versions name it.
@@ -331,11 +342,11 @@ fn upstream(root: &Path, crates: &[CrateMeta]) -> Finding {
         .ok()
         .and_then(|text| serde_json::from_str::<Value>(&text).ok());
     let Some(stamp) = recorded.as_ref().and_then(|r| r.get(drift::RECORDED_KEY)) else {
-        return Finding {
-            topic: "upstream",
-            text: format!("no recorded upstream document at {RECORDED_PATH}"),
-            blocker: Some("record one: `cargo xtask drift --upstream FILE --record`".to_owned()),
-        };
+        return Finding::blocked(
+            "upstream",
+            format!("no recorded upstream document at {RECORDED_PATH}"),
+            "record one: `cargo xtask drift --upstream FILE --record`",
+        );
     };
     let version = stamp["katapult-version"].as_str().unwrap_or("unknown");
     let sha = stamp["source-sha256"].as_str().unwrap_or("");
@@ -345,67 +356,57 @@ fn upstream(root: &Path, crates: &[CrateMeta]) -> Finding {
         .filter(|c| {
             Version::parse(&c.version)
                 .ok()
-                .and_then(|v| v.build)
-                .as_deref()
-                != Some(expected.as_str())
+                .is_none_or(|v| v.build.as_str() != expected)
         })
         .map(|c| format!("{} {}", c.name, c.version))
         .collect();
-    Finding {
-        topic: "upstream",
-        text: format!(
-            "Katapult {version} ({}, document sha256 {}); crate versions carry +{expected}",
-            stamp["source-file"].as_str().unwrap_or(RECORDED_PATH),
-            sha.get(..12).unwrap_or(sha)
-        ),
-        blocker: (!wrong.is_empty()).then(|| {
+    let text = format!(
+        "Katapult {version} ({}, document sha256 {}); crate versions carry +{expected}",
+        stamp["source-file"].as_str().unwrap_or(RECORDED_PATH),
+        sha.get(..12).unwrap_or(sha)
+    );
+    match wrong.is_empty() {
+        true => Finding::ok("upstream", text),
+        false => Finding::blocked(
+            "upstream",
+            text,
             format!(
                 "{} should end in +{expected}, the upstream version the fragment follows",
                 wrong.join(", ")
-            )
-        }),
+            ),
+        ),
     }
 }
 
 fn drift_finding(root: &Path) -> Finding {
-    match drift::drift(root, None) {
-        Ok(report) => {
-            let ids: BTreeSet<&String> = report.declared().flat_map(|d| &d.departures).collect();
-            let undeclared = report.undeclared().count();
-            Finding {
-                topic: "drift",
-                text: format!(
-                    "{undeclared} undeclared, {} declared ({} departures), {} stale, {} description warning(s)",
-                    report.declared().count(),
-                    ids.len(),
-                    report.stale.len(),
-                    report.warnings.len()
-                ),
-                blocker: (!report.is_clean()).then(|| {
-                    "run `cargo xtask drift` and follow upstream or declare the departures"
-                        .to_owned()
-                }),
-            }
+    let report = match drift::drift(root, None) {
+        Ok(report) => report,
+        Err(error) => {
+            let error = error.to_string();
+            let first = error.lines().next().unwrap_or_default();
+            return Finding::blocked("drift", "cannot compare with upstream", first);
         }
-        Err(error) => Finding {
-            topic: "drift",
-            text: "cannot compare with upstream".to_owned(),
-            blocker: Some(
-                error
-                    .to_string()
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned(),
-            ),
-        },
+    };
+    let ids: BTreeSet<&String> = report.declared().flat_map(|d| &d.departures).collect();
+    let text = format!(
+        "{} undeclared, {} declared ({} departures), {} stale, {} description warning(s)",
+        report.undeclared().count(),
+        report.declared().count(),
+        ids.len(),
+        report.stale.len(),
+        report.warnings.len()
+    );
+    match report.is_clean() {
+        true => Finding::ok("drift", text),
+        false => Finding::blocked(
+            "drift",
+            text,
+            "run `cargo xtask drift` and follow upstream or declare the departures",
+        ),
     }
 }
 
 // ----------------------------------------------------------------- package
-
-/// Where `cargo package` verifies, apart from the workspace's own builds.
-pub const PACKAGE_TARGET_DIR: &str = "target/release-check";
 
 /// `cargo package` for both crates together, offline, with verification:
 /// cargo builds each packaged crate, the mocks against the packaged client
@@ -413,135 +414,60 @@ pub const PACKAGE_TARGET_DIR: &str = "target/release-check";
 /// alone fails until katapult-core is on crates.io.) `--allow-dirty`
 /// packages the working tree as it is; the `tree` line says if it is dirty.
 ///
-/// Cargo takes a registry crate of a given version to be immutable, but
-/// these are repackaged at the same version after every change: an earlier
-/// run's unpacked sources and build of the client would be reused, and the
-/// mocks verified against the client as it was then. So verification builds
-/// in a target directory of its own, where the two crates' fingerprints are
-/// removed first, and earlier unpacked copies are removed too.
-fn package(root: &Path, crates: &[CrateMeta]) -> Finding {
-    let cleared = clear_stale_unpacked(crates);
-    let target = root.join(PACKAGE_TARGET_DIR);
-    clear_fingerprints(&target);
-    let mut command = Command::new(cargo());
-    command
-        .current_dir(root)
-        .args(["package", "--offline", "--allow-dirty", "--color", "never"]);
-    command.arg("--target-dir").arg(&target);
-    for name in CRATES {
-        command.args(["-p", name]);
-    }
+/// These crates are repackaged at the same version after every change, and
+/// cargo takes a crate of a given version in a registry to be immutable: an
+/// earlier run's build of the client would be reused, and the mocks
+/// verified against the client as it was then. So each run verifies in a
+/// fresh temporary target directory, removed afterwards; the local
+/// registry lives in it, so cargo unpacks its crates afresh too, and
+/// nothing of cargo's own is touched.
+fn package(root: &Path) -> Finding {
+    let target = match tempfile::Builder::new()
+        .prefix("katapult-release-check-")
+        .tempdir()
+    {
+        Ok(target) => target,
+        Err(error) => {
+            return Finding::blocked(
+                "package",
+                "cannot make a temporary target directory",
+                error.to_string(),
+            );
+        }
+    };
+    let mut command = cargo(root);
+    command.args(["package", "--offline", "--allow-dirty", "--color", "never"]);
+    command.arg("--target-dir").arg(target.path());
+    command.args(CRATES.iter().flat_map(|name| ["-p", name]));
     let output = match command.output() {
         Ok(output) => output,
         Err(error) => {
-            return Finding {
-                topic: "package",
-                text: "cannot run cargo package".to_owned(),
-                blocker: Some(error.to_string()),
-            };
+            return Finding::blocked("package", "cannot run cargo package", error.to_string());
         }
     };
     let log = String::from_utf8_lossy(&output.stderr);
-    let packaged = packaged(&log);
     if output.status.success() {
-        Finding {
-            topic: "package",
-            text: format!(
-                "{} (verified offline in {PACKAGE_TARGET_DIR}{})",
-                packaged
-                    .iter()
-                    .map(|(name, size)| format!("{name}.crate {size}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if cleared > 0 {
-                    format!(
-                        "; {cleared} stale unpacked copy(ies) from an earlier run removed first"
-                    )
-                } else {
-                    String::new()
-                }
-            ),
-            blocker: None,
-        }
-    } else {
-        let tail: Vec<&str> = log
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .rev()
-            .take(6)
+        let packaged: Vec<String> = packaged(&log)
+            .iter()
+            .map(|(name, size)| format!("{name}.crate {size}"))
             .collect();
-        Finding {
-            topic: "package",
-            text: "cargo package failed".to_owned(),
-            blocker: Some(
-                tail.into_iter()
-                    .rev()
-                    .collect::<Vec<_>>()
-                    .join("\n              "),
+        return Finding::ok(
+            "package",
+            format!(
+                "{} (verified offline in a fresh target directory)",
+                packaged.join(", ")
             ),
-        }
+        );
     }
-}
-
-/// Removes the copies of these crates that an earlier `cargo package`
-/// unpacked from its temporary local registry (`$CARGO_HOME/registry/src/
-/// -<hash>/<name>-<version>`; a local registry has no host, hence the
-/// leading `-`). Cargo keeps an unpacked crate and reuses it while the
-/// version is the same, so without this the mocks would be verified against
-/// the client as it was packaged last time, not as it is now. Crates from
-/// crates.io (`index.crates.io-*`) are left alone. Returns how many copies
-/// were removed.
-fn clear_stale_unpacked(crates: &[CrateMeta]) -> usize {
-    let Some(home) = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
-    else {
-        return 0;
-    };
-    let Ok(registries) = std::fs::read_dir(home.join("registry/src")) else {
-        return 0;
-    };
-    let mut removed = 0;
-    for registry in registries.flatten() {
-        if !registry.file_name().to_string_lossy().starts_with('-') {
-            continue;
-        }
-        for meta in crates {
-            let unpacked = registry
-                .path()
-                .join(format!("{}-{}", meta.name, meta.version));
-            if unpacked.is_dir() && std::fs::remove_dir_all(&unpacked).is_ok() {
-                removed += 1;
-            }
-        }
-    }
-    removed
-}
-
-/// Removes the fingerprints of the released crates under `target`, so cargo
-/// rebuilds them from the sources just packaged.
-fn clear_fingerprints(target: &Path) {
-    let Ok(entries) = std::fs::read_dir(target.join("debug/.fingerprint")) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let ours = CRATES.iter().any(|c| {
-            name.strip_prefix(c)
-                .and_then(|rest| rest.strip_prefix('-'))
-                .is_some_and(|hash| hash.chars().all(|c| c.is_ascii_hexdigit()))
-        });
-        if ours {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
+    let tail: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    let tail = tail[tail.len().saturating_sub(6)..].join("\n              ");
+    Finding::blocked("package", "cargo package failed", tail)
 }
 
 /// (crate-version, size) from `cargo package`'s log: each `Packaging NAME
 /// vVERSION` line and the `Packaged N files, SIZE (SIZE compressed)` after it.
 pub fn packaged(log: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut current: Option<String> = None;
+    let (mut out, mut current) = (Vec::new(), None);
     for line in log.lines().map(str::trim) {
         if let Some(rest) = line.strip_prefix("Packaging ") {
             let mut words = rest.split_whitespace();
@@ -559,18 +485,14 @@ pub fn packaged(log: &str) -> Vec<(String, String)> {
 
 // --------------------------------------------------------------------- api
 
-/// The generated public API against the last release tag's outline.
-/// Returns the finding and the tag, if there is one.
+/// The generated public API against the last release tag's outline, judged
+/// by `crate::api_change`. Returns the finding and the tag, if there is one.
 fn api(root: &Path, crates: &[CrateMeta]) -> (Finding, Option<String>) {
-    let current = match current_outline(root) {
+    let current = match codegen::committed_public_api(root) {
         Ok(outline) => outline,
         Err(error) => {
             return (
-                Finding {
-                    topic: "api",
-                    text: "cannot outline the generated API".to_owned(),
-                    blocker: Some(error),
-                },
+                Finding::blocked("api", "cannot outline the generated API", error),
                 None,
             );
         }
@@ -581,28 +503,31 @@ fn api(root: &Path, crates: &[CrateMeta]) -> (Finding, Option<String>) {
         .map(|c| c.version.clone())
         .unwrap_or_default();
     let committed = std::fs::read_to_string(root.join(OUTLINE_SNAPSHOT)).unwrap_or_default();
-    let stale_snapshot = api_change::outline_from_snapshot(&committed) != current;
+    let stale_snapshot = (api_change::outline_from_snapshot(&committed) != current).then(|| {
+        format!(
+            "{OUTLINE_SNAPSHOT} is stale: run `cargo test -p xtask --test fragment` and review it"
+        )
+    });
 
     let Some((tag, previous)) = last_release(root) else {
         let items = current.lines().filter(|l| !l.trim().is_empty()).count();
+        let text = format!(
+            "first release: no {TAG_PREFIX}* tag, so all {items} outline items are new (version {version})"
+        );
         return (
             Finding {
-                topic: "api",
-                text: format!(
-                    "first release: no {TAG_PREFIX}* tag, so all {items} outline items are new (version {version})"
-                ),
-                blocker: stale_snapshot.then(stale_outline),
+                blocker: stale_snapshot,
+                ..Finding::ok("api", text)
             },
             None,
         );
     };
     let Some(previous_outline) = git(root, &["show", &format!("{tag}:{OUTLINE_SNAPSHOT}")]) else {
         return (
-            Finding {
-                topic: "api",
-                text: format!("{tag} has no {OUTLINE_SNAPSHOT} to compare with"),
-                blocker: None,
-            },
+            Finding::ok(
+                "api",
+                format!("{tag} has no {OUTLINE_SNAPSHOT} to compare with"),
+            ),
             Some(tag),
         );
     };
@@ -613,52 +538,30 @@ fn api(root: &Path, crates: &[CrateMeta]) -> (Finding, Option<String>) {
     let (bump, required) = api_change::bump(&changes, &previous);
     let breaking = changes
         .iter()
-        .filter(|c| c.severity == api_change::Severity::Breaking)
+        .filter(|c| c.severity == Severity::Breaking)
         .count();
-    let current_version = Version::parse(&version).ok();
     let numbers = |v: &Version| (v.major, v.minor, v.patch);
-    let too_low = current_version
-        .as_ref()
-        .is_some_and(|v| bump != Bump::None && numbers(v) < numbers(&required));
+    let too_low = Version::parse(&version)
+        .is_ok_and(|v| bump != Bump::None && numbers(&v) < numbers(&required));
+    let needs = match bump {
+        Bump::None => format!("no bump from {previous}"),
+        _ => required.to_string(),
+    };
+    let text = format!(
+        "since {tag}: {} change(s), {breaking} breaking; needs {needs} (Cargo.toml: {version})",
+        changes.len()
+    );
+    let blocker = match too_low {
+        true => Some(format!("bump the crates' version to {required} at least")),
+        false => stale_snapshot,
+    };
     (
         Finding {
-            topic: "api",
-            text: format!(
-                "since {tag}: {} change(s), {breaking} breaking; needs {} (Cargo.toml: {version})",
-                changes.len(),
-                if bump == Bump::None {
-                    format!("no bump from {previous}")
-                } else {
-                    required.to_string()
-                }
-            ),
-            blocker: if too_low {
-                Some(format!("bump the crates' version to {required} at least"))
-            } else {
-                stale_snapshot.then(stale_outline)
-            },
+            blocker,
+            ..Finding::ok("api", text)
         },
         Some(tag),
     )
-}
-
-/// What to do when the committed outline snapshot is not the generated API's.
-fn stale_outline() -> String {
-    format!("{OUTLINE_SNAPSHOT} is stale: run `cargo test -p xtask --test fragment` and review it")
-}
-
-/// The outline of the generated public API as committed: the types, then
-/// the client's generated methods (as the outline snapshot holds it).
-fn current_outline(root: &Path) -> Result<String, String> {
-    let fragment = crate::codegen::prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH)
-        .map_err(|problems| crate::problem::render(&problems))?;
-    let enums = crate::codegen::open_enums(&fragment).map_err(|p| p.to_string())?;
-    let read = |path: &str| {
-        std::fs::read_to_string(root.join(path)).map_err(|e| format!("cannot read {path}: {e}"))
-    };
-    let types = read(crate::codegen::CLIENT_PATH)?;
-    let methods = read(crate::codegen::METHODS_PATH)?;
-    crate::outline::public_api(&types, &methods, &enums).map_err(|e| e.to_string())
 }
 
 /// The highest `v<version>` tag and its version.
@@ -666,73 +569,67 @@ fn last_release(root: &Path) -> Option<(String, Version)> {
     let tags = git(root, &["tag", "--list", &format!("{TAG_PREFIX}*")])?;
     tags.lines()
         .filter_map(|tag| {
-            let version = Version::parse(tag.strip_prefix(TAG_PREFIX)?).ok()?;
-            Some((tag.to_owned(), version))
+            Some((
+                tag.to_owned(),
+                Version::parse(tag.strip_prefix(TAG_PREFIX)?).ok()?,
+            ))
         })
         .max_by_key(|(_, v)| (v.major, v.minor, v.patch))
 }
 
 // ---------------------------------------------------------- semver-checks
 
-/// cargo-semver-checks, when installed and there is a release to compare
-/// with; never required.
+/// cargo-semver-checks against the last release, when it is installed: a
+/// cross-check of the `api` line from the crates' rustdoc. It needs two
+/// rustdoc builds, too slow for `cargo xtask codegen`, which is why the
+/// judge is `crate::api_change`; it is never required.
 fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
-    let installed = Command::new(cargo())
+    let installed = cargo(root)
         .args(["semver-checks", "--version"])
         .output()
         .is_ok_and(|o| o.status.success());
     if !installed {
-        return Finding {
-            topic: "semver",
-            text: "cargo-semver-checks is not installed (optional; the api line above is this \
-                   repository's own check). To add rustdoc-based checks: \
-                   `cargo install cargo-semver-checks --locked`"
-                .to_owned(),
-            blocker: None,
-        };
+        return Finding::ok(
+            "semver",
+            "cargo-semver-checks is not installed (optional; the api line above is this \
+             repository's own check). To add rustdoc-based checks: \
+             `cargo install cargo-semver-checks --locked`",
+        );
     }
     let Some(tag) = previous_tag else {
-        return Finding {
-            topic: "semver",
-            text: format!(
-                "cargo-semver-checks: nothing to compare with (no {TAG_PREFIX}* tag yet)"
-            ),
-            blocker: None,
-        };
+        return Finding::ok(
+            "semver",
+            format!("cargo-semver-checks: nothing to compare with (no {TAG_PREFIX}* tag yet)"),
+        );
     };
-    let output = Command::new(cargo())
-        .current_dir(root)
+    let output = cargo(root)
         .args(["semver-checks", "check-release", "--baseline-rev", tag])
         .args(CRATES.iter().flat_map(|c| ["-p", c]))
         .output();
     match output {
-        Ok(output) if output.status.success() => Finding {
-            topic: "semver",
-            text: format!("cargo-semver-checks against {tag}: no semver violation"),
-            blocker: None,
-        },
+        Ok(output) if output.status.success() => Finding::ok(
+            "semver",
+            format!("cargo-semver-checks against {tag}: no semver violation"),
+        ),
         Ok(output) => {
             let log = String::from_utf8_lossy(&output.stderr);
             let summary = log
                 .lines()
                 .rev()
                 .find(|l| l.contains("Summary") || l.contains("error"))
-                .unwrap_or("see `cargo semver-checks check-release`")
-                .trim()
-                .to_owned();
-            Finding {
-                topic: "semver",
-                text: format!("cargo-semver-checks against {tag}: {summary}"),
-                blocker: Some(format!(
+                .unwrap_or("see `cargo semver-checks check-release`");
+            Finding::blocked(
+                "semver",
+                format!("cargo-semver-checks against {tag}: {}", summary.trim()),
+                format!(
                     "run `cargo semver-checks check-release --baseline-rev {tag}` and bump the version it asks for"
-                )),
-            }
+                ),
+            )
         }
-        Err(error) => Finding {
-            topic: "semver",
-            text: format!("cargo-semver-checks could not run: {error}"),
-            blocker: None,
-        },
+        Err(error) => Finding::ok(
+            "semver",
+            format!("cargo-semver-checks could not run: {error}"),
+        ),
     }
 }
 
@@ -742,9 +639,9 @@ fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
 pub fn unreleased_entries(changelog: &str) -> Option<Vec<String>> {
     let mut lines = changelog.lines();
     lines.find(|l| l.trim_start().starts_with("## [Unreleased]"))?;
+    let section = lines.take_while(|l| !l.starts_with("## "));
     Some(
-        lines
-            .take_while(|l| !l.starts_with("## "))
+        section
             .filter_map(|l| l.strip_prefix("- "))
             .map(str::to_owned)
             .collect(),
@@ -753,60 +650,48 @@ pub fn unreleased_entries(changelog: &str) -> Option<Vec<String>> {
 
 fn changelog(root: &Path) -> Finding {
     let Ok(text) = std::fs::read_to_string(root.join(CHANGELOG)) else {
-        return Finding {
-            topic: "changelog",
-            text: format!("no {CHANGELOG}"),
-            blocker: Some(format!("keep a {CHANGELOG} (https://keepachangelog.com)")),
-        };
+        return Finding::blocked(
+            "changelog",
+            format!("no {CHANGELOG}"),
+            format!("keep a {CHANGELOG} (https://keepachangelog.com)"),
+        );
     };
-    match unreleased_entries(&text) {
-        Some(entries) if !entries.is_empty() => Finding {
-            topic: "changelog",
-            text: format!(
-                "{} entries under [Unreleased], first: {}",
-                entries.len(),
-                shorten(&entries[0], 70)
-            ),
-            blocker: None,
-        },
-        _ => Finding {
-            topic: "changelog",
-            text: "nothing under `## [Unreleased]`".to_owned(),
-            blocker: Some(format!("list what this release changes in {CHANGELOG}")),
-        },
-    }
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        format!("{}...", text.chars().take(max).collect::<String>())
+    match unreleased_entries(&text).unwrap_or_default().as_slice() {
+        [] => Finding::blocked(
+            "changelog",
+            "nothing under `## [Unreleased]`",
+            format!("list what this release changes in {CHANGELOG}"),
+        ),
+        entries => {
+            let first = &entries[0];
+            let first = match first.chars().count() > 70 {
+                true => format!("{}...", first.chars().take(70).collect::<String>()),
+                false => first.clone(),
+            };
+            Finding::ok(
+                "changelog",
+                format!(
+                    "{} entries under [Unreleased], first: {first}",
+                    entries.len()
+                ),
+            )
+        }
     }
 }
 
 /// Whether the working tree is clean: a release is published from a commit.
 fn tree(root: &Path) -> Finding {
-    match git(root, &["status", "--porcelain"]) {
-        Some(status) if status.trim().is_empty() => Finding {
-            topic: "tree",
-            text: "clean".to_owned(),
-            blocker: None,
-        },
-        Some(status) => Finding {
-            topic: "tree",
-            text: format!(
+    Finding::ok(
+        "tree",
+        match git(root, &["status", "--porcelain"]) {
+            Some(status) if status.trim().is_empty() => "clean".to_owned(),
+            Some(status) => format!(
                 "{} uncommitted path(s): packaged as they are here; publish from a clean commit",
                 status.lines().count()
             ),
-            blocker: None,
+            None => "not a git checkout".to_owned(),
         },
-        None => Finding {
-            topic: "tree",
-            text: "not a git checkout".to_owned(),
-            blocker: None,
-        },
-    }
+    )
 }
 
 fn git(root: &Path, args: &[&str]) -> Option<String> {
@@ -815,15 +700,7 @@ fn git(root: &Path, args: &[&str]) -> Option<String> {
         .args(args)
         .output()
         .ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// The cargo running us (`cargo xtask` sets `CARGO`), else `cargo`.
-fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+    (output.status.success()).then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 #[cfg(test)]
@@ -873,21 +750,20 @@ mod tests {
             description: Some("d".to_owned()),
             dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
             path_dependencies: Vec::new(),
-            dependencies_need: Some(("1.88".to_owned(), "x 1.0".to_owned())),
+            dependencies_need: Some(("1.88.0".to_owned(), "x 1.0".to_owned())),
         }
     }
 
     #[test]
     fn metadata_problems_block_the_release() {
-        let good = [meta("katapult-core")];
+        let good = metadata(&[meta("katapult-core")]);
         assert!(
-            metadata(&good)[0].blocker.is_none(),
-            "{:?}",
-            metadata(&good)
+            good[0].blocker.is_none() && good[0].note.is_none(),
+            "{good:?}"
         );
 
         let mut bad = meta("katapult-core-httpmock");
-        bad.repository = None;
+        bad.license = None;
         bad.readme = Some("MISSING.md".to_owned());
         bad.path_dependencies = vec![("katapult-core".to_owned(), "*".to_owned())];
         bad.dependencies_need = Some(("1.90".to_owned(), "tokio 1.99".to_owned()));
@@ -896,7 +772,7 @@ mod tests {
             .clone()
             .unwrap();
         for expected in [
-            "`repository` is not set",
+            "`license` is not set",
             "MISSING.md",
             "has no version",
             "tokio 1.99 needs 1.90",
@@ -908,5 +784,28 @@ mod tests {
         pinned.path_dependencies = vec![("katapult-core".to_owned(), "=0.1.0".to_owned())];
         let findings = metadata(&[meta("katapult-core"), pinned]);
         assert!(findings[1].blocker.is_none(), "{findings:?}");
+    }
+
+    /// crates.io does not require `repository`, and the project has no
+    /// public home yet: its absence is a note for the first publish.
+    #[test]
+    fn a_missing_repository_is_a_note_not_a_blocker() {
+        let mut unset = meta("katapult-core");
+        unset.repository = None;
+        let finding = &metadata(&[unset])[0];
+        assert_eq!(finding.blocker, None, "{finding:?}");
+        let note = finding.note.as_deref().unwrap();
+        assert!(
+            note.contains("has no `repository`") && note.contains("first publish"),
+            "{note}"
+        );
+        let rendered = render(std::slice::from_ref(finding));
+        assert!(
+            rendered.contains("note: katapult-core has no `repository`"),
+            "{rendered}"
+        );
+        assert!(rendered.ends_with(
+            "release: ready (publish katapult-core first, then katapult-core-httpmock)\n"
+        ));
     }
 }
