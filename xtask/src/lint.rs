@@ -27,78 +27,23 @@ const fn rule(id: &'static str, summary: &'static str, check: fn(&mut Lint<'_>))
     Rule { id, summary, check }
 }
 
-/// Every rule, in the order they run.
+/// Every rule, in the order they run: id, summary, check.
+#[rustfmt::skip]
 pub const RULES: &[Rule] = &[
-    rule(
-        "openapi-version",
-        "progenitor 0.15 reads OpenAPI 3.0.x only",
-        openapi_version,
-    ),
-    rule(
-        "path-item-ref",
-        "a `$ref` path item makes progenitor panic",
-        path_item_ref,
-    ),
-    rule(
-        "operation-id",
-        "an operation without operationId makes progenitor panic",
-        operation_id,
-    ),
-    rule(
-        "dangling-ref",
-        "every `$ref` points at an existing local definition",
-        dangling_ref,
-    ),
-    rule(
-        "ref-sibling",
-        "siblings of `$ref` (such as `nullable`) are silently dropped",
-        ref_sibling,
-    ),
-    rule(
-        "request-default",
-        "a `default` in a request schema is always sent, overwriting server values",
-        request_default,
-    ),
-    rule(
-        "response-closed-object",
-        "`additionalProperties: false` in a response fails decoding on any new field",
-        response_closed_object,
-    ),
-    rule(
-        "media-type",
-        "JSON content needs a schema and no `encoding` (progenitor panics otherwise)",
-        media_type,
-    ),
-    rule(
-        "one-schema-per-outcome",
-        "all success responses share one schema, and all error responses share one",
-        one_schema_per_outcome,
-    ),
-    rule(
-        "error-codes",
-        "each error response lists its codes, and they match the error union's variants",
-        error_codes,
-    ),
-    rule(
-        "tagged-one-of",
-        "every oneOf becomes a tagged enum; no anyOf, no discriminator",
-        tagged_one_of,
-    ),
-    rule(
-        "exclusive-lookup",
-        "a request object whose fields are mutually exclusive is a oneOf, so two cannot be sent",
-        exclusive_lookup,
-    ),
-    rule(
-        "open-enums",
-        "enums the API sends back are open; enums the caller sends are closed",
-        open_enums,
-    ),
-    rule(
-        "bearer-security",
-        "every operation can be called with the bearer token the client sends; OAuth2 scopes are defined and prefixed",
-        bearer_security,
-    ),
+    rule("openapi-version", "progenitor 0.15 reads OpenAPI 3.0.x only", openapi_version),
+    rule("path-item-ref", "a `$ref` path item makes progenitor panic", path_item_ref),
+    rule("operation-id", "an operation without operationId makes progenitor panic", operation_id),
+    rule("dangling-ref", "every `$ref` points at an existing local definition", dangling_ref),
+    rule("ref-sibling", "siblings of `$ref` (such as `nullable`) are silently dropped", ref_sibling),
+    rule("request-default", "a `default` in a request schema is always sent, overwriting server values", request_default),
+    rule("response-closed-object", "`additionalProperties: false` in a response fails decoding on any new field", response_closed_object),
+    rule("media-type", "JSON content needs a schema and no `encoding` (progenitor panics otherwise)", media_type),
+    rule("one-schema-per-outcome", "all success responses share one schema, and all error responses share one", one_schema_per_outcome),
+    rule("error-codes", "each error response lists its codes, and they match the error union's variants", error_codes),
+    rule("tagged-one-of", "every oneOf becomes a tagged enum; no anyOf, no discriminator", tagged_one_of),
+    rule("exclusive-lookup", "a request object whose fields are mutually exclusive is a oneOf, so two cannot be sent", exclusive_lookup),
+    rule("open-enums", "enums the API sends back are open; enums the caller sends are closed", open_enums),
+    rule("bearer-security", "every operation can be called with the bearer token the client sends; OAuth2 scopes are defined and prefixed", bearer_security),
 ];
 
 /// The lint step: runs every rule over the fragment's JSON tree; fails with
@@ -114,10 +59,7 @@ pub(crate) fn check(fragment: &Fragment) -> Result<(), Vec<Problem>> {
         lint.rule = rule.id;
         (rule.check)(&mut lint);
     }
-    match lint.problems.is_empty() {
-        true => Ok(()),
-        false => Err(lint.problems),
-    }
+    lint.problems.is_empty().then_some(()).ok_or(lint.problems)
 }
 
 /// The document being linted, and what the rules found so far.
@@ -183,14 +125,11 @@ fn dangling_ref(l: &mut Lint<'_>) {
     fn walk(l: &mut Lint<'_>, at: &str, node: &Value) {
         let children: Vec<(String, &Value)> = match node {
             Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (i.to_string(), v))
-                .collect(),
+            Value::Array(items) => (0..).map(|i: usize| i.to_string()).zip(items).collect(),
             _ => return,
         };
-        if let Some(reference) = node.get("$ref").and_then(Value::as_str)
+        let reference = node.get("$ref").and_then(Value::as_str);
+        if let Some(reference) = reference
             && doc::ref_pointer(reference)
                 .and_then(|p| l.doc.pointer(p))
                 .is_none()
@@ -215,11 +154,10 @@ fn ref_sibling(l: &mut Lint<'_>) {
             continue;
         };
         for key in map.keys().filter(|k| *k != "$ref" && !k.starts_with("x-")) {
-            let consequence = match key.as_str() {
-                "nullable" => {
-                    "so the field is generated as not nullable and a `null` from the server fails decoding"
-                }
-                _ => "so it has no effect on the generated code",
+            let consequence = if key == "nullable" {
+                "so the field is generated as not nullable and a `null` from the server fails decoding"
+            } else {
+                "so it has no effect on the generated code"
             };
             l.report(
                 &child(&at, key),
