@@ -7,13 +7,16 @@
 //! runs cargo-semver-checks as a cross-check when it is installed, and reads
 //! the changelog's Unreleased section.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitCode};
 
 use serde_json::Value;
 
+mod metadata;
+
+pub use self::metadata::{CrateMeta, Dependency, metadata};
 use crate::api_change::{self, Bump, Severity, Version};
 use crate::drift::{self, RECORDED_PATH};
 use crate::{cargo, codegen};
@@ -73,7 +76,7 @@ pub fn release_check(root: &Path) -> ExitCode {
 
 /// Runs every check; see the module documentation.
 pub fn check(root: &Path) -> Vec<Finding> {
-    let crates = match crate_metadata(root) {
+    let crates = match metadata::crates(root) {
         Ok(crates) => crates,
         Err(error) => {
             return vec![Finding::blocked(
@@ -120,220 +123,6 @@ pub fn render(findings: &[Finding]) -> String {
         n => _ = writeln!(out, "release: NOT READY ({n} blocker(s) above)"),
     }
     out
-}
-
-// ---------------------------------------------------------------- metadata
-
-/// What `cargo metadata` says about one of the crates.
-#[derive(Debug, Clone, Default)]
-pub struct CrateMeta {
-    /// The package name.
-    pub name: String,
-    /// Its version, build metadata included.
-    pub version: String,
-    /// `repository`, as crates.io shows it.
-    pub repository: Option<String>,
-    /// `readme`, relative to the manifest.
-    pub readme: Option<String>,
-    /// `documentation`.
-    pub documentation: Option<String>,
-    /// `rust-version`.
-    pub rust_version: Option<String>,
-    /// `license`.
-    pub license: Option<String>,
-    /// `description`.
-    pub description: Option<String>,
-    /// The manifest's directory.
-    pub dir: PathBuf,
-    /// Normal (not dev) dependencies on a path: (name, version requirement).
-    pub path_dependencies: Vec<(String, String)>,
-    /// The highest `rust-version` among the crate's normal dependencies,
-    /// direct and indirect, with the crate that needs it.
-    pub dependencies_need: Option<(String, String)>,
-}
-
-fn crate_metadata(root: &Path) -> Result<Vec<CrateMeta>, String> {
-    let output = cargo(root)
-        .args(["metadata", "--format-version", "1", "--offline"])
-        .output()
-        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
-    if !output.status.success() {
-        let log = String::from_utf8_lossy(&output.stderr);
-        return Err(format!("cargo metadata failed: {}", log.trim()));
-    }
-    let json: Value = serde_json::from_slice(&output.stdout)
-        .map_err(|e| format!("cargo metadata printed something else than JSON: {e}"))?;
-    Ok(crates_from_metadata(&json))
-}
-
-/// Reads the release crates out of `cargo metadata` JSON.
-pub fn crates_from_metadata(json: &Value) -> Vec<CrateMeta> {
-    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-    let by_id = |list: Option<&Value>| -> BTreeMap<String, Value> {
-        let list = list.and_then(Value::as_array).into_iter().flatten();
-        list.filter_map(|v| Some((text(v, "id")?, v.clone())))
-            .collect()
-    };
-    let packages = by_id(json.get("packages"));
-    let nodes = by_id(json.pointer("/resolve/nodes"));
-    let crate_meta = |name: &str| {
-        let (id, package) = packages.iter().find(|(_, p)| p["name"] == name)?;
-        let dependencies = package["dependencies"].as_array().into_iter().flatten();
-        Some(CrateMeta {
-            name: name.to_owned(),
-            version: text(package, "version").unwrap_or_default(),
-            repository: text(package, "repository"),
-            readme: text(package, "readme"),
-            documentation: text(package, "documentation"),
-            rust_version: text(package, "rust_version"),
-            license: text(package, "license"),
-            description: text(package, "description"),
-            dir: text(package, "manifest_path")
-                .and_then(|p| Some(Path::new(&p).parent()?.to_path_buf()))
-                .unwrap_or_default(),
-            path_dependencies: dependencies
-                .filter(|d| d.get("path").is_some() && d["kind"].is_null())
-                .map(|d| {
-                    (
-                        text(d, "name").unwrap_or_default(),
-                        text(d, "req").unwrap_or_default(),
-                    )
-                })
-                .collect(),
-            dependencies_need: highest_rust_version(id, &packages, &nodes),
-        })
-    };
-    CRATES.iter().filter_map(|name| crate_meta(name)).collect()
-}
-
-/// The highest `rust-version` among the normal dependencies reachable from
-/// `root` (not `root` itself), and the crate that declares it.
-fn highest_rust_version(
-    root: &str,
-    packages: &BTreeMap<String, Value>,
-    nodes: &BTreeMap<String, Value>,
-) -> Option<(String, String)> {
-    let (mut seen, mut stack) = (BTreeSet::new(), vec![root]);
-    let mut best: Option<(Version, String, String)> = None;
-    while let Some(id) = stack.pop() {
-        if !seen.insert(id) {
-            continue;
-        }
-        if id != root
-            && let Some(package) = packages.get(id)
-            && let Some(declared) = package["rust_version"].as_str()
-            && let Some(key) = rust_version(declared)
-            && best.as_ref().is_none_or(|(best, ..)| key > *best)
-        {
-            let who = format!(
-                "{} {}",
-                package["name"].as_str().unwrap_or("?"),
-                package["version"].as_str().unwrap_or("?")
-            );
-            best = Some((key, declared.to_owned(), who));
-        }
-        let deps = nodes
-            .get(id)
-            .and_then(|n| n["deps"].as_array())
-            .into_iter()
-            .flatten();
-        for dep in deps {
-            let kinds = dep["dep_kinds"].as_array().into_iter().flatten();
-            if kinds.clone().any(|k| k["kind"].is_null())
-                && let Some(pkg) = dep["pkg"].as_str()
-            {
-                stack.push(pkg);
-            }
-        }
-    }
-    best.map(|(_, declared, who)| (declared, who))
-}
-
-/// A `rust-version` (`1.88` or `1.88.0`) as a version, so both compare
-/// equal.
-fn rust_version(text: &str) -> Option<Version> {
-    Version::parse(text)
-        .or_else(|_| Version::parse(&format!("{text}.0")))
-        .ok()
-}
-
-/// The fields crates.io shows, set and true; path dependencies pinned. A
-/// missing `repository` is a note, not a blocker: crates.io requires a
-/// description and a licence only, and the project has no public home yet,
-/// so no URL would be true.
-pub fn metadata(crates: &[CrateMeta]) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for meta in crates {
-        let (mut problems, mut facts) = (Vec::new(), Vec::new());
-        for (field, value) in [
-            ("description", &meta.description),
-            ("license", &meta.license),
-            ("documentation", &meta.documentation),
-        ] {
-            if value.as_deref().is_none_or(str::is_empty) {
-                problems.push(format!("`{field}` is not set"));
-            }
-        }
-        if let Some(doc) = &meta.documentation
-            && doc != &format!("https://docs.rs/{}", meta.name)
-        {
-            facts.push(format!("documentation {doc}"));
-        }
-        match &meta.readme {
-            Some(readme) if meta.dir.join(readme).is_file() => {
-                facts.push(format!("readme {readme}"))
-            }
-            Some(readme) => problems.push(format!("`readme = \"{readme}\"` is not a file")),
-            None => problems.push("`readme` is not set".to_owned()),
-        }
-        match (&meta.rust_version, &meta.dependencies_need) {
-            (None, _) => problems.push("`rust-version` is not set".to_owned()),
-            (Some(declared), Some((needed, who)))
-                if rust_version(needed) > rust_version(declared) =>
-            {
-                problems.push(format!("rust-version {declared}, but {who} needs {needed}"));
-            }
-            (Some(declared), _) => facts.push(format!("rust-version {declared}")),
-        }
-        for (dependency, requirement) in &meta.path_dependencies {
-            let pinned = crates
-                .iter()
-                .find(|c| &c.name == dependency)
-                .and_then(|c| Version::parse(&c.version).ok())
-                .map(|v| format!("={}.{}.{}", v.major, v.minor, v.patch));
-            match pinned {
-                _ if requirement == "*" => {
-                    problems.push(format!(
-                        "the path dependency on {dependency} has no version"
-                    ));
-                }
-                Some(pinned) if &pinned != requirement => problems.push(format!(
-                    "the path dependency on {dependency} asks for {requirement}, not {pinned}"
-                )),
-                _ => facts.push(format!("{dependency} {requirement}")),
-            }
-        }
-        let note = meta
-            .repository
-            .as_deref()
-            .is_none_or(str::is_empty)
-            .then(|| {
-                format!(
-                    "{} has no `repository`: crates.io does not require one; set it before the \
-                 first publish if the project has a public home by then",
-                    meta.name
-                )
-            });
-        findings.push(Finding {
-            note,
-            blocker: (!problems.is_empty()).then(|| problems.join("; ")),
-            ..Finding::ok(
-                "metadata",
-                format!("{} {}: {}", meta.name, meta.version, facts.join(", ")),
-            )
-        });
-    }
-    findings
 }
 
 /// The recorded upstream document, and whether the versions name it.
@@ -415,12 +204,13 @@ fn drift_finding(root: &Path) -> Finding {
 /// packages the working tree as it is; the `tree` line says if it is dirty.
 ///
 /// These crates are repackaged at the same version after every change, and
-/// cargo takes a crate of a given version in a registry to be immutable: an
-/// earlier run's build of the client would be reused, and the mocks
-/// verified against the client as it was then. So each run verifies in a
-/// fresh temporary target directory, removed afterwards; the local
-/// registry lives in it, so cargo unpacks its crates afresh too, and
-/// nothing of cargo's own is touched.
+/// cargo takes a crate of a given version in a registry to be immutable:
+/// verifying in the same target directory twice builds the mocks against
+/// the client as it was packaged the first time. So each run verifies in a
+/// fresh temporary target directory, removed afterwards. The temporary
+/// registry lives in it, so cargo unpacks the packaged crates afresh too,
+/// into a new directory of its registry cache (`$CARGO_HOME/registry/src/
+/// -<hash of the registry's path>`), which is cargo's own and left alone.
 fn package(root: &Path) -> Finding {
     let target = match tempfile::Builder::new()
         .prefix("katapult-release-check-")
@@ -736,76 +526,5 @@ mod tests {
         let text = "# Changelog\n\n## [Unreleased]\n\n### Changed\n- one\n- two\n\n## [0.1.0] - 2026-01-01\n- old\n";
         assert_eq!(unreleased_entries(text).unwrap(), ["one", "two"]);
         assert_eq!(unreleased_entries("# Changelog\n"), None);
-    }
-
-    fn meta(name: &str) -> CrateMeta {
-        CrateMeta {
-            name: name.to_owned(),
-            version: "0.1.0+katapult.2.68.0".to_owned(),
-            repository: Some("https://example.org/r".to_owned()),
-            readme: Some("Cargo.toml".to_owned()),
-            documentation: Some(format!("https://docs.rs/{name}")),
-            rust_version: Some("1.88".to_owned()),
-            license: Some("MIT".to_owned()),
-            description: Some("d".to_owned()),
-            dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
-            path_dependencies: Vec::new(),
-            dependencies_need: Some(("1.88.0".to_owned(), "x 1.0".to_owned())),
-        }
-    }
-
-    #[test]
-    fn metadata_problems_block_the_release() {
-        let good = metadata(&[meta("katapult-core")]);
-        assert!(
-            good[0].blocker.is_none() && good[0].note.is_none(),
-            "{good:?}"
-        );
-
-        let mut bad = meta("katapult-core-httpmock");
-        bad.license = None;
-        bad.readme = Some("MISSING.md".to_owned());
-        bad.path_dependencies = vec![("katapult-core".to_owned(), "*".to_owned())];
-        bad.dependencies_need = Some(("1.90".to_owned(), "tokio 1.99".to_owned()));
-        let blocker = metadata(&[meta("katapult-core"), bad])[1]
-            .blocker
-            .clone()
-            .unwrap();
-        for expected in [
-            "`license` is not set",
-            "MISSING.md",
-            "has no version",
-            "tokio 1.99 needs 1.90",
-        ] {
-            assert!(blocker.contains(expected), "{blocker}");
-        }
-
-        let mut pinned = meta("katapult-core-httpmock");
-        pinned.path_dependencies = vec![("katapult-core".to_owned(), "=0.1.0".to_owned())];
-        let findings = metadata(&[meta("katapult-core"), pinned]);
-        assert!(findings[1].blocker.is_none(), "{findings:?}");
-    }
-
-    /// crates.io does not require `repository`, and the project has no
-    /// public home yet: its absence is a note for the first publish.
-    #[test]
-    fn a_missing_repository_is_a_note_not_a_blocker() {
-        let mut unset = meta("katapult-core");
-        unset.repository = None;
-        let finding = &metadata(&[unset])[0];
-        assert_eq!(finding.blocker, None, "{finding:?}");
-        let note = finding.note.as_deref().unwrap();
-        assert!(
-            note.contains("has no `repository`") && note.contains("first publish"),
-            "{note}"
-        );
-        let rendered = render(std::slice::from_ref(finding));
-        assert!(
-            rendered.contains("note: katapult-core has no `repository`"),
-            "{rendered}"
-        );
-        assert!(rendered.ends_with(
-            "release: ready (publish katapult-core first, then katapult-core-httpmock)\n"
-        ));
     }
 }
