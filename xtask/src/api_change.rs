@@ -317,9 +317,10 @@ fn compare(was: &Entry, now: &Entry, renamed: &dyn Fn(&str) -> String, out: &mut
         }
     }
     for (name, rest) in after.iter().filter(|(name, _)| !before.contains_key(*name)) {
-        push(match struct_ {
-            true => ChangeKind::FieldAdded(format!("{name}: {rest}")),
-            false => ChangeKind::VariantAdded((*name).clone()),
+        push(if struct_ {
+            ChangeKind::FieldAdded(format!("{name}: {rest}"))
+        } else {
+            ChangeKind::VariantAdded((*name).clone())
         });
     }
     let body = renamed(&was.body);

@@ -39,3 +39,13 @@ pub(crate) fn cargo(dir: &Path) -> Command {
     command.current_dir(dir);
     command
 }
+
+/// `text`, or its first `max - 3` characters and `...` when it is longer
+/// than `max`.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().take(max.saturating_sub(3)).collect();
+    format!("{kept}...")
+}

@@ -279,13 +279,11 @@ fn one_schema_per_outcome(l: &mut Lint<'_>) {
             ),
         ] {
             if kinds.len() > 1 {
-                let short = |kind: &String| match kind.chars().count() > 60 {
-                    true => format!("{}...", kind.chars().take(57).collect::<String>()),
-                    false => kind.clone(),
-                };
                 let listing: Vec<String> = kinds
                     .iter()
-                    .map(|(kind, statuses)| format!("{} -> {}", statuses.join(", "), short(kind)))
+                    .map(|(kind, statuses)| {
+                        format!("{} -> {}", statuses.join(", "), crate::shorten(kind, 60))
+                    })
                     .collect();
                 l.report(
                     &child(&op.pointer, "responses"),
@@ -454,19 +452,20 @@ fn open_enums(l: &mut Lint<'_>) {
         let flag_at = child(&at, "x-open-enum");
         if schema.get("x-open-enum") != Some(&Value::Bool(true)) {
             if schema.get("enum").is_some() && response.contains(&at) && !is_tag(&at, schema) {
-                match named(&at) {
-                    true => l.report(
+                if named(&at) {
+                    l.report(
                         &at,
                         "the API sends this enum back, and its values grow with the product: as a \
                          closed enum, one new value fails the whole response",
                         "add `x-open-enum: true`: unknown values then decode into `Unknown(String)`",
-                    ),
-                    false => l.report(
+                    );
+                } else {
+                    l.report(
                         &at,
                         "an inline enum in a response is generated closed: one new value from the \
                          server fails the whole response",
                         "move it to /components/schemas/<Name>, reference it, and mark it `x-open-enum: true`",
-                    ),
+                    );
                 }
             }
             continue;

@@ -55,10 +55,11 @@ impl Finding {
     }
 
     fn blocked(topic: &'static str, text: impl Into<String>, blocker: impl Into<String>) -> Self {
-        Self {
-            blocker: Some(blocker.into()),
-            ..Self::ok(topic, text)
-        }
+        Self::ok(topic, text).with_blocker(Some(blocker.into()))
+    }
+
+    fn with_blocker(self, blocker: Option<String>) -> Self {
+        Self { blocker, ..self }
     }
 }
 
@@ -68,9 +69,10 @@ impl Finding {
 pub fn release_check(root: &Path) -> ExitCode {
     let findings = check(root);
     print!("{}", render(&findings));
-    match findings.iter().any(|f| f.blocker.is_some()) {
-        true => ExitCode::FAILURE,
-        false => ExitCode::SUCCESS,
+    if findings.iter().any(|f| f.blocker.is_some()) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
@@ -154,17 +156,11 @@ fn upstream(root: &Path, crates: &[CrateMeta]) -> Finding {
         stamp["source-file"].as_str().unwrap_or(RECORDED_PATH),
         sha.get(..12).unwrap_or(sha)
     );
-    match wrong.is_empty() {
-        true => Finding::ok("upstream", text),
-        false => Finding::blocked(
-            "upstream",
-            text,
-            format!(
-                "{} should end in +{expected}, the upstream version the fragment follows",
-                wrong.join(", ")
-            ),
-        ),
-    }
+    let blocker = (!wrong.is_empty()).then(|| {
+        let wrong = wrong.join(", ");
+        format!("{wrong} should end in +{expected}, the upstream version the fragment follows")
+    });
+    Finding::ok("upstream", text).with_blocker(blocker)
 }
 
 fn drift_finding(root: &Path) -> Finding {
@@ -185,14 +181,8 @@ fn drift_finding(root: &Path) -> Finding {
         report.stale.len(),
         report.warnings.len()
     );
-    match report.is_clean() {
-        true => Finding::ok("drift", text),
-        false => Finding::blocked(
-            "drift",
-            text,
-            "run `cargo xtask drift` and follow upstream or declare the departures",
-        ),
-    }
+    let blocker = "run `cargo xtask drift` and follow upstream or declare the departures";
+    Finding::ok("drift", text).with_blocker((!report.is_clean()).then(|| blocker.to_owned()))
 }
 
 // ----------------------------------------------------------------- package
@@ -341,17 +331,13 @@ fn api(root: &Path, crates: &[CrateMeta]) -> (Finding, Option<String>) {
         "since {tag}: {} change(s), {breaking} breaking; needs {needs} (Cargo.toml: {version})",
         changes.len()
     );
-    let blocker = match too_low {
-        true => Some(format!("bump the crates' version to {required} at least")),
-        false => stale_snapshot,
+    let bump_blocker = format!("bump the crates' version to {required} at least");
+    let blocker = if too_low {
+        Some(bump_blocker)
+    } else {
+        stale_snapshot
     };
-    (
-        Finding {
-            blocker,
-            ..Finding::ok("api", text)
-        },
-        Some(tag),
-    )
+    (Finding::ok("api", text).with_blocker(blocker), Some(tag))
 }
 
 /// The highest `v<version>` tag and its version.
@@ -453,11 +439,7 @@ fn changelog(root: &Path) -> Finding {
             format!("list what this release changes in {CHANGELOG}"),
         ),
         entries => {
-            let first = &entries[0];
-            let first = match first.chars().count() > 70 {
-                true => format!("{}...", first.chars().take(70).collect::<String>()),
-                false => first.clone(),
-            };
+            let first = crate::shorten(&entries[0], 73);
             Finding::ok(
                 "changelog",
                 format!(
