@@ -2,7 +2,7 @@
 //! with their fields and Rust types, enums with their variants, methods with
 //! their signatures. Snapshotted by a test, so that any change to what the
 //! generator emits shows up in review as a short, readable diff rather than
-//! thousands of generated lines; [`read`] takes a line back apart for the
+//! thousands of generated lines; `read` takes a line back apart for the
 //! judge of API changes (`crate::api_change`).
 
 use std::collections::BTreeMap;

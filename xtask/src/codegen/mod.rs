@@ -15,17 +15,17 @@
 //!
 //! The pipeline, in the order [`run`] goes through it:
 //!
-//! 1. **load** ([`Fragment::load`]): YAML to a JSON tree and to the typed
+//! 1. **load** (`Fragment::load`): YAML to a JSON tree and to the typed
 //!    OpenAPI model; syntax and structure problems stop here;
-//! 2. **lint** ([`lint::check`]): every shape progenitor mishandles;
-//! 3. **shape for Rust** ([`Fragment::apply_rust_options`],
-//!    [`Fragment::apply_rust_names`]): `x-rust-option` makes an optional
+//! 2. **lint** (`lint::check`): every shape progenitor mishandles;
+//! 3. **shape for Rust** (`Fragment::apply_rust_options`,
+//!    `Fragment::apply_rust_names`): `x-rust-option` makes an optional
 //!    array an `Option`, so absent and empty differ; `x-rust-name` becomes
 //!    the operation id progenitor derives every name from;
 //! 4. **generate** (`generate.rs`, with `open_enums.rs`): progenitor's
 //!    tokens, under its settings for this project, and the open enums;
 //!    `methods.rs`: the client's methods; `cli.rs`: the CLI's flags;
-//! 5. **format** ([`format`]): prettyplease, under a header naming the
+//! 5. **format** (`format`): prettyplease, under a header naming the
 //!    fragment and its sha256 (`output.rs`);
 //! 6. **write or check** (`output.rs`): write the files that changed, or
 //!    with `--check` write nothing and diff each stale file; after a write
