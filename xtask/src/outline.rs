@@ -145,39 +145,21 @@ fn is_pub(vis: &Visibility) -> bool {
 /// Tokens to readable Rust: drop the absolute paths progenitor writes for
 /// std and serde_json types, and the spaces the token printer adds.
 fn clean(tokens: &impl ToTokens) -> String {
-    let mut text = tokens.to_token_stream().to_string();
-    for (from, to) in [
-        (":: std :: option :: ", ""),
-        (":: std :: string :: ", ""),
-        (":: std :: vec :: ", ""),
-        (":: std :: boxed :: ", ""),
-        (":: std :: fmt :: ", "fmt::"),
-        (":: std :: str :: ", ""),
-        (":: std :: convert :: ", ""),
-        (":: serde_json :: ", "serde_json::"),
-        (":: reqwest :: ", "reqwest::"),
-        ("std :: convert :: ", ""),
-        ("std :: ops :: ", ""),
-        (" :: ", "::"),
-        (":: ", "::"),
-        (" < ", "<"),
-        ("< ", "<"),
-        (" >", ">"),
-        (" ,", ","),
-        ("& '", "&'"),
-        ("& ", "&"),
-        (" (", "("),
-        ("( ", "("),
-        (" )", ")"),
-        (" : ", ": "),
-        (",>", ">"),
-        (",)", ")"),
-        (", ", ", "),
-        ("crate::generated_open_enums::", ""),
-    ] {
-        text = text.replace(from, to);
-    }
-    text
+    // Applied in order: the absolute paths first, then the spacing.
+    #[rustfmt::skip]
+    const REPLACEMENTS: &[(&str, &str)] = &[
+        (":: std :: option :: ", ""), (":: std :: string :: ", ""), (":: std :: vec :: ", ""),
+        (":: std :: boxed :: ", ""), (":: std :: fmt :: ", "fmt::"), (":: std :: str :: ", ""),
+        (":: std :: convert :: ", ""), (":: serde_json :: ", "serde_json::"),
+        (":: reqwest :: ", "reqwest::"), ("std :: convert :: ", ""), ("std :: ops :: ", ""),
+        (" :: ", "::"), (":: ", "::"), (" < ", "<"), ("< ", "<"), (" >", ">"), (" ,", ","),
+        ("& '", "&'"), ("& ", "&"), (" (", "("), ("( ", "("), (" )", ")"), (" : ", ": "),
+        (",>", ">"), (",)", ")"), ("crate::generated_open_enums::", ""),
+    ];
+    let text = tokens.to_token_stream().to_string();
+    REPLACEMENTS
+        .iter()
+        .fold(text, |text, (from, to)| text.replace(from, to))
 }
 
 /// One line of the outline, taken apart.

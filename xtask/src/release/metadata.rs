@@ -111,7 +111,7 @@ pub(super) fn crates(root: &Path) -> Result<Vec<CrateMeta>, String> {
         .map(|n| (n.id.as_str(), n))
         .collect();
     let release = |name: &str| {
-        let mut meta = (*metadata.packages.iter().find(|p| p.name == name)?).clone();
+        let mut meta = metadata.packages.iter().find(|p| p.name == name)?.clone();
         meta.dependencies_need = highest_rust_version(&meta.id, &packages, &nodes);
         Some(meta)
     };
@@ -196,12 +196,8 @@ pub fn metadata(crates: &[CrateMeta]) -> Vec<Finding> {
             .dependencies
             .iter()
             .filter(|d| d.path.is_some() && d.kind.is_none());
-        for Dependency {
-            name: dependency,
-            req: requirement,
-            ..
-        } in path_dependencies
-        {
+        for dependency in path_dependencies {
+            let (dependency, requirement) = (&dependency.name, &dependency.req);
             let pinned = crates
                 .iter()
                 .find(|c| &c.name == dependency)
@@ -219,19 +215,14 @@ pub fn metadata(crates: &[CrateMeta]) -> Vec<Finding> {
                 _ => facts.push(format!("{dependency} {requirement}")),
             }
         }
-        let note = meta
-            .repository
-            .as_deref()
-            .is_none_or(str::is_empty)
-            .then(|| {
-                format!(
-                    "{} has no `repository`: crates.io does not require one; set it before the \
-                 first publish if the project has a public home by then",
-                    meta.name
-                )
-            });
+        let note = format!(
+            "{} has no `repository`: crates.io does not require one; set it before the first \
+             publish if the project has a public home by then",
+            meta.name
+        );
+        let no_repository = meta.repository.as_deref().is_none_or(str::is_empty);
         findings.push(Finding {
-            note,
+            note: no_repository.then_some(note),
             blocker: (!problems.is_empty()).then(|| problems.join("; ")),
             ..Finding::ok(
                 "metadata",
