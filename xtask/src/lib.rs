@@ -1,9 +1,10 @@
 //! Maintainer tasks for the Katapult SDK workspace, run as `cargo xtask <task>`.
 //!
 //! The library half holds the work (reading and linting the fragment,
-//! generating code, comparing it with what is committed, the benchmark
-//! report) so that tests can call it directly; `main.rs` only dispatches the
-//! command line.
+//! generating code and judging what it changes in the public API, comparing
+//! the fragment with upstream, checking a release, the benchmark report) so
+//! that tests can call it directly; `main.rs` only dispatches the command
+//! line.
 
 pub mod api_change;
 pub mod bench;
@@ -18,6 +19,7 @@ pub mod problem;
 pub mod release;
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// The workspace root: the directory above `xtask/`, unless
 /// `XTASK_WORKSPACE_ROOT` names another (the tests point the binary at a
@@ -29,4 +31,22 @@ pub fn workspace_root() -> PathBuf {
             .parent()
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
     }
+}
+
+/// `cargo`, run in `dir`: the cargo running xtask (`cargo xtask` sets
+/// `CARGO`), else the one on `PATH`.
+pub(crate) fn cargo(dir: &Path) -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(dir);
+    command
+}
+
+/// `text`, or its first `max - 3` characters and `...` when it is longer
+/// than `max`.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().take(max.saturating_sub(3)).collect();
+    format!("{kept}...")
 }

@@ -1,12 +1,17 @@
-//! A compact outline of the generated client's public surface: types with
-//! their fields and Rust types, enums with their variants, methods with their
-//! signatures. Snapshotted by a test, so that any change to what the
+//! The outline of the generated public surface, one item per line: types
+//! with their fields and Rust types, enums with their variants, methods with
+//! their signatures. Snapshotted by a test, so that any change to what the
 //! generator emits shows up in review as a short, readable diff rather than
-//! thousands of generated lines.
+//! thousands of generated lines; `read` takes a line back apart for the
+//! judge of API changes (`crate::api_change`).
 
+use std::collections::BTreeMap;
+
+use heck::ToUpperCamelCase;
 use quote::ToTokens;
 use syn::{Fields, ImplItem, Item, Visibility};
 
+use crate::api_change::Shape;
 use crate::doc::OpenEnum;
 
 /// The public API the generated code gives katapult-core: the types (with
@@ -27,21 +32,14 @@ pub fn public_api(
 /// Outlines `generated` (the text of a generated module) and the open enums
 /// that replace progenitor's closed ones.
 pub fn outline(generated: &str, open_enums: &[OpenEnum]) -> Result<String, syn::Error> {
-    let file = syn::parse_file(generated)?;
     let mut out = Vec::new();
-    walk(&file.items, "", &mut out);
+    walk(&syn::parse_file(generated)?.items, "", &mut out);
     for e in open_enums {
-        let variants: Vec<String> = e
+        let values = e
             .values
             .iter()
-            .map(|v| {
-                format!(
-                    "{} = {v:?}",
-                    heck::ToUpperCamelCase::to_upper_camel_case(v.as_str())
-                )
-            })
-            .chain(["Unknown(String)".to_owned()])
-            .collect();
+            .map(|v| format!("{} = {v:?}", v.to_upper_camel_case()));
+        let variants: Vec<String> = values.chain(["Unknown(String)".to_owned()]).collect();
         out.push(format!(
             "open enum types::{} {{ {} }}",
             e.name,
@@ -52,6 +50,15 @@ pub fn outline(generated: &str, open_enums: &[OpenEnum]) -> Result<String, syn::
 }
 
 fn walk(items: &[Item], module: &str, out: &mut Vec<String>) {
+    let join = |name: &syn::Ident| match module {
+        "" => name.to_string(),
+        _ => format!("{module}::{name}"),
+    };
+    let prefix = if module.is_empty() {
+        String::new()
+    } else {
+        format!("{module}: ")
+    };
     for item in items {
         match item {
             // Typed builders mirror every struct field for field: listing
@@ -60,13 +67,12 @@ fn walk(items: &[Item], module: &str, out: &mut Vec<String>) {
                 out.push("mod types::builder (one builder per struct)".to_owned());
             }
             Item::Mod(m) if is_pub(&m.vis) => {
-                let path = join(module, &m.ident.to_string());
                 if let Some((_, items)) = &m.content {
-                    walk(items, &path, out);
+                    walk(items, &join(&m.ident), out);
                 }
             }
             Item::Struct(s) if is_pub(&s.vis) => {
-                let name = join(module, &s.ident.to_string());
+                let name = join(&s.ident);
                 // A struct's private fields are not its API.
                 let listed = fields(&s.fields, true);
                 out.push(match &s.fields {
@@ -91,32 +97,24 @@ fn walk(items: &[Item], module: &str, out: &mut Vec<String>) {
                     .collect();
                 out.push(format!(
                     "enum {} {{ {} }}",
-                    join(module, &e.ident.to_string()),
+                    join(&e.ident),
                     variants.join(", ")
                 ));
             }
             Item::Impl(block) => {
-                let self_ty = ty(&block.self_ty);
-                match &block.trait_ {
-                    Some((path, _)) => {
-                        let line = format!(
-                            "impl {} for {}",
-                            clean(&path.to_token_stream().to_string()),
-                            self_ty
-                        );
-                        if !line.contains("builder::") {
-                            out.push(format!("{}{line}", prefix(module)));
-                        }
+                let self_ty = clean(&block.self_ty);
+                if let Some((path, _)) = &block.trait_ {
+                    let line = format!("impl {} for {self_ty}", clean(path));
+                    if !line.contains("builder::") {
+                        out.push(format!("{prefix}{line}"));
                     }
-                    None => {
-                        for member in &block.items {
-                            if let ImplItem::Fn(f) = member
-                                && is_pub(&f.vis)
-                            {
-                                let signature = clean(&f.sig.to_token_stream().to_string());
-                                out.push(format!("{}{self_ty}::{signature}", prefix(module)));
-                            }
-                        }
+                    continue;
+                }
+                for member in &block.items {
+                    if let ImplItem::Fn(f) = member
+                        && is_pub(&f.vis)
+                    {
+                        out.push(format!("{prefix}{self_ty}::{}", clean(&f.sig)));
                     }
                 }
             }
@@ -129,75 +127,178 @@ fn walk(items: &[Item], module: &str, out: &mut Vec<String>) {
 /// `only_pub` leaves out fields that are not `pub` (struct fields; an enum
 /// variant's fields have no visibility of their own).
 fn fields(fields: &Fields, only_pub: bool) -> String {
-    fields
+    let listed: Vec<String> = fields
         .iter()
         .filter(|f| !only_pub || is_pub(&f.vis))
         .map(|f| match &f.ident {
-            Some(ident) => format!("{ident}: {}", ty(&f.ty)),
-            None => ty(&f.ty),
+            Some(ident) => format!("{ident}: {}", clean(&f.ty)),
+            None => clean(&f.ty),
         })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    listed.join(", ")
 }
 
 fn is_pub(vis: &Visibility) -> bool {
     matches!(vis, Visibility::Public(_))
 }
 
-fn join(module: &str, name: &str) -> String {
-    if module.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{module}::{name}")
-    }
+/// Tokens to readable Rust: drop the absolute paths progenitor writes for
+/// std and serde_json types, and the spaces the token printer adds.
+fn clean(tokens: &impl ToTokens) -> String {
+    // Applied in order: the absolute paths first, then the spacing.
+    #[rustfmt::skip]
+    const REPLACEMENTS: &[(&str, &str)] = &[
+        (":: std :: option :: ", ""), (":: std :: string :: ", ""), (":: std :: vec :: ", ""),
+        (":: std :: boxed :: ", ""), (":: std :: fmt :: ", "fmt::"), (":: std :: str :: ", ""),
+        (":: std :: convert :: ", ""), (":: serde_json :: ", "serde_json::"),
+        (":: reqwest :: ", "reqwest::"), ("std :: convert :: ", ""), ("std :: ops :: ", ""),
+        (" :: ", "::"), (":: ", "::"), (" < ", "<"), ("< ", "<"), (" >", ">"), (" ,", ","),
+        ("& '", "&'"), ("& ", "&"), (" (", "("), ("( ", "("), (" )", ")"), (" : ", ": "),
+        (",>", ">"), (",)", ")"), ("crate::generated_open_enums::", ""),
+    ];
+    let text = tokens.to_token_stream().to_string();
+    REPLACEMENTS
+        .iter()
+        .fold(text, |text, (from, to)| text.replace(from, to))
 }
 
-fn prefix(module: &str) -> String {
-    if module.is_empty() {
-        String::new()
-    } else {
-        format!("{module}: ")
-    }
+/// One line of the outline, taken apart.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    /// What identifies it from one outline to the next: `type <path>` for a
+    /// type, `<module>: <Type>::fn <name>` for a method (generic parameters
+    /// left out), the line without generic arguments for anything else.
+    pub(crate) key: String,
+    /// How a change names it: a type's path, a method's key, the line.
+    pub(crate) item: String,
+    /// A type's or a method's own name (`DiskArguments`, `builder`).
+    pub(crate) name: String,
+    /// A method's type as written (`UpdateDisk<'a>`); empty otherwise.
+    pub(crate) owner: String,
+    /// What kind of item it is.
+    pub(crate) shape: Shape,
+    /// A type's text after its path (` { a: A }`, `(A)`); the whole line of
+    /// anything else.
+    pub(crate) body: String,
+    /// A type's fields or variants: the name, then the rest (a field's type,
+    /// a variant's fields, an open enum's value); `Unknown` left out.
+    pub(crate) members: Vec<(String, String)>,
 }
 
-fn ty(t: &syn::Type) -> String {
-    clean(&t.to_token_stream().to_string())
+/// Reads an outline back, keyed by [`Entry::key`].
+pub(crate) fn read(outline: &str) -> BTreeMap<String, Entry> {
+    let entries = outline
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty());
+    entries.map(entry).map(|e| (e.key.clone(), e)).collect()
 }
 
-/// Token text to readable Rust: drop the absolute paths progenitor writes
-/// for std and serde_json types, and the spaces the token printer adds.
-fn clean(tokens: &str) -> String {
-    let mut text = tokens.to_owned();
-    for (from, to) in [
-        (":: std :: option :: ", ""),
-        (":: std :: string :: ", ""),
-        (":: std :: vec :: ", ""),
-        (":: std :: boxed :: ", ""),
-        (":: std :: fmt :: ", "fmt::"),
-        (":: std :: str :: ", ""),
-        (":: std :: convert :: ", ""),
-        (":: serde_json :: ", "serde_json::"),
-        (":: reqwest :: ", "reqwest::"),
-        ("std :: convert :: ", ""),
-        ("std :: ops :: ", ""),
-        (" :: ", "::"),
-        (":: ", "::"),
-        (" < ", "<"),
-        ("< ", "<"),
-        (" >", ">"),
-        (" ,", ","),
-        ("& '", "&'"),
-        ("& ", "&"),
-        (" (", "("),
-        ("( ", "("),
-        (" )", ")"),
-        (" : ", ": "),
-        (",>", ">"),
-        (",)", ")"),
-        (", ", ", "),
-        ("crate::generated_open_enums::", ""),
-    ] {
-        text = text.replace(from, to);
+fn entry(line: &str) -> Entry {
+    let kinds = [
+        ("open enum ", Shape::OpenEnum),
+        ("enum ", Shape::ClosedEnum),
+        ("struct ", Shape::Struct),
+    ];
+    if let Some((rest, shape)) = kinds
+        .into_iter()
+        .find_map(|(p, s)| Some((line.strip_prefix(p)?, s)))
+    {
+        let (path, body) = rest.split_at(rest.find([' ', '(']).unwrap_or(rest.len()));
+        let braced = body.strip_prefix(" { ").and_then(|b| b.strip_suffix(" }"));
+        let inner = braced.or_else(|| body.strip_prefix('(')?.strip_suffix(')'));
+        let shape = match (shape, inner) {
+            (Shape::Struct, None) => Shape::UnitStruct,
+            (Shape::Struct, Some("..")) => Shape::OpaqueStruct,
+            (Shape::Struct, Some(_)) if braced.is_none() => Shape::TupleStruct,
+            (shape, _) => shape,
+        };
+        let members = match shape {
+            Shape::Struct | Shape::ClosedEnum | Shape::OpenEnum => split_top(inner.unwrap_or(""))
+                .into_iter()
+                .filter(|m| m != "Unknown(String)")
+                .map(|m| member(&m))
+                .collect(),
+            _ => Vec::new(),
+        };
+        return Entry {
+            key: format!("type {path}"),
+            item: path.to_owned(),
+            name: path.rsplit("::").next().unwrap_or(path).to_owned(),
+            owner: String::new(),
+            shape,
+            body: body.to_owned(),
+            members,
+        };
     }
-    text
+    let other = |key: String, name: &str, owner: &str| Entry {
+        item: key.clone(),
+        key,
+        name: name.to_owned(),
+        owner: owner.to_owned(),
+        shape: Shape::Other,
+        body: line.to_owned(),
+        members: Vec::new(),
+    };
+    // `<module>: Type::fn name(...)` or `Type::async fn name(...)`.
+    for marker in ["::fn ", "::async fn ", "::const fn ", "::unsafe fn "] {
+        if let Some(at) = line.find(marker) {
+            let head = &line[..at];
+            let owner = head.rsplit(": ").next().unwrap_or(head);
+            let after = &line[at + marker.len()..];
+            let name = &after[..after.find(['(', '<']).unwrap_or(after.len())];
+            let module = head.strip_suffix(owner).unwrap_or("");
+            let type_name = owner.split('<').next().unwrap_or(owner);
+            return other(format!("{module}{type_name}::fn {name}"), name, owner);
+        }
+    }
+    // `impl Trait<Args> for Type`: the same impl whatever the arguments,
+    // so a changed argument reads as a change.
+    let mut depth = 0;
+    let key = line.chars().filter(|c| {
+        match c {
+            '<' => depth += 1,
+            '>' if depth > 0 => {
+                depth -= 1;
+                return false;
+            }
+            _ => {}
+        }
+        depth == 0
+    });
+    let mut entry = other(key.collect(), "", "");
+    entry.item = line.to_owned();
+    entry
+}
+
+/// `name: Type`, `Variant(..)`, `Variant { .. }` or `Name = "value"`:
+/// the name, and the rest after any `:` or `=`.
+fn member(text: &str) -> (String, String) {
+    let end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    let rest = text[end..].trim_start();
+    let rest = rest.strip_prefix([':', '=']).unwrap_or(rest).trim();
+    (text[..end].to_owned(), rest.to_owned())
+}
+
+/// Splits `a: A<B, C>, d: D` at the commas outside brackets.
+fn split_top(text: &str) -> Vec<String> {
+    let (mut parts, mut current, mut depth) = (Vec::new(), String::new(), 0);
+    for c in text.chars() {
+        match c {
+            '<' | '(' | '[' | '{' => depth += 1,
+            '>' | ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(std::mem::take(&mut current).trim().to_owned());
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.trim().is_empty() {
+        parts.push(current.trim().to_owned());
+    }
+    parts
 }

@@ -274,13 +274,20 @@ fn the_committed_outline_against_itself_is_unchanged() {
 }
 
 #[test]
-fn versions_parse_with_build_metadata() {
+fn versions_are_semver_with_build_metadata() {
     let version = v("0.1.0+katapult.2.68.0");
     assert_eq!((version.major, version.minor, version.patch), (0, 1, 0));
-    assert_eq!(version.build.as_deref(), Some("katapult.2.68.0"));
+    assert_eq!(version.build.as_str(), "katapult.2.68.0");
     assert_eq!(version.to_string(), "0.1.0+katapult.2.68.0");
     assert!(Version::parse("0.1").is_err());
     assert!(Version::parse("x.y.z").is_err());
+    // A pre-release is dropped by a bump, the build metadata kept.
+    let (_, next) = bump(
+        &classify(BUS, DISK_ARGUMENTS),
+        &v("0.1.0-rc.1+katapult.2.68.0"),
+    );
+    assert_eq!(next.to_string(), "0.2.0+katapult.2.68.0");
+    assert!(report(&[], "0.1").contains("version: `0.1` is not a semver version"));
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use xtask::codegen::{self, CLI_PATH, CLIENT_PATH, METHODS_PATH, MOCKS_PATH, OPEN_ENUMS_PATH};
+use xtask::codegen::{self, CLI_PATH, METHODS_PATH, MOCKS_PATH, OPEN_ENUMS_PATH, TYPES_PATH};
 use xtask::fragment::FRAGMENT_PATH;
 use xtask::workspace_root;
 
@@ -25,7 +25,7 @@ fn generated_files_carry_the_header() {
     let root = workspace_root();
     let fragment = codegen::prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH).unwrap();
     for path in [
-        CLIENT_PATH,
+        TYPES_PATH,
         METHODS_PATH,
         OPEN_ENUMS_PATH,
         MOCKS_PATH,
@@ -54,7 +54,7 @@ impl Scratch {
         let _ = std::fs::remove_dir_all(&dir);
         for path in [
             FRAGMENT_PATH,
-            CLIENT_PATH,
+            TYPES_PATH,
             METHODS_PATH,
             OPEN_ENUMS_PATH,
             MOCKS_PATH,
@@ -114,7 +114,7 @@ fn an_edited_fragment_fails_the_check_until_regenerated() {
         "        name:\n          type: string\n        bus_type:",
         "        name:\n          type: string\n        label:\n          type: string\n        bus_type:",
     );
-    let before = scratch.read(CLIENT_PATH);
+    let before = scratch.read(TYPES_PATH);
     let check = scratch.xtask(&["codegen", "--check"]);
     assert_eq!(check.status.code(), Some(1));
     let stderr = text(&check.stderr);
@@ -123,9 +123,9 @@ fn an_edited_fragment_fails_the_check_until_regenerated() {
         stderr.contains("+        pub label: ::std::option::Option<::std::string::String>,"),
         "{stderr}"
     );
-    assert!(stderr.contains(&format!("--- a/{CLIENT_PATH}")), "{stderr}");
+    assert!(stderr.contains(&format!("--- a/{TYPES_PATH}")), "{stderr}");
     assert_eq!(
-        scratch.read(CLIENT_PATH),
+        scratch.read(TYPES_PATH),
         before,
         "--check must write nothing"
     );
@@ -133,12 +133,12 @@ fn an_edited_fragment_fails_the_check_until_regenerated() {
     let generate = scratch.xtask(&["codegen"]);
     assert!(generate.status.success(), "{}", text(&generate.stderr));
     let stdout = text(&generate.stdout);
-    assert!(stdout.contains(&format!("wrote {CLIENT_PATH}")), "{stdout}");
+    assert!(stdout.contains(&format!("wrote {TYPES_PATH}")), "{stdout}");
     // A new field in a struct that can be built with a literal breaks
     // downstream code, and the report says so, with the bump.
     assert!(stdout.contains("label"), "{stdout}");
     assert!(stdout.contains("0.2.0"), "{stdout}");
-    assert!(scratch.read(CLIENT_PATH).contains("pub label:"));
+    assert!(scratch.read(TYPES_PATH).contains("pub label:"));
     // The same edit gives the command line its flag.
     assert!(scratch.read(CLI_PATH).contains("long = \"label\""));
 
@@ -153,7 +153,7 @@ fn a_broken_fragment_is_refused_without_touching_the_code() {
         "        io_profile:\n          nullable: true\n          allOf:\n            - $ref: \"#/components/schemas/DiskIOProfile\"",
         "        io_profile:\n          nullable: true\n          $ref: \"#/components/schemas/DiskIOProfile\"",
     );
-    let before = scratch.read(CLIENT_PATH);
+    let before = scratch.read(TYPES_PATH);
     let run = scratch.xtask(&["codegen"]);
     assert_eq!(run.status.code(), Some(1));
     let stderr = text(&run.stderr);
@@ -165,7 +165,7 @@ fn a_broken_fragment_is_refused_without_touching_the_code() {
     );
     assert!(stderr.contains("nothing was generated"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(scratch.read(CLIENT_PATH), before);
+    assert_eq!(scratch.read(TYPES_PATH), before);
 }
 
 fn xtask(args: &[&str]) -> Output {
@@ -245,6 +245,6 @@ fn progenitor_is_pinned_and_stays_in_xtask() {
             .any(|line| line.trim_start().starts_with("progenitor")),
         "katapult-core must link no part of progenitor"
     );
-    let generated = std::fs::read_to_string(root.join(CLIENT_PATH)).unwrap();
-    assert!(!generated.contains("progenitor_client"), "{CLIENT_PATH}");
+    let generated = std::fs::read_to_string(root.join(TYPES_PATH)).unwrap();
+    assert!(!generated.contains("progenitor_client"), "{TYPES_PATH}");
 }

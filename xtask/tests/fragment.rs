@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
-use xtask::codegen::{self, CLIENT_PATH, METHODS_PATH, open_enums};
+use xtask::codegen::{self, METHODS_PATH, TYPES_PATH, open_enums};
 use xtask::fragment::{FRAGMENT_PATH, Fragment};
 use xtask::{doc, workspace_root};
 
@@ -170,7 +170,7 @@ fn public_api_outline() {
     let fragment = project_fragment();
     let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
     let outline = xtask::outline::public_api(
-        &read(CLIENT_PATH),
+        &read(TYPES_PATH),
         &read(METHODS_PATH),
         &open_enums(&fragment).unwrap(),
     )

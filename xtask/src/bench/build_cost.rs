@@ -9,10 +9,10 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use super::runner::cargo;
+use crate::cargo;
 
 /// The hand-written floor, a Cargo project of its own that the benchmark
 /// also compiles (as a module), relative to the workspace root.
@@ -78,8 +78,7 @@ fn crates_in_tree(listing: &str) -> BTreeSet<String> {
 }
 
 fn tree(subject: &Subject, edges: &str) -> Result<BTreeSet<String>, String> {
-    let output = Command::new(cargo())
-        .current_dir(&subject.dir)
+    let output = cargo(&subject.dir)
         .args(["tree", "--offline", "-e", edges, "--prefix", "none"])
         .args(subject.args)
         .stderr(Stdio::inherit())
@@ -98,8 +97,7 @@ fn clean_build(subject: &Subject, target: &Path) -> Result<(Duration, usize), St
     }
     eprintln!("building {} from clean ...", subject.label);
     let started = Instant::now();
-    let output = Command::new(cargo())
-        .current_dir(&subject.dir)
+    let output = cargo(&subject.dir)
         .args(["build", "--release", "--offline"])
         .args(subject.args)
         .env("CARGO_TARGET_DIR", target)

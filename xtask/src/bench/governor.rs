@@ -6,22 +6,12 @@
 //! renders them side by side, judged against the targets of issue 9.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::SystemTime;
 
-use serde_json::Value;
+use serde::Deserialize;
 
-use super::runner::cargo;
-
-/// Where the measurement's results are kept: `$CARGO_TARGET_DIR/governor`
-/// or `target/governor`.
-pub(super) fn results_path(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| root.join("target"), PathBuf::from)
-        .join("governor")
-        .join("results.jsonl")
-}
+use crate::cargo;
 
 /// Builds and runs the measurement (a few minutes: every job spans about
 /// eight windows of two seconds), writing to `out`.
@@ -35,22 +25,20 @@ pub(super) fn run(root: &Path, out: &Path) -> Result<(), String> {
         bench.join(" "),
         out.display()
     );
-    let status = Command::new(cargo())
-        .current_dir(root)
+    let status = cargo(root)
         .args(bench)
         .arg("--")
         .arg("--out")
         .arg(out)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err(format!("the governor measurement failed ({status})"));
+        .status();
+    match status.map_err(|e| format!("cannot run cargo: {e}"))? {
+        status if !status.success() => Err(format!("the governor measurement failed ({status})")),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
-/// One job, as the measurement reported it.
-#[derive(Debug, Clone, PartialEq)]
+/// One job, as the measurement reported it (one JSON line).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 struct Job {
     scenario: String,
     governor: bool,
@@ -70,40 +58,6 @@ struct Job {
 }
 
 impl Job {
-    fn parse(line: &str) -> Result<Self, String> {
-        let value: Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
-        let number = |key: &str| {
-            value[key]
-                .as_u64()
-                .ok_or_else(|| format!("no whole number `{key}`"))
-        };
-        let real = |key: &str| {
-            value[key]
-                .as_f64()
-                .ok_or_else(|| format!("no number `{key}`"))
-        };
-        Ok(Self {
-            scenario: value["scenario"]
-                .as_str()
-                .ok_or("no `scenario`")?
-                .to_owned(),
-            governor: value["governor"].as_bool().ok_or("no `governor`")?,
-            clients: number("clients")?,
-            window_s: number("window_s")?,
-            budget: number("budget")?,
-            updates: number("updates")?,
-            failed: number("failed")?,
-            refused: number("refused")?,
-            most_refused_in_a_window: number("most_refused_in_a_window")?,
-            requests: number("requests")?,
-            wall_s: real("wall_s")?,
-            minimum_s: real("minimum_s")?,
-            ratio: real("ratio")?,
-            measured_at: number("measured_at")?,
-            first_error: value["first_error"].as_str().map(str::to_owned),
-        })
-    }
-
     /// The limit on wall time / minimum (issue 9, "Measure").
     fn ratio_limit(&self) -> f64 {
         if self.clients > 1 { 1.15 } else { 1.10 }
@@ -133,7 +87,8 @@ pub(super) fn render(path: &Path, since: Option<SystemTime>) -> Result<String, S
         .filter(|line| !line.trim().is_empty())
         .enumerate()
         .map(|(n, line)| {
-            Job::parse(line).map_err(|e| format!("{} line {}: {e}", path.display(), n + 1))
+            serde_json::from_str(line)
+                .map_err(|e| format!("{} line {}: {e}", path.display(), n + 1))
         })
         .collect::<Result<Vec<_>, _>>()?;
     table(&jobs)
@@ -271,7 +226,7 @@ mod tests {
             line("one client, late", true, 1, 0, 1, 1.11),
         ]
         .iter()
-        .map(|l| Job::parse(l).unwrap())
+        .map(|l| serde_json::from_str(l).unwrap())
         .collect();
         assert!(jobs[0].met() && jobs[2].met());
         assert!(!jobs[4].met(), "1.11 > 1.10 for one client");
@@ -300,6 +255,9 @@ mod tests {
         std::fs::write(&path, format!("{}\n{{}}\n", line("x", true, 1, 0, 0, 1.0))).unwrap();
         let error = render(&path, None).unwrap_err();
         let _ = std::fs::remove_file(&path);
-        assert!(error.contains("line 2: no `scenario`"), "{error}");
+        assert!(
+            error.contains("line 2: missing field `scenario`"),
+            "{error}"
+        );
     }
 }

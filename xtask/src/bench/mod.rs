@@ -58,38 +58,34 @@ pub fn run(root: &Path, flags: &flags::BenchReport) -> ExitCode {
 /// Machine facts, then (unless `--skip-bench`) the benchmark table, run
 /// first unless `--no-run`, then (with `--build-cost`) the build cost.
 fn report(root: &Path, flags: &flags::BenchReport) -> Result<String, String> {
-    let mut report = String::new();
-    report.push_str("# katapult-core: SDK against the hand-written floor\n\n");
-    report.push_str(&runner::machine());
-    report.push('\n');
-
+    let mut report = format!(
+        "# katapult-core: SDK against the hand-written floor\n\n{}\n",
+        runner::machine()
+    );
     if !flags.skip_bench {
-        let mut results = Results {
-            home: criterion::criterion_home(root),
-            since: None,
-        };
+        let since = (!flags.no_run).then(SystemTime::now);
+        let home = criterion::target_path(root, "criterion");
         let mut load = None;
         if !flags.no_run {
-            results.since = Some(SystemTime::now());
             let before = runner::load_average();
             let core = if flags.no_pin {
                 None
             } else {
                 runner::pin_core()
             };
+            let pinned = core.map_or_else(|| "no".to_owned(), |core| format!("core {core}"));
             report.push_str(&format!(
-                "- benchmark process (client and loopback server) pinned to one core: {}\n",
-                core.map_or_else(|| "no".to_owned(), |core| format!("core {core}"))
+                "- benchmark process (client and loopback server) pinned to one core: {pinned}\n"
             ));
             if !flags.no_pin && core.is_none() {
                 eprintln!("taskset not found: running unpinned; expect noisier round trips");
             }
-            runner::run_benchmarks(root, &results.home, core, &flags.bench_args)?;
+            runner::run_benchmarks(root, &home, core, &flags.bench_args)?;
             load = Some((before, runner::load_average()));
         }
-        report.push_str(&table::render(&results, load)?);
+        report.push_str(&table::render(&Results { home, since }, load)?);
 
-        let governor_results = governor::results_path(root);
+        let governor_results = criterion::target_path(root, "governor").join("results.jsonl");
         let since = (!flags.no_run).then(SystemTime::now);
         if !flags.no_run {
             governor::run(root, &governor_results)?;
@@ -97,7 +93,6 @@ fn report(root: &Path, flags: &flags::BenchReport) -> Result<String, String> {
         report.push('\n');
         report.push_str(&governor::render(&governor_results, since)?);
     }
-
     if flags.build_cost {
         report.push('\n');
         report.push_str(&build_cost::build_cost(root, flags.repeat)?);

@@ -4,10 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// The cargo that runs xtask (`$CARGO`), else the one on `PATH`.
-pub(super) fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
-}
+use crate::cargo;
 
 /// Builds the benchmark, then runs it, with criterion writing under `home`.
 /// Pinned, the client, its runtime and the loopback server share one core:
@@ -21,26 +18,23 @@ pub(super) fn run_benchmarks(
     bench_args: &[String],
 ) -> Result<(), String> {
     let bench = ["bench", "-p", "katapult-core", "--bench", "overhead"];
-    let status = Command::new(cargo())
-        .current_dir(root)
-        .args(bench)
-        .arg("--no-run")
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err(format!("the benchmarks did not build ({status})"));
-    }
-
-    let mut command = match core {
-        Some(core) => {
-            let mut command = Command::new("taskset");
-            command.args(["-c", &core.to_string(), &cargo()]);
-            command
+    let build = cargo(root).args(bench).arg("--no-run").status();
+    match build.map_err(|e| format!("cannot run cargo: {e}"))? {
+        status if !status.success() => {
+            return Err(format!("the benchmarks did not build ({status})"));
         }
-        None => Command::new(cargo()),
-    };
+        _ => {}
+    }
+    let mut command = cargo(root);
+    if let Some(core) = core {
+        let cargo = command.get_program().to_owned();
+        command = Command::new("taskset");
+        command
+            .current_dir(root)
+            .args(["-c", &core.to_string()])
+            .arg(cargo);
+    }
     command
-        .current_dir(root)
         .args(bench)
         .arg("--")
         .args(bench_args)
@@ -51,13 +45,13 @@ pub(super) fn run_benchmarks(
         bench.join(" "),
         bench_args.join(" ")
     );
-    let status = command
+    match command
         .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err(format!("the benchmarks failed ({status})"));
+        .map_err(|e| format!("cannot run cargo: {e}"))?
+    {
+        status if !status.success() => Err(format!("the benchmarks failed ({status})")),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// The last core, when `taskset` is there to pin to it.
@@ -66,36 +60,32 @@ pub(super) fn pin_core() -> Option<usize> {
         .arg("-V")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    taskset.then(|| std::thread::available_parallelism().map_or(0, |n| n.get() - 1))
+        .status();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get() - 1);
+    taskset
+        .is_ok_and(|status| status.success())
+        .then_some(cores)
 }
 
 /// `nproc`, the CPU model and `rustc -V`, as a markdown list.
 pub(super) fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|line| line.starts_with("model name"))
-                .and_then(|line| line.split_once(':'))
-                .map(|(_, model)| model.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown".to_owned());
-    let rustc = Command::new("rustc")
-        .arg("-V")
-        .output()
-        .ok()
-        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-        .unwrap_or_else(|| "unknown".to_owned());
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = info
+        .lines()
+        .find(|line| line.starts_with("model name"))
+        .and_then(|line| Some(line.split_once(':')?.1.trim()))
+        .unwrap_or("unknown");
+    let rustc = Command::new("rustc").arg("-V").output();
+    let rustc = rustc.map_or_else(
+        |_| "unknown".to_owned(),
+        |out| String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+    );
     format!("- cores (`nproc`): {cores}\n- CPU: {cpu}\n- {rustc}\n")
 }
 
 /// The 1-minute load average, or `?`.
 pub(super) fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "?".to_owned())
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace().next().unwrap_or("?").to_owned()
 }

@@ -6,34 +6,21 @@ use std::fmt::Write as _;
 
 use super::criterion::Results;
 
-/// The limit a ratio is held to.
+/// The limit a ratio is held to: `ratio <= limit`, or when `strict`,
+/// `ratio < limit`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Target {
-    /// `ratio <= limit`.
-    AtMost(f64),
-    /// `ratio < limit`.
-    Below(f64),
+struct Target {
+    limit: f64,
+    strict: bool,
 }
 
 impl Target {
     fn met_by(self, ratio: f64) -> bool {
-        match self {
-            Target::AtMost(limit) => ratio <= limit,
-            Target::Below(limit) => ratio < limit,
-        }
-    }
-
-    fn limit(self) -> f64 {
-        match self {
-            Target::AtMost(limit) | Target::Below(limit) => limit,
-        }
+        ratio < self.limit || (!self.strict && ratio == self.limit)
     }
 
     fn describe(self) -> String {
-        match self {
-            Target::AtMost(limit) => format!("≤ {limit:.2}"),
-            Target::Below(limit) => format!("< {limit:.2}"),
-        }
+        format!("{} {:.2}", if self.strict { "<" } else { "≤" }, self.limit)
     }
 }
 
@@ -55,60 +42,55 @@ struct Comparison {
 /// The criterion groups of `benches/overhead.rs`.
 const GROUPS: [&str; 3] = ["round_trip", "decode", "encode"];
 
-/// The rows of the report, in order.
+/// `ratio <= limit`.
+const fn at_most(limit: f64) -> Target {
+    Target {
+        limit,
+        strict: false,
+    }
+}
+
+/// `ratio < limit`.
+const fn below(limit: f64) -> Target {
+    Target {
+        limit,
+        strict: true,
+    }
+}
+
+/// The row `label`: `client / floor` of criterion group `group`.
+const fn row(
+    label: &'static str,
+    group: &'static str,
+    [client, floor]: [&'static str; 2],
+    target: Target,
+) -> Comparison {
+    Comparison {
+        label,
+        group,
+        client,
+        floor,
+        target,
+    }
+}
+
+/// The rows of the report, in order: label, criterion group, [client, floor], target.
+#[rustfmt::skip]
 const COMPARISONS: &[Comparison] = &[
-    Comparison {
-        label: "round trip: SDK (default retry policy) / bare reqwest",
-        group: "round_trip",
-        client: "sdk",
-        floor: "floor",
-        target: Target::AtMost(1.05),
-    },
-    Comparison {
-        label: "round trip: SDK (`RetryPolicy::none()`) / bare reqwest",
-        group: "round_trip",
-        client: "sdk_no_retry",
-        floor: "floor",
-        target: Target::AtMost(1.05),
-    },
-    Comparison {
-        label: "retry policy on the success path: default / none",
-        group: "round_trip",
-        client: "sdk",
-        floor: "sdk_no_retry",
-        target: Target::AtMost(1.02),
-    },
-    Comparison {
-        label: "decode: generated / hand-written struct",
-        group: "decode",
-        client: "generated",
-        floor: "hand_written",
-        target: Target::AtMost(1.10),
-    },
-    Comparison {
-        label: "decode: generated / `serde_json::Value`",
-        group: "decode",
-        client: "generated",
-        floor: "value",
-        target: Target::Below(1.0),
-    },
-    Comparison {
-        label: "encode: generated / hand-written struct",
-        group: "encode",
-        client: "generated",
-        floor: "hand_written",
-        target: Target::AtMost(1.05),
-    },
+    row("round trip: SDK (default retry policy) / bare reqwest", "round_trip", ["sdk", "floor"], at_most(1.05)),
+    row("round trip: SDK (`RetryPolicy::none()`) / bare reqwest", "round_trip", ["sdk_no_retry", "floor"], at_most(1.05)),
+    row("retry policy on the success path: default / none", "round_trip", ["sdk", "sdk_no_retry"], at_most(1.02)),
+    row("decode: generated / hand-written struct", "decode", ["generated", "hand_written"], at_most(1.10)),
+    row("decode: generated / `serde_json::Value`", "decode", ["generated", "value"], below(1.0)),
+    row("encode: generated / hand-written struct", "encode", ["generated", "hand_written"], at_most(1.05)),
 ];
 
 /// Formats nanoseconds for people.
 fn format_ns(ns: f64) -> String {
-    if ns >= 1_000_000.0 {
-        format!("{:.2} ms", ns / 1_000_000.0)
-    } else if ns >= 1_000.0 {
-        format!("{:.2} µs", ns / 1_000.0)
-    } else {
-        format!("{ns:.1} ns")
+    match ns {
+        ns if ns >= 1_000_000.0 => format!("{:.2} ms", ns / 1_000_000.0),
+        ns if ns >= 1_000.0 => format!("{:.2} µs", ns / 1_000.0),
+        ns => format!("{ns:.1} ns"),
     }
 }
 
@@ -118,26 +100,24 @@ fn format_ns(ns: f64) -> String {
 pub(super) fn render(results: &Results, load: Option<(String, String)>) -> Result<String, String> {
     let mut out = String::new();
     if let Some((before, after)) = load {
-        writeln!(
+        let _ = writeln!(
             out,
             "- load average (1 min) before / after the run: {before} / {after}"
-        )
-        .unwrap();
+        );
     }
-    writeln!(out, "- criterion results: `{}`\n", results.home.display()).unwrap();
-    writeln!(
-        out,
+    let _ = writeln!(out, "- criterion results: `{}`\n", results.home.display());
+    out.push_str(
         "| comparison | criterion medians (client / floor) | ratio of criterion medians \
-         | paired medians (client / floor) | paired ratio [95% CI] | target | met |"
-    )
-    .unwrap();
-    writeln!(out, "|---|---:|---:|---:|---:|---:|---|").unwrap();
+         | paired medians (client / floor) | paired ratio [95% CI] | target | met |\n\
+         |---|---:|---:|---:|---:|---:|---|\n",
+    );
     let mut seen = BTreeSet::new();
     for c in COMPARISONS {
-        let client = results.estimate(c.group, c.client)?;
-        let floor = results.estimate(c.group, c.floor)?;
-        seen.insert((c.group, c.client));
-        seen.insert((c.group, c.floor));
+        let (client, floor) = (
+            results.estimate(c.group, c.client)?,
+            results.estimate(c.group, c.floor)?,
+        );
+        seen.extend([(c.group, c.client), (c.group, c.floor)]);
         let of_medians = client.median / floor.median;
         let pair = results.paired(c.group, c.client, c.floor)?;
         let (judged, paired_medians, paired_cell) = match pair {
@@ -148,45 +128,32 @@ pub(super) fn render(results: &Results, load: Option<(String, String)>) -> Resul
             ),
             None => (of_medians, "–".to_owned(), "–".to_owned()),
         };
-        let mut met = if c.target.met_by(judged) { "yes" } else { "no" }.to_owned();
-        if let Some(p) = pair {
-            let limit = c.target.limit();
-            if p.low <= limit && limit <= p.high {
-                met.push_str(" (CI spans the target)");
-            }
-        }
-        writeln!(
+        let spans = pair.is_some_and(|p| p.low <= c.target.limit && c.target.limit <= p.high);
+        let met = if c.target.met_by(judged) { "yes" } else { "no" };
+        let met = if spans {
+            format!("{met} (CI spans the target)")
+        } else {
+            met.to_owned()
+        };
+        let _ = writeln!(
             out,
             "| {} | {} / {} | {of_medians:.3} | {paired_medians} | {paired_cell} | {} | {met} |",
             c.label,
             format_ns(client.median),
             format_ns(floor.median),
             c.target.describe(),
-        )
-        .unwrap();
+        );
     }
 
-    writeln!(
-        out,
-        "\nEvery benchmark (criterion median per call, 95% CI):\n"
-    )
-    .unwrap();
-    writeln!(out, "| benchmark | median | 95% CI |").unwrap();
-    writeln!(out, "|---|---:|---|").unwrap();
+    out.push_str("\nEvery benchmark (criterion median per call, 95% CI):\n\n| benchmark | median | 95% CI |\n|---|---:|---|\n");
     for (group, id) in &seen {
         let e = results.estimate(group, id)?;
-        writeln!(
-            out,
-            "| `{group}/{id}` | {} | {} – {} |",
-            format_ns(e.median),
-            format_ns(e.low),
-            format_ns(e.high)
-        )
-        .unwrap();
+        let (median, low, high) = (format_ns(e.median), format_ns(e.low), format_ns(e.high));
+        let _ = writeln!(out, "| `{group}/{id}` | {median} | {low} – {high} |");
     }
     let rounds = results.paired_rounds(&GROUPS);
     if !rounds.is_empty() {
-        writeln!(out, "\nPaired measurement: {}.", rounds.join("; ")).unwrap();
+        let _ = writeln!(out, "\nPaired measurement: {}.", rounds.join("; "));
     }
     Ok(out)
 }
@@ -197,8 +164,10 @@ mod tests {
 
     #[test]
     fn targets_and_formatting() {
-        assert!(Target::AtMost(1.05).met_by(1.05));
-        assert!(!Target::Below(1.0).met_by(1.0));
+        assert!(at_most(1.05).met_by(1.05));
+        assert!(!below(1.0).met_by(1.0));
+        assert_eq!(COMPARISONS[4].target.describe(), "< 1.00");
+        assert_eq!(COMPARISONS[0].target.describe(), "≤ 1.05");
         assert_eq!(format_ns(225.0), "225.0 ns");
         assert_eq!(format_ns(4_433.0), "4.43 µs");
         assert_eq!(format_ns(2_500_000.0), "2.50 ms");

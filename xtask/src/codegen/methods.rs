@@ -1,14 +1,15 @@
 //! The client's public methods: one per operation of the fragment, named by
 //! its `x-rust-name` (the operation id progenitor sees), documented from its
 //! summary and description, each a single call of the one call path
-//! (`crate::call::call`) around progenitor's generated builder. So a name
-//! chosen in the fragment reaches the client, the mocks and the CLI alike,
-//! and a new operation needs no hand-written method.
+//! (`crate::call::call`) with the operation's method, path and documented
+//! statuses, taking and returning the types progenitor generated for it. So
+//! a name chosen in the fragment reaches the client, the mocks and the CLI
+//! alike, and a new operation needs no hand-written method.
 
 use std::fmt::Write as _;
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
-use openapiv3::{Operation, ReferenceOr};
+use openapiv3::{MediaType, Operation, ReferenceOr, StatusCode};
 
 use crate::fragment::Fragment;
 use crate::problem::{Problem, pointer};
@@ -19,7 +20,7 @@ pub const METHODS_PATH: &str = "crates/katapult-core/src/generated_methods.rs";
 /// What one generated method needs to know about its operation.
 struct Method {
     name: String,
-    method: &'static str,
+    method: String,
     path: String,
     summary: Option<String>,
     description: Option<String>,
@@ -29,9 +30,24 @@ struct Method {
     success: Vec<u16>,
 }
 
+/// What every method's documentation ends with.
+const CALL_PATH_DOC: [&str; 5] = [
+    "Retries what the client's [`RetryPolicy`](crate::RetryPolicy) allows, and waits",
+    "while the rate-limit governor holds the request",
+    "([`ClientBuilder::rate_limit_governor`](crate::ClientBuilder::rate_limit_governor));",
+    "the status, request id and rate-limit headers of the answer are in",
+    "[`Response::meta`], or in the error's.",
+];
+
 /// The Rust source of `crates/katapult-core/src/generated_methods.rs`.
 pub(super) fn render(fragment: &Fragment) -> Result<String, Problem> {
-    let methods = methods(fragment)?;
+    let mut methods = Vec::new();
+    for (path, item) in &fragment.spec.paths.paths {
+        for (method, operation) in item.as_item().into_iter().flat_map(|item| item.iter()) {
+            let at = pointer(["paths", path.as_str(), method]);
+            methods.push(method_of(fragment, &at, path, method, operation)?);
+        }
+    }
     let mut out = String::from(
         "//! The client's methods, one per operation of the fragment: the name comes\n\
          //! from `x-rust-name`, the docs from the operation, the method, path and\n\
@@ -55,37 +71,26 @@ pub(super) fn render(fragment: &Fragment) -> Result<String, Problem> {
         );
     }
     out.push_str("impl Client {\n");
-    for (index, m) in methods.iter().enumerate() {
-        if index > 0 {
-            out.push('\n');
-        }
-        let mut doc = Vec::new();
-        if let Some(summary) = &m.summary {
-            doc.push(format!("{summary}: `{} {}`.", m.method, m.path));
-        } else {
-            doc.push(format!("`{} {}`.", m.method, m.path));
-        }
-        if let Some(description) = &m.description {
-            doc.push(String::new());
-            doc.extend(description.trim_end().lines().map(str::to_owned));
-        }
-        doc.push(String::new());
-        doc.extend(
-            [
-                "Retries what the client's [`RetryPolicy`](crate::RetryPolicy) allows, and waits",
-                "while the rate-limit governor holds the request",
-                "([`ClientBuilder::rate_limit_governor`](crate::ClientBuilder::rate_limit_governor));",
-                "the status, request id and rate-limit headers of the answer are in",
-                "[`Response::meta`], or in the error's.",
-            ]
-            .map(str::to_owned),
-        );
+    for m in &methods {
+        let head = match &m.summary {
+            Some(summary) => format!("{summary}: `{} {}`.", m.method, m.path),
+            None => format!("`{} {}`.", m.method, m.path),
+        };
+        let description = m
+            .description
+            .iter()
+            .flat_map(|d| [""].into_iter().chain(d.trim_end().lines()));
+        let doc = [head.as_str()]
+            .into_iter()
+            .chain(description)
+            .chain([""])
+            .chain(CALL_PATH_DOC);
         for line in doc {
-            if line.is_empty() {
-                out.push_str("    ///\n");
-            } else {
-                let _ = writeln!(out, "    /// {line}");
-            }
+            let _ = writeln!(
+                out,
+                "    ///{}{line}",
+                if line.is_empty() { "" } else { " " }
+            );
         }
         let _ = writeln!(
             out,
@@ -102,20 +107,6 @@ pub(super) fn render(fragment: &Fragment) -> Result<String, Problem> {
     Ok(out)
 }
 
-fn methods(fragment: &Fragment) -> Result<Vec<Method>, Problem> {
-    let mut methods = Vec::new();
-    for (path, item) in &fragment.spec.paths.paths {
-        let ReferenceOr::Item(item) = item else {
-            continue;
-        };
-        for (method, operation) in item.iter() {
-            let at = pointer(["paths", path.as_str(), method]);
-            methods.push(method_of(fragment, &at, path, method, operation)?);
-        }
-    }
-    Ok(methods)
-}
-
 fn method_of(
     fragment: &Fragment,
     at: &str,
@@ -123,34 +114,38 @@ fn method_of(
     method: &str,
     operation: &Operation,
 ) -> Result<Method, Problem> {
-    let problem = |message: String, fix: &str| Problem {
-        rule: "generate",
-        file: fragment.display_path.clone(),
-        pointer: at.to_owned(),
-        message,
-        fix: fix.to_owned(),
-    };
+    let problem =
+        |message: String, fix: &str| super::problem(fragment, "generate", at, message, fix);
     let Some(id) = &operation.operation_id else {
         return Err(problem(
             "the operation has no operationId, so its method would have no name".to_owned(),
             "give it an `operationId`, or an `x-rust-name` in snake_case",
         ));
     };
-    let name = id.to_snake_case();
-    let camel = id.to_upper_camel_case();
+    let (name, camel) = (id.to_snake_case(), id.to_upper_camel_case());
     if !operation.parameters.is_empty() {
         return Err(problem(
             format!("`{name}` has parameters; the method generator passes a JSON body only"),
-            "teach xtask/src/codegen/methods.rs to pass parameters to progenitor's builder",
+            "teach xtask/src/codegen/methods.rs to pass parameters to the call path",
         ));
     }
+    // The generated type of the JSON schema: a `$ref`'d schema's name, or
+    // for one written in place the name progenitor gives it after the
+    // operation (`<Operation>Body`, `<Operation>Response`).
+    let json_type = |media: Option<&MediaType>, suffix: &str| {
+        match media.and_then(|m| m.schema.as_ref()) {
+            Some(ReferenceOr::Reference { reference }) => reference
+                .rsplit('/')
+                .next()
+                .map(ToUpperCamelCase::to_upper_camel_case),
+            _ => None,
+        }
+        .unwrap_or_else(|| format!("{camel}{suffix}"))
+    };
     let body = match &operation.request_body {
-        Some(ReferenceOr::Item(body)) if body.required => json_type(
-            body.content
-                .get("application/json")
-                .and_then(|m| m.schema.as_ref()),
-        )
-        .unwrap_or_else(|| format!("{camel}Body")),
+        Some(ReferenceOr::Item(body)) if body.required => {
+            json_type(body.content.get("application/json"), "Body")
+        }
         _ => {
             return Err(problem(
                 format!("`{name}` has no required JSON request body written in place"),
@@ -159,73 +154,33 @@ fn method_of(
             ));
         }
     };
-    let documented: Vec<u16> = operation
-        .responses
-        .responses
-        .keys()
-        .filter_map(|status| match status {
-            openapiv3::StatusCode::Code(code) if (200..300).contains(code) => Some(*code),
-            _ => None,
-        })
-        .collect();
-    let success = operation
+    let successes = operation
         .responses
         .responses
         .iter()
-        .find_map(|(status, response)| {
-            let code = match status {
-                openapiv3::StatusCode::Code(code) => *code,
-                openapiv3::StatusCode::Range(_) => return None,
-            };
-            match response {
-                ReferenceOr::Item(response) if (200..300).contains(&code) => Some(response),
-                _ => None,
-            }
+        .filter_map(|(status, response)| match status {
+            StatusCode::Code(code) if (200..300).contains(code) => Some((*code, response)),
+            _ => None,
         });
-    let Some(success) = success else {
+    let Some(success) = successes
+        .clone()
+        .find_map(|(_, response)| response.as_item())
+    else {
         return Err(problem(
             format!("`{name}` has no 2xx response written in place"),
             "describe the success response under `responses`",
         ));
     };
-    let response = json_type(
-        success
-            .content
-            .get("application/json")
-            .and_then(|m| m.schema.as_ref()),
-    )
-    .unwrap_or_else(|| format!("{camel}Response"));
     Ok(Method {
         name,
-        method: match method {
-            "get" => "GET",
-            "put" => "PUT",
-            "post" => "POST",
-            "delete" => "DELETE",
-            "options" => "OPTIONS",
-            "head" => "HEAD",
-            "patch" => "PATCH",
-            _ => "TRACE",
-        },
+        method: method.to_uppercase(),
         path: path.to_owned(),
         summary: operation.summary.clone(),
         description: operation.description.clone(),
         body,
-        response,
-        success: documented,
+        response: json_type(success.content.get("application/json"), "Response"),
+        success: successes.map(|(code, _)| code).collect(),
     })
-}
-
-/// The generated type of a `$ref`'d schema; `None` for a schema written in
-/// place (progenitor then names it after the operation).
-fn json_type(schema: Option<&ReferenceOr<openapiv3::Schema>>) -> Option<String> {
-    match schema? {
-        ReferenceOr::Reference { reference } => reference
-            .rsplit('/')
-            .next()
-            .map(ToUpperCamelCase::to_upper_camel_case),
-        ReferenceOr::Item(_) => None,
-    }
 }
 
 #[cfg(test)]

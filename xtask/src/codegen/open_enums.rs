@@ -28,21 +28,19 @@ pub fn open_enums(fragment: &Fragment) -> Result<Vec<OpenEnum>, Problem> {
                 .and_then(|schema_at| doc::error_union(&fragment.document, &schema_at))
         });
     if let Some(union) = union {
-        if fragment
-            .document
-            .pointer(&format!("/components/schemas/{ERROR_CODE_ENUM}"))
-            .is_some()
-        {
-            return Err(Problem {
-                rule: "generate",
-                file: fragment.display_path.clone(),
-                pointer: format!("/components/schemas/{ERROR_CODE_ENUM}"),
-                message: format!(
-                    "`{ERROR_CODE_ENUM}` is the name of the enum generated from the error \
-                     union's codes; a schema of that name would collide with it"
-                ),
-                fix: "rename the schema".to_owned(),
-            });
+        let at = format!("/components/schemas/{ERROR_CODE_ENUM}");
+        if fragment.document.pointer(&at).is_some() {
+            let message = format!(
+                "`{ERROR_CODE_ENUM}` is the name of the enum generated from the error \
+                 union's codes; a schema of that name would collide with it"
+            );
+            return Err(super::problem(
+                fragment,
+                "generate",
+                &at,
+                message,
+                "rename the schema",
+            ));
         }
         let union_name = union.name.as_deref().unwrap_or("the error union");
         enums.push(OpenEnum {

@@ -1,0 +1,232 @@
+//! The CLI module's tokens for one operation, from the flags and the body
+//! tree that `cli.rs` made of its request schema: a clap `Args` struct,
+//! its constants, and `to_json`, which builds the body from the flags.
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use super::{Flag, FlagShape, Kind, Node};
+use crate::doc;
+use crate::fragment::Fragment;
+use crate::problem::child;
+
+/// The struct, its constants and `to_json` for one operation.
+pub(super) fn render(
+    fragment: &Fragment,
+    op_at: &str,
+    op: &Value,
+    flags: &[Flag],
+    root: &[Node],
+) -> TokenStream {
+    let doc = &fragment.document;
+    // The operation's name in Rust: `x-rust-name`, else its operation id.
+    let name = op
+        .get("x-rust-name")
+        .or_else(|| op.get("operationId"))
+        .and_then(Value::as_str)
+        .map_or_else(|| "operation".to_owned(), ToSnakeCase::to_snake_case);
+    let struct_name = format_ident!("{}Flags", name.to_upper_camel_case());
+    let group = format!("{name}_flags");
+    let method = op_at.rsplit('/').next().unwrap_or("").to_uppercase();
+    let path = op_at
+        .strip_prefix("/paths/")
+        .and_then(|rest| rest.rsplit_once('/'))
+        .map(|(path, _)| path.replace("~1", "/").replace("~0", "~"))
+        .unwrap_or_default();
+    let headers = headers(doc, op_at, op);
+    let header_tokens = headers.iter().map(|(n, v)| quote! { (#n, #v) });
+    let struct_doc =
+        format!(" The request body of `{name}` ({method} {path}), one flag per field.");
+
+    let mut ordered: Vec<&Flag> = flags.iter().collect();
+    ordered.sort_by(|a, b| {
+        b.required
+            .cmp(&a.required)
+            .then_with(|| a.long.cmp(&b.long))
+    });
+    let fields = ordered.iter().map(|flag| field(flag));
+    let body = object_body(root, 0);
+
+    quote! {
+        #[doc = #struct_doc]
+        #[derive(Debug, Clone, ::clap::Args)]
+        #[group(id = #group, multiple = true)]
+        #[command(next_help_heading = "Request body")]
+        pub struct #struct_name {
+            #(#fields)*
+        }
+
+        impl #struct_name {
+            /// The clap group holding every flag of this struct.
+            pub const GROUP: &str = #group;
+            /// The operation's HTTP method.
+            pub const METHOD: &str = #method;
+            /// The operation's path, appended to the base URL.
+            pub const PATH: &str = #path;
+            /// The headers the generated client sets on every request of
+            /// this operation (name, value), sorted by name.
+            pub const HEADERS: &[(&str, &str)] = &[#(#header_tokens),*];
+
+            /// The request body these flags describe, as JSON with the
+            /// fragment's property names.
+            pub fn to_json(&self) -> ::serde_json::Value {
+                let mut object_0 = ::serde_json::Map::new();
+                #body
+                ::serde_json::Value::Object(object_0)
+            }
+        }
+    }
+}
+
+/// The headers katapult-core's call path (`call.rs`) sets on every request
+/// of the operation besides the token and user agent: `accept` (the success
+/// response's media type), `api-version` (the document's `info.version`)
+/// and `content-type` (the request body's media type).
+fn headers(doc: &Value, op_at: &str, op: &Value) -> Vec<(String, String)> {
+    let operation = doc::Operation {
+        pointer: op_at.to_owned(),
+        value: op,
+    };
+    let first_media = |node: &Value| node.get("content")?.as_object()?.keys().next().cloned();
+    let success = doc::responses(doc, &operation)
+        .into_iter()
+        .find(|(status, _, response)| status.starts_with('2') && response.get("content").is_some());
+    let (_, body) = doc::deref(doc, child(op_at, "requestBody"), &op["requestBody"]);
+    let version = doc
+        .pointer("/info/version")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let mut headers: Vec<(String, String)> = [
+        (
+            "accept",
+            success.and_then(|(_, _, response)| first_media(response)),
+        ),
+        ("api-version", version),
+        ("content-type", first_media(body)),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| Some((name.to_owned(), value?)))
+    .collect();
+    headers.sort();
+    headers
+}
+
+/// One field of the struct, with its clap attributes.
+fn field(flag: &Flag) -> TokenStream {
+    let ident = format_ident!("{}", flag.id);
+    let long = &flag.long;
+    let help = format!(" {}", flag.help);
+    let value_name = flag
+        .value_name
+        .as_ref()
+        .map(|name| quote! { value_name = #name, });
+    let required = flag
+        .required
+        .then(|| quote! { required_unless_present_any = crate::cli::WHOLE_BODY_ARGS, });
+    let conflicts = &flag.conflicts;
+    let conflicts =
+        (!conflicts.is_empty()).then(|| quote! { conflicts_with_all = [#(#conflicts),*], });
+    // Bare `Option` and `Vec`: clap's derive recognises only those
+    // spellings as "optional" and "repeatable".
+    let (ty, extra) = match &flag.shape {
+        FlagShape::Value(Kind::String) => (quote! { Option<String> }, quote! {}),
+        FlagShape::Value(Kind::Integer) => (quote! { Option<i64> }, quote! {}),
+        FlagShape::Value(Kind::Number) => (quote! { Option<f64> }, quote! {}),
+        FlagShape::Value(Kind::Boolean) => (
+            quote! { Option<bool> },
+            quote! { action = ::clap::ArgAction::Set, },
+        ),
+        FlagShape::Value(Kind::Enum(values)) => (
+            quote! { Option<String> },
+            quote! { value_parser = [#(#values),*], },
+        ),
+        FlagShape::KeyValues => (
+            quote! { Vec<(String, Option<String>)> },
+            quote! { value_parser = crate::request::parse_key_value, },
+        ),
+        FlagShape::Switch => (quote! { bool }, quote! {}),
+    };
+    quote! {
+        #[doc = #help]
+        #[arg(long = #long, #value_name #required #conflicts #extra)]
+        pub #ident: #ty,
+    }
+}
+
+/// Statements filling `object_<depth>` from the nodes.
+fn object_body(nodes: &[Node], depth: usize) -> TokenStream {
+    let object = format_ident!("object_{depth}");
+    let statements = nodes.iter().map(|node| match node {
+        Node::Value { key, flag } => {
+            let flag = format_ident!("{flag}");
+            quote! {
+                if let Some(value) = &self.#flag {
+                    #object.insert(#key.to_owned(), ::serde_json::Value::from(value.clone()));
+                }
+            }
+        }
+        Node::Lookup { key, members } => {
+            let arms = members.iter().map(|(field, flag)| {
+                let flag = format_ident!("{flag}");
+                quote! {
+                    if let Some(value) = &self.#flag {
+                        let mut lookup = ::serde_json::Map::new();
+                        lookup.insert(#field.to_owned(), ::serde_json::Value::from(value.clone()));
+                        #object.insert(#key.to_owned(), ::serde_json::Value::Object(lookup));
+                    }
+                }
+            });
+            quote! { #(#arms)* }
+        }
+        Node::KeyValues { key, add, clear } => {
+            let add = format_ident!("{add}");
+            let clear = format_ident!("{clear}");
+            quote! {
+                if self.#clear {
+                    #object.insert(#key.to_owned(), ::serde_json::Value::Array(::std::vec::Vec::new()));
+                } else if !self.#add.is_empty() {
+                    let entries = self
+                        .#add
+                        .iter()
+                        .map(|(key, value)| {
+                            let mut entry = ::serde_json::Map::new();
+                            entry.insert("key".to_owned(), ::serde_json::Value::from(key.clone()));
+                            if let Some(value) = value {
+                                entry.insert("value".to_owned(), ::serde_json::Value::from(value.clone()));
+                            }
+                            ::serde_json::Value::Object(entry)
+                        })
+                        .collect();
+                    #object.insert(#key.to_owned(), ::serde_json::Value::Array(entries));
+                }
+            }
+        }
+        Node::Object {
+            key,
+            required,
+            children,
+        } => {
+            let inner = format_ident!("object_{}", depth + 1);
+            let body = object_body(children, depth + 1);
+            let insert = if *required {
+                quote! { #object.insert(#key.to_owned(), ::serde_json::Value::Object(#inner)); }
+            } else {
+                quote! {
+                    if !#inner.is_empty() {
+                        #object.insert(#key.to_owned(), ::serde_json::Value::Object(#inner));
+                    }
+                }
+            };
+            quote! {
+                {
+                    let mut #inner = ::serde_json::Map::new();
+                    #body
+                    #insert
+                }
+            }
+        }
+    });
+    quote! { #(#statements)* }
+}

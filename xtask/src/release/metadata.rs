@@ -1,0 +1,328 @@
+//! The crates' metadata, as `cargo metadata` reports it, and whether
+//! crates.io would take it: every field it shows set and true, the
+//! `rust-version` no lower than a dependency needs, the path dependency
+//! pinned.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::{CRATES, Finding};
+use crate::api_change::Version;
+use crate::cargo;
+
+/// What `cargo metadata` says about one of the crates.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CrateMeta {
+    /// cargo's package id.
+    pub id: String,
+    /// The package name.
+    pub name: String,
+    /// Its version, build metadata included.
+    pub version: String,
+    /// `repository`, as crates.io shows it.
+    pub repository: Option<String>,
+    /// `readme`, relative to the manifest.
+    pub readme: Option<String>,
+    /// `documentation`.
+    pub documentation: Option<String>,
+    /// `rust-version`.
+    pub rust_version: Option<String>,
+    /// `license`.
+    pub license: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// The manifest.
+    pub manifest_path: PathBuf,
+    /// Its dependencies, of every kind.
+    pub dependencies: Vec<Dependency>,
+    /// The highest `rust-version` among the crate's normal dependencies,
+    /// direct and indirect, with the crate that needs it.
+    #[serde(skip)]
+    pub dependencies_need: Option<(String, String)>,
+}
+
+/// One dependency of a crate, as `cargo metadata` lists it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Dependency {
+    /// The crate depended on.
+    pub name: String,
+    /// The version requirement (`*` when there is none).
+    pub req: String,
+    /// `dev` or `build`; none for a normal dependency.
+    pub kind: Option<String>,
+    /// Where it is, for a path dependency.
+    pub path: Option<PathBuf>,
+}
+
+/// The rest of what release-check reads of `cargo metadata`: the resolved
+/// graph, to find the `rust-version` the dependencies need.
+#[derive(Deserialize)]
+struct Metadata {
+    packages: Vec<CrateMeta>,
+    resolve: Resolve,
+}
+
+#[derive(Deserialize)]
+struct Resolve {
+    nodes: Vec<Node>,
+}
+
+#[derive(Deserialize)]
+struct Node {
+    id: String,
+    deps: Vec<NodeDep>,
+}
+
+#[derive(Deserialize)]
+struct NodeDep {
+    pkg: String,
+    /// One per kind (`dev`, `build`, none for normal) it is depended on as.
+    dep_kinds: Vec<DepKind>,
+}
+
+#[derive(Deserialize)]
+struct DepKind {
+    kind: Option<String>,
+}
+
+/// The release crates, as `cargo metadata` describes them.
+pub(super) fn crates(root: &Path) -> Result<Vec<CrateMeta>, String> {
+    let output = cargo(root)
+        .args(["metadata", "--format-version", "1", "--offline"])
+        .output()
+        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+    if !output.status.success() {
+        let log = String::from_utf8_lossy(&output.stderr);
+        return Err(format!("cargo metadata failed: {}", log.trim()));
+    }
+    let metadata: Metadata = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("cargo metadata printed something else than expected: {e}"))?;
+    let packages: BTreeMap<&str, &CrateMeta> = metadata
+        .packages
+        .iter()
+        .map(|p| (p.id.as_str(), p))
+        .collect();
+    let nodes: BTreeMap<&str, &Node> = metadata
+        .resolve
+        .nodes
+        .iter()
+        .map(|n| (n.id.as_str(), n))
+        .collect();
+    let release = |name: &str| {
+        let mut meta = metadata.packages.iter().find(|p| p.name == name)?.clone();
+        meta.dependencies_need = highest_rust_version(&meta.id, &packages, &nodes);
+        Some(meta)
+    };
+    Ok(CRATES.iter().filter_map(|name| release(name)).collect())
+}
+
+/// The highest `rust-version` among the normal dependencies reachable from
+/// `root` (not `root` itself), and the crate that declares it.
+fn highest_rust_version(
+    root: &str,
+    packages: &BTreeMap<&str, &CrateMeta>,
+    nodes: &BTreeMap<&str, &Node>,
+) -> Option<(String, String)> {
+    let (mut seen, mut stack) = (BTreeSet::new(), vec![root]);
+    let mut best: Option<(Version, String, String)> = None;
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        if id != root
+            && let Some(package) = packages.get(id)
+            && let Some(declared) = &package.rust_version
+            && let Some(key) = rust_version(declared)
+            && best.as_ref().is_none_or(|(best, ..)| key > *best)
+        {
+            let who = format!("{} {}", package.name, package.version);
+            best = Some((key, declared.clone(), who));
+        }
+        let deps = nodes.get(id).into_iter().flat_map(|node| &node.deps);
+        let normal = deps.filter(|dep| dep.dep_kinds.iter().any(|k| k.kind.is_none()));
+        stack.extend(normal.map(|dep| dep.pkg.as_str()));
+    }
+    best.map(|(_, declared, who)| (declared, who))
+}
+
+/// A `rust-version` (`1.88` or `1.88.0`) as a version, so both compare
+/// equal.
+fn rust_version(text: &str) -> Option<Version> {
+    Version::parse(text)
+        .or_else(|_| Version::parse(&format!("{text}.0")))
+        .ok()
+}
+
+/// The fields crates.io shows, set and true; path dependencies pinned. A
+/// missing `repository` is a note, not a blocker: crates.io requires a
+/// description and a licence only, and the project has no public home yet,
+/// so no URL would be true.
+pub fn metadata(crates: &[CrateMeta]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for meta in crates {
+        let (mut problems, mut facts) = (Vec::new(), Vec::new());
+        for (field, value) in [
+            ("description", &meta.description),
+            ("license", &meta.license),
+            ("documentation", &meta.documentation),
+        ] {
+            if value.as_deref().is_none_or(str::is_empty) {
+                problems.push(format!("`{field}` is not set"));
+            }
+        }
+        if let Some(doc) = &meta.documentation
+            && doc != &format!("https://docs.rs/{}", meta.name)
+        {
+            facts.push(format!("documentation {doc}"));
+        }
+        let dir = meta.manifest_path.parent().unwrap_or(Path::new("."));
+        match &meta.readme {
+            Some(readme) if dir.join(readme).is_file() => facts.push(format!("readme {readme}")),
+            Some(readme) => problems.push(format!("`readme = \"{readme}\"` is not a file")),
+            None => problems.push("`readme` is not set".to_owned()),
+        }
+        match (&meta.rust_version, &meta.dependencies_need) {
+            (None, _) => problems.push("`rust-version` is not set".to_owned()),
+            (Some(declared), Some((needed, who)))
+                if rust_version(needed) > rust_version(declared) =>
+            {
+                problems.push(format!("rust-version {declared}, but {who} needs {needed}"));
+            }
+            (Some(declared), _) => facts.push(format!("rust-version {declared}")),
+        }
+        let path_dependencies = meta
+            .dependencies
+            .iter()
+            .filter(|d| d.path.is_some() && d.kind.is_none());
+        for dependency in path_dependencies {
+            let (dependency, requirement) = (&dependency.name, &dependency.req);
+            let pinned = crates
+                .iter()
+                .find(|c| &c.name == dependency)
+                .and_then(|c| Version::parse(&c.version).ok())
+                .map(|v| format!("={}.{}.{}", v.major, v.minor, v.patch));
+            match pinned {
+                _ if requirement == "*" => {
+                    problems.push(format!(
+                        "the path dependency on {dependency} has no version"
+                    ));
+                }
+                Some(pinned) if &pinned != requirement => problems.push(format!(
+                    "the path dependency on {dependency} asks for {requirement}, not {pinned}"
+                )),
+                _ => facts.push(format!("{dependency} {requirement}")),
+            }
+        }
+        let note = format!(
+            "{} has no `repository`: crates.io does not require one; set it before the first \
+             publish if the project has a public home by then",
+            meta.name
+        );
+        let no_repository = meta.repository.as_deref().is_none_or(str::is_empty);
+        findings.push(Finding {
+            note: no_repository.then_some(note),
+            blocker: (!problems.is_empty()).then(|| problems.join("; ")),
+            ..Finding::ok(
+                "metadata",
+                format!("{} {}: {}", meta.name, meta.version, facts.join(", ")),
+            )
+        });
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::release::render;
+
+    fn meta(name: &str) -> CrateMeta {
+        CrateMeta {
+            name: name.to_owned(),
+            version: "0.1.0+katapult.2.68.0".to_owned(),
+            repository: Some("https://example.org/r".to_owned()),
+            readme: Some("Cargo.toml".to_owned()),
+            documentation: Some(format!("https://docs.rs/{name}")),
+            rust_version: Some("1.88".to_owned()),
+            license: Some("MIT".to_owned()),
+            description: Some("d".to_owned()),
+            manifest_path: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"),
+            dependencies_need: Some(("1.88.0".to_owned(), "x 1.0".to_owned())),
+            ..CrateMeta::default()
+        }
+    }
+
+    fn path_dependency(req: &str) -> Dependency {
+        Dependency {
+            name: "katapult-core".to_owned(),
+            req: req.to_owned(),
+            kind: None,
+            path: Some(PathBuf::from("../katapult-core")),
+        }
+    }
+
+    #[test]
+    fn metadata_problems_block_the_release() {
+        let good = metadata(&[meta("katapult-core")]);
+        assert!(
+            good[0].blocker.is_none() && good[0].note.is_none(),
+            "{good:?}"
+        );
+
+        let mut bad = meta("katapult-core-httpmock");
+        bad.license = None;
+        bad.readme = Some("MISSING.md".to_owned());
+        bad.dependencies = vec![path_dependency("*")];
+        bad.dependencies_need = Some(("1.90".to_owned(), "tokio 1.99".to_owned()));
+        let blocker = metadata(&[meta("katapult-core"), bad])[1]
+            .blocker
+            .clone()
+            .unwrap();
+        for expected in [
+            "`license` is not set",
+            "MISSING.md",
+            "has no version",
+            "tokio 1.99 needs 1.90",
+        ] {
+            assert!(blocker.contains(expected), "{blocker}");
+        }
+
+        let mut pinned = meta("katapult-core-httpmock");
+        pinned.dependencies = vec![path_dependency("=0.1.0")];
+        let findings = metadata(&[meta("katapult-core"), pinned]);
+        assert!(findings[1].blocker.is_none(), "{findings:?}");
+    }
+
+    /// A `rust-version` of `1.88` is `1.88.0`, and `1.90` is above both.
+    #[test]
+    fn rust_versions_compare_as_versions() {
+        assert_eq!(rust_version("1.88"), rust_version("1.88.0"));
+        assert!(rust_version("1.90") > rust_version("1.88.0"));
+        assert!(rust_version("1.100") > rust_version("1.99"));
+    }
+
+    /// crates.io does not require `repository`, and the project has no
+    /// public home yet: its absence is a note for the first publish.
+    #[test]
+    fn a_missing_repository_is_a_note_not_a_blocker() {
+        let mut unset = meta("katapult-core");
+        unset.repository = None;
+        let finding = &metadata(&[unset])[0];
+        assert_eq!(finding.blocker, None, "{finding:?}");
+        let note = finding.note.as_deref().unwrap();
+        assert!(
+            note.contains("has no `repository`") && note.contains("first publish"),
+            "{note}"
+        );
+        let rendered = render(std::slice::from_ref(finding));
+        assert!(
+            rendered.contains("note: katapult-core has no `repository`"),
+            "{rendered}"
+        );
+        assert!(rendered.ends_with(
+            "release: ready (publish katapult-core first, then katapult-core-httpmock)\n"
+        ));
+    }
+}
