@@ -122,6 +122,18 @@ impl fmt::Display for ApiChange {
     }
 }
 
+/// How a change of `kind` rates by the rules above, for a caller that knows
+/// the change without two outlines to compare: the drift check, which knows
+/// what following upstream would do to the generated API. `open` says
+/// whether the enum a variant is added to is open.
+pub fn severity(kind: &ChangeKind, open: bool) -> Severity {
+    match kind {
+        ChangeKind::Added => Severity::Additive,
+        ChangeKind::VariantAdded(_) if open => Severity::Additive,
+        _ => Severity::Breaking,
+    }
+}
+
 /// Classifies every change from the outline `old` to the outline `new`.
 /// The result is sorted: breaking changes first, then by item.
 pub fn classify(old: &str, new: &str) -> Vec<ApiChange> {

@@ -1,16 +1,239 @@
-//! Queries over an OpenAPI document held as a JSON tree: operations, `$ref`
-//! resolution, which schemas a request or a response can reach, the error
-//! union. Shared by the lint rules and the generator so both read the
-//! document the same way.
+//! The one model of an OpenAPI document, read by every task: loading text
+//! (JSON or YAML) into a JSON tree and hashing it, naming its nodes by JSON
+//! pointer, following `$ref`s, and the queries the lint rules, the
+//! generators and the drift check share (operations, responses, which
+//! schemas a request or a response reaches, the shape of a `oneOf`, the
+//! error union). The fragment and an upstream document are read the same way.
 
 use std::collections::{BTreeSet, VecDeque};
 
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
-use crate::problem::{child, pointer};
+// ------------------------------------------------------------------ loading
+
+/// Lowercase hex sha256 of `bytes`: what identifies a document.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// YAML text (JSON is YAML too) to a JSON tree. YAML is a superset of the
+/// JSON data model: numbers and booleans used as keys become strings (so an
+/// unquoted status code works); anything else with no JSON meaning is
+/// refused with the pointer of the node.
+pub(crate) fn parse_yaml(text: &str) -> Result<Value, YamlError> {
+    let yaml: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(text).map_err(|error| YamlError::Syntax(error.to_string()))?;
+    yaml_to_json(&yaml, "").map_err(|(at, message)| YamlError::NotJson { at, message })
+}
+
+/// Why YAML text is not a JSON tree.
+#[derive(Debug)]
+pub(crate) enum YamlError {
+    /// Not YAML at all (the message names the line and column).
+    Syntax(String),
+    /// YAML, but a node has no JSON meaning (a tag, a key that is a list).
+    NotJson { at: String, message: String },
+}
+
+fn yaml_to_json(value: &serde_yaml_ng::Value, at: &str) -> Result<Value, (String, String)> {
+    use serde_yaml_ng::Value as Y;
+    let refuse = |message: String| Err((at.to_owned(), message));
+    Ok(match value {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(*b),
+        Y::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Value::from(i),
+            (_, Some(u)) => Value::from(u),
+            _ => match serde_json::Number::from_f64(n.as_f64().unwrap_or(f64::NAN)) {
+                Some(number) => Value::Number(number),
+                None => return refuse(format!("the number {n} has no JSON representation")),
+            },
+        },
+        Y::String(s) => Value::String(s.clone()),
+        Y::Sequence(items) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(index, item)| yaml_to_json(item, &child(at, &index.to_string())))
+                .collect::<Result<_, _>>()?,
+        ),
+        Y::Mapping(map) => {
+            let mut object = serde_json::Map::new();
+            for (key, item) in map {
+                let key = match key {
+                    Y::String(s) => s.clone(),
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    other => {
+                        return refuse(format!("a mapping key must be a string, found {other:?}"));
+                    }
+                };
+                let value = yaml_to_json(item, &child(at, &key))?;
+                object.insert(key, value);
+            }
+            Value::Object(object)
+        }
+        Y::Tagged(tagged) => {
+            return refuse(format!(
+                "YAML tags (`{}`) have no meaning in OpenAPI",
+                tagged.tag
+            ));
+        }
+    })
+}
+
+/// The pointer of the node a `serde_path_to_error` failure names: where a
+/// tree stops being a valid typed (`openapiv3`) document.
+pub(crate) fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    pointer(path.iter().filter_map(|segment| match segment {
+        Segment::Seq { index } => Some(index.to_string()),
+        Segment::Map { key } => Some(key.clone()),
+        Segment::Enum { variant } => Some(variant.clone()),
+        Segment::Unknown => None,
+    }))
+}
+
+// ----------------------------------------------------------------- pointers
+
+/// Builds a JSON pointer (RFC 6901) from path segments.
+pub(crate) fn pointer<I, S>(segments: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    segments
+        .into_iter()
+        .fold(String::new(), |mut out, segment| {
+            out.push('/');
+            out.push_str(&segment.as_ref().replace('~', "~0").replace('/', "~1"));
+            out
+        })
+}
+
+/// Appends one segment to an existing pointer.
+pub(crate) fn child(parent: &str, segment: &str) -> String {
+    format!("{parent}{}", pointer([segment]))
+}
+
+/// The segments of a pointer, unescaped.
+pub(crate) fn segments(at: &str) -> impl Iterator<Item = String> + '_ {
+    at.split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+}
+
+/// Turns a local `$ref` (`#/components/schemas/Disk`) into a JSON pointer.
+pub(crate) fn ref_pointer(reference: &str) -> Option<&str> {
+    reference.strip_prefix('#')
+}
+
+/// The name of the schema at `at` when it is one of
+/// `/components/schemas` (`Disk` for `/components/schemas/Disk`).
+pub(crate) fn schema_name(at: &str) -> Option<String> {
+    let rest = at.strip_prefix("/components/schemas/")?;
+    (!rest.contains('/')).then(|| segments(&format!("/{rest}")).collect())
+}
+
+// --------------------------------------------------------------- references
+
+/// Follows `$ref`s from `node` until a node without one; returns the final
+/// node and its pointer. Gives up (returning the last node reached) on a
+/// dangling or cyclic reference; the `dangling-ref` rule reports those.
+pub(crate) fn deref<'a>(
+    doc: &'a Value,
+    mut at: String,
+    mut node: &'a Value,
+) -> (String, &'a Value) {
+    for _ in 0..16 {
+        let Some(target) = node
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(ref_pointer)
+        else {
+            break;
+        };
+        match doc.pointer(target) {
+            Some(next) => {
+                at = target.to_owned();
+                node = next;
+            }
+            None => break,
+        }
+    }
+    (at, node)
+}
+
+/// A schema reached from where it is written: `$ref`s and wrappers followed.
+#[derive(Debug, Clone)]
+pub(crate) struct Resolved<'a> {
+    /// Where the schema is written (a property, `items`, a body's `schema`).
+    pub(crate) outer: String,
+    /// Where the schema itself is.
+    pub(crate) at: String,
+    /// The schema itself.
+    pub(crate) value: &'a Value,
+    /// Its name under `/components/schemas`, when a `$ref` led there.
+    pub(crate) name: Option<String>,
+    /// `nullable: true` on a wrapper or on the schema.
+    pub(crate) nullable: bool,
+}
+
+/// Follows `$ref`s and the `allOf: [X]` wrapper (with only `nullable`, a
+/// description or extensions beside it: how OpenAPI 3.0 writes a nullable
+/// or described reference) from `node`, written at `outer`, to the schema.
+pub(crate) fn resolve<'a>(doc: &'a Value, outer: String, node: &'a Value) -> Resolved<'a> {
+    let mut schema = Resolved {
+        at: outer.clone(),
+        outer,
+        value: node,
+        name: None,
+        nullable: false,
+    };
+    for _ in 0..16 {
+        let reference = schema.value.get("$ref").and_then(Value::as_str);
+        if let Some(target) = reference.and_then(ref_pointer) {
+            let Some(next) = doc.pointer(target) else {
+                break;
+            };
+            schema.at = target.to_owned();
+            schema.name = schema_name(&schema.at);
+            schema.value = next;
+        } else if let Some(inner) = wrapped(schema.value) {
+            schema.nullable |= schema.value.get("nullable") == Some(&Value::Bool(true));
+            schema.at = child(&child(&schema.at, "allOf"), "0");
+            schema.value = inner;
+        } else {
+            break;
+        }
+    }
+    schema.nullable |= schema.value.get("nullable") == Some(&Value::Bool(true));
+    schema
+}
+
+/// The `X` of `{allOf: [X]}` with nothing beside it but `nullable`, a
+/// description or extensions.
+fn wrapped(value: &Value) -> Option<&Value> {
+    let object = value.as_object()?;
+    let [inner] = object.get("allOf")?.as_array()?.as_slice() else {
+        return None;
+    };
+    object
+        .keys()
+        .all(|key| {
+            matches!(key.as_str(), "allOf" | "nullable" | "description") || key.starts_with("x-")
+        })
+        .then_some(inner)
+}
+
+// -------------------------------------------------------------- operations
 
 /// The HTTP methods a path item may hold, in the order OpenAPI lists them.
-const METHODS: [&str; 8] = [
+pub(crate) const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
@@ -40,83 +263,13 @@ pub fn operations(doc: &Value) -> Vec<Operation<'_>> {
         .collect()
 }
 
-/// Turns a local `$ref` (`#/components/schemas/Disk`) into a JSON pointer.
-pub(crate) fn ref_pointer(reference: &str) -> Option<&str> {
-    reference.strip_prefix('#')
-}
-
-/// Follows `$ref`s from `node` until a node without one; returns the final
-/// node and its pointer. Gives up (returning the last node reached) on a
-/// dangling or cyclic reference; the `dangling-ref` rule reports those.
-pub(crate) fn deref<'a>(
-    doc: &'a Value,
-    mut at: String,
-    mut node: &'a Value,
-) -> (String, &'a Value) {
-    for _ in 0..16 {
-        let Some(target) = node
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(ref_pointer)
-        else {
-            break;
-        };
-        match doc.pointer(target) {
-            Some(next) => {
-                at = target.to_owned();
-                node = next;
-            }
-            None => break,
-        }
-    }
-    (at, node)
-}
-
-/// Which side of the wire a schema travels on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Side {
-    Request,
-    Response,
-}
-
-/// Pointers of the schemas at the root of each request body and parameter
-/// (`Side::Request`) or each response body (`Side::Response`).
-pub(crate) fn schema_roots(doc: &Value, side: Side) -> Vec<String> {
-    let mut roots = Vec::new();
-    for op in operations(doc) {
-        match side {
-            Side::Request => {
-                if let Some(body) = op.value.get("requestBody") {
-                    let (at, body) = deref(doc, child(&op.pointer, "requestBody"), body);
-                    roots.extend(content_schemas(&at, body));
-                }
-                if let Some(params) = op.value.get("parameters").and_then(Value::as_array) {
-                    for (index, param) in params.iter().enumerate() {
-                        let at = child(&child(&op.pointer, "parameters"), &index.to_string());
-                        let (at, param) = deref(doc, at, param);
-                        if param.get("schema").is_some() {
-                            roots.push(child(&at, "schema"));
-                        }
-                    }
-                }
-            }
-            Side::Response => {
-                for (status, at, response) in responses(doc, &op) {
-                    let _ = status;
-                    roots.extend(content_schemas(&at, response));
-                }
-            }
-        }
-    }
-    roots
-}
-
 /// The operation's responses, `$ref`s resolved: (status key, pointer, node).
 pub fn responses<'a>(doc: &'a Value, op: &Operation<'a>) -> Vec<(String, String, &'a Value)> {
     let Some(map) = op.value.get("responses").and_then(Value::as_object) else {
         return Vec::new();
     };
     map.iter()
+        .filter(|(status, _)| !status.starts_with("x-"))
         .map(|(status, response)| {
             let at = child(&child(&op.pointer, "responses"), status);
             let (at, response) = deref(doc, at, response);
@@ -125,18 +278,69 @@ pub fn responses<'a>(doc: &'a Value, op: &Operation<'a>) -> Vec<(String, String,
         .collect()
 }
 
+/// Whether a status key (`"404"`, `"4XX"`, `"default"`) denotes an error.
+pub fn is_error_status(status: &str) -> bool {
+    status == "default" || status.starts_with('4') || status.starts_with('5')
+}
+
+/// The pointer of a response's JSON schema, if it has one.
+pub fn json_schema_pointer(at: &str, response: &Value) -> Option<String> {
+    let content = response.get("content")?.as_object()?;
+    let (media_type, media) = content
+        .iter()
+        .find(|(mt, _)| *mt == "application/json" || mt.starts_with("application/json;"))?;
+    media.get("schema")?;
+    Some(child(&child(&child(at, "content"), media_type), "schema"))
+}
+
+// ------------------------------------------------------------------ schemas
+
+/// Which way a schema travels: in a request, or in a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wire {
+    Request,
+    Response,
+}
+
+/// Pointers of the schemas at the root of each request body and parameter
+/// (`Wire::Request`) or each response body (`Wire::Response`).
+pub(crate) fn schema_roots(doc: &Value, wire: Wire) -> Vec<String> {
+    let mut roots = Vec::new();
+    for op in operations(doc) {
+        match wire {
+            Wire::Request => {
+                if let Some(body) = op.value.get("requestBody") {
+                    let (at, body) = deref(doc, child(&op.pointer, "requestBody"), body);
+                    roots.extend(content_schemas(&at, body));
+                }
+                let params = op.value.get("parameters").and_then(Value::as_array);
+                for (index, param) in params.into_iter().flatten().enumerate() {
+                    let at = child(&child(&op.pointer, "parameters"), &index.to_string());
+                    let (at, param) = deref(doc, at, param);
+                    if param.get("schema").is_some() {
+                        roots.push(child(&at, "schema"));
+                    }
+                }
+            }
+            Wire::Response => {
+                for (_, at, response) in responses(doc, &op) {
+                    roots.extend(content_schemas(&at, response));
+                }
+            }
+        }
+    }
+    roots
+}
+
 /// `content/<media type>/schema` pointers under a request body or response.
 fn content_schemas(at: &str, node: &Value) -> Vec<String> {
-    node.get("content")
-        .and_then(Value::as_object)
-        .map(|content| {
-            content
-                .iter()
-                .filter(|(_, media)| media.get("schema").is_some())
-                .map(|(media_type, _)| child(&child(&child(at, "content"), media_type), "schema"))
-                .collect()
-        })
-        .unwrap_or_default()
+    let content = node.get("content").and_then(Value::as_object);
+    content
+        .into_iter()
+        .flatten()
+        .filter(|(_, media)| media.get("schema").is_some())
+        .map(|(media_type, _)| child(&child(&child(at, "content"), media_type), "schema"))
+        .collect()
 }
 
 /// Every schema node reachable from `roots` (following `$ref`s, properties,
@@ -195,19 +399,26 @@ fn subschema_pointers(at: &str, node: &Value) -> Vec<String> {
 /// Every schema node in the document: those under `/components/schemas` and
 /// those inline in operations, each once.
 pub(crate) fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
-    let mut roots: Vec<String> = doc
+    let components = doc
         .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .map(|schemas| {
-            schemas
-                .keys()
-                .map(|name| pointer(["components", "schemas", name]))
-                .collect()
-        })
-        .unwrap_or_default();
-    roots.extend(schema_roots(doc, Side::Request));
-    roots.extend(schema_roots(doc, Side::Response));
+        .and_then(Value::as_object);
+    let mut roots: Vec<String> = components
+        .into_iter()
+        .flatten()
+        .map(|(name, _)| pointer(["components", "schemas", name]))
+        .collect();
+    roots.extend(schema_roots(doc, Wire::Request));
+    roots.extend(schema_roots(doc, Wire::Response));
     reachable(doc, &roots)
+}
+
+/// The names a schema's `required` list holds.
+pub(crate) fn required_names(schema: &Value) -> Vec<&str> {
+    let list = schema.get("required").and_then(Value::as_array);
+    list.into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
 }
 
 /// How progenitor will shape a `oneOf`.
@@ -226,88 +437,72 @@ pub(crate) enum OneOfShape {
 
 /// Classifies the members of a `oneOf` the way progenitor will see them.
 pub(crate) fn one_of_shape(members: &[Value]) -> OneOfShape {
-    let mut objects = Vec::new();
     for (index, member) in members.iter().enumerate() {
+        let untagged = |why: &str| OneOfShape::Untagged(format!("member {index} {why}"));
         if member.get("$ref").is_some() {
-            return OneOfShape::Untagged(format!(
-                "member {index} is a `$ref`; progenitor only tags enums whose members are written inline"
-            ));
+            return untagged(
+                "is a `$ref`; progenitor only tags enums whose members are written inline",
+            );
         }
         let is_object = member.get("type").and_then(Value::as_str) == Some("object")
             || (member.get("type").is_none() && member.get("properties").is_some());
         if !is_object {
-            return OneOfShape::Untagged(format!("member {index} is not an object"));
+            return untagged("is not an object");
         }
-        match member.get("additionalProperties") {
-            None | Some(Value::Bool(false)) => {}
-            Some(_) => {
-                return OneOfShape::Untagged(format!(
-                    "member {index} allows additional properties; progenitor can only tag closed or unspecified objects"
-                ));
-            }
+        if !matches!(
+            member.get("additionalProperties"),
+            None | Some(Value::Bool(false))
+        ) {
+            return untagged(
+                "allows additional properties; progenitor can only tag closed or unspecified objects",
+            );
         }
-        objects.push(member);
     }
-    if objects.is_empty() {
+    if members.is_empty() {
         return OneOfShape::Untagged("the oneOf has no members".to_owned());
     }
-
     let properties = |member: &Value| -> Vec<String> {
-        member
-            .get("properties")
-            .and_then(Value::as_object)
-            .map(|p| p.keys().cloned().collect())
-            .unwrap_or_default()
-    };
-    let required = |member: &Value| -> Vec<String> {
-        member
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| {
-                r.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
+        let map = member.get("properties").and_then(Value::as_object);
+        map.into_iter()
+            .flatten()
+            .map(|(name, _)| name.clone())
+            .collect()
     };
 
-    let external = objects.iter().all(|member| {
+    let mut names: Vec<String> = members.iter().flat_map(properties).collect();
+    let external = members.iter().all(|member| {
         let props = properties(member);
-        props.len() == 1 && required(member) == props
+        props.len() == 1 && required_names(member) == props
     });
-    if external {
-        let mut names: Vec<String> = objects.iter().flat_map(|m| properties(m)).collect();
-        names.sort();
-        names.dedup();
-        if names.len() == objects.len() {
-            return OneOfShape::External;
-        }
+    names.sort();
+    names.dedup();
+    if external && names.len() == members.len() {
+        return OneOfShape::External;
     }
 
     // Candidate tags: required properties of the first member holding a
-    // single-value string enum; keep those every member shares, with
+    // single-value string enum; keep the first every member shares, with
     // distinct values.
     let tag_value = |member: &Value, name: &str| -> Option<String> {
-        if !required(member).iter().any(|r| r == name) {
+        if !required_names(member).contains(&name) {
             return None;
         }
         let prop = member.get("properties")?.get(name)?;
-        let values = prop.get("enum")?.as_array()?;
-        match (prop.get("type").and_then(Value::as_str), values.as_slice()) {
+        match (
+            prop.get("type").and_then(Value::as_str),
+            prop.get("enum")?.as_array()?.as_slice(),
+        ) {
             (Some("string") | None, [Value::String(value)]) => Some(value.clone()),
             _ => None,
         }
     };
-    let mut candidates = properties(objects[0]);
+    let mut candidates = properties(&members[0]);
     candidates.sort();
     for name in candidates {
-        let values: Option<Vec<String>> = objects.iter().map(|m| tag_value(m, &name)).collect();
-        if let Some(values) = values {
-            let distinct: BTreeSet<&String> = values.iter().collect();
-            if distinct.len() == values.len() {
-                return OneOfShape::Internal { tag: name };
-            }
+        let values: Option<BTreeSet<String>> =
+            members.iter().map(|m| tag_value(m, &name)).collect();
+        if values.is_some_and(|values| values.len() == members.len()) {
+            return OneOfShape::Internal { tag: name };
         }
     }
     OneOfShape::Untagged(
@@ -334,22 +529,19 @@ pub(crate) struct ErrorUnion {
 /// it is a tagged `oneOf`, or the one property of an envelope object
 /// (`{"error": {...}}`) if that is. `None` when neither holds.
 pub(crate) fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
-    let node = doc.pointer(schema_at)?;
-    let (at, node) = deref(doc, schema_at.to_owned(), node);
+    let (at, node) = deref(doc, schema_at.to_owned(), doc.pointer(schema_at)?);
     let union_at = if node.get("oneOf").is_some() {
         at
     } else {
         let properties = node.get("properties")?.as_object()?;
-        if properties.len() != 1 {
+        let [(name, property)] = properties.iter().collect::<Vec<_>>()[..] else {
             return None;
-        }
-        let (name, property) = properties.iter().next()?;
+        };
         let (inner_at, inner) = deref(doc, child(&child(&at, "properties"), name), property);
         inner.get("oneOf")?;
         inner_at
     };
-    let union = doc.pointer(&union_at)?;
-    let members = union.get("oneOf")?.as_array()?;
+    let members = doc.pointer(&union_at)?.get("oneOf")?.as_array()?;
     let OneOfShape::Internal { tag } = one_of_shape(members) else {
         return None;
     };
@@ -358,31 +550,12 @@ pub(crate) fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
         .filter_map(|m| m.pointer(&format!("/properties/{tag}/enum/0"))?.as_str())
         .map(str::to_owned)
         .collect();
-    let name = union_at
-        .strip_prefix("/components/schemas/")
-        .filter(|rest| !rest.contains('/'))
-        .map(|name| name.replace("~1", "/").replace("~0", "~"));
     Some(ErrorUnion {
+        name: schema_name(&union_at),
         pointer: union_at,
-        name,
         tag,
         codes,
     })
-}
-
-/// Whether a status key (`"404"`, `"4XX"`, `"default"`) denotes an error.
-pub fn is_error_status(status: &str) -> bool {
-    status == "default" || status.starts_with('4') || status.starts_with('5')
-}
-
-/// The pointer of a response's JSON schema, if it has one.
-pub fn json_schema_pointer(at: &str, response: &Value) -> Option<String> {
-    let content = response.get("content")?.as_object()?;
-    let (media_type, media) = content
-        .iter()
-        .find(|(mt, _)| *mt == "application/json" || mt.starts_with("application/json;"))?;
-    media.get("schema")?;
-    Some(child(&child(&child(at, "content"), media_type), "schema"))
 }
 
 /// An enum the API sends back, marked `x-open-enum: true`.
@@ -399,30 +572,68 @@ pub struct OpenEnum {
 /// Every schema under `/components/schemas` marked `x-open-enum: true`, in
 /// document order.
 pub(crate) fn open_enums(doc: &Value) -> Vec<OpenEnum> {
-    doc.pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .map(|schemas| {
-            schemas
-                .iter()
-                .filter(|(_, s)| s.get("x-open-enum") == Some(&Value::Bool(true)))
-                .map(|(name, s)| OpenEnum {
-                    name: name.clone(),
-                    description: s
-                        .get("description")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                    values: s
-                        .get("enum")
-                        .and_then(Value::as_array)
-                        .map(|v| {
-                            v.iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_owned)
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                })
-                .collect()
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    schemas
+        .into_iter()
+        .flatten()
+        .filter(|(_, s)| s.get("x-open-enum") == Some(&Value::Bool(true)))
+        .map(|(name, s)| OpenEnum {
+            name: name.clone(),
+            description: s
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            values: s
+                .get("enum")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
         })
-        .unwrap_or_default()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_escape_slashes_and_tildes() {
+        assert_eq!(
+            pointer(["paths", "/disks/disk", "patch"]),
+            "/paths/~1disks~1disk/patch"
+        );
+        assert_eq!(child("/a", "x~y"), "/a/x~0y");
+        assert_eq!(pointer::<[&str; 0], &str>([]), "");
+        let back: Vec<String> = segments("/paths/~1disks~1disk/a~0b").collect();
+        assert_eq!(back, ["paths", "/disks/disk", "a~b"]);
+        assert_eq!(
+            schema_name("/components/schemas/A~1B"),
+            Some("A/B".to_owned())
+        );
+        assert_eq!(schema_name("/components/schemas/A/properties/b"), None);
+    }
+
+    #[test]
+    fn resolve_follows_references_and_nullable_wrappers() {
+        let doc = serde_json::json!({
+            "components": {"schemas": {"A": {"$ref": "#/components/schemas/B"}, "B": {"type": "string"}}},
+            "use": {"nullable": true, "description": "d", "allOf": [{"$ref": "#/components/schemas/A"}]},
+            "mixed": {"allOf": [{"$ref": "#/components/schemas/B"}], "properties": {}},
+        });
+        let used = resolve(&doc, "/use".to_owned(), &doc["use"]);
+        assert_eq!(
+            (used.at.as_str(), used.name.as_deref()),
+            ("/components/schemas/B", Some("B"))
+        );
+        assert!(used.nullable);
+        assert_eq!(used.outer, "/use");
+        // An allOf with more than a wrapper's keys is a schema of its own.
+        let mixed = resolve(&doc, "/mixed".to_owned(), &doc["mixed"]);
+        assert_eq!((mixed.at.as_str(), mixed.name), ("/mixed", None));
+    }
 }

@@ -9,9 +9,9 @@ use std::path::Path;
 use heck::ToSnakeCase;
 use openapiv3::OpenAPI;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
-use crate::problem::{Problem, child, pointer};
+use crate::doc::{YamlError, child, parse_yaml, path_to_pointer, pointer, sha256_hex};
+use crate::problem::Problem;
 
 /// The fragment every generated file comes from, relative to the workspace root.
 pub const FRAGMENT_PATH: &str = "openapi/katapult-core-v1.yaml";
@@ -59,21 +59,21 @@ impl Fragment {
             fix: fix.to_owned(),
         };
 
-        let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(source).map_err(|error| {
-            vec![problem(
-                "syntax",
-                String::new(),
-                format!("not valid YAML: {error}"),
-                "fix the syntax at the line and column given",
-            )]
-        })?;
-        let document = yaml_to_json(&yaml, "").map_err(|(at, message)| {
-            vec![problem(
-                "syntax",
-                at,
-                message,
-                "OpenAPI documents are JSON trees: use string keys and plain values",
-            )]
+        let document = parse_yaml(source).map_err(|error| {
+            vec![match error {
+                YamlError::Syntax(message) => problem(
+                    "syntax",
+                    String::new(),
+                    format!("not valid YAML: {message}"),
+                    "fix the syntax at the line and column given",
+                ),
+                YamlError::NotJson { at, message } => problem(
+                    "syntax",
+                    at,
+                    message,
+                    "OpenAPI documents are JSON trees: use string keys and plain values",
+                ),
+            }]
         })?;
 
         // Structure first: the lint rules assume an object they can walk.
@@ -244,87 +244,4 @@ fn is_snake_case(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
-/// Lowercase hex sha256.
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
-/// YAML is a superset of the JSON data model: keys may be numbers (`200:`),
-/// values may carry tags. Numbers and booleans used as keys become strings
-/// (so an unquoted status code works); anything else is refused with the
-/// pointer of the node.
-pub(crate) fn yaml_to_json(
-    value: &serde_yaml_ng::Value,
-    at: &str,
-) -> Result<Value, (String, String)> {
-    use serde_yaml_ng::Value as Y;
-    Ok(match value {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(*b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                serde_json::Number::from_f64(f)
-                    .map(Value::Number)
-                    .ok_or_else(|| {
-                        (
-                            at.to_owned(),
-                            format!("the number {n} has no JSON representation"),
-                        )
-                    })?
-            }
-        }
-        Y::String(s) => Value::String(s.clone()),
-        Y::Sequence(items) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(index, item)| yaml_to_json(item, &child(at, &index.to_string())))
-                .collect::<Result<_, _>>()?,
-        ),
-        Y::Mapping(map) => {
-            let mut object = serde_json::Map::new();
-            for (key, item) in map {
-                let key = match key {
-                    Y::String(s) => s.clone(),
-                    Y::Number(n) => n.to_string(),
-                    Y::Bool(b) => b.to_string(),
-                    other => {
-                        return Err((
-                            at.to_owned(),
-                            format!("a mapping key must be a string, found {other:?}"),
-                        ));
-                    }
-                };
-                let value = yaml_to_json(item, &child(at, &key))?;
-                object.insert(key, value);
-            }
-            Value::Object(object)
-        }
-        Y::Tagged(tagged) => {
-            return Err((
-                at.to_owned(),
-                format!("YAML tags (`{}`) have no meaning in OpenAPI", tagged.tag),
-            ));
-        }
-    })
-}
-
-fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    pointer(path.iter().filter_map(|segment| match segment {
-        Segment::Seq { index } => Some(index.to_string()),
-        Segment::Map { key } => Some(key.clone()),
-        Segment::Enum { variant } => Some(variant.clone()),
-        Segment::Unknown => None,
-    }))
 }

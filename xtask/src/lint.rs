@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use heck::ToUpperCamelCase;
 use serde_json::Value;
 
-use crate::doc::{self, OneOfShape, Side};
+use crate::doc::{self, OneOfShape, Wire, child};
 use crate::fragment::Fragment;
-use crate::problem::{Problem, child};
+use crate::problem::Problem;
 
 /// A named check over the whole document.
 pub struct Rule {
@@ -158,7 +158,7 @@ fn path_item_ref(l: &Lint<'_>, out: &mut Vec<Problem>) {
         if item.get("$ref").is_some() {
             out.push(l.problem(
                 "path-item-ref",
-                &crate::problem::pointer(["paths", path.as_str()]),
+                &doc::pointer(["paths", path.as_str()]),
                 "the path item is a `$ref`; progenitor 0.15 panics on referenced path items",
                 "write the path item inline",
             ));
@@ -236,7 +236,7 @@ fn ref_sibling(l: &Lint<'_>, out: &mut Vec<Problem>) {
 }
 
 fn request_default(l: &Lint<'_>, out: &mut Vec<Problem>) {
-    let roots = doc::schema_roots(l.doc, Side::Request);
+    let roots = doc::schema_roots(l.doc, Wire::Request);
     for (at, schema) in doc::reachable(l.doc, &roots) {
         if schema.get("default").is_some() {
             out.push(l.problem(
@@ -251,7 +251,7 @@ fn request_default(l: &Lint<'_>, out: &mut Vec<Problem>) {
 }
 
 fn response_closed_object(l: &Lint<'_>, out: &mut Vec<Problem>) {
-    let roots = doc::schema_roots(l.doc, Side::Response);
+    let roots = doc::schema_roots(l.doc, Wire::Response);
     for (at, schema) in doc::reachable(l.doc, &roots) {
         if schema.get("additionalProperties") == Some(&Value::Bool(false)) {
             out.push(l.problem(
@@ -516,7 +516,7 @@ fn tagged_one_of(l: &Lint<'_>, out: &mut Vec<Problem>) {
 }
 
 fn exclusive_lookup(l: &Lint<'_>, out: &mut Vec<Problem>) {
-    let roots = doc::schema_roots(l.doc, Side::Request);
+    let roots = doc::schema_roots(l.doc, Wire::Request);
     for (at, schema) in doc::reachable(l.doc, &roots) {
         let says_exclusive = schema
             .get("description")
@@ -558,12 +558,12 @@ fn open_enums(l: &Lint<'_>, out: &mut Vec<Problem>) {
             && at.rsplit('/').nth(1) == Some("properties")
     };
 
-    let response_roots = doc::schema_roots(l.doc, Side::Response);
+    let response_roots = doc::schema_roots(l.doc, Wire::Response);
     let response: BTreeSet<String> = doc::reachable(l.doc, &response_roots)
         .into_iter()
         .map(|(at, _)| at)
         .collect();
-    let request_roots = doc::schema_roots(l.doc, Side::Request);
+    let request_roots = doc::schema_roots(l.doc, Wire::Request);
     let request: BTreeSet<String> = doc::reachable(l.doc, &request_roots)
         .into_iter()
         .map(|(at, _)| at)

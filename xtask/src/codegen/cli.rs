@@ -39,9 +39,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::doc::{self, OneOfShape};
+use crate::doc::{self, OneOfShape, child};
 use crate::fragment::Fragment;
-use crate::problem::{Problem, child};
+use crate::problem::Problem;
 
 /// The file this step writes.
 pub const CLI_PATH: &str = "crates/katapult-cli/src/generated.rs";
@@ -116,26 +116,8 @@ fn request_schema<'a>(doc: &'a Value, op_at: &str, op: &'a Value) -> Option<(Str
             .map(|schema| (media, schema))
     })?;
     let at = child(&child(&child(&body_at, "content"), media), "schema");
-    Some(resolve(doc, at, schema))
-}
-
-/// Follows `$ref` and single-member `allOf` wrappers (how a nullable
-/// reference is written) to the schema itself.
-fn resolve<'a>(doc: &'a Value, at: String, node: &'a Value) -> (String, &'a Value) {
-    let (mut at, mut node) = doc::deref(doc, at, node);
-    for _ in 0..16 {
-        match node
-            .get("allOf")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-        {
-            Some([only]) => {
-                (at, node) = doc::deref(doc, child(&child(&at, "allOf"), "0"), only);
-            }
-            _ => break,
-        }
-    }
-    (at, node)
+    let schema = doc::resolve(doc, at, schema);
+    Some((schema.at, schema.value))
 }
 
 /// The type of a flag's value.
@@ -246,7 +228,11 @@ impl Walk<'_> {
         let mut children = Vec::new();
         for (name, property) in properties {
             let property_at = child(&child(at, "properties"), name);
-            let (schema_at, schema) = resolve(doc, property_at.clone(), property);
+            let doc::Resolved {
+                at: schema_at,
+                value: schema,
+                ..
+            } = doc::resolve(doc, property_at.clone(), property);
             let is_required = required && required_names.contains(&name.as_str());
             let mut json_path = path.to_vec();
             json_path.push(name.clone());
@@ -350,7 +336,11 @@ impl Walk<'_> {
                 continue;
             };
             let field_at = child(&child(&member_at, "properties"), field);
-            let (schema_at, schema) = resolve(&self.fragment.document, field_at.clone(), schema);
+            let doc::Resolved {
+                at: schema_at,
+                value: schema,
+                ..
+            } = doc::resolve(&self.fragment.document, field_at.clone(), schema);
             let kind = self.kind(&schema_at, schema)?;
             fields.push((field.clone(), kind, field_at, description(schema)));
         }
@@ -406,8 +396,8 @@ impl Walk<'_> {
         let doc = &self.fragment.document;
         let items = schema
             .get("items")
-            .map(|items| resolve(doc, child(at, "items"), items));
-        let is_key_value = items.is_some_and(|(_, items)| {
+            .map(|items| doc::resolve(doc, child(at, "items"), items).value);
+        let is_key_value = items.is_some_and(|items| {
             let string = |name: &str| {
                 items
                     .pointer(&format!("/properties/{name}/type"))

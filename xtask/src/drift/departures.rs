@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::{DEPARTURE_KEY, DriftError, DriftReport, StaleDeparture};
-use crate::problem::child;
+use crate::doc::child;
 
 /// One `x-departure` marker.
 #[derive(Debug, Clone, PartialEq, Eq)]

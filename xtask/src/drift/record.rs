@@ -8,8 +8,8 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::source::Source;
-use super::{DriftError, OPERATION_METHOD, OPERATION_PATH, RECORDED_KEY, RECORDED_PATH, extract};
+use super::upstream::{Source, extract};
+use super::{DriftError, OPERATION_METHOD, OPERATION_PATH, RECORDED_KEY, RECORDED_PATH};
 
 /// What `--record` wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
