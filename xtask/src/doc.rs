@@ -20,70 +20,32 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// YAML text (JSON is YAML too) to a JSON tree. YAML is a superset of the
-/// JSON data model: numbers and booleans used as keys become strings (so an
-/// unquoted status code works); anything else with no JSON meaning is
-/// refused with the pointer of the node.
+/// YAML text (JSON is YAML too) to a JSON tree. A key YAML reads as a
+/// number or a boolean (an unquoted `200:`) becomes a string; a node with
+/// no JSON meaning (a tag, a list as a key) is refused with its pointer.
 pub(crate) fn parse_yaml(text: &str) -> Result<Value, YamlError> {
-    let yaml: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(text).map_err(|error| YamlError::Syntax(error.to_string()))?;
-    yaml_to_json(&yaml, "").map_err(|(at, message)| YamlError::NotJson { at, message })
+    // Syntax first: a syntax error belongs to the text, not to a node.
+    if let Err(error) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) {
+        let message = error.to_string();
+        return Err(YamlError {
+            at: String::new(),
+            message,
+        });
+    }
+    let yaml = serde_yaml_ng::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(yaml).map_err(|error| YamlError {
+        at: path_to_pointer(error.path()),
+        message: error.inner().to_string(),
+    })
 }
 
 /// Why YAML text is not a JSON tree.
 #[derive(Debug)]
-pub(crate) enum YamlError {
-    /// Not YAML at all (the message names the line and column).
-    Syntax(String),
-    /// YAML, but a node has no JSON meaning (a tag, a key that is a list).
-    NotJson { at: String, message: String },
-}
-
-fn yaml_to_json(value: &serde_yaml_ng::Value, at: &str) -> Result<Value, (String, String)> {
-    use serde_yaml_ng::Value as Y;
-    let refuse = |message: String| Err((at.to_owned(), message));
-    Ok(match value {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(*b),
-        Y::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => Value::from(i),
-            (_, Some(u)) => Value::from(u),
-            _ => match serde_json::Number::from_f64(n.as_f64().unwrap_or(f64::NAN)) {
-                Some(number) => Value::Number(number),
-                None => return refuse(format!("the number {n} has no JSON representation")),
-            },
-        },
-        Y::String(s) => Value::String(s.clone()),
-        Y::Sequence(items) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(index, item)| yaml_to_json(item, &child(at, &index.to_string())))
-                .collect::<Result<_, _>>()?,
-        ),
-        Y::Mapping(map) => {
-            let mut object = serde_json::Map::new();
-            for (key, item) in map {
-                let key = match key {
-                    Y::String(s) => s.clone(),
-                    Y::Number(n) => n.to_string(),
-                    Y::Bool(b) => b.to_string(),
-                    other => {
-                        return refuse(format!("a mapping key must be a string, found {other:?}"));
-                    }
-                };
-                let value = yaml_to_json(item, &child(at, &key))?;
-                object.insert(key, value);
-            }
-            Value::Object(object)
-        }
-        Y::Tagged(tagged) => {
-            return refuse(format!(
-                "YAML tags (`{}`) have no meaning in OpenAPI",
-                tagged.tag
-            ));
-        }
-    })
+pub(crate) struct YamlError {
+    /// The node at fault; empty when the text is not YAML at all.
+    pub(crate) at: String,
+    /// What is wrong, with the line and column.
+    pub(crate) message: String,
 }
 
 /// The pointer of the node a `serde_path_to_error` failure names: where a
@@ -115,6 +77,15 @@ where
         })
 }
 
+/// Appends segments to an existing pointer.
+pub(crate) fn below<I, S>(parent: &str, segments: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    format!("{parent}{}", pointer(segments))
+}
+
 /// Appends one segment to an existing pointer.
 pub(crate) fn child(parent: &str, segment: &str) -> String {
     format!("{parent}{}", pointer([segment]))
@@ -125,6 +96,29 @@ pub(crate) fn segments(at: &str) -> impl Iterator<Item = String> + '_ {
     at.split('/')
         .skip(1)
         .map(|s| s.replace("~1", "/").replace("~0", "~"))
+}
+
+/// The members of the object under `key` in `node`; none when it has none.
+pub(crate) fn entries<'a>(
+    node: &'a Value,
+    key: &str,
+) -> impl Iterator<Item = (&'a String, &'a Value)> {
+    node.get(key)
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+}
+
+/// The items of the list under `key` in `node`; none when it has none.
+pub(crate) fn items<'a>(node: &'a Value, key: &str) -> &'a [Value] {
+    node.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// The strings of the list under `key` in `node`.
+pub(crate) fn strings<'a>(node: &'a Value, key: &str) -> Vec<&'a str> {
+    items(node, key).iter().filter_map(Value::as_str).collect()
 }
 
 /// Turns a local `$ref` (`#/components/schemas/Disk`) into a JSON pointer.
@@ -141,38 +135,9 @@ pub(crate) fn schema_name(at: &str) -> Option<String> {
 
 // --------------------------------------------------------------- references
 
-/// Follows `$ref`s from `node` until a node without one; returns the final
-/// node and its pointer. Gives up (returning the last node reached) on a
-/// dangling or cyclic reference; the `dangling-ref` rule reports those.
-pub(crate) fn deref<'a>(
-    doc: &'a Value,
-    mut at: String,
-    mut node: &'a Value,
-) -> (String, &'a Value) {
-    for _ in 0..16 {
-        let Some(target) = node
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(ref_pointer)
-        else {
-            break;
-        };
-        match doc.pointer(target) {
-            Some(next) => {
-                at = target.to_owned();
-                node = next;
-            }
-            None => break,
-        }
-    }
-    (at, node)
-}
-
 /// A schema reached from where it is written: `$ref`s and wrappers followed.
 #[derive(Debug, Clone)]
 pub(crate) struct Resolved<'a> {
-    /// Where the schema is written (a property, `items`, a body's `schema`).
-    pub(crate) outer: String,
     /// Where the schema itself is.
     pub(crate) at: String,
     /// The schema itself.
@@ -188,8 +153,7 @@ pub(crate) struct Resolved<'a> {
 /// or described reference) from `node`, written at `outer`, to the schema.
 pub(crate) fn resolve<'a>(doc: &'a Value, outer: String, node: &'a Value) -> Resolved<'a> {
     let mut schema = Resolved {
-        at: outer.clone(),
-        outer,
+        at: outer,
         value: node,
         name: None,
         nullable: false,
@@ -213,6 +177,38 @@ pub(crate) fn resolve<'a>(doc: &'a Value, outer: String, node: &'a Value) -> Res
     }
     schema.nullable |= schema.value.get("nullable") == Some(&Value::Bool(true));
     schema
+}
+
+/// [`resolve`] for a node that is not a schema (a response, a parameter, a
+/// request body, a header): where the node is, and it. A dangling or cyclic
+/// reference stops at the last node reached; the `dangling-ref` rule
+/// reports those.
+pub(crate) fn deref<'a>(doc: &'a Value, at: String, node: &'a Value) -> (String, &'a Value) {
+    let resolved = resolve(doc, at, node);
+    (resolved.at, resolved.value)
+}
+
+/// Every node under `node` (itself first) with its pointer, `at` being
+/// `node`'s: what a look at every node (for a marker, a reference) reads.
+pub(crate) fn nodes<'a>(node: &'a Value, at: &str) -> Vec<(String, &'a Value)> {
+    let children: Vec<(String, &Value)> = match node {
+        Value::Object(map) => map
+            .iter()
+            .map(|(key, value)| (child(at, key), value))
+            .collect(),
+        Value::Array(list) => {
+            let indexed = list.iter().enumerate();
+            indexed
+                .map(|(index, value)| (child(at, &index.to_string()), value))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let mut out = vec![(at.to_owned(), node)];
+    for (at, value) in children {
+        out.extend(nodes(value, &at));
+    }
+    out
 }
 
 /// The `X` of `{allOf: [X]}` with nothing beside it but `nullable`, a
@@ -247,35 +243,26 @@ pub struct Operation<'a> {
 
 /// Every operation in the document, in document order.
 pub fn operations(doc: &Value) -> Vec<Operation<'_>> {
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
-        return Vec::new();
-    };
-    paths
-        .iter()
-        .flat_map(|(path, item)| {
-            METHODS.iter().filter_map(move |method| {
-                item.get(*method).map(|value| Operation {
-                    pointer: pointer(["paths", path.as_str(), method]),
-                    value,
-                })
-            })
-        })
-        .collect()
+    let mut out = Vec::new();
+    for (path, item) in entries(doc, "paths") {
+        for method in METHODS {
+            if let Some(value) = item.get(method) {
+                let pointer = pointer(["paths", path.as_str(), method]);
+                out.push(Operation { pointer, value });
+            }
+        }
+    }
+    out
 }
 
 /// The operation's responses, `$ref`s resolved: (status key, pointer, node).
 pub fn responses<'a>(doc: &'a Value, op: &Operation<'a>) -> Vec<(String, String, &'a Value)> {
-    let Some(map) = op.value.get("responses").and_then(Value::as_object) else {
-        return Vec::new();
+    let statuses = entries(op.value, "responses").filter(|(status, _)| !status.starts_with("x-"));
+    let response = |(status, response): (&String, &'a Value)| {
+        let (at, response) = deref(doc, below(&op.pointer, ["responses", status]), response);
+        (status.clone(), at, response)
     };
-    map.iter()
-        .filter(|(status, _)| !status.starts_with("x-"))
-        .map(|(status, response)| {
-            let at = child(&child(&op.pointer, "responses"), status);
-            let (at, response) = deref(doc, at, response);
-            (status.clone(), at, response)
-        })
-        .collect()
+    statuses.map(response).collect()
 }
 
 /// Whether a status key (`"404"`, `"4XX"`, `"default"`) denotes an error.
@@ -285,12 +272,10 @@ pub fn is_error_status(status: &str) -> bool {
 
 /// The pointer of a response's JSON schema, if it has one.
 pub fn json_schema_pointer(at: &str, response: &Value) -> Option<String> {
-    let content = response.get("content")?.as_object()?;
-    let (media_type, media) = content
-        .iter()
-        .find(|(mt, _)| *mt == "application/json" || mt.starts_with("application/json;"))?;
+    let is_json = |mt: &str| mt == "application/json" || mt.starts_with("application/json;");
+    let (media_type, media) = entries(response, "content").find(|(mt, _)| is_json(mt))?;
     media.get("schema")?;
-    Some(child(&child(&child(at, "content"), media_type), "schema"))
+    Some(below(at, ["content", media_type, "schema"]))
 }
 
 // ------------------------------------------------------------------ schemas
@@ -305,42 +290,35 @@ pub(crate) enum Wire {
 /// Pointers of the schemas at the root of each request body and parameter
 /// (`Wire::Request`) or each response body (`Wire::Response`).
 pub(crate) fn schema_roots(doc: &Value, wire: Wire) -> Vec<String> {
+    // `content/<media type>/schema` under a request body or a response.
+    let content_schemas = |at: &str, node: &Value| -> Vec<String> {
+        let with_schema =
+            entries(node, "content").filter(|(_, media)| media.get("schema").is_some());
+        with_schema
+            .map(|(media_type, _)| below(at, ["content", media_type, "schema"]))
+            .collect()
+    };
     let mut roots = Vec::new();
     for op in operations(doc) {
-        match wire {
-            Wire::Request => {
-                if let Some(body) = op.value.get("requestBody") {
-                    let (at, body) = deref(doc, child(&op.pointer, "requestBody"), body);
-                    roots.extend(content_schemas(&at, body));
-                }
-                let params = op.value.get("parameters").and_then(Value::as_array);
-                for (index, param) in params.into_iter().flatten().enumerate() {
-                    let at = child(&child(&op.pointer, "parameters"), &index.to_string());
-                    let (at, param) = deref(doc, at, param);
-                    if param.get("schema").is_some() {
-                        roots.push(child(&at, "schema"));
-                    }
-                }
+        if wire == Wire::Response {
+            for (_, at, response) in responses(doc, &op) {
+                roots.extend(content_schemas(&at, response));
             }
-            Wire::Response => {
-                for (_, at, response) in responses(doc, &op) {
-                    roots.extend(content_schemas(&at, response));
-                }
+            continue;
+        }
+        if let Some(body) = op.value.get("requestBody") {
+            let (at, body) = deref(doc, child(&op.pointer, "requestBody"), body);
+            roots.extend(content_schemas(&at, body));
+        }
+        for (index, param) in items(op.value, "parameters").iter().enumerate() {
+            let at = below(&op.pointer, ["parameters", &index.to_string()]);
+            let (at, param) = deref(doc, at, param);
+            if param.get("schema").is_some() {
+                roots.push(child(&at, "schema"));
             }
         }
     }
     roots
-}
-
-/// `content/<media type>/schema` pointers under a request body or response.
-fn content_schemas(at: &str, node: &Value) -> Vec<String> {
-    let content = node.get("content").and_then(Value::as_object);
-    content
-        .into_iter()
-        .flatten()
-        .filter(|(_, media)| media.get("schema").is_some())
-        .map(|(media_type, _)| child(&child(&child(at, "content"), media_type), "schema"))
-        .collect()
 }
 
 /// Every schema node reachable from `roots` (following `$ref`s, properties,
@@ -350,48 +328,27 @@ pub(crate) fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'
     let mut queue: VecDeque<String> = roots.iter().cloned().collect();
     let mut out = Vec::new();
     while let Some(at) = queue.pop_front() {
-        if !seen.insert(at.clone()) {
-            continue;
-        }
-        let Some(node) = doc.pointer(&at) else {
+        let Some(node) = doc.pointer(&at).filter(|_| seen.insert(at.clone())) else {
             continue;
         };
-        if let Some(target) = node
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(ref_pointer)
-        {
-            queue.push_back(target.to_owned());
+        let reference = node.get("$ref").and_then(Value::as_str);
+        queue.extend(reference.and_then(ref_pointer).map(str::to_owned));
+        // The direct subschemas.
+        queue.extend(entries(node, "properties").map(|(name, _)| below(&at, ["properties", name])));
+        for (key, any) in [
+            ("items", true),
+            ("not", true),
+            ("additionalProperties", false),
+        ] {
+            if node.get(key).is_some_and(|value| any || value.is_object()) {
+                queue.push_back(child(&at, key));
+            }
         }
-        queue.extend(subschema_pointers(&at, node));
+        for list in ["allOf", "oneOf", "anyOf"] {
+            let count = items(node, list).len();
+            queue.extend((0..count).map(|index| below(&at, [list, &index.to_string()])));
+        }
         out.push((at, node));
-    }
-    out
-}
-
-/// Pointers of the direct subschemas of a schema node.
-fn subschema_pointers(at: &str, node: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(properties) = node.get("properties").and_then(Value::as_object) {
-        let base = child(at, "properties");
-        out.extend(properties.keys().map(|name| child(&base, name)));
-    }
-    for single in ["items", "not"] {
-        if node.get(single).is_some() {
-            out.push(child(at, single));
-        }
-    }
-    if node
-        .get("additionalProperties")
-        .is_some_and(Value::is_object)
-    {
-        out.push(child(at, "additionalProperties"));
-    }
-    for list in ["allOf", "oneOf", "anyOf"] {
-        if let Some(items) = node.get(list).and_then(Value::as_array) {
-            let base = child(at, list);
-            out.extend((0..items.len()).map(|index| child(&base, &index.to_string())));
-        }
     }
     out
 }
@@ -399,12 +356,8 @@ fn subschema_pointers(at: &str, node: &Value) -> Vec<String> {
 /// Every schema node in the document: those under `/components/schemas` and
 /// those inline in operations, each once.
 pub(crate) fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
-    let components = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object);
-    let mut roots: Vec<String> = components
-        .into_iter()
-        .flatten()
+    let components = doc.pointer("/components").unwrap_or(&Value::Null);
+    let mut roots: Vec<String> = entries(components, "schemas")
         .map(|(name, _)| pointer(["components", "schemas", name]))
         .collect();
     roots.extend(schema_roots(doc, Wire::Request));
@@ -414,11 +367,7 @@ pub(crate) fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
 
 /// The names a schema's `required` list holds.
 pub(crate) fn required_names(schema: &Value) -> Vec<&str> {
-    let list = schema.get("required").and_then(Value::as_array);
-    list.into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect()
+    strings(schema, "required")
 }
 
 /// How progenitor will shape a `oneOf`.
@@ -438,45 +387,38 @@ pub(crate) enum OneOfShape {
 /// Classifies the members of a `oneOf` the way progenitor will see them.
 pub(crate) fn one_of_shape(members: &[Value]) -> OneOfShape {
     for (index, member) in members.iter().enumerate() {
-        let untagged = |why: &str| OneOfShape::Untagged(format!("member {index} {why}"));
-        if member.get("$ref").is_some() {
-            return untagged(
-                "is a `$ref`; progenitor only tags enums whose members are written inline",
-            );
-        }
-        let is_object = member.get("type").and_then(Value::as_str) == Some("object")
-            || (member.get("type").is_none() && member.get("properties").is_some());
-        if !is_object {
-            return untagged("is not an object");
-        }
-        if !matches!(
+        let why = if member.get("$ref").is_some() {
+            "is a `$ref`; progenitor only tags enums whose members are written inline"
+        } else if !(member.get("type").and_then(Value::as_str) == Some("object")
+            || (member.get("type").is_none() && member.get("properties").is_some()))
+        {
+            "is not an object"
+        } else if !matches!(
             member.get("additionalProperties"),
             None | Some(Value::Bool(false))
         ) {
-            return untagged(
-                "allows additional properties; progenitor can only tag closed or unspecified objects",
-            );
-        }
+            "allows additional properties; progenitor can only tag closed or unspecified objects"
+        } else {
+            continue;
+        };
+        return OneOfShape::Untagged(format!("member {index} {why}"));
     }
     if members.is_empty() {
         return OneOfShape::Untagged("the oneOf has no members".to_owned());
     }
     let properties = |member: &Value| -> Vec<String> {
-        let map = member.get("properties").and_then(Value::as_object);
-        map.into_iter()
-            .flatten()
+        entries(member, "properties")
             .map(|(name, _)| name.clone())
             .collect()
     };
-
     let mut names: Vec<String> = members.iter().flat_map(properties).collect();
-    let external = members.iter().all(|member| {
+    names.sort();
+    names.dedup();
+    let one_each = members.iter().all(|member| {
         let props = properties(member);
         props.len() == 1 && required_names(member) == props
     });
-    names.sort();
-    names.dedup();
-    if external && names.len() == members.len() {
+    if one_each && names.len() == members.len() {
         return OneOfShape::External;
     }
 
@@ -484,15 +426,14 @@ pub(crate) fn one_of_shape(members: &[Value]) -> OneOfShape {
     // single-value string enum; keep the first every member shares, with
     // distinct values.
     let tag_value = |member: &Value, name: &str| -> Option<String> {
-        if !required_names(member).contains(&name) {
-            return None;
-        }
         let prop = member.get("properties")?.get(name)?;
-        match (
-            prop.get("type").and_then(Value::as_str),
-            prop.get("enum")?.as_array()?.as_slice(),
-        ) {
-            (Some("string") | None, [Value::String(value)]) => Some(value.clone()),
+        let ty = prop.get("type").and_then(Value::as_str);
+        match (ty, prop.get("enum")?.as_array()?.as_slice()) {
+            (Some("string") | None, [Value::String(value)])
+                if required_names(member).contains(&name) =>
+            {
+                Some(value.clone())
+            }
             _ => None,
         }
     };
@@ -530,18 +471,12 @@ pub(crate) struct ErrorUnion {
 /// (`{"error": {...}}`) if that is. `None` when neither holds.
 pub(crate) fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
     let (at, node) = deref(doc, schema_at.to_owned(), doc.pointer(schema_at)?);
-    let union_at = if node.get("oneOf").is_some() {
-        at
-    } else {
-        let properties = node.get("properties")?.as_object()?;
-        let [(name, property)] = properties.iter().collect::<Vec<_>>()[..] else {
-            return None;
-        };
-        let (inner_at, inner) = deref(doc, child(&child(&at, "properties"), name), property);
-        inner.get("oneOf")?;
-        inner_at
+    let (pointer, union) = match entries(node, "properties").collect::<Vec<_>>()[..] {
+        _ if node.get("oneOf").is_some() => (at, node),
+        [(name, property)] => deref(doc, below(&at, ["properties", name]), property),
+        _ => return None,
     };
-    let members = doc.pointer(&union_at)?.get("oneOf")?.as_array()?;
+    let members = union.get("oneOf")?.as_array()?;
     let OneOfShape::Internal { tag } = one_of_shape(members) else {
         return None;
     };
@@ -550,9 +485,10 @@ pub(crate) fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
         .filter_map(|m| m.pointer(&format!("/properties/{tag}/enum/0"))?.as_str())
         .map(str::to_owned)
         .collect();
+    let name = schema_name(&pointer);
     Some(ErrorUnion {
-        name: schema_name(&union_at),
-        pointer: union_at,
+        pointer,
+        name,
         tag,
         codes,
     })
@@ -572,29 +508,21 @@ pub struct OpenEnum {
 /// Every schema under `/components/schemas` marked `x-open-enum: true`, in
 /// document order.
 pub(crate) fn open_enums(doc: &Value) -> Vec<OpenEnum> {
-    let schemas = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object);
-    schemas
-        .into_iter()
-        .flatten()
-        .filter(|(_, s)| s.get("x-open-enum") == Some(&Value::Bool(true)))
-        .map(|(name, s)| OpenEnum {
-            name: name.clone(),
-            description: s
-                .get("description")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            values: s
-                .get("enum")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect(),
-        })
-        .collect()
+    let components = doc.pointer("/components").unwrap_or(&Value::Null);
+    let open = entries(components, "schemas")
+        .filter(|(_, s)| s.get("x-open-enum") == Some(&Value::Bool(true)));
+    let open_enum = |(name, schema): (&String, &Value)| OpenEnum {
+        name: name.clone(),
+        description: schema
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        values: strings(schema, "enum")
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+    };
+    open.map(open_enum).collect()
 }
 
 #[cfg(test)]
@@ -619,6 +547,18 @@ mod tests {
     }
 
     #[test]
+    fn yaml_keys_that_read_as_numbers_become_strings() {
+        let tree = parse_yaml("responses:\n  200: {description: ok}\n  true: 1.5\n").unwrap();
+        assert_eq!(
+            tree,
+            serde_json::json!({"responses": {"200": {"description": "ok"}, "true": 1.5}})
+        );
+        let tagged = parse_yaml("a:\n  b: !custom 1\n").unwrap_err();
+        assert_eq!(tagged.at, "/a/b", "{tagged:?}");
+        assert_eq!(parse_yaml("a: [").unwrap_err().at, "");
+    }
+
+    #[test]
     fn resolve_follows_references_and_nullable_wrappers() {
         let doc = serde_json::json!({
             "components": {"schemas": {"A": {"$ref": "#/components/schemas/B"}, "B": {"type": "string"}}},
@@ -631,7 +571,6 @@ mod tests {
             ("/components/schemas/B", Some("B"))
         );
         assert!(used.nullable);
-        assert_eq!(used.outer, "/use");
         // An allOf with more than a wrapper's keys is a schema of its own.
         let mixed = resolve(&doc, "/mixed".to_owned(), &doc["mixed"]);
         assert_eq!((mixed.at.as_str(), mixed.name), ("/mixed", None));

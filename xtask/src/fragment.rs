@@ -59,20 +59,18 @@ impl Fragment {
             fix: fix.to_owned(),
         };
 
-        let document = parse_yaml(source).map_err(|error| {
-            vec![match error {
-                YamlError::Syntax(message) => problem(
-                    "syntax",
-                    String::new(),
-                    format!("not valid YAML: {message}"),
-                    "fix the syntax at the line and column given",
-                ),
-                YamlError::NotJson { at, message } => problem(
+        let document = parse_yaml(source).map_err(|YamlError { at, message }| {
+            vec![if at.is_empty() {
+                let message = format!("not valid YAML: {message}");
+                problem(
                     "syntax",
                     at,
                     message,
-                    "OpenAPI documents are JSON trees: use string keys and plain values",
-                ),
+                    "fix the syntax at the line and column given",
+                )
+            } else {
+                let fix = "OpenAPI documents are JSON trees: use string keys and plain values";
+                problem("syntax", at, message, fix)
             }]
         })?;
 
@@ -105,47 +103,6 @@ impl Fragment {
     /// before [`Fragment::apply_rust_names`], since it re-reads the typed
     /// document from the tree.
     pub(crate) fn apply_rust_options(&mut self) -> Result<(), Vec<Problem>> {
-        fn walk(
-            node: &mut Value,
-            at: &str,
-            marked: &mut Vec<String>,
-            problems: &mut Vec<(String, String)>,
-        ) {
-            match node {
-                Value::Object(map) => {
-                    if let Some(marker) = map.get(RUST_OPTION) {
-                        let shape = map.get("type").and_then(Value::as_str);
-                        if marker != &Value::Bool(true) {
-                            problems.push((
-                                at.to_owned(),
-                                format!("`{RUST_OPTION}` must be `true`, not {marker}"),
-                            ));
-                        } else if !matches!(shape, Some("array" | "object")) {
-                            problems.push((
-                                at.to_owned(),
-                                format!("`{RUST_OPTION}` stands on a schema of type {}, not an array or an object", shape.unwrap_or("(none)")),
-                            ));
-                        } else {
-                            map.insert("nullable".to_owned(), Value::Bool(true));
-                            marked.push(at.to_owned());
-                        }
-                    }
-                    for (key, value) in map.iter_mut() {
-                        walk(value, &child(at, key), marked, problems);
-                    }
-                }
-                Value::Array(items) => {
-                    for (index, value) in items.iter_mut().enumerate() {
-                        walk(value, &child(at, &index.to_string()), marked, problems);
-                    }
-                }
-                _ => {}
-            }
-        }
-
-        let mut shaped = self.document.clone();
-        let (mut marked, mut problems) = (Vec::new(), Vec::new());
-        walk(&mut shaped, "", &mut marked, &mut problems);
         let problem = |pointer: String, message: String| Problem {
             rule: "rust-option",
             file: self.display_path.clone(),
@@ -155,14 +112,38 @@ impl Fragment {
                 "write `{RUST_OPTION}: true` on an optional array or object property, or remove it"
             ),
         };
+        let (mut marked, mut problems) = (Vec::new(), Vec::new());
+        for (at, node) in crate::doc::nodes(&self.document, "") {
+            let Some(marker) = node.get(RUST_OPTION) else {
+                continue;
+            };
+            let shape = node.get("type").and_then(Value::as_str);
+            if marker != &Value::Bool(true) {
+                problems.push(problem(
+                    at,
+                    format!("`{RUST_OPTION}` must be `true`, not {marker}"),
+                ));
+            } else if !matches!(shape, Some("array" | "object")) {
+                let shape = shape.unwrap_or("(none)");
+                let message = format!(
+                    "`{RUST_OPTION}` stands on a schema of type {shape}, not an array or an object"
+                );
+                problems.push(problem(at, message));
+            } else {
+                marked.push(at);
+            }
+        }
         if !problems.is_empty() {
-            return Err(problems
-                .into_iter()
-                .map(|(at, message)| problem(at, message))
-                .collect());
+            return Err(problems);
         }
         if marked.is_empty() {
             return Ok(());
+        }
+        let mut shaped = self.document.clone();
+        for at in &marked {
+            if let Some(Value::Object(schema)) = shaped.pointer_mut(at) {
+                schema.insert("nullable".to_owned(), Value::Bool(true));
+            }
         }
         // Re-read from the tree, so this step runs before the naming step.
         // Adding `nullable` cannot break a document that parsed a moment ago.

@@ -7,9 +7,9 @@
 //! - references are inlined: a schema's facts sit under each place it is
 //!   used, so a schema the fragment renamed or copied still meets its
 //!   upstream original;
-//! - what a schema holds sits under its shape and its type, so when those
-//!   differ, that is the one difference reported, not everything below;
-//! - error responses are read into one model (per status: its codes,
+//! - what a schema holds sits under its shape family and its type, so when
+//!   those differ, that is the one difference reported, not all below;
+//! - error responses are read into one model (per status: its codes and
 //!   whether the body is wrapped; per code, across statuses: its object),
 //!   however each side writes them (one envelope around one union tagged
 //!   by `code` in the fragment, one schema per status upstream);
@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 use super::OPERATION_PATH;
 use super::upstream::operation_pointer;
-use crate::doc::{self, OneOfShape, Resolved, child, deref, pointer};
+use crate::doc::{self, OneOfShape, Resolved, below, child, deref, entries, items, pointer};
 
 /// Every fact of one side, in the order read.
 pub(super) struct Facts<'a> {
@@ -38,8 +38,8 @@ pub(super) struct Facts<'a> {
 /// One thing a side says.
 #[derive(Debug, Clone)]
 pub(super) struct Fact<'a> {
-    /// What it is, the same on both sides; the fact above it is the
-    /// longest path before it that is a fact.
+    /// What it is, the same on both sides. The fact above it is the one at
+    /// the longest path it starts with.
     pub path: String,
     pub what: What,
     /// Its key among its siblings: a property's or header's name, a status,
@@ -81,7 +81,21 @@ pub(super) struct Ctx {
     pub union_at: String,
 }
 
-/// What a fact is about.
+impl Ctx {
+    /// A schema used in a request or a response, required there or not.
+    fn using(request: bool, required: bool) -> Self {
+        Self {
+            request,
+            required,
+            ..Self::default()
+        }
+    }
+}
+
+/// What a fact is about. Those compared by presence alone: `Operation`,
+/// `Requirement`, `Scheme`, `Flow`, `Scope`, `Parameter`, `RequestBody`,
+/// `Media`, `Status`, `Header`, `ErrorObjects`, `Code`, `ErrorObject`,
+/// `Schema`, `Property`, `Typed`, `EnumValue`; the others hold a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum What {
     /// The operation: the root every other fact is under.
@@ -89,19 +103,17 @@ pub(super) enum What {
     OperationId,
     /// A description or a summary: a difference is only a warning.
     Description,
-    /// A security requirement (by the schemes it names).
+    /// A security requirement, by the schemes it names.
     Requirement,
     /// The scopes a requirement lists for one scheme.
     Scopes,
-    /// A security scheme the requirements name.
+    /// A security scheme the requirements name, with its defining fields
+    /// (`type`, `scheme`, `in`, ...), its flows and a flow's URLs, and the
+    /// scopes the requirements need that a flow defines.
     Scheme,
-    /// A field that defines a scheme (`type`, `scheme`, `in`, ...).
     SchemeField,
-    /// An OAuth2 flow of a scheme.
     Flow,
-    /// A flow's URL.
     FlowField,
-    /// A scope the requirements need, defined by a flow.
     Scope,
     Parameter,
     ParameterRequired,
@@ -109,27 +121,25 @@ pub(super) enum What {
     BodyRequired,
     /// A media type of a body.
     Media,
-    /// A response status.
     Status,
     Header,
     /// Whether an error status's body reads as error objects with a code.
     ErrorReadable,
+    /// The error objects of a body that reads as such: its codes and its
+    /// wrapping are compared under it.
+    ErrorObjects,
     /// An error code a status carries.
     Code,
     /// Whether an error status's body is an envelope around the error.
     Wrapped,
-    /// The error objects of a body that reads as such: what its codes and
-    /// its wrapping are compared under.
-    ErrorObjects,
     /// How many distinct body schemas the error statuses have.
     ErrorSchemas,
-    /// The error object of one code.
+    /// The error object of one code, across statuses.
     ErrorObject,
     /// A schema used without a name of its own (a body, items, a member).
     Schema,
-    /// A property of an object, with its schema.
+    /// A property of an object, with its schema, and whether it is required.
     Property,
-    /// Whether a property is required.
     Required,
     /// Whether a value may be null where the schema is used.
     Nullable,
@@ -137,10 +147,10 @@ pub(super) enum What {
     /// that generates a type, `Null` for one that does not.
     Name,
     Shape,
-    /// The schema below its shape family.
-    Family,
+    /// The type, under the shape family.
     Type,
-    /// The schema below its type.
+    /// The schema below its shape family and type: its format, enum values,
+    /// members, items and properties.
     Typed,
     Format,
     EnumValue,
@@ -151,36 +161,59 @@ pub(super) enum What {
 /// A node that stands for a value that is absent.
 static NULL: Value = Value::Null;
 
-/// A fact compared by presence, reported at `at`; the builder methods
-/// below give it a value, an anchor and context.
-fn fact<'a>(path: String, what: What, key: &str, at: &str, node: &'a Value) -> Fact<'a> {
-    Fact {
-        path,
-        what,
-        key: key.to_owned(),
-        at: at.to_owned(),
-        anchor: at.to_owned(),
-        node,
-        value: Value::Null,
-        ctx: Ctx::default(),
-    }
+/// A node being read: its facts, and the facts below it, share its path,
+/// pointer, key, JSON and context.
+#[derive(Clone)]
+struct Node<'a> {
+    path: String,
+    at: String,
+    anchor: String,
+    key: String,
+    value: &'a Value,
+    ctx: Ctx,
 }
 
-impl Fact<'_> {
-    fn value(self, value: Value) -> Self {
-        Self { value, ..self }
+impl<'a> Node<'a> {
+    fn new(path: String, at: String, key: &str, value: &'a Value) -> Self {
+        let (anchor, key, ctx) = (at.clone(), key.to_owned(), Ctx::default());
+        Self {
+            path,
+            at,
+            anchor,
+            key,
+            value,
+            ctx,
+        }
     }
+
+    /// The node at `segment` below this one, in both the path and the
+    /// document: a member of one of its collections.
+    fn member(&self, list: &str, key: &str, value: &'a Value) -> Self {
+        let (path, at) = (below(&self.path, [list, key]), below(&self.at, [list, key]));
+        Node::new(path, at, key, value)
+    }
+
     fn anchor(self, anchor: &str) -> Self {
         let anchor = anchor.to_owned();
         Self { anchor, ..self }
     }
-    fn ctx(self, ctx: &Ctx) -> Self {
-        let ctx = ctx.clone();
-        Self { ctx, ..self }
-    }
-    fn owner(mut self, owner: &str) -> Self {
-        owner.clone_into(&mut self.ctx.owner);
+
+    fn with(mut self, set: impl FnOnce(&mut Ctx)) -> Self {
+        set(&mut self.ctx);
         self
+    }
+
+    fn fact(&self, path: String, what: What, at: &str, value: Value) -> Fact<'a> {
+        Fact {
+            path,
+            what,
+            key: self.key.clone(),
+            at: at.to_owned(),
+            anchor: self.anchor.clone(),
+            node: self.value,
+            value,
+            ctx: self.ctx.clone(),
+        }
     }
 }
 
@@ -189,38 +222,25 @@ fn field(node: &Value, key: &str) -> Value {
     node.get(key).cloned().unwrap_or(Value::Null)
 }
 
-/// The strings of a JSON list.
-fn strings(list: Option<&Value>) -> Vec<String> {
-    let items = list.and_then(Value::as_array).into_iter().flatten();
-    items.filter_map(Value::as_str).map(str::to_owned).collect()
-}
-
 /// A security requirement: each scheme it names, with its scopes sorted.
 pub(super) fn requirement(node: &Value) -> BTreeMap<String, Vec<String>> {
     let schemes = node.as_object().into_iter().flatten();
+    let sorted = |list: &Value| {
+        let scopes = list.as_array().into_iter().flatten();
+        let mut scopes: Vec<String> = scopes
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+        scopes.sort();
+        scopes
+    };
     schemes
-        .map(|(scheme, scopes)| {
-            let mut scopes = strings(Some(scopes));
-            scopes.sort();
-            (scheme.clone(), scopes)
-        })
+        .map(|(scheme, list)| (scheme.clone(), sorted(list)))
         .collect()
 }
 
 fn scheme_pointer(scheme: &str) -> String {
     pointer(["components", "securitySchemes", scheme])
-}
-
-/// An error status's body, read the same way on both sides.
-struct ErrorBody<'a> {
-    /// The body schema (after references): what the statuses share, or not.
-    schema_at: String,
-    /// The envelope's pointer when the error object is wrapped in one.
-    wrapper: Option<String>,
-    /// The schema inside the envelope: a union, or one error object.
-    union_at: String,
-    /// Each error object with the codes its `code` allows.
-    objects: Vec<(Vec<String>, Resolved<'a>)>,
 }
 
 /// What the error statuses of one side share: (body schema, union) per
@@ -234,15 +254,16 @@ struct Errors<'a> {
 impl<'a> Facts<'a> {
     /// Reads the operation of `doc` into facts.
     pub fn read(doc: &'a Value) -> Self {
+        let (list, index, stack) = (Vec::new(), HashMap::new(), Vec::new());
         let mut facts = Self {
             doc,
-            list: Vec::new(),
-            index: HashMap::new(),
-            stack: Vec::new(),
+            list,
+            index,
+            stack,
         };
         let at = operation_pointer();
         if let Some(op) = doc.pointer(&at) {
-            facts.operation(&at, op);
+            facts.operation(Node::new(String::new(), at, "", op));
         }
         facts
     }
@@ -252,8 +273,7 @@ impl<'a> Facts<'a> {
         self.index.get(path).map(|&index| &self.list[index])
     }
 
-    /// Keeps the first fact for each path: a schema reached twice the same
-    /// way says the same thing twice.
+    /// Keeps the first fact for each path.
     fn push(&mut self, fact: Fact<'a>) {
         if !self.index.contains_key(&fact.path) {
             self.index.insert(fact.path.clone(), self.list.len());
@@ -261,67 +281,74 @@ impl<'a> Facts<'a> {
         }
     }
 
-    /// The description (or summary) `key` of `node`, at `at`.
-    fn text(&mut self, parent: &str, key: &str, at: &str, node: &'a Value) {
-        let path = child(parent, key);
-        self.push(
-            fact(path, What::Description, key, &child(at, key), node).value(field(node, key)),
-        );
+    /// That `n` is there, as a `what`.
+    fn add(&mut self, n: &Node<'a>, what: What) {
+        self.push(n.fact(n.path.clone(), what, &n.at, Value::Null));
     }
 
-    fn operation(&mut self, at: &str, op: &'a Value) {
-        self.push(fact(String::new(), What::Operation, "", at, op));
-        let renamed = Ctx {
-            renamed: op.get("x-rust-name").is_some(),
-            ..Ctx::default()
-        };
-        let id = fact("/operationId".to_owned(), What::OperationId, "", at, op);
-        self.push(id.value(field(op, "operationId")).ctx(&renamed));
-        for key in ["summary", "description"] {
-            self.text("", key, at, op);
-        }
-        self.security(at, op);
-        self.parameters(at, op);
-        if let Some(body) = op.get("requestBody") {
-            let (at, body) = deref(self.doc, child(at, "requestBody"), body);
-            self.push(fact("/body".to_owned(), What::RequestBody, "", &at, body));
+    /// A fact of `n` at `suffix` below it, reported at `n`, holding `value`.
+    fn leaf(&mut self, n: &Node<'a>, suffix: &str, what: What, value: Value) {
+        self.push(n.fact(child(&n.path, suffix), what, &n.at, value));
+    }
+
+    /// The field `key` of `n`'s JSON, as a fact below `n`, at the field.
+    fn field(&mut self, n: &Node<'a>, key: &str, what: What) {
+        let (path, at) = (child(&n.path, key), child(&n.at, key));
+        self.push(n.fact(path, what, &at, field(n.value, key)));
+    }
+
+    fn operation(&mut self, op: Node<'a>) {
+        self.add(&op, What::Operation);
+        let id = field(op.value, "operationId");
+        let renamed = op.value.get("x-rust-name").is_some();
+        self.leaf(
+            &op.clone().with(|c| c.renamed = renamed),
+            "operationId",
+            What::OperationId,
+            id,
+        );
+        self.field(&op, "summary", What::Description);
+        self.field(&op, "description", What::Description);
+        self.security(&op);
+        self.parameters(&op);
+        if let Some(body) = op.value.get("requestBody") {
+            let (at, body) = deref(self.doc, child(&op.at, "requestBody"), body);
+            let n = Node::new("/body".to_owned(), at, "", body);
             let required = json!(body.get("required") == Some(&Value::Bool(true)));
-            let flag = fact(
-                "/body/required".to_owned(),
-                What::BodyRequired,
-                "",
-                &at,
-                body,
-            );
-            self.push(flag.value(required));
-            self.text("/body", "description", &at, body);
-            self.content("/body", &at, body, "the request body", true);
+            self.add(&n, What::RequestBody);
+            self.leaf(&n, "required", What::BodyRequired, required);
+            self.field(&n, "description", What::Description);
+            self.content(&n.with(|c| c.owner = "the request body".to_owned()), true);
         }
-        self.responses(at, op);
+        self.responses(&op);
     }
 
     /// Requirements pair up by the schemes they name. A scheme's scopes, and
     /// its definition, are reported at the scheme, where a marker can sit.
-    fn security(&mut self, op_at: &str, op: &'a Value) {
-        let list = op.get("security").or_else(|| self.doc.get("security"));
+    fn security(&mut self, op: &Node<'a>) {
+        let inherited = op.value.get("security").is_none();
+        let list = items(if inherited { self.doc } else { op.value }, "security");
         let mut needed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for (index, node) in list
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (index, node) in list.iter().enumerate() {
             let schemes = requirement(node);
             let names: Vec<&str> = schemes.keys().map(String::as_str).collect();
-            let path = child("/security", &names.join(" & "));
-            let at = child(&child(op_at, "security"), &index.to_string());
+            let n = op.member("security", &index.to_string(), node);
+            let n = Node {
+                path: child("/security", &names.join(" & ")),
+                key: String::new(),
+                ..n
+            };
             let anchor = names
                 .first()
-                .map_or_else(|| at.clone(), |s| scheme_pointer(s));
-            self.push(fact(path.clone(), What::Requirement, "", &at, node).anchor(&anchor));
+                .map_or_else(|| n.at.clone(), |s| scheme_pointer(s));
+            self.add(&n.clone().anchor(&anchor), What::Requirement);
             for (scheme, scopes) in schemes {
-                let listed = fact(child(&path, &scheme), What::Scopes, &scheme, &at, node);
-                self.push(listed.value(json!(scopes)).anchor(&scheme_pointer(&scheme)));
+                let listed = Node {
+                    key: scheme.clone(),
+                    ..n.clone()
+                };
+                let listed = listed.anchor(&scheme_pointer(&scheme));
+                self.leaf(&listed, &scheme, What::Scopes, json!(scopes));
                 needed.entry(scheme).or_default().extend(scopes);
             }
         }
@@ -330,8 +357,8 @@ impl<'a> Facts<'a> {
             let Some(def) = self.doc.pointer(&at) else {
                 continue;
             };
-            let path = child("/schemes", &scheme);
-            self.push(fact(path.clone(), What::Scheme, &scheme, &at, def));
+            let n = Node::new(child("/schemes", &scheme), at, &scheme, def);
+            self.add(&n, What::Scheme);
             for key in [
                 "type",
                 "scheme",
@@ -340,41 +367,31 @@ impl<'a> Facts<'a> {
                 "bearerFormat",
                 "openIdConnectUrl",
             ] {
-                let defining = fact(
-                    child(&path, key),
-                    What::SchemeField,
+                self.field(
+                    &Node {
+                        key: key.to_owned(),
+                        ..n.clone()
+                    },
                     key,
-                    &child(&at, key),
-                    def,
+                    What::SchemeField,
                 );
-                self.push(defining.value(field(def, key)).anchor(&at));
             }
-            let flows = def.get("flows").and_then(Value::as_object);
-            for (flow, flow_def) in flows.into_iter().flatten() {
-                let flow_at = child(&child(&at, "flows"), flow);
-                let flow_path = child(&child(&path, "flows"), flow);
-                self.push(
-                    fact(flow_path.clone(), What::Flow, flow, &flow_at, flow_def).anchor(&at),
-                );
+            for (name, value) in entries(def, "flows") {
+                let flow = n.member("flows", name, value).anchor(&n.at);
+                let flow = flow.with(|c| name.clone_into(&mut c.owner));
+                self.add(&flow, What::Flow);
                 for key in ["authorizationUrl", "tokenUrl", "refreshUrl"] {
-                    let url = fact(
-                        child(&flow_path, key),
-                        What::FlowField,
-                        key,
-                        &child(&flow_at, key),
-                        flow_def,
-                    );
-                    self.push(url.value(field(flow_def, key)).anchor(&at).owner(flow));
+                    let url = Node {
+                        key: key.to_owned(),
+                        ..flow.clone()
+                    };
+                    self.field(&url, key, What::FlowField);
                 }
-                for scope in scopes
-                    .iter()
-                    .filter(|s| flow_def.pointer(&pointer(["scopes", s])).is_some())
-                {
-                    let scope_at = child(&child(&flow_at, "scopes"), scope);
-                    let scope_path = child(&child(&flow_path, "scopes"), scope);
-                    self.push(
-                        fact(scope_path, What::Scope, scope, &scope_at, flow_def).owner(flow),
-                    );
+                let defined =
+                    |scope: &&String| value.pointer(&pointer(["scopes", scope])).is_some();
+                for scope in scopes.iter().filter(defined) {
+                    let n = flow.member("scopes", scope, value);
+                    self.add(&n.with(|c| name.clone_into(&mut c.owner)), What::Scope);
                 }
             }
         }
@@ -382,105 +399,91 @@ impl<'a> Facts<'a> {
 
     /// Parameters pair up by location and name; the operation's own
     /// override the path item's.
-    fn parameters(&mut self, op_at: &str, op: &'a Value) {
-        let item_at = child(&pointer(["paths", OPERATION_PATH]), "parameters");
-        let lists = [
-            (child(op_at, "parameters"), op.get("parameters")),
-            (item_at.clone(), self.doc.pointer(&item_at)),
-        ];
-        for (list_at, list) in lists {
-            for (index, param) in list
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                let (at, param) = deref(self.doc, child(&list_at, &index.to_string()), param);
+    fn parameters(&mut self, op: &Node<'a>) {
+        let path_item = self
+            .doc
+            .pointer(&pointer(["paths", OPERATION_PATH]))
+            .unwrap_or(&NULL);
+        let item = Node::new(
+            String::new(),
+            pointer(["paths", OPERATION_PATH]),
+            "",
+            path_item,
+        );
+        for list in [op, &item] {
+            for (index, param) in items(list.value, "parameters").iter().enumerate() {
+                let at = below(&list.at, ["parameters", &index.to_string()]);
+                let (at, param) = deref(self.doc, at, param);
                 let text = |key| param.get(key).and_then(Value::as_str).unwrap_or("");
                 let (location, name) = (text("in"), text("name"));
                 let path = child("/parameters", &format!("{location} {name}"));
                 if self.index.contains_key(&path) {
                     continue;
                 }
-                self.push(fact(path.clone(), What::Parameter, name, &at, param).owner(location));
-                let flag = fact(
-                    child(&path, "required"),
+                let n =
+                    Node::new(path, at, name, param).with(|c| location.clone_into(&mut c.owner));
+                self.add(&n, What::Parameter);
+                self.leaf(
+                    &n,
+                    "required",
                     What::ParameterRequired,
-                    name,
-                    &at,
-                    param,
+                    field(param, "required"),
                 );
-                self.push(flag.value(field(param, "required")).owner(location));
                 if let Some(schema) = param.get("schema") {
-                    let ctx = Ctx {
-                        request: true,
-                        required: param.get("required") == Some(&Value::Bool(true)),
-                        ..Ctx::default()
-                    };
-                    let at = child(&at, "schema");
-                    self.schema(child(&path, "schema"), What::Schema, "", at, schema, ctx);
+                    let required = param.get("required") == Some(&Value::Bool(true));
+                    let n = Node::new(child(&n.path, "schema"), child(&n.at, "schema"), "", schema);
+                    self.schema(n.with(|c| *c = Ctx::using(true, required)), What::Schema);
                 }
             }
         }
     }
 
-    /// The media types of a body, and each one's schema.
-    fn content(&mut self, path: &str, at: &str, node: &'a Value, owner: &str, request: bool) {
-        let content = node.get("content").and_then(Value::as_object);
-        for (media, value) in content.into_iter().flatten() {
-            let media_path = child(&child(path, "content"), media);
-            let media_at = child(&child(at, "content"), media);
-            self.push(fact(media_path.clone(), What::Media, media, &media_at, value).owner(owner));
+    /// The media types of a body (`n`, whose owner names it), and each one's
+    /// schema.
+    fn content(&mut self, n: &Node<'a>, request: bool) {
+        for (media, value) in entries(n.value, "content") {
+            let owner = n.ctx.owner.clone();
+            let media = n.member("content", media, value).with(|c| c.owner = owner);
+            self.add(&media, What::Media);
             if let Some(schema) = value.get("schema") {
-                let ctx = Ctx {
-                    request,
-                    required: true,
-                    ..Ctx::default()
-                };
-                let (path, at) = (child(&media_path, "schema"), child(&media_at, "schema"));
-                self.schema(path, What::Schema, "", at, schema, ctx);
+                let n = Node::new(
+                    child(&media.path, "schema"),
+                    child(&media.at, "schema"),
+                    "",
+                    schema,
+                );
+                self.schema(n.with(|c| *c = Ctx::using(request, true)), What::Schema);
             }
         }
     }
 
-    fn responses(&mut self, op_at: &str, op: &'a Value) {
+    fn responses(&mut self, op: &Node<'a>) {
         let operation = doc::Operation {
-            pointer: op_at.to_owned(),
-            value: op,
+            pointer: op.at.clone(),
+            value: op.value,
         };
         let mut errors = Errors::default();
         for (status, at, response) in doc::responses(self.doc, &operation) {
-            let path = child("/responses", &status);
-            let error = doc::is_error_status(&status).then(|| error_body(self.doc, &at, response));
-            self.push(fact(path.clone(), What::Status, &status, &at, response));
-            self.text(&path, "description", &at, response);
-            let headers = response.get("headers").and_then(Value::as_object);
-            for (name, header) in headers.into_iter().flatten() {
-                let (header_at, header) =
-                    deref(self.doc, child(&child(&at, "headers"), name), header);
-                let header_path = child(&child(&path, "headers"), &name.to_ascii_lowercase());
-                self.push(
-                    fact(header_path.clone(), What::Header, name, &header_at, header)
-                        .owner(&status),
-                );
+            let n = Node::new(child("/responses", &status), at, &status, response);
+            self.add(&n, What::Status);
+            self.field(&n, "description", What::Description);
+            for (name, header) in entries(response, "headers") {
+                let (at, header) = deref(self.doc, below(&n.at, ["headers", name]), header);
+                let path = below(&n.path, ["headers", &name.to_ascii_lowercase()]);
+                let h = Node::new(path, at, name, header).with(|c| c.owner.clone_from(&status));
+                self.add(&h, What::Header);
                 if let Some(schema) = header.get("schema") {
-                    let ctx = Ctx {
-                        required: true,
-                        ..Ctx::default()
-                    };
-                    let (path, at) = (child(&header_path, "schema"), child(&header_at, "schema"));
-                    self.schema(path, What::Schema, "", at, schema, ctx);
+                    let s = Node::new(child(&h.path, "schema"), child(&h.at, "schema"), "", schema);
+                    self.schema(s.with(|c| *c = Ctx::using(false, true)), What::Schema);
                 }
             }
-            match error {
-                None => self.content(
-                    &path,
-                    &at,
-                    response,
-                    &format!("the {status} response"),
+            if doc::is_error_status(&status) {
+                self.error_status(&n, &mut errors);
+            } else {
+                self.content(
+                    &n.with(|c| c.owner = format!("the {status} response")),
                     false,
-                ),
-                Some(body) => self.error_status(&path, &status, &at, response, body, &mut errors),
+                );
             }
         }
         self.errors(errors);
@@ -489,70 +492,58 @@ impl<'a> Facts<'a> {
     /// An error status: whether its body reads as error objects, the codes
     /// it carries (`x-error-codes` where given, else its objects' codes),
     /// and whether the body wraps the error object.
-    fn error_status(
-        &mut self,
-        path: &str,
-        status: &str,
-        at: &str,
-        response: &'a Value,
-        body: Option<ErrorBody<'a>>,
-        errors: &mut Errors<'a>,
-    ) {
-        let readable = fact(
-            child(path, "error-body"),
+    fn error_status(&mut self, n: &Node<'a>, errors: &mut Errors<'a>) {
+        let status = n.clone().with(|c| c.owner.clone_from(&n.key));
+        let body = error_body(self.doc, &n.at, n.value);
+        self.leaf(
+            &status,
+            "error-body",
             What::ErrorReadable,
-            status,
-            at,
-            response,
+            json!(body.is_some()),
         );
-        self.push(readable.value(json!(body.is_some())).owner(status));
-        let Some(body) = body else {
+        let Some((schema_at, wrapper, union_at, objects)) = body else {
             return;
         };
-        let path = &child(path, "objects");
-        let ctx = Ctx {
-            union_at: body.union_at.clone(),
-            ..Ctx::default()
+        let body = Node {
+            path: child(&n.path, "objects"),
+            ..status.clone()
         };
-        self.push(fact(path.clone(), What::ErrorObjects, status, at, response).ctx(&ctx));
-        let codes = match response.get("x-error-codes") {
-            Some(listed) => strings(Some(listed)),
-            None => body
-                .objects
+        let body = body.with(|c| c.union_at.clone_from(&union_at));
+        self.add(&body, What::ErrorObjects);
+        let codes = match n.value.get("x-error-codes") {
+            Some(_) => doc::strings(n.value, "x-error-codes"),
+            None => objects
                 .iter()
-                .flat_map(|(codes, _)| codes.clone())
+                .flat_map(|(codes, _)| codes)
+                .map(String::as_str)
                 .collect(),
         };
-        for code in &codes {
-            let object = body.objects.iter().find(|(codes, _)| codes.contains(code));
-            let (code_at, node) = object.map_or((body.union_at.as_str(), &NULL), |(_, o)| {
+        for code in codes {
+            let object = objects
+                .iter()
+                .find(|(codes, _)| codes.iter().any(|c| c == code));
+            let (at, node) = object.map_or((union_at.as_str(), &NULL), |(_, o)| {
                 (o.at.as_str(), o.value)
             });
-            let carried = fact(
-                child(&child(path, "codes"), code),
+            let carried = Node {
+                key: code.to_owned(),
+                value: node,
+                ..status.clone()
+            };
+            self.push(carried.fact(
+                below(&body.path, ["codes", code]),
                 What::Code,
-                code,
-                code_at,
-                node,
-            );
-            self.push(carried.anchor(at).owner(status));
+                at,
+                Value::Null,
+            ));
         }
-        let anchor = body.wrapper.as_ref().unwrap_or(&body.schema_at);
-        let wrapped = fact(
-            child(path, "wrapped"),
-            What::Wrapped,
-            status,
-            &body.schema_at,
-            response,
-        );
-        self.push(
-            wrapped
-                .value(json!(body.wrapper.is_some()))
-                .anchor(anchor)
-                .owner(status),
-        );
-        errors.statuses.push((body.schema_at, body.union_at));
-        for (codes, object) in body.objects {
+        let wrapped = status
+            .clone()
+            .anchor(wrapper.as_ref().unwrap_or(&schema_at));
+        let path = child(&body.path, "wrapped");
+        self.push(wrapped.fact(path, What::Wrapped, &schema_at, json!(wrapper.is_some())));
+        errors.statuses.push((schema_at, union_at));
+        for (codes, object) in objects {
             for code in codes {
                 if !errors.objects.iter().any(|(known, _)| *known == code) {
                     errors.objects.push((code, object.clone()));
@@ -567,81 +558,66 @@ impl<'a> Facts<'a> {
         if let Some((schema_at, union_at)) = errors.statuses.first() {
             let distinct: BTreeSet<&String> =
                 errors.statuses.iter().map(|(schema, _)| schema).collect();
-            let schemas = fact(
-                "/error-schemas".to_owned(),
+            let n = Node::new(String::new(), schema_at.clone(), "", &NULL).anchor(union_at);
+            self.leaf(
+                &n,
+                "error-schemas",
                 What::ErrorSchemas,
-                "",
-                schema_at,
-                &NULL,
+                json!(distinct.len()),
             );
-            self.push(schemas.value(json!(distinct.len())).anchor(union_at));
         }
         for (code, object) in errors.objects {
-            let path = child("/errors", &code);
-            let ctx = Ctx {
-                owner: format!("the `{code}` error"),
-                ..Ctx::default()
-            };
-            self.push(
-                fact(
-                    path.clone(),
-                    What::ErrorObject,
-                    &code,
-                    &object.at,
-                    object.value,
-                )
-                .ctx(&ctx),
+            let owner = format!("the `{code}` error");
+            let n = Node::new(
+                child("/errors", &code),
+                object.at.clone(),
+                &code,
+                object.value,
             );
-            self.text(&path, "description", &object.at, object.value);
-            self.properties(&path, &object, &ctx, true);
+            let n = n.with(|c| c.owner = owner);
+            self.add(&n, What::ErrorObject);
+            self.field(&n, "description", What::Description);
+            self.properties(&n, &object, true);
         }
     }
 
-    /// The schema written at `outer` as `node`, used as `what` (with `key`):
-    /// the facts of the use, then those of the schema itself.
-    fn schema(
-        &mut self,
-        path: String,
-        what: What,
-        key: &str,
-        outer: String,
-        node: &'a Value,
-        ctx: Ctx,
-    ) {
-        let s = doc::resolve(self.doc, outer, node);
+    /// The schema `n` (as written, at its pointer: a use), as a `what`: the
+    /// facts of the use, then those of the schema itself.
+    fn schema(&mut self, n: Node<'a>, what: What) {
+        let s = doc::resolve(self.doc, n.at.clone(), n.value);
         let shape = Shape::of(s.value);
-        let ctx = Ctx {
-            name: s.name.clone(),
-            open: s.value.get("x-open-enum") == Some(&Value::Bool(true)),
-            lookup: shape == Shape::Lookup,
-            ..ctx
+        let open = s.value.get("x-open-enum") == Some(&Value::Bool(true));
+        let n = n.with(|c| {
+            (c.name, c.open, c.lookup) = (s.name.clone(), open, shape == Shape::Lookup);
+        });
+        // The use: whether it may be null there, and the description written
+        // there (beside a reference, or of an inline schema).
+        self.add(&n, what);
+        self.leaf(&n, "nullable", What::Nullable, json!(s.nullable));
+        let written = if n.value.get("$ref").is_some() {
+            &NULL
+        } else {
+            n.value
         };
-        let leaf = |suffix: &str, what, at: &str, value| {
-            fact(child(&path, suffix), what, key, at, s.value)
-                .value(value)
-                .ctx(&ctx)
+        self.field(
+            &Node {
+                value: written,
+                ..n.clone()
+            },
+            "description",
+            What::Description,
+        );
+        let n = Node {
+            path: child(&n.path, "schema"),
+            at: s.at.clone(),
+            anchor: s.at.clone(),
+            value: s.value,
+            ..n
         };
-        // Where the schema is used: a description written there (beside a
-        // reference, or of an inline schema) and whether it may be null.
-        let use_description = match node.get("$ref") {
-            None => field(node, "description"),
-            Some(_) => Value::Null,
-        };
-        let facts = [
-            fact(path.clone(), what, key, &s.outer, node).ctx(&ctx),
-            leaf("nullable", What::Nullable, &s.outer, json!(s.nullable)),
-            leaf(
-                "use-description",
-                What::Description,
-                &child(&s.outer, "description"),
-                use_description,
-            ),
-        ];
-        facts.into_iter().for_each(|fact| self.push(fact));
         if self.stack.contains(&s.at) {
+            // A schema that refers back to one being read: said already.
             return;
         }
-
         let generates_type = ["properties", "enum", "oneOf"]
             .iter()
             .any(|k| s.value.get(k).is_some());
@@ -650,141 +626,114 @@ impl<'a> Facts<'a> {
             None if generates_type => json!(""),
             None => Value::Null,
         };
-        let family = child(&path, shape.family());
+        self.field(&n, "description", What::Description);
+        self.leaf(&n, "name", What::Name, name);
+        self.leaf(&n, "shape", What::Shape, json!(shape.describe()));
         let ty = schema_type(s.value).or((shape == Shape::Lookup).then_some("object"));
-        let typed = child(&family, ty.unwrap_or("none"));
+        let family = child(&n.path, shape.family());
+        self.push(n.fact(child(&family, "type"), What::Type, &n.at, json!(ty)));
         let owner = s
             .name
             .clone()
             .unwrap_or_else(|| "the inline object".to_owned());
-        let facts = [
-            leaf(
-                "description",
-                What::Description,
-                &child(&s.at, "description"),
-                field(s.value, "description"),
-            ),
-            leaf("name", What::Name, &s.at, name),
-            leaf("shape", What::Shape, &s.at, json!(shape.describe())),
-            fact(family.clone(), What::Family, key, &s.at, s.value),
-            fact(child(&family, "type"), What::Type, key, &s.at, s.value).value(json!(ty)),
-            fact(typed.clone(), What::Typed, key, &s.at, s.value)
-                .ctx(&ctx)
-                .owner(&owner),
-            fact(child(&typed, "format"), What::Format, key, &s.at, s.value)
-                .value(field(s.value, "format")),
-        ];
-        facts.into_iter().for_each(|fact| self.push(fact));
-        let values = s.value.get("enum").and_then(Value::as_array);
-        for value in values.into_iter().flatten().map(Value::to_string) {
-            let path = child(&child(&typed, "enum"), &value);
-            let listed = fact(
-                path,
-                What::EnumValue,
-                &value,
-                &child(&s.at, "enum"),
-                s.value,
-            );
-            self.push(listed.anchor(&s.at).ctx(&ctx));
-        }
-
-        self.stack.push(s.at.clone());
-        let inner = Ctx {
-            request: ctx.request,
-            required: true,
-            ..Ctx::default()
+        let typed = Node {
+            path: child(&family, ty.unwrap_or("none")),
+            ..n.clone()
         };
-        if let (Shape::OneOf, Some(members)) =
-            (shape, s.value.get("oneOf").and_then(Value::as_array))
-        {
-            let count = fact(child(&typed, "members"), What::Members, key, &s.at, s.value);
-            self.push(count.value(json!(members.len())));
+        let typed = typed.with(|c| c.owner = owner);
+        self.add(&typed, What::Typed);
+        self.leaf(&typed, "format", What::Format, field(s.value, "format"));
+        for value in items(s.value, "enum").iter().map(Value::to_string) {
+            let listed = Node {
+                key: value.clone(),
+                ..typed.member("enum", &value, s.value)
+            };
+            let listed = Node {
+                at: child(&s.at, "enum"),
+                ctx: n.ctx.clone(),
+                ..listed
+            };
+            self.add(&listed.anchor(&s.at), What::EnumValue);
+        }
+        self.stack.push(s.at.clone());
+        let inner = |member: Node<'a>| member.with(|c| *c = Ctx::using(n.ctx.request, true));
+        if shape == Shape::OneOf {
+            let members = items(s.value, "oneOf");
+            self.leaf(&typed, "members", What::Members, json!(members.len()));
             for (index, member) in members.iter().enumerate() {
-                let (path, at) = (
-                    child(&child(&typed, "oneOf"), &index.to_string()),
-                    child(&child(&s.at, "oneOf"), &index.to_string()),
+                self.schema(
+                    inner(typed.member("oneOf", &index.to_string(), member)),
+                    What::Schema,
                 );
-                self.schema(path, What::Schema, "", at, member, inner.clone());
             }
         }
         match (ty, s.value.get("items")) {
             (Some("array"), Some(items)) => {
+                let at = child(&s.at, "items");
                 self.schema(
-                    child(&typed, "items"),
+                    inner(Node::new(child(&typed.path, "items"), at, "", items)),
                     What::Schema,
-                    "",
-                    child(&s.at, "items"),
-                    items,
-                    inner,
                 );
             }
-            (Some("object"), _) => {
-                let owner = Ctx { owner, ..ctx };
-                self.properties(&typed, &s, &owner, false);
-            }
+            (Some("object"), _) => self.properties(&typed, &s, false),
             _ => {}
         }
         self.stack.pop();
     }
 
-    /// The properties of the object `s`: its own, its `allOf` members', and
-    /// for a lookup each member's one field (optional: exactly one is sent).
-    /// In an error object, `code` and whether `description` is required are
-    /// how the fragment's union is tagged (D3), so they are not compared.
-    fn properties(&mut self, path: &str, s: &Resolved<'a>, ctx: &Ctx, error: bool) {
+    /// The properties of the object `s` (read as `n`): its own, its `allOf`
+    /// members', and for a lookup each member's one field (optional: exactly
+    /// one is sent). In an error object, `code` and whether `description` is
+    /// required are how the fragment's union is tagged (D3): not compared.
+    fn properties(&mut self, n: &Node<'a>, s: &Resolved<'a>, error: bool) {
         let mut objects = vec![(s.at.clone(), s.value, false)];
         for (list, one_of) in [("allOf", false), ("oneOf", true)] {
-            if one_of && !ctx.lookup {
+            if one_of && !n.ctx.lookup {
                 continue;
             }
-            let members = s.value.get(list).and_then(Value::as_array);
-            for (index, member) in members.into_iter().flatten().enumerate() {
-                let at = child(&child(&s.at, list), &index.to_string());
-                let member = doc::resolve(self.doc, at, member);
+            for (index, member) in items(s.value, list).iter().enumerate() {
+                let member =
+                    doc::resolve(self.doc, below(&s.at, [list, &index.to_string()]), member);
                 objects.push((member.at, member.value, one_of));
             }
         }
         for (at, object, one_of) in objects {
             let required = doc::required_names(object);
-            let properties = object.get("properties").and_then(Value::as_object);
-            for (name, property) in properties.into_iter().flatten() {
-                let property_path = child(&child(path, "properties"), name);
-                if (error && name == "code") || self.index.contains_key(&property_path) {
+            for (name, property) in entries(object, "properties") {
+                let path = below(&n.path, ["properties", name]);
+                if (error && name == "code") || self.index.contains_key(&path) {
                     continue;
                 }
-                let property_at = child(&child(&at, "properties"), name);
-                let ctx = Ctx {
-                    request: ctx.request,
-                    required: !one_of && required.contains(&name.as_str()),
-                    owner: ctx.owner.clone(),
-                    ..Ctx::default()
-                };
+                let required = !one_of && required.contains(&name.as_str());
+                let owner = n.ctx.owner.clone();
+                let p = Node::new(path, below(&at, ["properties", name]), name, property);
+                let p = p.with(|c| {
+                    *c = Ctx {
+                        owner,
+                        ..Ctx::using(n.ctx.request, required)
+                    }
+                });
                 if !(error && name == "description") {
-                    let flag = fact(
-                        child(&property_path, "required"),
-                        What::Required,
-                        name,
-                        &property_at,
-                        property,
-                    );
-                    self.push(flag.value(json!(ctx.required)).ctx(&ctx));
+                    self.leaf(&p, "required", What::Required, json!(required));
                 }
-                self.schema(
-                    property_path,
-                    What::Property,
-                    name,
-                    property_at,
-                    property,
-                    ctx,
-                );
+                self.schema(p, What::Property);
             }
         }
     }
 }
 
-/// Reads an error status's body: the body schema, an envelope around it
-/// (an object with one property) if that is what it is, and the error
-/// objects inside (a union of them, or one). `None` when it is not that.
+/// An error status's body, read the same way on both sides: the body
+/// schema (after references), the envelope around the error object when it
+/// is one (an object with one property), the union inside (or the one error
+/// object), and each error object with the codes its `code` allows. `None`
+/// when the body is not that.
+type ErrorBody<'a> = (
+    String,
+    Option<String>,
+    String,
+    Vec<(Vec<String>, Resolved<'a>)>,
+);
+
 fn error_body<'a>(doc: &'a Value, at: &str, response: &'a Value) -> Option<ErrorBody<'a>> {
     let is_error_object = |schema: &Value| schema.pointer("/properties/code").is_some();
     let schema_at = doc::json_schema_pointer(at, response)?;
@@ -792,43 +741,35 @@ fn error_body<'a>(doc: &'a Value, at: &str, response: &'a Value) -> Option<Error
     let schema_at = inner.at.clone();
     let mut wrapper = None;
     if !is_error_object(inner.value) && inner.value.get("oneOf").is_none() {
-        let properties = inner.value.get("properties")?.as_object()?;
-        let [(name, property)] = properties.iter().collect::<Vec<_>>()[..] else {
+        let [(name, property)] = entries(inner.value, "properties").collect::<Vec<_>>()[..] else {
             return None;
         };
         wrapper = Some(inner.at.clone());
-        inner = doc::resolve(doc, child(&child(&inner.at, "properties"), name), property);
+        inner = doc::resolve(doc, below(&inner.at, ["properties", name]), property);
     }
-    let objects: Vec<Resolved<'a>> = match inner.value.get("oneOf").and_then(Value::as_array) {
-        Some(members) => members
+    let member = |(index, member): (usize, &'a Value)| {
+        doc::resolve(doc, below(&inner.at, ["oneOf", &index.to_string()]), member)
+    };
+    let objects: Vec<Resolved<'a>> = match inner.value.get("oneOf") {
+        Some(_) => items(inner.value, "oneOf")
             .iter()
             .enumerate()
-            .map(|(index, member)| {
-                doc::resolve(
-                    doc,
-                    child(&child(&inner.at, "oneOf"), &index.to_string()),
-                    member,
-                )
-            })
+            .map(member)
             .collect(),
         None if is_error_object(inner.value) => vec![inner.clone()],
         None => return None,
     };
     let codes = |object: &Resolved<'a>| {
         let tag = object.value.pointer("/properties/code")?;
-        let tag = doc::resolve(doc, child(&child(&object.at, "properties"), "code"), tag);
-        Some(strings(tag.value.get("enum"))).filter(|codes| !codes.is_empty())
+        let tag = doc::resolve(doc, below(&object.at, ["properties", "code"]), tag);
+        let codes = doc::strings(tag.value, "enum");
+        (!codes.is_empty()).then(|| codes.into_iter().map(str::to_owned).collect())
     };
     let objects = objects
         .into_iter()
-        .map(|object| Some((codes(&object)?, object)))
-        .collect::<Option<_>>()?;
-    Some(ErrorBody {
-        schema_at,
-        wrapper,
-        union_at: inner.at,
-        objects,
-    })
+        .map(|object| Some((codes(&object)?, object)));
+    let objects = objects.collect::<Option<_>>()?;
+    Some((schema_at, wrapper, inner.at, objects))
 }
 
 /// How a schema is composed.
@@ -882,6 +823,7 @@ impl Shape {
 /// an array): Katapult's document leaves `type: object` out of some objects.
 fn schema_type(value: &Value) -> Option<&'static str> {
     const TYPES: [&str; 6] = ["object", "array", "string", "integer", "number", "boolean"];
+    let implied = |keys: &[&str]| keys.iter().any(|key| value.get(key).is_some());
     match value.get("type").and_then(Value::as_str) {
         Some(ty) => Some(
             TYPES
@@ -889,13 +831,8 @@ fn schema_type(value: &Value) -> Option<&'static str> {
                 .find(|known| *known == ty)
                 .unwrap_or("unknown"),
         ),
-        None if ["properties", "required", "additionalProperties"]
-            .iter()
-            .any(|k| value.get(k).is_some()) =>
-        {
-            Some("object")
-        }
-        None if value.get("items").is_some() => Some("array"),
+        None if implied(&["properties", "required", "additionalProperties"]) => Some("object"),
+        None if implied(&["items"]) => Some("array"),
         None => None,
     }
 }

@@ -9,7 +9,7 @@ use super::compare::Found;
 use super::normal::{Fact, What, requirement};
 use super::{DifferenceKind as K, Presence};
 use crate::api_change::ChangeKind as C;
-use crate::doc::{child, is_error_status, ref_pointer};
+use crate::doc::{self, child, is_error_status, ref_pointer};
 
 /// A finding, described.
 pub(super) struct Row {
@@ -37,574 +37,24 @@ pub(super) struct Row {
 /// its own item alone). `None` for what is no difference of its own (a
 /// schema's use on one side only: a difference above it says so).
 pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<Row> {
-    use Presence::{Changed, FragmentOnly as Here, UpstreamOnly as There};
     let (f, u, fact) = (found.f, found.u, found.fact());
-    let key = fact.key.as_str();
     let group = match (fact.what, found.presence) {
-        (What::Header, Here) | (What::Wrapped, Changed) => Some(fact.ctx.owner.clone()),
-        (What::Code | What::EnumValue, Here) => Some(key.to_owned()),
-        (What::Name, Changed) => Some(text(&u.value).to_owned()),
+        (What::Header, Presence::FragmentOnly) | (What::Wrapped, Presence::Changed) => {
+            Some(fact.ctx.owner.clone())
+        }
+        (What::Code | What::EnumValue, Presence::FragmentOnly) => Some(fact.key.clone()),
+        (What::Name, Presence::Changed) => Some(text(&u.value).to_owned()),
         _ => None,
     };
     let items = match (&group, items) {
         (Some(own), []) => vec![own.clone()],
         _ => items.to_vec(),
     };
-    let security = "progenitor ignores security schemes";
-    let (kind, change, edit, api, note) = match (fact.what, found.presence) {
-        (What::OperationId, Changed) => (
-            K::Operation,
-            format!(
-                "the operation id is {} upstream, {} here",
-                show(&u.value),
-                show(&f.value)
-            ),
-            format!("set `operationId: {}`", show(&u.value)),
-            (!f.ctx.renamed).then(|| C::Renamed(show(&u.value))),
-            if f.ctx.renamed {
-                "`x-rust-name` gives the Rust name, whatever the published id"
-            } else {
-                "the client method and the request and response types are named after it"
-            },
-        ),
-        (What::Requirement, There) => (
-            K::Security,
-            format!("upstream accepts {}", requirement_text(u.node)),
-            format!(
-                "add `{}` to the operation's `security`",
-                requirement_yaml(u.node)
-            ),
-            None,
-            "authentication is the hand-written layer's job; progenitor ignores security",
-        ),
-        (What::Requirement, Here) => (
-            K::Security,
-            format!("only the fragment accepts {}", requirement_text(f.node)),
-            "remove the requirement from the operation's `security`".to_owned(),
-            None,
-            "progenitor ignores security",
-        ),
-        (What::Scopes, Changed) => (
-            K::Security,
-            format!(
-                "the `{key}` requirement lists scopes {:?} upstream, {:?} here",
-                strings(&u.value),
-                strings(&f.value)
-            ),
-            format!(
-                "list `{key}: {:?}` in the operation's `security`",
-                strings(&u.value)
-            ),
-            None,
-            "progenitor ignores security",
-        ),
-        (What::SchemeField, Changed) => (
-            K::Security,
-            format!(
-                "the scheme's `{key}` is {} upstream, {} here",
-                show(&u.value),
-                show(&f.value)
-            ),
-            format!("set `{key}: {}`", show(&u.value)),
-            None,
-            security,
-        ),
-        (What::Flow, There) => (
-            K::Security,
-            format!("upstream defines the scheme's `{key}` flow; the fragment does not"),
-            format!(
-                "add `{key}: {}` under the scheme's `flows`",
-                snippet(u.node)
-            ),
-            None,
-            security,
-        ),
-        (What::FlowField, Changed) => (
-            K::Security,
-            format!(
-                "the `{}` flow's `{key}` is {} upstream, {} here",
-                u.ctx.owner,
-                show(&u.value),
-                show(&f.value)
-            ),
-            format!(
-                "set `{key}: {}` under `flows.{}`",
-                show(&u.value),
-                u.ctx.owner
-            ),
-            None,
-            security,
-        ),
-        (What::Scope, There) => (
-            K::Security,
-            format!("the scope `{key}` the operation needs is defined upstream only"),
-            format!("define `{key}` under `flows.{}.scopes`", u.ctx.owner),
-            None,
-            security,
-        ),
-        (What::Parameter, There) => {
-            let required = u.node.get("required") == Some(&Value::Bool(true));
-            (
-                K::Parameter,
-                format!("upstream adds the {} parameter `{key}`", u.ctx.owner),
-                format!("add to the operation's `parameters`: {}", snippet(u.node)),
-                Some(if required {
-                    C::SignatureChanged(key.to_owned())
-                } else {
-                    C::Added
-                }),
-                if required {
-                    "the request builder gains a parameter every call must set"
-                } else {
-                    "the request builder gains an optional setter"
-                },
-            )
-        }
-        (What::Parameter, Here) => (
-            K::Parameter,
-            format!(
-                "the {} parameter `{key}` is not in the published document",
-                f.ctx.owner
-            ),
-            "remove the parameter".to_owned(),
-            Some(C::Removed),
-            "its builder setter disappears",
-        ),
-        (What::ParameterRequired, Changed) => {
-            let required = u.value == Value::Bool(true);
-            (
-                K::Required,
-                format!(
-                    "the {} parameter `{key}` is {} upstream",
-                    u.ctx.owner,
-                    required_word(required)
-                ),
-                format!("set `required: {required}`"),
-                Some(C::SignatureChanged(key.to_owned())),
-                "the builder's setter changes between required and optional",
-            )
-        }
-        (What::RequestBody, There) => (
-            K::RequestBody,
-            "upstream gives the operation a request body".to_owned(),
-            format!("add `requestBody`: {}", snippet(u.node)),
-            Some(C::SignatureChanged("body".to_owned())),
-            "the request builder gains a body",
-        ),
-        (What::RequestBody, Here) => (
-            K::RequestBody,
-            "the published operation has no request body".to_owned(),
-            "remove `requestBody`".to_owned(),
-            Some(C::Removed),
-            "the request body type and the builder's `body` disappear",
-        ),
-        (What::BodyRequired, Changed) => (
-            K::RequestBody,
-            format!(
-                "the request body is {} upstream, {} here",
-                required_word(u.value == Value::Bool(true)),
-                required_word(f.value == Value::Bool(true))
-            ),
-            format!("set `required: {}` on the request body", u.value),
-            Some(C::SignatureChanged("body".to_owned())),
-            "progenitor makes an optional body an optional argument",
-        ),
-        (What::Media, There) => (
-            K::MediaType,
-            format!("upstream also describes {} as `{key}`", u.ctx.owner),
-            format!("add `{key}` under `content`"),
-            None,
-            "progenitor uses the JSON body only",
-        ),
-        (What::Media, Here) => (
-            K::MediaType,
-            format!("upstream does not describe {} as `{key}`", f.ctx.owner),
-            format!("remove `{key}` from `content`"),
-            Some(C::ShapeChanged(format!("{} without `{key}`", f.ctx.owner))),
-            "the generated body type follows the JSON schema",
-        ),
-        (What::Status, There) if is_error_status(key) => {
-            let codes: Vec<&str> = found
-                .upstream
-                .list
-                .iter()
-                .filter(|c| c.what == What::Code && c.path.starts_with(&format!("{}/", fact.path)))
-                .map(|c| c.key.as_str())
-                .collect();
-            (
-                K::Status,
-                format!("upstream adds the {key} response (codes {codes:?})"),
-                format!(
-                    "add `\"{key}\": {{$ref: \"#/components/responses/<Name>\"}}` and, under \
-                     /components/responses, a response with `x-error-codes: {codes:?}` whose JSON \
-                     body is the shared error schema; add a variant per new code to the error union"
-                ),
-                Some(C::VariantAdded(key.to_owned())),
-                "the error union (a closed enum) gains a variant per new code",
-            )
-        }
-        (What::Status, There) => (
-            K::Status,
-            format!("upstream adds the {key} response"),
-            format!("add the {key} response: {}", snippet(u.node)),
-            Some(C::ShapeChanged(format!("the {key} response"))),
-            "the success type follows the success responses",
-        ),
-        (What::Status, Here) => {
-            let error = is_error_status(key);
-            (
-                K::Status,
-                format!("the published operation has no {key} response"),
-                format!("remove the {key} response"),
-                (!error).then(|| C::ShapeChanged(format!("the {key} response"))),
-                if error {
-                    "error statuses share one error type; its variants follow the codes"
-                } else {
-                    "the success type follows the success responses"
-                },
-            )
-        }
-        (What::Header, There) => (
-            K::Header,
-            format!("upstream documents the header `{key}` on {}", u.ctx.owner),
-            format!(
-                "add `{key}: {}` under the response's `headers`",
-                snippet(u.node)
-            ),
-            None,
-            "progenitor ignores response headers; the hand-written layer reads them",
-        ),
-        (What::Header, Here) => (
-            K::Header,
-            format!(
-                "the header `{key}` is documented on {}; upstream does not document it",
-                items.join(", ")
-            ),
-            format!("remove `{key}` from those responses' `headers`"),
-            None,
-            "progenitor ignores response headers",
-        ),
-        (What::ErrorReadable, Changed) => (
-            K::ErrorBody,
-            format!(
-                "the {key} body {} is not an error object with a `code` (or a union of them)",
-                if f.value == Value::Bool(false) {
-                    "in the fragment"
-                } else {
-                    "upstream"
-                }
-            ),
-            "compare the two bodies by hand".to_owned(),
-            Some(C::ShapeChanged(format!("the {key} error body"))),
-            "the error type cannot be derived from it",
-        ),
-        (What::Code, There) => {
-            let known = found.fragment.get(&child("/errors", key)).is_some();
-            let mut edit = format!("add `{key}` to `x-error-codes` at {}", f.at);
-            if !known {
-                let detail = u
-                    .node
-                    .pointer("/properties/detail")
-                    .map_or_else(|| "{type: object}".to_owned(), snippet);
-                edit.push_str(&format!(
-                    ", and a variant to the union at {}: `{{type: object, \
-                     required: [code, description], properties: {{code: {{type: string, \
-                     enum: [{key}]}}, description: {{type: string}}, detail: {detail}}}}}`",
-                    f.ctx.union_at
-                ));
-            }
-            (
-                K::ErrorCode,
-                format!("upstream adds the error code `{key}` to {}", u.ctx.owner),
-                edit,
-                (!known).then(|| C::VariantAdded(key.to_owned())),
-                if known {
-                    "the error union already has this code; only the per-status record changes"
-                } else {
-                    "the error union (a closed enum) gains a variant; `ErrorCode` (open) gains one too"
-                },
-            )
-        }
-        (What::Code, Here) => {
-            let list: Vec<String> = items.iter().map(|code| format!("`{code}`")).collect();
-            let list = list.join(", ");
-            (
-                K::ErrorCode,
-                format!(
-                    "{} carries codes upstream does not list: {list}",
-                    f.ctx.owner
-                ),
-                format!(
-                    "remove {list} from `x-error-codes` (and their variants, if no other \
-                     status carries them)"
-                ),
-                Some(C::VariantRemoved(items.join(", "))),
-                "error union variants disappear",
-            )
-        }
-        (What::Wrapped, Changed) => (
-            K::ErrorBody,
-            if f.value == Value::Bool(true) {
-                format!(
-                    "the fragment wraps the error object in an envelope (`{{\"error\": {{...}}}}`) \
-                     for {}; upstream's body is the error object itself",
-                    items.join(", ")
-                )
-            } else {
-                format!(
-                    "upstream wraps the error object in an envelope for {}; the fragment does not",
-                    items.join(", ")
-                )
-            },
-            "write the error body as upstream does".to_owned(),
-            Some(C::ShapeChanged("the error body".to_owned())),
-            "the error type's shape changes",
-        ),
-        (What::ErrorSchemas, Changed) => (
-            K::ErrorBody,
-            format!(
-                "the fragment's {} error statuses share {} body schema(s) (one union of every \
-                 code); upstream's have {}",
-                found
-                    .upstream
-                    .list
-                    .iter()
-                    .filter(
-                        |s| s.what == What::ErrorObjects && found.fragment.get(&s.path).is_some()
-                    )
-                    .count(),
-                f.value,
-                u.value
-            ),
-            "give each status its own error schema, as upstream does".to_owned(),
-            Some(C::ShapeChanged("the error type".to_owned())),
-            "progenitor 0.15 needs one error schema per operation; the error type would change",
-        ),
-        (What::Property, There) => {
-            let required = u.ctx.required;
-            let edit = if f.ctx.lookup {
-                format!(
-                    "add a member to the oneOf: `{{type: object, required: [{key}], \
-                     properties: {{{key}: {}}}}}`",
-                    snippet(u.node)
-                )
-            } else {
-                let listed = if required {
-                    format!(" and list `{key}` in `required`")
-                } else {
-                    String::new()
-                };
-                format!(
-                    "add under {}/properties: `{key}: {}`{listed}",
-                    f.at,
-                    snippet(u.node)
-                )
-            };
-            (
-                K::Property,
-                format!(
-                    "upstream adds the {}{} property `{key}` to {}",
-                    if required { "required " } else { "" },
-                    if u.ctx.request { "request" } else { "response" },
-                    f.ctx.owner
-                ),
-                edit + &missing_schemas(u.node, found.fragment.doc),
-                Some(if f.ctx.lookup {
-                    C::VariantAdded(key.to_owned())
-                } else {
-                    C::FieldAdded(key.to_owned())
-                }),
-                if f.ctx.lookup {
-                    "the lookup enum gains a variant"
-                } else {
-                    "a new field: struct literals without `..Default::default()` stop compiling"
-                },
-            )
-        }
-        (What::Property, Here) => (
-            K::Property,
-            format!(
-                "{} has `{key}`, which upstream does not (any more)",
-                f.ctx.owner
-            ),
-            format!("remove `{key}`"),
-            Some(C::FieldRemoved(key.to_owned())),
-            "a field disappears",
-        ),
-        (What::Required, Changed) => {
-            let required = u.value == Value::Bool(true);
-            (
-                K::Required,
-                format!(
-                    "`{key}` of {} is {} upstream, {} here",
-                    f.ctx.owner,
-                    required_word(required),
-                    required_word(!required)
-                ),
-                if required {
-                    format!("list `{key}` in `required`")
-                } else {
-                    format!("remove `{key}` from `required`")
-                },
-                Some(C::FieldTypeChanged(
-                    key.to_owned(),
-                    required_word(!required).to_owned(),
-                    required_word(required).to_owned(),
-                )),
-                "the field changes between `T` and `Option<T>`",
-            )
-        }
-        (What::Nullable, Changed) => {
-            let nullable = |fact: &Fact<'_>| {
-                if fact.value == Value::Bool(true) {
-                    "nullable"
-                } else {
-                    "not nullable"
-                }
-            };
-            (
-                K::Nullable,
-                format!(
-                    "{} is {} upstream, {} here",
-                    label(&f.at),
-                    nullable(u),
-                    nullable(f)
-                ),
-                if u.value == Value::Bool(true) {
-                    "write `nullable: true` (beside a `$ref`: `nullable: true` + `allOf: [{$ref: ...}]`)".to_owned()
-                } else {
-                    "remove `nullable: true`".to_owned()
-                },
-                f.ctx.required.then(|| {
-                    C::FieldTypeChanged(
-                        label(&f.at),
-                        nullable(f).to_owned(),
-                        nullable(u).to_owned(),
-                    )
-                }),
-                if f.ctx.required {
-                    "a required field becomes, or stops being, an `Option`"
-                } else {
-                    "an optional field is an `Option` either way"
-                },
-            )
-        }
-        (What::Name, Changed) => {
-            let (ours, theirs) = (text(&f.value), text(&u.value));
-            let names: Vec<String> = items.iter().map(|name| format!("`{name}`")).collect();
-            (
-                K::Name,
-                match (ours, theirs) {
-                    ("", _) => format!(
-                        "upstream names this schema `{theirs}`; the fragment writes it inline"
-                    ),
-                    (_, "") => format!(
-                        "upstream writes this schema inline; the fragment names it `{ours}`"
-                    ),
-                    _ => format!(
-                        "upstream uses the schema{} {} here; the fragment uses `{ours}`",
-                        if names.len() > 1 { "s" } else { "" },
-                        names.join(", ")
-                    ),
-                },
-                match theirs {
-                    "" => "write the schema inline, as upstream does".to_owned(),
-                    _ => format!("refer to `#/components/schemas/{theirs}`"),
-                },
-                Some(C::Renamed(theirs.to_owned())),
-                "the generated type is named after the schema",
-            )
-        }
-        (What::Shape, Changed) => (
-            K::Shape,
-            format!(
-                "upstream writes {} as {}; the fragment as {}",
-                label(&f.at),
-                text(&u.value),
-                text(&f.value)
-            ),
-            format!("write it as upstream does: {}", snippet(u.node)),
-            Some(C::ShapeChanged(label(&f.at))),
-            "the generated type changes shape (a struct, an enum, ...)",
-        ),
-        (What::Type, Changed) => {
-            let ty = |fact: &Fact<'_>| {
-                fact.value
-                    .as_str()
-                    .map_or_else(|| "unspecified".to_owned(), |t| format!("`{t}`"))
-            };
-            (
-                K::Type,
-                format!(
-                    "the type of {} is {} upstream, {} here",
-                    label(&f.at),
-                    ty(u),
-                    ty(f)
-                ),
-                format!("set `type: {}`", u.value.as_str().unwrap_or("<none>")),
-                Some(C::FieldTypeChanged(label(&f.at), ty(f), ty(u))),
-                "the field's Rust type changes",
-            )
-        }
-        (What::Format, Changed) => (
-            K::Format,
-            format!(
-                "the format of {} is {} upstream, {} here",
-                label(&f.at),
-                show(&u.value),
-                show(&f.value)
-            ),
-            match u.value.as_str() {
-                Some(format) => format!("set `format: {format}`"),
-                None => "remove `format`".to_owned(),
-            },
-            Some(C::FieldTypeChanged(
-                label(&f.at),
-                show(&f.value),
-                show(&u.value),
-            )),
-            "typify maps formats to Rust types (int32 to i32, date-time, uuid, ...)",
-        ),
-        (What::EnumValue, There) => (
-            K::EnumValue,
-            format!("upstream adds the value {key} to {}", enum_name(f)),
-            format!("add {key} to `enum` at {}", f.at),
-            Some(C::VariantAdded(key.to_owned())),
-            match (f.ctx.open, f.ctx.request) {
-                (true, _) => "a new variant of an open (non_exhaustive) enum",
-                (false, true) => {
-                    "a new variant of a closed request enum: exhaustive matches stop compiling"
-                }
-                (false, false) => "a new variant of a closed enum",
-            },
-        ),
-        (What::EnumValue, Here) => (
-            K::EnumValue,
-            format!(
-                "{} has values upstream does not list: {}",
-                enum_name(f),
-                items.join(", ")
-            ),
-            format!("remove {} from `enum`", items.join(", ")),
-            Some(C::VariantRemoved(items.join(", "))),
-            "a variant disappears",
-        ),
-        (What::Members, Changed) => (
-            K::Shape,
-            format!(
-                "upstream's oneOf has {} members, the fragment's {}",
-                u.value, f.value
-            ),
-            format!("write the members as upstream does: {}", snippet(u.node)),
-            Some(C::ShapeChanged(label(&f.at))),
-            "the generated enum gains or loses variants",
-        ),
-        _ => return None,
-    };
+    let (kind, api, note, change, edit) = describe(found, &items)?;
     let (fragment, upstream) = match found.presence {
-        Changed => (f.anchor.clone(), u.at.clone()),
-        There => (slot(fact.what, f, Some(key)), u.at.clone()),
-        Here => (f.anchor.clone(), slot(fact.what, u, None)),
+        Presence::Changed => (f.anchor.clone(), u.at.clone()),
+        Presence::UpstreamOnly => (slot(fact.what, f, Some(&fact.key)), u.at.clone()),
+        Presence::FragmentOnly => (f.anchor.clone(), slot(fact.what, u, None)),
     };
     Some(Row {
         kind,
@@ -617,6 +67,242 @@ pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<Row> {
         note,
         group,
     })
+}
+
+/// The table itself: for each kind of fact and side, the kind of
+/// difference, the change following upstream makes to the generated API,
+/// why, what differs, and the edit that follows upstream.
+#[rustfmt::skip]
+fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<(K, Option<C>, &'static str, String, String)> {
+    use Presence::{Changed, FragmentOnly as Here, UpstreamOnly as There};
+    let (f, u, fact) = (found.f, found.u, found.fact());
+    let key = fact.key.clone();
+    let (fv, uv) = (show(&f.value), show(&u.value));
+    let (yes, no) = (|fact: &Fact<'_>| fact.value == Value::Bool(true), |fact: &Fact<'_>| fact.value == Value::Bool(false));
+    let list = items.join(", ");
+    let ignored = "progenitor ignores security schemes";
+    let adds = format!("upstream adds the {}{} property `{key}` to {}",
+        if u.ctx.required { "required " } else { "" },
+        if u.ctx.request { "request" } else { "response" }, f.ctx.owner);
+    let row = |kind, api, note, change, edit| Some((kind, api, note, change, edit));
+    match (fact.what, found.presence) {
+        (What::OperationId, Changed) => row(K::Operation,
+            (!f.ctx.renamed).then(|| C::Renamed(uv.clone())),
+            if f.ctx.renamed { "`x-rust-name` gives the Rust name, whatever the published id" }
+            else { "the client method and the request and response types are named after it" },
+            format!("the operation id is {uv} upstream, {fv} here"),
+            format!("set `operationId: {uv}`")),
+        (What::Requirement, There) => row(K::Security, None,
+            "authentication is the hand-written layer's job; progenitor ignores security",
+            format!("upstream accepts {}", requirement_text(u.node)),
+            format!("add `{}` to the operation's `security`", requirement_yaml(u.node))),
+        (What::Requirement, Here) => row(K::Security, None, "progenitor ignores security",
+            format!("only the fragment accepts {}", requirement_text(f.node)),
+            "remove the requirement from the operation's `security`".to_owned()),
+        (What::Scopes, Changed) => row(K::Security, None, "progenitor ignores security",
+            format!("the `{key}` requirement lists scopes {:?} upstream, {:?} here",
+                strings(&u.value), strings(&f.value)),
+            format!("list `{key}: {:?}` in the operation's `security`", strings(&u.value))),
+        (What::SchemeField, Changed) => row(K::Security, None, ignored,
+            format!("the scheme's `{key}` is {uv} upstream, {fv} here"),
+            format!("set `{key}: {uv}`")),
+        (What::Flow, There) => row(K::Security, None, ignored,
+            format!("upstream defines the scheme's `{key}` flow; the fragment does not"),
+            format!("add `{key}: {}` under the scheme's `flows`", snippet(u.node))),
+        (What::FlowField, Changed) => row(K::Security, None, ignored,
+            format!("the `{}` flow's `{key}` is {uv} upstream, {fv} here", u.ctx.owner),
+            format!("set `{key}: {uv}` under `flows.{}`", u.ctx.owner)),
+        (What::Scope, There) => row(K::Security, None, ignored,
+            format!("the scope `{key}` the operation needs is defined upstream only"),
+            format!("define `{key}` under `flows.{}.scopes`", u.ctx.owner)),
+
+        (What::Parameter, There) => {
+            let required = u.node.get("required") == Some(&Value::Bool(true));
+            row(K::Parameter,
+                Some(if required { C::SignatureChanged(key.clone()) } else { C::Added }),
+                if required { "the request builder gains a parameter every call must set" }
+                else { "the request builder gains an optional setter" },
+                format!("upstream adds the {} parameter `{key}`", u.ctx.owner),
+                format!("add to the operation's `parameters`: {}", snippet(u.node)))
+        }
+        (What::Parameter, Here) => row(K::Parameter, Some(C::Removed), "its builder setter disappears",
+            format!("the {} parameter `{key}` is not in the published document", f.ctx.owner),
+            "remove the parameter".to_owned()),
+        (What::ParameterRequired, Changed) => row(K::Required, Some(C::SignatureChanged(key.clone())),
+            "the builder's setter changes between required and optional",
+            format!("the {} parameter `{key}` is {} upstream", u.ctx.owner, required_word(yes(u))),
+            format!("set `required: {}`", yes(u))),
+        (What::RequestBody, There) => row(K::RequestBody, Some(C::SignatureChanged("body".into())),
+            "the request builder gains a body",
+            "upstream gives the operation a request body".to_owned(),
+            format!("add `requestBody`: {}", snippet(u.node))),
+        (What::RequestBody, Here) => row(K::RequestBody, Some(C::Removed),
+            "the request body type and the builder's `body` disappear",
+            "the published operation has no request body".to_owned(),
+            "remove `requestBody`".to_owned()),
+        (What::BodyRequired, Changed) => row(K::RequestBody, Some(C::SignatureChanged("body".into())),
+            "progenitor makes an optional body an optional argument",
+            format!("the request body is {} upstream, {} here", required_word(yes(u)), required_word(yes(f))),
+            format!("set `required: {}` on the request body", yes(u))),
+        (What::Media, There) => row(K::MediaType, None, "progenitor uses the JSON body only",
+            format!("upstream also describes {} as `{key}`", u.ctx.owner),
+            format!("add `{key}` under `content`")),
+        (What::Media, Here) => row(K::MediaType, Some(C::ShapeChanged(f.ctx.owner.clone())),
+            "the generated body type follows the JSON schema",
+            format!("upstream does not describe {} as `{key}`", f.ctx.owner),
+            format!("remove `{key}` from `content`")),
+
+        (What::Status, There) if is_error_status(&key) => {
+            let below = format!("{}/", fact.path);
+            let codes: Vec<&str> = found.upstream.list.iter()
+                .filter(|c| c.what == What::Code && c.path.starts_with(&below))
+                .map(|c| c.key.as_str()).collect();
+            row(K::Status, Some(C::VariantAdded(key.clone())),
+                "the error union (a closed enum) gains a variant per new code",
+                format!("upstream adds the {key} response (codes {codes:?})"),
+                format!("add `\"{key}\": {{$ref: \"#/components/responses/<Name>\"}}` and, under \
+                         /components/responses, a response with `x-error-codes: {codes:?}` whose \
+                         JSON body is the shared error schema; add a variant per new code to the \
+                         error union"))
+        }
+        (What::Status, There) => row(K::Status, Some(C::ShapeChanged(key.clone())),
+            "the success type follows the success responses",
+            format!("upstream adds the {key} response"),
+            format!("add the {key} response: {}", snippet(u.node))),
+        (What::Status, Here) if is_error_status(&key) => row(K::Status, None,
+            "error statuses share one error type; its variants follow the codes",
+            format!("the published operation has no {key} response"),
+            format!("remove the {key} response")),
+        (What::Status, Here) => row(K::Status, Some(C::ShapeChanged(key.clone())),
+            "the success type follows the success responses",
+            format!("the published operation has no {key} response"),
+            format!("remove the {key} response")),
+        (What::Header, There) => row(K::Header, None,
+            "progenitor ignores response headers; the hand-written layer reads them",
+            format!("upstream documents the header `{key}` on {}", u.ctx.owner),
+            format!("add `{key}: {}` under the response's `headers`", snippet(u.node))),
+        (What::Header, Here) => row(K::Header, None, "progenitor ignores response headers",
+            format!("the header `{key}` is documented on {list}; upstream does not document it"),
+            format!("remove `{key}` from those responses' `headers`")),
+
+        (What::ErrorReadable, Changed) => row(K::ErrorBody, Some(C::ShapeChanged(key.clone())),
+            "the error type cannot be derived from it",
+            format!("the {key} body {} is not an error object with a `code` (or a union of them)",
+                if no(f) { "in the fragment" } else { "upstream" }),
+            "compare the two bodies by hand".to_owned()),
+        (What::Code, There) if found.fragment.get(&child("/errors", &key)).is_some() => row(K::ErrorCode, None,
+            "the error union already has this code; only the per-status record changes",
+            format!("upstream adds the error code `{key}` to {}", u.ctx.owner),
+            format!("add `{key}` to `x-error-codes` at {}", f.at)),
+        (What::Code, There) => {
+            let detail = u.node.pointer("/properties/detail");
+            let detail = detail.map_or_else(|| "{type: object}".to_owned(), snippet);
+            row(K::ErrorCode, Some(C::VariantAdded(key.clone())),
+                "the error union (a closed enum) gains a variant; `ErrorCode` (open) gains one too",
+                format!("upstream adds the error code `{key}` to {}", u.ctx.owner),
+                format!("add `{key}` to `x-error-codes` at {}, and a variant to the union at {}: \
+                         `{{type: object, required: [code, description], properties: {{code: \
+                         {{type: string, enum: [{key}]}}, description: {{type: string}}, detail: \
+                         {detail}}}}}`", f.at, f.ctx.union_at))
+        }
+        (What::Code, Here) => {
+            let codes: Vec<String> = items.iter().map(|code| format!("`{code}`")).collect();
+            let codes = codes.join(", ");
+            row(K::ErrorCode, Some(C::VariantRemoved(list.clone())), "error union variants disappear",
+                format!("{} carries codes upstream does not list: {codes}", f.ctx.owner),
+                format!("remove {codes} from `x-error-codes` (and their variants, if no other \
+                         status carries them)"))
+        }
+        (What::Wrapped, Changed) => row(K::ErrorBody, Some(C::ShapeChanged(list.clone())),
+            "the error type's shape changes",
+            if yes(f) {
+                format!("the fragment wraps the error object in an envelope (`{{\"error\": {{...}}}}`) \
+                         for {list}; upstream's body is the error object itself")
+            } else {
+                format!("upstream wraps the error object in an envelope for {list}; the fragment does not")
+            },
+            "write the error body as upstream does".to_owned()),
+        (What::ErrorSchemas, Changed) => {
+            let both = found.upstream.list.iter()
+                .filter(|s| s.what == What::ErrorObjects && found.fragment.get(&s.path).is_some());
+            row(K::ErrorBody, Some(C::ShapeChanged("the error type".into())),
+                "progenitor 0.15 needs one error schema per operation; the error type would change",
+                format!("the fragment's {} error statuses share {fv} body schema(s) (one union of \
+                         every code); upstream's have {uv}", both.count()),
+                "give each status its own error schema, as upstream does".to_owned())
+        }
+
+        (What::Property, There) if f.ctx.lookup => row(K::Property, Some(C::VariantAdded(key.clone())),
+            "the lookup enum gains a variant", adds,
+            format!("add a member to the oneOf: `{{type: object, required: [{key}], properties: \
+                     {{{key}: {}}}}}`{}", snippet(u.node), missing_schemas(u.node, found.fragment.doc))),
+        (What::Property, There) => row(K::Property, Some(C::FieldAdded(key.clone())),
+            "a new field: struct literals without `..Default::default()` stop compiling", adds,
+            format!("add under {}/properties: `{key}: {}`{}{}", f.at, snippet(u.node),
+                if u.ctx.required { format!(" and list `{key}` in `required`") } else { String::new() },
+                missing_schemas(u.node, found.fragment.doc))),
+        (What::Property, Here) => row(K::Property, Some(C::FieldRemoved(key.clone())), "a field disappears",
+            format!("{} has `{key}`, which upstream does not (any more)", f.ctx.owner),
+            format!("remove `{key}`")),
+        (What::Required, Changed) => row(K::Required,
+            Some(C::FieldTypeChanged(key.clone(), required_word(yes(f)).into(), required_word(yes(u)).into())),
+            "the field changes between `T` and `Option<T>`",
+            format!("`{key}` of {} is {} upstream, {} here", f.ctx.owner, required_word(yes(u)), required_word(yes(f))),
+            if yes(u) { format!("list `{key}` in `required`") } else { format!("remove `{key}` from `required`") }),
+        (What::Nullable, Changed) => {
+            let nullable = |fact| if yes(fact) { "nullable" } else { "not nullable" };
+            row(K::Nullable,
+                f.ctx.required.then(|| C::FieldTypeChanged(label(&f.at), nullable(f).into(), nullable(u).into())),
+                if f.ctx.required { "a required field becomes, or stops being, an `Option`" }
+                else { "an optional field is an `Option` either way" },
+                format!("{} is {} upstream, {} here", label(&f.at), nullable(u), nullable(f)),
+                if yes(u) { "write `nullable: true` (beside a `$ref`: `nullable: true` + `allOf: [{$ref: ...}]`)".to_owned() }
+                else { "remove `nullable: true`".to_owned() })
+        }
+        (What::Name, Changed) => {
+            let (ours, theirs) = (text(&f.value), text(&u.value));
+            let names: Vec<String> = items.iter().map(|name| format!("`{name}`")).collect();
+            row(K::Name, Some(C::Renamed(theirs.to_owned())), "the generated type is named after the schema",
+                match (ours, theirs) {
+                    ("", _) => format!("upstream names this schema `{theirs}`; the fragment writes it inline"),
+                    (_, "") => format!("upstream writes this schema inline; the fragment names it `{ours}`"),
+                    _ => format!("upstream uses the schema{} {} here; the fragment uses `{ours}`",
+                        if names.len() > 1 { "s" } else { "" }, names.join(", ")),
+                },
+                if theirs.is_empty() { "write the schema inline, as upstream does".to_owned() }
+                else { format!("refer to `#/components/schemas/{theirs}`") })
+        }
+        (What::Shape, Changed) => row(K::Shape, Some(C::ShapeChanged(label(&f.at))),
+            "the generated type changes shape (a struct, an enum, ...)",
+            format!("upstream writes {} as {}; the fragment as {}", label(&f.at), text(&u.value), text(&f.value)),
+            format!("write it as upstream does: {}", snippet(u.node))),
+        (What::Type, Changed) => {
+            let ty = |fact: &Fact<'_>| fact.value.as_str().map_or_else(|| "unspecified".to_owned(), |t| format!("`{t}`"));
+            row(K::Type, Some(C::FieldTypeChanged(label(&f.at), ty(f), ty(u))), "the field's Rust type changes",
+                format!("the type of {} is {} upstream, {} here", label(&f.at), ty(u), ty(f)),
+                format!("set `type: {}`", u.value.as_str().unwrap_or("<none>")))
+        }
+        (What::Format, Changed) => row(K::Format, Some(C::FieldTypeChanged(label(&f.at), fv.clone(), uv.clone())),
+            "typify maps formats to Rust types (int32 to i32, date-time, uuid, ...)",
+            format!("the format of {} is {uv} upstream, {fv} here", label(&f.at)),
+            match u.value.as_str() { Some(format) => format!("set `format: {format}`"), None => "remove `format`".to_owned() }),
+        (What::EnumValue, There) => row(K::EnumValue, Some(C::VariantAdded(key.clone())),
+            match (f.ctx.open, f.ctx.request) {
+                (true, _) => "a new variant of an open (non_exhaustive) enum",
+                (false, true) => "a new variant of a closed request enum: exhaustive matches stop compiling",
+                (false, false) => "a new variant of a closed enum",
+            },
+            format!("upstream adds the value {key} to {}", enum_name(f)),
+            format!("add {key} to `enum` at {}", f.at)),
+        (What::EnumValue, Here) => row(K::EnumValue, Some(C::VariantRemoved(list.clone())), "a variant disappears",
+            format!("{} has values upstream does not list: {list}", enum_name(f)),
+            format!("remove {list} from `enum`")),
+        (What::Members, Changed) => row(K::Shape, Some(C::ShapeChanged(label(&f.at))),
+            "the generated enum gains or loses variants",
+            format!("upstream's oneOf has {} members, the fragment's {}", u.value, f.value),
+            format!("write the members as upstream does: {}", snippet(u.node))),
+        _ => None,
+    }
 }
 
 /// Where a fact one side lacks belongs on that side, below `parent` (the
@@ -734,24 +420,13 @@ fn requirement_yaml(node: &Value) -> String {
 /// For a node to be copied from upstream: the schemas it refers to that
 /// the fragment does not have.
 fn missing_schemas(node: &Value, fragment: &Value) -> String {
-    fn refs<'v>(node: &'v Value, out: &mut Vec<&'v str>) {
-        match node {
-            Value::Object(map) => {
-                if let Some(Value::String(reference)) = map.get("$ref") {
-                    out.push(reference);
-                }
-                map.values().for_each(|v| refs(v, out));
-            }
-            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
-            _ => {}
-        }
-    }
-    let mut found = Vec::new();
-    refs(node, &mut found);
-    found.retain(|r| ref_pointer(r).is_some_and(|at| fragment.pointer(at).is_none()));
-    if found.is_empty() {
+    let references = doc::nodes(node, "").into_iter();
+    let references = references.filter_map(|(_, node)| node.get("$ref")?.as_str());
+    let missing = |r: &&str| ref_pointer(r).is_some_and(|at| fragment.pointer(at).is_none());
+    let missing: Vec<&str> = references.filter(missing).collect();
+    if missing.is_empty() {
         String::new()
     } else {
-        format!(", and copy {} from upstream", found.join(", "))
+        format!(", and copy {} from upstream", missing.join(", "))
     }
 }

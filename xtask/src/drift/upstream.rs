@@ -11,7 +11,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::{DriftError, OPERATION_METHOD, OPERATION_PATH, RECORDED_KEY};
-use crate::doc::{self, YamlError, child, pointer, ref_pointer};
+use crate::doc::{self, YamlError, pointer, ref_pointer};
 
 /// An upstream document as read from a file.
 #[derive(Debug, Clone)]
@@ -84,11 +84,9 @@ fn to_tree(bytes: &[u8], file: &str) -> Result<Value, DriftError> {
         yaml,
     };
     let text = std::str::from_utf8(bytes).map_err(|error| not_a_document(error.to_string()))?;
-    doc::parse_yaml(text).map_err(|error| {
-        not_a_document(match error {
-            YamlError::Syntax(message) => message,
-            YamlError::NotJson { at, message } => format!("at {at}: {message}"),
-        })
+    doc::parse_yaml(text).map_err(|YamlError { at, message }| match at.as_str() {
+        "" => not_a_document(message),
+        _ => not_a_document(format!("at {at}: {message}")),
     })
 }
 
@@ -208,21 +206,10 @@ pub fn extract(source: &Source) -> Result<Value, DriftError> {
 
 /// Every `$ref` under `node` (at `at`), with the pointer it was found at.
 fn collect_refs(node: &Value, at: &str, out: &mut VecDeque<(String, String)>) {
-    match node {
-        Value::Object(map) => {
-            if let Some(Value::String(reference)) = map.get("$ref") {
-                out.push_back((at.to_owned(), reference.clone()));
-            }
-            for (key, value) in map {
-                collect_refs(value, &child(at, key), out);
-            }
+    for (at, node) in doc::nodes(node, at) {
+        if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
+            out.push_back((at, reference.to_owned()));
         }
-        Value::Array(items) => {
-            for (index, value) in items.iter().enumerate() {
-                collect_refs(value, &child(at, &index.to_string()), out);
-            }
-        }
-        _ => {}
     }
 }
 
