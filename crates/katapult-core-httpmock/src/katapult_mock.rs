@@ -127,7 +127,7 @@ fn answer(request: &HttpMockRequest, number: u32) -> HttpMockResponse {
 }
 
 /// Applies the properties an update can change to the stored disk.
-fn apply(disk: &mut types::PatchDisk200ResponseDisk, properties: &types::DiskArguments) {
+fn apply(disk: &mut types::Disk, properties: &types::DiskArguments) {
     if let Some(name) = &properties.name {
         disk.name = Some(name.clone());
     }
