@@ -32,6 +32,7 @@ mod departures;
 mod normal;
 mod record;
 mod render;
+mod schema;
 mod table;
 mod upstream;
 

@@ -20,19 +20,30 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Value, json};
 
+use self::What::*;
 use super::OPERATION_PATH;
 use super::upstream::operation_pointer;
-use crate::doc::{self, OneOfShape, Resolved, below, child, deref, entries, items, pointer};
+use crate::doc::{self, Resolved, below, child, deref, entries, items, pointer};
+
+/// The fields that define a security scheme.
+const SCHEME_FIELDS: [&str; 6] = [
+    "type",
+    "scheme",
+    "in",
+    "name",
+    "bearerFormat",
+    "openIdConnectUrl",
+];
 
 /// Every fact of one side, in the order read.
 pub(super) struct Facts<'a> {
     /// The document they were read from.
     pub doc: &'a Value,
     pub list: Vec<Fact<'a>>,
-    index: HashMap<String, usize>,
+    pub index: HashMap<String, usize>,
     /// The schemas being read, outermost first: a schema that refers back
     /// to one of them (a recursive schema) stops there.
-    stack: Vec<String>,
+    pub stack: Vec<String>,
 }
 
 /// One thing a side says.
@@ -83,7 +94,7 @@ pub(super) struct Ctx {
 
 impl Ctx {
     /// A schema used in a request or a response, required there or not.
-    fn using(request: bool, required: bool) -> Self {
+    pub(super) fn using(request: bool, required: bool) -> Self {
         Self {
             request,
             required,
@@ -159,22 +170,22 @@ pub(super) enum What {
 }
 
 /// A node that stands for a value that is absent.
-static NULL: Value = Value::Null;
+pub(super) static NULL: Value = Value::Null;
 
 /// A node being read: its facts, and the facts below it, share its path,
 /// pointer, key, JSON and context.
 #[derive(Clone)]
-struct Node<'a> {
-    path: String,
-    at: String,
-    anchor: String,
-    key: String,
-    value: &'a Value,
-    ctx: Ctx,
+pub(super) struct Node<'a> {
+    pub path: String,
+    pub at: String,
+    pub anchor: String,
+    pub key: String,
+    pub value: &'a Value,
+    pub ctx: Ctx,
 }
 
 impl<'a> Node<'a> {
-    fn new(path: String, at: String, key: &str, value: &'a Value) -> Self {
+    pub fn new(path: String, at: String, key: &str, value: &'a Value) -> Self {
         let (anchor, key, ctx) = (at.clone(), key.to_owned(), Ctx::default());
         Self {
             path,
@@ -186,24 +197,15 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// The node at `segment` below this one, in both the path and the
-    /// document: a member of one of its collections.
-    fn member(&self, list: &str, key: &str, value: &'a Value) -> Self {
+    /// The member `key` of the collection `list` of this node, below it in
+    /// both the path and the document.
+    pub fn member(&self, list: &str, key: &str, value: &'a Value) -> Self {
         let (path, at) = (below(&self.path, [list, key]), below(&self.at, [list, key]));
         Node::new(path, at, key, value)
     }
 
-    fn anchor(self, anchor: &str) -> Self {
-        let anchor = anchor.to_owned();
-        Self { anchor, ..self }
-    }
-
-    fn with(mut self, set: impl FnOnce(&mut Ctx)) -> Self {
-        set(&mut self.ctx);
-        self
-    }
-
-    fn fact(&self, path: String, what: What, at: &str, value: Value) -> Fact<'a> {
+    /// A fact with this node's key, anchor, JSON and context.
+    pub fn fact(&self, path: String, what: What, at: &str, value: Value) -> Fact<'a> {
         Fact {
             path,
             what,
@@ -218,7 +220,7 @@ impl<'a> Node<'a> {
 }
 
 /// A field of a node, `Null` when absent.
-fn field(node: &Value, key: &str) -> Value {
+pub(super) fn field(node: &Value, key: &str) -> Value {
     node.get(key).cloned().unwrap_or(Value::Null)
 }
 
@@ -274,7 +276,7 @@ impl<'a> Facts<'a> {
     }
 
     /// Keeps the first fact for each path.
-    fn push(&mut self, fact: Fact<'a>) {
+    pub(super) fn push(&mut self, fact: Fact<'a>) {
         if !self.index.contains_key(&fact.path) {
             self.index.insert(fact.path.clone(), self.list.len());
             self.list.push(fact);
@@ -282,43 +284,44 @@ impl<'a> Facts<'a> {
     }
 
     /// That `n` is there, as a `what`.
-    fn add(&mut self, n: &Node<'a>, what: What) {
+    pub(super) fn add(&mut self, n: &Node<'a>, what: What) {
         self.push(n.fact(n.path.clone(), what, &n.at, Value::Null));
     }
 
     /// A fact of `n` at `suffix` below it, reported at `n`, holding `value`.
-    fn leaf(&mut self, n: &Node<'a>, suffix: &str, what: What, value: Value) {
+    pub(super) fn leaf(&mut self, n: &Node<'a>, suffix: &str, what: What, value: Value) {
         self.push(n.fact(child(&n.path, suffix), what, &n.at, value));
     }
 
     /// The field `key` of `n`'s JSON, as a fact below `n`, at the field.
-    fn field(&mut self, n: &Node<'a>, key: &str, what: What) {
+    pub(super) fn field(&mut self, n: &Node<'a>, key: &str, what: What) {
         let (path, at) = (child(&n.path, key), child(&n.at, key));
         self.push(n.fact(path, what, &at, field(n.value, key)));
     }
 
     fn operation(&mut self, op: Node<'a>) {
-        self.add(&op, What::Operation);
-        let id = field(op.value, "operationId");
-        let renamed = op.value.get("x-rust-name").is_some();
+        self.add(&op, Operation);
+        let mut id = op.clone();
+        id.ctx.renamed = op.value.get("x-rust-name").is_some();
         self.leaf(
-            &op.clone().with(|c| c.renamed = renamed),
+            &id,
             "operationId",
-            What::OperationId,
-            id,
+            OperationId,
+            field(op.value, "operationId"),
         );
-        self.field(&op, "summary", What::Description);
-        self.field(&op, "description", What::Description);
+        self.field(&op, "summary", Description);
+        self.field(&op, "description", Description);
         self.security(&op);
         self.parameters(&op);
         if let Some(body) = op.value.get("requestBody") {
             let (at, body) = deref(self.doc, child(&op.at, "requestBody"), body);
-            let n = Node::new("/body".to_owned(), at, "", body);
-            let required = json!(body.get("required") == Some(&Value::Bool(true)));
-            self.add(&n, What::RequestBody);
-            self.leaf(&n, "required", What::BodyRequired, required);
-            self.field(&n, "description", What::Description);
-            self.content(&n.with(|c| c.owner = "the request body".to_owned()), true);
+            let mut n = Node::new("/body".to_owned(), at, "", body);
+            let required = body.get("required") == Some(&Value::Bool(true));
+            self.add(&n, RequestBody);
+            self.leaf(&n, "required", BodyRequired, json!(required));
+            self.field(&n, "description", Description);
+            n.ctx.owner = "the request body".to_owned();
+            self.content(&n, true);
         }
         self.responses(&op);
     }
@@ -332,23 +335,16 @@ impl<'a> Facts<'a> {
         for (index, node) in list.iter().enumerate() {
             let schemes = requirement(node);
             let names: Vec<&str> = schemes.keys().map(String::as_str).collect();
-            let n = op.member("security", &index.to_string(), node);
-            let n = Node {
-                path: child("/security", &names.join(" & ")),
-                key: String::new(),
-                ..n
-            };
-            let anchor = names
-                .first()
-                .map_or_else(|| n.at.clone(), |s| scheme_pointer(s));
-            self.add(&n.clone().anchor(&anchor), What::Requirement);
+            let path = child("/security", &names.join(" & "));
+            let at = below(&op.at, ["security", &index.to_string()]);
+            let mut n = Node::new(path, at, "", node);
+            if let Some(first) = names.first() {
+                n.anchor = scheme_pointer(first);
+            }
+            self.add(&n, Requirement);
             for (scheme, scopes) in schemes {
-                let listed = Node {
-                    key: scheme.clone(),
-                    ..n.clone()
-                };
-                let listed = listed.anchor(&scheme_pointer(&scheme));
-                self.leaf(&listed, &scheme, What::Scopes, json!(scopes));
+                (n.key, n.anchor) = (scheme.clone(), scheme_pointer(&scheme));
+                self.leaf(&n, &scheme, Scopes, json!(scopes));
                 needed.entry(scheme).or_default().extend(scopes);
             }
         }
@@ -357,41 +353,26 @@ impl<'a> Facts<'a> {
             let Some(def) = self.doc.pointer(&at) else {
                 continue;
             };
-            let n = Node::new(child("/schemes", &scheme), at, &scheme, def);
-            self.add(&n, What::Scheme);
-            for key in [
-                "type",
-                "scheme",
-                "in",
-                "name",
-                "bearerFormat",
-                "openIdConnectUrl",
-            ] {
-                self.field(
-                    &Node {
-                        key: key.to_owned(),
-                        ..n.clone()
-                    },
-                    key,
-                    What::SchemeField,
-                );
+            let mut n = Node::new(child("/schemes", &scheme), at, &scheme, def);
+            self.add(&n, Scheme);
+            for key in SCHEME_FIELDS {
+                key.clone_into(&mut n.key);
+                self.field(&n, key, SchemeField);
             }
             for (name, value) in entries(def, "flows") {
-                let flow = n.member("flows", name, value).anchor(&n.at);
-                let flow = flow.with(|c| name.clone_into(&mut c.owner));
-                self.add(&flow, What::Flow);
+                let mut flow = n.member("flows", name, value);
+                (flow.anchor, flow.ctx.owner) = (n.at.clone(), name.clone());
+                self.add(&flow, Flow);
                 for key in ["authorizationUrl", "tokenUrl", "refreshUrl"] {
-                    let url = Node {
-                        key: key.to_owned(),
-                        ..flow.clone()
-                    };
-                    self.field(&url, key, What::FlowField);
+                    key.clone_into(&mut flow.key);
+                    self.field(&flow, key, FlowField);
                 }
-                let defined =
-                    |scope: &&String| value.pointer(&pointer(["scopes", scope])).is_some();
-                for scope in scopes.iter().filter(defined) {
-                    let n = flow.member("scopes", scope, value);
-                    self.add(&n.with(|c| name.clone_into(&mut c.owner)), What::Scope);
+                for scope in &scopes {
+                    if value.pointer(&pointer(["scopes", scope])).is_some() {
+                        let mut n = flow.member("scopes", scope, value);
+                        name.clone_into(&mut n.ctx.owner);
+                        self.add(&n, Scope);
+                    }
                 }
             }
         }
@@ -400,16 +381,9 @@ impl<'a> Facts<'a> {
     /// Parameters pair up by location and name; the operation's own
     /// override the path item's.
     fn parameters(&mut self, op: &Node<'a>) {
-        let path_item = self
-            .doc
-            .pointer(&pointer(["paths", OPERATION_PATH]))
-            .unwrap_or(&NULL);
-        let item = Node::new(
-            String::new(),
-            pointer(["paths", OPERATION_PATH]),
-            "",
-            path_item,
-        );
+        let item_at = pointer(["paths", OPERATION_PATH]);
+        let path_item = self.doc.pointer(&item_at).unwrap_or(&NULL);
+        let item = Node::new(String::new(), item_at, "", path_item);
         for list in [op, &item] {
             for (index, param) in items(list.value, "parameters").iter().enumerate() {
                 let at = below(&list.at, ["parameters", &index.to_string()]);
@@ -420,19 +394,14 @@ impl<'a> Facts<'a> {
                 if self.index.contains_key(&path) {
                     continue;
                 }
-                let n =
-                    Node::new(path, at, name, param).with(|c| location.clone_into(&mut c.owner));
-                self.add(&n, What::Parameter);
-                self.leaf(
-                    &n,
-                    "required",
-                    What::ParameterRequired,
-                    field(param, "required"),
-                );
+                let mut n = Node::new(path, at, name, param);
+                location.clone_into(&mut n.ctx.owner);
+                self.add(&n, Parameter);
+                self.leaf(&n, "required", ParameterRequired, field(param, "required"));
                 if let Some(schema) = param.get("schema") {
                     let required = param.get("required") == Some(&Value::Bool(true));
-                    let n = Node::new(child(&n.path, "schema"), child(&n.at, "schema"), "", schema);
-                    self.schema(n.with(|c| *c = Ctx::using(true, required)), What::Schema);
+                    let (path, at) = (child(&n.path, "schema"), child(&n.at, "schema"));
+                    self.schema_at(path, at, schema, (Schema, true, required));
                 }
             }
         }
@@ -442,17 +411,12 @@ impl<'a> Facts<'a> {
     /// schema.
     fn content(&mut self, n: &Node<'a>, request: bool) {
         for (media, value) in entries(n.value, "content") {
-            let owner = n.ctx.owner.clone();
-            let media = n.member("content", media, value).with(|c| c.owner = owner);
-            self.add(&media, What::Media);
+            let mut media = n.member("content", media, value);
+            media.ctx.owner.clone_from(&n.ctx.owner);
+            self.add(&media, Media);
             if let Some(schema) = value.get("schema") {
-                let n = Node::new(
-                    child(&media.path, "schema"),
-                    child(&media.at, "schema"),
-                    "",
-                    schema,
-                );
-                self.schema(n.with(|c| *c = Ctx::using(request, true)), What::Schema);
+                let (path, at) = (child(&media.path, "schema"), child(&media.at, "schema"));
+                self.schema_at(path, at, schema, (Schema, request, true));
             }
         }
     }
@@ -464,26 +428,25 @@ impl<'a> Facts<'a> {
         };
         let mut errors = Errors::default();
         for (status, at, response) in doc::responses(self.doc, &operation) {
-            let n = Node::new(child("/responses", &status), at, &status, response);
-            self.add(&n, What::Status);
-            self.field(&n, "description", What::Description);
+            let mut n = Node::new(child("/responses", &status), at, &status, response);
+            self.add(&n, Status);
+            self.field(&n, "description", Description);
             for (name, header) in entries(response, "headers") {
                 let (at, header) = deref(self.doc, below(&n.at, ["headers", name]), header);
                 let path = below(&n.path, ["headers", &name.to_ascii_lowercase()]);
-                let h = Node::new(path, at, name, header).with(|c| c.owner.clone_from(&status));
-                self.add(&h, What::Header);
+                let mut h = Node::new(path, at, name, header);
+                h.ctx.owner.clone_from(&status);
+                self.add(&h, Header);
                 if let Some(schema) = header.get("schema") {
-                    let s = Node::new(child(&h.path, "schema"), child(&h.at, "schema"), "", schema);
-                    self.schema(s.with(|c| *c = Ctx::using(false, true)), What::Schema);
+                    let (path, at) = (child(&h.path, "schema"), child(&h.at, "schema"));
+                    self.schema_at(path, at, schema, (Schema, false, true));
                 }
             }
             if doc::is_error_status(&status) {
                 self.error_status(&n, &mut errors);
             } else {
-                self.content(
-                    &n.with(|c| c.owner = format!("the {status} response")),
-                    false,
-                );
+                n.ctx.owner = format!("the {status} response");
+                self.content(&n, false);
             }
         }
         self.errors(errors);
@@ -493,55 +456,40 @@ impl<'a> Facts<'a> {
     /// it carries (`x-error-codes` where given, else its objects' codes),
     /// and whether the body wraps the error object.
     fn error_status(&mut self, n: &Node<'a>, errors: &mut Errors<'a>) {
-        let status = n.clone().with(|c| c.owner.clone_from(&n.key));
+        let mut status = n.clone();
+        status.ctx.owner.clone_from(&n.key);
         let body = error_body(self.doc, &n.at, n.value);
-        self.leaf(
-            &status,
-            "error-body",
-            What::ErrorReadable,
-            json!(body.is_some()),
-        );
+        self.leaf(&status, "error-body", ErrorReadable, json!(body.is_some()));
         let Some((schema_at, wrapper, union_at, objects)) = body else {
             return;
         };
-        let body = Node {
-            path: child(&n.path, "objects"),
-            ..status.clone()
-        };
-        let body = body.with(|c| c.union_at.clone_from(&union_at));
-        self.add(&body, What::ErrorObjects);
+        let mut body = status.clone();
+        (body.path, body.ctx.union_at) = (child(&n.path, "objects"), union_at.clone());
+        self.add(&body, ErrorObjects);
         let codes = match n.value.get("x-error-codes") {
             Some(_) => doc::strings(n.value, "x-error-codes"),
             None => objects
                 .iter()
-                .flat_map(|(codes, _)| codes)
-                .map(String::as_str)
+                .flat_map(|(codes, _)| codes.iter().map(String::as_str))
                 .collect(),
         };
         for code in codes {
             let object = objects
                 .iter()
                 .find(|(codes, _)| codes.iter().any(|c| c == code));
-            let (at, node) = object.map_or((union_at.as_str(), &NULL), |(_, o)| {
-                (o.at.as_str(), o.value)
-            });
-            let carried = Node {
-                key: code.to_owned(),
-                value: node,
-                ..status.clone()
-            };
-            self.push(carried.fact(
-                below(&body.path, ["codes", code]),
-                What::Code,
-                at,
-                Value::Null,
-            ));
+            let object = object.map(|(_, object)| object);
+            let at = object.map_or(union_at.as_str(), |object| object.at.as_str());
+            let path = below(&body.path, ["codes", code]);
+            let mut carried = status.fact(path, Code, at, Value::Null);
+            (carried.key, carried.node) = (code.to_owned(), object.map_or(&NULL, |o| o.value));
+            self.push(carried);
         }
-        let wrapped = status
-            .clone()
-            .anchor(wrapper.as_ref().unwrap_or(&schema_at));
+        let mut wrapped = status.clone();
+        wrapped
+            .anchor
+            .clone_from(wrapper.as_ref().unwrap_or(&schema_at));
         let path = child(&body.path, "wrapped");
-        self.push(wrapped.fact(path, What::Wrapped, &schema_at, json!(wrapper.is_some())));
+        self.push(wrapped.fact(path, Wrapped, &schema_at, json!(wrapper.is_some())));
         errors.statuses.push((schema_at, union_at));
         for (codes, object) in objects {
             for code in codes {
@@ -556,168 +504,19 @@ impl<'a> Facts<'a> {
     /// each code's error object, compared by its description and properties.
     fn errors(&mut self, errors: Errors<'a>) {
         if let Some((schema_at, union_at)) = errors.statuses.first() {
-            let distinct: BTreeSet<&String> =
-                errors.statuses.iter().map(|(schema, _)| schema).collect();
-            let n = Node::new(String::new(), schema_at.clone(), "", &NULL).anchor(union_at);
-            self.leaf(
-                &n,
-                "error-schemas",
-                What::ErrorSchemas,
-                json!(distinct.len()),
-            );
+            let schemas = errors.statuses.iter().map(|(schema, _)| schema);
+            let distinct = schemas.collect::<BTreeSet<_>>().len();
+            let mut n = Node::new(String::new(), schema_at.clone(), "", &NULL);
+            n.anchor.clone_from(union_at);
+            self.leaf(&n, "error-schemas", ErrorSchemas, json!(distinct));
         }
         for (code, object) in errors.objects {
-            let owner = format!("the `{code}` error");
-            let n = Node::new(
-                child("/errors", &code),
-                object.at.clone(),
-                &code,
-                object.value,
-            );
-            let n = n.with(|c| c.owner = owner);
-            self.add(&n, What::ErrorObject);
-            self.field(&n, "description", What::Description);
+            let path = child("/errors", &code);
+            let mut n = Node::new(path, object.at.clone(), &code, object.value);
+            n.ctx.owner = format!("the `{code}` error");
+            self.add(&n, ErrorObject);
+            self.field(&n, "description", Description);
             self.properties(&n, &object, true);
-        }
-    }
-
-    /// The schema `n` (as written, at its pointer: a use), as a `what`: the
-    /// facts of the use, then those of the schema itself.
-    fn schema(&mut self, n: Node<'a>, what: What) {
-        let s = doc::resolve(self.doc, n.at.clone(), n.value);
-        let shape = Shape::of(s.value);
-        let open = s.value.get("x-open-enum") == Some(&Value::Bool(true));
-        let n = n.with(|c| {
-            (c.name, c.open, c.lookup) = (s.name.clone(), open, shape == Shape::Lookup);
-        });
-        // The use: whether it may be null there, and the description written
-        // there (beside a reference, or of an inline schema).
-        self.add(&n, what);
-        self.leaf(&n, "nullable", What::Nullable, json!(s.nullable));
-        let written = if n.value.get("$ref").is_some() {
-            &NULL
-        } else {
-            n.value
-        };
-        self.field(
-            &Node {
-                value: written,
-                ..n.clone()
-            },
-            "description",
-            What::Description,
-        );
-        let n = Node {
-            path: child(&n.path, "schema"),
-            at: s.at.clone(),
-            anchor: s.at.clone(),
-            value: s.value,
-            ..n
-        };
-        if self.stack.contains(&s.at) {
-            // A schema that refers back to one being read: said already.
-            return;
-        }
-        let generates_type = ["properties", "enum", "oneOf"]
-            .iter()
-            .any(|k| s.value.get(k).is_some());
-        let name = match &s.name {
-            Some(name) => json!(name),
-            None if generates_type => json!(""),
-            None => Value::Null,
-        };
-        self.field(&n, "description", What::Description);
-        self.leaf(&n, "name", What::Name, name);
-        self.leaf(&n, "shape", What::Shape, json!(shape.describe()));
-        let ty = schema_type(s.value).or((shape == Shape::Lookup).then_some("object"));
-        let family = child(&n.path, shape.family());
-        self.push(n.fact(child(&family, "type"), What::Type, &n.at, json!(ty)));
-        let owner = s
-            .name
-            .clone()
-            .unwrap_or_else(|| "the inline object".to_owned());
-        let typed = Node {
-            path: child(&family, ty.unwrap_or("none")),
-            ..n.clone()
-        };
-        let typed = typed.with(|c| c.owner = owner);
-        self.add(&typed, What::Typed);
-        self.leaf(&typed, "format", What::Format, field(s.value, "format"));
-        for value in items(s.value, "enum").iter().map(Value::to_string) {
-            let listed = Node {
-                key: value.clone(),
-                ..typed.member("enum", &value, s.value)
-            };
-            let listed = Node {
-                at: child(&s.at, "enum"),
-                ctx: n.ctx.clone(),
-                ..listed
-            };
-            self.add(&listed.anchor(&s.at), What::EnumValue);
-        }
-        self.stack.push(s.at.clone());
-        let inner = |member: Node<'a>| member.with(|c| *c = Ctx::using(n.ctx.request, true));
-        if shape == Shape::OneOf {
-            let members = items(s.value, "oneOf");
-            self.leaf(&typed, "members", What::Members, json!(members.len()));
-            for (index, member) in members.iter().enumerate() {
-                self.schema(
-                    inner(typed.member("oneOf", &index.to_string(), member)),
-                    What::Schema,
-                );
-            }
-        }
-        match (ty, s.value.get("items")) {
-            (Some("array"), Some(items)) => {
-                let at = child(&s.at, "items");
-                self.schema(
-                    inner(Node::new(child(&typed.path, "items"), at, "", items)),
-                    What::Schema,
-                );
-            }
-            (Some("object"), _) => self.properties(&typed, &s, false),
-            _ => {}
-        }
-        self.stack.pop();
-    }
-
-    /// The properties of the object `s` (read as `n`): its own, its `allOf`
-    /// members', and for a lookup each member's one field (optional: exactly
-    /// one is sent). In an error object, `code` and whether `description` is
-    /// required are how the fragment's union is tagged (D3): not compared.
-    fn properties(&mut self, n: &Node<'a>, s: &Resolved<'a>, error: bool) {
-        let mut objects = vec![(s.at.clone(), s.value, false)];
-        for (list, one_of) in [("allOf", false), ("oneOf", true)] {
-            if one_of && !n.ctx.lookup {
-                continue;
-            }
-            for (index, member) in items(s.value, list).iter().enumerate() {
-                let member =
-                    doc::resolve(self.doc, below(&s.at, [list, &index.to_string()]), member);
-                objects.push((member.at, member.value, one_of));
-            }
-        }
-        for (at, object, one_of) in objects {
-            let required = doc::required_names(object);
-            for (name, property) in entries(object, "properties") {
-                let path = below(&n.path, ["properties", name]);
-                if (error && name == "code") || self.index.contains_key(&path) {
-                    continue;
-                }
-                let required = !one_of && required.contains(&name.as_str());
-                let owner = n.ctx.owner.clone();
-                let p = Node::new(path, below(&at, ["properties", name]), name, property);
-                let p = p.with(|c| {
-                    *c = Ctx {
-                        owner,
-                        ..Ctx::using(n.ctx.request, required)
-                    }
-                });
-                if !(error && name == "description") {
-                    self.leaf(&p, "required", What::Required, json!(required));
-                }
-                self.schema(p, What::Property);
-            }
         }
     }
 }
@@ -770,69 +569,4 @@ fn error_body<'a>(doc: &'a Value, at: &str, response: &'a Value) -> Option<Error
         .map(|object| Some((codes(&object)?, object)));
     let objects = objects.collect::<Option<_>>()?;
     Some((schema_at, wrapper, inner.at, objects))
-}
-
-/// How a schema is composed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shape {
-    /// No composition: a plain type.
-    Plain,
-    /// A oneOf of objects with one required property each: a lookup by
-    /// exactly one of several keys (an object with optional fields, upstream).
-    Lookup,
-    OneOf,
-    AnyOf,
-    AllOf,
-}
-
-impl Shape {
-    fn of(value: &Value) -> Self {
-        match value.get("oneOf").and_then(Value::as_array) {
-            Some(members) if doc::one_of_shape(members) == OneOfShape::External => Shape::Lookup,
-            Some(_) => Shape::OneOf,
-            None if value.get("anyOf").is_some() => Shape::AnyOf,
-            None if value.get("allOf").is_some() => Shape::AllOf,
-            None => Shape::Plain,
-        }
-    }
-
-    fn describe(self) -> &'static str {
-        match self {
-            Shape::Plain => "a plain schema (an object with optional fields, a string, ...)",
-            Shape::Lookup => "a oneOf of single-field objects (exactly one field is sent)",
-            Shape::OneOf => "a oneOf",
-            Shape::AnyOf => "an anyOf",
-            Shape::AllOf => "an allOf",
-        }
-    }
-
-    /// The facts below the shape sit under its family: a lookup compares
-    /// like an object (its members' fields are the object's optional
-    /// fields), so the two share one.
-    fn family(self) -> &'static str {
-        match self {
-            Shape::Plain | Shape::Lookup => "plain",
-            Shape::OneOf => "oneOf",
-            Shape::AnyOf => "anyOf",
-            Shape::AllOf => "allOf",
-        }
-    }
-}
-
-/// `type`, or the type its keywords imply (`properties`: an object, `items`:
-/// an array): Katapult's document leaves `type: object` out of some objects.
-fn schema_type(value: &Value) -> Option<&'static str> {
-    const TYPES: [&str; 6] = ["object", "array", "string", "integer", "number", "boolean"];
-    let implied = |keys: &[&str]| keys.iter().any(|key| value.get(key).is_some());
-    match value.get("type").and_then(Value::as_str) {
-        Some(ty) => Some(
-            TYPES
-                .into_iter()
-                .find(|known| *known == ty)
-                .unwrap_or("unknown"),
-        ),
-        None if implied(&["properties", "required", "additionalProperties"]) => Some("object"),
-        None if implied(&["items"]) => Some("array"),
-        None => None,
-    }
 }
