@@ -166,3 +166,57 @@ fn description(f: &Fact<'_>, u: &Fact<'_>) -> Option<Warning> {
         fragment_text: fragment.map(str::to_owned),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::drift::DifferenceKind;
+
+    /// An operation whose response holds two disks, `new` and `old` (in
+    /// that order: keys are sorted), under the schema names `[old, new]`.
+    fn document(names: [&str; 2]) -> Value {
+        let disk = |name: &str| json!({"$ref": format!("#/components/schemas/{name}")});
+        let body =
+            json!({"type": "object", "properties": {"old": disk(names[0]), "new": disk(names[1])}});
+        let schema = json!({"type": "object", "properties": {"id": {"type": "string"}}});
+        json!({
+            "openapi": "3.0.3",
+            "paths": {"/disks/disk": {"patch": {"responses": {"200": {
+                "description": "ok", "content": {"application/json": {"schema": body}}}}}}},
+            "components": {"schemas": {names[0]: schema, names[1]: schema}},
+        })
+    }
+
+    #[test]
+    fn several_upstream_names_for_one_schema_are_one_difference() {
+        let fragment = document(["Disk", "Disk"]);
+        let upstream = document(["PatchDisk200ResponseDisk", "GetDisk200ResponseDisk"]);
+        let (differences, _) = compare(&fragment, &upstream);
+        let [renamed] = differences.as_slice() else {
+            panic!("{differences:#?}");
+        };
+        assert_eq!(renamed.kind, DifferenceKind::Name);
+        assert_eq!(renamed.fragment, "/components/schemas/Disk");
+        assert_eq!(
+            renamed.change,
+            "upstream uses the schemas `GetDisk200ResponseDisk`, `PatchDisk200ResponseDisk` \
+             here; the fragment uses `Disk`"
+        );
+        assert_eq!(renamed.impact.as_str(), "breaking");
+    }
+
+    #[test]
+    fn a_difference_inside_a_schema_used_twice_is_reported_once() {
+        let fragment = document(["Disk", "Disk"]);
+        let mut upstream = document(["Disk", "Disk"]);
+        upstream["components"]["schemas"]["Disk"]["properties"]["id"]["type"] = json!("integer");
+        let (differences, _) = compare(&fragment, &upstream);
+        let [changed] = differences.as_slice() else {
+            panic!("{differences:#?}");
+        };
+        assert_eq!(changed.kind, DifferenceKind::Type);
+        assert_eq!(changed.fragment, "/components/schemas/Disk/properties/id");
+    }
+}

@@ -401,7 +401,7 @@ impl<'a> Facts<'a> {
                 if let Some(schema) = param.get("schema") {
                     let required = param.get("required") == Some(&Value::Bool(true));
                     let (path, at) = (child(&n.path, "schema"), child(&n.at, "schema"));
-                    self.schema_at(path, at, schema, (Schema, true, required));
+                    self.schema_at(path, at, schema, Schema, Ctx::using(true, required));
                 }
             }
         }
@@ -416,7 +416,7 @@ impl<'a> Facts<'a> {
             self.add(&media, Media);
             if let Some(schema) = value.get("schema") {
                 let (path, at) = (child(&media.path, "schema"), child(&media.at, "schema"));
-                self.schema_at(path, at, schema, (Schema, request, true));
+                self.schema_at(path, at, schema, Schema, Ctx::using(request, true));
             }
         }
     }
@@ -439,7 +439,7 @@ impl<'a> Facts<'a> {
                 self.add(&h, Header);
                 if let Some(schema) = header.get("schema") {
                     let (path, at) = (child(&h.path, "schema"), child(&h.at, "schema"));
-                    self.schema_at(path, at, schema, (Schema, false, true));
+                    self.schema_at(path, at, schema, Schema, Ctx::using(false, true));
                 }
             }
             if doc::is_error_status(&status) {

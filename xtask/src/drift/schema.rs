@@ -13,18 +13,18 @@ use super::normal::{Ctx, Facts, NULL, Node, What, field};
 use crate::doc::{self, OneOfShape, Resolved, below, child, entries, items};
 
 impl<'a> Facts<'a> {
-    /// The schema written at `at` (with `key`), used as a `what` in a
-    /// request or not, required there or not.
+    /// The schema written at `at` as `node`, used as a `what` where `ctx`
+    /// says (in a request or not, required there or not).
     pub(super) fn schema_at(
         &mut self,
         path: String,
         at: String,
         node: &'a Value,
-        uses: (What, bool, bool),
+        what: What,
+        ctx: Ctx,
     ) {
-        let (what, request, required) = uses;
         let mut n = Node::new(path, at, "", node);
-        n.ctx = Ctx::using(request, required);
+        n.ctx = ctx;
         self.schema(n, what);
     }
 
@@ -92,13 +92,13 @@ impl<'a> Facts<'a> {
                     below(&typed.path, ["oneOf", &index]),
                     below(&s.at, ["oneOf", &index]),
                 );
-                self.schema_at(path, at, member, (Schema, request, true));
+                self.schema_at(path, at, member, Schema, Ctx::using(request, true));
             }
         }
         match (ty, s.value.get("items")) {
             (Some("array"), Some(items)) => {
                 let (path, at) = (child(&typed.path, "items"), child(&s.at, "items"));
-                self.schema_at(path, at, items, (Schema, request, true));
+                self.schema_at(path, at, items, Schema, Ctx::using(request, true));
             }
             (Some("object"), _) => self.properties(&typed, &s, false),
             _ => {}

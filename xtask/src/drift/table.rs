@@ -69,18 +69,30 @@ pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<Row> {
     })
 }
 
+/// What the table says of a finding: the kind of difference, the change
+/// following upstream makes to the generated API, why, what differs, and
+/// the edit that follows upstream.
+type Described = (K, Option<C>, &'static str, String, String);
+
 /// The table itself: for each kind of fact and side, the kind of
 /// difference, the change following upstream makes to the generated API,
 /// why, what differs, and the edit that follows upstream.
 #[rustfmt::skip]
-fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<(K, Option<C>, &'static str, String, String)> {
+fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
     use Presence::{Changed, FragmentOnly as Here, UpstreamOnly as There};
     let (f, u, fact) = (found.f, found.u, found.fact());
     let key = fact.key.clone();
     let (fv, uv) = (show(&f.value), show(&u.value));
-    let (yes, no) = (|fact: &Fact<'_>| fact.value == Value::Bool(true), |fact: &Fact<'_>| fact.value == Value::Bool(false));
-    let list = items.join(", ");
+    let yes = |fact: &Fact<'_>| fact.value == Value::Bool(true);
+    let (required_u, required_f) = (required_word(yes(u)), required_word(yes(f)));
+    let (nullable_u, nullable_f) = (nullable_word(yes(u)), nullable_word(yes(f)));
+    let (label, list) = (label(&f.at), items.join(", "));
     let ignored = "progenitor ignores security schemes";
+    let missing = missing_schemas(u.node, found.fragment.doc);
+    let listed = match u.ctx.required {
+        true => format!(" and list `{key}` in `required`"),
+        false => String::new(),
+    };
     let adds = format!("upstream adds the {}{} property `{key}` to {}",
         if u.ctx.required { "required " } else { "" },
         if u.ctx.request { "request" } else { "response" }, f.ctx.owner);
@@ -125,14 +137,17 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<(K, Option<C>, &'
                 format!("upstream adds the {} parameter `{key}`", u.ctx.owner),
                 format!("add to the operation's `parameters`: {}", snippet(u.node)))
         }
-        (What::Parameter, Here) => row(K::Parameter, Some(C::Removed), "its builder setter disappears",
+        (What::Parameter, Here) => row(K::Parameter, Some(C::Removed),
+            "its builder setter disappears",
             format!("the {} parameter `{key}` is not in the published document", f.ctx.owner),
             "remove the parameter".to_owned()),
-        (What::ParameterRequired, Changed) => row(K::Required, Some(C::SignatureChanged(key.clone())),
+        (What::ParameterRequired, Changed) => row(K::Required,
+            Some(C::SignatureChanged(key.clone())),
             "the builder's setter changes between required and optional",
-            format!("the {} parameter `{key}` is {} upstream", u.ctx.owner, required_word(yes(u))),
+            format!("the {} parameter `{key}` is {required_u} upstream", u.ctx.owner),
             format!("set `required: {}`", yes(u))),
-        (What::RequestBody, There) => row(K::RequestBody, Some(C::SignatureChanged("body".into())),
+        (What::RequestBody, There) => row(K::RequestBody,
+            Some(C::SignatureChanged("body".into())),
             "the request builder gains a body",
             "upstream gives the operation a request body".to_owned(),
             format!("add `requestBody`: {}", snippet(u.node))),
@@ -140,9 +155,10 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<(K, Option<C>, &'
             "the request body type and the builder's `body` disappear",
             "the published operation has no request body".to_owned(),
             "remove `requestBody`".to_owned()),
-        (What::BodyRequired, Changed) => row(K::RequestBody, Some(C::SignatureChanged("body".into())),
+        (What::BodyRequired, Changed) => row(K::RequestBody,
+            Some(C::SignatureChanged("body".into())),
             "progenitor makes an optional body an optional argument",
-            format!("the request body is {} upstream, {} here", required_word(yes(u)), required_word(yes(f))),
+            format!("the request body is {required_u} upstream, {required_f} here"),
             format!("set `required: {}` on the request body", yes(u))),
         (What::Media, There) => row(K::MediaType, None, "progenitor uses the JSON body only",
             format!("upstream also describes {} as `{key}`", u.ctx.owner),
@@ -188,9 +204,10 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<(K, Option<C>, &'
         (What::ErrorReadable, Changed) => row(K::ErrorBody, Some(C::ShapeChanged(key.clone())),
             "the error type cannot be derived from it",
             format!("the {key} body {} is not an error object with a `code` (or a union of them)",
-                if no(f) { "in the fragment" } else { "upstream" }),
+                if yes(f) { "upstream" } else { "in the fragment" }),
             "compare the two bodies by hand".to_owned()),
-        (What::Code, There) if found.fragment.get(&child("/errors", &key)).is_some() => row(K::ErrorCode, None,
+        (What::Code, There) if found.fragment.get(&child("/errors", &key)).is_some() => row(
+            K::ErrorCode, None,
             "the error union already has this code; only the per-status record changes",
             format!("upstream adds the error code `{key}` to {}", u.ctx.owner),
             format!("add `{key}` to `x-error-codes` at {}", f.at)),
@@ -208,7 +225,8 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<(K, Option<C>, &'
         (What::Code, Here) => {
             let codes: Vec<String> = items.iter().map(|code| format!("`{code}`")).collect();
             let codes = codes.join(", ");
-            row(K::ErrorCode, Some(C::VariantRemoved(list.clone())), "error union variants disappear",
+            row(K::ErrorCode, Some(C::VariantRemoved(list.clone())),
+                "error union variants disappear",
                 format!("{} carries codes upstream does not list: {codes}", f.ctx.owner),
                 format!("remove {codes} from `x-error-codes` (and their variants, if no other \
                          status carries them)"))
@@ -216,10 +234,12 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<(K, Option<C>, &'
         (What::Wrapped, Changed) => row(K::ErrorBody, Some(C::ShapeChanged(list.clone())),
             "the error type's shape changes",
             if yes(f) {
-                format!("the fragment wraps the error object in an envelope (`{{\"error\": {{...}}}}`) \
-                         for {list}; upstream's body is the error object itself")
+                format!("the fragment wraps the error object in an envelope \
+                         (`{{\"error\": {{...}}}}`) for {list}; upstream's body is the error \
+                         object itself")
             } else {
-                format!("upstream wraps the error object in an envelope for {list}; the fragment does not")
+                format!("upstream wraps the error object in an envelope for {list}; the \
+                         fragment does not")
             },
             "write the error body as upstream does".to_owned()),
         (What::ErrorSchemas, Changed) => {
@@ -232,72 +252,89 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<(K, Option<C>, &'
                 "give each status its own error schema, as upstream does".to_owned())
         }
 
-        (What::Property, There) if f.ctx.lookup => row(K::Property, Some(C::VariantAdded(key.clone())),
-            "the lookup enum gains a variant", adds,
+        (What::Property, There) if f.ctx.lookup => row(K::Property,
+            Some(C::VariantAdded(key.clone())), "the lookup enum gains a variant", adds,
             format!("add a member to the oneOf: `{{type: object, required: [{key}], properties: \
-                     {{{key}: {}}}}}`{}", snippet(u.node), missing_schemas(u.node, found.fragment.doc))),
+                     {{{key}: {}}}}}`{missing}", snippet(u.node))),
         (What::Property, There) => row(K::Property, Some(C::FieldAdded(key.clone())),
             "a new field: struct literals without `..Default::default()` stop compiling", adds,
-            format!("add under {}/properties: `{key}: {}`{}{}", f.at, snippet(u.node),
-                if u.ctx.required { format!(" and list `{key}` in `required`") } else { String::new() },
-                missing_schemas(u.node, found.fragment.doc))),
-        (What::Property, Here) => row(K::Property, Some(C::FieldRemoved(key.clone())), "a field disappears",
+            format!("add under {}/properties: `{key}: {}`{listed}{missing}",
+                f.at, snippet(u.node))),
+        (What::Property, Here) => row(K::Property, Some(C::FieldRemoved(key.clone())),
+            "a field disappears",
             format!("{} has `{key}`, which upstream does not (any more)", f.ctx.owner),
             format!("remove `{key}`")),
         (What::Required, Changed) => row(K::Required,
-            Some(C::FieldTypeChanged(key.clone(), required_word(yes(f)).into(), required_word(yes(u)).into())),
+            Some(C::FieldTypeChanged(key.clone(), required_f.into(), required_u.into())),
             "the field changes between `T` and `Option<T>`",
-            format!("`{key}` of {} is {} upstream, {} here", f.ctx.owner, required_word(yes(u)), required_word(yes(f))),
-            if yes(u) { format!("list `{key}` in `required`") } else { format!("remove `{key}` from `required`") }),
-        (What::Nullable, Changed) => {
-            let nullable = |fact| if yes(fact) { "nullable" } else { "not nullable" };
-            row(K::Nullable,
-                f.ctx.required.then(|| C::FieldTypeChanged(label(&f.at), nullable(f).into(), nullable(u).into())),
-                if f.ctx.required { "a required field becomes, or stops being, an `Option`" }
-                else { "an optional field is an `Option` either way" },
-                format!("{} is {} upstream, {} here", label(&f.at), nullable(u), nullable(f)),
-                if yes(u) { "write `nullable: true` (beside a `$ref`: `nullable: true` + `allOf: [{$ref: ...}]`)".to_owned() }
-                else { "remove `nullable: true`".to_owned() })
-        }
+            format!("`{key}` of {} is {required_u} upstream, {required_f} here", f.ctx.owner),
+            if yes(u) { format!("list `{key}` in `required`") }
+            else { format!("remove `{key}` from `required`") }),
+        (What::Nullable, Changed) => row(K::Nullable,
+            f.ctx.required
+                .then(|| C::FieldTypeChanged(label.clone(), nullable_f.into(), nullable_u.into())),
+            if f.ctx.required { "a required field becomes, or stops being, an `Option`" }
+            else { "an optional field is an `Option` either way" },
+            format!("{label} is {nullable_u} upstream, {nullable_f} here"),
+            if yes(u) {
+                "write `nullable: true` (beside a `$ref`: `nullable: true` + \
+                 `allOf: [{$ref: ...}]`)".to_owned()
+            } else {
+                "remove `nullable: true`".to_owned()
+            }),
         (What::Name, Changed) => {
             let (ours, theirs) = (text(&f.value), text(&u.value));
             let names: Vec<String> = items.iter().map(|name| format!("`{name}`")).collect();
-            row(K::Name, Some(C::Renamed(theirs.to_owned())), "the generated type is named after the schema",
+            row(K::Name, Some(C::Renamed(theirs.to_owned())),
+                "the generated type is named after the schema",
                 match (ours, theirs) {
-                    ("", _) => format!("upstream names this schema `{theirs}`; the fragment writes it inline"),
-                    (_, "") => format!("upstream writes this schema inline; the fragment names it `{ours}`"),
+                    ("", _) => format!("upstream names this schema `{theirs}`; the fragment writes \
+                                        it inline"),
+                    (_, "") => format!("upstream writes this schema inline; the fragment names \
+                                        it `{ours}`"),
                     _ => format!("upstream uses the schema{} {} here; the fragment uses `{ours}`",
                         if names.len() > 1 { "s" } else { "" }, names.join(", ")),
                 },
                 if theirs.is_empty() { "write the schema inline, as upstream does".to_owned() }
                 else { format!("refer to `#/components/schemas/{theirs}`") })
         }
-        (What::Shape, Changed) => row(K::Shape, Some(C::ShapeChanged(label(&f.at))),
+        (What::Shape, Changed) => row(K::Shape, Some(C::ShapeChanged(label.clone())),
             "the generated type changes shape (a struct, an enum, ...)",
-            format!("upstream writes {} as {}; the fragment as {}", label(&f.at), text(&u.value), text(&f.value)),
+            format!("upstream writes {label} as {}; the fragment as {}",
+                text(&u.value), text(&f.value)),
             format!("write it as upstream does: {}", snippet(u.node))),
         (What::Type, Changed) => {
-            let ty = |fact: &Fact<'_>| fact.value.as_str().map_or_else(|| "unspecified".to_owned(), |t| format!("`{t}`"));
-            row(K::Type, Some(C::FieldTypeChanged(label(&f.at), ty(f), ty(u))), "the field's Rust type changes",
-                format!("the type of {} is {} upstream, {} here", label(&f.at), ty(u), ty(f)),
+            let ty = |fact: &Fact<'_>| {
+                fact.value.as_str().map_or("unspecified".into(), |t| format!("`{t}`"))
+            };
+            row(K::Type, Some(C::FieldTypeChanged(label.clone(), ty(f), ty(u))),
+                "the field's Rust type changes",
+                format!("the type of {label} is {} upstream, {} here", ty(u), ty(f)),
                 format!("set `type: {}`", u.value.as_str().unwrap_or("<none>")))
         }
-        (What::Format, Changed) => row(K::Format, Some(C::FieldTypeChanged(label(&f.at), fv.clone(), uv.clone())),
+        (What::Format, Changed) => row(K::Format,
+            Some(C::FieldTypeChanged(label.clone(), fv.clone(), uv.clone())),
             "typify maps formats to Rust types (int32 to i32, date-time, uuid, ...)",
-            format!("the format of {} is {uv} upstream, {fv} here", label(&f.at)),
-            match u.value.as_str() { Some(format) => format!("set `format: {format}`"), None => "remove `format`".to_owned() }),
+            format!("the format of {label} is {uv} upstream, {fv} here"),
+            match u.value.as_str() {
+                Some(format) => format!("set `format: {format}`"),
+                None => "remove `format`".to_owned(),
+            }),
         (What::EnumValue, There) => row(K::EnumValue, Some(C::VariantAdded(key.clone())),
             match (f.ctx.open, f.ctx.request) {
                 (true, _) => "a new variant of an open (non_exhaustive) enum",
-                (false, true) => "a new variant of a closed request enum: exhaustive matches stop compiling",
+                (false, true) => {
+                    "a new variant of a closed request enum: exhaustive matches stop compiling"
+                }
                 (false, false) => "a new variant of a closed enum",
             },
             format!("upstream adds the value {key} to {}", enum_name(f)),
             format!("add {key} to `enum` at {}", f.at)),
-        (What::EnumValue, Here) => row(K::EnumValue, Some(C::VariantRemoved(list.clone())), "a variant disappears",
+        (What::EnumValue, Here) => row(K::EnumValue, Some(C::VariantRemoved(list.clone())),
+            "a variant disappears",
             format!("{} has values upstream does not list: {list}", enum_name(f)),
             format!("remove {list} from `enum`")),
-        (What::Members, Changed) => row(K::Shape, Some(C::ShapeChanged(label(&f.at))),
+        (What::Members, Changed) => row(K::Shape, Some(C::ShapeChanged(label)),
             "the generated enum gains or loses variants",
             format!("upstream's oneOf has {} members, the fragment's {}", u.value, f.value),
             format!("write the members as upstream does: {}", snippet(u.node))),
@@ -356,6 +393,10 @@ fn text(value: &Value) -> &str {
 
 fn required_word(required: bool) -> &'static str {
     if required { "required" } else { "optional" }
+}
+
+fn nullable_word(nullable: bool) -> &'static str {
+    if nullable { "nullable" } else { "not nullable" }
 }
 
 /// `` `DiskStateEnum` ``, or where an unnamed enum is.
