@@ -228,11 +228,8 @@ impl Walk<'_> {
         let mut children = Vec::new();
         for (name, property) in properties {
             let property_at = child(&child(at, "properties"), name);
-            let doc::Resolved {
-                at: schema_at,
-                value: schema,
-                ..
-            } = doc::resolve(doc, property_at.clone(), property);
+            let resolved = doc::resolve(doc, property_at.clone(), property);
+            let (schema_at, schema) = (resolved.at, resolved.value);
             let is_required = required && required_names.contains(&name.as_str());
             let mut json_path = path.to_vec();
             json_path.push(name.clone());
@@ -336,11 +333,8 @@ impl Walk<'_> {
                 continue;
             };
             let field_at = child(&child(&member_at, "properties"), field);
-            let doc::Resolved {
-                at: schema_at,
-                value: schema,
-                ..
-            } = doc::resolve(&self.fragment.document, field_at.clone(), schema);
+            let resolved = doc::resolve(&self.fragment.document, field_at.clone(), schema);
+            let (schema_at, schema) = (resolved.at, resolved.value);
             let kind = self.kind(&schema_at, schema)?;
             fields.push((field.clone(), kind, field_at, description(schema)));
         }
