@@ -10,9 +10,8 @@
 use serde_json::Value;
 
 use super::normal::{Fact, Facts, What};
-use super::table::{self, Row};
-use super::{ApiImpact, Difference, Presence, Warning};
-use crate::api_change;
+use super::table;
+use super::{Difference, Presence, Warning};
 
 /// A fact that differs, with where it stands on each side.
 pub(super) struct Found<'x, 'a> {
@@ -79,52 +78,34 @@ pub fn compare(fragment: &Value, upstream: &Value) -> (Vec<Difference>, Vec<Warn
         }
     }
 
-    // One row per finding, except that a finding the table groups joins
-    // the first of its kind at its fragment node, and one found again (a
-    // schema reached through two uses) is the same difference.
-    let mut rows: Vec<(Row, &Found<'_, '_>, Vec<String>)> = Vec::new();
+    // One difference per finding, except that a finding the table groups
+    // joins the first of its kind at its fragment node, and one found again
+    // (a schema reached through two uses) is the same difference.
+    let mut rows: Vec<(Difference, &Found<'_, '_>, Vec<String>)> = Vec::new();
     for finding in &findings {
-        let Some(row) = table::row(finding, &[]) else {
+        let Some((difference, group)) = table::row(finding, &[]) else {
             continue;
         };
-        let same = |(other, first, _): &&mut (Row, &Found<'_, '_>, Vec<String>)| {
+        let same = |(other, first, _): &&mut (Difference, &Found<'_, '_>, Vec<String>)| {
             (first.fact().what, first.presence, &other.fragment)
-                == (finding.fact().what, finding.presence, &row.fragment)
-                && (row.group.is_some()
-                    || (&other.upstream, &first.fact().key) == (&row.upstream, &finding.fact().key))
+                == (finding.fact().what, finding.presence, &difference.fragment)
+                && (group.is_some()
+                    || (&other.upstream, &first.fact().key)
+                        == (&difference.upstream, &finding.fact().key))
         };
-        match (rows.iter_mut().find(same), row.group.clone()) {
+        match (rows.iter_mut().find(same), group) {
             (Some((_, _, items)), Some(item)) if !items.contains(&item) => items.push(item),
             (Some(_), _) => {}
-            (None, item) => rows.push((row, finding, item.into_iter().collect())),
+            (None, item) => rows.push((difference, finding, item.into_iter().collect())),
         }
     }
     let differences = rows
         .into_iter()
-        .map(|(row, first, items)| {
-            let row = match items.len() {
-                0 | 1 => row,
-                _ => table::row(first, &items).unwrap_or(row),
-            };
-            Difference {
-                kind: row.kind,
-                presence: first.presence,
-                fragment: row.fragment,
-                upstream: row.upstream,
-                change: row.change,
-                edit: row.edit,
-                impact: ApiImpact {
-                    severity: row
-                        .api
-                        .as_ref()
-                        .map(|change| api_change::severity(change, row.open)),
-                    change: row.api,
-                    note: row.note.to_owned(),
-                },
-                departures: Vec::new(),
-            }
-        })
-        .collect();
+        .map(|(difference, first, items)| match items.len() {
+            0 | 1 => difference,
+            _ => table::row(first, &items).map_or(difference, |(grouped, _)| grouped),
+        });
+    let differences = differences.collect();
     (differences, warnings)
 }
 

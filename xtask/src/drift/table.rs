@@ -7,36 +7,17 @@ use serde_json::Value;
 
 use super::compare::Found;
 use super::normal::{Fact, What, requirement};
-use super::{DifferenceKind as K, Presence};
-use crate::api_change::ChangeKind as C;
+use super::{ApiImpact, Difference, DifferenceKind as K, Presence};
+use crate::api_change::{self, ChangeKind as C};
 use crate::doc::{self, child, is_error_status, ref_pointer};
 
-/// A finding, described.
-pub(super) struct Row {
-    pub kind: K,
-    /// Pointer in the fragment: where a marker declaring it sits.
-    pub fragment: String,
-    /// Pointer upstream.
-    pub upstream: String,
-    pub change: String,
-    pub edit: String,
-    /// What following upstream changes in the generated API; `None` when
-    /// nothing generated changes.
-    pub api: Option<C>,
-    /// Whether a variant it adds goes into an open enum.
-    pub open: bool,
-    /// Why the API changes (or not), in a sentence.
-    pub note: &'static str,
-    /// Set for the rows that group with others of their kind at one
-    /// fragment node: what this one adds to the list (a status, a value, a
-    /// code, an upstream name).
-    pub group: Option<String>,
-}
-
-/// Describes `found`. `items` is the list a grouped row names (empty for
-/// its own item alone). `None` for what is no difference of its own (a
-/// schema's use on one side only: a difference above it says so).
-pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<Row> {
+/// Describes `found` as a difference, with, for a difference the table
+/// groups with others of its kind at one fragment node, what it adds to the
+/// list (a status, a value, a code, an upstream name). `items` is that list
+/// once gathered (empty: its own item alone). `None` for what is no
+/// difference of its own (a schema's use on one side only: a difference
+/// above it says so).
+pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<(Difference, Option<String>)> {
     let (f, u, fact) = (found.f, found.u, found.fact());
     let group = match (fact.what, found.presence) {
         (What::Header, Presence::FragmentOnly) | (What::Wrapped, Presence::Changed) => {
@@ -56,17 +37,29 @@ pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<Row> {
         Presence::UpstreamOnly => (slot(fact.what, f, Some(&fact.key)), u.at.clone()),
         Presence::FragmentOnly => (f.anchor.clone(), slot(fact.what, u, None)),
     };
-    Some(Row {
+    // The one judge of API breakage rates the change following upstream makes.
+    let open = fact.what == What::EnumValue && f.ctx.open;
+    let severity = api
+        .as_ref()
+        .map(|change| api_change::severity(change, open));
+    let impact = ApiImpact {
+        change: api,
+        severity,
+        note: note.to_owned(),
+    };
+    let presence = found.presence;
+    let departures = Vec::new();
+    let difference = Difference {
         kind,
+        presence,
         fragment,
         upstream,
         change,
         edit,
-        api,
-        open: fact.what == What::EnumValue && f.ctx.open,
-        note,
-        group,
-    })
+        impact,
+        departures,
+    };
+    Some((difference, group))
 }
 
 /// What the table says of a finding: the kind of difference, the change
