@@ -1,16 +1,235 @@
-//! Queries over an OpenAPI document held as a JSON tree: operations, `$ref`
-//! resolution, which schemas a request or a response can reach, the error
-//! union. Shared by the lint rules and the generator so both read the
-//! document the same way.
+//! The one model of an OpenAPI document, read by every task: loading text
+//! (JSON or YAML) into a JSON tree and hashing it, naming its nodes by JSON
+//! pointer, following `$ref`s, and the queries the lint rules, the
+//! generators and the drift check share (operations, responses, which
+//! schemas a request or a response reaches, the shape of a `oneOf`, the
+//! error union). The fragment and an upstream document are read the same way.
 
 use std::collections::{BTreeSet, VecDeque};
 
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
-use crate::problem::{child, pointer};
+// ------------------------------------------------------------------ loading
+
+/// Lowercase hex sha256 of `bytes`: what identifies a document.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// YAML text (JSON is YAML too) to a JSON tree. A key YAML reads as a
+/// number or a boolean (an unquoted `200:`) becomes a string; a node with
+/// no JSON meaning (a tag, a list as a key) is refused with its pointer.
+pub(crate) fn parse_yaml(text: &str) -> Result<Value, YamlError> {
+    // Syntax first: a syntax error belongs to the text, not to a node.
+    if let Err(error) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) {
+        let message = error.to_string();
+        return Err(YamlError {
+            at: String::new(),
+            message,
+        });
+    }
+    let yaml = serde_yaml_ng::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(yaml).map_err(|error| YamlError {
+        at: path_to_pointer(error.path()),
+        message: error.inner().to_string(),
+    })
+}
+
+/// Why YAML text is not a JSON tree.
+#[derive(Debug)]
+pub(crate) struct YamlError {
+    /// The node at fault; empty when the text is not YAML at all.
+    pub(crate) at: String,
+    /// What is wrong, with the line and column.
+    pub(crate) message: String,
+}
+
+/// The pointer of the node a `serde_path_to_error` failure names: where a
+/// tree stops being a valid typed (`openapiv3`) document.
+pub(crate) fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    pointer(path.iter().filter_map(|segment| match segment {
+        Segment::Seq { index } => Some(index.to_string()),
+        Segment::Map { key } => Some(key.clone()),
+        Segment::Enum { variant } => Some(variant.clone()),
+        Segment::Unknown => None,
+    }))
+}
+
+// ----------------------------------------------------------------- pointers
+
+/// Builds a JSON pointer (RFC 6901) from path segments.
+pub(crate) fn pointer<I, S>(segments: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    segments
+        .into_iter()
+        .fold(String::new(), |mut out, segment| {
+            out.push('/');
+            out.push_str(&segment.as_ref().replace('~', "~0").replace('/', "~1"));
+            out
+        })
+}
+
+/// Appends segments to an existing pointer.
+pub(crate) fn below<I, S>(parent: &str, segments: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    format!("{parent}{}", pointer(segments))
+}
+
+/// Appends one segment to an existing pointer.
+pub(crate) fn child(parent: &str, segment: &str) -> String {
+    format!("{parent}{}", pointer([segment]))
+}
+
+/// The segments of a pointer, unescaped.
+pub(crate) fn segments(at: &str) -> impl Iterator<Item = String> + '_ {
+    at.split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+}
+
+/// The members of the object under `key` in `node`; none when it has none.
+pub(crate) fn entries<'a>(
+    node: &'a Value,
+    key: &str,
+) -> impl Iterator<Item = (&'a String, &'a Value)> {
+    node.get(key)
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+}
+
+/// The items of the list under `key` in `node`; none when it has none.
+pub(crate) fn items<'a>(node: &'a Value, key: &str) -> &'a [Value] {
+    node.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// The strings of the list under `key` in `node`.
+pub(crate) fn strings<'a>(node: &'a Value, key: &str) -> Vec<&'a str> {
+    items(node, key).iter().filter_map(Value::as_str).collect()
+}
+
+/// Turns a local `$ref` (`#/components/schemas/Disk`) into a JSON pointer.
+pub(crate) fn ref_pointer(reference: &str) -> Option<&str> {
+    reference.strip_prefix('#')
+}
+
+/// The name of the schema at `at` when it is one of
+/// `/components/schemas` (`Disk` for `/components/schemas/Disk`).
+pub(crate) fn schema_name(at: &str) -> Option<String> {
+    let rest = at.strip_prefix("/components/schemas/")?;
+    (!rest.contains('/')).then(|| segments(&format!("/{rest}")).collect())
+}
+
+// --------------------------------------------------------------- references
+
+/// A schema reached from where it is written: `$ref`s and wrappers followed.
+#[derive(Debug, Clone)]
+pub(crate) struct Resolved<'a> {
+    /// Where the schema itself is.
+    pub(crate) at: String,
+    /// The schema itself.
+    pub(crate) value: &'a Value,
+    /// Its name under `/components/schemas`, when a `$ref` led there.
+    pub(crate) name: Option<String>,
+    /// `nullable: true` on a wrapper or on the schema.
+    pub(crate) nullable: bool,
+}
+
+/// Follows `$ref`s and the `allOf: [X]` wrapper (with only `nullable`, a
+/// description or extensions beside it: how OpenAPI 3.0 writes a nullable
+/// or described reference) from `node`, written at `outer`, to the schema.
+pub(crate) fn resolve<'a>(doc: &'a Value, outer: String, node: &'a Value) -> Resolved<'a> {
+    let mut schema = Resolved {
+        at: outer,
+        value: node,
+        name: None,
+        nullable: false,
+    };
+    for _ in 0..16 {
+        let reference = schema.value.get("$ref").and_then(Value::as_str);
+        if let Some(target) = reference.and_then(ref_pointer) {
+            let Some(next) = doc.pointer(target) else {
+                break;
+            };
+            schema.at = target.to_owned();
+            schema.name = schema_name(&schema.at);
+            schema.value = next;
+        } else if let Some(inner) = wrapped(schema.value) {
+            schema.nullable |= schema.value.get("nullable") == Some(&Value::Bool(true));
+            schema.at = child(&child(&schema.at, "allOf"), "0");
+            schema.value = inner;
+        } else {
+            break;
+        }
+    }
+    schema.nullable |= schema.value.get("nullable") == Some(&Value::Bool(true));
+    schema
+}
+
+/// [`resolve`] for a node that is not a schema (a response, a parameter, a
+/// request body, a header): where the node is, and it. A dangling or cyclic
+/// reference stops at the last node reached; the `dangling-ref` rule
+/// reports those.
+pub(crate) fn deref<'a>(doc: &'a Value, at: String, node: &'a Value) -> (String, &'a Value) {
+    let resolved = resolve(doc, at, node);
+    (resolved.at, resolved.value)
+}
+
+/// Every node under `node` (itself first) with its pointer, `at` being
+/// `node`'s: what a look at every node (for a marker, a reference) reads.
+pub(crate) fn nodes<'a>(node: &'a Value, at: &str) -> Vec<(String, &'a Value)> {
+    let children: Vec<(String, &Value)> = match node {
+        Value::Object(map) => map
+            .iter()
+            .map(|(key, value)| (child(at, key), value))
+            .collect(),
+        Value::Array(list) => {
+            let indexed = list.iter().enumerate();
+            indexed
+                .map(|(index, value)| (child(at, &index.to_string()), value))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let mut out = vec![(at.to_owned(), node)];
+    for (at, value) in children {
+        out.extend(nodes(value, &at));
+    }
+    out
+}
+
+/// The `X` of `{allOf: [X]}` with nothing beside it but `nullable`, a
+/// description or extensions.
+fn wrapped(value: &Value) -> Option<&Value> {
+    let object = value.as_object()?;
+    let [inner] = object.get("allOf")?.as_array()?.as_slice() else {
+        return None;
+    };
+    object
+        .keys()
+        .all(|key| {
+            matches!(key.as_str(), "allOf" | "nullable" | "description") || key.starts_with("x-")
+        })
+        .then_some(inner)
+}
+
+// -------------------------------------------------------------- operations
 
 /// The HTTP methods a path item may hold, in the order OpenAPI lists them.
-const METHODS: [&str; 8] = [
+pub(crate) const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
@@ -24,119 +243,82 @@ pub struct Operation<'a> {
 
 /// Every operation in the document, in document order.
 pub fn operations(doc: &Value) -> Vec<Operation<'_>> {
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
-        return Vec::new();
-    };
-    paths
-        .iter()
-        .flat_map(|(path, item)| {
-            METHODS.iter().filter_map(move |method| {
-                item.get(*method).map(|value| Operation {
-                    pointer: pointer(["paths", path.as_str(), method]),
-                    value,
-                })
-            })
-        })
-        .collect()
-}
-
-/// Turns a local `$ref` (`#/components/schemas/Disk`) into a JSON pointer.
-pub(crate) fn ref_pointer(reference: &str) -> Option<&str> {
-    reference.strip_prefix('#')
-}
-
-/// Follows `$ref`s from `node` until a node without one; returns the final
-/// node and its pointer. Gives up (returning the last node reached) on a
-/// dangling or cyclic reference; the `dangling-ref` rule reports those.
-pub(crate) fn deref<'a>(
-    doc: &'a Value,
-    mut at: String,
-    mut node: &'a Value,
-) -> (String, &'a Value) {
-    for _ in 0..16 {
-        let Some(target) = node
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(ref_pointer)
-        else {
-            break;
-        };
-        match doc.pointer(target) {
-            Some(next) => {
-                at = target.to_owned();
-                node = next;
+    let mut out = Vec::new();
+    for (path, item) in entries(doc, "paths") {
+        for method in METHODS {
+            if let Some(value) = item.get(method) {
+                let pointer = pointer(["paths", path.as_str(), method]);
+                out.push(Operation { pointer, value });
             }
-            None => break,
         }
     }
-    (at, node)
+    out
 }
 
-/// Which side of the wire a schema travels on.
+/// The operation's responses, `$ref`s resolved: (status key, pointer, node).
+pub fn responses<'a>(doc: &'a Value, op: &Operation<'a>) -> Vec<(String, String, &'a Value)> {
+    let statuses = entries(op.value, "responses").filter(|(status, _)| !status.starts_with("x-"));
+    let response = |(status, response): (&String, &'a Value)| {
+        let (at, response) = deref(doc, below(&op.pointer, ["responses", status]), response);
+        (status.clone(), at, response)
+    };
+    statuses.map(response).collect()
+}
+
+/// Whether a status key (`"404"`, `"4XX"`, `"default"`) denotes an error.
+pub fn is_error_status(status: &str) -> bool {
+    status == "default" || status.starts_with('4') || status.starts_with('5')
+}
+
+/// The pointer of a response's JSON schema, if it has one.
+pub fn json_schema_pointer(at: &str, response: &Value) -> Option<String> {
+    let is_json = |mt: &str| mt == "application/json" || mt.starts_with("application/json;");
+    let (media_type, media) = entries(response, "content").find(|(mt, _)| is_json(mt))?;
+    media.get("schema")?;
+    Some(below(at, ["content", media_type, "schema"]))
+}
+
+// ------------------------------------------------------------------ schemas
+
+/// Which way a schema travels: in a request, or in a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Side {
+pub(crate) enum Wire {
     Request,
     Response,
 }
 
 /// Pointers of the schemas at the root of each request body and parameter
-/// (`Side::Request`) or each response body (`Side::Response`).
-pub(crate) fn schema_roots(doc: &Value, side: Side) -> Vec<String> {
+/// (`Wire::Request`) or each response body (`Wire::Response`).
+pub(crate) fn schema_roots(doc: &Value, wire: Wire) -> Vec<String> {
+    // `content/<media type>/schema` under a request body or a response.
+    let content_schemas = |at: &str, node: &Value| -> Vec<String> {
+        let with_schema =
+            entries(node, "content").filter(|(_, media)| media.get("schema").is_some());
+        with_schema
+            .map(|(media_type, _)| below(at, ["content", media_type, "schema"]))
+            .collect()
+    };
     let mut roots = Vec::new();
     for op in operations(doc) {
-        match side {
-            Side::Request => {
-                if let Some(body) = op.value.get("requestBody") {
-                    let (at, body) = deref(doc, child(&op.pointer, "requestBody"), body);
-                    roots.extend(content_schemas(&at, body));
-                }
-                if let Some(params) = op.value.get("parameters").and_then(Value::as_array) {
-                    for (index, param) in params.iter().enumerate() {
-                        let at = child(&child(&op.pointer, "parameters"), &index.to_string());
-                        let (at, param) = deref(doc, at, param);
-                        if param.get("schema").is_some() {
-                            roots.push(child(&at, "schema"));
-                        }
-                    }
-                }
+        if wire == Wire::Response {
+            for (_, at, response) in responses(doc, &op) {
+                roots.extend(content_schemas(&at, response));
             }
-            Side::Response => {
-                for (status, at, response) in responses(doc, &op) {
-                    let _ = status;
-                    roots.extend(content_schemas(&at, response));
-                }
+            continue;
+        }
+        if let Some(body) = op.value.get("requestBody") {
+            let (at, body) = deref(doc, child(&op.pointer, "requestBody"), body);
+            roots.extend(content_schemas(&at, body));
+        }
+        for (index, param) in items(op.value, "parameters").iter().enumerate() {
+            let at = below(&op.pointer, ["parameters", &index.to_string()]);
+            let (at, param) = deref(doc, at, param);
+            if param.get("schema").is_some() {
+                roots.push(child(&at, "schema"));
             }
         }
     }
     roots
-}
-
-/// The operation's responses, `$ref`s resolved: (status key, pointer, node).
-pub fn responses<'a>(doc: &'a Value, op: &Operation<'a>) -> Vec<(String, String, &'a Value)> {
-    let Some(map) = op.value.get("responses").and_then(Value::as_object) else {
-        return Vec::new();
-    };
-    map.iter()
-        .map(|(status, response)| {
-            let at = child(&child(&op.pointer, "responses"), status);
-            let (at, response) = deref(doc, at, response);
-            (status.clone(), at, response)
-        })
-        .collect()
-}
-
-/// `content/<media type>/schema` pointers under a request body or response.
-fn content_schemas(at: &str, node: &Value) -> Vec<String> {
-    node.get("content")
-        .and_then(Value::as_object)
-        .map(|content| {
-            content
-                .iter()
-                .filter(|(_, media)| media.get("schema").is_some())
-                .map(|(media_type, _)| child(&child(&child(at, "content"), media_type), "schema"))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Every schema node reachable from `roots` (following `$ref`s, properties,
@@ -146,48 +328,27 @@ pub(crate) fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'
     let mut queue: VecDeque<String> = roots.iter().cloned().collect();
     let mut out = Vec::new();
     while let Some(at) = queue.pop_front() {
-        if !seen.insert(at.clone()) {
-            continue;
-        }
-        let Some(node) = doc.pointer(&at) else {
+        let Some(node) = doc.pointer(&at).filter(|_| seen.insert(at.clone())) else {
             continue;
         };
-        if let Some(target) = node
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(ref_pointer)
-        {
-            queue.push_back(target.to_owned());
+        let reference = node.get("$ref").and_then(Value::as_str);
+        queue.extend(reference.and_then(ref_pointer).map(str::to_owned));
+        // The direct subschemas.
+        queue.extend(entries(node, "properties").map(|(name, _)| below(&at, ["properties", name])));
+        for (key, any) in [
+            ("items", true),
+            ("not", true),
+            ("additionalProperties", false),
+        ] {
+            if node.get(key).is_some_and(|value| any || value.is_object()) {
+                queue.push_back(child(&at, key));
+            }
         }
-        queue.extend(subschema_pointers(&at, node));
+        for list in ["allOf", "oneOf", "anyOf"] {
+            let count = items(node, list).len();
+            queue.extend((0..count).map(|index| below(&at, [list, &index.to_string()])));
+        }
         out.push((at, node));
-    }
-    out
-}
-
-/// Pointers of the direct subschemas of a schema node.
-fn subschema_pointers(at: &str, node: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(properties) = node.get("properties").and_then(Value::as_object) {
-        let base = child(at, "properties");
-        out.extend(properties.keys().map(|name| child(&base, name)));
-    }
-    for single in ["items", "not"] {
-        if node.get(single).is_some() {
-            out.push(child(at, single));
-        }
-    }
-    if node
-        .get("additionalProperties")
-        .is_some_and(Value::is_object)
-    {
-        out.push(child(at, "additionalProperties"));
-    }
-    for list in ["allOf", "oneOf", "anyOf"] {
-        if let Some(items) = node.get(list).and_then(Value::as_array) {
-            let base = child(at, list);
-            out.extend((0..items.len()).map(|index| child(&base, &index.to_string())));
-        }
     }
     out
 }
@@ -195,19 +356,18 @@ fn subschema_pointers(at: &str, node: &Value) -> Vec<String> {
 /// Every schema node in the document: those under `/components/schemas` and
 /// those inline in operations, each once.
 pub(crate) fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
-    let mut roots: Vec<String> = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .map(|schemas| {
-            schemas
-                .keys()
-                .map(|name| pointer(["components", "schemas", name]))
-                .collect()
-        })
-        .unwrap_or_default();
-    roots.extend(schema_roots(doc, Side::Request));
-    roots.extend(schema_roots(doc, Side::Response));
+    let components = doc.pointer("/components").unwrap_or(&Value::Null);
+    let mut roots: Vec<String> = entries(components, "schemas")
+        .map(|(name, _)| pointer(["components", "schemas", name]))
+        .collect();
+    roots.extend(schema_roots(doc, Wire::Request));
+    roots.extend(schema_roots(doc, Wire::Response));
     reachable(doc, &roots)
+}
+
+/// The names a schema's `required` list holds.
+pub(crate) fn required_names(schema: &Value) -> Vec<&str> {
+    strings(schema, "required")
 }
 
 /// How progenitor will shape a `oneOf`.
@@ -226,88 +386,64 @@ pub(crate) enum OneOfShape {
 
 /// Classifies the members of a `oneOf` the way progenitor will see them.
 pub(crate) fn one_of_shape(members: &[Value]) -> OneOfShape {
-    let mut objects = Vec::new();
     for (index, member) in members.iter().enumerate() {
-        if member.get("$ref").is_some() {
-            return OneOfShape::Untagged(format!(
-                "member {index} is a `$ref`; progenitor only tags enums whose members are written inline"
-            ));
-        }
-        let is_object = member.get("type").and_then(Value::as_str) == Some("object")
-            || (member.get("type").is_none() && member.get("properties").is_some());
-        if !is_object {
-            return OneOfShape::Untagged(format!("member {index} is not an object"));
-        }
-        match member.get("additionalProperties") {
-            None | Some(Value::Bool(false)) => {}
-            Some(_) => {
-                return OneOfShape::Untagged(format!(
-                    "member {index} allows additional properties; progenitor can only tag closed or unspecified objects"
-                ));
-            }
-        }
-        objects.push(member);
+        let why = if member.get("$ref").is_some() {
+            "is a `$ref`; progenitor only tags enums whose members are written inline"
+        } else if !(member.get("type").and_then(Value::as_str) == Some("object")
+            || (member.get("type").is_none() && member.get("properties").is_some()))
+        {
+            "is not an object"
+        } else if !matches!(
+            member.get("additionalProperties"),
+            None | Some(Value::Bool(false))
+        ) {
+            "allows additional properties; progenitor can only tag closed or unspecified objects"
+        } else {
+            continue;
+        };
+        return OneOfShape::Untagged(format!("member {index} {why}"));
     }
-    if objects.is_empty() {
+    if members.is_empty() {
         return OneOfShape::Untagged("the oneOf has no members".to_owned());
     }
-
     let properties = |member: &Value| -> Vec<String> {
-        member
-            .get("properties")
-            .and_then(Value::as_object)
-            .map(|p| p.keys().cloned().collect())
-            .unwrap_or_default()
+        entries(member, "properties")
+            .map(|(name, _)| name.clone())
+            .collect()
     };
-    let required = |member: &Value| -> Vec<String> {
-        member
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| {
-                r.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-
-    let external = objects.iter().all(|member| {
+    let mut names: Vec<String> = members.iter().flat_map(properties).collect();
+    names.sort();
+    names.dedup();
+    let one_each = members.iter().all(|member| {
         let props = properties(member);
-        props.len() == 1 && required(member) == props
+        props.len() == 1 && required_names(member) == props
     });
-    if external {
-        let mut names: Vec<String> = objects.iter().flat_map(|m| properties(m)).collect();
-        names.sort();
-        names.dedup();
-        if names.len() == objects.len() {
-            return OneOfShape::External;
-        }
+    if one_each && names.len() == members.len() {
+        return OneOfShape::External;
     }
 
     // Candidate tags: required properties of the first member holding a
-    // single-value string enum; keep those every member shares, with
+    // single-value string enum; keep the first every member shares, with
     // distinct values.
     let tag_value = |member: &Value, name: &str| -> Option<String> {
-        if !required(member).iter().any(|r| r == name) {
-            return None;
-        }
         let prop = member.get("properties")?.get(name)?;
-        let values = prop.get("enum")?.as_array()?;
-        match (prop.get("type").and_then(Value::as_str), values.as_slice()) {
-            (Some("string") | None, [Value::String(value)]) => Some(value.clone()),
+        let ty = prop.get("type").and_then(Value::as_str);
+        match (ty, prop.get("enum")?.as_array()?.as_slice()) {
+            (Some("string") | None, [Value::String(value)])
+                if required_names(member).contains(&name) =>
+            {
+                Some(value.clone())
+            }
             _ => None,
         }
     };
-    let mut candidates = properties(objects[0]);
+    let mut candidates = properties(&members[0]);
     candidates.sort();
     for name in candidates {
-        let values: Option<Vec<String>> = objects.iter().map(|m| tag_value(m, &name)).collect();
-        if let Some(values) = values {
-            let distinct: BTreeSet<&String> = values.iter().collect();
-            if distinct.len() == values.len() {
-                return OneOfShape::Internal { tag: name };
-            }
+        let values: Option<BTreeSet<String>> =
+            members.iter().map(|m| tag_value(m, &name)).collect();
+        if values.is_some_and(|values| values.len() == members.len()) {
+            return OneOfShape::Internal { tag: name };
         }
     }
     OneOfShape::Untagged(
@@ -334,21 +470,12 @@ pub(crate) struct ErrorUnion {
 /// it is a tagged `oneOf`, or the one property of an envelope object
 /// (`{"error": {...}}`) if that is. `None` when neither holds.
 pub(crate) fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
-    let node = doc.pointer(schema_at)?;
-    let (at, node) = deref(doc, schema_at.to_owned(), node);
-    let union_at = if node.get("oneOf").is_some() {
-        at
-    } else {
-        let properties = node.get("properties")?.as_object()?;
-        if properties.len() != 1 {
-            return None;
-        }
-        let (name, property) = properties.iter().next()?;
-        let (inner_at, inner) = deref(doc, child(&child(&at, "properties"), name), property);
-        inner.get("oneOf")?;
-        inner_at
+    let (at, node) = deref(doc, schema_at.to_owned(), doc.pointer(schema_at)?);
+    let (pointer, union) = match entries(node, "properties").collect::<Vec<_>>()[..] {
+        _ if node.get("oneOf").is_some() => (at, node),
+        [(name, property)] => deref(doc, below(&at, ["properties", name]), property),
+        _ => return None,
     };
-    let union = doc.pointer(&union_at)?;
     let members = union.get("oneOf")?.as_array()?;
     let OneOfShape::Internal { tag } = one_of_shape(members) else {
         return None;
@@ -358,31 +485,13 @@ pub(crate) fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
         .filter_map(|m| m.pointer(&format!("/properties/{tag}/enum/0"))?.as_str())
         .map(str::to_owned)
         .collect();
-    let name = union_at
-        .strip_prefix("/components/schemas/")
-        .filter(|rest| !rest.contains('/'))
-        .map(|name| name.replace("~1", "/").replace("~0", "~"));
+    let name = schema_name(&pointer);
     Some(ErrorUnion {
-        pointer: union_at,
+        pointer,
         name,
         tag,
         codes,
     })
-}
-
-/// Whether a status key (`"404"`, `"4XX"`, `"default"`) denotes an error.
-pub fn is_error_status(status: &str) -> bool {
-    status == "default" || status.starts_with('4') || status.starts_with('5')
-}
-
-/// The pointer of a response's JSON schema, if it has one.
-pub fn json_schema_pointer(at: &str, response: &Value) -> Option<String> {
-    let content = response.get("content")?.as_object()?;
-    let (media_type, media) = content
-        .iter()
-        .find(|(mt, _)| *mt == "application/json" || mt.starts_with("application/json;"))?;
-    media.get("schema")?;
-    Some(child(&child(&child(at, "content"), media_type), "schema"))
 }
 
 /// An enum the API sends back, marked `x-open-enum: true`.
@@ -399,30 +508,71 @@ pub struct OpenEnum {
 /// Every schema under `/components/schemas` marked `x-open-enum: true`, in
 /// document order.
 pub(crate) fn open_enums(doc: &Value) -> Vec<OpenEnum> {
-    doc.pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .map(|schemas| {
-            schemas
-                .iter()
-                .filter(|(_, s)| s.get("x-open-enum") == Some(&Value::Bool(true)))
-                .map(|(name, s)| OpenEnum {
-                    name: name.clone(),
-                    description: s
-                        .get("description")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                    values: s
-                        .get("enum")
-                        .and_then(Value::as_array)
-                        .map(|v| {
-                            v.iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_owned)
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    let components = doc.pointer("/components").unwrap_or(&Value::Null);
+    let open = entries(components, "schemas")
+        .filter(|(_, s)| s.get("x-open-enum") == Some(&Value::Bool(true)));
+    let open_enum = |(name, schema): (&String, &Value)| OpenEnum {
+        name: name.clone(),
+        description: schema
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        values: strings(schema, "enum")
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+    };
+    open.map(open_enum).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_escape_slashes_and_tildes() {
+        assert_eq!(
+            pointer(["paths", "/disks/disk", "patch"]),
+            "/paths/~1disks~1disk/patch"
+        );
+        assert_eq!(child("/a", "x~y"), "/a/x~0y");
+        assert_eq!(pointer::<[&str; 0], &str>([]), "");
+        let back: Vec<String> = segments("/paths/~1disks~1disk/a~0b").collect();
+        assert_eq!(back, ["paths", "/disks/disk", "a~b"]);
+        assert_eq!(
+            schema_name("/components/schemas/A~1B"),
+            Some("A/B".to_owned())
+        );
+        assert_eq!(schema_name("/components/schemas/A/properties/b"), None);
+    }
+
+    #[test]
+    fn yaml_keys_that_read_as_numbers_become_strings() {
+        let tree = parse_yaml("responses:\n  200: {description: ok}\n  true: 1.5\n").unwrap();
+        assert_eq!(
+            tree,
+            serde_json::json!({"responses": {"200": {"description": "ok"}, "true": 1.5}})
+        );
+        let tagged = parse_yaml("a:\n  b: !custom 1\n").unwrap_err();
+        assert_eq!(tagged.at, "/a/b", "{tagged:?}");
+        assert_eq!(parse_yaml("a: [").unwrap_err().at, "");
+    }
+
+    #[test]
+    fn resolve_follows_references_and_nullable_wrappers() {
+        let doc = serde_json::json!({
+            "components": {"schemas": {"A": {"$ref": "#/components/schemas/B"}, "B": {"type": "string"}}},
+            "use": {"nullable": true, "description": "d", "allOf": [{"$ref": "#/components/schemas/A"}]},
+            "mixed": {"allOf": [{"$ref": "#/components/schemas/B"}], "properties": {}},
+        });
+        let used = resolve(&doc, "/use".to_owned(), &doc["use"]);
+        assert_eq!(
+            (used.at.as_str(), used.name.as_deref()),
+            ("/components/schemas/B", Some("B"))
+        );
+        assert!(used.nullable);
+        // An allOf with more than a wrapper's keys is a schema of its own.
+        let mixed = resolve(&doc, "/mixed".to_owned(), &doc["mixed"]);
+        assert_eq!((mixed.at.as_str(), mixed.name), ("/mixed", None));
+    }
 }

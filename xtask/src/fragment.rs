@@ -9,9 +9,9 @@ use std::path::Path;
 use heck::ToSnakeCase;
 use openapiv3::OpenAPI;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
-use crate::problem::{Problem, child, pointer};
+use crate::doc::{YamlError, child, parse_yaml, path_to_pointer, pointer, sha256_hex};
+use crate::problem::Problem;
 
 /// The fragment every generated file comes from, relative to the workspace root.
 pub const FRAGMENT_PATH: &str = "openapi/katapult-core-v1.yaml";
@@ -59,21 +59,19 @@ impl Fragment {
             fix: fix.to_owned(),
         };
 
-        let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(source).map_err(|error| {
-            vec![problem(
-                "syntax",
-                String::new(),
-                format!("not valid YAML: {error}"),
-                "fix the syntax at the line and column given",
-            )]
-        })?;
-        let document = yaml_to_json(&yaml, "").map_err(|(at, message)| {
-            vec![problem(
-                "syntax",
-                at,
-                message,
-                "OpenAPI documents are JSON trees: use string keys and plain values",
-            )]
+        let document = parse_yaml(source).map_err(|YamlError { at, message }| {
+            vec![if at.is_empty() {
+                let message = format!("not valid YAML: {message}");
+                problem(
+                    "syntax",
+                    at,
+                    message,
+                    "fix the syntax at the line and column given",
+                )
+            } else {
+                let fix = "OpenAPI documents are JSON trees: use string keys and plain values";
+                problem("syntax", at, message, fix)
+            }]
         })?;
 
         // Structure first: the lint rules assume an object they can walk.
@@ -105,47 +103,6 @@ impl Fragment {
     /// before [`Fragment::apply_rust_names`], since it re-reads the typed
     /// document from the tree.
     pub(crate) fn apply_rust_options(&mut self) -> Result<(), Vec<Problem>> {
-        fn walk(
-            node: &mut Value,
-            at: &str,
-            marked: &mut Vec<String>,
-            problems: &mut Vec<(String, String)>,
-        ) {
-            match node {
-                Value::Object(map) => {
-                    if let Some(marker) = map.get(RUST_OPTION) {
-                        let shape = map.get("type").and_then(Value::as_str);
-                        if marker != &Value::Bool(true) {
-                            problems.push((
-                                at.to_owned(),
-                                format!("`{RUST_OPTION}` must be `true`, not {marker}"),
-                            ));
-                        } else if !matches!(shape, Some("array" | "object")) {
-                            problems.push((
-                                at.to_owned(),
-                                format!("`{RUST_OPTION}` stands on a schema of type {}, not an array or an object", shape.unwrap_or("(none)")),
-                            ));
-                        } else {
-                            map.insert("nullable".to_owned(), Value::Bool(true));
-                            marked.push(at.to_owned());
-                        }
-                    }
-                    for (key, value) in map.iter_mut() {
-                        walk(value, &child(at, key), marked, problems);
-                    }
-                }
-                Value::Array(items) => {
-                    for (index, value) in items.iter_mut().enumerate() {
-                        walk(value, &child(at, &index.to_string()), marked, problems);
-                    }
-                }
-                _ => {}
-            }
-        }
-
-        let mut shaped = self.document.clone();
-        let (mut marked, mut problems) = (Vec::new(), Vec::new());
-        walk(&mut shaped, "", &mut marked, &mut problems);
         let problem = |pointer: String, message: String| Problem {
             rule: "rust-option",
             file: self.display_path.clone(),
@@ -155,14 +112,38 @@ impl Fragment {
                 "write `{RUST_OPTION}: true` on an optional array or object property, or remove it"
             ),
         };
+        let (mut marked, mut problems) = (Vec::new(), Vec::new());
+        for (at, node) in crate::doc::nodes(&self.document, "") {
+            let Some(marker) = node.get(RUST_OPTION) else {
+                continue;
+            };
+            let shape = node.get("type").and_then(Value::as_str);
+            if marker != &Value::Bool(true) {
+                problems.push(problem(
+                    at,
+                    format!("`{RUST_OPTION}` must be `true`, not {marker}"),
+                ));
+            } else if !matches!(shape, Some("array" | "object")) {
+                let shape = shape.unwrap_or("(none)");
+                let message = format!(
+                    "`{RUST_OPTION}` stands on a schema of type {shape}, not an array or an object"
+                );
+                problems.push(problem(at, message));
+            } else {
+                marked.push(at);
+            }
+        }
         if !problems.is_empty() {
-            return Err(problems
-                .into_iter()
-                .map(|(at, message)| problem(at, message))
-                .collect());
+            return Err(problems);
         }
         if marked.is_empty() {
             return Ok(());
+        }
+        let mut shaped = self.document.clone();
+        for at in &marked {
+            if let Some(Value::Object(schema)) = shaped.pointer_mut(at) {
+                schema.insert("nullable".to_owned(), Value::Bool(true));
+            }
         }
         // Re-read from the tree, so this step runs before the naming step.
         // Adding `nullable` cannot break a document that parsed a moment ago.
@@ -244,87 +225,4 @@ fn is_snake_case(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
-/// Lowercase hex sha256.
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
-/// YAML is a superset of the JSON data model: keys may be numbers (`200:`),
-/// values may carry tags. Numbers and booleans used as keys become strings
-/// (so an unquoted status code works); anything else is refused with the
-/// pointer of the node.
-pub(crate) fn yaml_to_json(
-    value: &serde_yaml_ng::Value,
-    at: &str,
-) -> Result<Value, (String, String)> {
-    use serde_yaml_ng::Value as Y;
-    Ok(match value {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(*b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                serde_json::Number::from_f64(f)
-                    .map(Value::Number)
-                    .ok_or_else(|| {
-                        (
-                            at.to_owned(),
-                            format!("the number {n} has no JSON representation"),
-                        )
-                    })?
-            }
-        }
-        Y::String(s) => Value::String(s.clone()),
-        Y::Sequence(items) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(index, item)| yaml_to_json(item, &child(at, &index.to_string())))
-                .collect::<Result<_, _>>()?,
-        ),
-        Y::Mapping(map) => {
-            let mut object = serde_json::Map::new();
-            for (key, item) in map {
-                let key = match key {
-                    Y::String(s) => s.clone(),
-                    Y::Number(n) => n.to_string(),
-                    Y::Bool(b) => b.to_string(),
-                    other => {
-                        return Err((
-                            at.to_owned(),
-                            format!("a mapping key must be a string, found {other:?}"),
-                        ));
-                    }
-                };
-                let value = yaml_to_json(item, &child(at, &key))?;
-                object.insert(key, value);
-            }
-            Value::Object(object)
-        }
-        Y::Tagged(tagged) => {
-            return Err((
-                at.to_owned(),
-                format!("YAML tags (`{}`) have no meaning in OpenAPI", tagged.tag),
-            ));
-        }
-    })
-}
-
-fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    pointer(path.iter().filter_map(|segment| match segment {
-        Segment::Seq { index } => Some(index.to_string()),
-        Segment::Map { key } => Some(key.clone()),
-        Segment::Enum { variant } => Some(variant.clone()),
-        Segment::Unknown => None,
-    }))
 }

@@ -14,9 +14,9 @@ use heck::ToUpperCamelCase;
 use serde_json::Value;
 
 use self::security::bearer_security;
-use crate::doc::{self, OneOfShape, Side};
+use crate::doc::{self, OneOfShape, Wire, child};
 use crate::fragment::Fragment;
-use crate::problem::{Problem, child};
+use crate::problem::Problem;
 
 /// A named check over the whole document.
 pub struct Rule {
@@ -82,7 +82,7 @@ impl<'a> Lint<'a> {
     }
 
     /// Every schema a request (or a response) can reach, by pointer.
-    fn reachable(&self, side: Side) -> Vec<(String, &'a Value)> {
+    fn reachable(&self, side: Wire) -> Vec<(String, &'a Value)> {
         doc::reachable(self.doc, &doc::schema_roots(self.doc, side))
     }
 }
@@ -103,7 +103,7 @@ fn path_item_ref(l: &mut Lint<'_>) {
     for (path, item) in paths.into_iter().flatten() {
         if item.get("$ref").is_some() {
             l.report(
-                &crate::problem::pointer(["paths", path.as_str()]),
+                &doc::pointer(["paths", path.as_str()]),
                 "the path item is a `$ref`; progenitor 0.15 panics on referenced path items",
                 "write the path item inline",
             );
@@ -173,7 +173,7 @@ fn ref_sibling(l: &mut Lint<'_>) {
 }
 
 fn request_default(l: &mut Lint<'_>) {
-    for (at, schema) in l.reachable(Side::Request) {
+    for (at, schema) in l.reachable(Wire::Request) {
         if schema.get("default").is_some() {
             l.report(
                 &child(&at, "default"),
@@ -186,7 +186,7 @@ fn request_default(l: &mut Lint<'_>) {
 }
 
 fn response_closed_object(l: &mut Lint<'_>) {
-    for (at, schema) in l.reachable(Side::Response) {
+    for (at, schema) in l.reachable(Wire::Response) {
         if schema.get("additionalProperties") == Some(&Value::Bool(false)) {
             l.report(
                 &child(&at, "additionalProperties"),
@@ -410,7 +410,7 @@ fn tagged_one_of(l: &mut Lint<'_>) {
 }
 
 fn exclusive_lookup(l: &mut Lint<'_>) {
-    for (at, schema) in l.reachable(Side::Request) {
+    for (at, schema) in l.reachable(Wire::Request) {
         let description = schema.get("description").and_then(Value::as_str);
         let says_exclusive =
             description.is_some_and(|d| d.to_ascii_lowercase().contains("mutually exclusive"));
@@ -446,7 +446,7 @@ fn open_enums(l: &mut Lint<'_>) {
     };
     let pointers =
         |side| -> BTreeSet<String> { l.reachable(side).into_iter().map(|(at, _)| at).collect() };
-    let (response, request) = (pointers(Side::Response), pointers(Side::Request));
+    let (response, request) = (pointers(Wire::Response), pointers(Wire::Request));
 
     for (at, schema) in doc::all_schemas(l.doc) {
         let flag_at = child(&at, "x-open-enum");

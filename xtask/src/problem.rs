@@ -40,38 +40,3 @@ pub fn render(problems: &[Problem]) -> String {
         .collect::<Vec<_>>()
         .join("\n\n")
 }
-
-/// Builds JSON pointers (RFC 6901) from path segments.
-pub(crate) fn pointer<I, S>(segments: I) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
-    segments
-        .into_iter()
-        .fold(String::new(), |mut out, segment| {
-            out.push('/');
-            out.push_str(&segment.as_ref().replace('~', "~0").replace('/', "~1"));
-            out
-        })
-}
-
-/// Appends one segment to an existing pointer.
-pub(crate) fn child(parent: &str, segment: &str) -> String {
-    format!("{parent}{}", pointer([segment]))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pointers_escape_slashes_and_tildes() {
-        assert_eq!(
-            pointer(["paths", "/disks/disk", "patch"]),
-            "/paths/~1disks~1disk/patch"
-        );
-        assert_eq!(child("/a", "x~y"), "/a/x~0y");
-        assert_eq!(pointer::<[&str; 0], &str>([]), "");
-    }
-}

@@ -159,7 +159,7 @@ fn a_broken_fragment_is_refused_without_touching_the_code() {
     let stderr = text(&run.stderr);
     assert!(
         stderr.contains(
-            "error[ref-sibling]: openapi/katapult-core-v1.yaml#/components/schemas/PatchDisk200ResponseDisk/properties/io_profile/nullable"
+            "error[ref-sibling]: openapi/katapult-core-v1.yaml#/components/schemas/Disk/properties/io_profile/nullable"
         ),
         "{stderr}"
     );

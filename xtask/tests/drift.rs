@@ -45,7 +45,7 @@ fn the_fragment_departs_from_the_recorded_upstream_only_where_it_says() {
         .declared()
         .flat_map(|d| d.departures.clone())
         .collect();
-    let all: BTreeSet<String> = (1..=11).map(|n| format!("D{n}")).collect();
+    let all: BTreeSet<String> = (1..=12).map(|n| format!("D{n}")).collect();
     assert_eq!(declared, all, "{}", report.render());
 }
 

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use katapult_core::Response;
-use katapult_core::types::{PatchDisk200ResponseDisk, UpdateDiskResponse};
+use katapult_core::types::{Disk, UpdateDiskResponse};
 use serde_json::Value;
 
 use crate::exit::Failure;
@@ -23,7 +23,7 @@ pub fn json(response: &Response<UpdateDiskResponse>) -> Result<String, Failure> 
 
 /// A short summary of the disk, one `label  value` row per line.
 pub fn table(response: &Response<UpdateDiskResponse>) -> String {
-    let disk: &PatchDisk200ResponseDisk = &response.disk;
+    let disk: &Disk = &response.disk;
     let mut rows: Vec<(&str, String)> = vec![
         ("disk", text(disk.id.as_deref())),
         ("name", text(disk.name.as_deref())),

@@ -3,15 +3,14 @@
 //! partial.
 
 use katapult_core::types::{
-    self, DiskBusEnum, DiskInstallation, DiskIoProfile, DiskStateEnum, DiskTemplate,
-    DiskTemplateVersion, PatchDisk200ResponseDisk, PatchDiskPartDataCenter,
-    PatchDiskPartVirtualMachine, PatchDiskPartVirtualMachineDisk, StorageSpeedEnum,
+    self, DataCenter, Disk, DiskBusEnum, DiskInstallation, DiskIoProfile, DiskStateEnum,
+    DiskTemplate, DiskTemplateVersion, StorageSpeedEnum, VirtualMachine, VirtualMachineDisk,
     VirtualMachineDiskAttachmentStateEnum,
 };
 
 /// A built, attached disk with the given id.
-pub fn disk(id: &str) -> PatchDisk200ResponseDisk {
-    PatchDisk200ResponseDisk {
+pub fn disk(id: &str) -> Disk {
+    Disk {
         id: Some(id.to_owned()),
         name: Some("data".to_owned()),
         size_in_gb: Some(20),
@@ -27,13 +26,13 @@ pub fn disk(id: &str) -> PatchDisk200ResponseDisk {
             iops: None,
         }),
         bus_type: Some(DiskBusEnum::Virtio),
-        data_center: Some(PatchDiskPartDataCenter {
+        data_center: Some(DataCenter {
             id: Some("loc_25d48761871e4bf".to_owned()),
             name: Some("Shoreditch".to_owned()),
             permalink: Some("uk-lon-01".to_owned()),
         }),
-        virtual_machine_disk: Some(PatchDiskPartVirtualMachineDisk {
-            virtual_machine: Some(PatchDiskPartVirtualMachine {
+        virtual_machine_disk: Some(VirtualMachineDisk {
+            virtual_machine: Some(VirtualMachine {
                 id: Some("vm_EbcEXQaIiVVWMjEO".to_owned()),
                 fqdn: Some("web-1.example.katapult.cloud".to_owned()),
             }),

@@ -40,9 +40,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
 
-use crate::doc::{self, OneOfShape};
+use crate::doc::{self, OneOfShape, child};
 use crate::fragment::Fragment;
-use crate::problem::{Problem, child};
+use crate::problem::Problem;
 
 mod render;
 
@@ -95,26 +95,8 @@ fn request_schema<'a>(doc: &'a Value, op_at: &str, op: &'a Value) -> Option<(Str
         Some((media, value.get("schema").filter(|_| json)?))
     })?;
     let at = child(&child(&child(&body_at, "content"), media), "schema");
-    Some(resolve(doc, at, schema))
-}
-
-/// Follows `$ref` and single-member `allOf` wrappers (how a nullable
-/// reference is written) to the schema itself.
-fn resolve<'a>(doc: &'a Value, at: String, node: &'a Value) -> (String, &'a Value) {
-    let (mut at, mut node) = doc::deref(doc, at, node);
-    for _ in 0..16 {
-        match node
-            .get("allOf")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-        {
-            Some([only]) => {
-                (at, node) = doc::deref(doc, child(&child(&at, "allOf"), "0"), only);
-            }
-            _ => break,
-        }
-    }
-    (at, node)
+    let schema = doc::resolve(doc, at, schema);
+    Some((schema.at, schema.value))
 }
 
 /// The type of a flag's value.
@@ -240,8 +222,8 @@ impl Walk<'_> {
         let mut children = Vec::new();
         for (name, property) in properties {
             let property_at = child(&child(at, "properties"), name);
-            let (schema_at, schema) =
-                resolve(&self.fragment.document, property_at.clone(), property);
+            let resolved = doc::resolve(&self.fragment.document, property_at.clone(), property);
+            let (schema_at, schema) = (resolved.at, resolved.value);
             let is_required = required && required_names.contains(&name.as_str());
             let json_path = [path, std::slice::from_ref(name)].concat();
             let dotted = json_path.join(".");
@@ -331,7 +313,8 @@ impl Walk<'_> {
             };
             let member_at = child(&child(at, "oneOf"), &index.to_string());
             let field_at = child(&child(&member_at, "properties"), field);
-            let (schema_at, schema) = resolve(&self.fragment.document, field_at.clone(), schema);
+            let resolved = doc::resolve(&self.fragment.document, field_at.clone(), schema);
+            let (schema_at, schema) = (resolved.at, resolved.value);
             let kind = self.kind(&schema_at, schema)?;
             let long = flag_name(&lookup_prefix, field);
             fields.push((field.clone(), long, kind, field_at, description(schema)));
@@ -377,8 +360,8 @@ impl Walk<'_> {
     ) -> Result<Node, Problem> {
         let items = schema
             .get("items")
-            .map(|items| resolve(&self.fragment.document, child(at, "items"), items));
-        let is_key_value = items.is_some_and(|(_, items)| {
+            .map(|items| doc::resolve(&self.fragment.document, child(at, "items"), items).value);
+        let is_key_value = items.is_some_and(|items| {
             let string = |name: &str| {
                 items.pointer(&format!("/properties/{name}/type")) == Some(&"string".into())
             };

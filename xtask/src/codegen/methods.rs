@@ -11,8 +11,9 @@ use std::fmt::Write as _;
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use openapiv3::{MediaType, Operation, ReferenceOr, StatusCode};
 
+use crate::doc::pointer;
 use crate::fragment::Fragment;
-use crate::problem::{Problem, pointer};
+use crate::problem::Problem;
 
 /// The client's generated methods.
 pub const METHODS_PATH: &str = "crates/katapult-core/src/generated_methods.rs";

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::{DEPARTURE_KEY, DriftError, DriftReport, StaleDeparture};
-use crate::problem::child;
+use crate::doc::{self, child};
 
 /// One `x-departure` marker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,48 +20,28 @@ pub struct Marker {
 /// Every `x-departure` marker in `document` (named `file` in errors), in
 /// document order. A value that is not `Dn` or a list of them is an error.
 pub fn markers(document: &Value, file: &str) -> Result<Vec<Marker>, DriftError> {
-    let mut out = Vec::new();
-    walk(document, "", file, &mut out)?;
-    Ok(out)
-}
-
-fn walk(node: &Value, at: &str, file: &str, out: &mut Vec<Marker>) -> Result<(), DriftError> {
-    match node {
-        Value::Object(map) => {
-            if let Some(value) = map.get(DEPARTURE_KEY) {
-                let bad = || DriftError::Marker {
-                    file: file.to_owned(),
-                    pointer: child(at, DEPARTURE_KEY),
-                    found: value.to_string(),
-                };
-                let ids: Vec<String> = match value {
-                    Value::String(id) => vec![id.clone()],
-                    Value::Array(ids) if !ids.is_empty() => ids
-                        .iter()
-                        .map(|id| id.as_str().map(str::to_owned).ok_or_else(bad))
-                        .collect::<Result<_, _>>()?,
-                    _ => return Err(bad()),
-                };
-                if !ids.iter().all(|id| is_departure_id(id)) {
-                    return Err(bad());
-                }
-                out.push(Marker {
-                    pointer: at.to_owned(),
-                    ids,
-                });
+    let marked = doc::nodes(document, "").into_iter();
+    let marked = marked.filter_map(|(at, node)| Some((at, node.get(DEPARTURE_KEY)?)));
+    let marker = |(at, value): (String, &Value)| {
+        let bad = || DriftError::Marker {
+            file: file.to_owned(),
+            pointer: child(&at, DEPARTURE_KEY),
+            found: value.to_string(),
+        };
+        let ids: Vec<String> = match value {
+            Value::String(id) => vec![id.clone()],
+            Value::Array(ids) if !ids.is_empty() => {
+                let ids = ids.iter().map(|id| id.as_str().map(str::to_owned));
+                ids.collect::<Option<_>>().ok_or_else(bad)?
             }
-            for (key, value) in map {
-                walk(value, &child(at, key), file, out)?;
-            }
+            _ => return Err(bad()),
+        };
+        match ids.iter().all(|id| is_departure_id(id)) {
+            true => Ok(Marker { pointer: at, ids }),
+            false => Err(bad()),
         }
-        Value::Array(items) => {
-            for (index, value) in items.iter().enumerate() {
-                walk(value, &child(at, &index.to_string()), file, out)?;
-            }
-        }
-        _ => {}
-    }
-    Ok(())
+    };
+    marked.map(marker).collect()
 }
 
 /// `D` and digits.

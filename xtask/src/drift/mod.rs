@@ -2,43 +2,48 @@
 //! published OpenAPI document still say what the fragment assumes about
 //! `PATCH /disks/disk`?
 //!
-//! - **closure** (`closure.rs`): the operation and everything it references,
-//!   extracted from a published document; `--record` writes it, with the
-//!   document's version, sha256 and where it is served, to
-//!   [`RECORDED_PATH`].
-//! - **comparison** (`compare.rs`, `errors.rs`): the fragment's operation
-//!   against the upstream closure, walked in step from the operation down,
-//!   following `$ref`s on each side, so renamed schemas pair up by position.
-//!   It compares schemas, properties, types, formats, nullable flags, enum
-//!   values, required lists, response statuses, error codes (per status,
-//!   from the fragment's `x-error-codes`), headers, request body and
-//!   security requirements; a changed description is a warning.
+//! - **upstream** (`upstream.rs`): a published document (JSON or YAML) is
+//!   read with [`crate::doc`], and the operation's closure (the operation and
+//!   everything it references) extracted; `--record` writes that closure,
+//!   with the document's version, sha256 and where it is served, to
+//!   [`RECORDED_PATH`] (`record.rs`: through a temporary file renamed into
+//!   place, so a failed run never leaves half a file).
+//! - **normalising** (`normal.rs`): each side is read the same way into
+//!   facts named by what they mean rather than where they are written:
+//!   references inlined (so a renamed schema meets its upstream original by
+//!   position), error responses paired by code (the fragment wraps every
+//!   error in one envelope around one union, upstream gives each status its
+//!   own schema), a type's or a shape's subtree under that type or shape.
+//! - **comparing** (`compare.rs`): one pass over both sets of facts; a fact
+//!   on one side only, or with another value, is a difference, and one
+//!   table (`table.rs`) says what kind it is, where to report it, which edit
+//!   follows upstream and what that edit does to the generated API. That
+//!   last answer comes from the one judge of API breakage,
+//!   [`crate::api_change::severity`]. A changed description is a warning.
 //! - **departures** (`departures.rs`): a difference is declared when the
-//!   fragment node it is reported at carries `x-departure: Dn` (or a list).
-//!   Something upstream has and the fragment lacks can never be declared:
-//!   the fragment must follow. A marker whose node no longer differs is
-//!   stale, and fails the check like undeclared drift.
-//! - **recording** (`record.rs`): the closure is written to a temporary file
-//!   in the same directory and renamed into place, so a failed run never
-//!   leaves half a file.
+//!   fragment node it is reported at carries `x-departure: Dn` (or a list);
+//!   that is how a difference is set aside. Something upstream has and the
+//!   fragment lacks can never be declared: the fragment must follow. A
+//!   marker whose node no longer differs is stale, and fails the check like
+//!   undeclared drift.
 
-mod closure;
 mod compare;
 mod departures;
-mod errors;
+mod normal;
 mod record;
 mod render;
-mod source;
+mod schema;
+mod table;
+mod upstream;
 
-use std::fmt;
 use std::path::Path;
 use std::process::ExitCode;
 
-pub use self::closure::extract;
 pub use self::departures::{Marker, markers};
 pub use self::record::Recorded;
-pub use self::source::Source;
+pub use self::upstream::{Source, extract};
 
+use crate::api_change::{ChangeKind, Severity};
 use crate::fragment::FRAGMENT_PATH;
 use crate::problem::{self, Problem};
 
@@ -99,7 +104,7 @@ impl DriftReport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
     /// What kind of thing differs.
-    pub kind: Kind,
+    pub kind: DifferenceKind,
     /// Which side has it.
     pub presence: Presence,
     /// JSON pointer in the fragment: the node that differs, or where the
@@ -112,9 +117,7 @@ pub struct Difference {
     /// The fragment edit that would follow upstream.
     pub edit: String,
     /// What that edit would do to the generated public API.
-    pub impact: Impact,
-    /// Why, in a sentence.
-    pub impact_note: String,
+    pub impact: ApiImpact,
     /// The departures (`Dn`) that declare it; empty for drift.
     pub departures: Vec<String>,
 }
@@ -129,8 +132,8 @@ impl Difference {
 
 /// What kind of thing differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    /// The operation's id or presence.
+pub enum DifferenceKind {
+    /// The operation's id.
     Operation,
     /// A security requirement or scheme.
     Security,
@@ -150,7 +153,7 @@ pub enum Kind {
     ErrorBody,
     /// A property present on one side only.
     Property,
-    /// Whether a property is required.
+    /// Whether a property or a parameter is required.
     Required,
     /// A schema's `type`.
     Type,
@@ -166,27 +169,27 @@ pub enum Kind {
     Name,
 }
 
-impl Kind {
+impl DifferenceKind {
     /// The kind as printed: `drift[enum-value]`.
     pub fn as_str(self) -> &'static str {
         match self {
-            Kind::Operation => "operation",
-            Kind::Security => "security",
-            Kind::RequestBody => "request-body",
-            Kind::MediaType => "media-type",
-            Kind::Parameter => "parameter",
-            Kind::Status => "status",
-            Kind::Header => "header",
-            Kind::ErrorCode => "error-code",
-            Kind::ErrorBody => "error-body",
-            Kind::Property => "property",
-            Kind::Required => "required",
-            Kind::Type => "type",
-            Kind::Format => "format",
-            Kind::Nullable => "nullable",
-            Kind::EnumValue => "enum-value",
-            Kind::Shape => "shape",
-            Kind::Name => "name",
+            DifferenceKind::Operation => "operation",
+            DifferenceKind::Security => "security",
+            DifferenceKind::RequestBody => "request-body",
+            DifferenceKind::MediaType => "media-type",
+            DifferenceKind::Parameter => "parameter",
+            DifferenceKind::Status => "status",
+            DifferenceKind::Header => "header",
+            DifferenceKind::ErrorCode => "error-code",
+            DifferenceKind::ErrorBody => "error-body",
+            DifferenceKind::Property => "property",
+            DifferenceKind::Required => "required",
+            DifferenceKind::Type => "type",
+            DifferenceKind::Format => "format",
+            DifferenceKind::Nullable => "nullable",
+            DifferenceKind::EnumValue => "enum-value",
+            DifferenceKind::Shape => "shape",
+            DifferenceKind::Name => "name",
         }
     }
 }
@@ -202,25 +205,24 @@ pub enum Presence {
     UpstreamOnly,
 }
 
-/// What following upstream would do to the generated public API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Impact {
-    /// Downstream code may stop compiling.
-    Breaking,
-    /// Downstream code keeps compiling; there is more to use.
-    Additive,
-    /// Nothing generated changes (docs, headers, security).
-    None,
+/// What following upstream would do to the generated public API: the
+/// change drift knows it makes, rated by the one judge of API breakage,
+/// [`crate::api_change::severity`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiImpact {
+    /// The change; `None` when nothing generated changes (docs, headers,
+    /// security).
+    pub change: Option<ChangeKind>,
+    /// The judge's rating of it; `None` without a change.
+    pub severity: Option<Severity>,
+    /// Why, in a sentence.
+    pub note: String,
 }
 
-impl Impact {
+impl ApiImpact {
     /// `breaking`, `additive` or `none`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Impact::Breaking => "breaking",
-            Impact::Additive => "additive",
-            Impact::None => "none",
-        }
+    pub fn as_str(&self) -> &'static str {
+        self.severity.map_or("none", Severity::as_str)
     }
 }
 
@@ -248,134 +250,102 @@ pub struct StaleDeparture {
 
 /// Why `cargo xtask drift` could not compare: bad input, or a failed write.
 /// Each names the file and says what to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DriftError {
     /// The file could not be read.
+    #[error(
+        "error: cannot read {file}: {message}\n  \
+         fix: give the path of Katapult's published OpenAPI document"
+    )]
     Read { file: String, message: String },
     /// Neither JSON nor YAML.
+    #[error(
+        "error: {file} is neither JSON nor YAML\n  as JSON: {json}\n  as YAML: {yaml}\n  \
+         fix: give Katapult's OpenAPI document as published (JSON), or a YAML copy of it"
+    )]
     Syntax {
         file: String,
         json: String,
         yaml: String,
     },
     /// Not an OpenAPI 3.0 document.
+    #[error(
+        "error: {file} is not an OpenAPI 3.0 document: found {found}\n  \
+         fix: give Katapult's Core API v1 document, which says `openapi: 3.0.x`"
+    )]
     NotOpenApi30 { file: String, found: String },
     /// The document has no `PATCH /disks/disk`.
+    #[error(
+        "error: {file} has no `PATCH {OPERATION_PATH}` (no `paths./disks/disk.patch`)\n  \
+         fix: give Katapult's Core API v1 document; if Katapult removed or moved the \
+         operation, the fragment needs a maintainer, not a drift check"
+    )]
     NoOperation { file: String },
     /// A `$ref` the closure cannot follow.
+    #[error(
+        "error: {file}#{pointer}: {message}\n  \
+         fix: give the complete published document, not an extract of it"
+    )]
     Reference {
         file: String,
         pointer: String,
         message: String,
     },
     /// The closure is not a valid OpenAPI 3.0 document.
+    #[error(
+        "error: {file}#{pointer}: the operation's closure is not valid OpenAPI 3.0 here: \
+         {message}\n  fix: give Katapult's OpenAPI document as published"
+    )]
     Structure {
         file: String,
         pointer: String,
         message: String,
     },
     /// An `x-departure` marker that is not `Dn` or a list of them.
+    #[error(
+        "error: {file}#{pointer}: `{DEPARTURE_KEY}: {found}` is not a departure id\n  \
+         fix: write `{DEPARTURE_KEY}: D<n>` (or a list of them), the id of a \
+         `DEPARTURE(D<n>)` comment and of a row in README.md's departures table"
+    )]
     Marker {
         file: String,
         pointer: String,
         found: String,
     },
     /// The fragment itself does not load or lint.
+    #[error(
+        "{}\n\n{} problem(s) in the fragment; fix them (see `cargo xtask codegen`) before \
+         comparing it with upstream",
+        problem::render(.0),
+        .0.len()
+    )]
     Fragment(Vec<Problem>),
     /// No recorded closure to compare with.
+    #[error(
+        "error: no recorded upstream closure at {file}\n  \
+         fix: record one with `cargo xtask drift --upstream <published document> --record`"
+    )]
     NotRecorded { file: String },
     /// `--record` without `--upstream`.
+    #[error(
+        "error: `--record` needs `--upstream FILE`: the published document to record\n  \
+         fix: `cargo xtask drift --upstream katapult-core-openapi-<version>.json --record`"
+    )]
     RecordNeedsUpstream,
     /// Writing the recorded closure failed.
+    #[error(
+        "error: cannot write {file}: {message}\n  nothing was recorded; fix the \
+         directory's permissions or free space and run again"
+    )]
     Write { file: String, message: String },
 }
-
-impl fmt::Display for DriftError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DriftError::Read { file, message } => write!(
-                f,
-                "error: cannot read {file}: {message}\n  \
-                 fix: give the path of Katapult's published OpenAPI document"
-            ),
-            DriftError::Syntax { file, json, yaml } => write!(
-                f,
-                "error: {file} is neither JSON nor YAML\n  as JSON: {json}\n  as YAML: {yaml}\n  \
-                 fix: give Katapult's OpenAPI document as published (JSON), or a YAML copy of it"
-            ),
-            DriftError::NotOpenApi30 { file, found } => write!(
-                f,
-                "error: {file} is not an OpenAPI 3.0 document: found {found}\n  \
-                 fix: give Katapult's Core API v1 document, which says `openapi: 3.0.x`"
-            ),
-            DriftError::NoOperation { file } => write!(
-                f,
-                "error: {file} has no `PATCH {OPERATION_PATH}` (no `paths./disks/disk.patch`)\n  \
-                 fix: give Katapult's Core API v1 document; if Katapult removed or moved the \
-                 operation, the fragment needs a maintainer, not a drift check"
-            ),
-            DriftError::Reference {
-                file,
-                pointer,
-                message,
-            } => write!(
-                f,
-                "error: {file}#{pointer}: {message}\n  fix: give the complete published document, \
-                 not an extract of it"
-            ),
-            DriftError::Structure {
-                file,
-                pointer,
-                message,
-            } => write!(
-                f,
-                "error: {file}#{pointer}: the operation's closure is not valid OpenAPI 3.0 here: \
-                 {message}\n  fix: give Katapult's OpenAPI document as published"
-            ),
-            DriftError::Marker {
-                file,
-                pointer,
-                found,
-            } => write!(
-                f,
-                "error: {file}#{pointer}: `{DEPARTURE_KEY}: {found}` is not a departure id\n  \
-                 fix: write `{DEPARTURE_KEY}: D<n>` (or a list of them), the id of a \
-                 `DEPARTURE(D<n>)` comment and of a row in README.md's departures table"
-            ),
-            DriftError::Fragment(problems) => write!(
-                f,
-                "{}\n\n{} problem(s) in the fragment; fix them (see `cargo xtask codegen`) before \
-                 comparing it with upstream",
-                problem::render(problems),
-                problems.len()
-            ),
-            DriftError::NotRecorded { file } => write!(
-                f,
-                "error: no recorded upstream closure at {file}\n  fix: record one with \
-                 `cargo xtask drift --upstream <published document> --record`"
-            ),
-            DriftError::RecordNeedsUpstream => write!(
-                f,
-                "error: `--record` needs `--upstream FILE`: the published document to record\n  \
-                 fix: `cargo xtask drift --upstream katapult-core-openapi-<version>.json --record`"
-            ),
-            DriftError::Write { file, message } => write!(
-                f,
-                "error: cannot write {file}: {message}\n  nothing was recorded; fix the \
-                 directory's permissions or free space and run again"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for DriftError {}
 
 /// Compares the fragment of the workspace at `root` with `upstream` (a
 /// published document), or with the recorded closure when `upstream` is
 /// `None`.
 pub fn drift(root: &Path, upstream: Option<&Path>) -> Result<DriftReport, DriftError> {
     let upstream = match upstream {
-        Some(path) => source::read(path, &path.display().to_string())?,
+        Some(path) => upstream::read(path, &path.display().to_string())?,
         None => {
             let path = root.join(RECORDED_PATH);
             if !path.is_file() {
@@ -383,7 +353,7 @@ pub fn drift(root: &Path, upstream: Option<&Path>) -> Result<DriftReport, DriftE
                     file: RECORDED_PATH.to_owned(),
                 });
             }
-            source::read(&path, RECORDED_PATH)?
+            upstream::read(&path, RECORDED_PATH)?
         }
     };
     compare_with(root, &upstream)
@@ -414,7 +384,7 @@ pub fn compare_with(root: &Path, upstream: &Source) -> Result<DriftReport, Drift
 /// [`RECORDED_PATH`] in the workspace at `root`. Nothing is written unless
 /// the document is valid and holds the operation.
 pub fn record(root: &Path, upstream: &Path) -> Result<Recorded, DriftError> {
-    let source = source::read(upstream, &upstream.display().to_string())?;
+    let source = upstream::read(upstream, &upstream.display().to_string())?;
     record::write(root, &source)
 }
 

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::source::Source;
-use super::{DriftError, OPERATION_METHOD, OPERATION_PATH, RECORDED_KEY, RECORDED_PATH, extract};
+use super::upstream::{Source, extract};
+use super::{DriftError, OPERATION_METHOD, OPERATION_PATH, RECORDED_KEY, RECORDED_PATH};
 
 /// What `--record` wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,24 +111,15 @@ fn stamped(source: &Source, closure: Value) -> Value {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory
-/// (a rename within one file system replaces the file in one step).
+/// (a rename within one file system replaces the file in one step; the
+/// temporary file is removed if anything fails).
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| std::io::Error::other("the path has no directory"))?;
     std::fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map_or_else(|| "recorded".into(), |n| n.to_string_lossy().into_owned());
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map(drop).map_err(|error| error.error)
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use super::{DriftReport, Presence};
+use crate::api_change::Severity;
 
 /// Renders `report`.
 pub(super) fn report(report: &DriftReport) -> String {
@@ -22,7 +23,7 @@ pub(super) fn report(report: &DriftReport) -> String {
         let _ = writeln!(out, "  upstream: {u}#{}", d.upstream);
         let _ = writeln!(out, "  fragment: {f}#{}{absent}", d.fragment);
         let _ = writeln!(out, "  edit:     {}", d.edit);
-        let _ = writeln!(out, "  api:      {}: {}", d.impact.as_str(), d.impact_note);
+        let _ = writeln!(out, "  api:      {}: {}", d.impact.as_str(), d.impact.note);
         if d.declarable() {
             let _ = writeln!(
                 out,
@@ -74,7 +75,7 @@ pub(super) fn report(report: &DriftReport) -> String {
     let undeclared = report.undeclared().count();
     let breaking = report
         .undeclared()
-        .filter(|d| d.impact == super::Impact::Breaking)
+        .filter(|d| d.impact.severity == Some(Severity::Breaking))
         .count();
     let ids: BTreeSet<&String> = report.declared().flat_map(|d| &d.departures).collect();
     let _ = writeln!(

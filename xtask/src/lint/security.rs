@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::Lint;
 use crate::doc;
-use crate::problem::child;
+use crate::doc::child;
 
 /// Each scope an operation requires is one its OAuth2 scheme defines, and
 /// carries the scheme's `x-scope-prefix` (Katapult's is

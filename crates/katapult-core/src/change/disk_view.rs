@@ -38,7 +38,7 @@ pub(super) enum Attachment {
 
 /// Reads the attachment: a disk with no `virtual_machine_disk` is
 /// unassigned; one whose attachment state is missing is `Unknown`.
-pub(super) fn attachment(disk: &types::PatchDisk200ResponseDisk) -> Attachment {
+pub(super) fn attachment(disk: &types::Disk) -> Attachment {
     let Some(vm_disk) = &disk.virtual_machine_disk else {
         return Attachment::Unassigned;
     };
@@ -70,7 +70,7 @@ pub(super) enum Condition {
 /// means another task is at work on the disk, `not_built` and `failed`
 /// disks have nothing to change yet, and an unknown or missing state is
 /// not guessed at.
-pub(super) fn condition(disk: &types::PatchDisk200ResponseDisk) -> Condition {
+pub(super) fn condition(disk: &types::Disk) -> Condition {
     match &disk.state {
         Some(DiskStateEnum::Built) => Condition::Built,
         Some(
@@ -105,25 +105,20 @@ pub(super) fn condition(disk: &types::PatchDisk200ResponseDisk) -> Condition {
 }
 
 /// The virtual machine the disk is assigned to, if any.
-pub(super) fn virtual_machine(
-    disk: &types::PatchDisk200ResponseDisk,
-) -> Option<&types::PatchDiskPartVirtualMachine> {
+pub(super) fn virtual_machine(disk: &types::Disk) -> Option<&types::VirtualMachine> {
     disk.virtual_machine_disk.as_ref()?.virtual_machine.as_ref()
 }
 
 /// Whether the disk is assigned to a virtual machine at all (a
 /// `virtual_machine_disk` read without its virtual machine still counts).
-pub(super) fn is_assigned(disk: &types::PatchDisk200ResponseDisk) -> bool {
+pub(super) fn is_assigned(disk: &types::Disk) -> bool {
     disk.virtual_machine_disk.is_some()
 }
 
 /// Compares a virtual machine lookup with the one the disk is assigned to.
 /// Fully qualified domain names compare without regard to case, as DNS
 /// names do.
-pub(super) fn vm_matches(
-    wanted: &types::VirtualMachineLookup,
-    disk: &types::PatchDisk200ResponseDisk,
-) -> Match {
+pub(super) fn vm_matches(wanted: &types::VirtualMachineLookup, disk: &types::Disk) -> Match {
     if !is_assigned(disk) {
         return Match::Different;
     }
@@ -139,10 +134,7 @@ pub(super) fn vm_matches(
 }
 
 /// Compares an I/O profile lookup with the disk's profile.
-pub(super) fn io_profile_matches(
-    wanted: &types::DiskIoProfileLookup,
-    disk: &types::PatchDisk200ResponseDisk,
-) -> Match {
+pub(super) fn io_profile_matches(wanted: &types::DiskIoProfileLookup, disk: &types::Disk) -> Match {
     let Some(profile) = &disk.io_profile else {
         return Match::Different;
     };
@@ -155,10 +147,7 @@ pub(super) fn io_profile_matches(
 }
 
 /// Compares a data centre lookup with the disk's data centre.
-pub(super) fn data_center_matches(
-    wanted: &types::DataCenterLookup,
-    disk: &types::PatchDisk200ResponseDisk,
-) -> Match {
+pub(super) fn data_center_matches(wanted: &types::DataCenterLookup, disk: &types::Disk) -> Match {
     let Some(data_center) = &disk.data_center else {
         return Match::CannotTell;
     };
@@ -202,7 +191,7 @@ pub(super) fn reads_as(read: Option<&str>, wanted: &impl std::fmt::Display) -> b
 
 /// The virtual machine as read, for a plan's `from`: `{"id", "fqdn"}`, or
 /// null when the disk is not assigned.
-pub(super) fn vm_json(disk: &types::PatchDisk200ResponseDisk) -> Value {
+pub(super) fn vm_json(disk: &types::Disk) -> Value {
     match virtual_machine(disk) {
         Some(vm) => json!({ "id": vm.id, "fqdn": vm.fqdn }),
         None => Value::Null,
@@ -211,7 +200,7 @@ pub(super) fn vm_json(disk: &types::PatchDisk200ResponseDisk) -> Value {
 
 /// The I/O profile as read, for a plan's `from`: `{"id", "permalink"}`, or
 /// null when the disk shows none.
-pub(super) fn io_profile_json(disk: &types::PatchDisk200ResponseDisk) -> Value {
+pub(super) fn io_profile_json(disk: &types::Disk) -> Value {
     match &disk.io_profile {
         Some(profile) => json!({ "id": profile.id, "permalink": profile.permalink }),
         None => Value::Null,

@@ -4,8 +4,8 @@ use crate::types::{self, DiskStateEnum, VirtualMachineDiskAttachmentStateEnum as
 
 /// A built, unassigned 20 GB disk: `data`, ssd, virtio, I/O profile
 /// `iop_1` / `standard`, in `dc_1` / `uk-lon-01`.
-pub fn disk() -> types::PatchDisk200ResponseDisk {
-    types::PatchDisk200ResponseDisk {
+pub fn disk() -> types::Disk {
+    types::Disk {
         id: Some("disk_1".into()),
         name: Some("data".into()),
         size_in_gb: Some(20),
@@ -17,7 +17,7 @@ pub fn disk() -> types::PatchDisk200ResponseDisk {
             permalink: Some("standard".into()),
             ..Default::default()
         }),
-        data_center: Some(types::PatchDiskPartDataCenter {
+        data_center: Some(types::DataCenter {
             id: Some("dc_1".into()),
             permalink: Some("uk-lon-01".into()),
             name: Some("London".into()),
@@ -28,13 +28,13 @@ pub fn disk() -> types::PatchDisk200ResponseDisk {
 
 /// [`disk`], assigned to `vm_1` (`web.example.com`) with this attachment
 /// state, attaching on boot, not the boot disk.
-pub fn assigned(state: AttachmentState) -> types::PatchDisk200ResponseDisk {
-    types::PatchDisk200ResponseDisk {
-        virtual_machine_disk: Some(types::PatchDiskPartVirtualMachineDisk {
+pub fn assigned(state: AttachmentState) -> types::Disk {
+    types::Disk {
+        virtual_machine_disk: Some(types::VirtualMachineDisk {
             attach_on_boot: Some(true),
             boot: Some(false),
             state: Some(state),
-            virtual_machine: Some(types::PatchDiskPartVirtualMachine {
+            virtual_machine: Some(types::VirtualMachine {
                 id: Some("vm_1".into()),
                 fqdn: Some("web.example.com".into()),
             }),
@@ -44,21 +44,18 @@ pub fn assigned(state: AttachmentState) -> types::PatchDisk200ResponseDisk {
 }
 
 /// [`assigned`], attached.
-pub fn attached() -> types::PatchDisk200ResponseDisk {
+pub fn attached() -> types::Disk {
     assigned(AttachmentState::Attached)
 }
 
 /// [`assigned`], detached.
-pub fn detached() -> types::PatchDisk200ResponseDisk {
+pub fn detached() -> types::Disk {
     assigned(AttachmentState::Detached)
 }
 
 /// `disk` in this state.
-pub fn in_state(
-    disk: types::PatchDisk200ResponseDisk,
-    state: DiskStateEnum,
-) -> types::PatchDisk200ResponseDisk {
-    types::PatchDisk200ResponseDisk {
+pub fn in_state(disk: types::Disk, state: DiskStateEnum) -> types::Disk {
+    types::Disk {
         state: Some(state),
         ..disk
     }

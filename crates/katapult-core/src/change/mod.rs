@@ -275,7 +275,7 @@ impl DiskChange {
     /// why and what to do, and nothing should be sent.
     pub fn plan(
         &self,
-        disk: &types::PatchDisk200ResponseDisk,
+        disk: &types::Disk,
         annotations: &[types::KeyValue],
     ) -> Result<ChangePlan, PlanRefusal> {
         plan::plan(disk, annotations, self)
@@ -287,7 +287,7 @@ impl DiskChange {
     /// them).
     pub fn verify(
         &self,
-        disk: &types::PatchDisk200ResponseDisk,
+        disk: &types::Disk,
         annotations: &[types::KeyValue],
     ) -> Vec<PropertyMismatch> {
         verify::verify(disk, annotations, self)

@@ -73,7 +73,7 @@ enum VmPlan {
 
 /// Plans `change` against the disk as read: see the module docs.
 pub(crate) fn plan(
-    disk: &types::PatchDisk200ResponseDisk,
+    disk: &types::Disk,
     annotations: &[types::KeyValue],
     change: &DiskChange,
 ) -> Result<ChangePlan, PlanRefusal> {
@@ -366,10 +366,7 @@ fn push_step(plan: &mut ChangePlan, action: StepAction, entries: Vec<PlanEntry>)
 }
 
 /// The data centre and the initial file system are fixed at creation.
-fn refuse_unchangeable(
-    disk: &types::PatchDisk200ResponseDisk,
-    change: &DiskChange,
-) -> Result<(), PlanRefusal> {
+fn refuse_unchangeable(disk: &types::Disk, change: &DiskChange) -> Result<(), PlanRefusal> {
     if let Some(wanted) = &change.data_center {
         let reason = match disk_view::data_center_matches(wanted, disk) {
             Match::Same => None,

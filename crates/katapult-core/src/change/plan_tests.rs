@@ -14,7 +14,7 @@ use crate::types::{
     self, DiskStateEnum as State, VirtualMachineDiskAttachmentStateEnum as AttachmentState,
 };
 
-type Disk = types::PatchDisk200ResponseDisk;
+type Disk = types::Disk;
 
 fn change() -> DiskChange {
     DiskChange::new("disk_1")
@@ -293,7 +293,7 @@ fn an_unsettled_attachment_refuses_what_depends_on_it() {
         assert_eq!(ops(&disk, &profile), ["change_disk_io_profile"]);
     }
     let missing_state = Disk {
-        virtual_machine_disk: Some(types::PatchDiskPartVirtualMachineDisk::default()),
+        virtual_machine_disk: Some(types::VirtualMachineDisk::default()),
         ..disk()
     };
     let refusal = refused(&missing_state, &change().attached(true));

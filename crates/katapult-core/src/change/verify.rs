@@ -44,21 +44,17 @@ pub enum StepReadiness {
 
 impl ChangeStep {
     /// Whether the disk, as read, already has what this step makes.
-    pub fn landed(
-        &self,
-        disk: &types::PatchDisk200ResponseDisk,
-        annotations: &[types::KeyValue],
-    ) -> bool {
+    pub fn landed(&self, disk: &types::Disk, annotations: &[types::KeyValue]) -> bool {
         landed(disk, annotations, self)
     }
 
     /// Whether the disk, as read, shows this step's change under way.
-    pub fn in_progress(&self, disk: &types::PatchDisk200ResponseDisk) -> bool {
+    pub fn in_progress(&self, disk: &types::Disk) -> bool {
         in_progress(disk, self)
     }
 
     /// Whether this step may be sent to the disk as just read.
-    pub fn readiness(&self, disk: &types::PatchDisk200ResponseDisk) -> StepReadiness {
+    pub fn readiness(&self, disk: &types::Disk) -> StepReadiness {
         readiness(disk, self)
     }
 }
@@ -67,7 +63,7 @@ impl ChangeStep {
 /// A property the disk cannot be compared on (a lookup by a field it was
 /// read without) counts as a mismatch: it is not confirmed.
 pub(crate) fn verify(
-    disk: &types::PatchDisk200ResponseDisk,
+    disk: &types::Disk,
     annotations: &[types::KeyValue],
     change: &DiskChange,
 ) -> Vec<PropertyMismatch> {
@@ -160,7 +156,7 @@ pub(crate) fn verify(
 
 /// Whether the disk already has what `step` makes.
 pub(crate) fn landed(
-    disk: &types::PatchDisk200ResponseDisk,
+    disk: &types::Disk,
     annotations: &[types::KeyValue],
     step: &ChangeStep,
 ) -> bool {
@@ -220,7 +216,7 @@ pub(crate) fn landed(
 /// resize, `configuring` for an I/O profile, an attachment `attaching` or
 /// `detaching` for an attach or a detach. The other operations run no task
 /// and are never under way: they have landed or not.
-pub(crate) fn in_progress(disk: &types::PatchDisk200ResponseDisk, step: &ChangeStep) -> bool {
+pub(crate) fn in_progress(disk: &types::Disk, step: &ChangeStep) -> bool {
     let attachment = disk
         .virtual_machine_disk
         .as_ref()
@@ -239,10 +235,7 @@ pub(crate) fn in_progress(disk: &types::PatchDisk200ResponseDisk, step: &ChangeS
 /// Whether `step` may be sent to the disk as read: the disk must read
 /// `built`, and the attachment and assignment must be what the step
 /// starts from.
-pub(crate) fn readiness(
-    disk: &types::PatchDisk200ResponseDisk,
-    step: &ChangeStep,
-) -> StepReadiness {
+pub(crate) fn readiness(disk: &types::Disk, step: &ChangeStep) -> StepReadiness {
     match disk_view::condition(disk) {
         Condition::Built => {}
         Condition::Settling(message) => return StepReadiness::Settling(message),
@@ -302,7 +295,7 @@ mod tests {
     use crate::change::fixtures::{assigned, attached, detached, disk, in_state, kv, vm};
     use crate::change::{ChangePlan, ResizeMethod};
 
-    fn the_plan(disk: &types::PatchDisk200ResponseDisk, change: &DiskChange) -> ChangePlan {
+    fn the_plan(disk: &types::Disk, change: &DiskChange) -> ChangePlan {
         change.plan(disk, &[]).unwrap()
     }
 
@@ -327,14 +320,14 @@ mod tests {
             .size_in_gb(NonZeroU32::new(30).unwrap())
             .attached(false)
             .annotations(vec![kv("a", "1")]);
-        let landed = types::PatchDisk200ResponseDisk {
+        let landed = types::Disk {
             name: Some("logs".into()),
             size_in_gb: Some(30),
             ..detached()
         };
         assert_eq!(change.verify(&landed, &[kv("a", "1")]), []);
         // The answer to the write still shows the old size: the size lags.
-        let lagging = types::PatchDisk200ResponseDisk {
+        let lagging = types::Disk {
             size_in_gb: Some(20),
             ..landed.clone()
         };
@@ -402,7 +395,7 @@ mod tests {
         let before = attached();
         let landed: Vec<_> = plan.steps.iter().map(|s| s.landed(&before, &[])).collect();
         assert_eq!(landed, [false, false, false, false, false, false, true]);
-        let mut after = types::PatchDisk200ResponseDisk {
+        let mut after = types::Disk {
             name: Some("logs".into()),
             size_in_gb: Some(10),
             io_profile: Some(types::DiskIoProfile {

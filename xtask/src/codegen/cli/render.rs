@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::{Flag, FlagShape, Kind, Node};
 use crate::doc;
+use crate::doc::child;
 use crate::fragment::Fragment;
-use crate::problem::child;
 
 /// The struct, its constants and `to_json` for one operation.
 pub(super) fn render(

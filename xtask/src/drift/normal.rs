@@ -1,0 +1,572 @@
+//! One side of the comparison, normalised: the operation read into facts,
+//! the same way for the fragment and for the upstream closure. A fact is
+//! named by a path that says what it is rather than where it is written
+//! (`/body/content/application~1json/schema/plain/object/properties/disk`),
+//! so the two sides' facts pair up by meaning:
+//!
+//! - references are inlined: a schema's facts sit under each place it is
+//!   used, so a schema the fragment renamed or copied still meets its
+//!   upstream original;
+//! - what a schema holds sits under its shape family and its type, so when
+//!   those differ, that is the one difference reported, not all below;
+//! - error responses are read into one model (per status: its codes and
+//!   whether the body is wrapped; per code, across statuses: its object),
+//!   however each side writes them (one envelope around one union tagged
+//!   by `code` in the fragment, one schema per status upstream);
+//! - each enum value, error code, property, header, ... is a fact of its
+//!   own, so one added is one difference.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_json::{Value, json};
+
+use self::What::*;
+use super::OPERATION_PATH;
+use super::upstream::operation_pointer;
+use crate::doc::{self, Resolved, below, child, deref, entries, items, pointer};
+
+/// The fields that define a security scheme.
+const SCHEME_FIELDS: [&str; 6] = [
+    "type",
+    "scheme",
+    "in",
+    "name",
+    "bearerFormat",
+    "openIdConnectUrl",
+];
+
+/// Every fact of one side, in the order read.
+pub(super) struct Facts<'a> {
+    /// The document they were read from.
+    pub doc: &'a Value,
+    pub list: Vec<Fact<'a>>,
+    pub index: HashMap<String, usize>,
+    /// The schemas being read, outermost first: a schema that refers back
+    /// to one of them (a recursive schema) stops there.
+    pub stack: Vec<String>,
+}
+
+/// One thing a side says.
+#[derive(Debug, Clone)]
+pub(super) struct Fact<'a> {
+    /// What it is, the same on both sides. The fact above it is the one at
+    /// the longest path it starts with.
+    pub path: String,
+    pub what: What,
+    /// Its key among its siblings: a property's or header's name, a status,
+    /// an enum value (as JSON), a code, a scheme, ...
+    pub key: String,
+    /// Its pointer in its document.
+    pub at: String,
+    /// Where in the fragment a marker declaring a difference here sits:
+    /// `at`, or the nearest node a marker can stand on (the scheme of a
+    /// scheme's field, the response of a code, the schema of an enum value).
+    pub anchor: String,
+    /// The node as written, for the edits that copy it.
+    pub node: &'a Value,
+    /// What is compared; `Null` for a fact compared by presence alone.
+    pub value: Value,
+    pub ctx: Ctx,
+}
+
+/// What the table's messages need to know about a fact beyond where it is.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Ctx {
+    /// The schema travels in a request.
+    pub request: bool,
+    /// A value must be present where the schema is used.
+    pub required: bool,
+    /// An open enum (`x-open-enum: true`).
+    pub open: bool,
+    /// A lookup: a oneOf of single-field objects.
+    pub lookup: bool,
+    /// The operation carries `x-rust-name`.
+    pub renamed: bool,
+    /// The schema's name under `/components/schemas`.
+    pub name: Option<String>,
+    /// What the fact belongs to, as messages name it: the object owning a
+    /// property, the status of a header or a code, the location of a
+    /// parameter, the flow of a scope, the body of a media type.
+    pub owner: String,
+    /// For an error body: the union its codes are variants of.
+    pub union_at: String,
+}
+
+impl Ctx {
+    /// A schema used in a request or a response, required there or not.
+    pub(super) fn using(request: bool, required: bool) -> Self {
+        Self {
+            request,
+            required,
+            ..Self::default()
+        }
+    }
+}
+
+/// What a fact is about. Those compared by presence alone: `Operation`,
+/// `Requirement`, `Scheme`, `Flow`, `Scope`, `Parameter`, `RequestBody`,
+/// `Media`, `Status`, `Header`, `ErrorObjects`, `Code`, `ErrorObject`,
+/// `Schema`, `Property`, `Typed`, `EnumValue`; the others hold a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum What {
+    /// The operation: the root every other fact is under.
+    Operation,
+    OperationId,
+    /// A description or a summary: a difference is only a warning.
+    Description,
+    /// A security requirement, by the schemes it names.
+    Requirement,
+    /// The scopes a requirement lists for one scheme.
+    Scopes,
+    /// A security scheme the requirements name, with its defining fields
+    /// (`type`, `scheme`, `in`, ...), its flows and a flow's URLs, and the
+    /// scopes the requirements need that a flow defines.
+    Scheme,
+    SchemeField,
+    Flow,
+    FlowField,
+    Scope,
+    Parameter,
+    ParameterRequired,
+    RequestBody,
+    BodyRequired,
+    /// A media type of a body.
+    Media,
+    Status,
+    Header,
+    /// Whether an error status's body reads as error objects with a code.
+    ErrorReadable,
+    /// The error objects of a body that reads as such: its codes and its
+    /// wrapping are compared under it.
+    ErrorObjects,
+    /// An error code a status carries.
+    Code,
+    /// Whether an error status's body is an envelope around the error.
+    Wrapped,
+    /// How many distinct body schemas the error statuses have.
+    ErrorSchemas,
+    /// The error object of one code, across statuses.
+    ErrorObject,
+    /// A schema used without a name of its own (a body, items, a member).
+    Schema,
+    /// A property of an object, with its schema, and whether it is required.
+    Property,
+    Required,
+    /// Whether a value may be null where the schema is used.
+    Nullable,
+    /// The schema's name: the generated type's. `""` for an inline schema
+    /// that generates a type, `Null` for one that does not.
+    Name,
+    Shape,
+    /// The type, under the shape family.
+    Type,
+    /// The schema below its shape family and type: its format, enum values,
+    /// members, items and properties.
+    Typed,
+    Format,
+    EnumValue,
+    /// How many members a oneOf has.
+    Members,
+}
+
+/// A node that stands for a value that is absent.
+pub(super) static NULL: Value = Value::Null;
+
+/// A node being read: its facts, and the facts below it, share its path,
+/// pointer, key, JSON and context.
+#[derive(Clone)]
+pub(super) struct Node<'a> {
+    pub path: String,
+    pub at: String,
+    pub anchor: String,
+    pub key: String,
+    pub value: &'a Value,
+    pub ctx: Ctx,
+}
+
+impl<'a> Node<'a> {
+    pub fn new(path: String, at: String, key: &str, value: &'a Value) -> Self {
+        let (anchor, key, ctx) = (at.clone(), key.to_owned(), Ctx::default());
+        Self {
+            path,
+            at,
+            anchor,
+            key,
+            value,
+            ctx,
+        }
+    }
+
+    /// The member `key` of the collection `list` of this node, below it in
+    /// both the path and the document.
+    pub fn member(&self, list: &str, key: &str, value: &'a Value) -> Self {
+        let (path, at) = (below(&self.path, [list, key]), below(&self.at, [list, key]));
+        Node::new(path, at, key, value)
+    }
+
+    /// A fact with this node's key, anchor, JSON and context.
+    pub fn fact(&self, path: String, what: What, at: &str, value: Value) -> Fact<'a> {
+        Fact {
+            path,
+            what,
+            key: self.key.clone(),
+            at: at.to_owned(),
+            anchor: self.anchor.clone(),
+            node: self.value,
+            value,
+            ctx: self.ctx.clone(),
+        }
+    }
+}
+
+/// A field of a node, `Null` when absent.
+pub(super) fn field(node: &Value, key: &str) -> Value {
+    node.get(key).cloned().unwrap_or(Value::Null)
+}
+
+/// A security requirement: each scheme it names, with its scopes sorted.
+pub(super) fn requirement(node: &Value) -> BTreeMap<String, Vec<String>> {
+    let schemes = node.as_object().into_iter().flatten();
+    let sorted = |list: &Value| {
+        let scopes = list.as_array().into_iter().flatten();
+        let mut scopes: Vec<String> = scopes
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+        scopes.sort();
+        scopes
+    };
+    schemes
+        .map(|(scheme, list)| (scheme.clone(), sorted(list)))
+        .collect()
+}
+
+fn scheme_pointer(scheme: &str) -> String {
+    pointer(["components", "securitySchemes", scheme])
+}
+
+/// What the error statuses of one side share: (body schema, union) per
+/// status, and the error object of each code, first seen first.
+#[derive(Default)]
+struct Errors<'a> {
+    statuses: Vec<(String, String)>,
+    objects: Vec<(String, Resolved<'a>)>,
+}
+
+impl<'a> Facts<'a> {
+    /// Reads the operation of `doc` into facts.
+    pub fn read(doc: &'a Value) -> Self {
+        let (list, index, stack) = (Vec::new(), HashMap::new(), Vec::new());
+        let mut facts = Self {
+            doc,
+            list,
+            index,
+            stack,
+        };
+        let at = operation_pointer();
+        if let Some(op) = doc.pointer(&at) {
+            facts.operation(Node::new(String::new(), at, "", op));
+        }
+        facts
+    }
+
+    /// The fact at `path`.
+    pub fn get(&self, path: &str) -> Option<&Fact<'a>> {
+        self.index.get(path).map(|&index| &self.list[index])
+    }
+
+    /// Keeps the first fact for each path.
+    pub(super) fn push(&mut self, fact: Fact<'a>) {
+        if !self.index.contains_key(&fact.path) {
+            self.index.insert(fact.path.clone(), self.list.len());
+            self.list.push(fact);
+        }
+    }
+
+    /// That `n` is there, as a `what`.
+    pub(super) fn add(&mut self, n: &Node<'a>, what: What) {
+        self.push(n.fact(n.path.clone(), what, &n.at, Value::Null));
+    }
+
+    /// A fact of `n` at `suffix` below it, reported at `n`, holding `value`.
+    pub(super) fn leaf(&mut self, n: &Node<'a>, suffix: &str, what: What, value: Value) {
+        self.push(n.fact(child(&n.path, suffix), what, &n.at, value));
+    }
+
+    /// The field `key` of `n`'s JSON, as a fact below `n`, at the field.
+    pub(super) fn field(&mut self, n: &Node<'a>, key: &str, what: What) {
+        let (path, at) = (child(&n.path, key), child(&n.at, key));
+        self.push(n.fact(path, what, &at, field(n.value, key)));
+    }
+
+    fn operation(&mut self, op: Node<'a>) {
+        self.add(&op, Operation);
+        let mut id = op.clone();
+        id.ctx.renamed = op.value.get("x-rust-name").is_some();
+        self.leaf(
+            &id,
+            "operationId",
+            OperationId,
+            field(op.value, "operationId"),
+        );
+        self.field(&op, "summary", Description);
+        self.field(&op, "description", Description);
+        self.security(&op);
+        self.parameters(&op);
+        if let Some(body) = op.value.get("requestBody") {
+            let (at, body) = deref(self.doc, child(&op.at, "requestBody"), body);
+            let mut n = Node::new("/body".to_owned(), at, "", body);
+            let required = body.get("required") == Some(&Value::Bool(true));
+            self.add(&n, RequestBody);
+            self.leaf(&n, "required", BodyRequired, json!(required));
+            self.field(&n, "description", Description);
+            n.ctx.owner = "the request body".to_owned();
+            self.content(&n, true);
+        }
+        self.responses(&op);
+    }
+
+    /// Requirements pair up by the schemes they name. A scheme's scopes, and
+    /// its definition, are reported at the scheme, where a marker can sit.
+    fn security(&mut self, op: &Node<'a>) {
+        let inherited = op.value.get("security").is_none();
+        let list = items(if inherited { self.doc } else { op.value }, "security");
+        let mut needed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (index, node) in list.iter().enumerate() {
+            let schemes = requirement(node);
+            let names: Vec<&str> = schemes.keys().map(String::as_str).collect();
+            let path = child("/security", &names.join(" & "));
+            let at = below(&op.at, ["security", &index.to_string()]);
+            let mut n = Node::new(path, at, "", node);
+            if let Some(first) = names.first() {
+                n.anchor = scheme_pointer(first);
+            }
+            self.add(&n, Requirement);
+            for (scheme, scopes) in schemes {
+                (n.key, n.anchor) = (scheme.clone(), scheme_pointer(&scheme));
+                self.leaf(&n, &scheme, Scopes, json!(scopes));
+                needed.entry(scheme).or_default().extend(scopes);
+            }
+        }
+        for (scheme, scopes) in needed {
+            let at = scheme_pointer(&scheme);
+            let Some(def) = self.doc.pointer(&at) else {
+                continue;
+            };
+            let mut n = Node::new(child("/schemes", &scheme), at, &scheme, def);
+            self.add(&n, Scheme);
+            for key in SCHEME_FIELDS {
+                key.clone_into(&mut n.key);
+                self.field(&n, key, SchemeField);
+            }
+            for (name, value) in entries(def, "flows") {
+                let mut flow = n.member("flows", name, value);
+                (flow.anchor, flow.ctx.owner) = (n.at.clone(), name.clone());
+                self.add(&flow, Flow);
+                for key in ["authorizationUrl", "tokenUrl", "refreshUrl"] {
+                    key.clone_into(&mut flow.key);
+                    self.field(&flow, key, FlowField);
+                }
+                for scope in &scopes {
+                    if value.pointer(&pointer(["scopes", scope])).is_some() {
+                        let mut n = flow.member("scopes", scope, value);
+                        name.clone_into(&mut n.ctx.owner);
+                        self.add(&n, Scope);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Parameters pair up by location and name; the operation's own
+    /// override the path item's.
+    fn parameters(&mut self, op: &Node<'a>) {
+        let item_at = pointer(["paths", OPERATION_PATH]);
+        let path_item = self.doc.pointer(&item_at).unwrap_or(&NULL);
+        let item = Node::new(String::new(), item_at, "", path_item);
+        for list in [op, &item] {
+            for (index, param) in items(list.value, "parameters").iter().enumerate() {
+                let at = below(&list.at, ["parameters", &index.to_string()]);
+                let (at, param) = deref(self.doc, at, param);
+                let text = |key| param.get(key).and_then(Value::as_str).unwrap_or("");
+                let (location, name) = (text("in"), text("name"));
+                let path = child("/parameters", &format!("{location} {name}"));
+                if self.index.contains_key(&path) {
+                    continue;
+                }
+                let mut n = Node::new(path, at, name, param);
+                location.clone_into(&mut n.ctx.owner);
+                self.add(&n, Parameter);
+                self.leaf(&n, "required", ParameterRequired, field(param, "required"));
+                if let Some(schema) = param.get("schema") {
+                    let required = param.get("required") == Some(&Value::Bool(true));
+                    let (path, at) = (child(&n.path, "schema"), child(&n.at, "schema"));
+                    self.schema_at(path, at, schema, Schema, Ctx::using(true, required));
+                }
+            }
+        }
+    }
+
+    /// The media types of a body (`n`, whose owner names it), and each one's
+    /// schema.
+    fn content(&mut self, n: &Node<'a>, request: bool) {
+        for (media, value) in entries(n.value, "content") {
+            let mut media = n.member("content", media, value);
+            media.ctx.owner.clone_from(&n.ctx.owner);
+            self.add(&media, Media);
+            if let Some(schema) = value.get("schema") {
+                let (path, at) = (child(&media.path, "schema"), child(&media.at, "schema"));
+                self.schema_at(path, at, schema, Schema, Ctx::using(request, true));
+            }
+        }
+    }
+
+    fn responses(&mut self, op: &Node<'a>) {
+        let operation = doc::Operation {
+            pointer: op.at.clone(),
+            value: op.value,
+        };
+        let mut errors = Errors::default();
+        for (status, at, response) in doc::responses(self.doc, &operation) {
+            let mut n = Node::new(child("/responses", &status), at, &status, response);
+            self.add(&n, Status);
+            self.field(&n, "description", Description);
+            for (name, header) in entries(response, "headers") {
+                let (at, header) = deref(self.doc, below(&n.at, ["headers", name]), header);
+                let path = below(&n.path, ["headers", &name.to_ascii_lowercase()]);
+                let mut h = Node::new(path, at, name, header);
+                h.ctx.owner.clone_from(&status);
+                self.add(&h, Header);
+                if let Some(schema) = header.get("schema") {
+                    let (path, at) = (child(&h.path, "schema"), child(&h.at, "schema"));
+                    self.schema_at(path, at, schema, Schema, Ctx::using(false, true));
+                }
+            }
+            if doc::is_error_status(&status) {
+                self.error_status(&n, &mut errors);
+            } else {
+                n.ctx.owner = format!("the {status} response");
+                self.content(&n, false);
+            }
+        }
+        self.errors(errors);
+    }
+
+    /// An error status: whether its body reads as error objects, the codes
+    /// it carries (`x-error-codes` where given, else its objects' codes),
+    /// and whether the body wraps the error object.
+    fn error_status(&mut self, n: &Node<'a>, errors: &mut Errors<'a>) {
+        let mut status = n.clone();
+        status.ctx.owner.clone_from(&n.key);
+        let body = error_body(self.doc, &n.at, n.value);
+        self.leaf(&status, "error-body", ErrorReadable, json!(body.is_some()));
+        let Some((schema_at, wrapper, union_at, objects)) = body else {
+            return;
+        };
+        let mut body = status.clone();
+        (body.path, body.ctx.union_at) = (child(&n.path, "objects"), union_at.clone());
+        self.add(&body, ErrorObjects);
+        let codes = match n.value.get("x-error-codes") {
+            Some(_) => doc::strings(n.value, "x-error-codes"),
+            None => objects
+                .iter()
+                .flat_map(|(codes, _)| codes.iter().map(String::as_str))
+                .collect(),
+        };
+        for code in codes {
+            let object = objects
+                .iter()
+                .find(|(codes, _)| codes.iter().any(|c| c == code));
+            let object = object.map(|(_, object)| object);
+            let at = object.map_or(union_at.as_str(), |object| object.at.as_str());
+            let path = below(&body.path, ["codes", code]);
+            let mut carried = status.fact(path, Code, at, Value::Null);
+            (carried.key, carried.node) = (code.to_owned(), object.map_or(&NULL, |o| o.value));
+            self.push(carried);
+        }
+        let mut wrapped = status.clone();
+        wrapped
+            .anchor
+            .clone_from(wrapper.as_ref().unwrap_or(&schema_at));
+        let path = child(&body.path, "wrapped");
+        self.push(wrapped.fact(path, Wrapped, &schema_at, json!(wrapper.is_some())));
+        errors.statuses.push((schema_at, union_at));
+        for (codes, object) in objects {
+            for code in codes {
+                if !errors.objects.iter().any(|(known, _)| *known == code) {
+                    errors.objects.push((code, object.clone()));
+                }
+            }
+        }
+    }
+
+    /// What the error statuses share: how many body schemas they have, and
+    /// each code's error object, compared by its description and properties.
+    fn errors(&mut self, errors: Errors<'a>) {
+        if let Some((schema_at, union_at)) = errors.statuses.first() {
+            let schemas = errors.statuses.iter().map(|(schema, _)| schema);
+            let distinct = schemas.collect::<BTreeSet<_>>().len();
+            let mut n = Node::new(String::new(), schema_at.clone(), "", &NULL);
+            n.anchor.clone_from(union_at);
+            self.leaf(&n, "error-schemas", ErrorSchemas, json!(distinct));
+        }
+        for (code, object) in errors.objects {
+            let path = child("/errors", &code);
+            let mut n = Node::new(path, object.at.clone(), &code, object.value);
+            n.ctx.owner = format!("the `{code}` error");
+            self.add(&n, ErrorObject);
+            self.field(&n, "description", Description);
+            self.properties(&n, &object, true);
+        }
+    }
+}
+
+/// An error status's body, read the same way on both sides: the body
+/// schema (after references), the envelope around the error object when it
+/// is one (an object with one property), the union inside (or the one error
+/// object), and each error object with the codes its `code` allows. `None`
+/// when the body is not that.
+type ErrorBody<'a> = (
+    String,
+    Option<String>,
+    String,
+    Vec<(Vec<String>, Resolved<'a>)>,
+);
+
+fn error_body<'a>(doc: &'a Value, at: &str, response: &'a Value) -> Option<ErrorBody<'a>> {
+    let is_error_object = |schema: &Value| schema.pointer("/properties/code").is_some();
+    let schema_at = doc::json_schema_pointer(at, response)?;
+    let mut inner = doc::resolve(doc, schema_at.clone(), doc.pointer(&schema_at)?);
+    let schema_at = inner.at.clone();
+    let mut wrapper = None;
+    if !is_error_object(inner.value) && inner.value.get("oneOf").is_none() {
+        let [(name, property)] = entries(inner.value, "properties").collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        wrapper = Some(inner.at.clone());
+        inner = doc::resolve(doc, below(&inner.at, ["properties", name]), property);
+    }
+    let member = |(index, member): (usize, &'a Value)| {
+        doc::resolve(doc, below(&inner.at, ["oneOf", &index.to_string()]), member)
+    };
+    let objects: Vec<Resolved<'a>> = match inner.value.get("oneOf") {
+        Some(_) => items(inner.value, "oneOf")
+            .iter()
+            .enumerate()
+            .map(member)
+            .collect(),
+        None if is_error_object(inner.value) => vec![inner.clone()],
+        None => return None,
+    };
+    let codes = |object: &Resolved<'a>| {
+        let tag = object.value.pointer("/properties/code")?;
+        let tag = doc::resolve(doc, below(&object.at, ["properties", "code"]), tag);
+        let codes = doc::strings(tag.value, "enum");
+        (!codes.is_empty()).then(|| codes.into_iter().map(str::to_owned).collect())
+    };
+    let objects = objects
+        .into_iter()
+        .map(|object| Some((codes(&object)?, object)));
+    let objects = objects.collect::<Option<_>>()?;
+    Some((schema_at, wrapper, inner.at, objects))
+}

@@ -1,0 +1,209 @@
+//! Schemas, normalised: a schema's facts where it is used (whether it may
+//! be null there, the description written there), then those of the schema
+//! itself (its description, name and shape, then, under its shape family
+//! and its type, its format, enum values, members, items and properties).
+//! A schema the fragment renamed or copied meets its upstream original by
+//! where it is used; a schema that refers back to one being read (a
+//! recursive schema) is read once.
+
+use serde_json::{Value, json};
+
+use super::normal::What::*;
+use super::normal::{Ctx, Facts, NULL, Node, What, field};
+use crate::doc::{self, OneOfShape, Resolved, below, child, entries, items};
+
+impl<'a> Facts<'a> {
+    /// The schema written at `at` as `node`, used as a `what` where `ctx`
+    /// says (in a request or not, required there or not).
+    pub(super) fn schema_at(
+        &mut self,
+        path: String,
+        at: String,
+        node: &'a Value,
+        what: What,
+        ctx: Ctx,
+    ) {
+        let mut n = Node::new(path, at, "", node);
+        n.ctx = ctx;
+        self.schema(n, what);
+    }
+
+    /// The schema `n` (as written, at its pointer: a use), as a `what`: the
+    /// facts of the use, then those of the schema itself.
+    pub(super) fn schema(&mut self, mut n: Node<'a>, what: What) {
+        let s = doc::resolve(self.doc, n.at.clone(), n.value);
+        let composition = Composition::of(s.value);
+        n.ctx.name.clone_from(&s.name);
+        n.ctx.open = s.value.get("x-open-enum") == Some(&Value::Bool(true));
+        n.ctx.lookup = composition == Composition::Lookup;
+        // The use: whether it may be null there, and the description written
+        // there (beside a reference, or of an inline schema).
+        self.add(&n, what);
+        self.leaf(&n, "nullable", Nullable, json!(s.nullable));
+        let mut written = n.clone();
+        if n.value.get("$ref").is_some() {
+            written.value = &NULL;
+        }
+        self.field(&written, "description", Description);
+        if self.stack.contains(&s.at) {
+            // A schema that refers back to one being read: said already.
+            return;
+        }
+        // The schema itself.
+        n.path = child(&n.path, "schema");
+        (n.at, n.anchor, n.value) = (s.at.clone(), s.at.clone(), s.value);
+        let generates_type = ["properties", "enum", "oneOf"]
+            .iter()
+            .any(|k| s.value.get(k).is_some());
+        let name = match &s.name {
+            Some(name) => json!(name),
+            None if generates_type => json!(""),
+            None => Value::Null,
+        };
+        self.field(&n, "description", Description);
+        self.leaf(&n, "name", Name, name);
+        self.leaf(&n, "shape", Shape, json!(composition.describe()));
+        let lookup = composition == Composition::Lookup;
+        let ty = schema_type(s.value).or(lookup.then_some("object"));
+        let family = child(&n.path, composition.family());
+        self.push(n.fact(child(&family, "type"), Type, &n.at, json!(ty)));
+        let mut typed = n.clone();
+        typed.path = child(&family, ty.unwrap_or("none"));
+        typed.ctx.owner = s
+            .name
+            .clone()
+            .unwrap_or_else(|| "the inline object".to_owned());
+        self.add(&typed, Typed);
+        self.leaf(&typed, "format", Format, field(s.value, "format"));
+        for value in items(s.value, "enum").iter().map(Value::to_string) {
+            let path = below(&typed.path, ["enum", &value]);
+            let mut listed = n.fact(path, EnumValue, &child(&s.at, "enum"), Value::Null);
+            listed.key = value;
+            self.push(listed);
+        }
+        self.stack.push(s.at.clone());
+        let request = n.ctx.request;
+        if composition == Composition::OneOf {
+            let members = items(s.value, "oneOf");
+            self.leaf(&typed, "members", Members, json!(members.len()));
+            for (index, member) in members.iter().enumerate() {
+                let index = index.to_string();
+                let (path, at) = (
+                    below(&typed.path, ["oneOf", &index]),
+                    below(&s.at, ["oneOf", &index]),
+                );
+                self.schema_at(path, at, member, Schema, Ctx::using(request, true));
+            }
+        }
+        match (ty, s.value.get("items")) {
+            (Some("array"), Some(items)) => {
+                let (path, at) = (child(&typed.path, "items"), child(&s.at, "items"));
+                self.schema_at(path, at, items, Schema, Ctx::using(request, true));
+            }
+            (Some("object"), _) => self.properties(&typed, &s, false),
+            _ => {}
+        }
+        self.stack.pop();
+    }
+
+    /// The properties of the object `s` (read as `n`): its own, its `allOf`
+    /// members', and for a lookup each member's one field (optional: exactly
+    /// one is sent). In an error object, `code` and whether `description` is
+    /// required are how the fragment's union is tagged (D3): not compared.
+    pub(super) fn properties(&mut self, n: &Node<'a>, s: &Resolved<'a>, error: bool) {
+        let mut objects = vec![(s.at.clone(), s.value, false)];
+        for (list, one_of) in [("allOf", false), ("oneOf", true)] {
+            if one_of && !n.ctx.lookup {
+                continue;
+            }
+            for (index, member) in items(s.value, list).iter().enumerate() {
+                let at = below(&s.at, [list, &index.to_string()]);
+                let member = doc::resolve(self.doc, at, member);
+                objects.push((member.at, member.value, one_of));
+            }
+        }
+        for (at, object, one_of) in objects {
+            let required = doc::required_names(object);
+            for (name, property) in entries(object, "properties") {
+                let path = below(&n.path, ["properties", name]);
+                if (error && name == "code") || self.index.contains_key(&path) {
+                    continue;
+                }
+                let mut p = Node::new(path, below(&at, ["properties", name]), name, property);
+                p.ctx = Ctx::using(n.ctx.request, !one_of && required.contains(&name.as_str()));
+                p.ctx.owner.clone_from(&n.ctx.owner);
+                if !(error && name == "description") {
+                    self.leaf(&p, "required", Required, json!(p.ctx.required));
+                }
+                self.schema(p, Property);
+            }
+        }
+    }
+}
+
+/// How a schema is composed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Composition {
+    /// No composition: a plain type.
+    Plain,
+    /// A oneOf of objects with one required property each: a lookup by
+    /// exactly one of several keys (an object with optional fields, upstream).
+    Lookup,
+    OneOf,
+    AnyOf,
+    AllOf,
+}
+
+impl Composition {
+    fn of(value: &Value) -> Self {
+        match value.get("oneOf").and_then(Value::as_array) {
+            Some(members) if doc::one_of_shape(members) == OneOfShape::External => {
+                Composition::Lookup
+            }
+            Some(_) => Composition::OneOf,
+            None if value.get("anyOf").is_some() => Composition::AnyOf,
+            None if value.get("allOf").is_some() => Composition::AllOf,
+            None => Composition::Plain,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Composition::Plain => "a plain schema (an object with optional fields, a string, ...)",
+            Composition::Lookup => "a oneOf of single-field objects (exactly one field is sent)",
+            Composition::OneOf => "a oneOf",
+            Composition::AnyOf => "an anyOf",
+            Composition::AllOf => "an allOf",
+        }
+    }
+
+    /// The facts below the shape sit under its family: a lookup compares
+    /// like an object (its members' fields are the object's optional
+    /// fields), so the two share one.
+    fn family(self) -> &'static str {
+        match self {
+            Composition::Plain | Composition::Lookup => "plain",
+            Composition::OneOf => "oneOf",
+            Composition::AnyOf => "anyOf",
+            Composition::AllOf => "allOf",
+        }
+    }
+}
+
+/// `type`, or the type its keywords imply (`properties`: an object, `items`:
+/// an array): Katapult's document leaves `type: object` out of some objects.
+fn schema_type(value: &Value) -> Option<&'static str> {
+    const TYPES: [&str; 6] = ["object", "array", "string", "integer", "number", "boolean"];
+    let implied = |keys: &[&str]| keys.iter().any(|key| value.get(key).is_some());
+    match value.get("type").and_then(Value::as_str) {
+        Some(ty) => Some(
+            TYPES
+                .into_iter()
+                .find(|known| *known == ty)
+                .unwrap_or("unknown"),
+        ),
+        None if implied(&["properties", "required", "additionalProperties"]) => Some("object"),
+        None if implied(&["items"]) => Some("array"),
+        None => None,
+    }
+}

@@ -1,0 +1,471 @@
+//! The one table from a finding to a difference: its kind, where it is
+//! reported on each side, what it says, the fragment edit that follows
+//! upstream, and the change that edit makes to the generated API (which
+//! [`crate::api_change::severity`], the one judge of API breakage, rates).
+
+use serde_json::Value;
+
+use super::compare::Found;
+use super::normal::{Fact, What, requirement};
+use super::{ApiImpact, Difference, DifferenceKind as K, Presence};
+use crate::api_change::{self, ChangeKind as C};
+use crate::doc::{self, child, is_error_status, ref_pointer};
+
+/// Describes `found` as a difference, with, for a difference the table
+/// groups with others of its kind at one fragment node, what it adds to the
+/// list (a status, a value, a code, an upstream name). `items` is that list
+/// once gathered (empty: its own item alone). `None` for what is no
+/// difference of its own (a schema's use on one side only: a difference
+/// above it says so).
+pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<(Difference, Option<String>)> {
+    let (f, u, fact) = (found.f, found.u, found.fact());
+    let group = match (fact.what, found.presence) {
+        (What::Header, Presence::FragmentOnly) | (What::Wrapped, Presence::Changed) => {
+            Some(fact.ctx.owner.clone())
+        }
+        (What::Code | What::EnumValue, Presence::FragmentOnly) => Some(fact.key.clone()),
+        (What::Name, Presence::Changed) => Some(text(&u.value).to_owned()),
+        _ => None,
+    };
+    let items = match (&group, items) {
+        (Some(own), []) => vec![own.clone()],
+        _ => items.to_vec(),
+    };
+    let (kind, api, note, change, edit) = describe(found, &items)?;
+    let (fragment, upstream) = match found.presence {
+        Presence::Changed => (f.anchor.clone(), u.at.clone()),
+        Presence::UpstreamOnly => (slot(fact.what, f, Some(&fact.key)), u.at.clone()),
+        Presence::FragmentOnly => (f.anchor.clone(), slot(fact.what, u, None)),
+    };
+    // The one judge of API breakage rates the change following upstream makes.
+    // Generated types are structs with public fields, or enums, open or closed.
+    let shape = match (fact.what, f.ctx.open) {
+        (What::EnumValue, true) => api_change::Shape::OpenEnum,
+        (What::EnumValue, false) => api_change::Shape::ClosedEnum,
+        _ => api_change::Shape::Struct,
+    };
+    let severity = api
+        .as_ref()
+        .map(|change| api_change::severity(shape, change));
+    let impact = ApiImpact {
+        change: api,
+        severity,
+        note: note.to_owned(),
+    };
+    let presence = found.presence;
+    let departures = Vec::new();
+    let difference = Difference {
+        kind,
+        presence,
+        fragment,
+        upstream,
+        change,
+        edit,
+        impact,
+        departures,
+    };
+    Some((difference, group))
+}
+
+/// What the table says of a finding: the kind of difference, the change
+/// following upstream makes to the generated API, why, what differs, and
+/// the edit that follows upstream.
+type Described = (K, Option<C>, &'static str, String, String);
+
+/// The table itself: for each kind of fact and side, the kind of
+/// difference, the change following upstream makes to the generated API,
+/// why, what differs, and the edit that follows upstream.
+#[rustfmt::skip]
+fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
+    use Presence::{Changed, FragmentOnly as Here, UpstreamOnly as There};
+    let (f, u, fact) = (found.f, found.u, found.fact());
+    let key = fact.key.clone();
+    let (fv, uv) = (show(&f.value), show(&u.value));
+    let yes = |fact: &Fact<'_>| fact.value == Value::Bool(true);
+    let (required_u, required_f) = (required_word(yes(u)), required_word(yes(f)));
+    let (nullable_u, nullable_f) = (nullable_word(yes(u)), nullable_word(yes(f)));
+    let (label, list) = (label(&f.at), items.join(", "));
+    let ignored = "progenitor ignores security schemes";
+    let missing = missing_schemas(u.node, found.fragment.doc);
+    let listed = match u.ctx.required {
+        true => format!(" and list `{key}` in `required`"),
+        false => String::new(),
+    };
+    let adds = format!("upstream adds the {}{} property `{key}` to {}",
+        if u.ctx.required { "required " } else { "" },
+        if u.ctx.request { "request" } else { "response" }, f.ctx.owner);
+    let row = |kind, api, note, change, edit| Some((kind, api, note, change, edit));
+    match (fact.what, found.presence) {
+        (What::OperationId, Changed) => row(K::Operation,
+            (!f.ctx.renamed).then(|| C::Renamed(uv.clone())),
+            if f.ctx.renamed { "`x-rust-name` gives the Rust name, whatever the published id" }
+            else { "the client method and the request and response types are named after it" },
+            format!("the operation id is {uv} upstream, {fv} here"),
+            format!("set `operationId: {uv}`")),
+        (What::Requirement, There) => row(K::Security, None,
+            "authentication is the hand-written layer's job; progenitor ignores security",
+            format!("upstream accepts {}", requirement_text(u.node)),
+            format!("add `{}` to the operation's `security`", requirement_yaml(u.node))),
+        (What::Requirement, Here) => row(K::Security, None, "progenitor ignores security",
+            format!("only the fragment accepts {}", requirement_text(f.node)),
+            "remove the requirement from the operation's `security`".to_owned()),
+        (What::Scopes, Changed) => row(K::Security, None, "progenitor ignores security",
+            format!("the `{key}` requirement lists scopes {:?} upstream, {:?} here",
+                strings(&u.value), strings(&f.value)),
+            format!("list `{key}: {:?}` in the operation's `security`", strings(&u.value))),
+        (What::SchemeField, Changed) => row(K::Security, None, ignored,
+            format!("the scheme's `{key}` is {uv} upstream, {fv} here"),
+            format!("set `{key}: {uv}`")),
+        (What::Flow, There) => row(K::Security, None, ignored,
+            format!("upstream defines the scheme's `{key}` flow; the fragment does not"),
+            format!("add `{key}: {}` under the scheme's `flows`", snippet(u.node))),
+        (What::FlowField, Changed) => row(K::Security, None, ignored,
+            format!("the `{}` flow's `{key}` is {uv} upstream, {fv} here", u.ctx.owner),
+            format!("set `{key}: {uv}` under `flows.{}`", u.ctx.owner)),
+        (What::Scope, There) => row(K::Security, None, ignored,
+            format!("the scope `{key}` the operation needs is defined upstream only"),
+            format!("define `{key}` under `flows.{}.scopes`", u.ctx.owner)),
+
+        (What::Parameter, There) => {
+            let required = u.node.get("required") == Some(&Value::Bool(true));
+            row(K::Parameter,
+                Some(if required { C::SignatureChanged(key.clone()) } else { C::Added }),
+                if required { "the request builder gains a parameter every call must set" }
+                else { "the request builder gains an optional setter" },
+                format!("upstream adds the {} parameter `{key}`", u.ctx.owner),
+                format!("add to the operation's `parameters`: {}", snippet(u.node)))
+        }
+        (What::Parameter, Here) => row(K::Parameter, Some(C::Removed),
+            "its builder setter disappears",
+            format!("the {} parameter `{key}` is not in the published document", f.ctx.owner),
+            "remove the parameter".to_owned()),
+        (What::ParameterRequired, Changed) => row(K::Required,
+            Some(C::SignatureChanged(key.clone())),
+            "the builder's setter changes between required and optional",
+            format!("the {} parameter `{key}` is {required_u} upstream", u.ctx.owner),
+            format!("set `required: {}`", yes(u))),
+        (What::RequestBody, There) => row(K::RequestBody,
+            Some(C::SignatureChanged("body".into())),
+            "the request builder gains a body",
+            "upstream gives the operation a request body".to_owned(),
+            format!("add `requestBody`: {}", snippet(u.node))),
+        (What::RequestBody, Here) => row(K::RequestBody, Some(C::Removed),
+            "the request body type and the builder's `body` disappear",
+            "the published operation has no request body".to_owned(),
+            "remove `requestBody`".to_owned()),
+        (What::BodyRequired, Changed) => row(K::RequestBody,
+            Some(C::SignatureChanged("body".into())),
+            "progenitor makes an optional body an optional argument",
+            format!("the request body is {required_u} upstream, {required_f} here"),
+            format!("set `required: {}` on the request body", yes(u))),
+        (What::Media, There) => row(K::MediaType, None, "progenitor uses the JSON body only",
+            format!("upstream also describes {} as `{key}`", u.ctx.owner),
+            format!("add `{key}` under `content`")),
+        (What::Media, Here) => row(K::MediaType, Some(C::ShapeChanged(f.ctx.owner.clone())),
+            "the generated body type follows the JSON schema",
+            format!("upstream does not describe {} as `{key}`", f.ctx.owner),
+            format!("remove `{key}` from `content`")),
+
+        (What::Status, There) if is_error_status(&key) => {
+            let below = format!("{}/", fact.path);
+            let codes: Vec<&str> = found.upstream.list.iter()
+                .filter(|c| c.what == What::Code && c.path.starts_with(&below))
+                .map(|c| c.key.as_str()).collect();
+            row(K::Status, Some(C::VariantAdded(key.clone())),
+                "the error union (a closed enum) gains a variant per new code",
+                format!("upstream adds the {key} response (codes {codes:?})"),
+                format!("add `\"{key}\": {{$ref: \"#/components/responses/<Name>\"}}` and, under \
+                         /components/responses, a response with `x-error-codes: {codes:?}` whose \
+                         JSON body is the shared error schema; add a variant per new code to the \
+                         error union"))
+        }
+        (What::Status, There) => row(K::Status, Some(C::ShapeChanged(key.clone())),
+            "the success type follows the success responses",
+            format!("upstream adds the {key} response"),
+            format!("add the {key} response: {}", snippet(u.node))),
+        (What::Status, Here) if is_error_status(&key) => row(K::Status, None,
+            "error statuses share one error type; its variants follow the codes",
+            format!("the published operation has no {key} response"),
+            format!("remove the {key} response")),
+        (What::Status, Here) => row(K::Status, Some(C::ShapeChanged(key.clone())),
+            "the success type follows the success responses",
+            format!("the published operation has no {key} response"),
+            format!("remove the {key} response")),
+        (What::Header, There) => row(K::Header, None,
+            "progenitor ignores response headers; the hand-written layer reads them",
+            format!("upstream documents the header `{key}` on {}", u.ctx.owner),
+            format!("add `{key}: {}` under the response's `headers`", snippet(u.node))),
+        (What::Header, Here) => row(K::Header, None, "progenitor ignores response headers",
+            format!("the header `{key}` is documented on {list}; upstream does not document it"),
+            format!("remove `{key}` from those responses' `headers`")),
+
+        (What::ErrorReadable, Changed) => row(K::ErrorBody, Some(C::ShapeChanged(key.clone())),
+            "the error type cannot be derived from it",
+            format!("the {key} body {} is not an error object with a `code` (or a union of them)",
+                if yes(f) { "upstream" } else { "in the fragment" }),
+            "compare the two bodies by hand".to_owned()),
+        (What::Code, There) if found.fragment.get(&child("/errors", &key)).is_some() => row(
+            K::ErrorCode, None,
+            "the error union already has this code; only the per-status record changes",
+            format!("upstream adds the error code `{key}` to {}", u.ctx.owner),
+            format!("add `{key}` to `x-error-codes` at {}", f.at)),
+        (What::Code, There) => {
+            let detail = u.node.pointer("/properties/detail");
+            let detail = detail.map_or_else(|| "{type: object}".to_owned(), snippet);
+            row(K::ErrorCode, Some(C::VariantAdded(key.clone())),
+                "the error union (a closed enum) gains a variant; `ErrorCode` (open) gains one too",
+                format!("upstream adds the error code `{key}` to {}", u.ctx.owner),
+                format!("add `{key}` to `x-error-codes` at {}, and a variant to the union at {}: \
+                         `{{type: object, required: [code, description], properties: {{code: \
+                         {{type: string, enum: [{key}]}}, description: {{type: string}}, detail: \
+                         {detail}}}}}`", f.at, f.ctx.union_at))
+        }
+        (What::Code, Here) => {
+            let codes: Vec<String> = items.iter().map(|code| format!("`{code}`")).collect();
+            let codes = codes.join(", ");
+            row(K::ErrorCode, Some(C::VariantRemoved(list.clone())),
+                "error union variants disappear",
+                format!("{} carries codes upstream does not list: {codes}", f.ctx.owner),
+                format!("remove {codes} from `x-error-codes` (and their variants, if no other \
+                         status carries them)"))
+        }
+        (What::Wrapped, Changed) => row(K::ErrorBody, Some(C::ShapeChanged(list.clone())),
+            "the error type's shape changes",
+            if yes(f) {
+                format!("the fragment wraps the error object in an envelope \
+                         (`{{\"error\": {{...}}}}`) for {list}; upstream's body is the error \
+                         object itself")
+            } else {
+                format!("upstream wraps the error object in an envelope for {list}; the \
+                         fragment does not")
+            },
+            "write the error body as upstream does".to_owned()),
+        (What::ErrorSchemas, Changed) => {
+            let both = found.upstream.list.iter()
+                .filter(|s| s.what == What::ErrorObjects && found.fragment.get(&s.path).is_some());
+            row(K::ErrorBody, Some(C::ShapeChanged("the error type".into())),
+                "progenitor 0.15 needs one error schema per operation; the error type would change",
+                format!("the fragment's {} error statuses share {fv} body schema(s) (one union of \
+                         every code); upstream's have {uv}", both.count()),
+                "give each status its own error schema, as upstream does".to_owned())
+        }
+
+        (What::Property, There) if f.ctx.lookup => row(K::Property,
+            Some(C::VariantAdded(key.clone())), "the lookup enum gains a variant", adds,
+            format!("add a member to the oneOf: `{{type: object, required: [{key}], properties: \
+                     {{{key}: {}}}}}`{missing}", snippet(u.node))),
+        (What::Property, There) => row(K::Property, Some(C::FieldAdded(key.clone())),
+            "a new field: struct literals without `..Default::default()` stop compiling", adds,
+            format!("add under {}/properties: `{key}: {}`{listed}{missing}",
+                f.at, snippet(u.node))),
+        (What::Property, Here) => row(K::Property, Some(C::FieldRemoved(key.clone())),
+            "a field disappears",
+            format!("{} has `{key}`, which upstream does not (any more)", f.ctx.owner),
+            format!("remove `{key}`")),
+        (What::Required, Changed) => row(K::Required,
+            Some(C::FieldTypeChanged(key.clone(), required_f.into(), required_u.into())),
+            "the field changes between `T` and `Option<T>`",
+            format!("`{key}` of {} is {required_u} upstream, {required_f} here", f.ctx.owner),
+            if yes(u) { format!("list `{key}` in `required`") }
+            else { format!("remove `{key}` from `required`") }),
+        (What::Nullable, Changed) => row(K::Nullable,
+            f.ctx.required
+                .then(|| C::FieldTypeChanged(label.clone(), nullable_f.into(), nullable_u.into())),
+            if f.ctx.required { "a required field becomes, or stops being, an `Option`" }
+            else { "an optional field is an `Option` either way" },
+            format!("{label} is {nullable_u} upstream, {nullable_f} here"),
+            if yes(u) {
+                "write `nullable: true` (beside a `$ref`: `nullable: true` + \
+                 `allOf: [{$ref: ...}]`)".to_owned()
+            } else {
+                "remove `nullable: true`".to_owned()
+            }),
+        (What::Name, Changed) => {
+            let (ours, theirs) = (text(&f.value), text(&u.value));
+            let names: Vec<String> = items.iter().map(|name| format!("`{name}`")).collect();
+            row(K::Name, Some(C::Renamed(theirs.to_owned())),
+                "the generated type is named after the schema",
+                match (ours, theirs) {
+                    ("", _) => format!("upstream names this schema `{theirs}`; the fragment writes \
+                                        it inline"),
+                    (_, "") => format!("upstream writes this schema inline; the fragment names \
+                                        it `{ours}`"),
+                    _ => format!("upstream uses the schema{} {} here; the fragment uses `{ours}`",
+                        if names.len() > 1 { "s" } else { "" }, names.join(", ")),
+                },
+                if theirs.is_empty() { "write the schema inline, as upstream does".to_owned() }
+                else { format!("refer to `#/components/schemas/{theirs}`") })
+        }
+        (What::Shape, Changed) => row(K::Shape, Some(C::ShapeChanged(label.clone())),
+            "the generated type changes shape (a struct, an enum, ...)",
+            format!("upstream writes {label} as {}; the fragment as {}",
+                text(&u.value), text(&f.value)),
+            format!("write it as upstream does: {}", snippet(u.node))),
+        (What::Type, Changed) => {
+            let ty = |fact: &Fact<'_>| {
+                fact.value.as_str().map_or("unspecified".into(), |t| format!("`{t}`"))
+            };
+            row(K::Type, Some(C::FieldTypeChanged(label.clone(), ty(f), ty(u))),
+                "the field's Rust type changes",
+                format!("the type of {label} is {} upstream, {} here", ty(u), ty(f)),
+                format!("set `type: {}`", u.value.as_str().unwrap_or("<none>")))
+        }
+        (What::Format, Changed) => row(K::Format,
+            Some(C::FieldTypeChanged(label.clone(), fv.clone(), uv.clone())),
+            "typify maps formats to Rust types (int32 to i32, date-time, uuid, ...)",
+            format!("the format of {label} is {uv} upstream, {fv} here"),
+            match u.value.as_str() {
+                Some(format) => format!("set `format: {format}`"),
+                None => "remove `format`".to_owned(),
+            }),
+        (What::EnumValue, There) => row(K::EnumValue, Some(C::VariantAdded(key.clone())),
+            match (f.ctx.open, f.ctx.request) {
+                (true, _) => "a new variant of an open (non_exhaustive) enum",
+                (false, true) => {
+                    "a new variant of a closed request enum: exhaustive matches stop compiling"
+                }
+                (false, false) => "a new variant of a closed enum",
+            },
+            format!("upstream adds the value {key} to {}", enum_name(f)),
+            format!("add {key} to `enum` at {}", f.at)),
+        (What::EnumValue, Here) => row(K::EnumValue, Some(C::VariantRemoved(list.clone())),
+            "a variant disappears",
+            format!("{} has values upstream does not list: {list}", enum_name(f)),
+            format!("remove {list} from `enum`")),
+        (What::Members, Changed) => row(K::Shape, Some(C::ShapeChanged(label)),
+            "the generated enum gains or loses variants",
+            format!("upstream's oneOf has {} members, the fragment's {}", u.value, f.value),
+            format!("write the members as upstream does: {}", snippet(u.node))),
+        _ => None,
+    }
+}
+
+/// Where a fact one side lacks belongs on that side, below `parent` (the
+/// nearest fact above it there): in the fragment (`key` given), the node
+/// to write; upstream, the collection that lacks it.
+fn slot(what: What, parent: &Fact<'_>, key: Option<&str>) -> String {
+    let lookup = what == What::Property && parent.ctx.lookup;
+    let collection = match what {
+        What::Requirement => "security",
+        What::Scope => "scopes",
+        What::Parameter => "parameters",
+        What::RequestBody => "requestBody",
+        What::Media => "content",
+        What::Status => "responses",
+        What::Header => "headers",
+        What::Code if key.is_some() => "x-error-codes",
+        What::Property if lookup => "oneOf",
+        What::Property => "properties",
+        What::EnumValue => "enum",
+        // A flow, a code's status upstream: the node itself.
+        _ => return parent.anchor.clone(),
+    };
+    let at = child(&parent.at, collection);
+    match key {
+        Some(_) if what == What::Parameter || lookup => child(&at, "-"),
+        Some(key)
+            if matches!(
+                what,
+                What::Scope | What::Media | What::Status | What::Header | What::Property
+            ) =>
+        {
+            child(&at, key)
+        }
+        _ => at,
+    }
+}
+
+/// The strings of a JSON list.
+fn strings(value: &Value) -> Vec<&str> {
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+fn text(value: &Value) -> &str {
+    value.as_str().unwrap_or("")
+}
+
+fn required_word(required: bool) -> &'static str {
+    if required { "required" } else { "optional" }
+}
+
+fn nullable_word(nullable: bool) -> &'static str {
+    if nullable { "nullable" } else { "not nullable" }
+}
+
+/// `` `DiskStateEnum` ``, or where an unnamed enum is.
+fn enum_name(fact: &Fact<'_>) -> String {
+    match &fact.ctx.name {
+        Some(name) => format!("`{name}`"),
+        None => format!("the enum at {}", fact.anchor),
+    }
+}
+
+/// A readable name for a schema node: `DiskArguments.size_in_gb` for
+/// `/components/schemas/DiskArguments/properties/size_in_gb`, the pointer
+/// itself elsewhere.
+fn label(at: &str) -> String {
+    match at.strip_prefix("/components/schemas/") {
+        Some(rest) => rest
+            .replace("/properties/", ".")
+            .replace("~1", "/")
+            .replace("~0", "~"),
+        None => format!("the schema at {at}"),
+    }
+}
+
+/// A JSON value as printed in a message: compact, and cut when long.
+fn snippet(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 240 {
+        let cut: String = text.chars().take(240).collect();
+        format!("{cut}...")
+    } else {
+        text
+    }
+}
+
+/// A value that may be absent (`Null`), as printed in a message.
+fn show(value: &Value) -> String {
+    if value.is_null() {
+        "absent".to_owned()
+    } else {
+        snippet(value)
+    }
+}
+
+fn requirement_text(node: &Value) -> String {
+    let schemes = requirement(node);
+    let parts: Vec<String> = schemes
+        .iter()
+        .map(|(scheme, scopes)| format!("`{scheme}` with scopes {scopes:?}"))
+        .collect();
+    parts.join(" and ")
+}
+
+fn requirement_yaml(node: &Value) -> String {
+    let schemes = requirement(node);
+    let parts: Vec<String> = schemes
+        .iter()
+        .map(|(scheme, scopes)| format!("{scheme}: {scopes:?}"))
+        .collect();
+    parts.join(", ")
+}
+
+/// For a node to be copied from upstream: the schemas it refers to that
+/// the fragment does not have.
+fn missing_schemas(node: &Value, fragment: &Value) -> String {
+    let references = doc::nodes(node, "").into_iter();
+    let references = references.filter_map(|(_, node)| node.get("$ref")?.as_str());
+    let missing = |r: &&str| ref_pointer(r).is_some_and(|at| fragment.pointer(at).is_none());
+    let missing: Vec<&str> = references.filter(missing).collect();
+    if missing.is_empty() {
+        String::new()
+    } else {
+        format!(", and copy {} from upstream", missing.join(", "))
+    }
+}

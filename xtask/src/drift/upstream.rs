@@ -1,0 +1,233 @@
+//! The upstream side: a published OpenAPI document read from a file (JSON
+//! or YAML, OpenAPI 3.0, holding the operation), with what identifies it,
+//! and the operation's closure: the operation and every node it references
+//! (schemas, responses, headers, parameters, request bodies, the security
+//! schemes it names), as a standalone OpenAPI document. The closure is what
+//! `--record` writes and what the comparison reads.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::{DriftError, OPERATION_METHOD, OPERATION_PATH, RECORDED_KEY};
+use crate::doc::{self, YamlError, pointer, ref_pointer};
+
+/// An upstream document as read from a file.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The file, as messages name it.
+    pub file: String,
+    /// The whole document as a JSON tree.
+    pub document: Value,
+    /// Katapult's version of the document (`info.x-katapult-version`,
+    /// else `info.version`), or the one a recorded closure names.
+    pub version: String,
+    /// Lowercase hex sha256 of the published document's bytes: of the file
+    /// read, or, for a recorded closure, of the document it was recorded from.
+    pub sha256: String,
+}
+
+/// Reads `path` (named `file` in messages): JSON or YAML, OpenAPI 3.0, with
+/// `PATCH /disks/disk`.
+pub(super) fn read(path: &Path, file: &str) -> Result<Source, DriftError> {
+    let bytes = std::fs::read(path).map_err(|error| DriftError::Read {
+        file: file.to_owned(),
+        message: error.to_string(),
+    })?;
+    let document = to_tree(&bytes, file)?;
+    check_version(&document, file)?;
+    if operation(&document).is_none() {
+        return Err(DriftError::NoOperation {
+            file: file.to_owned(),
+        });
+    }
+    let recorded = document.get(RECORDED_KEY);
+    let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
+    let version = text(recorded.and_then(|r| r.get("katapult-version")))
+        .or_else(|| text(document.pointer("/info/x-katapult-version")))
+        .or_else(|| text(document.pointer("/info/version")))
+        .unwrap_or_else(|| "unknown".to_owned());
+    let sha256 = text(recorded.and_then(|r| r.get("source-sha256")))
+        .unwrap_or_else(|| doc::sha256_hex(&bytes));
+    Ok(Source {
+        file: file.to_owned(),
+        document,
+        version,
+        sha256,
+    })
+}
+
+/// The operation's node, if the document has it.
+pub(super) fn operation(document: &Value) -> Option<&Value> {
+    let op = document
+        .get("paths")?
+        .get(OPERATION_PATH)?
+        .get(OPERATION_METHOD);
+    op.filter(|op| op.is_object())
+}
+
+/// The operation's JSON pointer (`/paths/~1disks~1disk/patch`).
+pub(super) fn operation_pointer() -> String {
+    pointer(["paths", OPERATION_PATH, OPERATION_METHOD])
+}
+
+/// JSON first (the published form), then YAML.
+fn to_tree(bytes: &[u8], file: &str) -> Result<Value, DriftError> {
+    let json = match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) => return Ok(value),
+        Err(error) => error.to_string(),
+    };
+    let not_a_document = |yaml: String| DriftError::Syntax {
+        file: file.to_owned(),
+        json: json.clone(),
+        yaml,
+    };
+    let text = std::str::from_utf8(bytes).map_err(|error| not_a_document(error.to_string()))?;
+    doc::parse_yaml(text).map_err(|YamlError { at, message }| match at.as_str() {
+        "" => not_a_document(message),
+        _ => not_a_document(format!("at {at}: {message}")),
+    })
+}
+
+/// OpenAPI 3.0.x only: 3.1 changed `nullable`, `exclusiveMinimum` and more,
+/// and Swagger 2.0 has no `components` at all.
+fn check_version(document: &Value, file: &str) -> Result<(), DriftError> {
+    let found = match document.get("openapi") {
+        Some(Value::String(version)) if version.starts_with("3.0.") || version == "3.0" => {
+            return Ok(());
+        }
+        Some(Value::String(version)) => format!("`openapi: {version}`"),
+        Some(other) => format!("`openapi: {other}` (not a version string)"),
+        None => match document.get("swagger") {
+            Some(version) => format!("a Swagger document (`swagger: {version}`)"),
+            None if document.is_object() => "no `openapi` field".to_owned(),
+            None => "not a JSON object at the top".to_owned(),
+        },
+    };
+    Err(DriftError::NotOpenApi30 {
+        file: file.to_owned(),
+        found,
+    })
+}
+
+/// Top-level fields kept as they are: what the document is, where it is
+/// served, and the default security the operation may inherit.
+const KEPT: [&str; 5] = ["openapi", "info", "externalDocs", "servers", "security"];
+
+/// Extracts the closure of `PATCH /disks/disk` from `source`. Every `$ref`
+/// must be local (`#/...`) and resolve; the result must be a valid OpenAPI
+/// 3.0 document.
+pub fn extract(source: &Source) -> Result<Value, DriftError> {
+    let doc = &source.document;
+    let reference_error = |pointer: &str, message: String| DriftError::Reference {
+        file: source.file.clone(),
+        pointer: pointer.to_owned(),
+        message,
+    };
+    let op_at = operation_pointer();
+    let op = operation(doc).ok_or_else(|| DriftError::NoOperation {
+        file: source.file.clone(),
+    })?;
+
+    let mut out = Value::Object(Map::new());
+    for key in KEPT {
+        if let Some(value) = doc.get(key) {
+            insert(&mut out, &pointer([key]), value.clone());
+        }
+    }
+    // Parameters declared on the path item apply to the operation too.
+    let item_params = pointer(["paths", OPERATION_PATH, "parameters"]);
+    let mut queue = VecDeque::new();
+    for (at, node) in [
+        (op_at.clone(), Some(op)),
+        (item_params.clone(), doc.pointer(&item_params)),
+    ] {
+        if let Some(node) = node {
+            insert(&mut out, &at, node.clone());
+            collect_refs(node, &at, &mut queue);
+        }
+    }
+
+    let mut seen = BTreeSet::new();
+    while let Some((from, reference)) = queue.pop_front() {
+        let target = ref_pointer(&reference)
+            .filter(|target| target.is_empty() || target.starts_with('/'))
+            .ok_or_else(|| {
+                reference_error(
+                    &from,
+                    format!(
+                        "`$ref: {reference}` is not a reference inside the document; \
+                         only local references (`#/...`) can be recorded"
+                    ),
+                )
+            })?;
+        if !seen.insert(target.to_owned()) {
+            continue;
+        }
+        let node = doc.pointer(target).ok_or_else(|| {
+            reference_error(&from, format!("`$ref: {reference}` points at nothing"))
+        })?;
+        insert(&mut out, target, node.clone());
+        collect_refs(node, target, &mut queue);
+    }
+
+    // The security schemes the operation names (its own requirements, or
+    // the document's default ones).
+    let requirements = op.get("security").or_else(|| doc.get("security"));
+    let schemes: BTreeSet<&String> = requirements
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(Map::keys)
+        .collect();
+    for scheme in schemes {
+        let at = pointer(["components", "securitySchemes", scheme.as_str()]);
+        let node = doc.pointer(&at).ok_or_else(|| {
+            reference_error(
+                &op_at,
+                format!("the security scheme `{scheme}` is required but not defined"),
+            )
+        })?;
+        insert(&mut out, &at, node.clone());
+    }
+
+    // The closure must be a valid OpenAPI 3.0 document on its own.
+    serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&out).map_err(|error| {
+        DriftError::Structure {
+            file: source.file.clone(),
+            pointer: doc::path_to_pointer(error.path()),
+            message: error.inner().to_string(),
+        }
+    })?;
+    Ok(out)
+}
+
+/// Every `$ref` under `node` (at `at`), with the pointer it was found at.
+fn collect_refs(node: &Value, at: &str, out: &mut VecDeque<(String, String)>) {
+    for (at, node) in doc::nodes(node, at) {
+        if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
+            out.push_back((at, reference.to_owned()));
+        }
+    }
+}
+
+/// Sets `value` at the JSON pointer `at` in `out`, creating the objects on
+/// the way.
+fn insert(out: &mut Value, at: &str, value: Value) {
+    let segments: Vec<String> = doc::segments(at).collect();
+    let Some((last, parents)) = segments.split_last() else {
+        return;
+    };
+    let mut node = out;
+    for segment in parents {
+        let Value::Object(map) = node else { return };
+        node = map
+            .entry(segment.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+    if let Value::Object(map) = node {
+        map.insert(last.clone(), value);
+    }
+}
