@@ -37,6 +37,7 @@ pub const RULES: &[Rule] = &[
     rule("openapi-version", "progenitor 0.15 reads OpenAPI 3.0.x only", openapi_version),
     rule("path-item-ref", "a `$ref` path item makes progenitor panic", path_item_ref),
     rule("operation-id", "an operation without operationId makes progenitor panic", operation_id),
+    rule("idempotent", "every operation says whether sending it twice is safe (the retry table and the change reconciler read it)", idempotent),
     rule("dangling-ref", "every `$ref` points at an existing local definition", dangling_ref),
     rule("ref-sibling", "siblings of `$ref` (such as `nullable`) are silently dropped", ref_sibling),
     rule("request-default", "a `default` in a request schema is always sent, overwriting server values", request_default),
@@ -121,6 +122,27 @@ fn operation_id(l: &mut Lint<'_>) {
                  and it names the generated method",
                 "add `operationId:` with Katapult's published id (e.g. `\"patch:disk\"`)",
             );
+        }
+    }
+}
+
+fn idempotent(l: &mut Lint<'_>) {
+    for op in doc::operations(l.doc) {
+        match op.value.get("x-idempotent") {
+            Some(Value::Bool(_)) => {}
+            Some(other) => l.report(
+                &child(&op.pointer, "x-idempotent"),
+                format!("`x-idempotent` is `{other}`; it must be `true` or `false`"),
+                "write `x-idempotent: true` or `x-idempotent: false`",
+            ),
+            None => l.report(
+                &op.pointer,
+                "the operation does not say whether sending it twice is safe: the retry table \
+                 retries a safe operation's 502, 504 and lost answers, and a disk change sends \
+                 one again after reading the disk, but never an unsafe one",
+                "add `x-idempotent: true` (a second identical request leaves the same result and \
+                 starts no second piece of work) or `x-idempotent: false`, with a comment saying why",
+            ),
         }
     }
 }
