@@ -454,7 +454,7 @@ pub(crate) fn one_of_shape(members: &[Value]) -> OneOfShape {
 }
 
 /// The union every error response of the document decodes into.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct ErrorUnion {
     /// Pointer of the `oneOf` schema (e.g. `/components/schemas/ApiError`).
     pub(crate) pointer: String,

@@ -323,6 +323,10 @@ fn one_schema_per_outcome(l: &mut Lint<'_>) {
 }
 
 fn error_codes(l: &mut Lint<'_>) {
+    // Several operations share error unions and responses: each response is
+    // checked once, and a variant needs some operation's response to carry it.
+    let mut checked = BTreeSet::new();
+    let mut carried: BTreeMap<String, (doc::ErrorUnion, BTreeSet<String>)> = BTreeMap::new();
     for op in doc::operations(l.doc) {
         let errors: Vec<_> = doc::responses(l.doc, &op)
             .into_iter()
@@ -345,8 +349,22 @@ fn error_codes(l: &mut Lint<'_>) {
             );
             continue;
         };
-        let mut listed: BTreeSet<String> = BTreeSet::new();
+        let (_, listed) = carried
+            .entry(union.pointer.clone())
+            .or_insert_with(|| (union.clone(), BTreeSet::new()));
         for (status, at, response) in &errors {
+            if !checked.insert(at.clone()) {
+                // Checked for an earlier operation; its codes still count here.
+                let codes = response.get("x-error-codes").and_then(Value::as_array);
+                listed.extend(
+                    codes
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned),
+                );
+                continue;
+            }
             let codes = response.get("x-error-codes").and_then(Value::as_array);
             let Some(codes) = codes.filter(|c| !c.is_empty()) else {
                 l.report(
@@ -386,6 +404,8 @@ fn error_codes(l: &mut Lint<'_>) {
                 listed.insert(code.to_owned());
             }
         }
+    }
+    for (union, listed) in carried.values() {
         for (index, code) in union.codes.iter().enumerate() {
             if !listed.contains(code) {
                 l.report(

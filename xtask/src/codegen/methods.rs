@@ -25,10 +25,16 @@ struct Method {
     path: String,
     summary: Option<String>,
     description: Option<String>,
-    body: String,
+    /// The JSON request body's generated type, if the operation has one.
+    body: Option<String>,
+    /// The query parameters: the Rust argument and the name on the wire
+    /// (`disk_id`, `disk[id]`).
+    query: Vec<(String, String)>,
     response: String,
     /// The documented 2xx statuses.
     success: Vec<u16>,
+    /// `x-idempotent`: sending it twice is safe.
+    idempotent: bool,
 }
 
 /// What every method's documentation ends with.
@@ -53,21 +59,24 @@ pub(super) fn render(fragment: &Fragment) -> Result<String, Problem> {
         "//! The client's methods, one per operation of the fragment: the name comes\n\
          //! from `x-rust-name`, the docs from the operation, the method, path and\n\
          //! documented statuses from the fragment, the work from the one call path\n\
-         //! (`crate::call`).\n\n\
+         //! (`crate::call`). Each operation also has a `prepare_` twin that\n\
+         //! builds the same request, by the same code, without sending it.\n\n\
          use crate::call::Operation;\n\
-         use crate::{Client, Error, Response, types};\n\n",
+         use crate::{Client, Error, PreparedRequest, Response, types};\n\n",
     );
     for m in &methods {
         let _ = writeln!(
             out,
             "/// `{method} {path}`.\nstatic {constant}: Operation = Operation {{\n    \
              id: {name:?},\n    method: reqwest::Method::{method},\n    path: {path:?},\n    \
-             success: &{success:?},\n    api_version: {api_version:?},\n}};\n",
+             success: &{success:?},\n    idempotent: {idempotent},\n    \
+             api_version: {api_version:?},\n}};\n",
             method = m.method,
             path = m.path,
             constant = m.name.to_uppercase(),
             name = m.name,
             success = m.success,
+            idempotent = m.idempotent,
             api_version = fragment.spec.info.version,
         );
     }
@@ -93,15 +102,51 @@ pub(super) fn render(fragment: &Fragment) -> Result<String, Problem> {
                 if line.is_empty() { "" } else { " " }
             );
         }
+        // The arguments, as the method takes them and as the call path does:
+        // the call takes the body by value, as a request it sends; its
+        // `prepare_` twin borrows it.
+        let query_params = m
+            .query
+            .iter()
+            .map(|(arg, _)| format!("\n        {arg}: &str,"));
+        let query = m
+            .query
+            .iter()
+            .map(|(arg, wire)| format!("({wire:?}, {arg})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (args, prepare_args, send, prepare) = match &m.body {
+            Some(body) => (
+                format!(
+                    "{}\n        body: types::{body},",
+                    query_params.collect::<String>()
+                ),
+                format!(
+                    "{}\n        body: &types::{body},",
+                    m.query
+                        .iter()
+                        .map(|(arg, _)| format!("\n        {arg}: &str,"))
+                        .collect::<String>()
+                ),
+                "Some(&body)",
+                "Some(body)",
+            ),
+            None => {
+                let params = query_params.collect::<String>();
+                (params.clone(), params, "None::<&()>", "None::<&()>")
+            }
+        };
+        let (name, constant, response) = (&m.name, m.name.to_uppercase(), &m.response);
         let _ = writeln!(
             out,
-            "    pub async fn {name}(\n        &self,\n        body: types::{body},\n    ) -> \
+            "    pub async fn {name}(\n        &self,{args}\n    ) -> \
              Result<Response<types::{response}>, Error> {{\n        \
-             self.call(&{constant}, &body).await\n    }}",
-            name = m.name,
-            constant = m.name.to_uppercase(),
-            body = m.body,
-            response = m.response,
+             self.call(&{constant}, &[{query}], {send}).await\n    }}\n\n    \
+             /// The request [`{name}`](Self::{name}) sends, built by the same code and not\n    \
+             /// sent (the token redacted): for a dry run, a log or a test.\n    \
+             pub fn prepare_{name}(\n        &self,{prepare_args}\n    ) -> \
+             Result<PreparedRequest, Error> {{\n        \
+             self.prepare(&{constant}, &[{query}], {prepare})\n    }}",
         );
     }
     out.push_str("}\n");
@@ -124,12 +169,46 @@ fn method_of(
         ));
     };
     let (name, camel) = (id.to_snake_case(), id.to_upper_camel_case());
-    if !operation.parameters.is_empty() {
-        return Err(problem(
-            format!("`{name}` has parameters; the method generator passes a JSON body only"),
-            "teach xtask/src/codegen/methods.rs to pass parameters to the call path",
-        ));
+    let mut query = Vec::new();
+    for (index, parameter) in operation.parameters.iter().enumerate() {
+        let at = pointer(["paths", path, method, "parameters", &index.to_string()]);
+        let parameter = match parameter {
+            ReferenceOr::Item(parameter) => Some(parameter),
+            ReferenceOr::Reference { reference } => reference
+                .strip_prefix("#/components/parameters/")
+                .and_then(|name| fragment.spec.components.as_ref()?.parameters.get(name))
+                .and_then(ReferenceOr::as_item),
+        };
+        let data = match parameter {
+            Some(openapiv3::Parameter::Query { parameter_data, .. }) if parameter_data.required => {
+                parameter_data
+            }
+            _ => {
+                return Err(super::problem(
+                    fragment,
+                    "generate",
+                    &at,
+                    format!(
+                        "`{name}` has a parameter that is not a required query parameter written \
+                         in place or under /components/parameters; the methods take those only"
+                    ),
+                    "make it `in: query` and `required: true`, or teach \
+                     xtask/src/codegen/methods.rs the other kind",
+                ));
+            }
+        };
+        // `disk[id]` is the argument `disk_id`.
+        query.push((data.name.to_snake_case(), data.name.clone()));
     }
+    let idempotent = match operation.extensions.get("x-idempotent") {
+        Some(serde_json::Value::Bool(safe)) => *safe,
+        _ => {
+            return Err(problem(
+                format!("`{name}` does not say in `x-idempotent` whether sending it twice is safe"),
+                "add `x-idempotent: true` or `x-idempotent: false` (the lint explains which)",
+            ));
+        }
+    };
     // The generated type of the JSON schema: a `$ref`'d schema's name, or
     // for one written in place the name progenitor gives it after the
     // operation (`<Operation>Body`, `<Operation>Response`).
@@ -144,14 +223,14 @@ fn method_of(
         .unwrap_or_else(|| format!("{camel}{suffix}"))
     };
     let body = match &operation.request_body {
+        None => None,
         Some(ReferenceOr::Item(body)) if body.required => {
-            json_type(body.content.get("application/json"), "Body")
+            Some(json_type(body.content.get("application/json"), "Body"))
         }
-        _ => {
+        Some(_) => {
             return Err(problem(
-                format!("`{name}` has no required JSON request body written in place"),
-                "mark the request body `required: true`, or teach \
-                 xtask/src/codegen/methods.rs operations without one",
+                format!("`{name}` has a request body that is optional or not written in place"),
+                "mark the request body `required: true` and write it in place",
             ));
         }
     };
@@ -179,8 +258,10 @@ fn method_of(
         summary: operation.summary.clone(),
         description: operation.description.clone(),
         body,
+        query,
         response: json_type(success.content.get("application/json"), "Response"),
         success: successes.map(|(code, _)| code).collect(),
+        idempotent,
     })
 }
 
