@@ -280,6 +280,7 @@ paths:
     patch:
       operationId: "patch:thing"
       x-rust-name: update_thing
+      x-idempotent: true
       summary: Update thing
       requestBody:
         required: true
@@ -294,6 +295,7 @@ paths:
               schema: { type: object, properties: { name: { type: string } } }
     delete:
       operationId: delete_thing
+      x-idempotent: false
       requestBody:
         required: true
         content:
@@ -311,6 +313,8 @@ components:
   schemas:
     ThingLookup: { type: object, properties: { id: { type: string } } }
     Deleted: { type: object, properties: { id: { type: string } } }
+  parameters:
+    ThingId: { name: "thing[id]", in: query, required: true, schema: { type: string } }
 "##;
 
     #[test]
@@ -322,7 +326,12 @@ components:
             "pub async fn update_thing(",
             "body: types::UpdateThingBody,",
             "Result<Response<types::UpdateThingResponse>, Error>",
-            "self.call(&UPDATE_THING, &body).await",
+            "self.call(&UPDATE_THING, &[], Some(&body)).await",
+            "pub fn prepare_update_thing(",
+            "body: &types::UpdateThingBody,",
+            "self.prepare(&UPDATE_THING, &[], Some(body))",
+            "idempotent: true,",
+            "idempotent: false,",
             "method: reqwest::Method::PATCH,",
             "pub async fn delete_thing(",
             "body: types::ThingLookup,",
@@ -335,19 +344,56 @@ components:
             assert!(source.contains(expected), "{expected}\n{source}");
         }
         assert_eq!(source.matches("self.call(").count(), 2, "{source}");
+        assert_eq!(source.matches("self.prepare(").count(), 2, "{source}");
+    }
+
+    /// A read: a required query parameter (in place or `$ref`'d) becomes an
+    /// argument named in snake_case, sent under its wire name, with no body.
+    #[test]
+    fn a_query_parameter_is_an_argument_and_no_body_is_sent() {
+        let get = TWO_OPERATIONS.replace(
+            "  /things/thing:\n",
+            "  /things/thing:\n    get:\n      operationId: get_thing\n      x-idempotent: true\n      \
+             parameters:\n        - $ref: \"#/components/parameters/ThingId\"\n      responses:\n        \
+             \"200\": { description: ok, content: { application/json: { schema: { $ref: \"#/components/schemas/Deleted\" } } } }\n",
+        );
+        let mut fragment = Fragment::parse(&get, "three.yaml").unwrap();
+        fragment.apply_rust_names().unwrap();
+        let source = render(&fragment).unwrap();
+        for expected in [
+            "pub async fn get_thing(\n        &self,\n        thing_id: &str,\n    ) -> Result<Response<types::Deleted>, Error>",
+            "self.call(&GET_THING, &[(\"thing[id]\", thing_id)], None::<&()>).await",
+            "self.prepare(&GET_THING, &[(\"thing[id]\", thing_id)], None::<&()>)",
+            "method: reqwest::Method::GET,",
+        ] {
+            assert!(source.contains(expected), "{expected}\n{source}");
+        }
     }
 
     #[test]
-    fn an_operation_with_parameters_is_a_clear_problem() {
+    fn an_operation_without_x_idempotent_is_a_clear_problem() {
+        let unsaid = TWO_OPERATIONS.replace("      x-idempotent: false\n", "");
+        let mut fragment = Fragment::parse(&unsaid, "two.yaml").unwrap();
+        fragment.apply_rust_names().unwrap();
+        let problem = render(&fragment).unwrap_err();
+        assert_eq!(problem.pointer, "/paths/~1things~1thing/delete");
+        assert!(problem.message.contains("x-idempotent"), "{problem}");
+    }
+
+    #[test]
+    fn a_parameter_the_methods_cannot_pass_is_a_clear_problem() {
         let with_parameter = TWO_OPERATIONS.replace(
             "      x-rust-name: update_thing\n",
-            "      x-rust-name: update_thing\n      parameters:\n        - { name: id, in: query, schema: { type: string } }\n",
+            "      x-rust-name: update_thing\n      parameters:\n        - { name: id, in: header, required: true, schema: { type: string } }\n",
         );
         let mut fragment = Fragment::parse(&with_parameter, "two.yaml").unwrap();
         fragment.apply_rust_names().unwrap();
         let problem = render(&fragment).unwrap_err();
-        assert_eq!(problem.pointer, "/paths/~1things~1thing/patch");
-        assert!(problem.message.contains("has parameters"), "{problem}");
+        assert_eq!(problem.pointer, "/paths/~1things~1thing/patch/parameters/0");
+        assert!(
+            problem.message.contains("not a required query parameter"),
+            "{problem}"
+        );
         assert!(problem.fix.contains("methods.rs"), "{problem}");
     }
 }
