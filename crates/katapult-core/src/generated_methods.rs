@@ -90,6 +90,18 @@ static GET_TASK: Operation = Operation {
     idempotent: true,
     api_version: "1.0.0",
 };
+/// Every operation, for what reads them by name.
+pub(crate) static OPERATIONS: &[&Operation] = &[
+    &GET_DISK,
+    &UPDATE_DISK,
+    &ASSIGN_DISK,
+    &ATTACH_DISK,
+    &DETACH_DISK,
+    &CHANGE_DISK_IO_PROFILE,
+    &RESIZE_DISK,
+    &UNASSIGN_DISK,
+    &GET_TASK,
+];
 impl Client {
     /// Get disk: `GET /disks/disk`.
     ///

@@ -72,6 +72,7 @@ mod open_enum;
 mod response;
 mod retry;
 mod settings;
+mod task;
 mod tls;
 
 /// Request and response types, generated from the OpenAPI fragment.
@@ -87,10 +88,12 @@ pub mod types {
 pub use api_error::{ApiError, ErrorBody};
 pub use bulk::{BulkOptions, BulkResult, BulkUpdates, Progress};
 pub use change::{
-    ChangeLineError, ChangePlan, ChangeStep, DiskChange, DiskOperation, DiskProperty, PlanEntry,
-    PlanRefusal, PropertyMismatch, RefusalKind, ResizeMethod, StepAction, StepReadiness,
+    ChangeFailed, ChangeLineError, ChangeOptions, ChangePlan, ChangeReport, ChangeStep, DiskChange,
+    DiskOperation, DiskProperty, PlanEntry, PlanRefusal, PlannedChange, PropertyMismatch,
+    Reconciled, RefusalKind, ResizeMethod, Settled, StepAction, StepDone, StepReadiness, TaskDone,
     TaskPollSchedule, TaskReading, VirtualMachineChange,
 };
+pub use task::{DEFAULT_TASK_DEADLINE, TaskError, TaskErrorKind, TaskWait};
 pub use client::Client;
 pub use config::{
     BASE_URL_ENV, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,

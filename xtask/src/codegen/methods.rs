@@ -80,6 +80,11 @@ pub(super) fn render(fragment: &Fragment) -> Result<String, Problem> {
             api_version = fragment.spec.info.version,
         );
     }
+    out.push_str("/// Every operation, for what reads them by name.\npub(crate) static OPERATIONS: &[&Operation] = &[\n");
+    for m in &methods {
+        let _ = writeln!(out, "    &{},", m.name.to_uppercase());
+    }
+    out.push_str("];\n\n");
     out.push_str("impl Client {\n");
     for m in &methods {
         let head = match &m.summary {

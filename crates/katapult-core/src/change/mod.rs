@@ -23,6 +23,7 @@ mod disk_view;
 mod line;
 mod plan;
 mod plan_types;
+mod run;
 mod schedule;
 mod verify;
 
@@ -41,6 +42,9 @@ pub use line::ChangeLineError;
 pub use plan_types::{
     ChangePlan, ChangeStep, DiskOperation, DiskProperty, PlanEntry, PlanRefusal, RefusalKind,
     StepAction,
+};
+pub use run::{
+    ChangeFailed, ChangeOptions, ChangeReport, PlannedChange, Reconciled, Settled, StepDone, TaskDone,
 };
 pub use schedule::{TaskPollSchedule, TaskReading};
 pub use verify::{PropertyMismatch, StepReadiness};

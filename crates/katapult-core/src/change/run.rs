@@ -1,0 +1,587 @@
+//! Running a disk change: read the disk, plan, send each step to the one
+//! operation that can make it, wait for its task, read the disk back until
+//! the change shows, and settle a write whose answer was lost by reading
+//! the disk rather than guessing.
+//!
+//! The answer to a write shows the disk as it was (wire-facts: a resize
+//! from 20 to 30 GB answers 20 with a `pending` task), so a step is only
+//! done when a read after its task shows it; a size lags behind its task,
+//! so that read is repeated, within the deadline, until it does.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::{
+    ChangePlan, ChangeStep, DiskChange, DiskOperation, PlanEntry, PropertyMismatch, ResizeMethod,
+    StepAction, StepReadiness,
+};
+use crate::error::NetworkErrorKind;
+use crate::task::DEFAULT_TASK_DEADLINE;
+use crate::types::{self, DiskLookup, ResizeMethodEnum, Task};
+use crate::{Client, Error};
+
+/// How a change runs: [`Client::change_disk`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ChangeOptions {
+    /// Wait for each step's task and read the disk back until the change
+    /// shows (the default). Without it each write is sent once the disk is
+    /// ready for it (a step that depends on an earlier one still waits for
+    /// the disk to settle), and the change returns once the last is
+    /// accepted, unverified.
+    pub wait: bool,
+    /// How long the whole change may take: reads, writes, task waits and
+    /// read-backs. [`DEFAULT_TASK_DEADLINE`] unless set.
+    pub deadline: Duration,
+}
+
+impl Default for ChangeOptions {
+    fn default() -> Self {
+        Self {
+            wait: true,
+            deadline: DEFAULT_TASK_DEADLINE,
+        }
+    }
+}
+
+impl ChangeOptions {
+    /// Return once each write is accepted; see [`ChangeOptions::wait`].
+    pub fn no_wait(mut self) -> Self {
+        self.wait = false;
+        self
+    }
+
+    /// See [`ChangeOptions::deadline`].
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+}
+
+/// A plan with the disk it was made from: [`Client::plan_disk_change`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PlannedChange {
+    /// What differs, and the steps that make it.
+    pub plan: ChangePlan,
+    /// The disk as read.
+    pub disk: types::Disk,
+    /// Its annotations as read.
+    pub annotations: Vec<types::KeyValue>,
+}
+
+/// What a change did: the plan, each step sent, the tasks and how each
+/// ended, the writes whose answers were lost and how they were settled, and
+/// the disk as read at the end.
+///
+/// As JSON (`serde`), the shape `katapult disk change` prints:
+/// `{"plan": [...], "steps": [...], "tasks": [...], "reconciled": [...], "disk": {...}}`.
+#[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
+pub struct ChangeReport {
+    /// Each property that differed: from, to, and the operation.
+    pub plan: Vec<PlanEntry>,
+    /// The steps sent, in order.
+    pub steps: Vec<StepDone>,
+    /// The tasks the steps started, as last read.
+    pub tasks: Vec<TaskDone>,
+    /// Writes whose answer was lost, and what reading the disk showed.
+    pub reconciled: Vec<Reconciled>,
+    /// The disk as read at the end (absent when the change stopped before
+    /// a read, or did not wait).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk: Option<types::Disk>,
+    /// Its annotations as read at the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<Vec<types::KeyValue>>,
+}
+
+/// One step sent.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct StepDone {
+    /// The operation (`resize_disk`, ...).
+    pub operation: DiskOperation,
+    /// `X-Request-Id` of the answer, when one arrived.
+    pub request_id: Option<String>,
+    /// Whether a read after it showed the change (false when the change
+    /// did not wait).
+    pub verified: bool,
+}
+
+/// A task a step started, as last read.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct TaskDone {
+    /// The step that started it.
+    pub operation: DiskOperation,
+    /// The task.
+    pub task: Task,
+}
+
+/// A write whose answer was lost (a timeout, or a connection broken after
+/// sending), settled by reading the disk.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Reconciled {
+    /// The write.
+    pub operation: DiskOperation,
+    /// What the disk showed.
+    pub found: Settled,
+    /// The network error the answer was lost to.
+    pub error: String,
+}
+
+/// What reading the disk after a lost answer showed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Settled {
+    /// The change is there: carried on as if answered.
+    Applied,
+    /// The change is under way (the disk reads `resizing` or
+    /// `configuring`, or the attachment `attaching` or `detaching`):
+    /// carried on, waiting for the disk instead of the unknown task.
+    UnderWay,
+    /// Neither, and the operation is safe to send twice: sent again.
+    SentAgain,
+    /// Neither, and the operation is not safe to send twice: the change
+    /// stopped there (the disk read as unchanged).
+    NotApplied,
+}
+
+/// A change that stopped part-way, or whose result does not read as asked:
+/// [`Error::Change`]. Its report says which steps were done.
+#[derive(Debug)]
+pub struct ChangeFailed {
+    report: ChangeReport,
+    step: Option<DiskOperation>,
+    reason: String,
+    source: Option<Error>,
+}
+
+impl ChangeFailed {
+    /// Everything done before it stopped.
+    pub fn report(&self) -> &ChangeReport {
+        &self.report
+    }
+
+    /// The step it stopped at, if it stopped at one.
+    pub fn step(&self) -> Option<DiskOperation> {
+        self.step
+    }
+
+    /// The error it stopped on, when a request or a task failed.
+    pub fn cause(&self) -> Option<&Error> {
+        self.source.as_ref()
+    }
+}
+
+impl std::fmt::Display for ChangeFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.step {
+            Some(step) => write!(f, "the disk change stopped at {step}: {}", self.reason)?,
+            None => write!(f, "the disk change did not finish: {}", self.reason)?,
+        }
+        let done: Vec<&str> = self.report.steps.iter().map(|s| s.operation.as_str()).collect();
+        if done.is_empty() {
+            f.write_str("; no step had been sent")
+        } else {
+            write!(f, "; steps sent before: {}", done.join(", "))
+        }
+    }
+}
+
+impl std::error::Error for ChangeFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_ref().map(|e| e as _)
+    }
+}
+
+/// How long to wait between reads of a disk that is settling or whose
+/// change has not shown yet: the recorded lag of a size behind its task is
+/// well under a second, and a state change is a task of seconds.
+const SETTLE_POLL: Duration = Duration::from_secs(1);
+
+impl Client {
+    /// Reads the disk and plans `change` against it: each property that
+    /// differs, the operation that makes it, and the steps in a safe order.
+    /// Nothing is written. A change the rules refuse is
+    /// [`Error::PlanRefused`].
+    pub async fn plan_disk_change(&self, change: &DiskChange) -> Result<PlannedChange, Error> {
+        let read = self.get_disk(&change.disk_id).await?.into_inner();
+        let plan = change
+            .plan(&read.disk, &read.annotations)
+            .map_err(|refusal| Error::PlanRefused(Box::new(refusal)))?;
+        Ok(PlannedChange {
+            plan,
+            disk: read.disk,
+            annotations: read.annotations,
+        })
+    }
+
+    /// Makes `change` on an existing disk: plans it
+    /// ([`plan_disk_change`](Self::plan_disk_change)), then runs each step
+    /// through the operation that can make it, waits for its task, and
+    /// reads the disk back until the change shows. A plan with nothing to
+    /// do sends nothing.
+    ///
+    /// A write whose answer was lost is settled by reading the disk: a
+    /// change that is there or under way is carried on with; one that is
+    /// not is sent again when the operation is safe to send twice, and
+    /// otherwise the change stops with the disk read as unchanged. The
+    /// report says which.
+    ///
+    /// ```no_run
+    /// # async fn run(client: katapult_core::Client) -> Result<(), katapult_core::Error> {
+    /// use std::num::NonZeroU32;
+    /// use katapult_core::{ChangeOptions, DiskChange};
+    ///
+    /// let change = DiskChange::new("disk_Xb0t6tHBeFhcc0vZ")
+    ///     .name("database")
+    ///     .size_in_gb(NonZeroU32::new(50).unwrap());
+    /// let report = client.change_disk(&change, ChangeOptions::default()).await?;
+    /// for entry in &report.plan {
+    ///     println!("{}: {} -> {} ({})", entry.property, entry.from, entry.to, entry.operation);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn change_disk(
+        &self,
+        change: &DiskChange,
+        options: ChangeOptions,
+    ) -> Result<ChangeReport, Error> {
+        let started = Instant::now();
+        let planned = self.plan_disk_change(change).await?;
+        let mut run = Run {
+            client: self,
+            change,
+            options,
+            started,
+            report: ChangeReport {
+                plan: planned.plan.entries.clone(),
+                ..ChangeReport::default()
+            },
+            disk: planned.disk,
+            annotations: planned.annotations,
+        };
+        for step in &planned.plan.steps {
+            if let Err(failure) = run.step(step).await {
+                return Err(run.fail(Some(step.operation()), failure));
+            }
+        }
+        if run.options.wait && !planned.plan.is_empty() {
+            let mismatches = run.change.verify(&run.disk, &run.annotations);
+            if !mismatches.is_empty() {
+                let failure = Failure::NotLanded(mismatches);
+                return Err(run.fail(None, failure));
+            }
+        }
+        if run.options.wait || planned.plan.is_empty() {
+            run.report.disk = Some(run.disk);
+            run.report.annotations = Some(run.annotations);
+        }
+        Ok(run.report)
+    }
+}
+
+/// Why a step stopped the change.
+enum Failure {
+    Call(Error),
+    Blocked(String),
+    Deadline(&'static str),
+    NotApplied,
+    NotLanded(Vec<PropertyMismatch>),
+}
+
+struct Run<'a> {
+    client: &'a Client,
+    change: &'a DiskChange,
+    options: ChangeOptions,
+    started: Instant,
+    report: ChangeReport,
+    disk: types::Disk,
+    annotations: Vec<types::KeyValue>,
+}
+
+impl Run<'_> {
+    fn left(&self) -> Duration {
+        self.options.deadline.saturating_sub(self.started.elapsed())
+    }
+
+    async fn read(&mut self) -> Result<(), Failure> {
+        let read = self
+            .client
+            .get_disk(&self.change.disk_id)
+            .await
+            .map_err(Failure::Call)?
+            .into_inner();
+        self.disk = read.disk;
+        self.annotations = read.annotations;
+        Ok(())
+    }
+
+    /// Reads the disk until `done` says so, once a second, within the deadline.
+    async fn read_until(
+        &mut self,
+        what: &'static str,
+        done: impl Fn(&Self) -> bool,
+    ) -> Result<(), Failure> {
+        loop {
+            self.read().await?;
+            if done(self) {
+                return Ok(());
+            }
+            let left = self.left();
+            if left.is_zero() {
+                return Err(Failure::Deadline(what));
+            }
+            tokio::time::sleep(SETTLE_POLL.min(left)).await;
+        }
+    }
+
+    async fn step(&mut self, step: &ChangeStep) -> Result<(), Failure> {
+        if step.read_disk_first {
+            // The step depends on what an earlier one left: wait for the
+            // disk to settle into it.
+            loop {
+                self.read().await?;
+                match step.readiness(&self.disk) {
+                    StepReadiness::Ready => break,
+                    StepReadiness::Blocked(why) => return Err(Failure::Blocked(why)),
+                    StepReadiness::Settling(_) if self.left().is_zero() => {
+                        return Err(Failure::Deadline("the disk to settle before the step"));
+                    }
+                    StepReadiness::Settling(_) => {
+                        tokio::time::sleep(SETTLE_POLL.min(self.left())).await;
+                    }
+                }
+            }
+        }
+        let mut sent_again = false;
+        let task = loop {
+            match self.send(&step.action).await {
+                Ok((request_id, task)) => {
+                    self.report.steps.push(StepDone {
+                        operation: step.operation(),
+                        request_id,
+                        verified: false,
+                    });
+                    break task;
+                }
+                Err(error) if answer_lost(&error) && !sent_again => {
+                    match self.reconcile(step, &error).await? {
+                        Settled::SentAgain => sent_again = true,
+                        Settled::Applied | Settled::UnderWay => {
+                            self.report.steps.push(StepDone {
+                                operation: step.operation(),
+                                request_id: None,
+                                verified: false,
+                            });
+                            break None;
+                        }
+                        Settled::NotApplied => return Err(Failure::NotApplied),
+                    }
+                }
+                Err(error) => return Err(Failure::Call(error)),
+            }
+        };
+        if !self.options.wait {
+            if let Some(task) = task {
+                self.report.tasks.push(TaskDone {
+                    operation: step.operation(),
+                    task,
+                });
+            }
+            return Ok(());
+        }
+        if let Some(task) = task {
+            let waited = self
+                .client
+                .wait_for_task(&task)
+                .deadline(self.left())
+                .await;
+            let last = match &waited {
+                Ok(task) => task.clone(),
+                Err(Error::Task(error)) => error.task().clone(),
+                Err(_) => task,
+            };
+            self.report.tasks.push(TaskDone {
+                operation: step.operation(),
+                task: last,
+            });
+            waited.map_err(Failure::Call)?;
+        }
+        self.read_until("the change to show on the disk", |run| {
+            step.landed(&run.disk, &run.annotations)
+        })
+        .await?;
+        if let Some(done) = self.report.steps.last_mut() {
+            done.verified = true;
+        }
+        Ok(())
+    }
+
+    /// A write whose answer was lost: what does the disk show?
+    async fn reconcile(&mut self, step: &ChangeStep, error: &Error) -> Result<Settled, Failure> {
+        self.read().await?;
+        let found = if step.landed(&self.disk, &self.annotations) {
+            Settled::Applied
+        } else if step.in_progress(&self.disk) {
+            Settled::UnderWay
+        } else if is_idempotent(step.operation()) {
+            Settled::SentAgain
+        } else {
+            Settled::NotApplied
+        };
+        self.report.reconciled.push(Reconciled {
+            operation: step.operation(),
+            found,
+            error: error.to_string(),
+        });
+        Ok(found)
+    }
+
+    /// Sends one step: the request id of the answer, and the task it
+    /// started, if any.
+    async fn send(&self, action: &StepAction) -> Result<(Option<String>, Option<Task>), Error> {
+        let client = self.client;
+        let disk = || DiskLookup {
+            id: self.change.disk_id.clone(),
+        };
+        fn id<T>(response: &crate::Response<T>) -> Option<String> {
+            response.meta().request_id().map(str::to_owned)
+        }
+        Ok(match action {
+            StepAction::UpdateDisk {
+                properties,
+                annotations,
+            } => {
+                let answer = client
+                    .update_disk(types::UpdateDiskBody {
+                        disk: disk(),
+                        properties: properties.clone(),
+                        annotations: annotations.clone(),
+                    })
+                    .await?;
+                (id(&answer), None)
+            }
+            StepAction::ResizeDisk {
+                size_in_gb,
+                resize_method,
+            } => {
+                let answer = client
+                    .resize_disk(types::ResizeDiskBody {
+                        disk: disk(),
+                        size_in_gb: i64::from(size_in_gb.get()),
+                        resize_method: Some(match resize_method {
+                            ResizeMethod::Offline => ResizeMethodEnum::Offline,
+                            ResizeMethod::Online => ResizeMethodEnum::Online,
+                        }),
+                    })
+                    .await?;
+                (id(&answer), Some(answer.into_inner().task))
+            }
+            StepAction::ChangeDiskIoProfile { io_profile } => {
+                let answer = client
+                    .change_disk_io_profile(types::ChangeDiskIoProfileBody {
+                        disk: disk(),
+                        io_profile: io_profile.clone(),
+                    })
+                    .await?;
+                (id(&answer), Some(answer.into_inner().task))
+            }
+            StepAction::AttachDisk => {
+                let answer = client
+                    .attach_disk(types::AttachDiskBody { disk: disk() })
+                    .await?;
+                (id(&answer), Some(answer.into_inner().task))
+            }
+            StepAction::DetachDisk => {
+                let answer = client
+                    .detach_disk(types::DetachDiskBody { disk: disk() })
+                    .await?;
+                (id(&answer), Some(answer.into_inner().task))
+            }
+            StepAction::AssignDisk { virtual_machine } => {
+                let answer = client
+                    .assign_disk(types::AssignDiskBody {
+                        disk: disk(),
+                        virtual_machine: virtual_machine.clone(),
+                    })
+                    .await?;
+                (id(&answer), None)
+            }
+            StepAction::UnassignDisk => {
+                let answer = client
+                    .unassign_disk(types::UnassignDiskBody { disk: disk() })
+                    .await?;
+                (id(&answer), None)
+            }
+        })
+    }
+
+    fn fail(self, step: Option<DiskOperation>, failure: Failure) -> Error {
+        let (reason, source) = match failure {
+            Failure::Call(error) => (error.to_string(), Some(error)),
+            Failure::Blocked(why) => (why, None),
+            Failure::Deadline(what) => (
+                format!(
+                    "the deadline ({:.0?}) passed while waiting for {what}; run the change \
+                     again to carry on from where the disk is",
+                    self.options.deadline
+                ),
+                None,
+            ),
+            Failure::NotApplied => (
+                "its answer was lost, and the disk read afterwards does not show it; it is \
+                 not safe to send twice, so it was not sent again: run the change again to \
+                 plan from the disk as it is"
+                    .to_owned(),
+                None,
+            ),
+            Failure::NotLanded(mismatches) => {
+                let properties: Vec<String> = mismatches
+                    .iter()
+                    .map(|m| format!("{} reads {} (asked {})", m.property, m.found, m.wanted))
+                    .collect();
+                (
+                    format!(
+                        "every step was sent and waited for, but the disk does not read as \
+                         asked: {}",
+                        properties.join(", ")
+                    ),
+                    None,
+                )
+            }
+        };
+        let mut report = self.report;
+        report.disk = Some(self.disk);
+        report.annotations = Some(self.annotations);
+        Error::Change(Box::new(ChangeFailed {
+            report,
+            step,
+            reason,
+            source,
+        }))
+    }
+}
+
+/// The answer to a write was lost after it was sent: it may have been
+/// applied. A failed connection sent nothing, and a refusal was an answer.
+fn answer_lost(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Network(network)
+            if matches!(network.kind(), NetworkErrorKind::Timeout | NetworkErrorKind::Interrupted)
+    )
+}
+
+/// Whether the fragment says the operation is safe to send twice
+/// (`x-idempotent`), as the generated methods record it.
+fn is_idempotent(operation: DiskOperation) -> bool {
+    crate::generated_methods::OPERATIONS
+        .iter()
+        .any(|known| known.id == operation.as_str() && known.idempotent)
+}
