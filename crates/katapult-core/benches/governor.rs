@@ -24,19 +24,6 @@
 //! job's start (before the client processes are spawned) to the last
 //! result.
 
-#[allow(dead_code)]
-#[path = "../tests/it/support/fault_server.rs"]
-pub mod fault_server;
-#[allow(dead_code)]
-#[path = "../tests/it/governor/window_server.rs"]
-mod window_server;
-
-/// The path `window_server.rs` reaches the fault server by, as in the
-/// `it` test binary.
-mod support {
-    pub use super::fault_server;
-}
-
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::process::{Command, ExitCode, Stdio};
@@ -45,10 +32,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use katapult_core::types::{DiskArguments, DiskLookup, UpdateDiskBody};
 use katapult_core::{BulkOptions, Client, RetryPolicy};
+use katapult_test_server::Server;
+use katapult_test_server::windows::FixedWindows;
 use serde_json::{Value, json};
-
-use fault_server::FaultServer;
-use window_server::FixedWindows;
 
 /// One job: how many clients, each with how many updates in flight.
 #[derive(Debug, Clone, Copy)]
@@ -238,7 +224,7 @@ async fn run(
     ));
     let server = {
         let windows = windows.clone();
-        FaultServer::start(move |request, _| windows.answer(request)).await
+        Server::start(move |request, _| windows.answer(request)).await
     };
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let per_client = updates / scenario.clients;

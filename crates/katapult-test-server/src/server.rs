@@ -1,11 +1,8 @@
-//! A raw-TCP HTTP/1.1 server on 127.0.0.1 that answers each request with
-//! whatever bytes a test scripts: well-formed responses, truncated ones,
-//! nothing at all, a trickle, or a flood. It reads each request in full
-//! (headers and `Content-Length` body) before replying, records it, and
-//! counts connections and the bytes it managed to write.
-//!
-//! `tests/load.rs` includes it too, with `#[path]`.
+//! The server: accepts on 127.0.0.1, reads each request in full (head and
+//! `Content-Length` body), records it, and does what the test's script
+//! returns for it.
 
+use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,11 +10,22 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
+use tokio::runtime::Runtime;
 use tokio::sync::Notify;
 use tokio::task::{JoinHandle, JoinSet};
 
+/// How long a connection may make no progress (no byte read, no write
+/// accepted) before the server closes it. Far above any test's own
+/// timeouts, so it only ends what would otherwise hang; well below the
+/// time limits the suites put on a whole test.
+pub const IDLE_LIMIT: Duration = Duration::from_secs(60);
+
+/// The largest request head the server reads; a longer one closes the
+/// connection.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+
 /// A request as the server read it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     pub method: String,
     pub target: String,
@@ -27,11 +35,18 @@ pub struct Request {
 }
 
 impl Request {
+    /// The first header called `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON; panics if it is not.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|error| panic!("the request body is not JSON ({error}): {self:?}"))
     }
 }
 
@@ -42,7 +57,8 @@ pub enum Reply {
     /// Writes the bytes (possibly none, possibly a cut-off response), then
     /// closes the connection.
     Close(Vec<u8>),
-    /// Answers nothing and holds the connection open until the client leaves.
+    /// Answers nothing and holds the connection open until the client
+    /// leaves (or [`IDLE_LIMIT`] passes with nothing from it).
     Hang,
     /// Writes `head`, then `body` one byte every `every`, then closes.
     Trickle {
@@ -66,37 +82,86 @@ pub struct Written {
     /// Body bytes the kernel accepted (chunk framing not counted).
     pub body_bytes: usize,
     /// Why writing stopped early, if it did (the client hung up).
-    pub error: Option<std::io::ErrorKind>,
+    pub error: Option<io::ErrorKind>,
 }
 
-type Handler = dyn Fn(&Request, usize) -> Reply + Send + Sync;
+type Script = dyn Fn(&Request, usize) -> Reply + Send + Sync;
 
 #[derive(Default)]
 struct Shared {
-    requests: Mutex<Vec<Request>>,
+    log: Mutex<Log>,
     connections: AtomicUsize,
     reports: Mutex<Vec<Written>>,
     reported: Notify,
 }
 
-/// The server. Dropping it stops the accept loop and closes every
-/// connection it still holds.
-pub struct FaultServer {
+#[derive(Default)]
+struct Log {
+    /// Requests read in full, kept or not.
+    count: usize,
+    requests: Vec<Request>,
+    /// Set by [`Server::record_requests`]`(false)`.
+    forgetting: bool,
+}
+
+/// A loopback HTTP/1.1 server whose answer to the `n`th request (1-based,
+/// across connections) is `script(&request, n)`.
+///
+/// Dropping it stops the accept loop and closes every connection it still
+/// holds.
+pub struct Server {
     addr: SocketAddr,
     shared: Arc<Shared>,
     task: JoinHandle<()>,
+    /// The runtime of its own, if it was started on one.
+    runtime: Option<Runtime>,
 }
 
-impl Drop for FaultServer {
-    fn drop(&mut self) {
-        self.task.abort();
+impl Server {
+    /// Starts the server on the current tokio runtime: its connections are
+    /// tasks beside the test's own (a script that blocks, blocks a worker).
+    pub async fn start(script: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static) -> Self {
+        Self::listen(Arc::new(script))
     }
-}
 
-impl FaultServer {
-    /// Starts a server whose reply to the `n`th request (1-based, across
-    /// connections) is `handler(&request, n)`.
-    pub async fn start(handler: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static) -> Self {
+    /// Starts the server on a runtime of its own, for callers without one
+    /// (the CLI's tests) or that must not share theirs. Four worker
+    /// threads: a script may block one (a test holding each request to
+    /// count how many are in flight) and the others still serve.
+    pub fn start_in_background(
+        script: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static,
+    ) -> Self {
+        Self::on_own_runtime(4, Arc::new(script))
+    }
+
+    /// Starts the server on a runtime of its own with one worker thread,
+    /// for a measurement: a request's bytes reach the script on the thread
+    /// that read them, as in a hand-written blocking server, with no idle
+    /// worker to wake and hand work to in every round trip measured.
+    pub fn start_on_one_thread(
+        script: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static,
+    ) -> Self {
+        Self::on_own_runtime(1, Arc::new(script))
+    }
+
+    fn on_own_runtime(workers: usize, script: Arc<Script>) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name("katapult-test-server")
+            .enable_all()
+            .build()
+            .expect("the test server's runtime starts");
+        let mut server = {
+            let _context = runtime.enter();
+            Self::listen(script)
+        };
+        server.runtime = Some(runtime);
+        server
+    }
+
+    /// Binds 127.0.0.1 on a free port and spawns the accept loop on the
+    /// runtime of the current context.
+    fn listen(script: Arc<Script>) -> Self {
         let socket = TcpSocket::new_v4().expect("socket");
         socket
             .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
@@ -105,7 +170,6 @@ impl FaultServer {
         let listener = socket.listen(4096).expect("listen");
         let addr = listener.local_addr().expect("local addr");
         let shared = Arc::new(Shared::default());
-        let handler: Arc<Handler> = Arc::new(handler);
         let task = tokio::spawn({
             let shared = shared.clone();
             async move {
@@ -117,7 +181,7 @@ impl FaultServer {
                         accepted = listener.accept() => match accepted {
                             Ok((stream, _)) => {
                                 shared.connections.fetch_add(1, Ordering::SeqCst);
-                                connections.spawn(serve(stream, shared.clone(), handler.clone()));
+                                connections.spawn(serve(stream, shared.clone(), script.clone()));
                             }
                             // Out of descriptors, say: back off rather than spin.
                             Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
@@ -127,7 +191,12 @@ impl FaultServer {
                 }
             }
         });
-        Self { addr, shared, task }
+        Self {
+            addr,
+            shared,
+            task,
+            runtime: None,
+        }
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -135,13 +204,21 @@ impl FaultServer {
         format!("http://{}", self.addr)
     }
 
-    /// Requests read in full so far.
-    pub fn hits(&self) -> usize {
-        self.shared.requests.lock().unwrap().len()
+    /// Whether requests read from now on are kept for [`Server::requests`]
+    /// (they are from the start). A benchmark turns it off: it sends
+    /// millions. [`Server::hits`] counts them either way.
+    pub fn record_requests(&self, record: bool) {
+        self.shared.log.lock().unwrap().forgetting = !record;
     }
 
+    /// Requests read in full so far.
+    pub fn hits(&self) -> usize {
+        self.shared.log.lock().unwrap().count
+    }
+
+    /// The requests kept so far, in the order they were numbered.
     pub fn requests(&self) -> Vec<Request> {
-        self.shared.requests.lock().unwrap().clone()
+        self.shared.log.lock().unwrap().requests.clone()
     }
 
     /// Connections accepted so far.
@@ -149,7 +226,7 @@ impl FaultServer {
         self.shared.connections.load(Ordering::SeqCst)
     }
 
-    /// Waits for the next trickle or flood to end (the `n`th, 1-based).
+    /// Waits for the `n`th (1-based) trickle or flood to end.
     pub async fn written(&self, n: usize) -> Written {
         loop {
             let notified = self.shared.reported.notified();
@@ -161,33 +238,50 @@ impl FaultServer {
     }
 }
 
-async fn serve(mut stream: TcpStream, shared: Arc<Shared>, handler: Arc<Handler>) {
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+        if let Some(runtime) = self.runtime.take() {
+            // Waiting for the runtime's threads blocks, which async code
+            // may not do; from there, let them finish on their own.
+            if tokio::runtime::Handle::try_current().is_ok() {
+                runtime.shutdown_background();
+            } else {
+                runtime.shutdown_timeout(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+async fn serve(mut stream: TcpStream, shared: Arc<Shared>, script: Arc<Script>) {
     let _ = stream.set_nodelay(true);
     let mut buffer = Vec::new();
-    loop {
-        let Some(request) = read_request(&mut stream, &mut buffer).await else {
-            return;
-        };
+    while let Some(request) = read_request(&mut stream, &mut buffer).await {
         let n = {
-            let mut requests = shared.requests.lock().unwrap();
-            requests.push(request.clone());
-            requests.len()
+            let mut log = shared.log.lock().unwrap();
+            log.count += 1;
+            if !log.forgetting {
+                log.requests.push(request.clone());
+            }
+            log.count
         };
-        match handler(&request, n) {
+        match script(&request, n) {
             Reply::KeepAlive(bytes) => {
-                if stream.write_all(&bytes).await.is_err() {
+                if write(&mut stream, &bytes).await.is_err() {
                     return;
                 }
             }
             Reply::Close(bytes) => {
-                let _ = stream.write_all(&bytes).await;
+                let _ = write(&mut stream, &bytes).await;
                 let _ = stream.shutdown().await;
                 return;
             }
             Reply::Hang => {
                 // Read (and discard) until the client closes.
-                let mut sink = [0u8; 1024];
-                while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+                let mut sink = Vec::new();
+                while read_more(&mut stream, &mut sink).await {
+                    sink.clear();
+                }
                 return;
             }
             Reply::Trickle { head, body, every } => {
@@ -213,8 +307,32 @@ fn report(shared: &Shared, written: Written) {
     shared.reported.notify_waiters();
 }
 
+/// Fails with `TimedOut` when `future` takes longer than [`IDLE_LIMIT`].
+async fn within<T>(future: impl Future<Output = io::Result<T>>) -> io::Result<T> {
+    tokio::time::timeout(IDLE_LIMIT, future)
+        .await
+        .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))
+}
+
+async fn write(stream: &mut TcpStream, bytes: &[u8]) -> io::Result<()> {
+    within(stream.write_all(bytes)).await
+}
+
+/// Appends what the client sends next to `buffer`; false at EOF, on an
+/// error, or after [`IDLE_LIMIT`] of silence.
+async fn read_more(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> bool {
+    let mut chunk = [0u8; 8192];
+    match within(stream.read(&mut chunk)).await {
+        Ok(n) if n > 0 => {
+            buffer.extend_from_slice(&chunk[..n]);
+            true
+        }
+        _ => false,
+    }
+}
+
 async fn trickle(stream: &mut TcpStream, head: &[u8], body: &[u8], every: Duration) -> Written {
-    if let Err(error) = stream.write_all(head).await {
+    if let Err(error) = write(stream, head).await {
         return Written {
             body_bytes: 0,
             error: Some(error.kind()),
@@ -223,7 +341,7 @@ async fn trickle(stream: &mut TcpStream, head: &[u8], body: &[u8], every: Durati
     let mut body_bytes = 0;
     for byte in body {
         tokio::time::sleep(every).await;
-        if let Err(error) = stream.write_all(std::slice::from_ref(byte)).await {
+        if let Err(error) = write(stream, std::slice::from_ref(byte)).await {
             return Written {
                 body_bytes,
                 error: Some(error.kind()),
@@ -241,31 +359,31 @@ async fn trickle(stream: &mut TcpStream, head: &[u8], body: &[u8], every: Durati
 async fn flood(stream: &mut TcpStream, head: &[u8], total: usize, chunked: bool) -> Written {
     static FILLER: [u8; 64 * 1024] = [b'x'; 64 * 1024];
     let mut body_bytes = 0;
-    let result: std::io::Result<()> = async {
-        stream.write_all(head).await?;
+    let result: io::Result<()> = async {
+        write(stream, head).await?;
         while body_bytes < total {
             let len = FILLER.len().min(total - body_bytes);
             if chunked {
-                stream.write_all(format!("{len:x}\r\n").as_bytes()).await?;
+                write(stream, format!("{len:x}\r\n").as_bytes()).await?;
             }
             // `write`, not `write_all`: every byte the kernel took is counted.
             let mut chunk = &FILLER[..len];
             while !chunk.is_empty() {
-                let n = stream.write(chunk).await?;
+                let n = within(stream.write(chunk)).await?;
                 if n == 0 {
-                    return Err(std::io::ErrorKind::WriteZero.into());
+                    return Err(io::ErrorKind::WriteZero.into());
                 }
                 body_bytes += n;
                 chunk = &chunk[n..];
             }
             if chunked {
-                stream.write_all(b"\r\n").await?;
+                write(stream, b"\r\n").await?;
             }
         }
         if chunked {
-            stream.write_all(b"0\r\n\r\n").await?;
+            write(stream, b"0\r\n\r\n").await?;
         }
-        stream.shutdown().await
+        within(stream.shutdown()).await
     }
     .await;
     Written {
@@ -274,20 +392,16 @@ async fn flood(stream: &mut TcpStream, head: &[u8], total: usize, chunked: bool)
     }
 }
 
-/// Reads one request (head and `Content-Length` body); `None` at EOF or on
-/// anything unparseable.
+/// Reads one request (head and `Content-Length` body) from the connection,
+/// keeping what follows it in `buffer`; `None` at EOF, on anything
+/// unparseable, or when the client goes quiet for [`IDLE_LIMIT`].
 async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Request> {
     let end = loop {
         if let Some(end) = find(buffer, b"\r\n\r\n") {
             break end;
         }
-        if buffer.len() > 64 * 1024 {
+        if buffer.len() > MAX_HEAD_BYTES || !read_more(stream, buffer).await {
             return None;
-        }
-        let mut chunk = [0u8; 8192];
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
         }
     };
     let head = String::from_utf8_lossy(&buffer[..end]).into_owned();
@@ -305,10 +419,8 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Re
         .map_or(Some(0), |(_, value)| value.parse().ok())?;
     let body_start = end + 4;
     while buffer.len() < body_start + length {
-        let mut chunk = [0u8; 8192];
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+        if !read_more(stream, buffer).await {
+            return None;
         }
     }
     let body = buffer[body_start..body_start + length].to_vec();
@@ -325,47 +437,11 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// `HTTP/1.1 <status> <reason>` and the headers, ending with the blank line.
-/// Adds no `Content-Length`: include one in `headers` if wanted.
-pub fn head(status: u16, headers: &[(&str, &str)]) -> Vec<u8> {
-    let reason = http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("Whatever");
-    let mut out = format!("HTTP/1.1 {status} {reason}\r\n");
-    for (name, value) in headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
-    }
-    out.push_str("\r\n");
-    out.into_bytes()
-}
-
-/// A complete response with a correct `Content-Length`.
-pub fn response(status: u16, headers: &[(&str, &str)], body: impl AsRef<[u8]>) -> Vec<u8> {
-    let body = body.as_ref();
-    let length = body.len().to_string();
-    let mut all: Vec<(&str, &str)> = headers.to_vec();
-    all.push(("content-length", &length));
-    let mut out = head(status, &all);
-    out.extend_from_slice(body);
-    out
-}
-
-/// A Katapult-shaped JSON answer: the headers every response carries.
-pub fn katapult(status: u16, body: impl AsRef<[u8]>, request_id: &str) -> Vec<u8> {
-    response(
-        status,
-        &[
-            ("content-type", "application/json; charset=utf-8"),
-            ("x-request-id", request_id),
-            ("x-ratelimit-permitted", "1000"),
-            ("x-ratelimit-remaining", "998"),
-        ],
-        body,
-    )
-}
-
-/// Katapult's error envelope as text.
-pub fn envelope(code: &str, description: &str, detail: &str) -> String {
-    format!(r#"{{"error":{{"code":"{code}","description":"{description}","detail":{detail}}}}}"#)
+/// `http://127.0.0.1:<port>` where nothing listens: a connection there is
+/// refused.
+pub fn closed_port() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let address = listener.local_addr().expect("local addr");
+    drop(listener);
+    format!("http://{address}")
 }
