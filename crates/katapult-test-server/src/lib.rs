@@ -5,15 +5,17 @@
 //! records it, and asks the test's script what to do with it: the script
 //! gets the request and its number (1-based, across connections) and
 //! returns a [`Reply`], which is exactly the bytes to send and what to do
-//! with the connection after. Everything it can do is bounded in time: a
-//! connection that makes no progress for [`IDLE_LIMIT`] is closed, and
-//! dropping the server closes all of them.
+//! with the connection after. [`Server::start`] runs it on the test's own
+//! tokio runtime, [`Server::start_in_background`] on a thread of its own.
+//! Everything it can do is bounded in time: a connection that makes no
+//! progress for [`IDLE_LIMIT`] is closed, and dropping the server closes all
+//! of them.
 //!
 //! What the scripts build from:
 //!
 //! - [`response`], [`head`], [`overridden`]: well-formed responses, the
 //!   head alone (to follow with a trickle, a flood, a cut-off body), a
-//!   header changed or removed;
+//!   header changed or removed; [`Reply::After`] holds any reply back;
 //! - [`katapult`], [`envelope`], [`disk_id`]: Katapult's headers, its error
 //!   envelope, the disk an update names;
 //! - [`windows::FixedWindows`]: Katapult's fixed-window rate limit, with

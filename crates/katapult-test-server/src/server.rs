@@ -10,14 +10,13 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
-use tokio::runtime::Runtime;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
 
 /// How long a connection may make no progress (no byte read, no write
-/// accepted) before the server closes it. Far above any test's own
-/// timeouts, so it only ends what would otherwise hang; well below the
-/// time limits the suites put on a whole test.
+/// accepted) before the server closes it. Longer than any test runs, so it
+/// only ends what would otherwise hang: a client gone without closing, a
+/// server a failed test left behind.
 pub const IDLE_LIMIT: Duration = Duration::from_secs(60);
 
 /// The largest request head the server reads; a longer one closes the
@@ -74,6 +73,9 @@ pub enum Reply {
         total: usize,
         chunked: bool,
     },
+    /// Waits, answering nothing, then does the reply. The wait holds no
+    /// thread: the server keeps serving other connections meanwhile.
+    After(Duration, Box<Reply>),
 }
 
 /// How far a [`Reply::Trickle`] or [`Reply::Flood`] got.
@@ -91,6 +93,9 @@ type Script = dyn Fn(&Request, usize) -> Reply + Send + Sync;
 struct Shared {
     log: Mutex<Log>,
     connections: AtomicUsize,
+    /// Requests read in full and not yet answered (or hung up on).
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
     reports: Mutex<Vec<Written>>,
     reported: Notify,
 }
@@ -113,8 +118,9 @@ pub struct Server {
     addr: SocketAddr,
     shared: Arc<Shared>,
     task: JoinHandle<()>,
-    /// The runtime of its own, if it was started on one.
-    runtime: Option<Runtime>,
+    /// For [`Server::start_in_background`]: what stops the thread that
+    /// drives the server's own runtime, and the thread.
+    background: Option<(oneshot::Sender<()>, std::thread::JoinHandle<()>)>,
 }
 
 impl Server {
@@ -124,38 +130,32 @@ impl Server {
         Self::listen(Arc::new(script))
     }
 
-    /// Starts the server on a runtime of its own, for callers without one
-    /// (the CLI's tests) or that must not share theirs. Four worker
-    /// threads: a script may block one (a test holding each request to
-    /// count how many are in flight) and the others still serve.
+    /// Starts the server on a runtime of its own, driven by a thread of its
+    /// own, for callers without a runtime (the CLI's tests) or that must
+    /// not share theirs (the round-trip benchmark: a request's bytes reach
+    /// the script on the thread that read them, as in a hand-written
+    /// blocking server). One thread serves every connection: a script that
+    /// blocks stalls them all, so a test that holds answers back says so
+    /// with [`Reply::After`].
     pub fn start_in_background(
         script: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static,
     ) -> Self {
-        Self::on_own_runtime(4, Arc::new(script))
-    }
-
-    /// Starts the server on a runtime of its own with one worker thread,
-    /// for a measurement: a request's bytes reach the script on the thread
-    /// that read them, as in a hand-written blocking server, with no idle
-    /// worker to wake and hand work to in every round trip measured.
-    pub fn start_on_one_thread(
-        script: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static,
-    ) -> Self {
-        Self::on_own_runtime(1, Arc::new(script))
-    }
-
-    fn on_own_runtime(workers: usize, script: Arc<Script>) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .thread_name("katapult-test-server")
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("the test server's runtime starts");
         let mut server = {
             let _context = runtime.enter();
-            Self::listen(script)
+            Self::listen(Arc::new(script))
         };
-        server.runtime = Some(runtime);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("katapult-test-server".to_owned())
+            // Serves until the server is dropped; dropping the runtime then
+            // ends every connection task and closes its socket.
+            .spawn(move || drop(runtime.block_on(stopped)))
+            .expect("the test server's thread starts");
+        server.background = Some((stop, thread));
         server
     }
 
@@ -195,7 +195,7 @@ impl Server {
             addr,
             shared,
             task,
-            runtime: None,
+            background: None,
         }
     }
 
@@ -221,6 +221,12 @@ impl Server {
         self.shared.log.lock().unwrap().requests.clone()
     }
 
+    /// The most requests the server held at once: read in full, not yet
+    /// answered.
+    pub fn most_in_flight(&self) -> usize {
+        self.shared.most_in_flight.load(Ordering::SeqCst)
+    }
+
     /// Connections accepted so far.
     pub fn connections(&self) -> usize {
         self.shared.connections.load(Ordering::SeqCst)
@@ -241,14 +247,9 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.task.abort();
-        if let Some(runtime) = self.runtime.take() {
-            // Waiting for the runtime's threads blocks, which async code
-            // may not do; from there, let them finish on their own.
-            if tokio::runtime::Handle::try_current().is_ok() {
-                runtime.shutdown_background();
-            } else {
-                runtime.shutdown_timeout(Duration::from_secs(5));
-            }
+        if let Some((stop, thread)) = self.background.take() {
+            let _ = stop.send(());
+            let _ = thread.join();
         }
     }
 }
@@ -265,39 +266,51 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>, script: Arc<Script>) 
             }
             log.count
         };
-        match script(&request, n) {
-            Reply::KeepAlive(bytes) => {
-                if write(&mut stream, &bytes).await.is_err() {
-                    return;
-                }
+        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        let open = reply(&mut stream, &shared, script(&request, n)).await;
+        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if !open {
+            return;
+        }
+    }
+}
+
+/// Does `reply` on the connection; whether it stays open for the next
+/// request.
+async fn reply(stream: &mut TcpStream, shared: &Shared, reply: Reply) -> bool {
+    match reply {
+        Reply::KeepAlive(bytes) => write(stream, &bytes).await.is_ok(),
+        Reply::Close(bytes) => {
+            let _ = write(stream, &bytes).await;
+            let _ = stream.shutdown().await;
+            false
+        }
+        Reply::Hang => {
+            // Read (and discard) until the client closes.
+            let mut sink = Vec::new();
+            while read_more(stream, &mut sink).await {
+                sink.clear();
             }
-            Reply::Close(bytes) => {
-                let _ = write(&mut stream, &bytes).await;
-                let _ = stream.shutdown().await;
-                return;
-            }
-            Reply::Hang => {
-                // Read (and discard) until the client closes.
-                let mut sink = Vec::new();
-                while read_more(&mut stream, &mut sink).await {
-                    sink.clear();
-                }
-                return;
-            }
-            Reply::Trickle { head, body, every } => {
-                let written = trickle(&mut stream, &head, &body, every).await;
-                report(&shared, written);
-                return;
-            }
-            Reply::Flood {
-                head,
-                total,
-                chunked,
-            } => {
-                let written = flood(&mut stream, &head, total, chunked).await;
-                report(&shared, written);
-                return;
-            }
+            false
+        }
+        Reply::Trickle { head, body, every } => {
+            let written = trickle(stream, &head, &body, every).await;
+            report(shared, written);
+            false
+        }
+        Reply::Flood {
+            head,
+            total,
+            chunked,
+        } => {
+            let written = flood(stream, &head, total, chunked).await;
+            report(shared, written);
+            false
+        }
+        Reply::After(wait, then) => {
+            tokio::time::sleep(wait).await;
+            Box::pin(self::reply(stream, shared, *then)).await
         }
     }
 }

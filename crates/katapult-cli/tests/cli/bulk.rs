@@ -2,14 +2,12 @@
 //! skipped, the exit code, the concurrency bound, and the rate-limit window.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use katapult_test_server::http_date_now;
 use serde_json::{Value, json};
 
-use crate::support::{Home, Run, Server, disk, disk_with, json};
+use crate::support::{Home, Reply, Run, Server, disk, disk_with, json};
 
 /// The output lines, by input line number.
 fn lines(run: &Run) -> BTreeMap<u64, Value> {
@@ -170,19 +168,10 @@ fn a_terminal_gets_a_progress_bar() {
 #[test]
 fn concurrency_bounds_the_requests_in_flight() {
     let home = Home::new("bulk-concurrency");
-    let in_flight = Arc::new(AtomicUsize::new(0));
-    let most = Arc::new(AtomicUsize::new(0));
-    let server = {
-        let (in_flight, most) = (in_flight.clone(), most.clone());
-        Server::start_in_background(move |request, number| {
-            let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-            most.fetch_max(now, Ordering::SeqCst);
-            // Long enough for the client to start more if it would.
-            std::thread::sleep(Duration::from_millis(30));
-            in_flight.fetch_sub(1, Ordering::SeqCst);
-            disk(request, number)
-        })
-    };
+    let server = Server::start_in_background(|request, number| {
+        // Long enough for the client to start more if it would.
+        Reply::After(Duration::from_millis(30), Box::new(disk(request, number)))
+    });
     let input: String = (1..=10).map(|n| body(&format!("d{n}")) + "\n").collect();
     home.katapult()
         .against(&server, "t")
@@ -191,7 +180,7 @@ fn concurrency_bounds_the_requests_in_flight() {
         .run()
         .exits(0);
     assert_eq!(server.requests().len(), 10);
-    let most = most.load(Ordering::SeqCst);
+    let most = server.most_in_flight();
     assert!((1..=2).contains(&most), "{most} in flight at once");
 }
 

@@ -46,12 +46,13 @@ pub const RESPONSE_BODY: &str = concat!(
 /// The base URL of the server's API, as Katapult's has a path.
 pub const API_PATH: &str = "/core/v1";
 
-/// The loopback server of the round trip, on a thread of its own (not the
-/// clients' runtime): every `PATCH /core/v1/disks/disk` with a body gets `200` and
-/// [`RESPONSE_BODY`] with the headers Katapult sends on every response,
-/// keeping the connection alive; anything else gets a `400` and the
-/// connection closed, which fails the client under test loudly. It keeps no
-/// request unless asked ([`Server::record_requests`]): a run sends millions.
+/// The loopback server of the round trip, on a thread and runtime of its
+/// own (not the clients'): every `PATCH /core/v1/disks/disk` with a body
+/// gets `200` and [`RESPONSE_BODY`] with the headers Katapult sends on every
+/// response, keeping the connection alive; anything else gets a `400` and
+/// the connection closed, which fails the client under test loudly. It
+/// keeps no request unless asked ([`Server::record_requests`]): a run sends
+/// millions.
 pub fn server() -> Server {
     let ok = response(
         200,
@@ -65,7 +66,7 @@ pub fn server() -> Server {
         RESPONSE_BODY,
     );
     let update = format!("{API_PATH}/disks/disk");
-    let server = Server::start_on_one_thread(move |request, _| {
+    let server = Server::start_in_background(move |request, _| {
         if request.method == "PATCH" && request.target == update && !request.body.is_empty() {
             Reply::KeepAlive(ok.clone())
         } else {
