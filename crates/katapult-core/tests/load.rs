@@ -104,7 +104,7 @@ async fn run(requests: usize, concurrency: usize) -> Figures {
         let turned_away = turned_away.clone();
         move |request, _| {
             let body: serde_json::Value =
-                serde_json::from_slice(&request.body).unwrap_or(serde_json::Value::Null);
+                serde_json::from_slice(request.body()).unwrap_or(serde_json::Value::Null);
             let id = body["disk"]["id"].as_str().unwrap_or_default();
             let Some(i) = disk_number(id).filter(|i| *i < requests) else {
                 return Reply::KeepAlive(katapult(

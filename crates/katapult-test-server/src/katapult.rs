@@ -24,7 +24,7 @@ pub fn envelope(code: &str, description: &str, detail: &str) -> String {
 
 /// `disk.id` of an update's body ("" if there is none).
 pub fn disk_id(request: &Request) -> String {
-    serde_json::from_slice::<serde_json::Value>(&request.body)
+    serde_json::from_slice::<serde_json::Value>(request.body())
         .ok()
         .and_then(|body| body["disk"]["id"].as_str().map(str::to_owned))
         .unwrap_or_default()

@@ -5,8 +5,8 @@
 //! records it, and asks the test's script what to do with it: the script
 //! gets the request and its number (1-based, across connections) and
 //! returns a [`Reply`], which is exactly the bytes to send and what to do
-//! with the connection after. [`Server::start`] runs it on the test's own
-//! tokio runtime, [`Server::start_in_background`] on a thread of its own.
+//! with the connection after. [`Server::start`] serves on the test's own
+//! tokio runtime, [`Server::start_in_background`] on threads of its own.
 //! Everything it can do is bounded in time: a connection that makes no
 //! progress for [`IDLE_LIMIT`] is closed, and dropping the server closes all
 //! of them.
@@ -30,7 +30,7 @@
 //! // The first request gets a 429, every later one a 200.
 //! let server = Server::start_in_background(|request, n| match n {
 //!     1 => Reply::KeepAlive(katapult(429, "{}", "req-1")),
-//!     _ => Reply::Close(katapult(200, &request.body, "req-2")),
+//!     _ => Reply::Close(katapult(200, request.body(), "req-2")),
 //! });
 //! let address = server.base_url().trim_start_matches("http://").to_owned();
 //! let mut connection = std::net::TcpStream::connect(address).unwrap();
@@ -45,10 +45,12 @@
 //! assert!(answers.starts_with("HTTP/1.1 429 Too Many Requests\r\n"));
 //! assert!(answers.contains("HTTP/1.1 200 OK\r\n"));
 //! assert_eq!(server.hits(), 2);
-//! assert_eq!(server.requests()[1].target, "/disks/disk");
+//! assert_eq!(server.requests()[1].target(), "/disks/disk");
 //! ```
 
 mod katapult;
+mod on_runtime;
+mod on_threads;
 mod response;
 mod server;
 pub mod windows;

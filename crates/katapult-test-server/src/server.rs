@@ -1,17 +1,17 @@
-//! The server: accepts on 127.0.0.1, reads each request in full (head and
-//! `Content-Length` body), records it, and does what the test's script
-//! returns for it.
+//! The server as a test sees it: start it with a script, point a client at
+//! it, read back what it saw. Two engines serve the connections, with the
+//! same replies: tasks on the test's tokio runtime (`on_runtime.rs`), or a
+//! thread per connection (`on_threads.rs`).
 
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
-use tokio::sync::{Notify, oneshot};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::sync::Notify;
+
+use crate::{on_runtime, on_threads};
 
 /// How long a connection may make no progress (no byte read, no write
 /// accepted) before the server closes it. Longer than any test runs, so it
@@ -23,23 +23,53 @@ pub const IDLE_LIMIT: Duration = Duration::from_secs(60);
 /// connection.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 
-/// A request as the server read it.
+/// A request as the server read it: its head as sent, read again on
+/// demand, and its body. Two allocations per request, so that a benchmark
+/// sending millions pays the server little for them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    pub method: String,
-    pub target: String,
-    /// Names lower-cased, in the order sent.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    /// The request line and the header lines, without the blank line.
+    head: String,
+    body: Vec<u8>,
 }
 
 impl Request {
+    /// `PATCH`, say.
+    pub fn method(&self) -> &str {
+        self.head.split(' ').next().unwrap_or_default()
+    }
+
+    /// The request target as sent: `/disks/disk`, say.
+    pub fn target(&self) -> &str {
+        self.head.split(' ').nth(1).unwrap_or_default()
+    }
+
+    /// `(name, value)` as sent, in order; names keep their case.
+    fn header_lines(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.head
+            .split("\r\n")
+            .skip(1)
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.trim(), value.trim()))
+    }
+
+    /// Every header, names lower-cased, in the order sent.
+    pub fn headers(&self) -> Vec<(String, String)> {
+        self.header_lines()
+            .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+            .collect()
+    }
+
     /// The first header called `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
+        self.header_lines()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v)
+    }
+
+    /// The body, `Content-Length` bytes of it.
+    pub fn body(&self) -> &[u8] {
+        &self.body
     }
 
     /// The body as JSON; panics if it is not.
@@ -73,8 +103,8 @@ pub enum Reply {
         total: usize,
         chunked: bool,
     },
-    /// Waits, answering nothing, then does the reply. The wait holds no
-    /// thread: the server keeps serving other connections meanwhile.
+    /// Waits, answering nothing, then does the reply. The wait holds up
+    /// this connection only.
     After(Duration, Box<Reply>),
 }
 
@@ -87,17 +117,24 @@ pub struct Written {
     pub error: Option<io::ErrorKind>,
 }
 
-type Script = dyn Fn(&Request, usize) -> Reply + Send + Sync;
+/// The test's script: the reply to the `n`th request.
+pub(crate) type Script = dyn Fn(&Request, usize) -> Reply + Send + Sync;
 
+/// Filler for [`Reply::Flood`].
+pub(crate) static FILLER: [u8; 64 * 1024] = [b'x'; 64 * 1024];
+
+/// What the engines record and the test reads.
 #[derive(Default)]
-struct Shared {
+pub(crate) struct Shared {
     log: Mutex<Log>,
-    connections: AtomicUsize,
+    pub(crate) connections: AtomicUsize,
     /// Requests read in full and not yet answered (or hung up on).
     in_flight: AtomicUsize,
     most_in_flight: AtomicUsize,
     reports: Mutex<Vec<Written>>,
     reported: Notify,
+    /// Set when the server is dropped, for the threads engine.
+    pub(crate) stopped: AtomicBool,
 }
 
 #[derive(Default)]
@@ -109,94 +146,79 @@ struct Log {
     forgetting: bool,
 }
 
-/// A loopback HTTP/1.1 server whose answer to the `n`th request (1-based,
-/// across connections) is `script(&request, n)`.
+impl Shared {
+    /// Numbers a request read in full (1-based) and keeps it unless told
+    /// not to.
+    pub(crate) fn record(&self, request: &Request) -> usize {
+        let mut log = self.log.lock().unwrap();
+        log.count += 1;
+        if !log.forgetting {
+            log.requests.push(request.clone());
+        }
+        log.count
+    }
+
+    /// Counts a request as held until the guard drops (it is answered).
+    pub(crate) fn hold(&self) -> Held<'_> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        Held(self)
+    }
+
+    /// How far a trickle or a flood got.
+    pub(crate) fn report(&self, written: Written) {
+        self.reports.lock().unwrap().push(written);
+        self.reported.notify_waiters();
+    }
+}
+
+/// A request the server holds, from read in full to answered.
+pub(crate) struct Held<'a>(&'a Shared);
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// How the connections are served, and what stops them.
+pub(crate) enum Engine {
+    /// The accept loop's task; aborting it ends every connection task.
+    Runtime(tokio::task::JoinHandle<()>),
+    /// The acceptor thread and the connection threads, which end once
+    /// [`Shared::stopped`] is set.
+    Threads(Option<std::thread::JoinHandle<()>>, on_threads::Connections),
+}
+
+/// A loopback HTTP/1.1 server on 127.0.0.1 whose answer to the `n`th
+/// request (1-based, across connections) is `script(&request, n)`.
 ///
 /// Dropping it stops the accept loop and closes every connection it still
 /// holds.
 pub struct Server {
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    task: JoinHandle<()>,
-    /// For [`Server::start_in_background`]: what stops the thread that
-    /// drives the server's own runtime, and the thread.
-    background: Option<(oneshot::Sender<()>, std::thread::JoinHandle<()>)>,
+    pub(crate) addr: SocketAddr,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) engine: Engine,
 }
 
 impl Server {
-    /// Starts the server on the current tokio runtime: its connections are
-    /// tasks beside the test's own (a script that blocks, blocks a worker).
+    /// Starts the server on the current tokio runtime: each connection is
+    /// a task beside the test's own (a script that blocks, blocks a
+    /// worker). For tests that count the process's file descriptors: it
+    /// opens one, the listener.
     pub async fn start(script: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static) -> Self {
-        Self::listen(Arc::new(script))
+        on_runtime::start(Arc::new(script))
     }
 
-    /// Starts the server on a runtime of its own, driven by a thread of its
-    /// own, for callers without a runtime (the CLI's tests) or that must
-    /// not share theirs (the round-trip benchmark: a request's bytes reach
-    /// the script on the thread that read them, as in a hand-written
-    /// blocking server). One thread serves every connection: a script that
-    /// blocks stalls them all, so a test that holds answers back says so
-    /// with [`Reply::After`].
+    /// Starts the server on threads of its own, one per connection,
+    /// reading and writing with blocking calls, for callers without a
+    /// runtime (the CLI's tests) or that must not share theirs (the
+    /// round-trip benchmark: a request's bytes reach the script on the
+    /// thread that read them, as cheaply as a hand-written server would).
     pub fn start_in_background(
         script: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static,
     ) -> Self {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("the test server's runtime starts");
-        let mut server = {
-            let _context = runtime.enter();
-            Self::listen(Arc::new(script))
-        };
-        let (stop, stopped) = oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("katapult-test-server".to_owned())
-            // Serves until the server is dropped; dropping the runtime then
-            // ends every connection task and closes its socket.
-            .spawn(move || drop(runtime.block_on(stopped)))
-            .expect("the test server's thread starts");
-        server.background = Some((stop, thread));
-        server
-    }
-
-    /// Binds 127.0.0.1 on a free port and spawns the accept loop on the
-    /// runtime of the current context.
-    fn listen(script: Arc<Script>) -> Self {
-        let socket = TcpSocket::new_v4().expect("socket");
-        socket
-            .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-            .expect("bind 127.0.0.1:0");
-        // Deep enough for a burst of thousands of connections.
-        let listener = socket.listen(4096).expect("listen");
-        let addr = listener.local_addr().expect("local addr");
-        let shared = Arc::new(Shared::default());
-        let task = tokio::spawn({
-            let shared = shared.clone();
-            async move {
-                // Owned here: aborting the accept loop drops the set, which
-                // aborts every connection task and closes its socket.
-                let mut connections = JoinSet::new();
-                loop {
-                    tokio::select! {
-                        accepted = listener.accept() => match accepted {
-                            Ok((stream, _)) => {
-                                shared.connections.fetch_add(1, Ordering::SeqCst);
-                                connections.spawn(serve(stream, shared.clone(), script.clone()));
-                            }
-                            // Out of descriptors, say: back off rather than spin.
-                            Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
-                        },
-                        Some(_) = connections.join_next(), if !connections.is_empty() => {}
-                    }
-                }
-            }
-        });
-        Self {
-            addr,
-            shared,
-            task,
-            background: None,
-        }
+        on_threads::start(Arc::new(script))
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -246,208 +268,62 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.task.abort();
-        if let Some((stop, thread)) = self.background.take() {
-            let _ = stop.send(());
-            let _ = thread.join();
+        match &mut self.engine {
+            Engine::Runtime(task) => task.abort(),
+            Engine::Threads(acceptor, connections) => {
+                self.shared.stopped.store(true, Ordering::SeqCst);
+                on_threads::stop(self.addr, acceptor.take(), connections);
+            }
         }
     }
 }
 
-async fn serve(mut stream: TcpStream, shared: Arc<Shared>, script: Arc<Script>) {
-    let _ = stream.set_nodelay(true);
-    let mut buffer = Vec::new();
-    while let Some(request) = read_request(&mut stream, &mut buffer).await {
-        let n = {
-            let mut log = shared.log.lock().unwrap();
-            log.count += 1;
-            if !log.forgetting {
-                log.requests.push(request.clone());
-            }
-            log.count
+/// What the start of a connection's buffer holds.
+pub(crate) enum Parsed {
+    /// A request, and how many bytes of the buffer it took.
+    Request(Request, usize),
+    /// Not all of one yet.
+    Incomplete,
+    /// Something no request starts with, or a head over the limit.
+    Invalid,
+}
+
+/// Reads one request (head and `Content-Length` body) off the start of
+/// `buffer`; a head that is not UTF-8 or has no method and target is
+/// invalid.
+pub(crate) fn parse(buffer: &[u8]) -> Parsed {
+    let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return if buffer.len() > MAX_HEAD_BYTES {
+            Parsed::Invalid
+        } else {
+            Parsed::Incomplete
         };
-        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        shared.most_in_flight.fetch_max(now, Ordering::SeqCst);
-        let open = reply(&mut stream, &shared, script(&request, n)).await;
-        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
-        if !open {
-            return;
-        }
-    }
-}
-
-/// Does `reply` on the connection; whether it stays open for the next
-/// request.
-async fn reply(stream: &mut TcpStream, shared: &Shared, reply: Reply) -> bool {
-    match reply {
-        Reply::KeepAlive(bytes) => write(stream, &bytes).await.is_ok(),
-        Reply::Close(bytes) => {
-            let _ = write(stream, &bytes).await;
-            let _ = stream.shutdown().await;
-            false
-        }
-        Reply::Hang => {
-            // Read (and discard) until the client closes.
-            let mut sink = Vec::new();
-            while read_more(stream, &mut sink).await {
-                sink.clear();
-            }
-            false
-        }
-        Reply::Trickle { head, body, every } => {
-            let written = trickle(stream, &head, &body, every).await;
-            report(shared, written);
-            false
-        }
-        Reply::Flood {
-            head,
-            total,
-            chunked,
-        } => {
-            let written = flood(stream, &head, total, chunked).await;
-            report(shared, written);
-            false
-        }
-        Reply::After(wait, then) => {
-            tokio::time::sleep(wait).await;
-            Box::pin(self::reply(stream, shared, *then)).await
-        }
-    }
-}
-
-fn report(shared: &Shared, written: Written) {
-    shared.reports.lock().unwrap().push(written);
-    shared.reported.notify_waiters();
-}
-
-/// Fails with `TimedOut` when `future` takes longer than [`IDLE_LIMIT`].
-async fn within<T>(future: impl Future<Output = io::Result<T>>) -> io::Result<T> {
-    tokio::time::timeout(IDLE_LIMIT, future)
-        .await
-        .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))
-}
-
-async fn write(stream: &mut TcpStream, bytes: &[u8]) -> io::Result<()> {
-    within(stream.write_all(bytes)).await
-}
-
-/// Appends what the client sends next to `buffer`; false at EOF, on an
-/// error, or after [`IDLE_LIMIT`] of silence.
-async fn read_more(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> bool {
-    let mut chunk = [0u8; 8192];
-    match within(stream.read(&mut chunk)).await {
-        Ok(n) if n > 0 => {
-            buffer.extend_from_slice(&chunk[..n]);
-            true
-        }
-        _ => false,
-    }
-}
-
-async fn trickle(stream: &mut TcpStream, head: &[u8], body: &[u8], every: Duration) -> Written {
-    if let Err(error) = write(stream, head).await {
-        return Written {
-            body_bytes: 0,
-            error: Some(error.kind()),
-        };
-    }
-    let mut body_bytes = 0;
-    for byte in body {
-        tokio::time::sleep(every).await;
-        if let Err(error) = write(stream, std::slice::from_ref(byte)).await {
-            return Written {
-                body_bytes,
-                error: Some(error.kind()),
-            };
-        }
-        body_bytes += 1;
-    }
-    let _ = stream.shutdown().await;
-    Written {
-        body_bytes,
-        error: None,
-    }
-}
-
-async fn flood(stream: &mut TcpStream, head: &[u8], total: usize, chunked: bool) -> Written {
-    static FILLER: [u8; 64 * 1024] = [b'x'; 64 * 1024];
-    let mut body_bytes = 0;
-    let result: io::Result<()> = async {
-        write(stream, head).await?;
-        while body_bytes < total {
-            let len = FILLER.len().min(total - body_bytes);
-            if chunked {
-                write(stream, format!("{len:x}\r\n").as_bytes()).await?;
-            }
-            // `write`, not `write_all`: every byte the kernel took is counted.
-            let mut chunk = &FILLER[..len];
-            while !chunk.is_empty() {
-                let n = within(stream.write(chunk)).await?;
-                if n == 0 {
-                    return Err(io::ErrorKind::WriteZero.into());
-                }
-                body_bytes += n;
-                chunk = &chunk[n..];
-            }
-            if chunked {
-                write(stream, b"\r\n").await?;
-            }
-        }
-        if chunked {
-            write(stream, b"0\r\n\r\n").await?;
-        }
-        within(stream.shutdown()).await
-    }
-    .await;
-    Written {
-        body_bytes,
-        error: result.err().map(|e| e.kind()),
-    }
-}
-
-/// Reads one request (head and `Content-Length` body) from the connection,
-/// keeping what follows it in `buffer`; `None` at EOF, on anything
-/// unparseable, or when the client goes quiet for [`IDLE_LIMIT`].
-async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Request> {
-    let end = loop {
-        if let Some(end) = find(buffer, b"\r\n\r\n") {
-            break end;
-        }
-        if buffer.len() > MAX_HEAD_BYTES || !read_more(stream, buffer).await {
-            return None;
-        }
     };
-    let head = String::from_utf8_lossy(&buffer[..end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut start = lines.next()?.split(' ');
-    let method = start.next()?.to_owned();
-    let target = start.next()?.to_owned();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-        .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(name, _)| name == "content-length")
-        .map_or(Some(0), |(_, value)| value.parse().ok())?;
-    let body_start = end + 4;
-    while buffer.len() < body_start + length {
-        if !read_more(stream, buffer).await {
-            return None;
-        }
+    let Ok(head) = std::str::from_utf8(&buffer[..end]) else {
+        return Parsed::Invalid;
+    };
+    let request_line = head.split("\r\n").next().unwrap_or_default();
+    if request_line.split(' ').nth(1).is_none() {
+        return Parsed::Invalid;
     }
-    let body = buffer[body_start..body_start + length].to_vec();
-    buffer.drain(..body_start + length);
-    Some(Request {
-        method,
-        target,
-        headers,
-        body,
-    })
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    let length = head
+        .split("\r\n")
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .map_or(Some(0), |(_, value)| value.trim().parse::<usize>().ok());
+    let Some(length) = length else {
+        return Parsed::Invalid;
+    };
+    let body_start = end + 4;
+    if buffer.len() < body_start + length {
+        return Parsed::Incomplete;
+    }
+    let request = Request {
+        head: head.to_owned(),
+        body: buffer[body_start..body_start + length].to_vec(),
+    };
+    Parsed::Request(request, body_start + length)
 }
 
 /// `http://127.0.0.1:<port>` where nothing listens: a connection there is

@@ -103,7 +103,7 @@ fn matches_what_is_sent() {
     let mut lines = head.lines();
     assert_eq!(
         lines.next().unwrap(),
-        format!("{} {}{}", sent.method, server.base_url(), sent.target)
+        format!("{} {}{}", sent.method(), server.base_url(), sent.target())
     );
     let mut shown_headers: Vec<(String, String)> = lines
         .map(|line| {
@@ -111,7 +111,7 @@ fn matches_what_is_sent() {
             (name.to_owned(), value.to_owned())
         })
         .collect();
-    let mut sent_headers = sent.headers.clone();
+    let mut sent_headers = sent.headers();
     for (name, value) in &mut sent_headers {
         if name == "authorization" {
             assert_eq!(value, "Bearer t");
@@ -121,7 +121,7 @@ fn matches_what_is_sent() {
     shown_headers.sort();
     sent_headers.sort();
     assert_eq!(shown_headers, sent_headers);
-    assert_eq!(body.trim_end().as_bytes(), sent.body.as_slice());
+    assert_eq!(body.trim_end().as_bytes(), sent.body());
 }
 
 #[test]

@@ -52,8 +52,8 @@ fn every_property_flag_reaches_the_wire() {
     let requests = server.requests();
     assert_eq!(requests.len(), 1);
     let request = &requests[0];
-    assert_eq!(request.method, "PATCH");
-    assert_eq!(request.target, "/disks/disk");
+    assert_eq!(request.method(), "PATCH");
+    assert_eq!(request.target(), "/disks/disk");
     assert_eq!(request.header("authorization"), Some("Bearer t0ken"));
     assert_eq!(
         request.json(),

@@ -67,7 +67,7 @@ pub fn server() -> Server {
     );
     let update = format!("{API_PATH}/disks/disk");
     let server = Server::start_in_background(move |request, _| {
-        if request.method == "PATCH" && request.target == update && !request.body.is_empty() {
+        if request.method() == "PATCH" && request.target() == update && !request.body().is_empty() {
             Reply::KeepAlive(ok.clone())
         } else {
             Reply::Close(response(400, &[("connection", "close")], ""))
