@@ -214,7 +214,7 @@ impl Server {
     /// reading and writing with blocking calls, for callers without a
     /// runtime (the CLI's tests) or that must not share theirs (the
     /// round-trip benchmark: a request's bytes reach the script on the
-    /// thread that read them, as cheaply as a hand-written server would).
+    /// thread that read them, as in a hand-written server).
     pub fn start_in_background(
         script: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static,
     ) -> Self {
