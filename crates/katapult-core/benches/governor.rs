@@ -91,8 +91,8 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-/// The measurement's command line; `client` is how it starts its client
-/// processes.
+/// The rate-limit governor, measured: every scenario, governor on and off
+/// (`client` is one of a job's client processes).
 #[derive(clap::Parser)]
 #[command(name = "governor")]
 struct Options {
