@@ -4,11 +4,12 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use crate::support::{TOKEN, bounded, client, envelope, katapult, rename, scripted};
+use crate::support::{TOKEN, bounded, client, katapult, rename, scripted};
 use httpmock::{HttpMockResponse, MockServer};
 use katapult_core::types::{DiskStateEnum, ErrorCode, VirtualMachineDiskAttachmentStateEnum};
 use katapult_core::{Client, ConfigError, Error, ErrorBody, NetworkErrorKind, RetryPolicy};
 use katapult_core_httpmock::{KatapultMock, MockServerExt, fixtures};
+use katapult_test_server::envelope;
 
 const LIMIT: Duration = Duration::from_secs(20);
 

@@ -1,5 +1,5 @@
 //! The rate-limit governor against a loopback server that enforces fixed
-//! windows (`governor/window_server.rs`): one-second windows and budgets of a
+//! windows (`katapult_test_server::windows`): one-second windows and budgets of a
 //! few requests, so each test spans a handful of windows.
 //!
 //! What the server counts is the judge: how many requests each window
@@ -7,32 +7,30 @@
 //! server's clock is still imprecise, to learn it) may be refused once per
 //! window boundary; anything more is a failure of the governor.
 
-pub mod window_server;
-
 use std::sync::Arc;
 use std::time::Duration;
 
 use katapult_core::{BulkOptions, Client, Error, RetryPolicy};
+use katapult_test_server::windows::{FixedWindows, reply};
+use katapult_test_server::{Reply, Server};
 
-use crate::support::fault_server::{FaultServer, Reply};
 use crate::support::{TOKEN, bounded, fast_retries, rename};
-use window_server::{FixedWindows, reply};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
 /// A server enforcing `windows`.
-async fn serve(windows: &Arc<FixedWindows>) -> FaultServer {
+async fn serve(windows: &Arc<FixedWindows>) -> Server {
     let windows = windows.clone();
-    FaultServer::start(move |request, _| windows.answer(request)).await
+    Server::start(move |request, _| windows.answer(request)).await
 }
 
 /// A client of `server` with one-second windows and fast retries.
-fn client(server: &FaultServer) -> Client {
+fn client(server: &Server) -> Client {
     client_with(server, |builder| builder)
 }
 
 fn client_with(
-    server: &FaultServer,
+    server: &Server,
     configure: impl FnOnce(katapult_core::ClientBuilder) -> katapult_core::ClientBuilder,
 ) -> Client {
     configure(
@@ -169,7 +167,7 @@ async fn remaining_out_of_order_under_concurrency_keeps_the_lowest() {
         let windows = Arc::new(FixedWindows::new(1, 6, 0.0));
         let server = {
             let windows = windows.clone();
-            FaultServer::start(move |request, n| {
+            Server::start(move |request, n| {
                 let answer = windows.count(request);
                 if n % 2 == 1 {
                     std::thread::sleep(Duration::from_millis(40));
@@ -191,7 +189,7 @@ async fn a_changed_permitted_is_followed_mid_run() {
         let windows = Arc::new(FixedWindows::new(1, 6, 0.0));
         let server = {
             let windows = windows.clone();
-            FaultServer::start(move |request, n| {
+            Server::start(move |request, n| {
                 // From the fourth request on, the token allows 2 per window.
                 if n == 4 {
                     windows.set_budget(2);
@@ -225,7 +223,7 @@ async fn without_rate_limit_headers_429s_back_off_and_nothing_hangs() {
         let windows = Arc::new(FixedWindows::new(1, 3, 0.0));
         let server = {
             let windows = windows.clone();
-            FaultServer::start(move |request, _| {
+            Server::start(move |request, _| {
                 let answer = windows.count(request);
                 Reply::KeepAlive(reply(
                     &answer,
@@ -323,7 +321,7 @@ async fn untrusted_headers_are_logged_once_and_hold_nobody_past_a_window() {
             let windows = Arc::new(FixedWindows::new(1, 3, 0.0));
             let server = {
                 let windows = windows.clone();
-                FaultServer::start(move |request, _| {
+                Server::start(move |request, _| {
                     let answer = windows.count(request);
                     Reply::KeepAlive(reply(&answer, case))
                 })

@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::fault_server::{FaultServer, Reply, response};
+use katapult_test_server::{Reply, Server, response};
+
 use crate::support::{TOKEN, bounded, rename};
 use katapult_core::types::{
     DataCenterLookup, DiskArguments, DiskBusArgument, DiskIoProfileLookup, DiskLookup, ErrorCode,
@@ -332,7 +333,7 @@ fn decoding_never_panics_and_keeps_the_body(status: u16) {
         .build()
         .unwrap();
     let served = Arc::new(Mutex::new(Served::default()));
-    let server = runtime.block_on(FaultServer::start({
+    let server = runtime.block_on(Server::start({
         let served = served.clone();
         move |_, _| {
             let served = served.lock().unwrap();
