@@ -13,7 +13,12 @@ use reqwest::header::{HeaderMap, HeaderName};
 /// The limit is per token and per fixed window (Katapult's is the minute of
 /// the server's `Date`); Katapult sends no `Retry-After`. Either value is
 /// `None` when the header is absent or not a number.
+///
+/// The same shape serves the rate-limit governor's estimate of the current
+/// window ([`Client::rate_limit_estimate`](crate::Client::rate_limit_estimate)),
+/// which is not any one answer's headers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// `X-Ratelimit-Permitted`: requests permitted per window.
     pub permitted: Option<u32>,
@@ -23,7 +28,7 @@ pub struct RateLimit {
 
 impl RateLimit {
     /// Reads the two headers.
-    pub fn from_headers(headers: &HeaderMap) -> Self {
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
         let number = |name: &HeaderName| match Header::read(headers, name) {
             Header::Valid(value) => Some(value),
             Header::Absent | Header::Invalid => None,
