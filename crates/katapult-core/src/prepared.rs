@@ -11,8 +11,10 @@ use reqwest::{Method, Url};
 /// does send, and not sent: method, URL (query included), headers and body
 /// byte for byte, with the token redacted.
 ///
-/// Each operation has one: [`Client::prepare_update_disk`](crate::Client::prepare_update_disk)
-/// takes what [`Client::update_disk`](crate::Client::update_disk) takes.
+/// Each operation has a method that returns one:
+/// [`Client::prepare_update_disk`](crate::Client::prepare_update_disk) takes
+/// what [`Client::update_disk`](crate::Client::update_disk) takes, by
+/// reference.
 /// `Display` writes it as text: the request line, the headers sorted by
 /// name, a blank line, and the body.
 ///
