@@ -74,7 +74,10 @@ impl Header {
     }
 }
 
-/// Facts about the HTTP exchange behind a response or an error.
+/// Facts about one answer: its status and headers, and how far the call had
+/// got when it arrived. For a [`Response`] or an error with a response, that
+/// answer is the call's last; for [`crate::RateLimited::meta`], the last the
+/// call received before the governor refused it.
 #[derive(Debug, Clone)]
 pub struct ResponseMeta {
     pub(crate) status: StatusCode,
@@ -84,7 +87,7 @@ pub struct ResponseMeta {
 }
 
 impl ResponseMeta {
-    /// The HTTP status of the last attempt.
+    /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -97,23 +100,24 @@ impl ResponseMeta {
             .filter(|value| !value.is_empty())
     }
 
-    /// The rate-limit headers of the last attempt.
+    /// The answer's rate-limit headers.
     pub fn rate_limit(&self) -> RateLimit {
         RateLimit::from_headers(&self.headers)
     }
 
-    /// How many HTTP requests the call took (1 when nothing was retried).
+    /// How many HTTP requests the call had sent when this answer arrived,
+    /// its own included (1 when nothing was retried).
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
 
-    /// Time from the start of the call to the last response: back-off and
-    /// the rate-limit governor's holds included.
+    /// Time from the start of the call to this answer: back-off and the
+    /// rate-limit governor's holds included.
     pub fn elapsed(&self) -> Duration {
         self.elapsed
     }
 
-    /// All response headers of the last attempt.
+    /// All the answer's headers.
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
