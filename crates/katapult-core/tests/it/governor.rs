@@ -283,6 +283,10 @@ async fn a_deadline_shorter_than_the_wait_fails_at_once_saying_when() {
         assert_eq!(limited.attempts() as usize, sent);
         assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
         assert_eq!(limited.rate_limit_estimate().remaining, Some(0));
+        // `rate_limit()` is always an answer's headers: here the last 429's.
+        let last = limited.meta().expect("the 429s were answers");
+        assert_eq!(error.rate_limit(), Some(last.rate_limit()));
+        assert_eq!(last.attempts(), limited.attempts());
         let text = error.to_string();
         assert!(
             text.starts_with("rate limited: the API token's budget for this 3600s window is spent (0 of 5 left), and the next window opens in "),
