@@ -107,17 +107,6 @@ pub struct UpdateDiskFlags {
 impl UpdateDiskFlags {
     /// The clap group holding every flag of this struct.
     pub const GROUP: &str = "update_disk_flags";
-    /// The operation's HTTP method.
-    pub const METHOD: &str = "PATCH";
-    /// The operation's path, appended to the base URL.
-    pub const PATH: &str = "/disks/disk";
-    /// The headers the generated client sets on every request of
-    /// this operation (name, value), sorted by name.
-    pub const HEADERS: &[(&str, &str)] = &[
-        ("accept", "application/json"),
-        ("api-version", "1.0.0"),
-        ("content-type", "application/json"),
-    ];
     /// The request body these flags describe, as JSON with the
     /// fragment's property names.
     pub fn to_json(&self) -> ::serde_json::Value {

@@ -5,9 +5,10 @@
 //! The client's methods, one per operation of the fragment: the name comes
 //! from `x-rust-name`, the docs from the operation, the method, path and
 //! documented statuses from the fragment, the work from the one call path
-//! (`crate::call`).
+//! (`crate::call`). Each operation also has a `prepare_` twin that
+//! builds the same request, by the same code, without sending it.
 use crate::call::Operation;
-use crate::{Client, Error, Response, types};
+use crate::{Client, Error, PreparedRequest, Response, types};
 /// `PATCH /disks/disk`.
 static UPDATE_DISK: Operation = Operation {
     id: "update_disk",
@@ -35,6 +36,14 @@ impl Client {
         &self,
         body: types::UpdateDiskBody,
     ) -> Result<Response<types::UpdateDiskResponse>, Error> {
-        self.call(&UPDATE_DISK, &body).await
+        self.call(&UPDATE_DISK, &[], Some(&body)).await
+    }
+    /// The request [`update_disk`](Self::update_disk) sends, built by the same code and not
+    /// sent (the token redacted): for a dry run, a log or a test.
+    pub fn prepare_update_disk(
+        &self,
+        body: &types::UpdateDiskBody,
+    ) -> Result<PreparedRequest, Error> {
+        self.prepare(&UPDATE_DISK, &[], Some(body))
     }
 }

@@ -220,7 +220,7 @@ async fn run(requests: usize, concurrency: usize) -> Figures {
                     storm(i) >= MAX_ATTEMPTS,
                     "disk-{i} failed against its script: {error}"
                 );
-                assert!(error.is_rate_limited(), "disk-{i}: {error:?}");
+                assert!(error.is_429_or_governor_refusal(), "disk-{i}: {error:?}");
                 assert_eq!(
                     error.request_id(),
                     Some(format!("{i}-{MAX_ATTEMPTS}").as_str())

@@ -72,7 +72,6 @@ pub(super) fn tokens(fragment: &Fragment) -> Result<TokenStream, Problem> {
         let root = walk.object(&at, body, &[], &[], true)?;
         walk.check_names()?;
         items.push(render::render(
-            fragment,
             &op.pointer,
             op.value,
             &walk.flags,

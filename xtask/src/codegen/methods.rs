@@ -53,9 +53,10 @@ pub(super) fn render(fragment: &Fragment) -> Result<String, Problem> {
         "//! The client's methods, one per operation of the fragment: the name comes\n\
          //! from `x-rust-name`, the docs from the operation, the method, path and\n\
          //! documented statuses from the fragment, the work from the one call path\n\
-         //! (`crate::call`).\n\n\
+         //! (`crate::call`). Each operation also has a `prepare_` twin that\n\
+         //! builds the same request, by the same code, without sending it.\n\n\
          use crate::call::Operation;\n\
-         use crate::{Client, Error, Response, types};\n\n",
+         use crate::{Client, Error, PreparedRequest, Response, types};\n\n",
     );
     for m in &methods {
         let _ = writeln!(
@@ -97,7 +98,12 @@ pub(super) fn render(fragment: &Fragment) -> Result<String, Problem> {
             out,
             "    pub async fn {name}(\n        &self,\n        body: types::{body},\n    ) -> \
              Result<Response<types::{response}>, Error> {{\n        \
-             self.call(&{constant}, &body).await\n    }}",
+             self.call(&{constant}, &[], Some(&body)).await\n    }}\n\n    \
+             /// The request [`{name}`](Self::{name}) sends, built by the same code and not\n    \
+             /// sent (the token redacted): for a dry run, a log or a test.\n    \
+             pub fn prepare_{name}(\n        &self,\n        body: &types::{body},\n    ) -> \
+             Result<PreparedRequest, Error> {{\n        \
+             self.prepare(&{constant}, &[], Some(body))\n    }}",
             name = m.name,
             constant = m.name.to_uppercase(),
             body = m.body,
@@ -241,7 +247,10 @@ components:
             "pub async fn update_thing(",
             "body: types::UpdateThingBody,",
             "Result<Response<types::UpdateThingResponse>, Error>",
-            "self.call(&UPDATE_THING, &body).await",
+            "self.call(&UPDATE_THING, &[], Some(&body)).await",
+            "pub fn prepare_update_thing(",
+            "body: &types::UpdateThingBody,",
+            "self.prepare(&UPDATE_THING, &[], Some(body))",
             "method: reqwest::Method::PATCH,",
             "pub async fn delete_thing(",
             "body: types::ThingLookup,",
@@ -254,6 +263,7 @@ components:
             assert!(source.contains(expected), "{expected}\n{source}");
         }
         assert_eq!(source.matches("self.call(").count(), 2, "{source}");
+        assert_eq!(source.matches("self.prepare(").count(), 2, "{source}");
     }
 
     #[test]

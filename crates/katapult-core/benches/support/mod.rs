@@ -113,12 +113,12 @@ pub fn floor_body() -> floor::UpdateDisk {
 }
 
 /// The one `reqwest::Client` both sides send through, started from
-/// `katapult_core::http_client_builder()` (the SDK's TLS, 60 s idle pool
+/// `ClientBuilder::http_client_builder()` (the SDK's TLS, 60 s idle pool
 /// timeout, no redirects) with the SDK's default 10 s connect timeout. The
 /// SDK gets it through `ClientBuilder::http_client`, so both sides share
 /// one pool and one warm connection.
 pub fn http_client() -> reqwest::Client {
-    katapult_core::http_client_builder()
+    katapult_core::ClientBuilder::http_client_builder()
         .expect("TLS configures")
         .connect_timeout(Duration::from_secs(10))
         .build()

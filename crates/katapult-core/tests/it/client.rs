@@ -176,7 +176,7 @@ async fn retries_can_be_switched_off() {
             .unwrap();
         let error = client.update_disk(rename("disk_1", "x")).await.unwrap_err();
         assert_eq!(hits.load(Ordering::SeqCst), 1);
-        assert!(error.is_rate_limited());
+        assert!(error.is_429_or_governor_refusal());
     })
     .await;
 }
@@ -379,7 +379,7 @@ async fn a_callers_own_http_client_still_gets_token_user_agent_and_retries() {
                     .json_body_obj(&fixtures::update_disk_response("disk_1"));
             })
             .await;
-        let own = katapult_core::http_client_builder()
+        let own = katapult_core::ClientBuilder::http_client_builder()
             .unwrap()
             .user_agent("overridden")
             .build()

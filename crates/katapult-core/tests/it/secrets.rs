@@ -104,7 +104,7 @@ async fn emit_everything(emitted: &mut Emitted) {
         .user_agent_product("secrets-test/1.0")
         .retry(RetryPolicy::default().with_max_attempts(3));
     emitted.debug("ClientBuilder", &builder);
-    let own = katapult_core::http_client_builder()
+    let own = katapult_core::ClientBuilder::http_client_builder()
         .unwrap()
         .build()
         .unwrap();
@@ -115,10 +115,6 @@ async fn emit_everything(emitted: &mut Emitted) {
     let client = builder.build().unwrap();
     emitted.debug("Client", &client);
     emitted.debug("RetryPolicy", &RetryPolicy::default());
-    emitted.debug(
-        "Backoff",
-        &RetryPolicy::default().backoff(katapult_core::RetryCause::RateLimited),
-    );
 
     // ---- Config errors, each echoing whatever it can
     for (label, result) in [
@@ -311,7 +307,7 @@ async fn emit_everything(emitted: &mut Emitted) {
         Server::start(|_, _| Reply::KeepAlive(response(307, &[("location", "/disks/disk")], "")))
             .await;
     // The client's own never follows redirects; a caller's may.
-    let following = katapult_core::http_client_builder()
+    let following = katapult_core::ClientBuilder::http_client_builder()
         .unwrap()
         .redirect(katapult_core::reqwest::redirect::Policy::limited(3))
         .build()

@@ -167,8 +167,12 @@ async fn a_200_of_valid_json_under_a_wrong_content_type_is_decoded() {
 async fn a_200_of_json_in_the_wrong_shape_is_an_invalid_response_keeping_the_bytes() {
     bounded(LIMIT, async {
         let body = r#"{"disk":"disk_1","annotations":{}}"#;
-        let server = Server::start(move |_, _| Reply::KeepAlive(katapult(200, body, "req-shape"))).await;
-        let error = client(&server).update_disk(rename("disk_1", "x")).await.unwrap_err();
+        let server =
+            Server::start(move |_, _| Reply::KeepAlive(katapult(200, body, "req-shape"))).await;
+        let error = client(&server)
+            .update_disk(rename("disk_1", "x"))
+            .await
+            .unwrap_err();
 
         let invalid = invalid(&error);
         assert_eq!(invalid.meta().status().as_u16(), 200);

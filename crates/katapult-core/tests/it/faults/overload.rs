@@ -94,7 +94,7 @@ async fn a_429_storm_that_recovers_succeeds_after_counted_attempts() {
 async fn a_429_storm_that_never_recovers_is_a_rate_limit_error_after_the_attempt_budget() {
     bounded(LIMIT, async {
         let error = storm_that_never_recovers(&RATE_LIMITED).await;
-        assert!(error.is_rate_limited());
+        assert!(error.is_429_or_governor_refusal());
         assert_eq!(error.code(), Some(&ErrorCode::RateLimitReached));
         assert!(matches!(
             api(&error).body(),
@@ -136,7 +136,7 @@ async fn a_429_storm_that_never_recovers_stops_at_the_time_budget() {
 
         let api = api(&error);
         let attempts = api.meta().attempts();
-        assert!(error.is_rate_limited());
+        assert!(error.is_429_or_governor_refusal());
         assert_eq!(
             attempts as usize,
             server.hits(),
@@ -164,7 +164,7 @@ async fn a_503_storm_that_never_recovers_is_an_unavailable_error_after_the_attem
     bounded(LIMIT, async {
         let error = storm_that_never_recovers(&UNAVAILABLE).await;
         assert_eq!(error.code(), Some(&ErrorCode::ServiceUnavailable));
-        assert!(!error.is_rate_limited());
+        assert!(!error.is_429_or_governor_refusal());
         let text = error.to_string();
         assert!(
             text.starts_with(
