@@ -10,12 +10,7 @@ use serde_json::Value;
 use super::{Flag, FlagShape, Kind, Node};
 
 /// The struct, its group and `to_json` for one operation.
-pub(super) fn render(
-    op_at: &str,
-    op: &Value,
-    flags: &[Flag],
-    root: &[Node],
-) -> TokenStream {
+pub(super) fn render(op_at: &str, op: &Value, flags: &[Flag], root: &[Node]) -> TokenStream {
     // The operation's name in Rust: `x-rust-name`, else its operation id.
     let name = op
         .get("x-rust-name")
