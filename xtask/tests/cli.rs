@@ -50,9 +50,7 @@ fn every_shape_makes_its_flags() {
         "value_parser = crate::request::parse_key_value",
         "long = \"clear-tags\"",
         // The request the flags belong to.
-        "pub const METHOD: &str = \"PATCH\";",
-        "pub const PATH: &str = \"/things/thing\";",
-        "(\"api-version\", \"2.0.0\")",
+        "The request body of `update_thing` (PATCH /things/thing)",
     ] {
         assert!(text.contains(expected), "{expected}\n\n{text}");
     }

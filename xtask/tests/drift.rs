@@ -40,7 +40,7 @@ fn the_fragment_departs_from_the_recorded_upstream_only_where_it_says() {
     assert!(report.is_clean());
     assert_eq!(report.upstream_version, "2.68.0");
 
-    // Every departure the README lists is in use.
+    // Every departure xtask/README.md lists is in use.
     let declared: BTreeSet<String> = report
         .declared()
         .flat_map(|d| d.departures.clone())

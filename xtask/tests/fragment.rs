@@ -1,5 +1,5 @@
 //! The fragment against what Katapult documents: every (status, code) pair,
-//! every departure explained in the README, and the generated surface.
+//! every departure explained in xtask/README.md, and the generated surface.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -132,7 +132,7 @@ fn departures(text: &str) -> BTreeSet<String> {
 fn every_departure_is_explained_in_the_readme() {
     let root = workspace_root();
     let fragment = std::fs::read_to_string(root.join(FRAGMENT_PATH)).unwrap();
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(root.join("xtask/README.md")).unwrap();
     let in_fragment = departures(&fragment);
     assert!(in_fragment.len() >= 10, "{in_fragment:?}");
     let in_readme: BTreeSet<String> = readme
@@ -149,7 +149,7 @@ fn every_departure_is_explained_in_the_readme() {
         .collect();
     assert_eq!(
         in_fragment, in_readme,
-        "README.md's departures table must have one row (`| Dn | ...`) per DEPARTURE(Dn) in the fragment"
+        "xtask/README.md's departures table must have one row (`| Dn | ...`) per DEPARTURE(Dn) in the fragment"
     );
 
     // The machine-readable side: the `x-departure` markers `cargo xtask
@@ -160,7 +160,7 @@ fn every_departure_is_explained_in_the_readme() {
     assert_eq!(
         marked, in_fragment,
         "every DEPARTURE(Dn) comment needs `x-departure: Dn` on the node that differs, and every \
-         `x-departure` marker a DEPARTURE comment (and a README row)"
+         `x-departure` marker a DEPARTURE comment (and a row in xtask/README.md)"
     );
 }
 

@@ -84,7 +84,7 @@ pub async fn run(
                 failed: progress.failed,
                 in_flight: progress.started.saturating_sub(progress.done),
                 budget: progress
-                    .rate_limit
+                    .rate_limit_estimate
                     .and_then(|limit| limit.remaining.zip(limit.permitted)),
             },
             false,
@@ -94,7 +94,7 @@ pub async fn run(
             // Redraw while waiting, e.g. through a rate-limit hold.
             _ = tick.tick() => continue,
         };
-        let Some(BulkResult { index, result }) = result else {
+        let Some(BulkResult { index, result, .. }) = result else {
             break;
         };
         let Some(&number) = line_numbers.get(index) else {

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::generated::UpdateDiskFlags;
 
-/// The exit codes, as `--help` and the README state them.
+/// The exit codes, as `--help` and the crate's README.md state them.
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success

@@ -1,6 +1,6 @@
 //! Exit codes, and the one failure type every command returns: what to print
 //! on stderr and which code to exit with. The codes are documented in
-//! `--help` ([`crate::cli::EXIT_CODES`]) and the README.
+//! `--help` ([`crate::cli::EXIT_CODES`]) and the crate's README.md.
 
 use std::fmt;
 use std::process::ExitCode;

@@ -28,8 +28,7 @@ pub async fn run(connection: &Connection, args: UpdateArgs) -> Result<Exit, Fail
     let session = session::open(connection, purpose).await?;
 
     if args.dry_run {
-        let text = dry_run::render(&session.client, &body)
-            .map_err(|error| Failure::bug(format!("cannot encode the request body: {error}")))?;
+        let text = dry_run::render(&session.client, &body)?;
         print(&text).map_err(|error| {
             Failure::usage(format!("cannot write the request to stdout: {error}"))
         })?;

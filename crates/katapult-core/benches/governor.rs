@@ -24,19 +24,6 @@
 //! job's start (before the client processes are spawned) to the last
 //! result.
 
-#[allow(dead_code)]
-#[path = "../tests/it/support/fault_server.rs"]
-pub mod fault_server;
-#[allow(dead_code)]
-#[path = "../tests/it/governor/window_server.rs"]
-mod window_server;
-
-/// The path `window_server.rs` reaches the fault server by, as in the
-/// `it` test binary.
-mod support {
-    pub use super::fault_server;
-}
-
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::process::{Command, ExitCode, Stdio};
@@ -45,10 +32,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use katapult_core::types::{DiskArguments, DiskLookup, UpdateDiskBody};
 use katapult_core::{BulkOptions, Client, RetryPolicy};
+use katapult_test_server::Server;
+use katapult_test_server::windows::FixedWindows;
 use serde_json::{Value, json};
-
-use fault_server::FaultServer;
-use window_server::FixedWindows;
 
 /// One job: how many clients, each with how many updates in flight.
 #[derive(Debug, Clone, Copy)]
@@ -105,20 +91,61 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
+/// The rate-limit governor, measured: every scenario, governor on and off
+/// (`client` is one of a job's client processes).
+#[derive(clap::Parser)]
+#[command(name = "governor")]
 struct Options {
+    #[command(subcommand)]
+    client: Option<Role>,
+    /// Window length, seconds.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
     window: u64,
+    /// Requests per window.
+    #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u32).range(1..))]
     budget: u32,
+    /// Runs of each scenario.
+    #[arg(long, default_value_t = 1)]
     repeat: usize,
+    /// Only the scenarios whose name contains this.
+    #[arg(long)]
     only: Option<String>,
+    /// Also write the JSON lines here.
+    #[arg(long)]
     out: Option<String>,
+    /// `cargo bench` passes `--bench` to every bench binary.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+#[derive(clap::Subcommand)]
+enum Role {
+    /// One client process of a job.
+    Client(ClientOptions),
+}
+
+#[derive(clap::Args)]
+struct ClientOptions {
+    #[arg(long)]
+    url: String,
+    #[arg(long)]
+    updates: usize,
+    #[arg(long, default_value_t = 1)]
+    in_flight: usize,
+    #[arg(long, default_value_t = 60)]
+    window: u64,
+    /// `on` or `off`.
+    #[arg(long, default_value = "on")]
+    governor: String,
+    #[arg(long, default_value = "")]
+    prefix: String,
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = if args.first().map(String::as_str) == Some("client") {
-        client_process(&args[1..])
-    } else {
-        options(&args).and_then(|options| measure(&options))
+    let options = <Options as clap::Parser>::parse();
+    let result = match &options.client {
+        Some(Role::Client(client)) => client_process(client),
+        None => measure(&options),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -127,48 +154,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn options(args: &[String]) -> Result<Options, String> {
-    use lexopt::prelude::*;
-    let mut options = Options {
-        window: 2,
-        budget: 25,
-        repeat: 1,
-        only: None,
-        out: None,
-    };
-    let mut parser = lexopt::Parser::from_args(args);
-    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
-        match arg {
-            Long("window") => options.window = number(&mut parser)?,
-            Long("budget") => options.budget = number(&mut parser)?,
-            Long("repeat") => options.repeat = number(&mut parser)?,
-            Long("only") => options.only = Some(string(&mut parser)?),
-            Long("out") => options.out = Some(string(&mut parser)?),
-            // `cargo bench` passes `--bench` to every bench binary.
-            Long("bench") => {}
-            other => return Err(other.unexpected().to_string()),
-        }
-    }
-    if options.window == 0 || options.budget == 0 {
-        return Err("--window and --budget must be positive".to_owned());
-    }
-    Ok(options)
-}
-
-fn string(parser: &mut lexopt::Parser) -> Result<String, String> {
-    parser
-        .value()
-        .map_err(|e| e.to_string())?
-        .into_string()
-        .map_err(|value| format!("not UTF-8: {value:?}"))
-}
-
-fn number<T: std::str::FromStr>(parser: &mut lexopt::Parser) -> Result<T, String> {
-    let text = string(parser)?;
-    text.parse()
-        .map_err(|_| format!("{text:?} is not a number"))
 }
 
 /// The local clock, Unix seconds.
@@ -238,7 +223,7 @@ async fn run(
     ));
     let server = {
         let windows = windows.clone();
-        FaultServer::start(move |request, _| windows.answer(request)).await
+        Server::start(move |request, _| windows.answer(request)).await
     };
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let per_client = updates / scenario.clients;
@@ -326,22 +311,17 @@ async fn run(
 }
 
 /// A client process: runs its share of the job, prints its figures.
-fn client_process(args: &[String]) -> Result<(), String> {
-    use lexopt::prelude::*;
-    let (mut url, mut updates, mut in_flight, mut window, mut governor, mut prefix) =
-        (String::new(), 0usize, 1usize, 60u64, true, String::new());
-    let mut parser = lexopt::Parser::from_args(args);
-    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
-        match arg {
-            Long("url") => url = string(&mut parser)?,
-            Long("updates") => updates = number(&mut parser)?,
-            Long("in-flight") => in_flight = number(&mut parser)?,
-            Long("window") => window = number(&mut parser)?,
-            Long("governor") => governor = string(&mut parser)? == "on",
-            Long("prefix") => prefix = string(&mut parser)?,
-            other => return Err(other.unexpected().to_string()),
-        }
-    }
+fn client_process(options: &ClientOptions) -> Result<(), String> {
+    let ClientOptions {
+        url,
+        updates,
+        in_flight,
+        window,
+        ..
+    } = options;
+    let (updates, in_flight, window) = (*updates, *in_flight, *window);
+    let governor = options.governor == "on";
+    let prefix = options.prefix.clone();
     let client = Client::builder()
         .token("bench-token")
         .base_url(url)

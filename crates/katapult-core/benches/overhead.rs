@@ -24,12 +24,12 @@ use criterion::Criterion;
 use katapult_core::reqwest::header::HeaderValue;
 use katapult_core::types::UpdateDiskResponse;
 use katapult_core::{Client, RetryPolicy};
+use katapult_test_server::{Request, Server};
 use tokio::runtime::Runtime;
 
 use support::floor::{self, Floor};
 use support::paired::{self, Mode, Side};
-use support::server::Server;
-use support::{DISK_ID, RESPONSE_BODY, TOKEN};
+use support::{API_PATH, DISK_ID, RESPONSE_BODY, TOKEN};
 
 /// The SDK's own user agent, sent by both sides so that the requests are
 /// byte for byte the same.
@@ -43,10 +43,10 @@ fn runtime() -> Runtime {
         .expect("tokio runtime")
 }
 
-fn sdk(server: &Server, http: &reqwest::Client, retry: RetryPolicy) -> Client {
+fn sdk(base_url: &str, http: &reqwest::Client, retry: RetryPolicy) -> Client {
     Client::builder()
         .token(TOKEN)
-        .base_url(server.base_url())
+        .base_url(base_url)
         .timeout(TIMEOUT)
         .retry(retry)
         .http_client(http.clone())
@@ -60,19 +60,26 @@ fn check_same_exchange(runtime: &Runtime, server: &Server, client: &Client, floo
     let body = support::generated_body();
     let floor_body = support::floor_body();
     runtime.block_on(async {
-        server.capture_next();
+        server.record_requests(true);
         let sdk = client.update_disk(body).await.expect("SDK round trip");
-        let sdk_request = server.captured().expect("SDK request seen");
-
-        server.capture_next();
         let hand = floor
             .update_disk(&floor_body)
             .await
             .expect("floor round trip");
-        let floor_request = server.captured().expect("floor request seen");
+        server.record_requests(false);
 
+        // Header order aside: neither side promises one.
+        let seen = |request: &Request| {
+            let mut headers = request.headers();
+            headers.sort();
+            let line = (request.method().to_owned(), request.target().to_owned());
+            (line, headers, request.body().to_vec())
+        };
+        let [sdk_request, floor_request] = <[Request; 2]>::try_from(server.requests())
+            .expect("the server saw one request from each side");
         assert_eq!(
-            sdk_request, floor_request,
+            seen(&sdk_request),
+            seen(&floor_request),
             "both sides send the same request"
         );
         assert_eq!(sdk.meta().attempts(), 1);
@@ -84,13 +91,14 @@ fn check_same_exchange(runtime: &Runtime, server: &Server, client: &Client, floo
 
 fn round_trip(c: &mut Criterion, mode: &Mode) {
     let runtime = runtime();
-    let server = Server::start(RESPONSE_BODY.as_bytes());
+    let server = support::server();
+    let base_url = format!("{}{API_PATH}", server.base_url());
     let http = support::http_client();
-    let default_retry = sdk(&server, &http, RetryPolicy::default());
-    let no_retry = sdk(&server, &http, RetryPolicy::none());
+    let default_retry = sdk(&base_url, &http, RetryPolicy::default());
+    let no_retry = sdk(&base_url, &http, RetryPolicy::none());
     let floor = Floor {
         http: http.clone(),
-        url: format!("{}/disks/disk", server.base_url()),
+        url: format!("{base_url}/disks/disk"),
         authorization: {
             let mut value = HeaderValue::from_str(&format!("Bearer {TOKEN}")).unwrap();
             value.set_sensitive(true);

@@ -6,11 +6,12 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 
+use crate::generated::types::ErrorEnvelope;
 use crate::response::ResponseMeta;
 use crate::types::{self, ErrorCode};
 
 /// An error status from Katapult, or from a proxy in front of it.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub struct ApiError {
     pub(crate) meta: ResponseMeta,
     pub(crate) code: Option<ErrorCode>,
@@ -25,12 +26,11 @@ pub enum ErrorBody {
     /// Katapult's envelope with a code this version knows, and its typed `detail`.
     Known(types::KatapultError),
     /// Katapult's envelope with a code this version does not know (or a
-    /// `detail` of an unexpected shape): kept as sent.
+    /// `detail` of an unexpected shape): its `detail` kept as sent. The
+    /// code and description are the [`ApiError`]'s
+    /// ([`code`](ApiError::code), [`description`](ApiError::description)).
+    #[non_exhaustive]
     Unknown {
-        /// The `code` as sent.
-        code: String,
-        /// The `description`, if there was one.
-        description: Option<String>,
         /// The `detail`, as raw JSON (`null` if absent).
         detail: serde_json::Value,
     },
@@ -60,19 +60,19 @@ impl ApiError {
         self.description.as_deref()
     }
 
-    /// The error for a response with an error status, its body decoded
-    /// once: [`scan`] checks its shape and reads the code and description,
-    /// building nothing else; then a known code is decoded into its typed
-    /// detail, an unknown one kept with its raw detail.
+    /// The error for a response with an error status: [`scan`] checks the
+    /// body's shape and reads the code and description, building nothing
+    /// else; then the body is decoded once more, for a known code into its
+    /// typed detail, for an unknown one into its raw detail.
     pub(crate) fn from_body(meta: ResponseMeta, body: &[u8]) -> Self {
-        let Some(Scanned { code, description }) = scan(body) else {
+        let Some((code, description)) = scan(body) else {
             return Self::text(meta, body);
         };
-        let error_code = ErrorCode::from(code.as_str());
+        let code = ErrorCode::from(code);
         // Decoding into the typed union can only succeed for a known code.
-        let typed = match error_code {
+        let typed = match code {
             ErrorCode::Unknown(_) => None,
-            _ => serde_json::from_slice::<types::ErrorEnvelope>(body)
+            _ => serde_json::from_slice::<ErrorEnvelope>(body)
                 .ok()
                 .map(|envelope| envelope.error),
         };
@@ -82,8 +82,6 @@ impl ApiError {
             // shape: kept with its raw detail.
             None => match serde_json::from_slice::<UnknownEnvelope>(body) {
                 Ok(UnknownEnvelope { error }) => ErrorBody::Unknown {
-                    code,
-                    description: description.clone(),
                     detail: error.detail,
                 },
                 Err(_) => return Self::text(meta, body),
@@ -91,7 +89,7 @@ impl ApiError {
         };
         Self {
             meta,
-            code: Some(error_code),
+            code: Some(code),
             description,
             body,
         }
@@ -111,8 +109,9 @@ impl ApiError {
         use types::KatapultError as E;
         let known = match &self.body {
             ErrorBody::Known(known) => known,
-            ErrorBody::Unknown { description, .. } => {
-                return description
+            ErrorBody::Unknown { .. } => {
+                return self
+                    .description
                     .clone()
                     .unwrap_or_else(|| "(no description)".to_owned());
             }
@@ -232,13 +231,7 @@ impl fmt::Display for ApiError {
         if let Some(id) = self.meta.request_id() {
             notes.push(format!("request {id}"));
         }
-        if self.meta.attempts > 1 {
-            notes.push(format!(
-                "after {} attempts over {:.1}s",
-                self.meta.attempts,
-                self.meta.elapsed.as_secs_f64()
-            ));
-        }
+        notes.extend(crate::error::retried(self.meta.attempts, self.meta.elapsed));
         if !notes.is_empty() {
             write!(f, " ({})", notes.join(", "))?;
         }
@@ -250,11 +243,7 @@ impl fmt::Display for ApiError {
 }
 
 /// The envelope's `code` and `description`, read without building the rest.
-#[derive(Debug, PartialEq, Eq)]
-struct Scanned {
-    code: String,
-    description: Option<String>,
-}
+type Scanned = (String, Option<String>);
 
 /// Reads `code` and `description` from a body of the envelope's shape, a
 /// JSON object whose `error` is an object with a string `code`; `None` for
@@ -311,10 +300,8 @@ fn scan(body: &[u8]) -> Option<Scanned> {
                     }
                 }
             }
-            Ok(Scanned {
-                code: code.ok_or_else(|| de::Error::missing_field("code"))?,
-                description: description.flatten(),
-            })
+            let code = code.ok_or_else(|| de::Error::missing_field("code"))?;
+            Ok((code, description.flatten()))
         }
     }
 
@@ -389,6 +376,7 @@ mod tests {
             panic!("expected an unknown code, got {:?}", error.body());
         };
         assert_eq!(detail["task"], "resize");
+        assert_eq!(error.description(), Some("The disk is busy"));
         assert_eq!(
             error.to_string(),
             "409 disk_busy: The disk is busy (request 6476f3b2)"

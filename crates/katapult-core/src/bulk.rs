@@ -55,6 +55,7 @@ impl Default for BulkOptions {
 
 /// The outcome of one input of [`Client::update_disks`].
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct BulkResult {
     /// The input's position, from 0.
     pub index: usize,
@@ -64,6 +65,7 @@ pub struct BulkResult {
 
 /// A snapshot of a bulk update's progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Progress {
     /// How many inputs there are, when the input's `size_hint` is exact.
     pub total: Option<usize>,
@@ -75,12 +77,10 @@ pub struct Progress {
     pub succeeded: usize,
     /// Of `done`, those that failed.
     pub failed: usize,
-    /// The rate-limit budget as the client sees it now
-    /// ([`Client::rate_limit`]); `None` before any answer.
-    pub rate_limit: Option<RateLimit>,
+    /// The rate-limit governor's estimate of the budget now
+    /// ([`Client::rate_limit_estimate`]); `None` before any answer.
+    pub rate_limit_estimate: Option<RateLimit>,
 }
-
-type Outcome = (usize, Result<Response<types::UpdateDiskResponse>, Error>);
 
 /// The results of [`Client::update_disks`], as they finish: a
 /// [`futures_core::Stream`] of [`BulkResult`], with [`next`](Self::next)
@@ -98,7 +98,7 @@ pub struct BulkUpdates {
     exhausted: bool,
     concurrency: usize,
     total: Option<usize>,
-    tasks: JoinSet<Outcome>,
+    tasks: JoinSet<BulkResult>,
     /// The input index of every task still in the set: a task that panics
     /// or is aborted reports only its id.
     running: HashMap<Id, usize>,
@@ -182,7 +182,7 @@ impl BulkUpdates {
             done: self.succeeded + self.failed,
             succeeded: self.succeeded,
             failed: self.failed,
-            rate_limit: self.client.rate_limit(),
+            rate_limit_estimate: self.client.rate_limit_estimate(),
         }
     }
 
@@ -195,22 +195,23 @@ impl BulkUpdates {
             };
             let index = self.started;
             let client = self.client.clone();
-            let handle = self
-                .tasks
-                .spawn(async move { (index, client.update_disk(body).await) });
+            let handle = self.tasks.spawn(async move {
+                let result = client.update_disk(body).await;
+                BulkResult { index, result }
+            });
             self.running.insert(handle.id(), index);
             self.started += 1;
         }
     }
 
-    fn finished(&mut self, outcome: Outcome) -> BulkResult {
-        let (index, result) = outcome;
-        if result.is_ok() {
+    /// Counts one result as it is handed out.
+    fn finished(&mut self, done: BulkResult) -> BulkResult {
+        if done.result.is_ok() {
             self.succeeded += 1;
         } else {
             self.failed += 1;
         }
-        BulkResult { index, result }
+        done
     }
 }
 
@@ -222,9 +223,9 @@ impl Stream for BulkUpdates {
         this.fill();
         loop {
             return match this.tasks.poll_join_next_with_id(cx) {
-                Poll::Ready(Some(Ok((id, outcome)))) => {
+                Poll::Ready(Some(Ok((id, done)))) => {
                     this.running.remove(&id);
-                    let result = this.finished(outcome);
+                    let result = this.finished(done);
                     this.fill();
                     Poll::Ready(Some(result))
                 }
@@ -242,7 +243,10 @@ impl Stream for BulkUpdates {
                         ),
                         true,
                     );
-                    let result = this.finished((index, Err(failure)));
+                    let result = this.finished(BulkResult {
+                        index,
+                        result: Err(failure),
+                    });
                     this.fill();
                     Poll::Ready(Some(result))
                 }

@@ -1,19 +1,28 @@
-//! The one path every operation takes: build the request from the
-//! operation as the fragment describes it (the generated methods name it),
-//! send it through the attempt loop, and turn what came back into a
-//! [`Response`] or the one [`Error`]. Each body is decoded once, here.
+//! The one path every operation takes, in the order it happens: the
+//! generated method names its operation and hands over its arguments;
+//! [`Client::call`] writes the body once, then for each attempt asks the
+//! rate-limit governor for leave, builds the request ([`Client::request`],
+//! which [`Client::prepare`] also uses), sends it, and asks the retry table
+//! whether to go again; the last answer goes to [`Client::answer`], which
+//! reads its body under the size limit and decodes it: the documented
+//! success type, or an error body through [`ApiError::from_body`].
+
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
-use reqwest::{Method, StatusCode, Url};
+use reqwest::{Method, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 
 use crate::api_error::ApiError;
-use crate::attempts::{self, Answer, Ending, Sent};
 use crate::client::Client;
-use crate::error::{Error, InvalidResponse, NetworkError, ResponseProblem};
-use crate::response::{Response, ResponseMeta};
+use crate::error::{Error, InvalidResponse, NetworkError, RateLimited, ResponseProblem};
+use crate::governor::{After429, far_future};
+use crate::prepared::PreparedRequest;
+use crate::response::{Response, ResponseMeta, X_REQUEST_ID};
+use crate::retry::Outcome;
 
 /// One operation of the fragment, as `cargo xtask codegen` writes it into
 /// the generated methods.
@@ -26,6 +35,10 @@ pub(crate) struct Operation {
     pub(crate) path: &'static str,
     /// The statuses whose body is the documented success body.
     pub(crate) success: &'static [u16],
+    /// The fragment's `x-idempotent`: sending it twice is safe, so an
+    /// answer lost after sending is retried (the retry table), and a disk
+    /// change sends it again after reading the disk.
+    pub(crate) idempotent: bool,
     /// The fragment's `info.version`, sent as `api-version` as progenitor's
     /// generated clients send it (the API ignores it; kept so the wire does
     /// not change with the call path).
@@ -36,120 +49,387 @@ const JSON: HeaderValue = HeaderValue::from_static("application/json");
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
 impl Client {
-    /// Sends `body` as `operation`'s JSON request body and decodes the
-    /// answer: `T` for a documented success, else the one [`Error`].
+    /// Sends `operation` with `query` (name and value pairs, percent-encoded
+    /// here) and `body` (sent as JSON; `None::<&()>` for an operation
+    /// without one), retrying under the policy and waiting where the
+    /// governor says; decodes the last answer into `T` for a documented
+    /// success, else into the one [`Error`].
     pub(crate) async fn call<B: Serialize, T: DeserializeOwned>(
         &self,
         operation: &Operation,
-        body: &B,
+        query: &[(&str, &str)],
+        body: Option<&B>,
     ) -> Result<Response<T>, Error> {
-        let body = Bytes::from(serde_json::to_vec(body).map_err(|error| {
-            Error::InvalidRequest(format!("the body cannot be written as JSON: {error}"))
-        })?);
-        let request = self.request(operation, body.clone())?;
-        // A retry builds the request again from the same parts, so a call
-        // answered at once copies nothing for retries it never makes.
-        let again = || self.request(operation, body.clone()).ok();
-        let sent = attempts::send(&self.settings, &self.http, request, again, operation.id).await;
-        outcome(operation, sent, self.settings.timeout)
+        let body = encode(body)?;
+        let settings = &self.settings;
+        let governor = &*settings.governor;
+        let started = Instant::now();
+        let deadline = started
+            .checked_add(settings.retry.max_elapsed())
+            .unwrap_or_else(|| far_future(started));
+        // Requests sent, and those of them the attempt budget counts: not a
+        // 429 the governor placed in a spent window (its retry waits for the
+        // next window, as a hold does; the deadline bounds it).
+        let (mut attempts, mut counted) = (0, 0);
+        // The last answer, when it was retried: what a refusal reports.
+        let mut last: Option<ResponseMeta> = None;
+        loop {
+            let permit = match governor.acquire(deadline, operation.id).await {
+                Ok(permit) => permit,
+                Err((reopens_in, reopens_at)) => {
+                    let limited = RateLimited {
+                        reopens_in,
+                        reopens_at,
+                        window: governor.window(),
+                        estimate: governor.estimate().unwrap_or_default(),
+                        deadline: settings.retry.max_elapsed(),
+                        attempts,
+                        elapsed: started.elapsed(),
+                        last,
+                    };
+                    tracing::info!(
+                        reopens_in_ms = millis(reopens_in),
+                        deadline_ms = millis(limited.deadline),
+                        attempts,
+                        "katapult call failed: the rate-limit window reopens after its deadline"
+                    );
+                    return Err(Error::RateLimited(Box::new(limited)));
+                }
+            };
+            // Built anew for each attempt, from parts that are shared, not
+            // copied: a call answered at once pays for no retry.
+            let request = self.request(operation, query, body.clone())?;
+            attempts += 1;
+            let span = tracing::info_span!(
+                "katapult.request",
+                operation = operation.id,
+                method = %request.method(),
+                url = %request.url(),
+                attempt = attempts,
+                status = tracing::field::Empty,
+                request_id = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            );
+            let attempt_started = Instant::now();
+            let sent = in_span(&span, self.http.execute(request)).await;
+            let answered = Instant::now();
+
+            let (outcome, after_429) = match &sent {
+                Ok(response) => {
+                    if !span.is_disabled() {
+                        span.record("status", response.status().as_u16());
+                        if let Some(id) = response
+                            .headers()
+                            .get(&X_REQUEST_ID)
+                            .and_then(|v| v.to_str().ok())
+                        {
+                            span.record("request_id", id);
+                        }
+                    }
+                    let after_429 = governor.observe(
+                        permit,
+                        response.status(),
+                        response.headers(),
+                        attempt_started,
+                        answered,
+                    );
+                    (Outcome::Status(response.status()), after_429)
+                }
+                Err(error) => {
+                    drop(permit);
+                    (Outcome::of_network_error(error), After429::BackOff)
+                }
+            };
+            if after_429 != After429::WaitForWindow {
+                counted += 1;
+            }
+            let retry = outcome.retried(operation.idempotent).and_then(|cause| {
+                let pacing = governor.pacing().then(|| governor.window());
+                let elapsed = started.elapsed();
+                let delay = settings
+                    .retry
+                    .delay(cause, after_429, counted, elapsed, pacing)?;
+                Some((cause, delay))
+            });
+
+            if let Some((cause, delay)) = retry {
+                span.record("duration_ms", millis(attempt_started.elapsed()));
+                span.in_scope(|| {
+                    tracing::info!(
+                        cause = cause.as_str(),
+                        delay_ms = millis(delay),
+                        until_window_opens = after_429 != After429::BackOff,
+                        "katapult request will be retried"
+                    );
+                });
+                // Dropping the response closes its connection rather than
+                // reading a body nobody will look at; its headers are kept.
+                if let Ok(mut response) = sent {
+                    last = Some(ResponseMeta {
+                        status: response.status(),
+                        headers: std::mem::take(response.headers_mut()),
+                        attempts,
+                        elapsed: started.elapsed(),
+                    });
+                }
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                continue;
+            }
+
+            let result = match sent {
+                Ok(response) => {
+                    let answer = self.answer(operation, response, attempts, started);
+                    in_span(&span, answer).await
+                }
+                Err(source) => Err(Error::Network(NetworkError {
+                    outcome,
+                    url: source
+                        .url()
+                        .map_or_else(|| "the API".to_owned(), ToString::to_string),
+                    attempts,
+                    elapsed: started.elapsed(),
+                    timeout: settings.timeout,
+                    source,
+                })),
+            };
+            span.record("duration_ms", millis(attempt_started.elapsed()));
+            span.in_scope(|| match &result {
+                Ok(response) => {
+                    tracing::debug!(status = response.meta.status.as_u16(), "katapult response");
+                }
+                Err(Error::Network(error)) => {
+                    tracing::debug!(error = %error.source, "katapult request failed");
+                }
+                Err(error) => {
+                    let status = error.status().map(|status| status.as_u16());
+                    tracing::debug!(status, "katapult response");
+                }
+            });
+            return result;
+        }
     }
 
-    /// The request for `operation` with `body` (JSON; shared, not copied).
-    fn request(&self, operation: &Operation, body: Bytes) -> Result<reqwest::Request, Error> {
-        let url = Url::parse(&format!("{}{}", self.base_url, operation.path)).map_err(|error| {
-            // The builder checked the base URL and the path is the
-            // fragment's: this cannot fail.
-            Error::internal(&format!("the request URL does not parse: {error}"), false)
-        })?;
+    /// The request [`call`](Self::call) would send first for `operation`,
+    /// built by the same code, not sent; see [`PreparedRequest`].
+    pub(crate) fn prepare<B: Serialize>(
+        &self,
+        operation: &Operation,
+        query: &[(&str, &str)],
+        body: Option<&B>,
+    ) -> Result<PreparedRequest, Error> {
+        let body = encode(body)?;
+        let request = self.request(operation, query, body.clone())?;
+        Ok(PreparedRequest::new(request, body.unwrap_or_default()))
+    }
+
+    /// The request for `operation` with `query` and `body` (JSON; shared,
+    /// not copied): the one place a request is put together.
+    fn request(
+        &self,
+        operation: &Operation,
+        query: &[(&str, &str)],
+        body: Option<Bytes>,
+    ) -> Result<reqwest::Request, Error> {
+        let mut url =
+            Url::parse(&format!("{}{}", self.base_url, operation.path)).map_err(|error| {
+                // The builder checked the base URL and the path is the
+                // fragment's: this cannot fail.
+                Error::internal(&format!("the request URL does not parse: {error}"), false)
+            })?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
         let mut request = reqwest::Request::new(operation.method.clone(), url);
         let headers = request.headers_mut();
         headers.insert(ACCEPT, JSON);
-        headers.insert(CONTENT_TYPE, JSON);
+        if body.is_some() {
+            headers.insert(CONTENT_TYPE, JSON);
+        }
         headers.insert(API_VERSION, HeaderValue::from_static(operation.api_version));
         headers.insert(AUTHORIZATION, self.settings.authorization.clone());
         headers.insert(USER_AGENT, self.settings.user_agent.clone());
         // Per request rather than on the reqwest client, so it also holds
         // for a client the caller built.
         *request.timeout_mut() = Some(self.settings.timeout);
-        *request.body_mut() = Some(body.into());
+        *request.body_mut() = body.map(Into::into);
         Ok(request)
     }
-}
 
-fn outcome<T: DeserializeOwned>(
-    operation: &Operation,
-    sent: Sent,
-    timeout: std::time::Duration,
-) -> Result<Response<T>, Error> {
-    let Sent {
-        attempts,
-        elapsed,
-        ending,
-    } = sent;
-    let answer = match ending {
-        Ending::Answered(answer) => answer,
-        Ending::Failed { error, url } => {
-            return Err(Error::Network(NetworkError::new(
-                error, url, attempts, elapsed, timeout,
-            )));
-        }
-        Ending::Refused {
-            mut refused,
-            previous,
-        } => {
-            // The answer to the last request sent, if any; its body was not read.
-            refused.meta = previous.map(|(status, headers)| ResponseMeta {
-                status,
-                headers,
-                attempts,
-                elapsed,
-            });
-            return Err(Error::RateLimited(Box::new(refused)));
-        }
-    };
-    let Answer {
-        status,
-        headers,
-        body,
-        too_large,
-    } = answer;
-    let meta = ResponseMeta {
-        status,
-        headers,
-        attempts: attempts.max(1),
-        elapsed,
-    };
-    if let Some(limit) = too_large {
-        return Err(invalid(
-            meta,
-            ResponseProblem::TooLarge { limit },
-            Bytes::new(),
-        ));
-    }
-    if operation.success.contains(&status.as_u16()) {
-        return match serde_json::from_slice::<T>(&body) {
-            Ok(value) => Ok(Response {
-                value,
-                meta,
-                raw: body,
-            }),
-            Err(error) => Err(invalid(meta, ResponseProblem::Undecodable(error), body)),
+    /// The call's last answer: its body read into memory under the limit,
+    /// then decoded as what `operation` documents for its status.
+    async fn answer<T: DeserializeOwned>(
+        &self,
+        operation: &Operation,
+        mut response: reqwest::Response,
+        attempts: u32,
+        started: Instant,
+    ) -> Result<Response<T>, Error> {
+        let limit = self.settings.max_response_bytes;
+        let read = read_body(&mut response, limit).await;
+        let elapsed = started.elapsed();
+        let body = match read {
+            Ok(body) => body,
+            // reqwest names no URL for a body that broke off.
+            Err(source) => {
+                return Err(Error::Network(NetworkError {
+                    outcome: Outcome::of_network_error(&source),
+                    url: response.url().to_string(),
+                    attempts,
+                    elapsed,
+                    timeout: self.settings.timeout,
+                    source,
+                }));
+            }
         };
+        let status = response.status();
+        let meta = ResponseMeta {
+            status,
+            headers: std::mem::take(response.headers_mut()),
+            attempts,
+            elapsed,
+        };
+        let invalid = |meta, problem, body| {
+            Error::InvalidResponse(Box::new(InvalidResponse {
+                meta,
+                problem,
+                body,
+            }))
+        };
+        let Some(body) = body else {
+            return Err(invalid(
+                meta,
+                ResponseProblem::TooLarge { limit },
+                Bytes::new(),
+            ));
+        };
+        if operation.success.contains(&status.as_u16()) {
+            return match serde_json::from_slice::<T>(&body) {
+                Ok(value) => Ok(Response {
+                    value,
+                    meta,
+                    raw: body,
+                }),
+                Err(error) => Err(invalid(meta, ResponseProblem::Undecodable(error), body)),
+            };
+        }
+        if status.is_client_error() || status.is_server_error() {
+            return Err(Error::Api(Box::new(ApiError::from_body(meta, &body))));
+        }
+        Err(invalid(meta, ResponseProblem::UnexpectedStatus, body))
     }
-    if is_error(status) {
-        return Err(Error::Api(Box::new(ApiError::from_body(meta, &body))));
-    }
-    Err(invalid(meta, ResponseProblem::UnexpectedStatus, body))
 }
 
-fn is_error(status: StatusCode) -> bool {
-    status.is_client_error() || status.is_server_error()
+/// Reads the whole body of `response`, up to `limit` bytes: the call path
+/// decodes from memory and keeps the bytes (`Response::raw_body`, the
+/// errors), and no server can make the client allocate without bound.
+/// `None` for a body over the limit, which is not read past it, and not
+/// kept.
+async fn read_body(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<Option<Bytes>> {
+    let declared = response
+        .content_length()
+        .and_then(|n| usize::try_from(n).ok());
+    if declared.is_some_and(|n| n > limit) {
+        // Refused on its declared length: not read at all.
+        return Ok(None);
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(0));
+    while let Some(chunk) = response.chunk().await? {
+        let needed = body.len() + chunk.len();
+        if needed > limit {
+            // Nothing reads a body that was cut off.
+            return Ok(None);
+        }
+        // Grow in powers of two, as `Vec` would, but never past the limit:
+        // the buffer's capacity is what `max_response_bytes` bounds (while it
+        // grows, the old and new buffers together are at most 1.5 times a
+        // power-of-two limit, twice another).
+        if needed > body.capacity() {
+            let target = needed.next_power_of_two().min(limit);
+            body.reserve_exact(target - body.len());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(Bytes::from(body)))
 }
 
-fn invalid(meta: ResponseMeta, problem: ResponseProblem, body: Bytes) -> Error {
-    Error::InvalidResponse(Box::new(InvalidResponse {
-        meta,
-        problem,
-        body,
-    }))
+/// `body` as JSON, once per call: every attempt sends the same bytes.
+fn encode<B: Serialize>(body: Option<&B>) -> Result<Option<Bytes>, Error> {
+    body.map(|body| {
+        serde_json::to_vec(body).map(Bytes::from).map_err(|error| {
+            Error::InvalidRequest(format!("the body cannot be written as JSON: {error}"))
+        })
+    })
+    .transpose()
+}
+
+/// Runs `future` inside `span`, or bare when no subscriber wants the span:
+/// the wrapper enters and leaves the span on every poll, a measurable share
+/// of a loopback round trip when nobody is listening.
+async fn in_span<F: Future>(span: &tracing::Span, future: F) -> F::Output {
+    if span.is_disabled() {
+        future.await
+    } else {
+        future.instrument(span.clone()).await
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An operation with a query and no body, as a read of a disk is.
+    static GET_THING: Operation = Operation {
+        id: "get_thing",
+        method: Method::GET,
+        path: "/things/thing",
+        success: &[200],
+        idempotent: true,
+        api_version: "1.0.0",
+    };
+
+    #[test]
+    fn a_query_is_percent_encoded_and_no_body_sends_no_body_headers() {
+        let client = Client::builder()
+            .token("s3cr3t")
+            .base_url("http://127.0.0.1:8080/core/v1/")
+            .build()
+            .unwrap();
+        let request = client
+            .prepare(&GET_THING, &[("thing[id]", "thing_1 2")], None::<&()>)
+            .unwrap();
+        assert_eq!(
+            request.url().as_str(),
+            "http://127.0.0.1:8080/core/v1/things/thing?thing%5Bid%5D=thing_1+2"
+        );
+        let text = request.to_string();
+        let expected = format!(
+            "GET http://127.0.0.1:8080/core/v1/things/thing?thing%5Bid%5D=thing_1+2\n\
+             accept: application/json\n\
+             api-version: 1.0.0\n\
+             authorization: Bearer <redacted>\n\
+             host: 127.0.0.1:8080\n\
+             user-agent: {}\n\n",
+            client.user_agent()
+        );
+        assert_eq!(text, expected);
+        assert!(request.body().is_empty());
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_refused_before_anything_is_built() {
+        let client = Client::builder().token("t").build().unwrap();
+        let map = std::collections::HashMap::from([((1, 2), "a tuple key")]);
+        let error = client.prepare(&GET_THING, &[], Some(&map)).unwrap_err();
+        assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+        assert!(error.to_string().contains("nothing was sent"), "{error}");
+    }
 }

@@ -1,6 +1,7 @@
 //! The client downstream crates hold. Its methods per operation are
-//! generated (`generated_methods.rs`, one call of `crate::call` each); here
-//! are its construction and what is not an operation.
+//! generated (`generated_methods.rs`: each operation's method calls
+//! `Client::call`, its `prepare_` twin `Client::prepare`); here are its
+//! construction and what is not an operation.
 
 use crate::config::ClientBuilder;
 use crate::error::Error;
@@ -79,12 +80,13 @@ impl Client {
         self.settings.user_agent.to_str().unwrap_or_default()
     }
 
-    /// The rate-limit budget as this client (and its clones) currently sees
-    /// it: `Permitted`, and what is left of the current window (the lowest
-    /// `Remaining` answered in it, less what was sent since when nothing
-    /// newer is known; all of it once the window has rolled over). `None`
-    /// before any answer carried a rate-limit header.
-    pub fn rate_limit(&self) -> Option<RateLimit> {
-        self.settings.governor.view()
+    /// The rate-limit governor's estimate of the budget, shared by this
+    /// client and its clones: `Permitted`, and what is left of the current
+    /// window (the lowest `Remaining` answered in it, less what was sent
+    /// since when nothing newer is known; all of it once the window has
+    /// rolled over). `None` before any answer carried a rate-limit header.
+    /// One answer's own headers are [`ResponseMeta::rate_limit`](crate::ResponseMeta::rate_limit).
+    pub fn rate_limit_estimate(&self) -> Option<RateLimit> {
+        self.settings.governor.estimate()
     }
 }

@@ -172,16 +172,17 @@ impl ClientBuilder {
     /// pool settings). The token, user agent, per-attempt timeout, retries
     /// and body limit still apply.
     ///
-    /// Start it from [`http_client_builder`]: with the default `rustls`
-    /// feature, reqwest is built without a crypto provider of its own (this
-    /// crate brings rustls with `ring` rather than compiling aws-lc), so a
-    /// bare `reqwest::Client::new()` panics unless your application installs
-    /// a rustls provider or enables one of reqwest's TLS features.
+    /// Start it from [`http_client_builder`](Self::http_client_builder):
+    /// with the default `rustls` feature, reqwest is built without a crypto
+    /// provider of its own (this crate brings rustls with `ring` rather than
+    /// compiling aws-lc), so a bare `reqwest::Client::new()` panics unless
+    /// your application installs a rustls provider or enables one of
+    /// reqwest's TLS features.
     ///
     /// ```
     /// use std::time::Duration;
     ///
-    /// let http = katapult_core::http_client_builder()?
+    /// let http = katapult_core::ClientBuilder::http_client_builder()?
     ///     .pool_max_idle_per_host(4)
     ///     .tcp_keepalive(Duration::from_secs(30))
     ///     .build()
@@ -222,11 +223,25 @@ impl ClientBuilder {
     /// to each other. See the README, "Retries and rate limits".
     ///
     /// Off, every request is sent at once and a 429 backs off as the
-    /// [`RetryPolicy`] says; [`Client::rate_limit`] still reports what the
-    /// headers say.
+    /// [`RetryPolicy`] says; [`Client::rate_limit_estimate`] still follows
+    /// the headers.
     pub fn rate_limit_governor(mut self, on: bool) -> Self {
         self.rate_limit_governor = on;
         self
+    }
+
+    /// A `reqwest::ClientBuilder` with this crate's TLS configured (see the
+    /// crate's features), for callers who build their own client: add
+    /// proxies, pool settings and the like, then pass the result to
+    /// [`http_client`](Self::http_client).
+    ///
+    /// It does not follow redirects: the API never sends one, and following
+    /// it would send the request somewhere the caller did not name.
+    pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
+        let builder = reqwest::Client::builder()
+            .pool_idle_timeout(Duration::from_secs(60))
+            .redirect(reqwest::redirect::Policy::none());
+        Ok(crate::tls::configure(builder)?)
     }
 
     /// Checks the configuration and builds the client.
@@ -267,7 +282,7 @@ impl ClientBuilder {
 
         let http = match self.http_client {
             Some(client) => client,
-            None => http_client_builder()?
+            None => Self::http_client_builder()?
                 .connect_timeout(self.connect_timeout)
                 .user_agent(user_agent.clone())
                 .build()
@@ -289,20 +304,6 @@ impl ClientBuilder {
             settings,
         })
     }
-}
-
-/// A `reqwest::ClientBuilder` with this crate's TLS configured (see the
-/// crate's features), for callers who build their own client: add proxies,
-/// pool settings and the like, then pass the result to
-/// [`ClientBuilder::http_client`].
-///
-/// It does not follow redirects: the API never sends one, and following it
-/// would send the request somewhere the caller did not name.
-pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
-    let builder = reqwest::Client::builder()
-        .pool_idle_timeout(Duration::from_secs(60))
-        .redirect(reqwest::redirect::Policy::none());
-    Ok(crate::tls::configure(builder)?)
 }
 
 /// `Bearer <token>`, marked sensitive so that HTTP/2 never indexes it and

@@ -10,9 +10,11 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use reqwest::StatusCode;
 
+use crate::change::{ChangeFailed, PlanRefusal};
 use crate::api_error::ApiError;
 use crate::response::{RateLimit, ResponseMeta};
 use crate::retry::Outcome;
+use crate::task::{TaskError, TaskErrorKind};
 use crate::types::ErrorCode;
 
 /// Everything that can go wrong when building a client or calling Katapult.
@@ -30,21 +32,26 @@ use crate::types::ErrorCode;
 /// }
 /// # }
 /// ```
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The client's configuration is unusable (no token, a malformed or
     /// plain-HTTP base URL, ...). Nothing was sent.
-    Config(ConfigError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// The request could not be built from the arguments. Nothing was sent.
+    #[error("the request could not be built: {0}; nothing was sent, correct the arguments")]
     InvalidRequest(String),
     /// No complete HTTP response arrived: the connection failed, timed out or
     /// broke. Retried where that is safe, then reported here.
+    #[error(transparent)]
     Network(NetworkError),
     /// Katapult (or a proxy in front of it) answered with an error status.
+    #[error(transparent)]
     Api(Box<ApiError>),
     /// A response arrived but cannot be used: a success body that is not the
     /// documented one, a body over the size limit, an undocumented status.
+    #[error(transparent)]
     InvalidResponse(Box<InvalidResponse>),
     /// The token's rate-limit budget is spent for the current window, and
     /// the next window opens after this call's deadline
@@ -52,47 +59,61 @@ pub enum Error {
     /// client's rate-limit governor failed the call at once instead of
     /// holding it, or sending it to be refused. It says when the window
     /// reopens.
+    #[error(transparent)]
     RateLimited(Box<RateLimited>),
     /// katapult-core itself went wrong: a state its own code should never
     /// reach. The message says whether a response had arrived (if so, the
     /// update may have been applied). Please report it.
+    #[error(transparent)]
     Internal(InternalError),
+    /// A task did not complete: it failed, or had not ended by the wait's
+    /// deadline ([`Client::wait_for_task`](crate::Client::wait_for_task)).
+    /// It holds the task as last read.
+    #[error(transparent)]
+    Task(Box<TaskError>),
+    /// A disk change the rules refuse
+    /// ([`Client::plan_disk_change`](crate::Client::plan_disk_change)):
+    /// nothing was written. It says why and what to do.
+    #[error("the disk change was refused, and nothing was written: {0}")]
+    PlanRefused(Box<PlanRefusal>),
+    /// A disk change that stopped part-way, or whose result does not read
+    /// as asked ([`Client::change_disk`](crate::Client::change_disk)). Its
+    /// report says which steps were done; its cause, what stopped it.
+    #[error(transparent)]
+    Change(Box<ChangeFailed>),
 }
 
 impl Error {
-    /// The HTTP status, when a response arrived.
+    /// The HTTP status of the last answer, when one arrived.
     pub fn status(&self) -> Option<StatusCode> {
         self.meta().map(ResponseMeta::status)
     }
 
-    /// `X-Request-Id` of the response, when one arrived: quote it to support.
+    /// `X-Request-Id` of the last answer, when one arrived: quote it to
+    /// support.
     pub fn request_id(&self) -> Option<&str> {
         self.meta().and_then(ResponseMeta::request_id)
     }
 
-    /// The rate-limit headers of the response, when one arrived; for
-    /// [`Error::RateLimited`], the client's view of the current window.
+    /// The rate-limit headers of the last answer, when one arrived. (The
+    /// governor's estimate behind [`Error::RateLimited`] is
+    /// [`RateLimited::rate_limit_estimate`].)
     pub fn rate_limit(&self) -> Option<RateLimit> {
-        match self {
-            Self::RateLimited(limited) => Some(limited.rate_limit),
-            _ => self.meta().map(ResponseMeta::rate_limit),
-        }
+        self.meta().map(ResponseMeta::rate_limit)
     }
 
     /// The error `code` Katapult reported, as a matchable value. `None` when
     /// the body was not Katapult's error envelope (a proxy's HTML page, an
     /// empty body) or no response arrived.
     pub fn code(&self) -> Option<&ErrorCode> {
-        match self {
-            Self::Api(api) => api.code(),
-            _ => None,
-        }
+        self.as_api().and_then(ApiError::code)
     }
 
     /// The decoded API error, if this is one.
     pub fn as_api(&self) -> Option<&ApiError> {
         match self {
             Self::Api(api) => Some(api),
+            Self::Change(failed) => failed.cause().and_then(Self::as_api),
             _ => None,
         }
     }
@@ -112,9 +133,15 @@ impl Error {
             Self::Api(api) => Outcome::Status(api.meta.status),
             Self::InvalidResponse(invalid) => Outcome::Status(invalid.meta.status),
             Self::RateLimited(_) => Outcome::HeldPastDeadline,
-            Self::Config(_) | Self::InvalidRequest(_) | Self::Internal(_) => return false,
+            // A task still running may yet finish; a failed one failed.
+            Self::Task(task) => return task.kind() == TaskErrorKind::DeadlineExceeded,
+            // Run again, a change plans from the disk as it is then.
+            Self::Change(failed) => return failed.cause().is_none_or(Self::is_retryable),
+            Self::Config(_) | Self::InvalidRequest(_) | Self::Internal(_) | Self::PlanRefused(_) => {
+                return false;
+            }
         };
-        outcome.meaning().retryable
+        outcome.retryable()
     }
 
     /// Whether Katapult said the disk does not exist (`disk_not_found`).
@@ -125,31 +152,28 @@ impl Error {
         self.code() == Some(&ErrorCode::DiskNotFound)
     }
 
-    /// Whether the rate limit ended the call: a 429 after the retries the
-    /// policy allows, or [`Error::RateLimited`] (the window reopens after
-    /// the call's deadline).
-    pub fn is_rate_limited(&self) -> bool {
+    /// Whether the rate limit ended the call, either way it can: the API
+    /// answered 429 after the retries the policy allows, or the client's
+    /// governor refused the call ([`Error::RateLimited`]: the window reopens
+    /// after the call's deadline).
+    pub fn is_429_or_governor_refusal(&self) -> bool {
         matches!(self, Self::RateLimited(_)) || self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
     }
 
-    /// For a rate-limit error, how long until the token's budget is
-    /// refilled, as far as the client knows: until the next window for
-    /// [`Error::RateLimited`], `None` otherwise.
-    pub fn reopens_in(&self) -> Option<Duration> {
-        match self {
-            Self::RateLimited(limited) => Some(limited.reopens_in),
-            _ => None,
-        }
-    }
-
+    /// The last answer: of an API error or an unusable response, or the
+    /// last one a call the governor refused had received.
     fn meta(&self) -> Option<&ResponseMeta> {
         match self {
             Self::Api(api) => Some(&api.meta),
             Self::InvalidResponse(invalid) => Some(&invalid.meta),
-            Self::RateLimited(limited) => limited.meta.as_ref(),
-            Self::Config(_) | Self::InvalidRequest(_) | Self::Network(_) | Self::Internal(_) => {
-                None
-            }
+            Self::RateLimited(limited) => limited.last.as_ref(),
+            Self::Change(failed) => failed.cause().and_then(Self::meta),
+            Self::Config(_)
+            | Self::InvalidRequest(_)
+            | Self::Network(_)
+            | Self::Internal(_)
+            | Self::Task(_)
+            | Self::PlanRefused(_) => None,
         }
     }
 
@@ -161,45 +185,26 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Config(error) => error.fmt(f),
-            Self::InvalidRequest(message) => write!(
-                f,
-                "the request could not be built: {message}; nothing was sent, correct the arguments"
-            ),
-            Self::Network(error) => error.fmt(f),
-            Self::Api(error) => error.fmt(f),
-            Self::InvalidResponse(error) => error.fmt(f),
-            Self::RateLimited(error) => error.fmt(f),
-            Self::Internal(error) => error.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Network(error) => Some(&error.source),
-            Self::InvalidResponse(error) => match &error.problem {
-                ResponseProblem::Undecodable(source) => Some(source),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-}
-
 /// Why a client could not be built. Each message names the setting and the fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// No token was given, and `KATAPULT_API_TOKEN` is not set.
+    #[error(
+        "no API token: set KATAPULT_API_TOKEN, or pass one to ClientBuilder::token \
+         (create a token in Katapult under Organization > API tokens)"
+    )]
     MissingToken,
     /// The token is empty, or holds characters an HTTP header cannot carry.
+    #[error(
+        "the API token {0}: check KATAPULT_API_TOKEN (or the value given to ClientBuilder::token)"
+    )]
     InvalidToken(&'static str),
     /// The base URL does not parse, or has a shape the client refuses.
+    #[error(
+        "the base URL {url:?} {reason}: set KATAPULT_API_URL (or ClientBuilder::base_url) \
+         to a URL like https://api.katapult.io/core/v1"
+    )]
     InvalidBaseUrl {
         /// The URL as given (credentials removed).
         url: String,
@@ -207,69 +212,47 @@ pub enum ConfigError {
         reason: String,
     },
     /// `http://` to a host that is not loopback: the token would travel in clear.
+    #[error(
+        "refusing the plain-HTTP base URL {url:?}: the API token would travel in clear. \
+         Use https://, or http:// to a loopback address (127.0.0.1, ::1, localhost) for local testing"
+    )]
     InsecureBaseUrl {
         /// The URL as given.
         url: String,
     },
     /// `https://` in a build with neither the `rustls` nor the `native-tls` feature.
+    #[error(
+        "this build of katapult-core has no TLS, so https:// cannot work: enable the \
+         `rustls` (default) or `native-tls` feature"
+    )]
     NoTls,
     /// The user-agent product token cannot be sent in a header.
+    #[error(
+        "the user-agent product {0:?} cannot be sent in a header: use visible ASCII, \
+         like \"my-app/1.2\""
+    )]
     InvalidUserAgent(String),
     /// A setting is out of range (zero attempts, a zero timeout, ...).
+    #[error("{0}")]
     InvalidSetting(String),
     /// The HTTP client could not be built (TLS initialisation failed).
+    #[error(
+        "the HTTP client could not be built: {0}; pass your own with ClientBuilder::http_client"
+    )]
     HttpClient(String),
 }
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::MissingToken => f.write_str(
-                "no API token: set KATAPULT_API_TOKEN, or pass one to ClientBuilder::token \
-                 (create a token in Katapult under Organization > API tokens)",
-            ),
-            Self::InvalidToken(why) => write!(
-                f,
-                "the API token {why}: check KATAPULT_API_TOKEN (or the value given to ClientBuilder::token)"
-            ),
-            Self::InvalidBaseUrl { url, reason } => write!(
-                f,
-                "the base URL {url:?} {reason}: set KATAPULT_API_URL (or ClientBuilder::base_url) \
-                 to a URL like https://api.katapult.io/core/v1"
-            ),
-            Self::InsecureBaseUrl { url } => write!(
-                f,
-                "refusing the plain-HTTP base URL {url:?}: the API token would travel in clear. \
-                 Use https://, or http:// to a loopback address (127.0.0.1, ::1, localhost) for local testing"
-            ),
-            Self::NoTls => f.write_str(
-                "this build of katapult-core has no TLS, so https:// cannot work: enable the \
-                 `rustls` (default) or `native-tls` feature",
-            ),
-            Self::InvalidUserAgent(product) => write!(
-                f,
-                "the user-agent product {product:?} cannot be sent in a header: use visible ASCII, \
-                 like \"my-app/1.2\""
-            ),
-            Self::InvalidSetting(message) => f.write_str(message),
-            Self::HttpClient(message) => write!(
-                f,
-                "the HTTP client could not be built: {message}; pass your own with ClientBuilder::http_client"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-impl From<ConfigError> for Error {
-    fn from(error: ConfigError) -> Self {
-        Self::Config(error)
-    }
-}
-
 /// A mistake in katapult-core itself: see [`Error::Internal`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "katapult-core went wrong: {message}; {}. This is a bug in katapult-core: please report \
+     it with this message",
+    if *.response_arrived {
+        "a response had arrived, so the update may have been applied: fetch the disk to see its state"
+    } else {
+        "no response had arrived"
+    }
+)]
 pub struct InternalError {
     message: String,
     response_arrived: bool,
@@ -282,28 +265,10 @@ impl InternalError {
     }
 }
 
-impl fmt::Display for InternalError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sent = if self.response_arrived {
-            "a response had arrived, so the update may have been applied: fetch the disk to see \
-             its state"
-        } else {
-            "no response had arrived"
-        };
-        write!(
-            f,
-            "katapult-core went wrong: {}; {sent}. This is a bug in katapult-core: please report \
-             it with this message",
-            self.message
-        )
-    }
-}
-
-impl std::error::Error for InternalError {}
-
 /// No complete HTTP response arrived.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub struct NetworkError {
+    /// How it failed, classified once, where it happened.
     pub(crate) outcome: Outcome,
     pub(crate) url: String,
     pub(crate) attempts: u32,
@@ -328,26 +293,6 @@ pub enum NetworkErrorKind {
 }
 
 impl NetworkError {
-    /// The failure of the last attempt; `url` when reqwest names none.
-    pub(crate) fn new(
-        source: reqwest::Error,
-        url: Option<String>,
-        attempts: u32,
-        elapsed: Duration,
-        timeout: Duration,
-    ) -> Self {
-        Self {
-            outcome: Outcome::of_network_error(&source),
-            url: url
-                .or_else(|| source.url().map(ToString::to_string))
-                .unwrap_or_else(|| "the API".to_owned()),
-            attempts: attempts.max(1),
-            elapsed,
-            timeout,
-            source,
-        }
-    }
-
     /// What kind of failure this is.
     pub fn kind(&self) -> NetworkErrorKind {
         match self.outcome {
@@ -371,32 +316,29 @@ impl NetworkError {
     }
 }
 
-/// The innermost cause of an error: reqwest's own message is generic
-/// ("error sending request"), the io or hyper error below it is the news.
-fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = error;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
-}
-
-fn attempts_suffix(attempts: u32, elapsed: Duration) -> String {
-    if attempts > 1 {
+/// `after 3 attempts over 1.2s` when a call was retried; how every message
+/// that reports attempts says it.
+pub(crate) fn retried(attempts: u32, elapsed: Duration) -> Option<String> {
+    (attempts > 1).then(|| {
         format!(
-            " (after {attempts} attempts over {:.1}s)",
+            "after {attempts} attempts over {:.1}s",
             elapsed.as_secs_f64()
         )
-    } else {
-        String::new()
-    }
+    })
 }
 
 impl fmt::Display for NetworkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let url = &self.url;
-        let cause = root_cause(&self.source);
-        let tried = attempts_suffix(self.attempts, self.elapsed);
+        // reqwest's own message is generic ("error sending request"); the
+        // io or hyper error below it is the news.
+        let mut cause: &dyn std::error::Error = &self.source;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        let tried = retried(self.attempts, self.elapsed)
+            .map(|note| format!(" ({note})"))
+            .unwrap_or_default();
         match self.kind() {
             NetworkErrorKind::Connect => write!(
                 f,
@@ -495,6 +437,15 @@ impl fmt::Display for InvalidResponse {
     }
 }
 
+impl std::error::Error for InvalidResponse {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.problem {
+            ResponseProblem::Undecodable(source) => Some(source),
+            _ => None,
+        }
+    }
+}
+
 /// A call the client's rate-limit governor failed at once: the token's
 /// budget for the current window is spent, and the next window opens after
 /// the call's deadline. See [`Error::RateLimited`].
@@ -510,16 +461,17 @@ impl fmt::Display for InvalidResponse {
 /// }
 /// # }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub struct RateLimited {
     pub(crate) reopens_in: Duration,
-    pub(crate) reopens_at: Option<u64>,
+    pub(crate) reopens_at: Option<SystemTime>,
     pub(crate) window: Duration,
-    pub(crate) rate_limit: RateLimit,
+    pub(crate) estimate: RateLimit,
     pub(crate) deadline: Duration,
     pub(crate) attempts: u32,
     pub(crate) elapsed: Duration,
-    pub(crate) meta: Option<ResponseMeta>,
+    /// The last answer the call received, as it was when it arrived.
+    pub(crate) last: Option<ResponseMeta>,
 }
 
 impl RateLimited {
@@ -533,7 +485,6 @@ impl RateLimited {
     /// the client knows the server's clock.
     pub fn reopens_at(&self) -> Option<SystemTime> {
         self.reopens_at
-            .map(|seconds| SystemTime::UNIX_EPOCH + Duration::from_secs(seconds))
     }
 
     /// The rate-limit window ([`ClientBuilder::rate_limit_window`](crate::ClientBuilder::rate_limit_window)).
@@ -541,10 +492,11 @@ impl RateLimited {
         self.window
     }
 
-    /// The client's view of the current window: `Permitted`, and what is
-    /// left of it.
-    pub fn rate_limit(&self) -> RateLimit {
-        self.rate_limit
+    /// The governor's estimate of the current window when it failed the
+    /// call: `Permitted`, and what is left of it. (The headers of the last
+    /// answer are in [`meta`](Self::meta).)
+    pub fn rate_limit_estimate(&self) -> RateLimit {
+        self.estimate
     }
 
     /// The call's deadline ([`RetryPolicy::max_elapsed`](crate::RetryPolicy::max_elapsed)).
@@ -562,28 +514,25 @@ impl RateLimited {
         self.elapsed
     }
 
-    /// The answer to the call's last request, if it sent one (its body is
-    /// not kept).
+    /// The last answer the call received, if any, as it was when it arrived
+    /// (its body is not kept).
     pub fn meta(&self) -> Option<&ResponseMeta> {
-        self.meta.as_ref()
+        self.last.as_ref()
     }
 }
 
 impl fmt::Display for RateLimited {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let left = match (self.rate_limit.remaining, self.rate_limit.permitted) {
+        let left = match (self.estimate.remaining, self.estimate.permitted) {
             (Some(remaining), Some(permitted)) => format!(" ({remaining} of {permitted} left)"),
             (Some(remaining), None) => format!(" ({remaining} left)"),
             _ => String::new(),
         };
+        // httpdate writes years up to 9999 only (and panics past them).
         let at = self
             .reopens_at
-            .map(|at| {
-                format!(
-                    ", at {} by the server's clock",
-                    crate::governor::format_utc(at)
-                )
-            })
+            .filter(|at| *at < SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_800))
+            .map(|at| format!(", at {} by the server's clock", httpdate::fmt_http_date(at)))
             .unwrap_or_default();
         let sent = match self.attempts {
             0 => "nothing was sent".to_owned(),
@@ -603,5 +552,3 @@ impl fmt::Display for RateLimited {
         )
     }
 }
-
-impl std::error::Error for RateLimited {}

@@ -13,7 +13,12 @@ use reqwest::header::{HeaderMap, HeaderName};
 /// The limit is per token and per fixed window (Katapult's is the minute of
 /// the server's `Date`); Katapult sends no `Retry-After`. Either value is
 /// `None` when the header is absent or not a number.
+///
+/// The same shape serves the rate-limit governor's estimate of the current
+/// window ([`Client::rate_limit_estimate`](crate::Client::rate_limit_estimate)),
+/// which is not any one answer's headers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// `X-Ratelimit-Permitted`: requests permitted per window.
     pub permitted: Option<u32>,
@@ -23,7 +28,7 @@ pub struct RateLimit {
 
 impl RateLimit {
     /// Reads the two headers.
-    pub fn from_headers(headers: &HeaderMap) -> Self {
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
         let number = |name: &HeaderName| match Header::read(headers, name) {
             Header::Valid(value) => Some(value),
             Header::Absent | Header::Invalid => None,
@@ -69,7 +74,10 @@ impl Header {
     }
 }
 
-/// Facts about the HTTP exchange behind a response or an error.
+/// Facts about one answer: its status and headers, and how far the call had
+/// got when it arrived. For a [`Response`] or an error with a response, that
+/// answer is the call's last; for [`crate::RateLimited::meta`], the last the
+/// call received before the governor refused it.
 #[derive(Debug, Clone)]
 pub struct ResponseMeta {
     pub(crate) status: StatusCode,
@@ -79,7 +87,7 @@ pub struct ResponseMeta {
 }
 
 impl ResponseMeta {
-    /// The HTTP status of the last attempt.
+    /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -92,23 +100,24 @@ impl ResponseMeta {
             .filter(|value| !value.is_empty())
     }
 
-    /// The rate-limit headers of the last attempt.
+    /// The answer's rate-limit headers.
     pub fn rate_limit(&self) -> RateLimit {
         RateLimit::from_headers(&self.headers)
     }
 
-    /// How many HTTP requests the call took (1 when nothing was retried).
+    /// How many HTTP requests the call had sent when this answer arrived,
+    /// its own included (1 when nothing was retried).
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
 
-    /// Time from the start of the call to the last response: back-off and
-    /// the rate-limit governor's holds included.
+    /// Time from the start of the call to this answer: back-off and the
+    /// rate-limit governor's holds included.
     pub fn elapsed(&self) -> Duration {
         self.elapsed
     }
 
-    /// All response headers of the last attempt.
+    /// All the answer's headers.
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }

@@ -1,5 +1,5 @@
 //! When to send a request again, and how long to wait first; and, in one
-//! table ([`Outcome::meaning`]), what every kind of failure means: whether
+//! table ([`Outcome::row`]), what every kind of failure means: whether
 //! the client retries it and whether [`Error::is_retryable`] says a later
 //! call could succeed.
 //!
@@ -8,6 +8,8 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
+
+use crate::governor::After429;
 
 /// How one attempt ended, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,41 +32,51 @@ pub(crate) enum Outcome {
     HeldPastDeadline,
 }
 
-/// What an outcome means: the one place that decides it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Meaning {
-    /// The client sends the request again (under the [`RetryPolicy`]'s
-    /// budgets), backing off on the cause's scale.
-    pub(crate) retried: Option<RetryCause>,
-    /// The same call, made again later, could succeed.
-    pub(crate) retryable: bool,
-}
-
 impl Outcome {
-    /// The table. Updating a disk sets absolute values, so sending the same
-    /// update twice is safe; what is not retried automatically is left out
-    /// for the reason on its row, and still reported as retryable when
-    /// trying again later could succeed.
-    pub(crate) fn meaning(self) -> Meaning {
-        let (retried, retryable) = match self {
+    /// The table, the one place that decides both answers: whether the
+    /// client sends the request again (under the [`RetryPolicy`]'s budgets,
+    /// backing off on the cause's scale), and whether the same call, made
+    /// again later, could succeed.
+    ///
+    /// `idempotent` is the operation's `x-idempotent` in the fragment:
+    /// whether sending it twice is safe. An answer that may have been lost
+    /// after the request reached Katapult (a proxy's 502 or 504, a timeout,
+    /// a connection broken after sending) is sent again only for such an
+    /// operation; for any other it is left to the caller, and still
+    /// reported as retryable when trying again later could succeed.
+    fn row(self, idempotent: bool) -> (Option<RetryCause>, bool) {
+        let if_safe = |cause| (idempotent.then_some(cause), true);
+        match self {
             Self::Status(StatusCode::TOO_MANY_REQUESTS) => (Some(RetryCause::RateLimited), true),
             Self::Status(StatusCode::SERVICE_UNAVAILABLE) => (Some(RetryCause::Unavailable), true),
             // A proxy's answer: Katapult may or may not have applied the
-            // update, and the proxy may be down for longer than a retry
-            // budget. Left to the caller.
-            Self::Status(StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT) => (None, true),
-            Self::Status(_) => (None, false),
-            Self::ConnectFailed | Self::BrokeBeforeResponse => {
-                (Some(RetryCause::ConnectionFailed), true)
+            // request.
+            Self::Status(StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT) => {
+                if_safe(RetryCause::AnswerLost)
             }
-            // The update may have been applied, and the caller asked for an
-            // answer within the timeout: not retried, but worth trying again.
-            Self::BrokeInBody | Self::TimedOut => (None, true),
+            Self::Status(_) => (None, false),
+            // Nothing reached the API.
+            Self::ConnectFailed => (Some(RetryCause::ConnectionFailed), true),
+            // The request may have been read and applied.
+            Self::BrokeBeforeResponse | Self::BrokeInBody | Self::TimedOut => {
+                if_safe(RetryCause::AnswerLost)
+            }
             Self::OtherNetwork => (None, false),
             // The next window will have budget again.
             Self::HeldPastDeadline => (None, true),
-        };
-        Meaning { retried, retryable }
+        }
+    }
+
+    /// Why the client sends the request again, if it does, for an
+    /// operation that is (or is not) safe to send twice.
+    pub(crate) fn retried(self, idempotent: bool) -> Option<RetryCause> {
+        self.row(idempotent).0
+    }
+
+    /// Whether the same call, made again later, could succeed.
+    pub(crate) fn retryable(self) -> bool {
+        // The same for either kind of operation.
+        self.row(false).1
     }
 
     /// How a request that got no complete response failed.
@@ -87,24 +99,28 @@ impl Outcome {
 /// Why an attempt is being retried. The two causes back off on different
 /// scales: Katapult limits requests per minute and sends no `Retry-After`,
 /// so a 429 waits seconds; a 503 or a failed connection is usually brief.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RetryCause {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RetryCause {
     /// 429 `rate_limit_reached`.
     RateLimited,
     /// 503 `service_unavailable`.
     Unavailable,
-    /// The connection could not be made, or broke before any response.
+    /// The connection could not be made.
     ConnectionFailed,
+    /// The answer may have been lost after the request reached Katapult
+    /// (502, 504, a timeout, a broken connection); only for operations that
+    /// are safe to send twice.
+    AnswerLost,
 }
 
 impl RetryCause {
     /// A short name, as it appears in traces.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
             Self::ConnectionFailed => "connection_failed",
+            Self::AnswerLost => "answer_lost",
         }
     }
 }
@@ -114,17 +130,24 @@ impl RetryCause {
 /// turned away together do not come back together, and no retry comes back
 /// sooner than half its step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Backoff {
+struct Backoff {
     /// The step before the first retry.
-    pub initial: Duration,
+    initial: Duration,
     /// The largest step.
-    pub max: Duration,
+    max: Duration,
 }
 
 impl Backoff {
+    fn new(initial: Duration, max: Duration) -> Self {
+        Self {
+            initial,
+            max: max.max(initial),
+        }
+    }
+
     /// The delay before retry number `retry` (1-based), for a `jitter` in
     /// `[0, 1]`.
-    pub fn delay(&self, retry: u32, jitter: f64) -> Duration {
+    fn delay(&self, retry: u32, jitter: f64) -> Duration {
         let exponent = retry.saturating_sub(1).min(31);
         let step = self
             .initial
@@ -187,14 +210,8 @@ impl Default for RetryPolicy {
         Self {
             max_attempts: 5,
             max_elapsed: Duration::from_secs(60),
-            rate_limited: Backoff {
-                initial: Duration::from_secs(2),
-                max: Duration::from_secs(30),
-            },
-            transient: Backoff {
-                initial: Duration::from_millis(250),
-                max: Duration::from_secs(5),
-            },
+            rate_limited: Backoff::new(Duration::from_secs(2), Duration::from_secs(30)),
+            transient: Backoff::new(Duration::from_millis(250), Duration::from_secs(5)),
         }
     }
 }
@@ -219,21 +236,17 @@ impl RetryPolicy {
         self
     }
 
-    /// Back-off after a 429.
+    /// Back-off after a 429: the first retry waits between half and all of
+    /// `initial`, each further one up to twice as long, never more than
+    /// `max`.
     pub fn with_rate_limit_backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.rate_limited = Backoff {
-            initial,
-            max: max.max(initial),
-        };
+        self.rate_limited = Backoff::new(initial, max);
         self
     }
 
-    /// Back-off after a 503 or a failed connection.
+    /// Back-off after a 503 or a failed connection, on the same scheme.
     pub fn with_transient_backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.transient = Backoff {
-            initial,
-            max: max.max(initial),
-        };
+        self.transient = Backoff::new(initial, max);
         self
     }
 
@@ -248,26 +261,38 @@ impl RetryPolicy {
         self.max_elapsed
     }
 
-    /// The back-off used for `cause`.
-    pub fn backoff(&self, cause: RetryCause) -> Backoff {
-        match cause {
-            RetryCause::RateLimited => self.rate_limited,
-            RetryCause::Unavailable | RetryCause::ConnectionFailed => self.transient,
+    /// How long to wait before sending again after an attempt the table
+    /// retries for `cause`, or `None` when the budgets are spent. `counted`
+    /// is the attempts the budget counts so far, `elapsed` the time since
+    /// the call began, `after_429` what the rate-limit governor made of the
+    /// answer, and `window` the governor's window when it paces requests.
+    pub(crate) fn delay(
+        &self,
+        cause: RetryCause,
+        after_429: After429,
+        counted: u32,
+        elapsed: Duration,
+        window: Option<Duration>,
+    ) -> Option<Duration> {
+        match (after_429, window) {
+            // The governor holds the next attempt until the window ends
+            // (or refuses it if that is past the deadline).
+            (After429::WaitForWindow | After429::Retry, _) => (counted < self.max_attempts
+                && elapsed <= self.max_elapsed)
+                .then_some(Duration::ZERO),
+            // A window later the budget is back: waiting longer gains
+            // nothing.
+            (After429::BackOff, Some(window)) if cause == RetryCause::RateLimited => self
+                .next_delay(cause, counted, elapsed, fastrand::f64())
+                .map(|delay| delay.min(window)),
+            (After429::BackOff, _) => self.next_delay(cause, counted, elapsed, fastrand::f64()),
         }
     }
 
-    /// Whether another attempt may start now, `attempts` made so far and
-    /// `elapsed` since the call began: the rate-limit governor's path,
-    /// which waits for the window instead of a back-off step.
-    pub(crate) fn allows_another(&self, attempts: u32, elapsed: Duration) -> bool {
-        attempts < self.max_attempts && elapsed <= self.max_elapsed
-    }
-
-    /// The delay before the next attempt, or `None` when the budget is spent.
-    ///
-    /// `attempts` is the number of attempts made so far, `elapsed` the time
-    /// since the first began, `jitter` a number in `[0, 1]`.
-    pub fn next_delay(
+    /// The back-off step before the next attempt, or `None` when the budget
+    /// is spent: `attempts` made so far, `elapsed` since the first began,
+    /// `jitter` a number in `[0, 1]`.
+    fn next_delay(
         &self,
         cause: RetryCause,
         attempts: u32,
@@ -277,7 +302,13 @@ impl RetryPolicy {
         if attempts >= self.max_attempts {
             return None;
         }
-        let delay = self.backoff(cause).delay(attempts, jitter);
+        let backoff = match cause {
+            RetryCause::RateLimited => self.rate_limited,
+            RetryCause::Unavailable | RetryCause::ConnectionFailed | RetryCause::AnswerLost => {
+                self.transient
+            }
+        };
+        let delay = backoff.delay(attempts, jitter);
         (elapsed + delay <= self.max_elapsed).then_some(delay)
     }
 }
@@ -297,40 +328,40 @@ mod tests {
             Outcome::OtherNetwork,
             Outcome::HeldPastDeadline,
         ]);
-        let mut retried = Vec::new();
-        for outcome in outcomes {
-            let meaning = outcome.meaning();
-            if meaning.retried.is_some() {
-                assert!(
-                    meaning.retryable,
-                    "{outcome:?} is retried but not retryable"
-                );
-                retried.push(outcome);
+        let outcomes: Vec<Outcome> = outcomes.collect();
+        let retried = |idempotent: bool| -> Vec<Outcome> {
+            let retried: Vec<Outcome> = outcomes
+                .iter()
+                .copied()
+                .filter(|outcome| outcome.retried(idempotent).is_some())
+                .collect();
+            for outcome in &retried {
+                assert!(outcome.retryable(), "{outcome:?} is retried but not retryable");
             }
-        }
+            retried
+        };
+        let status = |code| Outcome::Status(StatusCode::from_u16(code).unwrap());
+        // Whatever the operation: nothing reached the API, or it asked to
+        // be asked again.
+        assert_eq!(retried(false), [status(429), status(503), Outcome::ConnectFailed]);
+        // An operation safe to send twice also gets an answer lost after
+        // sending retried.
         assert_eq!(
-            retried,
+            retried(true),
             [
-                Outcome::Status(StatusCode::TOO_MANY_REQUESTS),
-                Outcome::Status(StatusCode::SERVICE_UNAVAILABLE),
+                status(429),
+                status(502),
+                status(503),
+                status(504),
                 Outcome::ConnectFailed,
                 Outcome::BrokeBeforeResponse,
+                Outcome::BrokeInBody,
+                Outcome::TimedOut,
             ]
         );
-        assert_eq!(
-            Outcome::HeldPastDeadline.meaning(),
-            Meaning {
-                retried: None,
-                retryable: true
-            }
-        );
-        for status in [502, 504] {
-            let meaning = Outcome::Status(StatusCode::from_u16(status).unwrap()).meaning();
-            assert_eq!(
-                (meaning.retried, meaning.retryable),
-                (None, true),
-                "{status}"
-            );
+        assert_eq!(Outcome::HeldPastDeadline.row(true), (None, true));
+        for code in [502, 504] {
+            assert_eq!(status(code).row(false), (None, true), "{code}");
         }
     }
 
@@ -357,10 +388,7 @@ mod tests {
 
     #[test]
     fn steps_double_up_to_the_cap() {
-        let backoff = Backoff {
-            initial: S(2),
-            max: S(30),
-        };
+        let backoff = Backoff::new(S(2), S(30));
         let full: Vec<_> = (1..=6).map(|n| backoff.delay(n, 1.0)).collect();
         assert_eq!(full, [S(2), S(4), S(8), S(16), S(30), S(30)]);
         assert_eq!(backoff.delay(u32::MAX, 1.0), S(30));
@@ -387,6 +415,26 @@ mod tests {
             RetryPolicy::default().with_max_attempts(0).max_attempts(),
             1
         );
+    }
+
+    #[test]
+    fn after_a_429_the_governor_places_the_retry_waits_for_it_not_a_step() {
+        let policy = RetryPolicy::default().with_max_attempts(3);
+        let cause = RetryCause::RateLimited;
+        for after in [After429::WaitForWindow, After429::Retry] {
+            assert_eq!(
+                policy.delay(cause, after, 2, S(1), Some(S(60))),
+                Some(Duration::ZERO)
+            );
+            assert_eq!(policy.delay(cause, after, 3, S(1), Some(S(60))), None);
+            assert_eq!(policy.delay(cause, after, 1, S(61), Some(S(60))), None);
+        }
+        // Backing off while pacing: never longer than a window.
+        let slow = RetryPolicy::default().with_rate_limit_backoff(S(20), S(20));
+        let paced = slow.delay(cause, After429::BackOff, 1, S(0), Some(S(2)));
+        assert_eq!(paced, Some(S(2)));
+        let unpaced = slow.delay(cause, After429::BackOff, 1, S(0), None).unwrap();
+        assert!(unpaced >= S(10), "{unpaced:?}");
     }
 
     #[test]

@@ -94,7 +94,11 @@ impl<'a> TaskWait<'a> {
             match ending(&task) {
                 Some(TaskEnding::Completed) => return Ok(task),
                 Some(TaskEnding::Failed) => {
-                    return Err(TaskError::new(TaskErrorKind::Failed, task, started.elapsed()));
+                    return Err(TaskError::new(
+                        TaskErrorKind::Failed,
+                        task,
+                        started.elapsed(),
+                    ));
                 }
                 None => {}
             }
@@ -115,8 +119,7 @@ impl<'a> TaskWait<'a> {
             }
             delay = schedule.next_delay(TaskReading {
                 at: started.elapsed(),
-                started: task.started_at.is_some()
-                    || task.status == Some(TaskStatusEnum::Running),
+                started: task.started_at.is_some() || task.status == Some(TaskStatusEnum::Running),
                 progress: task.progress,
             });
         }
@@ -197,7 +200,10 @@ impl std::fmt::Display for TaskError {
             .as_deref()
             .map(|name| format!(" ({name})"))
             .unwrap_or_default();
-        let progress = task.progress.map(|p| format!(" at {p}%")).unwrap_or_default();
+        let progress = task
+            .progress
+            .map(|p| format!(" at {p}%"))
+            .unwrap_or_default();
         match self.kind {
             TaskErrorKind::Failed => write!(
                 f,

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use katapult_core::types::UpdateDiskResponse;
 use katapult_core::{Client, Error};
 use katapult_core_httpmock::fixtures;
-use support::fault_server::{FaultServer, Reply, envelope, katapult};
+use katapult_test_server::{Reply, Server, envelope, katapult};
 use support::{TOKEN, bounded, fast_retries, rename};
 
 /// The default run: this many updates, all in flight at once.
@@ -99,12 +99,12 @@ async fn run(requests: usize, concurrency: usize) -> Figures {
     // Server side: requests per disk, and how many of them were 429s.
     let seen: Arc<Vec<AtomicU32>> = Arc::new((0..requests).map(|_| AtomicU32::new(0)).collect());
     let turned_away = Arc::new(AtomicUsize::new(0));
-    let server = FaultServer::start({
+    let server = Server::start({
         let seen = seen.clone();
         let turned_away = turned_away.clone();
         move |request, _| {
             let body: serde_json::Value =
-                serde_json::from_slice(&request.body).unwrap_or(serde_json::Value::Null);
+                serde_json::from_slice(request.body()).unwrap_or(serde_json::Value::Null);
             let id = body["disk"]["id"].as_str().unwrap_or_default();
             let Some(i) = disk_number(id).filter(|i| *i < requests) else {
                 return Reply::KeepAlive(katapult(
@@ -220,7 +220,7 @@ async fn run(requests: usize, concurrency: usize) -> Figures {
                     storm(i) >= MAX_ATTEMPTS,
                     "disk-{i} failed against its script: {error}"
                 );
-                assert!(error.is_rate_limited(), "disk-{i}: {error:?}");
+                assert!(error.is_429_or_governor_refusal(), "disk-{i}: {error:?}");
                 assert_eq!(
                     error.request_id(),
                     Some(format!("{i}-{MAX_ATTEMPTS}").as_str())

@@ -71,13 +71,7 @@ pub(super) fn tokens(fragment: &Fragment) -> Result<TokenStream, Problem> {
         };
         let root = walk.object(&at, body, &[], &[], true)?;
         walk.check_names()?;
-        items.push(render::render(
-            fragment,
-            &op.pointer,
-            op.value,
-            &walk.flags,
-            &root,
-        ));
+        items.push(render::render(&op.pointer, op.value, &walk.flags, &root));
     }
     Ok(quote! {
         //! The request flags of `katapult`, one per field of each operation's

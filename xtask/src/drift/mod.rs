@@ -305,7 +305,7 @@ pub enum DriftError {
     #[error(
         "error: {file}#{pointer}: `{DEPARTURE_KEY}: {found}` is not a departure id\n  \
          fix: write `{DEPARTURE_KEY}: D<n>` (or a list of them), the id of a \
-         `DEPARTURE(D<n>)` comment and of a row in README.md's departures table"
+         `DEPARTURE(D<n>)` comment and of a row in xtask/README.md's departures table"
     )]
     Marker {
         file: String,

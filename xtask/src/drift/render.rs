@@ -28,7 +28,7 @@ pub(super) fn report(report: &DriftReport) -> String {
             let _ = writeln!(
                 out,
                 "  or, if the fragment departs on purpose: `x-departure: D<n>` on that node, \
-                 with a DEPARTURE(D<n>) comment and a README row"
+                 with a DEPARTURE(D<n>) comment and a row in xtask/README.md"
             );
         }
         out.push('\n');
@@ -38,7 +38,7 @@ pub(super) fn report(report: &DriftReport) -> String {
         let _ = writeln!(
             out,
             "stale[{ids}]: {f}#{}\n  declared, but this node no longer differs from upstream\n  \
-             fix: remove `x-departure` here, and the DEPARTURE({ids}) comment and README row \
+             fix: remove `x-departure` here, and the DEPARTURE({ids}) comment and xtask/README.md row \
              if nothing else carries {ids}\n",
             stale.pointer
         );

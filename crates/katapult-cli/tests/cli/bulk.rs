@@ -2,13 +2,12 @@
 //! skipped, the exit code, the concurrency bound, and the rate-limit window.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use katapult_test_server::http_date_now;
 use serde_json::{Value, json};
 
-use crate::support::{Home, Reply, Run, Server, httpdate_now};
+use crate::support::{Home, Reply, Run, Server, disk, disk_with, json};
 
 /// The output lines, by input line number.
 fn lines(run: &Run) -> BTreeMap<u64, Value> {
@@ -29,15 +28,15 @@ fn body(id: &str) -> String {
 /// A server answering 404 `disk_not_found` for the disk `missing`, and the
 /// disk otherwise.
 fn fleet() -> Server {
-    Server::start(|request, number| {
+    Server::start_in_background(|request, number| {
         if request.json()["disk"]["id"] == "missing" {
-            Reply::json(
+            json(
                 404,
                 number,
                 json!({"error": {"code": "disk_not_found", "description": "No disk was found", "detail": {}}}),
             )
         } else {
-            Reply::disk(request, number)
+            disk(request, number)
         }
     })
 }
@@ -169,19 +168,10 @@ fn a_terminal_gets_a_progress_bar() {
 #[test]
 fn concurrency_bounds_the_requests_in_flight() {
     let home = Home::new("bulk-concurrency");
-    let in_flight = Arc::new(AtomicUsize::new(0));
-    let most = Arc::new(AtomicUsize::new(0));
-    let server = {
-        let (in_flight, most) = (in_flight.clone(), most.clone());
-        Server::start(move |request, number| {
-            let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-            most.fetch_max(now, Ordering::SeqCst);
-            // Long enough for the client to start more if it would.
-            std::thread::sleep(Duration::from_millis(30));
-            in_flight.fetch_sub(1, Ordering::SeqCst);
-            Reply::disk(request, number)
-        })
-    };
+    let server = Server::start_in_background(|request, number| {
+        // Long enough for the client to start more if it would.
+        Reply::After(Duration::from_millis(30), Box::new(disk(request, number)))
+    });
     let input: String = (1..=10).map(|n| body(&format!("d{n}")) + "\n").collect();
     home.katapult()
         .against(&server, "t")
@@ -190,7 +180,7 @@ fn concurrency_bounds_the_requests_in_flight() {
         .run()
         .exits(0);
     assert_eq!(server.requests().len(), 10);
-    let most = most.load(Ordering::SeqCst);
+    let most = server.most_in_flight();
     assert!((1..=2).contains(&most), "{most} in flight at once");
 }
 
@@ -200,16 +190,17 @@ fn concurrency_bounds_the_requests_in_flight() {
 #[test]
 fn rate_limit_window_paces_by_the_servers_budget() {
     let home = Home::new("bulk-window");
-    let server = Server::start(|request, number| {
-        let date = httpdate_now();
-        let Reply::Answer(status, mut headers, body) = Reply::disk(request, number) else {
-            unreachable!()
-        };
-        headers.retain(|(name, _)| !name.starts_with("x-ratelimit"));
-        headers.push(("x-ratelimit-permitted", "1".to_owned()));
-        headers.push(("x-ratelimit-remaining", "0".to_owned()));
-        headers.push(("date", date));
-        Reply::Answer(status, headers, body)
+    let server = Server::start_in_background(|request, number| {
+        let date = http_date_now();
+        disk_with(
+            request,
+            number,
+            &[
+                ("x-ratelimit-permitted", "1"),
+                ("x-ratelimit-remaining", "0"),
+                ("date", &date),
+            ],
+        )
     });
     let input = format!("{}\n{}\n", body("d1"), body("d2"));
     let run = home

@@ -2,7 +2,9 @@
 //! the environment, the default profile; their precedence; files other
 //! users can read; and the message when there is no token at all.
 
-use crate::support::{Home, Server, closed_port};
+use katapult_test_server::closed_port;
+
+use crate::support::{Home, Server, disks};
 
 fn update<'a>(extra: &'a [&'a str]) -> Vec<&'a str> {
     let mut args = vec!["disk", "update", "--disk-id", "d"];
@@ -24,10 +26,10 @@ fn token_seen(server: &Server) -> String {
 #[test]
 fn token_file() {
     let home = Home::new("token-file");
-    let server = Server::disks();
+    let server = disks();
     let file = home.file("token", "from-file\n", 0o600);
     home.katapult()
-        .env("KATAPULT_API_URL", server.url())
+        .env("KATAPULT_API_URL", server.base_url())
         .args(update(&["--token-file", file.to_str().unwrap()]))
         .run()
         .exits(0);
@@ -37,12 +39,12 @@ fn token_file() {
 #[test]
 fn a_token_file_others_can_read_is_refused_with_the_fix() {
     let home = Home::new("token-file-mode");
-    let server = Server::disks();
+    let server = disks();
     for mode in [0o644, 0o640, 0o604] {
         let file = home.file("token", "t", mode);
         let run = home
             .katapult()
-            .env("KATAPULT_API_URL", server.url())
+            .env("KATAPULT_API_URL", server.base_url())
             .args(update(&["--token-file", file.to_str().unwrap()]))
             .run();
         run.exits(2);
@@ -77,12 +79,12 @@ fn a_missing_or_empty_token_file_is_refused() {
 #[test]
 fn named_profile_gives_token_and_base_url() {
     let home = Home::new("profile");
-    let server = Server::disks();
+    let server = disks();
     home.config(
         &format!(
             "[profiles.staging]\ntoken = \"staging-token\"\nbase_url = \"{}\"\n\n\
              [profiles.default]\ntoken = \"default-token\"\nbase_url = \"{}\"\n",
-            server.url(),
+            server.base_url(),
             closed_port()
         ),
         0o600,
@@ -97,11 +99,11 @@ fn named_profile_gives_token_and_base_url() {
 #[test]
 fn the_default_profile_is_used_when_nothing_else_gives_a_token() {
     let home = Home::new("default-profile");
-    let server = Server::disks();
+    let server = disks();
     home.config(
         &format!(
             "default_profile = \"work\"\n\n[profiles.work]\ntoken = \"work-token\"\nbase_url = \"{}\"\n",
-            server.url()
+            server.base_url()
         ),
         0o600,
     );
@@ -109,11 +111,11 @@ fn the_default_profile_is_used_when_nothing_else_gives_a_token() {
     assert_eq!(token_seen(&server), "work-token");
 
     // Without default_profile, the profile named "default".
-    let server = Server::disks();
+    let server = disks();
     home.config(
         &format!(
             "[profiles.default]\ntoken = \"plain-default\"\nbase_url = \"{}\"\n",
-            server.url()
+            server.base_url()
         ),
         0o600,
     );
@@ -125,12 +127,12 @@ fn the_default_profile_is_used_when_nothing_else_gives_a_token() {
 #[test]
 fn precedence() {
     let home = Home::new("precedence");
-    let server = Server::disks();
+    let server = disks();
     home.config(
         &format!(
             "[profiles.default]\ntoken = \"default-token\"\n\n\
              [profiles.named]\ntoken = \"named-token\"\nbase_url = \"{}\"\n",
-            server.url()
+            server.base_url()
         ),
         0o600,
     );
@@ -152,7 +154,7 @@ fn precedence() {
         let run = home
             .katapult()
             .env("KATAPULT_API_TOKEN", "env-token")
-            .env("KATAPULT_API_URL", server.url())
+            .env("KATAPULT_API_URL", server.base_url())
             .args(update(extra))
             .run();
         run.exits(0);
@@ -201,7 +203,7 @@ fn a_config_file_others_can_read_is_refused_with_the_fix() {
         );
     }
     // Not read at all when the environment gives the token.
-    let server = Server::disks();
+    let server = disks();
     home.katapult()
         .against(&server, "env-token")
         .args(update(&[]))

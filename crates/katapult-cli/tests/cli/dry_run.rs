@@ -1,7 +1,7 @@
 //! `--dry-run`: the exact request, nothing sent, no token needed, and the
 //! same request the client really sends.
 
-use crate::support::{Home, Server};
+use crate::support::{Home, disks};
 
 const FLAGS: [&str; 12] = [
     "disk",
@@ -21,10 +21,10 @@ const FLAGS: [&str; 12] = [
 #[test]
 fn prints_the_request_and_sends_nothing_without_a_token() {
     let home = Home::new("dry-run");
-    let server = Server::disks();
+    let server = disks();
     let run = home
         .katapult()
-        .env("KATAPULT_API_URL", server.url())
+        .env("KATAPULT_API_URL", server.base_url())
         .args(FLAGS)
         .arg("--dry-run")
         .run();
@@ -43,9 +43,9 @@ fn prints_the_request_and_sends_nothing_without_a_token() {
          user-agent: katapult-core/0.1.0+katapult.2.68.0 katapult-cli/0.1.0+katapult.2.68.0\n\
          \n\
          {body}\n",
-        url = server.url(),
+        url = server.base_url(),
         length = body.len(),
-        host = server.url().trim_start_matches("http://"),
+        host = server.base_url().trim_start_matches("http://"),
     );
     assert_eq!(run.stdout, expected);
     assert!(run.stderr.contains("no API token is configured"), "{run:?}");
@@ -84,7 +84,7 @@ fn the_default_base_url_and_a_redacted_token() {
 #[test]
 fn matches_what_is_sent() {
     let home = Home::new("dry-run-wire");
-    let server = Server::disks();
+    let server = disks();
     let shown = home
         .katapult()
         .against(&server, "t")
@@ -103,7 +103,7 @@ fn matches_what_is_sent() {
     let mut lines = head.lines();
     assert_eq!(
         lines.next().unwrap(),
-        format!("{} {}{}", sent.method, server.url(), sent.target)
+        format!("{} {}{}", sent.method(), server.base_url(), sent.target())
     );
     let mut shown_headers: Vec<(String, String)> = lines
         .map(|line| {
@@ -111,7 +111,7 @@ fn matches_what_is_sent() {
             (name.to_owned(), value.to_owned())
         })
         .collect();
-    let mut sent_headers = sent.headers.clone();
+    let mut sent_headers = sent.headers();
     for (name, value) in &mut sent_headers {
         if name == "authorization" {
             assert_eq!(value, "Bearer t");
@@ -121,7 +121,7 @@ fn matches_what_is_sent() {
     shown_headers.sort();
     sent_headers.sort();
     assert_eq!(shown_headers, sent_headers);
-    assert_eq!(body.trim_end().as_bytes(), sent.body.as_slice());
+    assert_eq!(body.trim_end().as_bytes(), sent.body());
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! Each exit code, from the outcome that produces it, and what stderr says.
 //! (5, a bug in katapult itself, has no outcome a test can produce.)
 
+use katapult_test_server::{closed_port, http_date_now, unix_now};
 use serde_json::json;
 
-use crate::support::{Home, Reply, Server, closed_port, httpdate_now, request_id, unix_now};
+use crate::support::{Home, Reply, Server, answer, disk_with, disks, json, request_id};
 
 fn update(home: &Home, server: &Server) -> crate::support::Run {
     home.katapult()
@@ -15,7 +16,7 @@ fn update(home: &Home, server: &Server) -> crate::support::Run {
 #[test]
 fn zero_on_success() {
     let home = Home::new("exit-0");
-    let server = Server::disks();
+    let server = disks();
     let run = update(&home, &server);
     run.exits(0);
     assert_eq!(run.json()["disk"]["id"], "disk_1");
@@ -25,8 +26,8 @@ fn zero_on_success() {
 #[test]
 fn one_when_katapult_refuses_with_the_request_id() {
     let home = Home::new("exit-1");
-    let server = Server::start(|_, number| {
-        Reply::json(
+    let server = Server::start_in_background(|_, number| {
+        json(
             404,
             number,
             json!({"error": {
@@ -51,11 +52,11 @@ fn one_when_katapult_refuses_with_the_request_id() {
 #[test]
 fn one_when_a_proxy_refuses() {
     let home = Home::new("exit-1-proxy");
-    let server = Server::start(|_, _| {
-        Reply::Answer(
+    let server = Server::start_in_background(|_, _| {
+        answer(
             502,
-            vec![("content-type", "text/html".to_owned())],
-            "<html><body>502 Bad Gateway</body></html>".to_owned(),
+            &[("content-type", "text/html")],
+            "<html><body>502 Bad Gateway</body></html>",
         )
     });
     let run = update(&home, &server);
@@ -66,7 +67,7 @@ fn one_when_a_proxy_refuses() {
 #[test]
 fn two_for_usage_and_configuration_with_nothing_sent() {
     let home = Home::new("exit-2");
-    let server = Server::disks();
+    let server = disks();
     // Usage.
     home.katapult()
         .against(&server, "t")
@@ -106,7 +107,7 @@ fn three_when_nothing_could_connect_saying_nothing_was_applied() {
 #[test]
 fn three_when_the_connection_breaks_saying_it_may_have_been_applied() {
     let home = Home::new("exit-3-broken");
-    let server = Server::start(|_, _| Reply::Close);
+    let server = Server::start_in_background(|_, _| Reply::Close(Vec::new()));
     let run = update(&home, &server);
     run.exits(3);
     assert!(
@@ -118,14 +119,14 @@ fn three_when_the_connection_breaks_saying_it_may_have_been_applied() {
 #[test]
 fn four_when_the_answer_cannot_be_used() {
     let home = Home::new("exit-4");
-    let server = Server::start(|_, number| {
-        Reply::Answer(
+    let server = Server::start_in_background(|_, number| {
+        answer(
             200,
-            vec![
-                ("content-type", "application/json".to_owned()),
-                ("x-request-id", request_id(number)),
+            &[
+                ("content-type", "application/json"),
+                ("x-request-id", &request_id(number)),
             ],
-            "{\"disk\": {\"id\": ".to_owned(),
+            "{\"disk\": {\"id\": ",
         )
     });
     let run = update(&home, &server);
@@ -144,15 +145,17 @@ fn four_when_the_answer_cannot_be_used() {
 #[test]
 fn one_when_the_rate_limit_outlasts_the_call() {
     let home = Home::new("exit-1-rate");
-    let server = Server::start(|request, number| {
-        let Reply::Answer(status, mut headers, body) = Reply::disk(request, number) else {
-            unreachable!()
-        };
-        headers.retain(|(name, _)| !name.starts_with("x-ratelimit"));
-        headers.push(("x-ratelimit-permitted", "1".to_owned()));
-        headers.push(("x-ratelimit-remaining", "0".to_owned()));
-        headers.push(("date", httpdate_now()));
-        Reply::Answer(status, headers, body)
+    let server = Server::start_in_background(|request, number| {
+        let date = http_date_now();
+        disk_with(
+            request,
+            number,
+            &[
+                ("x-ratelimit-permitted", "1"),
+                ("x-ratelimit-remaining", "0"),
+                ("date", &date),
+            ],
+        )
     });
     // Windows are aligned to multiples of their length since the epoch:
     // take one whose current window has minutes left, well past the

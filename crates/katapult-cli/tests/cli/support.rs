@@ -1,15 +1,16 @@
 //! Running the built `katapult` binary as a black box: a clean environment
 //! and a private config directory per test, a time limit on every run, and
-//! a scripted HTTP server on 127.0.0.1 that records what it receives.
+//! the answers of the scripted server on 127.0.0.1 (`katapult_test_server`,
+//! on a runtime of its own) that the CLI's tests give.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+pub use katapult_test_server::{Reply, Request, Server};
+use katapult_test_server::{overridden, response};
 
 /// No run of the binary may take longer than this; the tests' own timeouts
 /// are far below it, so reaching it means a hang.
@@ -157,7 +158,7 @@ impl Katapult {
     /// Points the binary at `server` with `token`, through the environment.
     pub fn against(self, server: &Server, token: &str) -> Self {
         self.env("KATAPULT_API_TOKEN", token)
-            .env("KATAPULT_API_URL", server.url())
+            .env("KATAPULT_API_URL", server.base_url())
     }
 
     pub fn stdin(mut self, text: &str) -> Self {
@@ -216,66 +217,54 @@ impl Katapult {
     }
 }
 
-/// A request the server read.
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub method: String,
-    pub target: String,
-    /// Names lower-cased, in the order sent.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+/// The headers Katapult sends, on the server's `n`th answer.
+fn katapult_headers(n: usize) -> [(&'static str, String); 4] {
+    [
+        ("content-type", "application/json".to_owned()),
+        ("x-request-id", request_id(n)),
+        ("x-ratelimit-permitted", "1000".to_owned()),
+        ("x-ratelimit-remaining", (1000 - n).to_string()),
+    ]
 }
 
-impl Request {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
+/// A complete answer, then the connection closed: one request per
+/// connection, as the binary's runs are short.
+pub fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+    let closing = overridden(headers, &[("connection", "close")]);
+    Reply::Close(response(status, &closing, body))
 }
 
-/// What the server does with a request.
-pub enum Reply {
-    /// A complete response: status, extra headers, body.
-    Answer(u16, Vec<(&'static str, String)>, String),
-    /// Closes the connection without answering.
-    Close,
-    /// Answers nothing and keeps the connection open until the server stops.
-    Hang,
+/// A JSON answer with the headers Katapult sends on its `n`th answer,
+/// `overrides` replacing (or, with an empty value, removing) them.
+pub fn json_with(
+    status: u16,
+    n: usize,
+    body: serde_json::Value,
+    overrides: &[(&str, &str)],
+) -> Reply {
+    let headers = katapult_headers(n);
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    answer(status, &overridden(&headers, overrides), &body.to_string())
 }
 
-impl Reply {
-    /// A JSON answer with the headers Katapult sends.
-    pub fn json(status: u16, request_number: usize, body: serde_json::Value) -> Self {
-        Self::Answer(
-            status,
-            vec![
-                ("content-type", "application/json".to_owned()),
-                ("x-request-id", request_id(request_number)),
-                ("x-ratelimit-permitted", "1000".to_owned()),
-                ("x-ratelimit-remaining", (1000 - request_number).to_string()),
-            ],
-            body.to_string(),
-        )
-    }
+/// A JSON answer with the headers Katapult sends on its `n`th answer.
+pub fn json(status: u16, n: usize, body: serde_json::Value) -> Reply {
+    json_with(status, n, body, &[])
+}
 
-    /// 200 with the disk the request names.
-    pub fn disk(request: &Request, number: usize) -> Self {
-        let id = request.json()["disk"]["id"].clone();
-        Self::json(
-            200,
-            number,
-            serde_json::json!({
-                "disk": {"id": id, "name": "data", "state": "built", "size_in_gb": 20},
-                "annotations": [],
-            }),
-        )
-    }
+/// 200 with the disk the request names, `overrides` applied to the headers.
+pub fn disk_with(request: &Request, n: usize, overrides: &[(&str, &str)]) -> Reply {
+    let id = request.json()["disk"]["id"].clone();
+    let body = serde_json::json!({
+        "disk": {"id": id, "name": "data", "state": "built", "size_in_gb": 20},
+        "annotations": [],
+    });
+    json_with(200, n, body, overrides)
+}
+
+/// 200 with the disk the request names.
+pub fn disk(request: &Request, n: usize) -> Reply {
+    disk_with(request, n, &[])
 }
 
 /// The request id the server gives its `n`th request (1-based).
@@ -283,163 +272,7 @@ pub fn request_id(n: usize) -> String {
     format!("req-{n:04}")
 }
 
-type Handler = dyn Fn(&Request, usize) -> Reply + Send + Sync;
-
-/// An HTTP/1.1 server on 127.0.0.1 that answers each request as the test
-/// scripts, one connection per request.
-pub struct Server {
-    address: SocketAddr,
-    requests: Arc<Mutex<Vec<Request>>>,
-    stop: Arc<AtomicBool>,
-    accept: Option<JoinHandle<()>>,
-}
-
-impl Server {
-    pub fn start(handler: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let address = listener.local_addr().unwrap();
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let handler: Arc<Handler> = Arc::new(handler);
-        let accept = {
-            let (requests, stop) = (requests.clone(), stop.clone());
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let (requests, stop, handler) =
-                        (requests.clone(), stop.clone(), handler.clone());
-                    std::thread::spawn(move || serve(stream, &requests, &stop, &*handler));
-                }
-            })
-        };
-        Self {
-            address,
-            requests,
-            stop,
-            accept: Some(accept),
-        }
-    }
-
-    /// A server that answers every request with the disk it names.
-    pub fn disks() -> Self {
-        Self::start(Reply::disk)
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.address)
-    }
-
-    pub fn requests(&self) -> Vec<Request> {
-        self.requests.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop so it sees the flag.
-        let _ = TcpStream::connect(self.address);
-        if let Some(accept) = self.accept.take() {
-            let _ = accept.join();
-        }
-    }
-}
-
-fn serve(stream: TcpStream, requests: &Mutex<Vec<Request>>, stop: &AtomicBool, handler: &Handler) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(match stream.try_clone() {
-        Ok(clone) => clone,
-        Err(_) => return,
-    });
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or("").to_owned();
-    let target = parts.next().unwrap_or("").to_owned();
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let trimmed = line.trim_end();
-        if trimmed.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = trimmed.split_once(':') {
-            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-        }
-    }
-    let length = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    if reader.read_exact(&mut body).is_err() {
-        return;
-    }
-    let request = Request {
-        method,
-        target,
-        headers,
-        body,
-    };
-    let number = {
-        let mut all = requests.lock().unwrap();
-        all.push(request.clone());
-        all.len()
-    };
-    let mut stream = stream;
-    match handler(&request, number) {
-        Reply::Answer(status, headers, body) => {
-            let mut head = format!("HTTP/1.1 {status} Scripted\r\n");
-            for (name, value) in headers {
-                head.push_str(&format!("{name}: {value}\r\n"));
-            }
-            head.push_str(&format!(
-                "content-length: {}\r\nconnection: close\r\n\r\n",
-                body.len()
-            ));
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(body.as_bytes());
-        }
-        Reply::Close => {}
-        Reply::Hang => {
-            while !stop.load(Ordering::SeqCst) {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-    }
-}
-
-/// An address on 127.0.0.1 where nothing listens.
-pub fn closed_port() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{address}")
-}
-
-/// The current time as an HTTP date (`Date` header), from the system clock.
-pub fn httpdate_now() -> String {
-    httpdate(unix_now())
-}
-
-/// Seconds since the Unix epoch as an HTTP date.
-pub fn httpdate(secs: u64) -> String {
-    httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
-}
-
-/// Seconds since the Unix epoch, by the system clock.
-pub fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+/// A server on 127.0.0.1 that answers every request with the disk it names.
+pub fn disks() -> Server {
+    Server::start_in_background(disk)
 }

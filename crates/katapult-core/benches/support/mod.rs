@@ -1,5 +1,5 @@
 //! What the benchmarks share: the canned 200 body, the request bodies in
-//! both shapes, the loopback server and the hand-written floor.
+//! both shapes, the loopback server's script and the hand-written floor.
 
 // The floor is a crate of its own (benches/floor), built alone by
 // `cargo xtask bench-report --build-cost`; the benchmark compiles the same
@@ -7,7 +7,6 @@
 #[path = "../floor/src/lib.rs"]
 pub mod floor;
 pub mod paired;
-pub mod server;
 
 use std::time::Duration;
 
@@ -15,6 +14,7 @@ use katapult_core::types::{
     DiskArguments, DiskBusArgument, DiskIoProfileLookup, DiskLookup, StorageSpeedArgument,
     UpdateDiskBody,
 };
+use katapult_test_server::{Reply, Server, response};
 
 /// The disk every body names.
 pub const DISK_ID: &str = "disk_Xb0t6tHBeFhcc0vZ";
@@ -42,6 +42,40 @@ pub const RESPONSE_BODY: &str = concat!(
     r#""permalink":"templates/ubuntu-24-04","universal":true,"size_in_gb":10}},"#,
     r#""attributes":[]}},"annotations":[{"key":"team","value":"storage"}]}"#,
 );
+
+/// The base URL of the server's API, as Katapult's has a path.
+pub const API_PATH: &str = "/core/v1";
+
+/// The loopback server of the round trip, on a thread and runtime of its
+/// own (not the clients'): every `PATCH /core/v1/disks/disk` with a body
+/// gets `200` and [`RESPONSE_BODY`] with the headers Katapult sends on every
+/// response, keeping the connection alive; anything else gets a `400` and
+/// the connection closed, which fails the client under test loudly. It
+/// keeps no request unless asked ([`Server::record_requests`]): a run sends
+/// millions.
+pub fn server() -> Server {
+    let ok = response(
+        200,
+        &[
+            ("content-type", "application/json; charset=utf-8"),
+            ("cache-control", "no-cache"),
+            ("x-request-id", "9a3b7c4e-2f1d-4e8a-b6c5-0d9e8f7a6b5c"),
+            ("x-ratelimit-permitted", "600"),
+            ("x-ratelimit-remaining", "599"),
+        ],
+        RESPONSE_BODY,
+    );
+    let update = format!("{API_PATH}/disks/disk");
+    let server = Server::start_in_background(move |request, _| {
+        if request.method() == "PATCH" && request.target() == update && !request.body().is_empty() {
+            Reply::KeepAlive(ok.clone())
+        } else {
+            Reply::Close(response(400, &[("connection", "close")], ""))
+        }
+    });
+    server.record_requests(false);
+    server
+}
 
 /// The request body of the encode and round-trip benchmarks, generated
 /// types: a lookup and four properties.
@@ -79,12 +113,12 @@ pub fn floor_body() -> floor::UpdateDisk {
 }
 
 /// The one `reqwest::Client` both sides send through, started from
-/// `katapult_core::http_client_builder()` (the SDK's TLS, 60 s idle pool
+/// `ClientBuilder::http_client_builder()` (the SDK's TLS, 60 s idle pool
 /// timeout, no redirects) with the SDK's default 10 s connect timeout. The
 /// SDK gets it through `ClientBuilder::http_client`, so both sides share
 /// one pool and one warm connection.
 pub fn http_client() -> reqwest::Client {
-    katapult_core::http_client_builder()
+    katapult_core::ClientBuilder::http_client_builder()
         .expect("TLS configures")
         .connect_timeout(Duration::from_secs(10))
         .build()

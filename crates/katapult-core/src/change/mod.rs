@@ -44,7 +44,8 @@ pub use plan_types::{
     StepAction,
 };
 pub use run::{
-    ChangeFailed, ChangeOptions, ChangeReport, PlannedChange, Reconciled, Settled, StepDone, TaskDone,
+    ChangeFailed, ChangeOptions, ChangeReport, PlannedChange, Reconciled, Settled, StepDone,
+    TaskDone,
 };
 pub use schedule::{TaskPollSchedule, TaskReading};
 pub use verify::{PropertyMismatch, StepReadiness};

@@ -184,7 +184,12 @@ impl std::fmt::Display for ChangeFailed {
             Some(step) => write!(f, "the disk change stopped at {step}: {}", self.reason)?,
             None => write!(f, "the disk change did not finish: {}", self.reason)?,
         }
-        let done: Vec<&str> = self.report.steps.iter().map(|s| s.operation.as_str()).collect();
+        let done: Vec<&str> = self
+            .report
+            .steps
+            .iter()
+            .map(|s| s.operation.as_str())
+            .collect();
         if done.is_empty() {
             f.write_str("; no step had been sent")
         } else {
@@ -397,11 +402,7 @@ impl Run<'_> {
             return Ok(());
         }
         if let Some(task) = task {
-            let waited = self
-                .client
-                .wait_for_task(&task)
-                .deadline(self.left())
-                .await;
+            let waited = self.client.wait_for_task(&task).deadline(self.left()).await;
             let last = match &waited {
                 Ok(task) => task.clone(),
                 Err(Error::Task(error)) => error.task().clone(),

@@ -6,11 +6,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use katapult_core::{BulkOptions, Error, Progress};
+use katapult_core::{BulkOptions, Error};
 use katapult_core_httpmock::fixtures;
+use katapult_test_server::{Reply, Server, disk_id, envelope, katapult};
 
-use crate::governor::window_server::disk_id;
-use crate::support::fault_server::{FaultServer, Reply, envelope, katapult};
 use crate::support::{bounded, client, rename};
 
 const LIMIT: Duration = Duration::from_secs(20);
@@ -122,7 +121,7 @@ async fn every_input_ends_in_exactly_one_result_under_injected_faults() {
         let attempts: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
         let server = {
             let attempts = attempts.clone();
-            FaultServer::start(move |request, _| {
+            Server::start(move |request, _| {
                 let id = disk_id(request);
                 let i: usize = id.trim_start_matches("disk-").parse().unwrap();
                 let attempt = {
@@ -164,18 +163,19 @@ async fn every_input_ends_in_exactly_one_result_under_injected_faults() {
         }
         assert!(seen.iter().all(|&n| n == 1), "{seen:?}");
         let expected_ok = (0..N).filter(|&i| Fate::of(i).succeeds()).count();
+        let progress = updates.progress();
         assert_eq!(
-            updates.progress(),
-            Progress {
-                total: Some(N),
-                started: N,
-                done: N,
-                succeeded: expected_ok,
-                failed: N - expected_ok,
-                rate_limit: updates.progress().rate_limit,
-            }
+            (
+                progress.total,
+                progress.started,
+                progress.done,
+                progress.succeeded,
+                progress.failed
+            ),
+            (Some(N), N, N, expected_ok, N - expected_ok),
+            "{progress:?}"
         );
-        assert!(updates.progress().rate_limit.is_some());
+        assert!(progress.rate_limit_estimate.is_some());
         assert!(updates.next().await.is_none(), "the stream stays ended");
         // The server saw each disk exactly as often as its fate says.
         let attempts = attempts.lock().unwrap();
@@ -194,7 +194,7 @@ async fn every_input_ends_in_exactly_one_result_under_injected_faults() {
 async fn dropping_the_stream_cancels_the_rest() {
     bounded(LIMIT, async {
         // Three quick answers, then the server never answers again.
-        let server = FaultServer::start(|request, n| match n {
+        let server = Server::start(|request, n| match n {
             1..=3 => Reply::KeepAlive(katapult(
                 200,
                 serde_json::to_string(&fixtures::update_disk_response(&disk_id(request))).unwrap(),
@@ -228,7 +228,7 @@ async fn dropping_the_stream_cancels_the_rest() {
 #[tokio::test]
 async fn concurrency_zero_is_one_and_unsized_inputs_have_no_total() {
     bounded(LIMIT, async {
-        let server = FaultServer::start(|_, _| Reply::Hang).await;
+        let server = Server::start(|_, _| Reply::Hang).await;
         let client = client(&server.base_url());
         let bodies = (0..5)
             .filter(|i| i % 2 == 0)

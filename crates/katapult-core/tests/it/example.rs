@@ -161,7 +161,7 @@ fn bad_arguments_exit_2_with_usage() {
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(
-            stderr.contains("usage: update_disk --disk-id ID"),
+            stderr.contains("Usage: update_disk --disk-id ID"),
             "{args:?}: {stderr}"
         );
         assert!(out.stdout.is_empty(), "{args:?}");

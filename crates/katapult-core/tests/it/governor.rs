@@ -1,5 +1,5 @@
 //! The rate-limit governor against a loopback server that enforces fixed
-//! windows (`governor/window_server.rs`): one-second windows and budgets of a
+//! windows (`katapult_test_server::windows`): one-second windows and budgets of a
 //! few requests, so each test spans a handful of windows.
 //!
 //! What the server counts is the judge: how many requests each window
@@ -7,32 +7,30 @@
 //! server's clock is still imprecise, to learn it) may be refused once per
 //! window boundary; anything more is a failure of the governor.
 
-pub mod window_server;
-
 use std::sync::Arc;
 use std::time::Duration;
 
 use katapult_core::{BulkOptions, Client, Error, RetryPolicy};
+use katapult_test_server::windows::{FixedWindows, reply};
+use katapult_test_server::{Reply, Server};
 
-use crate::support::fault_server::{FaultServer, Reply};
 use crate::support::{TOKEN, bounded, fast_retries, rename};
-use window_server::{FixedWindows, reply};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
 /// A server enforcing `windows`.
-async fn serve(windows: &Arc<FixedWindows>) -> FaultServer {
+async fn serve(windows: &Arc<FixedWindows>) -> Server {
     let windows = windows.clone();
-    FaultServer::start(move |request, _| windows.answer(request)).await
+    Server::start(move |request, _| windows.answer(request)).await
 }
 
 /// A client of `server` with one-second windows and fast retries.
-fn client(server: &FaultServer) -> Client {
+fn client(server: &Server) -> Client {
     client_with(server, |builder| builder)
 }
 
 fn client_with(
-    server: &FaultServer,
+    server: &Server,
     configure: impl FnOnce(katapult_core::ClientBuilder) -> katapult_core::ClientBuilder,
 ) -> Client {
     configure(
@@ -169,7 +167,7 @@ async fn remaining_out_of_order_under_concurrency_keeps_the_lowest() {
         let windows = Arc::new(FixedWindows::new(1, 6, 0.0));
         let server = {
             let windows = windows.clone();
-            FaultServer::start(move |request, n| {
+            Server::start(move |request, n| {
                 let answer = windows.count(request);
                 if n % 2 == 1 {
                     std::thread::sleep(Duration::from_millis(40));
@@ -191,7 +189,7 @@ async fn a_changed_permitted_is_followed_mid_run() {
         let windows = Arc::new(FixedWindows::new(1, 6, 0.0));
         let server = {
             let windows = windows.clone();
-            FaultServer::start(move |request, n| {
+            Server::start(move |request, n| {
                 // From the fourth request on, the token allows 2 per window.
                 if n == 4 {
                     windows.set_budget(2);
@@ -225,7 +223,7 @@ async fn without_rate_limit_headers_429s_back_off_and_nothing_hangs() {
         let windows = Arc::new(FixedWindows::new(1, 3, 0.0));
         let server = {
             let windows = windows.clone();
-            FaultServer::start(move |request, _| {
+            Server::start(move |request, _| {
                 let answer = windows.count(request);
                 Reply::KeepAlive(reply(
                     &answer,
@@ -249,7 +247,7 @@ async fn without_rate_limit_headers_429s_back_off_and_nothing_hangs() {
             )
         });
         update_all(&client, 8, 4).await;
-        assert_eq!(client.rate_limit(), None);
+        assert_eq!(client.rate_limit_estimate(), None);
         // Sent blind: some were refused, and retried until accepted.
         assert!(windows.refused() > 0, "{:?}", windows.answers());
     })
@@ -272,10 +270,9 @@ async fn a_deadline_shorter_than_the_wait_fails_at_once_saying_when() {
         let Error::RateLimited(limited) = &error else {
             panic!("expected Error::RateLimited, got {error:?}");
         };
-        assert!(error.is_rate_limited() && error.is_retryable());
+        assert!(error.is_429_or_governor_refusal() && error.is_retryable());
         assert!(limited.reopens_in() > Duration::from_millis(200));
         assert!(limited.reopens_in() <= Duration::from_secs(3601));
-        assert_eq!(error.reopens_in(), Some(limited.reopens_in()));
         let at = limited.reopens_at().expect("the server's clock is known");
         let at = at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
         assert_eq!(at % 3600, 0, "a window boundary");
@@ -283,7 +280,11 @@ async fn a_deadline_shorter_than_the_wait_fails_at_once_saying_when() {
         let sent = windows.answers().len();
         assert_eq!(limited.attempts() as usize, sent);
         assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
-        assert_eq!(limited.rate_limit().remaining, Some(0));
+        assert_eq!(limited.rate_limit_estimate().remaining, Some(0));
+        // `rate_limit()` is always an answer's headers: here the last 429's.
+        let last = limited.meta().expect("the 429s were answers");
+        assert_eq!(error.rate_limit(), Some(last.rate_limit()));
+        assert_eq!(last.attempts(), limited.attempts());
         let text = error.to_string();
         assert!(
             text.starts_with("rate limited: the API token's budget for this 3600s window is spent (0 of 5 left), and the next window opens in "),
@@ -323,7 +324,7 @@ async fn untrusted_headers_are_logged_once_and_hold_nobody_past_a_window() {
             let windows = Arc::new(FixedWindows::new(1, 3, 0.0));
             let server = {
                 let windows = windows.clone();
-                FaultServer::start(move |request, _| {
+                Server::start(move |request, _| {
                     let answer = windows.count(request);
                     Reply::KeepAlive(reply(&answer, case))
                 })

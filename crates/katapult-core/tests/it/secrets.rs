@@ -8,7 +8,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::support::fault_server::{FaultServer, Reply, envelope, katapult, response};
+use katapult_test_server::{Reply, Server, envelope, katapult, response};
+
 use crate::support::{TOKEN, bounded, rename};
 use katapult_core::{Client, ConfigError, Error, RetryPolicy};
 use katapult_core_httpmock::fixtures;
@@ -103,7 +104,7 @@ async fn emit_everything(emitted: &mut Emitted) {
         .user_agent_product("secrets-test/1.0")
         .retry(RetryPolicy::default().with_max_attempts(3));
     emitted.debug("ClientBuilder", &builder);
-    let own = katapult_core::http_client_builder()
+    let own = katapult_core::ClientBuilder::http_client_builder()
         .unwrap()
         .build()
         .unwrap();
@@ -114,10 +115,6 @@ async fn emit_everything(emitted: &mut Emitted) {
     let client = builder.build().unwrap();
     emitted.debug("Client", &client);
     emitted.debug("RetryPolicy", &RetryPolicy::default());
-    emitted.debug(
-        "Backoff",
-        &RetryPolicy::default().backoff(katapult_core::RetryCause::RateLimited),
-    );
 
     // ---- Config errors, each echoing whatever it can
     for (label, result) in [
@@ -189,7 +186,7 @@ async fn emit_everything(emitted: &mut Emitted) {
 
     // ---- a success, and its response types
     let body = serde_json::to_string(&fixtures::update_disk_response("disk_1")).unwrap();
-    let ok = FaultServer::start(move |_, n| match n {
+    let ok = Server::start(move |_, n| match n {
         1 => Reply::KeepAlive(katapult(
             429,
             envelope("rate_limit_reached", "Slow down", "{}"),
@@ -213,11 +210,11 @@ async fn emit_everything(emitted: &mut Emitted) {
             request.header("authorization"),
             Some(format!("Bearer {TOKEN}").as_str())
         );
-        assert!(!request.target.contains(TOKEN));
-        assert!(!String::from_utf8_lossy(&request.body).contains(TOKEN));
+        assert!(!request.target().contains(TOKEN));
+        assert!(!String::from_utf8_lossy(request.body()).contains(TOKEN));
         let others = request
-            .headers
-            .iter()
+            .headers()
+            .into_iter()
             .filter(|(name, _)| name != "authorization");
         for (name, value) in others {
             assert!(!value.contains(TOKEN), "token sent in the {name} header");
@@ -225,7 +222,7 @@ async fn emit_everything(emitted: &mut Emitted) {
     }
 
     // ---- Api errors: a typed one, an unknown code, a proxy's page
-    let api = FaultServer::start(|_, n| match n {
+    let api = Server::start(|_, n| match n {
         1 => Reply::KeepAlive(katapult(
             404,
             serde_json::to_vec(&fixtures::disk_not_found()).unwrap(),
@@ -258,7 +255,7 @@ async fn emit_everything(emitted: &mut Emitted) {
     }
 
     // ---- InvalidResponse: undecodable, too large, undocumented status
-    let invalid = FaultServer::start(|_, n| match n {
+    let invalid = Server::start(|_, n| match n {
         1 => Reply::KeepAlive(katapult(200, r#"{"disk":{"id":"#, "req-cut")),
         2 => Reply::KeepAlive(katapult(200, "x".repeat(2048), "req-big")),
         _ => Reply::KeepAlive(response(302, &[], "")),
@@ -292,26 +289,25 @@ async fn emit_everything(emitted: &mut Emitted) {
         .unwrap_err();
     emitted.error("Network: Connect", &error);
 
-    let hang = FaultServer::start(|_, _| Reply::Hang).await;
+    let hang = Server::start(|_, _| Reply::Hang).await;
     let error = test_client(&hang.base_url(), |b| b.timeout(Duration::from_millis(200)))
         .update_disk(rename("disk_1", "x"))
         .await
         .unwrap_err();
     emitted.error("Network: Timeout", &error);
 
-    let cut = FaultServer::start(|_, _| Reply::Close(Vec::new())).await;
+    let cut = Server::start(|_, _| Reply::Close(Vec::new())).await;
     let error = test_client(&cut.base_url(), |b| b)
         .update_disk(rename("disk_1", "x"))
         .await
         .unwrap_err();
     emitted.error("Network: Interrupted", &error);
 
-    let redirect_loop = FaultServer::start(|_, _| {
-        Reply::KeepAlive(response(307, &[("location", "/disks/disk")], ""))
-    })
-    .await;
+    let redirect_loop =
+        Server::start(|_, _| Reply::KeepAlive(response(307, &[("location", "/disks/disk")], "")))
+            .await;
     // The client's own never follows redirects; a caller's may.
-    let following = katapult_core::http_client_builder()
+    let following = katapult_core::ClientBuilder::http_client_builder()
         .unwrap()
         .redirect(katapult_core::reqwest::redirect::Policy::limited(3))
         .build()
@@ -328,12 +324,11 @@ async fn emit_everything(emitted: &mut Emitted) {
 async fn a_redirect_to_another_origin_does_not_carry_the_token(emitted: &mut Emitted) {
     let body = serde_json::to_string(&fixtures::update_disk_response("disk_1")).unwrap();
     let elsewhere =
-        FaultServer::start(move |_, _| Reply::KeepAlive(katapult(200, &body, "req-b"))).await;
+        Server::start(move |_, _| Reply::KeepAlive(katapult(200, &body, "req-b"))).await;
     let target = format!("{}/disks/disk", elsewhere.base_url());
-    let api = FaultServer::start(move |_, _| {
-        Reply::KeepAlive(response(307, &[("location", &target)], ""))
-    })
-    .await;
+    let api =
+        Server::start(move |_, _| Reply::KeepAlive(response(307, &[("location", &target)], "")))
+            .await;
 
     let error = test_client(&api.base_url(), |b| b)
         .update_disk(rename("disk_1", "x"))
@@ -342,7 +337,7 @@ async fn a_redirect_to_another_origin_does_not_carry_the_token(emitted: &mut Emi
     assert_eq!(error.status().map(|s| s.as_u16()), Some(307));
     emitted.error("Error after a redirect", &error);
     let first = &api.requests()[0];
-    assert_eq!(first.method, "PATCH");
+    assert_eq!(first.method(), "PATCH");
     assert_eq!(
         first.header("authorization"),
         Some(format!("Bearer {TOKEN}").as_str())

@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use crate::support::{TOKEN, bounded, client, envelope, katapult, rename, scripted};
+use crate::support::{TOKEN, bounded, client, katapult, rename, scripted};
 use katapult_core_httpmock::fixtures;
+use katapult_test_server::envelope;
 
 const LIMIT: Duration = Duration::from_secs(20);
 

@@ -8,19 +8,9 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use super::{Flag, FlagShape, Kind, Node};
-use crate::doc;
-use crate::doc::child;
-use crate::fragment::Fragment;
 
-/// The struct, its constants and `to_json` for one operation.
-pub(super) fn render(
-    fragment: &Fragment,
-    op_at: &str,
-    op: &Value,
-    flags: &[Flag],
-    root: &[Node],
-) -> TokenStream {
-    let doc = &fragment.document;
+/// The struct, its group and `to_json` for one operation.
+pub(super) fn render(op_at: &str, op: &Value, flags: &[Flag], root: &[Node]) -> TokenStream {
     // The operation's name in Rust: `x-rust-name`, else its operation id.
     let name = op
         .get("x-rust-name")
@@ -35,8 +25,6 @@ pub(super) fn render(
         .and_then(|rest| rest.rsplit_once('/'))
         .map(|(path, _)| path.replace("~1", "/").replace("~0", "~"))
         .unwrap_or_default();
-    let headers = headers(doc, op_at, op);
-    let header_tokens = headers.iter().map(|(n, v)| quote! { (#n, #v) });
     let struct_doc =
         format!(" The request body of `{name}` ({method} {path}), one flag per field.");
 
@@ -61,14 +49,6 @@ pub(super) fn render(
         impl #struct_name {
             /// The clap group holding every flag of this struct.
             pub const GROUP: &str = #group;
-            /// The operation's HTTP method.
-            pub const METHOD: &str = #method;
-            /// The operation's path, appended to the base URL.
-            pub const PATH: &str = #path;
-            /// The headers the generated client sets on every request of
-            /// this operation (name, value), sorted by name.
-            pub const HEADERS: &[(&str, &str)] = &[#(#header_tokens),*];
-
             /// The request body these flags describe, as JSON with the
             /// fragment's property names.
             pub fn to_json(&self) -> ::serde_json::Value {
@@ -78,39 +58,6 @@ pub(super) fn render(
             }
         }
     }
-}
-
-/// The headers katapult-core's call path (`call.rs`) sets on every request
-/// of the operation besides the token and user agent: `accept` (the success
-/// response's media type), `api-version` (the document's `info.version`)
-/// and `content-type` (the request body's media type).
-fn headers(doc: &Value, op_at: &str, op: &Value) -> Vec<(String, String)> {
-    let operation = doc::Operation {
-        pointer: op_at.to_owned(),
-        value: op,
-    };
-    let first_media = |node: &Value| node.get("content")?.as_object()?.keys().next().cloned();
-    let success = doc::responses(doc, &operation)
-        .into_iter()
-        .find(|(status, _, response)| status.starts_with('2') && response.get("content").is_some());
-    let (_, body) = doc::deref(doc, child(op_at, "requestBody"), &op["requestBody"]);
-    let version = doc
-        .pointer("/info/version")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let mut headers: Vec<(String, String)> = [
-        (
-            "accept",
-            success.and_then(|(_, _, response)| first_media(response)),
-        ),
-        ("api-version", version),
-        ("content-type", first_media(body)),
-    ]
-    .into_iter()
-    .filter_map(|(name, value)| Some((name.to_owned(), value?)))
-    .collect();
-    headers.sort();
-    headers
 }
 
 /// One field of the struct, with its clap attributes.

@@ -2,16 +2,16 @@
 
 use katapult_core::{ErrorBody, ResponseProblem};
 use katapult_core_httpmock::fixtures;
+use katapult_test_server::{Reply, Server, katapult, response};
 
 use super::*;
-use crate::support::fault_server::{FaultServer, Reply, katapult, response};
 use crate::support::{bounded, rename};
 
 #[tokio::test]
 async fn an_html_502_from_a_proxy_is_an_api_error_keeping_the_page() {
     bounded(LIMIT, async {
         let page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
-        let server = FaultServer::start(move |_, _| {
+        let server = Server::start(move |_, _| {
             Reply::KeepAlive(response(502, &[("content-type", "text/html"), ("server", "nginx")], page))
         })
         .await;
@@ -40,7 +40,7 @@ async fn an_html_502_from_a_proxy_is_an_api_error_keeping_the_page() {
 #[tokio::test]
 async fn an_empty_504_is_an_api_error_with_an_empty_body() {
     bounded(LIMIT, async {
-        let server = FaultServer::start(|_, _| Reply::KeepAlive(response(504, &[], ""))).await;
+        let server = Server::start(|_, _| Reply::KeepAlive(response(504, &[], ""))).await;
         let error = client(&server)
             .update_disk(rename("disk_1", "x"))
             .await
@@ -71,8 +71,7 @@ async fn a_200_with_truncated_json_is_an_invalid_response_keeping_the_bytes() {
         let cut = full[..full.len() / 2].to_owned();
         let served = cut.clone();
         let server =
-            FaultServer::start(move |_, _| Reply::KeepAlive(katapult(200, &served, "req-trunc")))
-                .await;
+            Server::start(move |_, _| Reply::KeepAlive(katapult(200, &served, "req-trunc"))).await;
         let error = client(&server)
             .update_disk(rename("disk_1", "x"))
             .await
@@ -107,7 +106,7 @@ async fn a_200_html_page_is_an_invalid_response_naming_its_content_type() {
     bounded(LIMIT, async {
         // A captive portal or a misrouted load balancer answering 200.
         let page = "<!DOCTYPE html><html><body>Please log in to continue</body></html>";
-        let server = FaultServer::start(move |_, _| {
+        let server = Server::start(move |_, _| {
             Reply::KeepAlive(response(
                 200,
                 &[("content-type", "text/html; charset=utf-8")],
@@ -148,7 +147,7 @@ async fn a_200_of_valid_json_under_a_wrong_content_type_is_decoded() {
         // The content type is not checked: the body is what counts.
         let body = disk_json("disk_1");
         let served = body.clone();
-        let server = FaultServer::start(move |_, _| {
+        let server = Server::start(move |_, _| {
             Reply::KeepAlive(response(200, &[("content-type", "text/plain")], &served))
         })
         .await;
@@ -169,8 +168,7 @@ async fn a_200_of_json_in_the_wrong_shape_is_an_invalid_response_keeping_the_byt
     bounded(LIMIT, async {
         let body = r#"{"disk":"disk_1","annotations":{}}"#;
         let server =
-            FaultServer::start(move |_, _| Reply::KeepAlive(katapult(200, body, "req-shape")))
-                .await;
+            Server::start(move |_, _| Reply::KeepAlive(katapult(200, body, "req-shape"))).await;
         let error = client(&server)
             .update_disk(rename("disk_1", "x"))
             .await

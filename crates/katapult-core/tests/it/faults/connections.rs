@@ -1,15 +1,15 @@
 //! Connections that break, answers that are not HTTP, redirects.
 
 use katapult_core::{NetworkErrorKind, ResponseProblem};
+use katapult_test_server::{Reply, Server, katapult, response};
 
 use super::*;
-use crate::support::fault_server::{FaultServer, Reply, katapult, response};
 use crate::support::{bounded, rename};
 
 #[tokio::test]
 async fn a_connection_closed_before_the_status_line_is_retried_then_interrupted() {
     bounded(LIMIT, async {
-        let server = FaultServer::start(|_, _| Reply::Close(Vec::new())).await;
+        let server = Server::start(|_, _| Reply::Close(Vec::new())).await;
         let error = client(&server)
             .update_disk(rename("disk_1", "x"))
             .await
@@ -41,7 +41,7 @@ async fn a_connection_closed_before_the_status_line_is_retried_then_interrupted(
 async fn a_connection_closed_before_the_status_line_once_then_answered_succeeds() {
     bounded(LIMIT, async {
         let body = disk_json("disk_1");
-        let server = FaultServer::start(move |_, n| match n {
+        let server = Server::start(move |_, n| match n {
             1 => Reply::Close(Vec::new()),
             _ => Reply::KeepAlive(katapult(200, &body, "req-2")),
         })
@@ -62,7 +62,7 @@ async fn a_connection_closed_before_the_status_line_once_then_answered_succeeds(
 async fn a_connection_closed_in_the_middle_of_the_body_is_interrupted_and_not_retried() {
     bounded(LIMIT, async {
         let body = disk_json("disk_1");
-        let server = FaultServer::start(move |_, _| {
+        let server = Server::start(move |_, _| {
             let full = katapult(200, &body, "req-cut");
             // Headers and the first 40 bytes of a declared longer body.
             let head_len = full.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
@@ -99,7 +99,7 @@ async fn a_connection_closed_in_the_middle_of_the_body_is_interrupted_and_not_re
 async fn an_answer_that_is_not_http_is_retried_then_interrupted() {
     bounded(LIMIT, async {
         // Something else listening on the port: an SSH banner, say.
-        let server = FaultServer::start(|_, _| Reply::Close(b"SSH-2.0-OpenSSH_9.6\r\n".to_vec())).await;
+        let server = Server::start(|_, _| Reply::Close(b"SSH-2.0-OpenSSH_9.6\r\n".to_vec())).await;
         let error = client(&server).update_disk(rename("disk_1", "x")).await.unwrap_err();
 
         let transport = transport(&error);
@@ -122,7 +122,7 @@ async fn an_answer_that_is_not_http_is_retried_then_interrupted() {
 #[tokio::test]
 async fn a_redirect_is_not_followed() {
     bounded(LIMIT, async {
-        let server = FaultServer::start(|_, _| {
+        let server = Server::start(|_, _| {
             Reply::KeepAlive(response(307, &[("location", "/elsewhere")], ""))
         })
         .await;
@@ -155,7 +155,7 @@ async fn a_redirect_is_not_followed() {
 #[tokio::test]
 async fn a_redirect_without_a_location_is_an_undocumented_status() {
     bounded(LIMIT, async {
-        let server = FaultServer::start(|_, _| Reply::KeepAlive(response(302, &[], "moved"))).await;
+        let server = Server::start(|_, _| Reply::KeepAlive(response(302, &[], "moved"))).await;
         let error = client(&server)
             .update_disk(rename("disk_1", "x"))
             .await

@@ -1,5 +1,5 @@
 //! The client against a hostile network: a raw-TCP server on 127.0.0.1
-//! (`support/fault_server.rs`) that sends exactly the bytes each fault
+//! (`katapult_test_server`) that sends exactly the bytes each fault
 //! needs. One test per fault, each with its exact expected outcome: the
 //! `Error` variant and kind, status, body, attempts on both sides. One
 //! module per kind of fault.
@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use katapult_core::{Client, Error};
 use katapult_core_httpmock::fixtures;
+use katapult_test_server::{Server, envelope};
 
-use crate::support::fault_server::{FaultServer, envelope};
 use crate::support::{TOKEN, fast_retries};
 
 /// No test here may take longer than this.
@@ -48,12 +48,12 @@ fn unavailable() -> String {
 }
 
 /// The test client: fast retries (4 attempts), 5 s per attempt.
-fn client(server: &FaultServer) -> Client {
+fn client(server: &Server) -> Client {
     crate::support::client(&server.base_url())
 }
 
 fn client_with(
-    server: &FaultServer,
+    server: &Server,
     configure: impl FnOnce(katapult_core::ClientBuilder) -> katapult_core::ClientBuilder,
 ) -> Client {
     configure(
@@ -67,7 +67,7 @@ fn client_with(
     .unwrap()
 }
 
-fn url(server: &FaultServer) -> String {
+fn url(server: &Server) -> String {
     format!("{}/disks/disk", server.base_url())
 }
 

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 use katapult_core::types::ErrorCode;
 use katapult_core::{Error, ErrorBody, RetryPolicy};
 use katapult_core_httpmock::fixtures;
+use katapult_test_server::{Reply, Server, katapult, response};
 
 use super::*;
-use crate::support::fault_server::{FaultServer, Reply, katapult, response};
 use crate::support::{bounded, rename};
 
 /// A status the client retries, the body that comes with it, and the
@@ -40,7 +40,7 @@ const UNAVAILABLE: Storm = Storm {
 /// fourth attempt, after at least the configured back-off.
 async fn storm_that_recovers(storm: Storm) {
     let body = disk_json("disk_1");
-    let server = FaultServer::start(move |_, n| match n {
+    let server = Server::start(move |_, n| match n {
         1..=3 => Reply::KeepAlive(katapult(storm.status, (storm.body)(), &format!("req-{n}"))),
         _ => Reply::KeepAlive(katapult(200, &body, &format!("req-{n}"))),
     })
@@ -64,10 +64,9 @@ async fn storm_that_recovers(storm: Storm) {
 async fn storm_that_never_recovers(storm: &Storm) -> Error {
     let status = storm.status;
     let body = storm.body;
-    let server = FaultServer::start(move |_, n| {
-        Reply::KeepAlive(katapult(status, body(), &format!("req-{n}")))
-    })
-    .await;
+    let server =
+        Server::start(move |_, n| Reply::KeepAlive(katapult(status, body(), &format!("req-{n}"))))
+            .await;
     let started = Instant::now();
     let error = client(&server)
         .update_disk(rename("disk_1", "x"))
@@ -95,7 +94,7 @@ async fn a_429_storm_that_recovers_succeeds_after_counted_attempts() {
 async fn a_429_storm_that_never_recovers_is_a_rate_limit_error_after_the_attempt_budget() {
     bounded(LIMIT, async {
         let error = storm_that_never_recovers(&RATE_LIMITED).await;
-        assert!(error.is_rate_limited());
+        assert!(error.is_429_or_governor_refusal());
         assert_eq!(error.code(), Some(&ErrorCode::RateLimitReached));
         assert!(matches!(
             api(&error).body(),
@@ -119,7 +118,7 @@ async fn a_429_storm_that_never_recovers_stops_at_the_time_budget() {
     bounded(LIMIT, async {
         let budget = Duration::from_secs(2);
         let step = Duration::from_millis(50);
-        let server = FaultServer::start(|_, n| {
+        let server = Server::start(|_, n| {
             Reply::KeepAlive(katapult(429, rate_limited(), &format!("req-{n}")))
         })
         .await;
@@ -137,7 +136,7 @@ async fn a_429_storm_that_never_recovers_stops_at_the_time_budget() {
 
         let api = api(&error);
         let attempts = api.meta().attempts();
-        assert!(error.is_rate_limited());
+        assert!(error.is_429_or_governor_refusal());
         assert_eq!(
             attempts as usize,
             server.hits(),
@@ -165,7 +164,7 @@ async fn a_503_storm_that_never_recovers_is_an_unavailable_error_after_the_attem
     bounded(LIMIT, async {
         let error = storm_that_never_recovers(&UNAVAILABLE).await;
         assert_eq!(error.code(), Some(&ErrorCode::ServiceUnavailable));
-        assert!(!error.is_rate_limited());
+        assert!(!error.is_429_or_governor_refusal());
         let text = error.to_string();
         assert!(
             text.starts_with(
@@ -181,7 +180,7 @@ async fn a_503_storm_that_never_recovers_is_an_unavailable_error_after_the_attem
 #[tokio::test]
 async fn a_503_html_storm_from_a_load_balancer_keeps_the_last_page() {
     bounded(LIMIT, async {
-        let server = FaultServer::start(|_, n| {
+        let server = Server::start(|_, n| {
             Reply::KeepAlive(response(
                 503,
                 &[("content-type", "text/html")],

@@ -2,10 +2,10 @@
 //! (the heap is counted by `crate::heap`).
 
 use katapult_core::{DEFAULT_MAX_RESPONSE_BYTES, ResponseProblem};
+use katapult_test_server::{Reply, Server, head};
 
 use super::*;
 use crate::heap::peak_heap;
-use crate::support::fault_server::{FaultServer, Reply, head};
 use crate::support::{bounded, rename};
 
 /// Serialises the tests that move megabytes: four 64 MiB servers at once
@@ -18,7 +18,7 @@ const HUGE: usize = 64 * MIB;
 
 async fn oversized(chunked: bool, declared: bool) {
     let _heavy = HEAVY.lock().await;
-    let server = FaultServer::start(move |_, _| {
+    let server = Server::start(move |_, _| {
         let length = HUGE.to_string();
         let mut headers = vec![("content-type", "application/json")];
         if chunked {
@@ -107,7 +107,7 @@ async fn the_limit_is_exact_a_body_of_the_limit_is_read_one_more_byte_is_not() {
                 let mut body = disk_json("disk_1");
                 body.push_str(&" ".repeat(limit + extra - body.len()));
                 let length = body.len().to_string();
-                let server = FaultServer::start(move |_, _| {
+                let server = Server::start(move |_, _| {
                     let framing = if chunked {
                         ("transfer-encoding", "chunked")
                     } else {

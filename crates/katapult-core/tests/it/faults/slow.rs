@@ -3,16 +3,16 @@
 use std::time::{Duration, Instant};
 
 use katapult_core::NetworkErrorKind;
+use katapult_test_server::{Reply, Server, head};
 
 use super::*;
-use crate::support::fault_server::{FaultServer, Reply, head};
 use crate::support::{bounded, rename};
 
 #[tokio::test]
 async fn a_server_that_never_answers_times_out_within_the_timeout() {
     bounded(LIMIT, async {
         let timeout = Duration::from_millis(500);
-        let server = FaultServer::start(|_, _| Reply::Hang).await;
+        let server = Server::start(|_, _| Reply::Hang).await;
         let client = client_with(&server, |b| b.timeout(timeout));
         let started = Instant::now();
         let error = client.update_disk(rename("disk_1", "x")).await.unwrap_err();
@@ -46,7 +46,7 @@ async fn a_body_trickled_byte_by_byte_past_the_timeout_times_out() {
         let every = Duration::from_millis(50);
         let body = disk_json("disk_1");
         let body_len = body.len();
-        let server = FaultServer::start(move |_, _| Reply::Trickle {
+        let server = Server::start(move |_, _| Reply::Trickle {
             head: head(
                 200,
                 &[

@@ -1,8 +1,6 @@
 //! Helpers shared by the integration tests: time bounds, clients with fast
 //! back-off, and a tracing capture.
 
-pub mod fault_server;
-
 use std::future::Future;
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -102,10 +100,6 @@ pub fn katapult(status: u16, body: &str, request_id: &str) -> HttpMockResponse {
         .header("x-ratelimit-remaining", "998")
         .body(body.to_owned())
         .build()
-}
-
-pub fn envelope(code: &str, description: &str, detail: &str) -> String {
-    format!(r#"{{"error":{{"code":"{code}","description":"{description}","detail":{detail}}}}}"#)
 }
 
 /// A server whose disk endpoint answers the `n`th request with `answer(n)` (1-based).

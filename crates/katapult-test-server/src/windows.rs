@@ -1,18 +1,19 @@
-//! A loopback server that enforces Katapult's rate limit: a budget of
-//! requests per fixed window, windows aligned to whole multiples of their
-//! length since the Unix epoch in the server's own clock (which can be
-//! skewed from the local one), `Date`, `X-Ratelimit-Permitted` and
-//! `X-Ratelimit-Remaining` on every answer, 429 `rate_limit_reached` once
-//! the budget is spent. It runs on the fault server
-//! (`support/fault_server.rs`), so a test can bend any answer.
+//! Katapult's rate limit, enforced: a budget of requests per fixed window,
+//! windows aligned to whole multiples of their length since the Unix epoch
+//! in the server's own clock (which can be skewed from the local one),
+//! `Date`, `X-Ratelimit-Permitted` and `X-Ratelimit-Remaining` on every
+//! answer, 429 `rate_limit_reached` once the budget is spent.
 //!
-//! Shared by the governor and bulk tests and by the measurement in
-//! `benches/governor.rs` (which includes this file with `#[path]`).
+//! A script asks [`FixedWindows::answer`] for the whole reply, or
+//! [`FixedWindows::count`] and then [`reply`] to bend it (hold it back,
+//! drop a header). Used by the governor and bulk tests and by the
+//! measurement in `benches/governor.rs`.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::support::fault_server::{Reply, Request};
+use crate::{Reply, Request, disk_id, http_date, overridden, response};
 
 /// What the server decided for one request.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +51,8 @@ struct Count {
 }
 
 impl FixedWindows {
+    /// Windows of `window_secs`, `budget` requests each, the server's clock
+    /// `skew` seconds ahead of the local one.
     pub fn new(window_secs: u64, budget: u32, skew: f64) -> Self {
         Self {
             window_secs,
@@ -99,25 +102,23 @@ impl FixedWindows {
                 0
             };
         }
-        let answer = if count.used < count.budget {
+        let accepted = count.used < count.budget;
+        if accepted {
             count.used += 1;
-            Answer {
-                window,
-                at,
-                status: 200,
-                permitted: count.budget,
-                remaining: count.budget - count.used,
-                disk,
-            }
-        } else {
-            Answer {
-                window,
-                at,
-                status: 429,
-                permitted: count.budget,
-                remaining: 0,
-                disk,
-            }
+        }
+        let answer = Answer {
+            window,
+            at,
+            status: if accepted { 200 } else { 429 },
+            permitted: count.budget,
+            // Not `budget - used`: a budget lowered mid-window may be
+            // below what the window has already used.
+            remaining: if accepted {
+                count.budget - count.used
+            } else {
+                0
+            },
+            disk,
         };
         drop(count);
         self.answers.lock().unwrap().push(answer.clone());
@@ -142,7 +143,7 @@ impl FixedWindows {
 
     /// The most 200s any one window got.
     pub fn most_accepted_in_a_window(&self) -> u32 {
-        let mut per_window = std::collections::BTreeMap::<u64, u32>::new();
+        let mut per_window = BTreeMap::<u64, u32>::new();
         for answer in self.answers().iter().filter(|a| a.status == 200) {
             *per_window.entry(answer.window).or_default() += 1;
         }
@@ -150,26 +151,24 @@ impl FixedWindows {
     }
 }
 
-/// The bytes of `answer`, with `overrides` replacing (or, with an empty
-/// value, removing) the rate-limit headers and `Date`.
+/// The bytes of `answer`: on a 200 the fixtures' disk, on a 429 Katapult's
+/// `rate_limit_reached`; `overrides` replace (or, with an empty value,
+/// remove) the rate-limit headers and `Date`.
 pub fn reply(answer: &Answer, overrides: &[(&str, &str)]) -> Vec<u8> {
     let date = http_date(answer.at.floor() as u64);
     let permitted = answer.permitted.to_string();
     let remaining = answer.remaining.to_string();
     let request_id = format!("req-{}-{}", answer.disk, answer.at);
-    let mut headers: Vec<(&str, &str)> = vec![
-        ("content-type", "application/json; charset=utf-8"),
-        ("x-request-id", &request_id),
-        ("date", &date),
-        ("x-ratelimit-permitted", &permitted),
-        ("x-ratelimit-remaining", &remaining),
-    ];
-    for (name, value) in overrides {
-        headers.retain(|(existing, _)| existing != name);
-        if !value.is_empty() {
-            headers.push((name, value));
-        }
-    }
+    let headers = overridden(
+        &[
+            ("content-type", "application/json; charset=utf-8"),
+            ("x-request-id", &request_id),
+            ("date", &date),
+            ("x-ratelimit-permitted", &permitted),
+            ("x-ratelimit-remaining", &remaining),
+        ],
+        overrides,
+    );
     let body = if answer.status == 200 {
         serde_json::to_string(&katapult_core_httpmock::fixtures::update_disk_response(
             &answer.disk,
@@ -181,18 +180,5 @@ pub fn reply(answer: &Answer, overrides: &[(&str, &str)]) -> Vec<u8> {
             answer.permitted
         )
     };
-    crate::support::fault_server::response(answer.status, &headers, body)
-}
-
-/// `disk.id` of an update's body ("" if there is none).
-pub fn disk_id(request: &Request) -> String {
-    serde_json::from_slice::<serde_json::Value>(&request.body)
-        .ok()
-        .and_then(|body| body["disk"]["id"].as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
-pub fn http_date(unix: u64) -> String {
-    httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix))
+    response(answer.status, &headers, body)
 }
