@@ -241,6 +241,14 @@ pub struct Operation<'a> {
     pub(crate) value: &'a Value,
 }
 
+impl Operation<'_> {
+    /// Where it is: the same pointer names the operation of the same method
+    /// and path in any document.
+    pub fn pointer(&self) -> &str {
+        &self.pointer
+    }
+}
+
 /// Every operation in the document, in document order.
 pub fn operations(doc: &Value) -> Vec<Operation<'_>> {
     let mut out = Vec::new();

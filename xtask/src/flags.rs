@@ -34,13 +34,16 @@ pub enum Command {
     /// fixed-window loopback server (about 6 minutes), and prints both
     /// tables; see crates/katapult-core/BENCHMARKS.md.
     BenchReport(BenchReport),
-    /// Compare the fragment's operation with Katapult's published document:
-    /// the recorded extract under openapi/upstream/, or a new document.
+    /// Compare all the fragment's operations with Katapult's published
+    /// document: the recorded extract under openapi/upstream/, or a new
+    /// document. Operations pair up by method and path; one the document
+    /// lacks is a difference, and the document's others are ignored.
     ///
     /// Every difference must be a departure the fragment declares
     /// (`x-departure: Dn`); undeclared drift, and a declared departure that
     /// no longer differs, fail (exit 1). A file that cannot be read as an
-    /// OpenAPI 3.0 document with `PATCH /disks/disk` is exit 2.
+    /// OpenAPI 3.0 document with at least one of the fragment's operations
+    /// is exit 2.
     Drift(Drift),
     /// Say on one screen what a release would contain and whether it can
     /// be made: crate metadata, `cargo package` of both crates (offline),
@@ -56,8 +59,9 @@ pub struct Drift {
     /// instead of the recorded extract.
     #[arg(long, value_name = "FILE")]
     pub upstream: Option<PathBuf>,
-    /// Record the operation's closure from --upstream under openapi/upstream/
-    /// (with the document's version, sha256 and where it was published).
+    /// Record the closure of the fragment's operations from --upstream
+    /// under openapi/upstream/ (with the document's version, sha256 and
+    /// where it was published).
     #[arg(long, requires = "upstream")]
     pub record: bool,
 }

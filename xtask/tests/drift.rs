@@ -1,11 +1,12 @@
-//! `cargo xtask drift`: the fragment against the recorded upstream closure,
-//! modified upstreams that must be reported exactly, and bad input.
+//! `cargo xtask drift`: the fragment's operations against the recorded
+//! upstream closure, modified upstreams that must be reported exactly, and
+//! bad input.
 //!
 //! Each fixture under `fixtures/drift/` is a list of edits to the recorded
 //! closure (`openapi/upstream/`), the differences they must produce (and
 //! nothing else), and the departures they make stale.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -45,8 +46,33 @@ fn the_fragment_departs_from_the_recorded_upstream_only_where_it_says() {
         .declared()
         .flat_map(|d| d.departures.clone())
         .collect();
-    let all: BTreeSet<String> = (1..=12).map(|n| format!("D{n}")).collect();
+    let all: BTreeSet<String> = (1..=14).map(|n| format!("D{n}")).collect();
     assert_eq!(declared, all, "{}", report.render());
+
+    // The eight upstream copies of the disk meet the one `Disk` (D12): one
+    // difference, naming all eight.
+    let disk = report
+        .declared()
+        .filter(|d| d.fragment == "/components/schemas/Disk")
+        .collect::<Vec<_>>();
+    let [renamed] = disk.as_slice() else {
+        panic!("{}", report.render())
+    };
+    assert_eq!(renamed.kind.as_str(), "name");
+    assert_eq!(
+        renamed.change.matches("200ResponseDisk`").count(),
+        8,
+        "{}",
+        renamed.change
+    );
+}
+
+/// The fragment, as codegen reads it.
+fn fragment() -> Value {
+    let path = workspace_root().join(xtask::fragment::FRAGMENT_PATH);
+    xtask::codegen::prepare(&path, xtask::fragment::FRAGMENT_PATH)
+        .unwrap_or_else(|problems| panic!("{}", xtask::problem::render(&problems)))
+        .document
 }
 
 #[test]
@@ -62,9 +88,13 @@ fn the_recorded_closure_names_its_source() {
         "{sha}"
     );
     assert_eq!(stamp["api"], "https://api.katapult.io/core/v1");
-    // The closure holds the operation and nothing else.
-    assert_eq!(recorded["paths"].as_object().unwrap().len(), 1);
-    assert!(recorded.pointer("/paths/~1disks~1disk/patch").is_some());
+    // The closure holds the fragment's operations and no other (upstream
+    // has `DELETE /disks/disk` beside them, and 180 more).
+    let operations = |doc: &Value| drift::operations(doc).into_iter().collect::<BTreeSet<_>>();
+    let recorded_operations = operations(&recorded);
+    assert_eq!(recorded_operations, operations(&fragment()));
+    assert_eq!(recorded_operations.len(), 9);
+    assert!(recorded.pointer("/paths/~1disks~1disk/delete").is_none());
 }
 
 // ------------------------------------------------------------------ fixtures
@@ -76,6 +106,9 @@ struct Fixture {
     name: String,
     edits: Vec<Value>,
     expect: Expected,
+    /// For the expected differences that say: where upstream, by where in
+    /// the fragment.
+    upstream: BTreeMap<String, String>,
     stale: BTreeSet<(Vec<String>, String)>,
 }
 
@@ -100,6 +133,13 @@ fn fixture(name: &str) -> Fixture {
                     text_of(e, "impact"),
                 )
             })
+            .collect(),
+        upstream: json["expect"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e.get("upstream").is_some())
+            .map(|e| (text_of(e, "fragment"), text_of(e, "upstream")))
             .collect(),
         stale: json
             .get("stale")
@@ -188,6 +228,13 @@ fn check(fixture: &Fixture) {
         "{}",
         report.render()
     );
+    for (fragment, upstream) in &fixture.upstream {
+        let found = report
+            .undeclared()
+            .find(|d| &d.fragment == fragment)
+            .unwrap();
+        assert_eq!(&found.upstream, upstream, "{}", report.render());
+    }
     let stale: BTreeSet<(Vec<String>, String)> = report
         .stale
         .iter()
@@ -256,6 +303,23 @@ fn a_departure_that_no_longer_differs_is_stale() {
     check(&fixture("stale-departure"));
 }
 
+#[test]
+fn an_operation_removed_upstream_is_drift() {
+    check(&fixture("remove-operation"));
+}
+
+#[test]
+fn a_change_to_one_of_the_eight_upstream_disks_is_drift() {
+    check(&fixture("one-disk-copy-drifts"));
+}
+
+/// Upstream adds the same property to its eight copies of the disk: one
+/// difference, at the one `Disk`.
+#[test]
+fn a_change_to_every_upstream_disk_is_one_difference() {
+    check(&fixture("add-response-property"));
+}
+
 /// The five changes of the issue together: exactly those five are reported.
 #[test]
 fn five_changes_at_once_are_five_differences() {
@@ -271,6 +335,7 @@ fn five_changes_at_once_are_five_differences() {
         name: "five-changes".to_owned(),
         edits: parts.iter().flat_map(|f| f.edits.clone()).collect(),
         expect: parts.iter().flat_map(|f| f.expect.clone()).collect(),
+        upstream: parts.iter().flat_map(|f| f.upstream.clone()).collect(),
         stale: BTreeSet::new(),
     };
     assert_eq!(combined.expect.len(), 5);
@@ -327,17 +392,17 @@ fn a_document_that_is_not_openapi_3_0_is_refused() {
     expect_bad_input("list.yaml", b"- a\n- b\n", "not a JSON object");
 }
 
+/// A document with none of the fragment's operations is not the one the
+/// fragment follows (one lacking some of them is compared: see
+/// `an_operation_removed_upstream_is_drift`).
 #[test]
-fn a_document_without_the_operation_is_refused() {
+fn a_document_without_any_of_the_operations_is_refused() {
     let mut doc = edited_upstream(&[]);
-    doc["paths"]["/disks/disk"]
-        .as_object_mut()
-        .unwrap()
-        .remove("patch");
+    doc["paths"] = serde_json::json!({"/disks/disk": {"delete": {"responses": {}}}});
     let error = expect_bad_input(
-        "no-patch.json",
+        "no-operation.json",
         doc.to_string().as_bytes(),
-        "PATCH /disks/disk",
+        "none of the fragment's operations (GET /disks/disk, PATCH /disks/disk, ",
     );
     assert!(matches!(error, DriftError::NoOperation { .. }));
 }
@@ -397,7 +462,15 @@ fn scratch_root(name: &str) -> PathBuf {
 
 #[test]
 fn recording_a_recorded_closure_gives_the_same_file() {
+    // A workspace with the fragment, whose operations are recorded.
     let root = scratch_root("rerecord");
+    let fragment = root.join(xtask::fragment::FRAGMENT_PATH);
+    std::fs::create_dir_all(fragment.parent().unwrap()).unwrap();
+    std::fs::copy(
+        workspace_root().join(xtask::fragment::FRAGMENT_PATH),
+        &fragment,
+    )
+    .unwrap();
     let source = workspace_root().join(RECORDED_PATH);
     let recorded = drift::record(&root, &source).unwrap_or_else(|e| panic!("{e}"));
     assert!(recorded.changed);

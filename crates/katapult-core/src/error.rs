@@ -10,8 +10,8 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use reqwest::StatusCode;
 
-use crate::change::{ChangeFailed, PlanRefusal};
 use crate::api_error::ApiError;
+use crate::change::{ChangeFailed, PlanRefusal};
 use crate::response::{RateLimit, ResponseMeta};
 use crate::retry::Outcome;
 use crate::task::{TaskError, TaskErrorKind};
@@ -137,7 +137,10 @@ impl Error {
             Self::Task(task) => return task.kind() == TaskErrorKind::DeadlineExceeded,
             // Run again, a change plans from the disk as it is then.
             Self::Change(failed) => return failed.cause().is_none_or(Self::is_retryable),
-            Self::Config(_) | Self::InvalidRequest(_) | Self::Internal(_) | Self::PlanRefused(_) => {
+            Self::Config(_)
+            | Self::InvalidRequest(_)
+            | Self::Internal(_)
+            | Self::PlanRefused(_) => {
                 return false;
             }
         };

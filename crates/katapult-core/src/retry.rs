@@ -336,14 +336,20 @@ mod tests {
                 .filter(|outcome| outcome.retried(idempotent).is_some())
                 .collect();
             for outcome in &retried {
-                assert!(outcome.retryable(), "{outcome:?} is retried but not retryable");
+                assert!(
+                    outcome.retryable(),
+                    "{outcome:?} is retried but not retryable"
+                );
             }
             retried
         };
         let status = |code| Outcome::Status(StatusCode::from_u16(code).unwrap());
         // Whatever the operation: nothing reached the API, or it asked to
         // be asked again.
-        assert_eq!(retried(false), [status(429), status(503), Outcome::ConnectFailed]);
+        assert_eq!(
+            retried(false),
+            [status(429), status(503), Outcome::ConnectFailed]
+        );
         // An operation safe to send twice also gets an answer lost after
         // sending retried.
         assert_eq!(

@@ -4,8 +4,9 @@
 //! ([`super::table`]) turns each into a difference. Findings the table
 //! groups (a header documented on several statuses, the values an enum
 //! lost, several upstream names for one fragment schema) become one
-//! difference, and a difference found twice (a schema used in two places)
-//! is kept once.
+//! difference, and a difference found twice (a schema several operations
+//! use, an error response they share) is kept once: what tells two apart
+//! is where the fragment says it and what the difference says.
 
 use serde_json::Value;
 
@@ -38,10 +39,18 @@ impl<'a> Found<'_, 'a> {
     }
 }
 
-/// Compares the fragment with the upstream closure: every difference (not
-/// yet matched with departures) and every description warning.
-pub fn compare(fragment: &Value, upstream: &Value) -> (Vec<Difference>, Vec<Warning>) {
-    let (f, u) = (Facts::read(fragment), Facts::read(upstream));
+/// Compares the fragment with the upstream closure, over the operations at
+/// `operations` (the fragment's): every difference (not yet matched with
+/// departures) and every description warning.
+pub fn compare(
+    fragment: &Value,
+    upstream: &Value,
+    operations: &[String],
+) -> (Vec<Difference>, Vec<Warning>) {
+    let (f, u) = (
+        Facts::read(fragment, operations),
+        Facts::read(upstream, operations),
+    );
     let found = |presence, f_fact, u_fact| Found {
         presence,
         f: f_fact,
@@ -54,8 +63,13 @@ pub fn compare(fragment: &Value, upstream: &Value) -> (Vec<Difference>, Vec<Warn
     for theirs in &u.list {
         match f.get(&theirs.path) {
             Some(ours) if ours.what == What::Description => {
+                // One warning per fragment text and upstream text, however
+                // many upstream copies say it.
+                let known = |w: &Warning, other: &Warning| {
+                    (&w.fragment, &w.upstream_text) == (&other.fragment, &other.upstream_text)
+                };
                 let warning = description(ours, theirs);
-                if let Some(warning) = warning.filter(|w| !warnings.contains(w)) {
+                if let Some(warning) = warning.filter(|w| !warnings.iter().any(|k| known(k, w))) {
                     warnings.push(warning);
                 }
             }
@@ -80,7 +94,8 @@ pub fn compare(fragment: &Value, upstream: &Value) -> (Vec<Difference>, Vec<Warn
 
     // One difference per finding, except that a finding the table groups
     // joins the first of its kind at its fragment node, and one found again
-    // (a schema reached through two uses) is the same difference.
+    // (a schema reached through two uses, or through several operations)
+    // is the same difference.
     let mut rows: Vec<(Difference, &Found<'_, '_>, Vec<String>)> = Vec::new();
     for finding in &findings {
         let Some((difference, group)) = table::row(finding, &[]) else {
@@ -89,9 +104,7 @@ pub fn compare(fragment: &Value, upstream: &Value) -> (Vec<Difference>, Vec<Warn
         let same = |(other, first, _): &&mut (Difference, &Found<'_, '_>, Vec<String>)| {
             (first.fact().what, first.presence, &other.fragment)
                 == (finding.fact().what, finding.presence, &difference.fragment)
-                && (group.is_some()
-                    || (&other.upstream, &first.fact().key)
-                        == (&difference.upstream, &finding.fact().key))
+                && (group.is_some() || other.change == difference.change)
         };
         match (rows.iter_mut().find(same), group) {
             (Some((_, _, items)), Some(item)) if !items.contains(&item) => items.push(item),
@@ -154,6 +167,13 @@ mod tests {
 
     use super::*;
     use crate::drift::DifferenceKind;
+
+    /// The operation the tests' documents hold.
+    const OPERATION: &str = "/paths/~1disks~1disk/patch";
+
+    fn compare(fragment: &Value, upstream: &Value) -> (Vec<Difference>, Vec<Warning>) {
+        super::compare(fragment, upstream, &[OPERATION.to_owned()])
+    }
 
     /// An operation whose response holds two disks, `new` and `old` (in
     /// that order: keys are sorted), under the schema names `[old, new]`.

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{DEPARTURE_KEY, DriftError, DriftReport, StaleDeparture};
+use super::{DEPARTURE_KEY, Difference, DriftError, DriftReport, Presence, StaleDeparture};
 use crate::doc::{self, child};
 
 /// One `x-departure` marker.
@@ -52,7 +52,8 @@ fn is_departure_id(id: &str) -> bool {
 
 /// Matches differences with markers: a declarable difference reported at a
 /// marked node takes the marker's ids; a marker on a node with no such
-/// difference is stale.
+/// difference is stale, unless it sits inside a node upstream lacks as a
+/// whole (an operation Katapult removed): that difference says it.
 pub(super) fn apply(report: &mut DriftReport, markers: &[Marker]) {
     for difference in &mut report.differences {
         if !difference.declarable() {
@@ -63,10 +64,14 @@ pub(super) fn apply(report: &mut DriftReport, markers: &[Marker]) {
         }
     }
     for marker in markers {
+        let inside = |d: &Difference| {
+            d.presence == Presence::FragmentOnly
+                && marker.pointer.starts_with(&format!("{}/", d.fragment))
+        };
         let used = report
             .differences
             .iter()
-            .any(|d| d.declarable() && d.fragment == marker.pointer);
+            .any(|d| (d.declarable() && d.fragment == marker.pointer) || inside(d));
         if !used {
             report.stale.push(StaleDeparture {
                 pointer: marker.pointer.clone(),

@@ -1,25 +1,32 @@
 //! `cargo xtask drift [--upstream FILE] [--record]`: does Katapult's
 //! published OpenAPI document still say what the fragment assumes about
-//! `PATCH /disks/disk`?
+//! each of the fragment's operations?
 //!
 //! - **upstream** (`upstream.rs`): a published document (JSON or YAML) is
-//!   read with [`crate::doc`], and the operation's closure (the operation and
-//!   everything it references) extracted; `--record` writes that closure,
-//!   with the document's version, sha256 and where it is served, to
-//!   [`RECORDED_PATH`] (`record.rs`: through a temporary file renamed into
-//!   place, so a failed run never leaves half a file).
+//!   read with [`crate::doc`], and the closure of the fragment's operations
+//!   (each operation at the fragment's method and path, and everything they
+//!   reference) extracted; the document's other operations are left out (the
+//!   fragment is a subset). `--record` writes that closure, with the
+//!   document's version, sha256 and where it is served, to [`RECORDED_PATH`]
+//!   (`record.rs`: through a temporary file renamed into place, so a failed
+//!   run never leaves half a file).
 //! - **normalising** (`normal.rs`): each side is read the same way into
 //!   facts named by what they mean rather than where they are written:
-//!   references inlined (so a renamed schema meets its upstream original by
-//!   position), error responses paired by code (the fragment wraps every
-//!   error in one envelope around one union, upstream gives each status its
-//!   own schema), a type's or a shape's subtree under that type or shape.
+//!   operations paired by method and path (an operation upstream lacks is a
+//!   difference), references inlined (so a renamed schema meets its upstream
+//!   original by position, and the eight upstream copies of the disk each
+//!   meet the one `Disk`), error responses paired by code (the fragment
+//!   wraps every error in one envelope around one union, upstream gives
+//!   each status its own schema), a type's or a shape's subtree under that
+//!   type or shape.
 //! - **comparing** (`compare.rs`): one pass over both sets of facts; a fact
 //!   on one side only, or with another value, is a difference, and one
 //!   table (`table.rs`) says what kind it is, where to report it, which edit
 //!   follows upstream and what that edit does to the generated API. That
 //!   last answer comes from the one judge of API breakage,
-//!   [`crate::api_change::severity`]. A changed description is a warning.
+//!   [`crate::api_change::severity`]. A difference found again (a schema
+//!   several operations use) is one difference. A changed description is a
+//!   warning.
 //! - **departures** (`departures.rs`): a difference is declared when the
 //!   fragment node it is reported at carries `x-departure: Dn` (or a list);
 //!   that is how a difference is set aside. Something upstream has and the
@@ -41,18 +48,16 @@ use std::process::ExitCode;
 
 pub use self::departures::{Marker, markers};
 pub use self::record::Recorded;
-pub use self::upstream::{Source, extract};
+pub use self::upstream::{Source, extract, operations};
 
 use crate::api_change::{ChangeKind, Severity};
 use crate::fragment::FRAGMENT_PATH;
 use crate::problem::{self, Problem};
 
-/// The operation the fragment describes.
-pub const OPERATION_PATH: &str = "/disks/disk";
-/// Its method.
-pub const OPERATION_METHOD: &str = "patch";
-/// Where `--record` writes the upstream closure, relative to the workspace root.
-pub const RECORDED_PATH: &str = "openapi/upstream/patch-disks-disk.json";
+/// Where `--record` writes the upstream closure of the fragment's operations
+/// (Core API v1, the disk operations and tasks), relative to the workspace
+/// root.
+pub const RECORDED_PATH: &str = "openapi/upstream/core-v1-disks.json";
 /// The top-level extension of a recorded closure that says where it came from.
 pub const RECORDED_KEY: &str = "x-recorded";
 /// The extension that declares a departure on a fragment node.
@@ -274,13 +279,13 @@ pub enum DriftError {
          fix: give Katapult's Core API v1 document, which says `openapi: 3.0.x`"
     )]
     NotOpenApi30 { file: String, found: String },
-    /// The document has no `PATCH /disks/disk`.
+    /// The document has none of the fragment's operations.
     #[error(
-        "error: {file} has no `PATCH {OPERATION_PATH}` (no `paths./disks/disk.patch`)\n  \
-         fix: give Katapult's Core API v1 document; if Katapult removed or moved the \
-         operation, the fragment needs a maintainer, not a drift check"
+        "error: {file} has none of the fragment's operations ({operations})\n  \
+         fix: give Katapult's Core API v1 document (one it lacks some of is compared, \
+         and each one missing reported)"
     )]
-    NoOperation { file: String },
+    NoOperation { file: String, operations: String },
     /// A `$ref` the closure cannot follow.
     #[error(
         "error: {file}#{pointer}: {message}\n  \
@@ -362,11 +367,11 @@ pub fn drift(root: &Path, upstream: Option<&Path>) -> Result<DriftReport, DriftE
 /// Compares the fragment of the workspace at `root` with an upstream
 /// document already read.
 pub fn compare_with(root: &Path, upstream: &Source) -> Result<DriftReport, DriftError> {
-    let fragment = crate::codegen::prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH)
-        .map_err(DriftError::Fragment)?;
-    let closure = extract(upstream)?;
-    let markers = markers(&fragment.document, FRAGMENT_PATH)?;
-    let (differences, warnings) = compare::compare(&fragment.document, &closure);
+    let fragment = fragment(root)?;
+    let operations = operations(&fragment);
+    let closure = extract(upstream, &operations)?;
+    let markers = markers(&fragment, FRAGMENT_PATH)?;
+    let (differences, warnings) = compare::compare(&fragment, &closure, &operations);
     let mut report = DriftReport {
         fragment_file: FRAGMENT_PATH.to_owned(),
         upstream_file: upstream.file.clone(),
@@ -380,12 +385,20 @@ pub fn compare_with(root: &Path, upstream: &Source) -> Result<DriftReport, Drift
     Ok(report)
 }
 
-/// Records the closure of `upstream` (a published document) under
-/// [`RECORDED_PATH`] in the workspace at `root`. Nothing is written unless
-/// the document is valid and holds the operation.
+/// Records the closure of the fragment's operations in `upstream` (a
+/// published document) under [`RECORDED_PATH`] in the workspace at `root`.
+/// Nothing is written unless the document is valid and holds one of them
+/// at least.
 pub fn record(root: &Path, upstream: &Path) -> Result<Recorded, DriftError> {
     let source = upstream::read(upstream, &upstream.display().to_string())?;
-    record::write(root, &source)
+    let operations = operations(&fragment(root)?);
+    record::write(root, &source, &operations)
+}
+
+/// The fragment of the workspace at `root`, loaded and linted.
+fn fragment(root: &Path) -> Result<serde_json::Value, DriftError> {
+    let fragment = crate::codegen::prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH);
+    Ok(fragment.map_err(DriftError::Fragment)?.document)
 }
 
 /// `cargo xtask drift`: prints the report (or the error) and returns the

@@ -1,9 +1,13 @@
-//! One side of the comparison, normalised: the operation read into facts,
-//! the same way for the fragment and for the upstream closure. A fact is
-//! named by a path that says what it is rather than where it is written
-//! (`/body/content/application~1json/schema/plain/object/properties/disk`),
-//! so the two sides' facts pair up by meaning:
+//! One side of the comparison, normalised: the fragment's operations read
+//! into facts, the same way for the fragment and for the upstream closure.
+//! A fact is named by a path that says what it is rather than where it is
+//! written (`/PATCH ~1disks~1disk/body/content/application~1json/schema/
+//! plain/object/properties/disk`), so the two sides' facts pair up by
+//! meaning:
 //!
+//! - operations pair up by method and path (their operation ids are
+//!   compared as a cross-check); an operation one side lacks is one fact,
+//!   and nothing below it is compared;
 //! - references are inlined: a schema's facts sit under each place it is
 //!   used, so a schema the fragment renamed or copied still meets its
 //!   upstream original;
@@ -21,8 +25,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde_json::{Value, json};
 
 use self::What::*;
-use super::OPERATION_PATH;
-use super::upstream::operation_pointer;
+use super::upstream::{label, path_item};
 use crate::doc::{self, Resolved, below, child, deref, entries, items, pointer};
 
 /// The fields that define a security scheme.
@@ -103,13 +106,17 @@ impl Ctx {
     }
 }
 
-/// What a fact is about. Those compared by presence alone: `Operation`,
-/// `Requirement`, `Scheme`, `Flow`, `Scope`, `Parameter`, `RequestBody`,
-/// `Media`, `Status`, `Header`, `ErrorObjects`, `Code`, `ErrorObject`,
-/// `Schema`, `Property`, `Typed`, `EnumValue`; the others hold a value.
+/// What a fact is about. Those compared by presence alone: `Document`,
+/// `Operation`, `Requirement`, `Scheme`, `Flow`, `Scope`, `Parameter`,
+/// `RequestBody`, `Media`, `Status`, `Header`, `ErrorObjects`, `Code`,
+/// `ErrorObject`, `Schema`, `Property`, `Typed`, `EnumValue`; the others
+/// hold a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum What {
-    /// The operation: the root every other fact is under.
+    /// The document: the root every operation is under.
+    Document,
+    /// An operation, by method and path (its key): every fact of it is
+    /// under it.
     Operation,
     OperationId,
     /// A description or a summary: a difference is only a warning.
@@ -143,7 +150,7 @@ pub(super) enum What {
     Code,
     /// Whether an error status's body is an envelope around the error.
     Wrapped,
-    /// How many distinct body schemas the error statuses have.
+    /// Whether the error statuses share one body schema.
     ErrorSchemas,
     /// The error object of one code, across statuses.
     ErrorObject,
@@ -254,8 +261,10 @@ struct Errors<'a> {
 }
 
 impl<'a> Facts<'a> {
-    /// Reads the operation of `doc` into facts.
-    pub fn read(doc: &'a Value) -> Self {
+    /// Reads the operations of `doc` at `operations` (pointers: the
+    /// fragment's) into facts, each under its method and path, below one
+    /// fact for the document. An operation `doc` lacks has no facts.
+    pub fn read(doc: &'a Value, operations: &[String]) -> Self {
         let (list, index, stack) = (Vec::new(), HashMap::new(), Vec::new());
         let mut facts = Self {
             doc,
@@ -263,9 +272,12 @@ impl<'a> Facts<'a> {
             index,
             stack,
         };
-        let at = operation_pointer();
-        if let Some(op) = doc.pointer(&at) {
-            facts.operation(Node::new(String::new(), at, "", op));
+        facts.add(&Node::new(String::new(), String::new(), "", doc), Document);
+        for at in operations {
+            if let Some(op) = doc.pointer(at).filter(|op| op.is_object()) {
+                let label = label(at);
+                facts.operation(Node::new(child("", &label), at.clone(), &label, op));
+            }
         }
         facts
     }
@@ -315,7 +327,7 @@ impl<'a> Facts<'a> {
         self.parameters(&op);
         if let Some(body) = op.value.get("requestBody") {
             let (at, body) = deref(self.doc, child(&op.at, "requestBody"), body);
-            let mut n = Node::new("/body".to_owned(), at, "", body);
+            let mut n = Node::new(child(&op.path, "body"), at, "", body);
             let required = body.get("required") == Some(&Value::Bool(true));
             self.add(&n, RequestBody);
             self.leaf(&n, "required", BodyRequired, json!(required));
@@ -335,7 +347,7 @@ impl<'a> Facts<'a> {
         for (index, node) in list.iter().enumerate() {
             let schemes = requirement(node);
             let names: Vec<&str> = schemes.keys().map(String::as_str).collect();
-            let path = child("/security", &names.join(" & "));
+            let path = below(&op.path, ["security", &names.join(" & ")]);
             let at = below(&op.at, ["security", &index.to_string()]);
             let mut n = Node::new(path, at, "", node);
             if let Some(first) = names.first() {
@@ -353,7 +365,8 @@ impl<'a> Facts<'a> {
             let Some(def) = self.doc.pointer(&at) else {
                 continue;
             };
-            let mut n = Node::new(child("/schemes", &scheme), at, &scheme, def);
+            let path = below(&op.path, ["schemes", &scheme]);
+            let mut n = Node::new(path, at, &scheme, def);
             self.add(&n, Scheme);
             for key in SCHEME_FIELDS {
                 key.clone_into(&mut n.key);
@@ -370,7 +383,7 @@ impl<'a> Facts<'a> {
                 for scope in &scopes {
                     if value.pointer(&pointer(["scopes", scope])).is_some() {
                         let mut n = flow.member("scopes", scope, value);
-                        name.clone_into(&mut n.ctx.owner);
+                        (n.anchor, n.ctx.owner) = (flow.anchor.clone(), name.clone());
                         self.add(&n, Scope);
                     }
                 }
@@ -381,7 +394,7 @@ impl<'a> Facts<'a> {
     /// Parameters pair up by location and name; the operation's own
     /// override the path item's.
     fn parameters(&mut self, op: &Node<'a>) {
-        let item_at = pointer(["paths", OPERATION_PATH]);
+        let item_at = path_item(&op.at).to_owned();
         let path_item = self.doc.pointer(&item_at).unwrap_or(&NULL);
         let item = Node::new(String::new(), item_at, "", path_item);
         for list in [op, &item] {
@@ -390,7 +403,7 @@ impl<'a> Facts<'a> {
                 let (at, param) = deref(self.doc, at, param);
                 let text = |key| param.get(key).and_then(Value::as_str).unwrap_or("");
                 let (location, name) = (text("in"), text("name"));
-                let path = child("/parameters", &format!("{location} {name}"));
+                let path = below(&op.path, ["parameters", &format!("{location} {name}")]);
                 if self.index.contains_key(&path) {
                     continue;
                 }
@@ -428,7 +441,8 @@ impl<'a> Facts<'a> {
         };
         let mut errors = Errors::default();
         for (status, at, response) in doc::responses(self.doc, &operation) {
-            let mut n = Node::new(child("/responses", &status), at, &status, response);
+            let path = below(&op.path, ["responses", &status]);
+            let mut n = Node::new(path, at, &status, response);
             self.add(&n, Status);
             self.field(&n, "description", Description);
             for (name, header) in entries(response, "headers") {
@@ -449,7 +463,7 @@ impl<'a> Facts<'a> {
                 self.content(&n, false);
             }
         }
-        self.errors(errors);
+        self.errors(op, errors);
     }
 
     /// An error status: whether its body reads as error objects, the codes
@@ -500,18 +514,19 @@ impl<'a> Facts<'a> {
         }
     }
 
-    /// What the error statuses share: how many body schemas they have, and
-    /// each code's error object, compared by its description and properties.
-    fn errors(&mut self, errors: Errors<'a>) {
+    /// What the error statuses of the operation `op` share: whether they
+    /// have one body schema, and each code's error object, compared by its
+    /// description and properties.
+    fn errors(&mut self, op: &Node<'a>, errors: Errors<'a>) {
         if let Some((schema_at, union_at)) = errors.statuses.first() {
             let schemas = errors.statuses.iter().map(|(schema, _)| schema);
-            let distinct = schemas.collect::<BTreeSet<_>>().len();
-            let mut n = Node::new(String::new(), schema_at.clone(), "", &NULL);
+            let shared = schemas.collect::<BTreeSet<_>>().len() == 1;
+            let mut n = Node::new(op.path.clone(), schema_at.clone(), "", &NULL);
             n.anchor.clone_from(union_at);
-            self.leaf(&n, "error-schemas", ErrorSchemas, json!(distinct));
+            self.leaf(&n, "error-schemas", ErrorSchemas, json!(shared));
         }
         for (code, object) in errors.objects {
-            let path = child("/errors", &code);
+            let path = below(&op.path, ["errors", &code]);
             let mut n = Node::new(path, object.at.clone(), &code, object.value);
             n.ctx.owner = format!("the `{code}` error");
             self.add(&n, ErrorObject);

@@ -1,7 +1,7 @@
-//! `--record`: the upstream closure, written under `openapi/upstream/` with
-//! where it came from. Written to a temporary file in the same directory
-//! and renamed over the old one, so the file is always whole: the old
-//! recording or the new one.
+//! `--record`: the upstream closure of the fragment's operations, written
+//! under `openapi/upstream/` with where it came from. Written to a
+//! temporary file in the same directory and renamed over the old one, so
+//! the file is always whole: the old recording or the new one.
 
 use std::io::Write;
 use std::path::Path;
@@ -9,7 +9,8 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::upstream::{Source, extract};
-use super::{DriftError, OPERATION_METHOD, OPERATION_PATH, RECORDED_KEY, RECORDED_PATH};
+use super::{DriftError, RECORDED_KEY, RECORDED_PATH};
+use crate::fragment::FRAGMENT_PATH;
 
 /// What `--record` wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,9 +42,14 @@ impl Recorded {
     }
 }
 
-/// Extracts the closure of `source`, stamps it, and writes it atomically.
-pub(super) fn write(root: &Path, source: &Source) -> Result<Recorded, DriftError> {
-    let closure = extract(source)?;
+/// Extracts the closure of `operations` (the fragment's) from `source`,
+/// stamps it, and writes it atomically.
+pub(super) fn write(
+    root: &Path,
+    source: &Source,
+    operations: &[String],
+) -> Result<Recorded, DriftError> {
+    let closure = extract(source, operations)?;
     let document = stamped(source, closure);
     let mut text = serde_json::to_string_pretty(&document).map_err(|error| DriftError::Write {
         file: RECORDED_PATH.to_owned(),
@@ -86,10 +92,10 @@ fn stamped(source: &Source, closure: Value) -> Value {
     put(
         "about",
         Value::from(format!(
-            "The closure of {} {OPERATION_PATH} (the operation, every node it references, the \
-             security schemes it names) as `cargo xtask drift --upstream FILE --record` extracted \
-             it from Katapult's published OpenAPI document. Do not edit: record again.",
-            OPERATION_METHOD.to_uppercase()
+            "The closure of the operations {FRAGMENT_PATH} describes (each operation under \
+             `paths`, every node they reference, the security schemes they name) as `cargo xtask \
+             drift --upstream FILE --record` extracted it from Katapult's published OpenAPI \
+             document. Do not edit: record again."
         )),
     );
     put("katapult-version", Value::from(source.version.clone()));

@@ -96,6 +96,11 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
         if u.ctx.request { "request" } else { "response" }, f.ctx.owner);
     let row = |kind, api, note, change, edit| Some((kind, api, note, change, edit));
     match (fact.what, found.presence) {
+        (What::Operation, Here) => row(K::Operation, Some(C::Removed),
+            "its client method, typed mock and CLI command would disappear",
+            format!("the published document has no `{key}` (the fragment's {})", operation_id(f)),
+            format!("find where Katapult moved `{key}` and follow it, or remove the operation \
+                     from the fragment")),
         (What::OperationId, Changed) => row(K::Operation,
             (!f.ctx.renamed).then(|| C::Renamed(uv.clone())),
             if f.ctx.renamed { "`x-rust-name` gives the Rust name, whatever the published id" }
@@ -125,6 +130,10 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
         (What::Scope, There) => row(K::Security, None, ignored,
             format!("the scope `{key}` the operation needs is defined upstream only"),
             format!("define `{key}` under `flows.{}.scopes`", u.ctx.owner)),
+        (What::Scope, Here) => row(K::Security, None, ignored,
+            format!("the fragment defines the scope `{key}` an operation needs; upstream's `{}` \
+                     flow does not", f.ctx.owner),
+            format!("remove `{key}` from `flows.{}.scopes`", f.ctx.owner)),
 
         (What::Parameter, There) => {
             let required = u.node.get("required") == Some(&Value::Bool(true));
@@ -204,7 +213,8 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
             format!("the {key} body {} is not an error object with a `code` (or a union of them)",
                 if yes(f) { "upstream" } else { "in the fragment" }),
             "compare the two bodies by hand".to_owned()),
-        (What::Code, There) if found.fragment.get(&child("/errors", &key)).is_some() => row(
+        (What::Code, There) if found.fragment.list.iter()
+            .any(|c| c.what == What::ErrorObject && c.key == key) => row(
             K::ErrorCode, None,
             "the error union already has this code; only the per-status record changes",
             format!("upstream adds the error code `{key}` to {}", u.ctx.owner),
@@ -240,15 +250,18 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
                          fragment does not")
             },
             "write the error body as upstream does".to_owned()),
-        (What::ErrorSchemas, Changed) => {
-            let both = found.upstream.list.iter()
-                .filter(|s| s.what == What::ErrorObjects && found.fragment.get(&s.path).is_some());
-            row(K::ErrorBody, Some(C::ShapeChanged("the error type".into())),
-                "progenitor 0.15 needs one error schema per operation; the error type would change",
-                format!("the fragment's {} error statuses share {fv} body schema(s) (one union of \
-                         every code); upstream's have {uv}", both.count()),
-                "give each status its own error schema, as upstream does".to_owned())
-        }
+        (What::ErrorSchemas, Changed) => row(K::ErrorBody,
+            Some(C::ShapeChanged("the error type".into())),
+            "progenitor 0.15 needs one error schema per operation; the error type would change",
+            if yes(f) {
+                "an operation's error statuses share one body schema in the fragment (one union \
+                 of every code); upstream gives them separate schemas".to_owned()
+            } else {
+                "an operation's error statuses share one body schema upstream; the fragment \
+                 gives them separate schemas".to_owned()
+            },
+            if yes(f) { "give each status its own error schema, as upstream does" }
+            else { "point every error status at one schema, as upstream does" }.to_owned()),
 
         (What::Property, There) if f.ctx.lookup => row(K::Property,
             Some(C::VariantAdded(key.clone())), "the lookup enum gains a variant", adds,
@@ -346,6 +359,7 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
 fn slot(what: What, parent: &Fact<'_>, key: Option<&str>) -> String {
     let lookup = what == What::Property && parent.ctx.lookup;
     let collection = match what {
+        What::Operation => "paths",
         What::Requirement => "security",
         What::Scope => "scopes",
         What::Parameter => "parameters",
@@ -402,6 +416,14 @@ fn enum_name(fact: &Fact<'_>) -> String {
     match &fact.ctx.name {
         Some(name) => format!("`{name}`"),
         None => format!("the enum at {}", fact.anchor),
+    }
+}
+
+/// An operation's id as printed: `` `patch:disk` ``, or that it has none.
+fn operation_id(operation: &Fact<'_>) -> String {
+    match operation.node.get("operationId").and_then(Value::as_str) {
+        Some(id) => format!("`{id}`"),
+        None => "operation without an id".to_owned(),
     }
 }
 

@@ -1,17 +1,18 @@
 //! The upstream side: a published OpenAPI document read from a file (JSON
-//! or YAML, OpenAPI 3.0, holding the operation), with what identifies it,
-//! and the operation's closure: the operation and every node it references
-//! (schemas, responses, headers, parameters, request bodies, the security
-//! schemes it names), as a standalone OpenAPI document. The closure is what
-//! `--record` writes and what the comparison reads.
+//! or YAML, OpenAPI 3.0), with what identifies it, and the closure of the
+//! fragment's operations: each operation the document has at the fragment's
+//! method and path, and every node they reference (schemas, responses,
+//! headers, parameters, request bodies, the security schemes they name), as
+//! a standalone OpenAPI document. The closure is what `--record` writes and
+//! what the comparison reads; the document's other operations are left out.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::{DriftError, OPERATION_METHOD, OPERATION_PATH, RECORDED_KEY};
-use crate::doc::{self, YamlError, pointer, ref_pointer};
+use super::{DriftError, RECORDED_KEY};
+use crate::doc::{self, YamlError, child, pointer, ref_pointer};
 
 /// An upstream document as read from a file.
 #[derive(Debug, Clone)]
@@ -28,8 +29,7 @@ pub struct Source {
     pub sha256: String,
 }
 
-/// Reads `path` (named `file` in messages): JSON or YAML, OpenAPI 3.0, with
-/// `PATCH /disks/disk`.
+/// Reads `path` (named `file` in messages): JSON or YAML, OpenAPI 3.0.
 pub(super) fn read(path: &Path, file: &str) -> Result<Source, DriftError> {
     let bytes = std::fs::read(path).map_err(|error| DriftError::Read {
         file: file.to_owned(),
@@ -37,11 +37,6 @@ pub(super) fn read(path: &Path, file: &str) -> Result<Source, DriftError> {
     })?;
     let document = to_tree(&bytes, file)?;
     check_version(&document, file)?;
-    if operation(&document).is_none() {
-        return Err(DriftError::NoOperation {
-            file: file.to_owned(),
-        });
-    }
     let recorded = document.get(RECORDED_KEY);
     let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
     let version = text(recorded.and_then(|r| r.get("katapult-version")))
@@ -58,18 +53,28 @@ pub(super) fn read(path: &Path, file: &str) -> Result<Source, DriftError> {
     })
 }
 
-/// The operation's node, if the document has it.
-pub(super) fn operation(document: &Value) -> Option<&Value> {
-    let op = document
-        .get("paths")?
-        .get(OPERATION_PATH)?
-        .get(OPERATION_METHOD);
-    op.filter(|op| op.is_object())
+/// The pointers of the operations of `document` (the fragment), as
+/// [`doc::operations`] lists them (`/paths/~1disks~1disk/get`, ...): the
+/// same pointer names the operation of the same method and path in any
+/// document.
+pub fn operations(document: &Value) -> Vec<String> {
+    let operations = doc::operations(document).into_iter();
+    operations.map(|op| op.pointer).collect()
 }
 
-/// The operation's JSON pointer (`/paths/~1disks~1disk/patch`).
-pub(super) fn operation_pointer() -> String {
-    pointer(["paths", OPERATION_PATH, OPERATION_METHOD])
+/// The pointer of the path item holding the operation at `at`.
+pub(super) fn path_item(at: &str) -> &str {
+    at.rsplit_once('/').map_or("", |(item, _)| item)
+}
+
+/// An operation's method and path, as messages name it
+/// (`PATCH /disks/disk` for `/paths/~1disks~1disk/patch`).
+pub(super) fn label(at: &str) -> String {
+    let segments: Vec<String> = doc::segments(at).collect();
+    match segments.as_slice() {
+        [_, path, method] => format!("{} {path}", method.to_uppercase()),
+        _ => at.to_owned(),
+    }
 }
 
 /// JSON first (the published form), then YAML.
@@ -112,23 +117,33 @@ fn check_version(document: &Value, file: &str) -> Result<(), DriftError> {
 }
 
 /// Top-level fields kept as they are: what the document is, where it is
-/// served, and the default security the operation may inherit.
+/// served, and the default security an operation may inherit.
 const KEPT: [&str; 5] = ["openapi", "info", "externalDocs", "servers", "security"];
 
-/// Extracts the closure of `PATCH /disks/disk` from `source`. Every `$ref`
-/// must be local (`#/...`) and resolve; the result must be a valid OpenAPI
-/// 3.0 document.
-pub fn extract(source: &Source) -> Result<Value, DriftError> {
+/// Extracts from `source` the closure of the operations at `operations`
+/// (the fragment's pointers). An operation `source` lacks is left out (the
+/// comparison reports it); one of them at least must be there, or this is
+/// not the document the fragment follows. Every `$ref` must be local
+/// (`#/...`) and resolve; the result must be a valid OpenAPI 3.0 document.
+pub fn extract(source: &Source, operations: &[String]) -> Result<Value, DriftError> {
     let doc = &source.document;
     let reference_error = |pointer: &str, message: String| DriftError::Reference {
         file: source.file.clone(),
         pointer: pointer.to_owned(),
         message,
     };
-    let op_at = operation_pointer();
-    let op = operation(doc).ok_or_else(|| DriftError::NoOperation {
-        file: source.file.clone(),
-    })?;
+    let present = operations.iter().filter_map(|at| {
+        let op = doc.pointer(at).filter(|op| op.is_object())?;
+        Some((at.as_str(), op))
+    });
+    let present: Vec<(&str, &Value)> = present.collect();
+    if present.is_empty() {
+        let labels: Vec<String> = operations.iter().map(|at| label(at)).collect();
+        return Err(DriftError::NoOperation {
+            file: source.file.clone(),
+            operations: labels.join(", "),
+        });
+    }
 
     let mut out = Value::Object(Map::new());
     for key in KEPT {
@@ -136,16 +151,27 @@ pub fn extract(source: &Source) -> Result<Value, DriftError> {
             insert(&mut out, &pointer([key]), value.clone());
         }
     }
-    // Parameters declared on the path item apply to the operation too.
-    let item_params = pointer(["paths", OPERATION_PATH, "parameters"]);
     let mut queue = VecDeque::new();
-    for (at, node) in [
-        (op_at.clone(), Some(op)),
-        (item_params.clone(), doc.pointer(&item_params)),
-    ] {
-        if let Some(node) = node {
-            insert(&mut out, &at, node.clone());
-            collect_refs(node, &at, &mut queue);
+    // Each security scheme named, with the first operation naming it.
+    let mut schemes = BTreeMap::new();
+    for &(op_at, op) in &present {
+        // Parameters declared on the path item apply to the operation too.
+        let item_params = child(path_item(op_at), "parameters");
+        for (at, node) in [(op_at, Some(op)), (&item_params, doc.pointer(&item_params))] {
+            if let Some(node) = node {
+                insert(&mut out, at, node.clone());
+                collect_refs(node, at, &mut queue);
+            }
+        }
+        // The security schemes the operation names (its own requirements,
+        // or the document's default ones).
+        let requirements = op.get("security").or_else(|| doc.get("security"));
+        let requirements = requirements.and_then(Value::as_array).into_iter().flatten();
+        let named = requirements
+            .filter_map(Value::as_object)
+            .flat_map(Map::keys);
+        for scheme in named {
+            schemes.entry(scheme).or_insert(op_at);
         }
     }
 
@@ -172,21 +198,11 @@ pub fn extract(source: &Source) -> Result<Value, DriftError> {
         collect_refs(node, target, &mut queue);
     }
 
-    // The security schemes the operation names (its own requirements, or
-    // the document's default ones).
-    let requirements = op.get("security").or_else(|| doc.get("security"));
-    let schemes: BTreeSet<&String> = requirements
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object)
-        .flat_map(Map::keys)
-        .collect();
-    for scheme in schemes {
+    for (scheme, op_at) in schemes {
         let at = pointer(["components", "securitySchemes", scheme.as_str()]);
         let node = doc.pointer(&at).ok_or_else(|| {
             reference_error(
-                &op_at,
+                op_at,
                 format!("the security scheme `{scheme}` is required but not defined"),
             )
         })?;

@@ -233,10 +233,11 @@ async fn an_html_502_keeps_its_status_and_text() {
             .update_disk(rename("disk_1", "x"))
             .await
             .unwrap_err();
-        assert_eq!(
-            hits.load(Ordering::SeqCst),
-            1,
-            "502 is not in the retry set"
+        // Update disk is safe to send twice (`x-idempotent`), so a proxy's
+        // 502 is retried within the attempt budget.
+        assert!(
+            hits.load(Ordering::SeqCst) > 1,
+            "502 of an operation safe to send twice is retried"
         );
         assert_eq!(error.status().map(|s| s.as_u16()), Some(502));
         assert_eq!(error.code(), None);

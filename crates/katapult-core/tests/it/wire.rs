@@ -216,12 +216,30 @@ const ERRORS: &[(u16, &str, &str)] = &[
     (403, "permission_denied", r#"{"details":null}"#),
     (404, "disk_not_found", r#"{}"#),
     (404, "route_not_found", r#"{}"#),
+    (404, "disk_io_profile_not_found", r#"{}"#),
+    (404, "virtual_machine_not_found", r#"{}"#),
+    (404, "task_not_found", r#"{}"#),
+    (
+        406,
+        "task_queueing_error",
+        r#"{"details":"The disk is busy with another task"}"#,
+    ),
     (
         406,
         "object_in_trash",
         r#"{"trash_object":{"id":"trsh_1","keep_until":1700600000,"object_id":"disk_1","object_type":"Disk"}}"#,
     ),
     (422, "unassigned_disk", r#"{}"#),
+    (
+        422,
+        "unable_to_assign",
+        r#"{"errors":["Disk is already assigned to a virtual machine"]}"#,
+    ),
+    (
+        422,
+        "unable_to_unassign",
+        r#"{"errors":["Disk must be detached first"]}"#,
+    ),
     (
         422,
         "validation_error",
