@@ -30,6 +30,8 @@ mod verify;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
+mod line_tests;
+#[cfg(test)]
 mod plan_tests;
 #[cfg(test)]
 mod simulate;

@@ -33,6 +33,16 @@ fn client(base_url: &str) -> Client {
         .unwrap()
 }
 
+/// The stateful mock, its tasks taking `duration`, and a client of it.
+async fn mock_with_tasks_of(duration: Duration) -> (KatapultMock, Client) {
+    let mock = KatapultMock::builder()
+        .task_duration(duration)
+        .start()
+        .await;
+    let client = client(&mock.base_url());
+    (mock, client)
+}
+
 fn resize(id: &str, size: i64) -> ResizeDiskBody {
     ResizeDiskBody {
         disk: katapult_core::types::DiskLookup { id: id.into() },
@@ -48,11 +58,7 @@ fn size(mock: &KatapultMock, id: &str) -> Option<i64> {
 #[tokio::test]
 async fn a_task_is_waited_for_until_it_completes_and_progress_is_seen() {
     bounded(LIMIT, async {
-        let mock = KatapultMock::builder()
-            .task_duration(Duration::from_millis(300))
-            .start()
-            .await;
-        let client = client(&mock.base_url());
+        let (mock, client) = mock_with_tasks_of(Duration::from_millis(300)).await;
         let answer = client.resize_disk(resize("disk_1", 30)).await.unwrap();
         // The answer shows the disk as it was, with a pending task.
         assert_eq!(answer.disk.size_in_gb, Some(20));
@@ -95,11 +101,7 @@ async fn a_task_that_has_ended_is_answered_without_a_request() {
 #[tokio::test]
 async fn a_failed_task_is_a_typed_error_naming_the_task() {
     bounded(LIMIT, async {
-        let mock = KatapultMock::builder()
-            .task_duration(Duration::from_secs(30))
-            .start()
-            .await;
-        let client = client(&mock.base_url());
+        let (mock, client) = mock_with_tasks_of(Duration::from_secs(30)).await;
         let answer = client.resize_disk(resize("disk_1", 30)).await.unwrap();
         // The mock fails a running task whose disk disappears.
         mock.remove_disk("disk_1");
@@ -120,11 +122,7 @@ async fn a_failed_task_is_a_typed_error_naming_the_task() {
 #[tokio::test]
 async fn a_task_still_running_at_the_deadline_is_a_typed_error_with_its_last_reading() {
     bounded(LIMIT, async {
-        let mock = KatapultMock::builder()
-            .task_duration(Duration::from_secs(600))
-            .start()
-            .await;
-        let client = client(&mock.base_url());
+        let (mock, client) = mock_with_tasks_of(Duration::from_secs(600)).await;
         let answer = client.resize_disk(resize("disk_1", 30)).await.unwrap();
         let error = client
             .wait_for_task(&answer.task)
@@ -150,11 +148,7 @@ async fn a_task_still_running_at_the_deadline_is_a_typed_error_with_its_last_rea
 #[tokio::test]
 async fn dropping_a_wait_stops_the_polling() {
     bounded(LIMIT, async {
-        let mock = KatapultMock::builder()
-            .task_duration(Duration::from_secs(600))
-            .start()
-            .await;
-        let client = client(&mock.base_url());
+        let (mock, client) = mock_with_tasks_of(Duration::from_secs(600)).await;
         let answer = client.resize_disk(resize("disk_1", 30)).await.unwrap();
         let wait = client.wait_for_task(&answer.task).into_future();
         assert!(
@@ -212,11 +206,7 @@ async fn a_missing_task_is_the_typed_404() {
 #[tokio::test]
 async fn a_rename_and_a_resize_are_planned_routed_waited_for_and_read_back() {
     bounded(LIMIT, async {
-        let mock = KatapultMock::builder()
-            .task_duration(Duration::from_millis(300))
-            .start()
-            .await;
-        let client = client(&mock.base_url());
+        let (mock, client) = mock_with_tasks_of(Duration::from_millis(300)).await;
         let change = DiskChange::new("disk_1")
             .name("logs")
             .size_in_gb(NonZeroU32::new(30).unwrap());
