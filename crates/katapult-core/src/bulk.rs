@@ -1,21 +1,24 @@
-//! Updating many disks at once: bounded concurrency, results streamed back
-//! as they finish with the index of their input, every input accounted for
-//! exactly once, progress to drive a progress bar, and cancellation by
-//! dropping the stream.
+//! Updating or changing many disks at once: bounded concurrency, results
+//! streamed back as they finish with the index of their input, every input
+//! accounted for exactly once, progress to drive a progress bar, and
+//! cancellation by dropping the stream.
 //!
-//! Each update is an ordinary [`Client::update_disk`] call on a task of its
-//! own, so it retries and waits for the rate-limit governor like any other
-//! call; the governor, shared by the client's clones, paces them all from
-//! the server's budget. The tasks sit in a [`JoinSet`] owned by the stream:
-//! dropping the stream aborts every one of them.
+//! Each input is an ordinary call ([`Client::update_disk`],
+//! [`Client::change_disk`]) on a task of its own, so it retries and waits
+//! for the rate-limit governor like any other call; the governor, shared by
+//! the client's clones, paces them all from the server's budget. The tasks
+//! sit in a [`JoinSet`] owned by the stream: dropping the stream aborts
+//! every one of them.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use tokio::task::{Id, JoinSet};
 
+use crate::change::{ChangeOptions, ChangeReport, DiskChange};
 use crate::client::Client;
 use crate::error::Error;
 use crate::response::{RateLimit, Response};
@@ -24,7 +27,7 @@ use crate::types;
 /// The default number of updates in flight at once.
 const DEFAULT_CONCURRENCY: usize = 8;
 
-/// How [`Client::update_disks`] runs.
+/// How [`Client::update_disks`] and [`Client::change_disks`] run.
 #[derive(Debug, Clone)]
 pub struct BulkOptions {
     concurrency: usize,
@@ -53,17 +56,25 @@ impl Default for BulkOptions {
     }
 }
 
-/// The outcome of one input of [`Client::update_disks`].
+/// The outcome of one input of [`Client::update_disks`] (or, as
+/// `BulkResult<ChangeReport>`, of [`Client::change_disks`]).
 #[derive(Debug)]
 #[non_exhaustive]
-pub struct BulkResult {
+pub struct BulkResult<T = Response<types::UpdateDiskResponse>> {
     /// The input's position, from 0.
     pub index: usize,
-    /// What [`Client::update_disk`] returned for it.
-    pub result: Result<Response<types::UpdateDiskResponse>, Error>,
+    /// What the call ([`Client::update_disk`], [`Client::change_disk`])
+    /// returned for it.
+    pub result: Result<T, Error>,
 }
 
-/// A snapshot of a bulk update's progress.
+/// The results of [`Client::change_disks`], as they finish.
+pub type BulkChanges = BulkUpdates<ChangeReport>;
+
+/// One input's call, not yet started.
+type Call<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send>>;
+
+/// A snapshot of a bulk update's (or change's) progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Progress {
@@ -91,14 +102,15 @@ pub struct Progress {
 /// call of the client needs). Dropping the stream cancels every update not
 /// yet handed out: requests in flight are abandoned (one may still reach
 /// the API), and no new one starts.
-pub struct BulkUpdates {
+pub struct BulkUpdates<T = Response<types::UpdateDiskResponse>> {
     client: Client,
-    inputs: Box<dyn Iterator<Item = types::UpdateDiskBody> + Send>,
+    /// Each input's call, made as the iterator is advanced.
+    inputs: Box<dyn Iterator<Item = Call<T>> + Send>,
     /// The iterator has ended.
     exhausted: bool,
     concurrency: usize,
     total: Option<usize>,
-    tasks: JoinSet<BulkResult>,
+    tasks: JoinSet<BulkResult<T>>,
     /// The input index of every task still in the set: a task that panics
     /// or is aborted reports only its id.
     running: HashMap<Id, usize>,
@@ -107,7 +119,7 @@ pub struct BulkUpdates {
     failed: usize,
 }
 
-impl std::fmt::Debug for BulkUpdates {
+impl<T: Send + 'static> std::fmt::Debug for BulkUpdates<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BulkUpdates")
             .field("concurrency", &self.concurrency)
@@ -148,14 +160,69 @@ impl Client {
         I: IntoIterator<Item = types::UpdateDiskBody>,
         I::IntoIter: Send + 'static,
     {
-        let inputs = bodies.into_iter();
-        let total = match inputs.size_hint() {
+        let client = self.clone();
+        self.bulk(
+            bodies.into_iter().map(move |body| {
+                let client = client.clone();
+                Box::pin(async move { client.update_disk(body).await }) as Call<_>
+            }),
+            options,
+        )
+    }
+
+    /// Changes many disks with bounded concurrency, under the client's
+    /// rate-limit governor: each input is one [`Client::change_disk`] with
+    /// `change` options, and ends in exactly one [`BulkResult`] holding its
+    /// report or its error. Dropping the stream cancels the rest.
+    ///
+    /// ```no_run
+    /// use std::num::NonZeroU32;
+    /// use katapult_core::{BulkOptions, ChangeOptions, Client, DiskChange};
+    ///
+    /// # async fn run(client: Client, ids: Vec<String>) {
+    /// let changes = ids.into_iter().map(|id| {
+    ///     DiskChange::new(id).name("fleet").size_in_gb(NonZeroU32::new(40).unwrap())
+    /// });
+    /// let mut changes = client.change_disks(changes, BulkOptions::new(), ChangeOptions::default());
+    /// while let Some(done) = changes.next().await {
+    ///     match done.result {
+    ///         Ok(report) => println!("#{}: {} steps", done.index, report.steps.len()),
+    ///         Err(error) => eprintln!("#{}: {error}", done.index),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn change_disks<I>(
+        &self,
+        changes: I,
+        options: BulkOptions,
+        change: ChangeOptions,
+    ) -> BulkChanges
+    where
+        I: IntoIterator<Item = DiskChange>,
+        I::IntoIter: Send + 'static,
+    {
+        let client = self.clone();
+        self.bulk(
+            changes.into_iter().map(move |wanted| {
+                let (client, options) = (client.clone(), change.clone());
+                Box::pin(async move { client.change_disk(&wanted, options).await }) as Call<_>
+            }),
+            options,
+        )
+    }
+
+    fn bulk<T, I>(&self, calls: I, options: BulkOptions) -> BulkUpdates<T>
+    where
+        I: Iterator<Item = Call<T>> + Send + 'static,
+    {
+        let total = match calls.size_hint() {
             (lower, Some(upper)) if lower == upper => Some(lower),
             _ => None,
         };
         BulkUpdates {
             client: self.clone(),
-            inputs: Box::new(inputs),
+            inputs: Box::new(calls),
             exhausted: false,
             concurrency: options.concurrency.max(1),
             total,
@@ -168,9 +235,9 @@ impl Client {
     }
 }
 
-impl BulkUpdates {
+impl<T: Send + 'static> BulkUpdates<T> {
     /// The next result, or `None` once every input has one.
-    pub async fn next(&mut self) -> Option<BulkResult> {
+    pub async fn next(&mut self) -> Option<BulkResult<T>> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
@@ -189,14 +256,13 @@ impl BulkUpdates {
     /// Starts updates until the bound is reached or the input ends.
     fn fill(&mut self) {
         while !self.exhausted && self.tasks.len() < self.concurrency {
-            let Some(body) = self.inputs.next() else {
+            let Some(call) = self.inputs.next() else {
                 self.exhausted = true;
                 break;
             };
             let index = self.started;
-            let client = self.client.clone();
             let handle = self.tasks.spawn(async move {
-                let result = client.update_disk(body).await;
+                let result = call.await;
                 BulkResult { index, result }
             });
             self.running.insert(handle.id(), index);
@@ -205,7 +271,7 @@ impl BulkUpdates {
     }
 
     /// Counts one result as it is handed out.
-    fn finished(&mut self, done: BulkResult) -> BulkResult {
+    fn finished(&mut self, done: BulkResult<T>) -> BulkResult<T> {
         if done.result.is_ok() {
             self.succeeded += 1;
         } else {
@@ -215,10 +281,10 @@ impl BulkUpdates {
     }
 }
 
-impl Stream for BulkUpdates {
-    type Item = BulkResult;
+impl<T: Send + 'static> Stream for BulkUpdates<T> {
+    type Item = BulkResult<T>;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<BulkResult>> {
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<BulkResult<T>>> {
         let this = self.get_mut();
         this.fill();
         loop {
@@ -238,9 +304,7 @@ impl Stream for BulkUpdates {
                     // It may have sent its request: say the update may
                     // have been applied.
                     let failure = Error::internal(
-                        &format!(
-                            "the task updating input {index} ended without a result ({error})"
-                        ),
+                        &format!("the task for input {index} ended without a result ({error})"),
                         true,
                     );
                     let result = this.finished(BulkResult {
@@ -278,6 +342,8 @@ mod tests {
     fn the_stream_can_move_between_tasks_and_be_polled_unpinned() {
         fn stream<S: Stream<Item = BulkResult> + Send + Unpin + 'static>() {}
         stream::<BulkUpdates>();
+        fn changes<S: Stream<Item = BulkResult<ChangeReport>> + Send + Unpin + 'static>() {}
+        changes::<BulkChanges>();
     }
 
     #[test]

@@ -65,7 +65,7 @@ pub mod types {
 }
 
 pub use api_error::{ApiError, ErrorBody};
-pub use bulk::{BulkOptions, BulkResult, BulkUpdates, Progress};
+pub use bulk::{BulkChanges, BulkOptions, BulkResult, BulkUpdates, Progress};
 pub use change::{
     ChangeFailed, ChangeLineError, ChangeOptions, ChangePlan, ChangeReport, ChangeStep, DiskChange,
     DiskOperation, DiskProperty, PlanEntry, PlanRefusal, PlannedChange, PropertyMismatch,

@@ -429,3 +429,50 @@ async fn a_lost_answer_of_a_write_not_safe_to_send_twice_is_not_sent_again() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn many_changes_run_with_bounded_concurrency_each_accounted_for_once() {
+    bounded(LIMIT, async {
+        let (mock, client) = mock_with_tasks_of(Duration::from_millis(200)).await;
+        let ids: Vec<String> = (0..12).map(|n| format!("disk_{n}")).collect();
+        let changes: Vec<DiskChange> = ids
+            .iter()
+            .map(|id| {
+                DiskChange::new(id.clone())
+                    .name("fleet")
+                    .size_in_gb(NonZeroU32::new(25).unwrap())
+            })
+            .collect();
+        // One change that the rules refuse, among them.
+        let mut refused = DiskChange::new("disk_refused");
+        refused.initial_file_system = Some(katapult_core::types::FileSystemEnum::Xfs);
+        let mut inputs = changes;
+        inputs.insert(5, refused);
+
+        let mut stream = client.change_disks(
+            inputs,
+            katapult_core::BulkOptions::new().concurrency(4),
+            ChangeOptions::default(),
+        );
+        let mut seen = Vec::new();
+        while let Some(done) = stream.next().await {
+            seen.push((done.index, done.result.is_ok()));
+        }
+        seen.sort_unstable();
+        let expected: Vec<(usize, bool)> = (0..13).map(|index| (index, index != 5)).collect();
+        assert_eq!(seen, expected, "every input once; the refused one failed");
+        let progress = stream.progress();
+        assert_eq!(
+            (progress.done, progress.succeeded, progress.failed),
+            (13, 12, 1)
+        );
+        for id in &ids {
+            let disk = mock.disk(id).unwrap();
+            assert_eq!(
+                (disk["name"].as_str(), disk["size_in_gb"].as_i64()),
+                (Some("fleet"), Some(25))
+            );
+        }
+    })
+    .await;
+}
