@@ -36,7 +36,7 @@ Credentials, first found wins:
   3. the default profile of $XDG_CONFIG_HOME/katapult/config.toml (~/.config/katapult/...)
 A token file or config file that other users can read is refused.";
 
-/// Update Katapult disks from a shell or a script.
+/// Read and change Katapult disks, and wait for their tasks, from a shell or a script.
 #[derive(Debug, Parser)]
 #[command(
     name = "katapult",
@@ -95,6 +95,9 @@ pub enum Command {
     /// Disks.
     #[command(subcommand)]
     Disk(DiskCommand),
+    /// Tasks: what a write that takes time (resize, I/O profile, attach, detach) answers with.
+    #[command(subcommand)]
+    Task(TaskCommand),
     /// Print shell completions for katapult on stdout.
     #[command(after_help = "Examples:\n  \
         katapult completions bash > ~/.local/share/bash-completion/completions/katapult\n  \
@@ -110,6 +113,9 @@ pub enum Command {
 /// `katapult disk ...`.
 #[derive(Debug, Subcommand)]
 pub enum DiskCommand {
+    /// Read a disk (GET /disks/disk): its properties and annotations.
+    #[command(after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    Get(GetDiskArgs),
     /// Change a disk's properties (PATCH /disks/disk). Only the fields you give are sent.
     #[command(
         override_usage = "katapult disk update --disk-id <ID> [REQUEST BODY FLAGS] [OPTIONS]\n       \
@@ -176,6 +182,62 @@ pub struct UpdateArgs {
         default_value_t = OutputFormat::Json,
         help_heading = "Output"
     )]
+    pub output: OutputFormat,
+}
+
+/// `katapult disk get`.
+#[derive(Debug, Args)]
+pub struct GetDiskArgs {
+    /// The disk to read.
+    #[arg(long, value_name = "ID")]
+    pub disk_id: String,
+
+    /// How to print the disk: `json` is the response body ({"disk": .., "annotations": [..]}),
+    /// pretty-printed; `table` a short summary.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Json)]
+    pub output: OutputFormat,
+}
+
+/// `katapult task ...`.
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Read a task (GET /tasks/task): its status and progress.
+    #[command(after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    Get(GetTaskArgs),
+    /// Read a task, then wait for it to end: exit 0 once it completed, 1 if it failed or had not
+    /// ended by the deadline. Progress goes to stderr when stderr is a terminal.
+    #[command(after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    Wait(WaitTaskArgs),
+}
+
+/// `katapult task get`.
+#[derive(Debug, Args)]
+pub struct GetTaskArgs {
+    /// The task to read.
+    #[arg(long, value_name = "ID")]
+    pub task_id: String,
+
+    /// How to print the task: `json` is the response body ({"task": ..}), pretty-printed;
+    /// `table` a short summary.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Json)]
+    pub output: OutputFormat,
+}
+
+/// `katapult task wait`.
+#[derive(Debug, Args)]
+pub struct WaitTaskArgs {
+    /// The task to wait for.
+    #[arg(long, value_name = "ID")]
+    pub task_id: String,
+
+    /// Seconds to wait in all, polls included, before giving up (the task may still finish)
+    /// [default: 1200]. `--timeout` is each request's own limit.
+    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
+    pub deadline: Option<Duration>,
+
+    /// How to print the ended task: `json` is the task as last read ({"task": ..});
+    /// `table` a short summary.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Json)]
     pub output: OutputFormat,
 }
 

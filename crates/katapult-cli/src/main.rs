@@ -27,6 +27,7 @@ mod exit;
 mod generated;
 mod output;
 mod progress;
+mod read;
 mod request;
 mod session;
 mod update;
@@ -35,8 +36,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory as _, Parser as _};
 
-use crate::cli::{Cli, Command, DiskCommand, Shell};
-use crate::exit::Exit;
+use crate::cli::{Cli, Command, DiskCommand, Shell, TaskCommand};
+use crate::exit::{Exit, Failure};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -59,24 +60,31 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Completions { shell } => completions(shell),
         Command::Disk(DiskCommand::Schema) => schema(),
-        Command::Disk(DiskCommand::Update(args)) => {
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => runtime,
-                Err(error) => {
-                    eprintln!("error: cannot start the async runtime: {error}");
-                    return Exit::Bug.into();
-                }
-            };
-            match runtime.block_on(update::run(&cli.connection, *args)) {
-                Ok(exit) => exit.into(),
-                Err(failure) => {
-                    eprintln!("error: {failure}");
-                    failure.exit.into()
-                }
-            }
+        Command::Disk(DiskCommand::Update(args)) => block_on(update::run(&cli.connection, *args)),
+        Command::Disk(DiskCommand::Get(args)) => block_on(read::disk(&cli.connection, args)),
+        Command::Task(TaskCommand::Get(args)) => block_on(read::task(&cli.connection, args)),
+        Command::Task(TaskCommand::Wait(args)) => block_on(read::wait(&cli.connection, args)),
+    }
+}
+
+/// Runs a command on a multi-threaded runtime and turns its outcome into
+/// the exit code, printing a failure on stderr.
+fn block_on(command: impl Future<Output = Result<Exit, Failure>>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return Exit::Bug.into();
+        }
+    };
+    match runtime.block_on(command) {
+        Ok(exit) => exit.into(),
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            failure.exit.into()
         }
     }
 }

@@ -44,7 +44,9 @@ pub async fn run(connection: &Connection, args: UpdateArgs) -> Result<Exit, Fail
     let response = session.client.update_disk(body).await?;
     let text = match args.output {
         OutputFormat::Json => format!("{}\n", output::json(&response)?),
-        OutputFormat::Table => output::table(&response),
+        OutputFormat::Table => {
+            output::disk_table(&response.disk, &response.annotations, response.meta())
+        }
     };
     print(&text).map_err(Failure::output)?;
     Ok(Exit::Success)
@@ -71,7 +73,7 @@ fn body(args: &UpdateArgs) -> Result<UpdateDiskBody, Failure> {
 }
 
 /// Writes to stdout (without the panic `println!` gives on a closed pipe).
-fn print(text: &str) -> std::io::Result<()> {
+pub fn print(text: &str) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()

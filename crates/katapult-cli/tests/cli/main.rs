@@ -7,5 +7,6 @@ mod credentials;
 mod dry_run;
 mod exit_codes;
 mod help;
+mod read;
 mod support;
 mod update;
