@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::generated::UpdateDiskFlags;
+use crate::generated::{
+    AssignDiskFlags, AttachDiskFlags, ChangeDiskIoProfileFlags, DetachDiskFlags, ResizeDiskFlags,
+    UnassignDiskFlags, UpdateDiskFlags,
+};
 
 /// The exit codes, as `--help` and the crate's README.md state them.
 pub const EXIT_CODES: &str = "\
@@ -17,9 +20,9 @@ Exit codes:
      or the token's rate limit is spent until after the call's deadline
   2  usage or configuration error; nothing was sent
   3  transport failure (connect, timeout, broken connection); the message says whether the
-     update may have been applied: after a failed connect nothing reached the API, after a
+     write may have been applied: after a failed connect nothing reached the API, after a
      timeout or a broken connection it may have been
-  4  a response that cannot be used (the update was probably applied: fetch the disk)
+  4  a response that cannot be used (the write was probably applied: `katapult disk get` shows)
   5  a bug in katapult itself; the message says whether a response had arrived. Please report it
 With --from: 0 when every line succeeded, 1 otherwise (2 when nothing could be run at all).";
 
@@ -124,6 +127,28 @@ pub enum DiskCommand {
         after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"),
     )]
     Update(Box<UpdateArgs>),
+    /// Resize a disk (PUT /disks/disk/resize). Prints the answer (the disk as it was, and the
+    /// task) and does not wait: `katapult task wait --task-id ..` does.
+    #[command(after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    Resize(ResizeArgs),
+    /// Change a disk's I/O profile (PUT /disks/disk/io_profile). Prints the answer (the disk
+    /// and the task) and does not wait: `katapult task wait --task-id ..` does.
+    #[command(name = "io-profile", after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    IoProfile(IoProfileArgs),
+    /// Attach a disk to its virtual machine (POST /disks/disk/attach). Prints the answer (the
+    /// disk and the task) and does not wait: `katapult task wait --task-id ..` does.
+    #[command(after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    Attach(AttachArgs),
+    /// Detach a disk from its virtual machine (POST /disks/disk/detach). Prints the answer (the
+    /// disk and the task) and does not wait: `katapult task wait --task-id ..` does.
+    #[command(after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    Detach(DetachArgs),
+    /// Assign a disk to a virtual machine (POST /disks/disk/assign). Prints the answer.
+    #[command(after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    Assign(AssignArgs),
+    /// Unassign a disk from its virtual machine (POST /disks/disk/unassign). Prints the answer.
+    #[command(after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    Unassign(UnassignArgs),
     /// Print the JSON Schema of a request body of `disk update` (what
     /// `--json-body` takes, and each line of `--from`), for editors and
     /// validators. Sends nothing; needs no token.
@@ -197,6 +222,92 @@ pub struct GetDiskArgs {
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Json)]
     pub output: OutputFormat,
 }
+
+/// The arguments of a raw write: the operation's generated flags, or a whole body from
+/// `--json-body`, and `--dry-run`.
+///
+/// The generated flag of a required field is required unless one of
+/// [`WHOLE_BODY_ARGS`] is given; a write has no `--from`, so the macro
+/// resets each such flag to "required unless `--json-body`"
+/// (`Arg::required_unless_present` with `Reset` clears the list).
+macro_rules! write_args {
+    ($(#[$doc:meta])* $name:ident, $flags:ty, [$($required:literal),+]) => {
+        $(#[$doc])*
+        #[derive(Debug, Args)]
+        #[command($(mut_arg($required, |arg| {
+            arg.required_unless_present(clap::builder::Resettable::Reset)
+                .required_unless_present("json_body")
+        })),+)]
+        pub struct $name {
+            /// The request body, one flag per field (generated from the OpenAPI fragment).
+            #[command(flatten)]
+            pub flags: $flags,
+
+            /// A whole request body as JSON, from FILE or `-` for stdin. It is checked against
+            /// the request type before anything is sent.
+            #[arg(
+                long,
+                value_name = "FILE|-",
+                conflicts_with = <$flags>::GROUP,
+                help_heading = "Request body, whole"
+            )]
+            pub json_body: Option<PathBuf>,
+
+            /// Print the exact request (method, URL, headers with the token redacted, body)
+            /// and send nothing. Needs no token.
+            #[arg(long, help_heading = "Output")]
+            pub dry_run: bool,
+        }
+
+        impl $name {
+            /// The body as the flags give it, where `--json-body` gives it
+            /// from, and whether only to show it.
+            pub fn into_parts(self) -> WriteParts {
+                WriteParts {
+                    flags: self.flags.to_json(),
+                    json_body: self.json_body,
+                    dry_run: self.dry_run,
+                }
+            }
+        }
+    };
+}
+
+/// What every raw write's arguments come down to.
+#[derive(Debug)]
+pub struct WriteParts {
+    /// The request body the generated flags describe.
+    pub flags: serde_json::Value,
+    /// `--json-body`: the whole body instead.
+    pub json_body: Option<PathBuf>,
+    /// `--dry-run`.
+    pub dry_run: bool,
+}
+
+write_args!(
+    /// `katapult disk resize`.
+    ResizeArgs, ResizeDiskFlags, ["disk_id", "size_in_gb"]
+);
+write_args!(
+    /// `katapult disk io-profile`.
+    IoProfileArgs, ChangeDiskIoProfileFlags, ["disk_id"]
+);
+write_args!(
+    /// `katapult disk attach`.
+    AttachArgs, AttachDiskFlags, ["disk_id"]
+);
+write_args!(
+    /// `katapult disk detach`.
+    DetachArgs, DetachDiskFlags, ["disk_id"]
+);
+write_args!(
+    /// `katapult disk assign`.
+    AssignArgs, AssignDiskFlags, ["disk_id"]
+);
+write_args!(
+    /// `katapult disk unassign`.
+    UnassignArgs, UnassignDiskFlags, ["disk_id"]
+);
 
 /// `katapult task ...`.
 #[derive(Debug, Subcommand)]

@@ -20,10 +20,9 @@ mod cli;
 mod credentials;
 mod dry_run;
 mod exit;
-// Written by `cargo xtask codegen`; never edited by hand. The flags of the
-// operations around Update disk have no command yet (dead code until then).
+// Written by `cargo xtask codegen`; never edited by hand.
 #[rustfmt::skip]
-#[allow(dead_code, clippy::all, clippy::pedantic)]
+#[allow(clippy::all, clippy::pedantic)]
 mod generated;
 mod output;
 mod progress;
@@ -31,6 +30,7 @@ mod read;
 mod request;
 mod session;
 mod update;
+mod write;
 
 use std::process::ExitCode;
 
@@ -38,6 +38,7 @@ use clap::{CommandFactory as _, Parser as _};
 
 use crate::cli::{Cli, Command, DiskCommand, Shell, TaskCommand};
 use crate::exit::{Exit, Failure};
+use crate::write::WriteBody;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -61,6 +62,36 @@ fn main() -> ExitCode {
         Command::Completions { shell } => completions(shell),
         Command::Disk(DiskCommand::Schema) => schema(),
         Command::Disk(DiskCommand::Update(args)) => block_on(update::run(&cli.connection, *args)),
+        Command::Disk(DiskCommand::Resize(args)) => block_on(write::run(
+            &cli.connection,
+            args.into_parts(),
+            WriteBody::Resize,
+        )),
+        Command::Disk(DiskCommand::IoProfile(args)) => block_on(write::run(
+            &cli.connection,
+            args.into_parts(),
+            WriteBody::IoProfile,
+        )),
+        Command::Disk(DiskCommand::Attach(args)) => block_on(write::run(
+            &cli.connection,
+            args.into_parts(),
+            WriteBody::Attach,
+        )),
+        Command::Disk(DiskCommand::Detach(args)) => block_on(write::run(
+            &cli.connection,
+            args.into_parts(),
+            WriteBody::Detach,
+        )),
+        Command::Disk(DiskCommand::Assign(args)) => block_on(write::run(
+            &cli.connection,
+            args.into_parts(),
+            WriteBody::Assign,
+        )),
+        Command::Disk(DiskCommand::Unassign(args)) => block_on(write::run(
+            &cli.connection,
+            args.into_parts(),
+            WriteBody::Unassign,
+        )),
         Command::Disk(DiskCommand::Get(args)) => block_on(read::disk(&cli.connection, args)),
         Command::Task(TaskCommand::Get(args)) => block_on(read::task(&cli.connection, args)),
         Command::Task(TaskCommand::Wait(args)) => block_on(read::wait(&cli.connection, args)),

@@ -29,16 +29,7 @@ pub async fn run(connection: &Connection, args: UpdateArgs) -> Result<Exit, Fail
 
     if args.dry_run {
         let text = dry_run::render(&session.client, &body)?;
-        print(&text).map_err(|error| {
-            Failure::usage(format!("cannot write the request to stdout: {error}"))
-        })?;
-        if !session.has_token {
-            eprintln!(
-                "note: no API token is configured; sending this request needs one \
-                 (run without --dry-run to see the ways to give it)"
-            );
-        }
-        return Ok(Exit::Success);
+        return dry_run::show(&text, session.has_token);
     }
 
     let response = session.client.update_disk(body).await?;

@@ -10,3 +10,4 @@ mod help;
 mod read;
 mod support;
 mod update;
+mod write;
