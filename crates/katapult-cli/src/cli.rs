@@ -149,6 +149,13 @@ pub enum DiskCommand {
     /// Unassign a disk from its virtual machine (POST /disks/disk/unassign). Prints the answer.
     #[command(after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
     Unassign(UnassignArgs),
+    /// Change an existing disk the way Katapult allows: read it, plan each property that
+    /// differs onto the one operation that can change it (update, resize, I/O profile,
+    /// attach/detach, assign/unassign), run the steps in a safe order, wait for each task and
+    /// read the disk back until the change shows. Asking for what the disk already has sends
+    /// nothing.
+    #[command(after_help = format!("{CHANGE_EXIT_CODES}\n\n{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    Change(Box<ChangeArgs>),
     /// Print the JSON Schema of a request body of `disk update` (what
     /// `--json-body` takes, and each line of `--from`), for editors and
     /// validators. Sends nothing; needs no token.
@@ -220,6 +227,98 @@ pub struct GetDiskArgs {
     /// How to print the disk: `json` is the response body ({"disk": .., "annotations": [..]}),
     /// pretty-printed; `table` a short summary.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Json)]
+    pub output: OutputFormat,
+}
+
+/// What `disk change` adds to the exit codes.
+const CHANGE_EXIT_CODES: &str = "\
+disk change:
+  a change the plan's rules refuse (a resize that needs the disk detached, a data centre, ...)
+  exits 2, and nothing is written; a task that failed exits 1 and names the task; a change that
+  stopped part-way prints what it did (the report) and exits as what stopped it.";
+
+/// `katapult disk change`: the properties wanted, and how to run the change.
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
+    /// The disk to change.
+    #[arg(long, value_name = "ID", help_heading = "Change")]
+    pub disk_id: String,
+    /// Its name (update_disk).
+    #[arg(long, value_name = "NAME", help_heading = "Change")]
+    pub name: Option<String>,
+    /// Its bus type (update_disk).
+    #[arg(long, value_name = "BUS_TYPE", value_parser = ["scsi", "virtio"], help_heading = "Change")]
+    pub bus_type: Option<String>,
+    /// Its storage speed (update_disk).
+    #[arg(long, value_name = "STORAGE_SPEED", value_parser = ["nvme", "ssd"], help_heading = "Change")]
+    pub storage_speed: Option<String>,
+    /// Its size in GB, a positive whole number (resize_disk).
+    #[arg(long, value_name = "N", help_heading = "Change")]
+    pub size_in_gb: Option<i64>,
+    /// How to resize: `online` grows an attached disk in place; otherwise the disk is resized
+    /// detached (and attached again if it was).
+    #[arg(long, value_name = "METHOD", value_parser = ["offline", "online"], requires = "size_in_gb", help_heading = "Change")]
+    pub resize_method: Option<String>,
+    /// Its I/O profile by id (change_disk_io_profile).
+    #[arg(
+        long,
+        value_name = "ID",
+        conflicts_with = "io_profile_permalink",
+        help_heading = "Change"
+    )]
+    pub io_profile_id: Option<String>,
+    /// Its I/O profile by permalink (change_disk_io_profile).
+    #[arg(long, value_name = "PERMALINK", help_heading = "Change")]
+    pub io_profile_permalink: Option<String>,
+    /// Whether it attaches when its virtual machine starts (update_disk).
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set, help_heading = "Change")]
+    pub attach_on_boot: Option<bool>,
+    /// Whether it is attached to its virtual machine (attach_disk / detach_disk).
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set, help_heading = "Change")]
+    pub attached: Option<bool>,
+    /// The virtual machine it belongs to, by id (assign_disk).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["virtual_machine_fqdn", "unassign"], help_heading = "Change")]
+    pub virtual_machine_id: Option<String>,
+    /// The virtual machine it belongs to, by FQDN (assign_disk).
+    #[arg(
+        long,
+        value_name = "FQDN",
+        conflicts_with = "unassign",
+        help_heading = "Change"
+    )]
+    pub virtual_machine_fqdn: Option<String>,
+    /// Belong to no virtual machine (unassign_disk; detached first if attached).
+    #[arg(long, help_heading = "Change")]
+    pub unassign: bool,
+    /// Its annotations, all of them (repeatable; KEY alone has no value): the disk ends with
+    /// exactly these (update_disk).
+    #[arg(
+        long,
+        value_name = "KEY=VALUE",
+        value_parser = crate::request::parse_key_value,
+        conflicts_with = "clear_annotations",
+        help_heading = "Change"
+    )]
+    pub annotation: Vec<(String, Option<String>)>,
+    /// Remove every annotation (update_disk).
+    #[arg(long, help_heading = "Change")]
+    pub clear_annotations: bool,
+
+    /// Print the plan (each property that differs: from, to, operation) and write nothing.
+    #[arg(long, conflicts_with = "no_wait", help_heading = "Running")]
+    pub plan: bool,
+    /// Return once each write is accepted, without waiting for its task or reading the disk
+    /// back.
+    #[arg(long, help_heading = "Running")]
+    pub no_wait: bool,
+    /// Seconds the whole change may take, reads, writes, task waits and read-backs included
+    /// [default: 1200]. `--timeout` is each request's own limit.
+    #[arg(long, value_name = "SECONDS", value_parser = seconds, help_heading = "Running")]
+    pub deadline: Option<Duration>,
+
+    /// How to print the outcome: `json` is the report ({"plan": [..], "tasks": [..],
+    /// "reconciled": [..], "disk": {..}}); `table` the plan as a table, then the disk.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Json, help_heading = "Output")]
     pub output: OutputFormat,
 }
 

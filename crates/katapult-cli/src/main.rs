@@ -16,6 +16,7 @@
 //! exit code.
 
 mod bulk;
+mod change;
 mod cli;
 mod credentials;
 mod dry_run;
@@ -92,6 +93,7 @@ fn main() -> ExitCode {
             args.into_parts(),
             WriteBody::Unassign,
         )),
+        Command::Disk(DiskCommand::Change(args)) => block_on(change::run(&cli.connection, *args)),
         Command::Disk(DiskCommand::Get(args)) => block_on(read::disk(&cli.connection, args)),
         Command::Task(TaskCommand::Get(args)) => block_on(read::task(&cli.connection, args)),
         Command::Task(TaskCommand::Wait(args)) => block_on(read::wait(&cli.connection, args)),

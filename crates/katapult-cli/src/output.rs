@@ -22,8 +22,9 @@ pub fn json<T>(response: &Response<T>) -> Result<String, Failure> {
 }
 
 /// A short summary of a disk and its annotations, one `label  value` row
-/// per line, ending with the answer's request id.
-pub fn disk_table(disk: &Disk, annotations: &[KeyValue], meta: &ResponseMeta) -> String {
+/// per line, ending with the request id of the answer it came from (when
+/// there was one answer).
+pub fn disk_table(disk: &Disk, annotations: &[KeyValue], request_id: Option<&str>) -> String {
     let mut rows: Vec<(&str, String)> = vec![
         ("disk", text(disk.id.as_deref())),
         ("name", text(disk.name.as_deref())),
@@ -107,7 +108,9 @@ pub fn disk_table(disk: &Disk, annotations: &[KeyValue], meta: &ResponseMeta) ->
             annotations.join(", ")
         },
     ));
-    rows.push(("request id", text(meta.request_id())));
+    if let Some(request_id) = request_id {
+        rows.push(("request id", request_id.to_owned()));
+    }
     rows_text(&rows)
 }
 

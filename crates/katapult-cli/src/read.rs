@@ -18,9 +18,11 @@ pub async fn disk(connection: &Connection, args: GetDiskArgs) -> Result<Exit, Fa
     let response = session.client.get_disk(&args.disk_id).await?;
     let text = match args.output {
         OutputFormat::Json => format!("{}\n", output::json(&response)?),
-        OutputFormat::Table => {
-            output::disk_table(&response.disk, &response.annotations, response.meta())
-        }
+        OutputFormat::Table => output::disk_table(
+            &response.disk,
+            &response.annotations,
+            response.meta().request_id(),
+        ),
     };
     print(&text).map_err(Failure::output)?;
     Ok(Exit::Success)

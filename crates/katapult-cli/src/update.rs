@@ -35,9 +35,11 @@ pub async fn run(connection: &Connection, args: UpdateArgs) -> Result<Exit, Fail
     let response = session.client.update_disk(body).await?;
     let text = match args.output {
         OutputFormat::Json => format!("{}\n", output::json(&response)?),
-        OutputFormat::Table => {
-            output::disk_table(&response.disk, &response.annotations, response.meta())
-        }
+        OutputFormat::Table => output::disk_table(
+            &response.disk,
+            &response.annotations,
+            response.meta().request_id(),
+        ),
     };
     print(&text).map_err(Failure::output)?;
     Ok(Exit::Success)

@@ -29,6 +29,15 @@ fn disk_resize_help() {
     insta::assert_snapshot!("disk_resize_help", run.stdout);
 }
 
+/// `disk change`'s flags and exit codes.
+#[test]
+fn disk_change_help() {
+    let home = Home::new("help");
+    let run = home.katapult().args(["disk", "change", "--help"]).run();
+    run.exits(0);
+    insta::assert_snapshot!("disk_change_help", run.stdout);
+}
+
 #[test]
 fn help_documents_every_exit_code() {
     let home = Home::new("help");

@@ -3,6 +3,7 @@
 //! bounded in time.
 
 mod bulk;
+mod change;
 mod credentials;
 mod dry_run;
 mod exit_codes;
