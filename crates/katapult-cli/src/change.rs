@@ -16,12 +16,22 @@ use serde_json::{Map, Value, json};
 
 use crate::cli::{ChangeArgs, Connection, OutputFormat};
 use crate::exit::{Exit, Failure};
-use crate::output;
 use crate::session::{self, Purpose};
 use crate::update::print;
+use crate::{change_bulk, output};
 
 /// Runs the command.
 pub async fn run(connection: &Connection, args: ChangeArgs) -> Result<Exit, Failure> {
+    let mut options = ChangeOptions::default();
+    if args.no_wait {
+        options = options.no_wait();
+    }
+    if let Some(deadline) = args.deadline {
+        options = options.deadline(deadline);
+    }
+    if let Some(path) = &args.from {
+        return change_bulk::run(connection, path, args.concurrency.into(), options).await;
+    }
     // The change first: a mistake in it is reported before any credential
     // is looked at or any connection made.
     let change = DiskChange::from_json(line(&args)).map_err(|problem| {
@@ -33,13 +43,6 @@ pub async fn run(connection: &Connection, args: ChangeArgs) -> Result<Exit, Fail
     let client = &session.client;
     if args.plan {
         return plan(client, &change, args.output).await;
-    }
-    let mut options = ChangeOptions::default();
-    if args.no_wait {
-        options = options.no_wait();
-    }
-    if let Some(deadline) = args.deadline {
-        options = options.deadline(deadline);
     }
     match client.change_disk(&change, options).await {
         Ok(report) => {
@@ -201,7 +204,11 @@ fn line(args: &ChangeArgs) -> Value {
     }
 
     let mut line = Map::new();
-    line.insert("disk".to_owned(), json!({"id": args.disk_id}));
+    // clap requires --disk-id unless --from, which does not come here.
+    line.insert(
+        "disk".to_owned(),
+        json!({"id": args.disk_id.as_deref().unwrap_or_default()}),
+    );
     if !properties.is_empty() {
         line.insert("properties".to_owned(), Value::Object(properties));
     }

@@ -154,7 +154,11 @@ pub enum DiskCommand {
     /// attach/detach, assign/unassign), run the steps in a safe order, wait for each task and
     /// read the disk back until the change shows. Asking for what the disk already has sends
     /// nothing.
-    #[command(after_help = format!("{CHANGE_EXIT_CODES}\n\n{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    #[command(
+        override_usage = "katapult disk change --disk-id <ID> [CHANGE FLAGS] [--plan] [OPTIONS]\n       \
+                          katapult disk change --from <FILE|-> [--concurrency <N>] [OPTIONS]",
+        after_help = format!("{CHANGE_EXIT_CODES}\n\n{CREDENTIALS}\n\n{EXIT_CODES}"),
+    )]
     Change(Box<ChangeArgs>),
     /// Print the JSON Schema of a request body of `disk update` (what
     /// `--json-body` takes, and each line of `--from`), for editors and
@@ -241,8 +245,13 @@ disk change:
 #[derive(Debug, Args)]
 pub struct ChangeArgs {
     /// The disk to change.
-    #[arg(long, value_name = "ID", help_heading = "Change")]
-    pub disk_id: String,
+    #[arg(
+        long,
+        value_name = "ID",
+        required_unless_present = "from",
+        help_heading = "Change"
+    )]
+    pub disk_id: Option<String>,
     /// Its name (update_disk).
     #[arg(long, value_name = "NAME", help_heading = "Change")]
     pub name: Option<String>,
@@ -304,6 +313,30 @@ pub struct ChangeArgs {
     #[arg(long, help_heading = "Change")]
     pub clear_annotations: bool,
 
+    /// Bulk: JSON Lines from FILE or `-`, one change per line: the request body of `disk
+    /// update` plus "attached", "resize_method" and "unassign". Prints one JSON line per input
+    /// line: {"line":n,"ok":true,"plan":[..],..} or {"line":n,"ok":false,"kind":..,"error":..}.
+    #[arg(
+        long,
+        value_name = "FILE|-",
+        conflicts_with_all = [
+            "disk_id", "name", "bus_type", "storage_speed", "size_in_gb", "resize_method",
+            "io_profile_id", "io_profile_permalink", "attach_on_boot", "attached",
+            "virtual_machine_id", "virtual_machine_fqdn", "unassign", "annotation",
+            "clear_annotations", "plan", "output",
+        ],
+        help_heading = "Running"
+    )]
+    pub from: Option<PathBuf>,
+    /// Bulk: how many changes run at once.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 8,
+        value_parser = clap::value_parser!(u16).range(1..),
+        help_heading = "Running"
+    )]
+    pub concurrency: u16,
     /// Print the plan (each property that differs: from, to, operation) and write nothing.
     #[arg(long, conflicts_with = "no_wait", help_heading = "Running")]
     pub plan: bool,

@@ -17,6 +17,7 @@
 
 mod bulk;
 mod change;
+mod change_bulk;
 mod cli;
 mod credentials;
 mod dry_run;

@@ -195,3 +195,66 @@ fn a_size_that_is_not_a_positive_integer_is_a_usage_error() {
     }
     assert_eq!(server.hits(), 0);
 }
+
+#[test]
+fn from_runs_each_line_and_reports_each_on_its_own() {
+    let home = Home::new("change-from");
+    let input = [
+        r#"{"disk": {"id": "disk_1"}, "properties": {"name": "a", "size_in_gb": 30}}"#,
+        "not json",
+        "",
+        r#"{"disk": {"id": "disk_2"}, "atached": true}"#,
+        r#"{"disk": {"id": "disk_3"}, "attached": true}"#,
+        r#"{"disk": {"id": "disk_4"}, "properties": {"name": "data"}}"#,
+    ]
+    .join("\n");
+    let run = home
+        .katapult()
+        .args([
+            "--mock",
+            "disk",
+            "change",
+            "--from",
+            "-",
+            "--concurrency",
+            "2",
+        ])
+        .stdin(&input)
+        .run();
+    // One line failed, so 1; every other line still ran.
+    run.exits(1);
+    let mut lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    lines.sort_by_key(|line| line["line"].as_u64());
+    let summary: Vec<(u64, bool, &str)> = lines
+        .iter()
+        .map(|line| {
+            (
+                line["line"].as_u64().unwrap(),
+                line["ok"].as_bool().unwrap(),
+                line["kind"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (1, true, "-"),
+            (2, false, "input"),
+            (4, false, "input"),
+            (5, false, "refused"),
+            (6, true, "-"),
+        ],
+        "{run:?}"
+    );
+    assert_eq!(lines[0]["disk"]["size_in_gb"], 30, "{run:?}");
+    assert_eq!(lines[0]["plan"].as_array().unwrap().len(), 2, "{run:?}");
+    assert_eq!(lines[4]["plan"], json!([]), "{run:?}");
+    assert!(
+        lines[2]["error"].as_str().unwrap().contains("`atached`"),
+        "{run:?}"
+    );
+}
