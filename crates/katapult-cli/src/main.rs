@@ -3,17 +3,22 @@
 //! tracing).
 //!
 //! ```text
+//! katapult disk get --disk-id disk_123
 //! katapult disk update --disk-id disk_123 --name logs
 //! katapult disk update --json-body body.json --dry-run
 //! katapult disk update --from updates.jsonl --concurrency 16
+//! katapult disk resize --disk-id disk_123 --size-in-gb 50
+//! katapult disk change --disk-id disk_123 --name db --size-in-gb 50 --plan
+//! katapult task wait --task-id task_123
 //! katapult completions bash
 //! ```
 //!
-//! Module map: [`cli`] declares the command line, [`generated`] the
-//! request's flags (written by `cargo xtask codegen` from the OpenAPI
-//! fragment), [`update`] and [`bulk`] run the command, [`session`] and
-//! [`credentials`] configure the client, [`exit`] maps every outcome to an
-//! exit code.
+//! Module map: [`cli`] declares the command line, [`generated`] each
+//! operation's request flags (written by `cargo xtask codegen` from the
+//! OpenAPI fragment), [`update`] and [`bulk`] run `disk update`, [`read`]
+//! the reads and `task wait`, [`write`](mod@write) the raw writes, [`change`] and
+//! [`change_bulk`] `disk change`, [`session`] and [`credentials`]
+//! configure the client, [`exit`] maps every outcome to an exit code.
 
 mod bulk;
 mod change;
