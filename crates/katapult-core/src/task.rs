@@ -45,8 +45,11 @@ pub struct TaskWait<'a> {
     client: &'a Client,
     task: Task,
     deadline: Duration,
-    on_progress: Option<Box<dyn FnMut(&Task) + Send + 'a>>,
+    on_progress: Option<OnProgress<'a>>,
 }
+
+/// What [`TaskWait::on_progress`] calls with each reading.
+type OnProgress<'a> = Box<dyn FnMut(&Task) + Send + 'a>;
 
 impl Client {
     /// Waits for `task` to end: the task as a write answered it (so the
@@ -94,7 +97,7 @@ impl<'a> TaskWait<'a> {
             match ending(&task) {
                 Some(TaskEnding::Completed) => return Ok(task),
                 Some(TaskEnding::Failed) => {
-                    return Err(TaskError::new(
+                    return Err(TaskError::error(
                         TaskErrorKind::Failed,
                         task,
                         started.elapsed(),
@@ -104,7 +107,7 @@ impl<'a> TaskWait<'a> {
             }
             let left = self.deadline.saturating_sub(started.elapsed());
             if left.is_zero() {
-                return Err(TaskError::new(
+                return Err(TaskError::error(
                     TaskErrorKind::DeadlineExceeded,
                     task,
                     started.elapsed(),
@@ -171,7 +174,7 @@ pub enum TaskErrorKind {
 }
 
 impl TaskError {
-    fn new(kind: TaskErrorKind, task: Task, waited: Duration) -> Error {
+    fn error(kind: TaskErrorKind, task: Task, waited: Duration) -> Error {
         Error::Task(Box::new(Self { kind, task, waited }))
     }
 

@@ -8,6 +8,7 @@
 //! (`support::bounded`).
 
 mod bulk;
+mod change;
 mod client;
 mod example;
 mod faults;
