@@ -12,7 +12,8 @@
 //!
 //! `kind` is `input` (the line is not a valid request body: it is reported
 //! without being sent, and the others still run), `api`, `rate_limited`,
-//! `network`, `response`, `request` or `internal`. Blank lines are
+//! `network`, `response`, `request` or `internal` (and, for `disk change
+//! --from`, `task`, `refused` or `change`). Blank lines are
 //! skipped. The exit code is 0 when every line succeeded, 1 otherwise.
 
 use std::io::Write as _;
@@ -134,27 +135,34 @@ fn line(number: usize, result: Result<Response<UpdateDiskResponse>, Error>) -> V
                 "request_id": response.meta().request_id(),
             })
         }
-        Err(error) => {
-            let kind = kind(&error);
-            let status = error.status().map(|status| status.as_u16());
-            let code = error.code().map(|code| code.as_str().to_owned());
-            let request_id = error.request_id().map(str::to_owned);
-            json!({
-                "line": number,
-                "ok": false,
-                "kind": kind,
-                "status": status,
-                "code": code,
-                "error": Failure::from(error).message,
-                "request_id": request_id,
-            })
-        }
+        Err(error) => error_line(number, error),
     }
+}
+
+/// The output line for a line that failed with `error`; shared with
+/// `disk change --from`.
+pub fn error_line(number: usize, error: Error) -> Value {
+    let kind = kind(&error);
+    let status = error.status().map(|status| status.as_u16());
+    let code = error.code().map(|code| code.as_str().to_owned());
+    let request_id = error.request_id().map(str::to_owned);
+    json!({
+        "line": number,
+        "ok": false,
+        "kind": kind,
+        "status": status,
+        "code": code,
+        "error": Failure::from(error).message,
+        "request_id": request_id,
+    })
 }
 
 /// What kind of failure, for scripts that sort them.
 fn kind(error: &Error) -> &'static str {
     match error {
+        Error::Task(_) => "task",
+        Error::PlanRefused(_) => "refused",
+        Error::Change(failed) => failed.cause().map_or("change", kind),
         Error::Api(_) => "api",
         Error::RateLimited(_) => "rate_limited",
         Error::Network(_) => "network",
@@ -166,18 +174,20 @@ fn kind(error: &Error) -> &'static str {
 
 /// JSON Lines on stdout, each flushed as it is written so a reader sees
 /// results as they finish.
-struct JsonLines {
+pub struct JsonLines {
     stdout: std::io::Stdout,
 }
 
 impl JsonLines {
-    fn stdout() -> Self {
+    /// Lines on this process's stdout.
+    pub fn stdout() -> Self {
         Self {
             stdout: std::io::stdout(),
         }
     }
 
-    fn write(&mut self, value: &Value) -> Result<(), Failure> {
+    /// Writes one line and flushes it.
+    pub fn write(&mut self, value: &Value) -> Result<(), Failure> {
         let mut lock = self.stdout.lock();
         writeln!(lock, "{value}")
             .and_then(|()| lock.flush())

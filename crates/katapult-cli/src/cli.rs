@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::generated::UpdateDiskFlags;
+use crate::generated::{
+    AssignDiskFlags, AttachDiskFlags, ChangeDiskIoProfileFlags, DetachDiskFlags, ResizeDiskFlags,
+    UnassignDiskFlags, UpdateDiskFlags,
+};
 
 /// The exit codes, as `--help` and the crate's README.md state them.
 pub const EXIT_CODES: &str = "\
@@ -17,9 +20,9 @@ Exit codes:
      or the token's rate limit is spent until after the call's deadline
   2  usage or configuration error; nothing was sent
   3  transport failure (connect, timeout, broken connection); the message says whether the
-     update may have been applied: after a failed connect nothing reached the API, after a
+     write may have been applied: after a failed connect nothing reached the API, after a
      timeout or a broken connection it may have been
-  4  a response that cannot be used (the update was probably applied: fetch the disk)
+  4  a response that cannot be used (the write was probably applied: `katapult disk get` shows)
   5  a bug in katapult itself; the message says whether a response had arrived. Please report it
 With --from: 0 when every line succeeded, 1 otherwise (2 when nothing could be run at all).";
 
@@ -36,7 +39,7 @@ Credentials, first found wins:
   3. the default profile of $XDG_CONFIG_HOME/katapult/config.toml (~/.config/katapult/...)
 A token file or config file that other users can read is refused.";
 
-/// Update Katapult disks from a shell or a script.
+/// Read and change Katapult disks, and wait for their tasks, from a shell or a script.
 #[derive(Debug, Parser)]
 #[command(
     name = "katapult",
@@ -95,6 +98,9 @@ pub enum Command {
     /// Disks.
     #[command(subcommand)]
     Disk(DiskCommand),
+    /// Tasks: what a write that takes time (resize, I/O profile, attach, detach) answers with.
+    #[command(subcommand)]
+    Task(TaskCommand),
     /// Print shell completions for katapult on stdout.
     #[command(after_help = "Examples:\n  \
         katapult completions bash > ~/.local/share/bash-completion/completions/katapult\n  \
@@ -110,6 +116,9 @@ pub enum Command {
 /// `katapult disk ...`.
 #[derive(Debug, Subcommand)]
 pub enum DiskCommand {
+    /// Read a disk (GET /disks/disk): its properties and annotations.
+    #[command(after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    Get(GetDiskArgs),
     /// Change a disk's properties (PATCH /disks/disk). Only the fields you give are sent.
     #[command(
         override_usage = "katapult disk update --disk-id <ID> [REQUEST BODY FLAGS] [OPTIONS]\n       \
@@ -118,6 +127,39 @@ pub enum DiskCommand {
         after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"),
     )]
     Update(Box<UpdateArgs>),
+    /// Resize a disk (PUT /disks/disk/resize). Prints the answer (the disk as it was, and the
+    /// task) and does not wait: `katapult task wait --task-id ..` does.
+    #[command(after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    Resize(ResizeArgs),
+    /// Change a disk's I/O profile (PUT /disks/disk/io_profile). Prints the answer (the disk
+    /// and the task) and does not wait: `katapult task wait --task-id ..` does.
+    #[command(name = "io-profile", after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    IoProfile(IoProfileArgs),
+    /// Attach a disk to its virtual machine (POST /disks/disk/attach). Prints the answer (the
+    /// disk and the task) and does not wait: `katapult task wait --task-id ..` does.
+    #[command(after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    Attach(AttachArgs),
+    /// Detach a disk from its virtual machine (POST /disks/disk/detach). Prints the answer (the
+    /// disk and the task) and does not wait: `katapult task wait --task-id ..` does.
+    #[command(after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    Detach(DetachArgs),
+    /// Assign a disk to a virtual machine (POST /disks/disk/assign). Prints the answer.
+    #[command(after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    Assign(AssignArgs),
+    /// Unassign a disk from its virtual machine (POST /disks/disk/unassign). Prints the answer.
+    #[command(after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    Unassign(UnassignArgs),
+    /// Change an existing disk the way Katapult allows: read it, plan each property that
+    /// differs onto the one operation that can change it (update, resize, I/O profile,
+    /// attach/detach, assign/unassign), run the steps in a safe order, wait for each task and
+    /// read the disk back until the change shows. Asking for what the disk already has sends
+    /// nothing.
+    #[command(
+        override_usage = "katapult disk change --disk-id <ID> [CHANGE FLAGS] [--plan] [OPTIONS]\n       \
+                          katapult disk change --from <FILE|-> [--concurrency <N>] [OPTIONS]",
+        after_help = format!("{CHANGE_EXIT_CODES}\n\n{CREDENTIALS}\n\n{EXIT_CODES}"),
+    )]
+    Change(Box<ChangeArgs>),
     /// Print the JSON Schema of a request body of `disk update` (what
     /// `--json-body` takes, and each line of `--from`), for editors and
     /// validators. Sends nothing; needs no token.
@@ -176,6 +218,269 @@ pub struct UpdateArgs {
         default_value_t = OutputFormat::Json,
         help_heading = "Output"
     )]
+    pub output: OutputFormat,
+}
+
+/// `katapult disk get`.
+#[derive(Debug, Args)]
+pub struct GetDiskArgs {
+    /// The disk to read.
+    #[arg(long, value_name = "ID")]
+    pub disk_id: String,
+
+    /// How to print the disk: `json` is the response body ({"disk": .., "annotations": [..]}),
+    /// pretty-printed; `table` a short summary.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Json)]
+    pub output: OutputFormat,
+}
+
+/// What `disk change` adds to the exit codes.
+const CHANGE_EXIT_CODES: &str = "\
+disk change:
+  a change the plan's rules refuse (a resize that needs the disk detached, a data centre, ...)
+  exits 2, and nothing is written; a task that failed exits 1 and names the task; a change that
+  stopped part-way prints what it did (the report) and exits as what stopped it.";
+
+/// `katapult disk change`: the properties wanted, and how to run the change.
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
+    /// The disk to change.
+    #[arg(
+        long,
+        value_name = "ID",
+        required_unless_present = "from",
+        help_heading = "Change"
+    )]
+    pub disk_id: Option<String>,
+    /// Its name (update_disk).
+    #[arg(long, value_name = "NAME", help_heading = "Change")]
+    pub name: Option<String>,
+    /// Its bus type (update_disk).
+    #[arg(long, value_name = "BUS_TYPE", value_parser = ["scsi", "virtio"], help_heading = "Change")]
+    pub bus_type: Option<String>,
+    /// Its storage speed (update_disk).
+    #[arg(long, value_name = "STORAGE_SPEED", value_parser = ["nvme", "ssd"], help_heading = "Change")]
+    pub storage_speed: Option<String>,
+    /// Its size in GB, a positive whole number (resize_disk).
+    #[arg(long, value_name = "N", help_heading = "Change")]
+    pub size_in_gb: Option<i64>,
+    /// How to resize: `online` grows an attached disk in place; otherwise the disk is resized
+    /// detached (and attached again if it was).
+    #[arg(long, value_name = "METHOD", value_parser = ["offline", "online"], requires = "size_in_gb", help_heading = "Change")]
+    pub resize_method: Option<String>,
+    /// Its I/O profile by id (change_disk_io_profile).
+    #[arg(
+        long,
+        value_name = "ID",
+        conflicts_with = "io_profile_permalink",
+        help_heading = "Change"
+    )]
+    pub io_profile_id: Option<String>,
+    /// Its I/O profile by permalink (change_disk_io_profile).
+    #[arg(long, value_name = "PERMALINK", help_heading = "Change")]
+    pub io_profile_permalink: Option<String>,
+    /// Whether it attaches when its virtual machine starts (update_disk).
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set, help_heading = "Change")]
+    pub attach_on_boot: Option<bool>,
+    /// Whether it is attached to its virtual machine (attach_disk / detach_disk).
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set, help_heading = "Change")]
+    pub attached: Option<bool>,
+    /// The virtual machine it belongs to, by id (assign_disk).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["virtual_machine_fqdn", "unassign"], help_heading = "Change")]
+    pub virtual_machine_id: Option<String>,
+    /// The virtual machine it belongs to, by FQDN (assign_disk).
+    #[arg(
+        long,
+        value_name = "FQDN",
+        conflicts_with = "unassign",
+        help_heading = "Change"
+    )]
+    pub virtual_machine_fqdn: Option<String>,
+    /// Belong to no virtual machine (unassign_disk; detached first if attached).
+    #[arg(long, help_heading = "Change")]
+    pub unassign: bool,
+    /// Its annotations, all of them (repeatable; KEY alone has no value): the disk ends with
+    /// exactly these (update_disk).
+    #[arg(
+        long,
+        value_name = "KEY=VALUE",
+        value_parser = crate::request::parse_key_value,
+        conflicts_with = "clear_annotations",
+        help_heading = "Change"
+    )]
+    pub annotation: Vec<(String, Option<String>)>,
+    /// Remove every annotation (update_disk).
+    #[arg(long, help_heading = "Change")]
+    pub clear_annotations: bool,
+
+    /// Bulk: JSON Lines from FILE or `-`, one change per line: the request body of `disk
+    /// update` plus "attached", "resize_method" and "unassign". Prints one JSON line per input
+    /// line: {"line":n,"ok":true,"plan":[..],..} or {"line":n,"ok":false,"kind":..,"error":..}.
+    #[arg(
+        long,
+        value_name = "FILE|-",
+        conflicts_with_all = [
+            "disk_id", "name", "bus_type", "storage_speed", "size_in_gb", "resize_method",
+            "io_profile_id", "io_profile_permalink", "attach_on_boot", "attached",
+            "virtual_machine_id", "virtual_machine_fqdn", "unassign", "annotation",
+            "clear_annotations", "plan", "output",
+        ],
+        help_heading = "Running"
+    )]
+    pub from: Option<PathBuf>,
+    /// Bulk: how many changes run at once.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 8,
+        value_parser = clap::value_parser!(u16).range(1..),
+        help_heading = "Running"
+    )]
+    pub concurrency: u16,
+    /// Print the plan (each property that differs: from, to, operation) and write nothing.
+    #[arg(long, conflicts_with = "no_wait", help_heading = "Running")]
+    pub plan: bool,
+    /// Return once each write is accepted, without waiting for its task or reading the disk
+    /// back.
+    #[arg(long, help_heading = "Running")]
+    pub no_wait: bool,
+    /// Seconds the whole change may take, reads, writes, task waits and read-backs included
+    /// [default: 1200]. `--timeout` is each request's own limit.
+    #[arg(long, value_name = "SECONDS", value_parser = seconds, help_heading = "Running")]
+    pub deadline: Option<Duration>,
+
+    /// How to print the outcome: `json` is the report ({"plan": [..], "tasks": [..],
+    /// "reconciled": [..], "disk": {..}}); `table` the plan as a table, then the disk.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Json, help_heading = "Output")]
+    pub output: OutputFormat,
+}
+
+/// The arguments of a raw write: the operation's generated flags, or a whole body from
+/// `--json-body`, and `--dry-run`.
+///
+/// The generated flag of a required field is required unless one of
+/// [`WHOLE_BODY_ARGS`] is given; a write has no `--from`, so the macro
+/// resets each such flag to "required unless `--json-body`"
+/// (`Arg::required_unless_present` with `Reset` clears the list).
+macro_rules! write_args {
+    ($(#[$doc:meta])* $name:ident, $flags:ty, [$($required:literal),+]) => {
+        $(#[$doc])*
+        #[derive(Debug, Args)]
+        #[command($(mut_arg($required, |arg| {
+            arg.required_unless_present(clap::builder::Resettable::Reset)
+                .required_unless_present("json_body")
+        })),+)]
+        pub struct $name {
+            /// The request body, one flag per field (generated from the OpenAPI fragment).
+            #[command(flatten)]
+            pub flags: $flags,
+
+            /// A whole request body as JSON, from FILE or `-` for stdin. It is checked against
+            /// the request type before anything is sent.
+            #[arg(
+                long,
+                value_name = "FILE|-",
+                conflicts_with = <$flags>::GROUP,
+                help_heading = "Request body, whole"
+            )]
+            pub json_body: Option<PathBuf>,
+
+            /// Print the exact request (method, URL, headers with the token redacted, body)
+            /// and send nothing. Needs no token.
+            #[arg(long, help_heading = "Output")]
+            pub dry_run: bool,
+        }
+
+        impl $name {
+            /// The body as the flags give it, where `--json-body` gives it
+            /// from, and whether only to show it.
+            pub fn into_parts(self) -> WriteParts {
+                WriteParts {
+                    flags: self.flags.to_json(),
+                    json_body: self.json_body,
+                    dry_run: self.dry_run,
+                }
+            }
+        }
+    };
+}
+
+/// What every raw write's arguments come down to.
+#[derive(Debug)]
+pub struct WriteParts {
+    /// The request body the generated flags describe.
+    pub flags: serde_json::Value,
+    /// `--json-body`: the whole body instead.
+    pub json_body: Option<PathBuf>,
+    /// `--dry-run`.
+    pub dry_run: bool,
+}
+
+write_args!(
+    /// `katapult disk resize`.
+    ResizeArgs, ResizeDiskFlags, ["disk_id", "size_in_gb"]
+);
+write_args!(
+    /// `katapult disk io-profile`.
+    IoProfileArgs, ChangeDiskIoProfileFlags, ["disk_id"]
+);
+write_args!(
+    /// `katapult disk attach`.
+    AttachArgs, AttachDiskFlags, ["disk_id"]
+);
+write_args!(
+    /// `katapult disk detach`.
+    DetachArgs, DetachDiskFlags, ["disk_id"]
+);
+write_args!(
+    /// `katapult disk assign`.
+    AssignArgs, AssignDiskFlags, ["disk_id"]
+);
+write_args!(
+    /// `katapult disk unassign`.
+    UnassignArgs, UnassignDiskFlags, ["disk_id"]
+);
+
+/// `katapult task ...`.
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Read a task (GET /tasks/task): its status and progress.
+    #[command(after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    Get(GetTaskArgs),
+    /// Read a task, then wait for it to end: exit 0 once it completed, 1 if it failed or had not
+    /// ended by the deadline. Progress goes to stderr when stderr is a terminal.
+    #[command(after_help = format!("{CREDENTIALS}\n\n{EXIT_CODES}"))]
+    Wait(WaitTaskArgs),
+}
+
+/// `katapult task get`.
+#[derive(Debug, Args)]
+pub struct GetTaskArgs {
+    /// The task to read.
+    #[arg(long, value_name = "ID")]
+    pub task_id: String,
+
+    /// How to print the task: `json` is the response body ({"task": ..}), pretty-printed;
+    /// `table` a short summary.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Json)]
+    pub output: OutputFormat,
+}
+
+/// `katapult task wait`.
+#[derive(Debug, Args)]
+pub struct WaitTaskArgs {
+    /// The task to wait for.
+    #[arg(long, value_name = "ID")]
+    pub task_id: String,
+
+    /// Seconds to wait in all, polls included, before giving up (the task may still finish)
+    /// [default: 1200]. `--timeout` is each request's own limit.
+    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
+    pub deadline: Option<Duration>,
+
+    /// How to print the ended task: `json` is the task as last read ({"task": ..});
+    /// `table` a short summary.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Json)]
     pub output: OutputFormat,
 }
 

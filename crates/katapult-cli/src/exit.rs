@@ -35,6 +35,15 @@ impl Exit {
             Error::Network(_) => Self::Transport,
             Error::InvalidResponse(_) => Self::Unusable,
             Error::Internal(_) => Self::Bug,
+            // A task that failed or outlasted the wait: Katapult did not
+            // make the change (or has not yet).
+            Error::Task(_) => Self::Refused,
+            // The plan's rules refused the change before anything was
+            // written: like a usage error, the request is what must change.
+            Error::PlanRefused(_) => Self::Usage,
+            // A change that stopped part-way exits as what stopped it; one
+            // that finished but does not read as asked is a refusal.
+            Error::Change(failed) => failed.cause().map_or(Self::Refused, Self::of),
             // A kind of error added to katapult-core after this version:
             // its message says what happened; the code cannot.
             _ => Self::Bug,

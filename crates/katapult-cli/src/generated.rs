@@ -24,7 +24,7 @@ pub struct UpdateDiskFlags {
         value_parser = crate::request::parse_key_value,
     )]
     pub annotation: Vec<(String, Option<String>)>,
-    /// Sets properties.virtual_machine_disk.attach. Attach the disk once built. If the virtual machine is not running the disk will attach when started. Only available when creating disk, existing disks must use the attach endpoint.
+    /// Sets properties.virtual_machine_disk.attach (create only; an existing disk: `katapult disk attach`, or `katapult disk change --attached true`). Attach the disk once built. If the virtual machine is not running the disk will attach when started. Only available when creating disk, existing disks must use the attach endpoint.
     #[arg(long = "attach", value_name = "BOOL", action = ::clap::ArgAction::Set)]
     pub attach: Option<bool>,
     /// Sets properties.virtual_machine_disk.attach_on_boot. Attach the disk during virtual machine start up. Default is true.
@@ -39,21 +39,21 @@ pub struct UpdateDiskFlags {
     /// Sends annotations as an empty list, removing every entry.
     #[arg(long = "clear-annotations", conflicts_with_all = ["annotation"])]
     pub clear_annotations: bool,
-    /// Sets properties.data_center by id; conflicts with --data-center-permalink.
+    /// Sets properties.data_center by id (create only; an existing disk stays in its data centre); conflicts with --data-center-permalink.
     #[arg(
         long = "data-center-id",
         value_name = "ID",
         conflicts_with_all = ["data_center_permalink"],
     )]
     pub data_center_id: Option<String>,
-    /// Sets properties.data_center by permalink; conflicts with --data-center-id.
+    /// Sets properties.data_center by permalink (create only; an existing disk stays in its data centre); conflicts with --data-center-id.
     #[arg(
         long = "data-center-permalink",
         value_name = "PERMALINK",
         conflicts_with_all = ["data_center_id"],
     )]
     pub data_center_permalink: Option<String>,
-    /// Sets properties.initial_file_system.
+    /// Sets properties.initial_file_system (create only; an existing disk keeps the file system it was made with).
     #[arg(
         long = "initial-file-system",
         value_name = "INITIAL_FILE_SYSTEM",
@@ -78,7 +78,7 @@ pub struct UpdateDiskFlags {
     /// Sets properties.name.
     #[arg(long = "name", value_name = "NAME")]
     pub name: Option<String>,
-    /// Sets properties.size_in_gb. Only available when creating disk. Existing disks must use the resize endpoint.
+    /// Sets properties.size_in_gb (create only; an existing disk: `katapult disk resize`, or `katapult disk change --size-in-gb`). Only available when creating disk. Existing disks must use the resize endpoint.
     #[arg(long = "size-in-gb", value_name = "SIZE_IN_GB")]
     pub size_in_gb: Option<i64>,
     /// Sets properties.storage_speed.

@@ -1,17 +1,17 @@
-//! Printing an updated disk: the response body as JSON (`--output json`),
-//! or a short summary for a person (`--output table`).
+//! Printing an answer: the response body as JSON (`--output json`), or a
+//! short summary of a disk or a task for a person (`--output table`).
 
 use std::fmt::Write as _;
 
-use katapult_core::Response;
-use katapult_core::types::{Disk, UpdateDiskResponse};
+use katapult_core::types::{Disk, KeyValue, Task};
+use katapult_core::{Response, ResponseMeta};
 use serde_json::Value;
 
 use crate::exit::Failure;
 
 /// The response body as received, pretty-printed: every field and `null`
 /// the server sent, including fields this version does not know.
-pub fn json(response: &Response<UpdateDiskResponse>) -> Result<String, Failure> {
+pub fn json<T>(response: &Response<T>) -> Result<String, Failure> {
     let body: Value = serde_json::from_slice(response.raw_body()).map_err(|error| {
         Failure::bug(format!(
             "the response decoded once but its raw body no longer parses: {error}"
@@ -21,9 +21,10 @@ pub fn json(response: &Response<UpdateDiskResponse>) -> Result<String, Failure> 
         .map_err(|error| Failure::bug(format!("cannot print the response: {error}")))
 }
 
-/// A short summary of the disk, one `label  value` row per line.
-pub fn table(response: &Response<UpdateDiskResponse>) -> String {
-    let disk: &Disk = &response.disk;
+/// A short summary of a disk and its annotations, one `label  value` row
+/// per line, ending with the request id of the answer it came from (when
+/// there was one answer).
+pub fn disk_table(disk: &Disk, annotations: &[KeyValue], request_id: Option<&str>) -> String {
     let mut rows: Vec<(&str, String)> = vec![
         ("disk", text(disk.id.as_deref())),
         ("name", text(disk.name.as_deref())),
@@ -92,8 +93,7 @@ pub fn table(response: &Response<UpdateDiskResponse>) -> String {
         "attached to",
         attachment.unwrap_or_else(|| "nothing".to_owned()),
     ));
-    let annotations = response
-        .annotations
+    let annotations = annotations
         .iter()
         .map(|kv| match &kv.value {
             Some(value) => format!("{}={value}", kv.key),
@@ -108,8 +108,28 @@ pub fn table(response: &Response<UpdateDiskResponse>) -> String {
             annotations.join(", ")
         },
     ));
-    rows.push(("request id", text(response.meta().request_id())));
+    if let Some(request_id) = request_id {
+        rows.push(("request id", request_id.to_owned()));
+    }
+    rows_text(&rows)
+}
 
+/// A short summary of a task, one `label  value` row per line.
+pub fn task_table(task: &Task, meta: &ResponseMeta) -> String {
+    let rows: Vec<(&str, String)> = vec![
+        ("task", text(task.id.as_deref())),
+        ("name", text(task.name.as_deref())),
+        ("status", text(task.status.as_ref().map(|s| s.as_str()))),
+        (
+            "progress",
+            text(task.progress.map(|p| format!("{p}%")).as_deref()),
+        ),
+        ("request id", text(meta.request_id())),
+    ];
+    rows_text(&rows)
+}
+
+fn rows_text(rows: &[(&str, String)]) -> String {
     let width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
     let mut out = String::new();
     for (label, value) in rows {

@@ -1,5 +1,6 @@
-//! The bulk progress bar on stderr, drawn only when stderr is a terminal
-//! (a script reading stderr gets nothing from it).
+//! Progress on stderr, drawn only when stderr is a terminal (a script
+//! reading stderr gets nothing from it): the bulk bar, and the state of a
+//! task being waited for.
 //!
 //! A single line redrawn in place with `\r`: counts, a bar and the rate-limit
 //! budget. Written here rather than taken from a crate (indicatif and its
@@ -7,6 +8,8 @@
 
 use std::io::{IsTerminal as _, Write as _};
 use std::time::{Duration, Instant};
+
+use katapult_core::types::Task;
 
 /// What the bar shows: a snapshot of the bulk run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -57,7 +60,20 @@ impl ProgressBar {
             return;
         }
         self.drawn_at = Some(now);
-        let line = render(snapshot);
+        self.write_line(&render(snapshot));
+    }
+
+    /// Redraws the line with a task's status and progress (every reading is
+    /// drawn: polls are seconds apart).
+    pub fn draw_task(&mut self, task: &Task) {
+        if !self.enabled {
+            return;
+        }
+        self.drawn_at = Some(Instant::now());
+        self.write_line(&task_line(task));
+    }
+
+    fn write_line(&mut self, line: &str) {
         // Pad over a longer previous line.
         let pad = self.width.saturating_sub(line.chars().count());
         self.width = line.chars().count();
@@ -106,6 +122,20 @@ pub fn render(snapshot: &Snapshot) -> String {
     }
     if let Some((remaining, permitted)) = budget {
         line.push_str(&format!("  budget {remaining}/{permitted}"));
+    }
+    line
+}
+
+/// The line for a task: `task <id> <name>: <status> <progress>%`.
+pub fn task_line(task: &Task) -> String {
+    let mut line = format!("task {}", task.id.as_deref().unwrap_or("(no id)"));
+    if let Some(name) = &task.name {
+        line.push_str(&format!(" ({name})"));
+    }
+    line.push_str(": ");
+    line.push_str(task.status.as_ref().map_or("unknown", |s| s.as_str()));
+    if let Some(progress) = task.progress {
+        line.push_str(&format!(" {progress}%"));
     }
     line
 }

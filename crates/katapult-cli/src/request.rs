@@ -1,9 +1,10 @@
-//! The request body, from any of its three sources (the generated flags,
-//! `--json-body`, a line of `--from`), checked against the request type
-//! before anything is sent.
+//! A request body, from any of its sources (the generated flags,
+//! `--json-body`, a line of `--from`), checked against the operation's
+//! request type before anything is sent.
 //!
 //! Every source is JSON first, with the fragment's property names; the
-//! check decodes it into [`UpdateDiskBody`] and encodes that again, and
+//! check decodes it into the request type ([`UpdateDiskBody`],
+//! `ResizeDiskBody`, ...) and encodes that again, and
 //! refuses the body unless everything given survives the round trip. That
 //! catches a misspelt field (serde would otherwise drop it in silence), a
 //! wrong type, a missing `disk`, and a value the request type cannot carry
@@ -13,6 +14,8 @@ use std::io::Read as _;
 use std::path::Path;
 
 use katapult_core::types::UpdateDiskBody;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::exit::Failure;
@@ -46,24 +49,34 @@ pub fn read_input(path: &Path, flag: &str) -> Result<String, Failure> {
     Ok(text)
 }
 
-/// Parses JSON text and checks it against the request type.
+/// Parses JSON text and checks it against Update disk's request type.
 pub fn parse_body(text: &str) -> Result<UpdateDiskBody, String> {
-    let json: Value =
-        serde_json::from_str(text).map_err(|error| format!("not valid JSON: {error}"))?;
-    check_body(json)
+    parse(text)
 }
 
-/// Checks a JSON request body against the request type; returns the typed
-/// body, which encodes back to exactly the JSON given.
+/// Checks a JSON request body against Update disk's request type.
 pub fn check_body(json: Value) -> Result<UpdateDiskBody, String> {
+    check(json)
+}
+
+/// Parses JSON text and checks it against the request type `B`.
+pub fn parse<B: DeserializeOwned + Serialize>(text: &str) -> Result<B, String> {
+    let json: Value =
+        serde_json::from_str(text).map_err(|error| format!("not valid JSON: {error}"))?;
+    check(json)
+}
+
+/// Checks a JSON request body against the request type `B`; returns the
+/// typed body, which encodes back to exactly the JSON given.
+pub fn check<B: DeserializeOwned + Serialize>(json: Value) -> Result<B, String> {
     if !json.is_object() {
         return Err(format!(
             "a request body is a JSON object like {{\"disk\": {{\"id\": \"disk_...\"}}, \
-             \"properties\": {{...}}}}, not {}",
+             ...}}, not {}",
             kind(&json)
         ));
     }
-    let body: UpdateDiskBody = serde_json::from_value(json.clone())
+    let body: B = serde_json::from_value(json.clone())
         .map_err(|error| format!("not a valid request body: {error}"))?;
     let sent = serde_json::to_value(&body)
         .map_err(|error| format!("the request body cannot be encoded: {error}"))?;
@@ -114,7 +127,7 @@ fn dropped(at: &str, value: &Value) -> String {
         ),
         _ => format!(
             "`{at}` is not a field of the request body, so it would not be sent: check its \
-             spelling against `katapult disk update --help` (each flag names its field)"
+             spelling against the command's --help (each flag names its field)"
         ),
     }
 }

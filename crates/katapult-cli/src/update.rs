@@ -29,22 +29,17 @@ pub async fn run(connection: &Connection, args: UpdateArgs) -> Result<Exit, Fail
 
     if args.dry_run {
         let text = dry_run::render(&session.client, &body)?;
-        print(&text).map_err(|error| {
-            Failure::usage(format!("cannot write the request to stdout: {error}"))
-        })?;
-        if !session.has_token {
-            eprintln!(
-                "note: no API token is configured; sending this request needs one \
-                 (run without --dry-run to see the ways to give it)"
-            );
-        }
-        return Ok(Exit::Success);
+        return dry_run::show(&text, session.has_token);
     }
 
     let response = session.client.update_disk(body).await?;
     let text = match args.output {
         OutputFormat::Json => format!("{}\n", output::json(&response)?),
-        OutputFormat::Table => output::table(&response),
+        OutputFormat::Table => output::disk_table(
+            &response.disk,
+            &response.annotations,
+            response.meta().request_id(),
+        ),
     };
     print(&text).map_err(Failure::output)?;
     Ok(Exit::Success)
@@ -71,7 +66,7 @@ fn body(args: &UpdateArgs) -> Result<UpdateDiskBody, Failure> {
 }
 
 /// Writes to stdout (without the panic `println!` gives on a closed pipe).
-fn print(text: &str) -> std::io::Result<()> {
+pub fn print(text: &str) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()

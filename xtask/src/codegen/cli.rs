@@ -22,7 +22,9 @@
 //!
 //! Help comes from the fragment: the JSON path the flag sets, then the
 //! description of the property (or, for a prefixed object's field, of the
-//! object). Flags are listed required first, then by name. Any other shape,
+//! object); Update disk's fields that only a new disk takes say so there
+//! and name the command that changes them on an existing disk
+//! ([`CREATE_ONLY`]). Flags are listed required first, then by name. Any other shape,
 //! and two properties that would make the same flag, is a problem of the
 //! `cli` stage, with the pointer and the fix.
 //!
@@ -57,6 +59,38 @@ const RESERVED: &[&str] = &[
     "json-body", "from", "concurrency", "dry-run", "output", "token-file", "profile", "mock",
     "timeout", "rate-limit-window", "debug", "help", "version",
 ];
+/// Update disk's fields that only a disk being created takes (their own
+/// descriptions say so, or wire-facts.md does), and what changes each on
+/// an existing disk: the flag's help says so after "Sets <path>", so that
+/// `katapult disk update --help` points at the command that works.
+const CREATE_ONLY: &[(&str, &str)] = &[
+    (
+        "properties.size_in_gb",
+        "create only; an existing disk: `katapult disk resize`, or `katapult disk change --size-in-gb`",
+    ),
+    (
+        "properties.virtual_machine_disk.attach",
+        "create only; an existing disk: `katapult disk attach`, or `katapult disk change --attached true`",
+    ),
+    (
+        "properties.data_center",
+        "create only; an existing disk stays in its data centre",
+    ),
+    (
+        "properties.initial_file_system",
+        "create only; an existing disk keeps the file system it was made with",
+    ),
+];
+
+/// ` (create only; ...)` for a field in [`CREATE_ONLY`], else nothing.
+fn create_only(dotted: &str) -> String {
+    CREATE_ONLY
+        .iter()
+        .find(|(path, _)| *path == dotted)
+        .map(|(_, note)| format!(" ({note})"))
+        .unwrap_or_default()
+}
+
 /// The CLI module's tokens, for every operation with a JSON request body.
 pub(super) fn tokens(fragment: &Fragment) -> Result<TokenStream, Problem> {
     let doc = &fragment.document;
@@ -261,7 +295,10 @@ impl Walk<'_> {
                         Kind::Boolean => "BOOL".to_owned(),
                         _ => name.to_shouty_snake_case(),
                     };
-                    let help = sentence(&format!("Sets {dotted}."), text.as_deref());
+                    let help = sentence(
+                        &format!("Sets {dotted}{}.", create_only(&dotted)),
+                        text.as_deref(),
+                    );
                     let mut flag = Flag::new(
                         flag_name(prefix, name),
                         Some(value_name),
@@ -326,7 +363,8 @@ impl Walk<'_> {
                 .map(|id| format!("--{}", id.to_kebab_case()))
                 .collect();
             let lead = format!(
-                "Sets {dotted} by {field}; conflicts with {}.",
+                "Sets {dotted} by {field}{}; conflicts with {}.",
+                create_only(dotted),
                 others_long.join(", ")
             );
             let help = sentence(&lead, text.as_deref());

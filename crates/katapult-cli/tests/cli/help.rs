@@ -20,6 +20,24 @@ fn disk_update_help() {
     insta::assert_snapshot!("disk_update_help", run.stdout);
 }
 
+/// The raw writes' flags come from the fragment too.
+#[test]
+fn disk_resize_help() {
+    let home = Home::new("help");
+    let run = home.katapult().args(["disk", "resize", "--help"]).run();
+    run.exits(0);
+    insta::assert_snapshot!("disk_resize_help", run.stdout);
+}
+
+/// `disk change`'s flags and exit codes.
+#[test]
+fn disk_change_help() {
+    let home = Home::new("help");
+    let run = home.katapult().args(["disk", "change", "--help"]).run();
+    run.exits(0);
+    insta::assert_snapshot!("disk_change_help", run.stdout);
+}
+
 #[test]
 fn help_documents_every_exit_code() {
     let home = Home::new("help");

@@ -3,9 +3,12 @@
 //! bounded in time.
 
 mod bulk;
+mod change;
 mod credentials;
 mod dry_run;
 mod exit_codes;
 mod help;
+mod read;
 mod support;
 mod update;
+mod write;
