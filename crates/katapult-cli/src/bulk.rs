@@ -20,8 +20,8 @@ use std::io::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use katapult_core::types::{UpdateDiskBody, UpdateDiskResponse};
-use katapult_core::{BulkOptions, BulkResult, Error, Response};
+use katapult_core::types::UpdateDiskResponse;
+use katapult_core::{BulkOptions, BulkResult, BulkUpdates, Error, Response};
 use serde_json::{Value, json};
 
 use crate::cli::Connection;
@@ -41,20 +41,33 @@ pub async fn run(
     let text = request::read_input(path, "--from")?;
     let mut out = JsonLines::stdout();
 
-    // Parse every line first: a malformed one is reported at once and the
-    // rest go to the bulk API together (it needs them as one iterator).
-    let mut bodies: Vec<UpdateDiskBody> = Vec::new();
-    let mut line_numbers: Vec<usize> = Vec::new();
-    let mut failed = 0usize;
+    let (line_numbers, bodies, failed) = parse_lines(&text, &mut out, request::parse_body)?;
+    let updates = session
+        .client
+        .update_disks(bodies, BulkOptions::new().concurrency(concurrency));
+    drive(updates, &line_numbers, failed, &mut out, line).await
+}
+
+/// Parses every line first: a malformed one is reported at once (an
+/// `input` line, not sent), blank lines are skipped, and the rest go to the
+/// bulk API together (it needs them as one iterator). Returns the line
+/// numbers and inputs that parsed, and how many did not. Shared with
+/// `disk change --from`.
+pub fn parse_lines<T, E: std::fmt::Display>(
+    text: &str,
+    out: &mut JsonLines,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<(Vec<usize>, Vec<T>, usize), Failure> {
+    let (mut numbers, mut inputs, mut failed) = (Vec::new(), Vec::new(), 0);
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
         if line.trim().is_empty() {
             continue;
         }
-        match request::parse_body(line) {
-            Ok(body) => {
-                bodies.push(body);
-                line_numbers.push(number);
+        match parse(line) {
+            Ok(input) => {
+                inputs.push(input);
+                numbers.push(number);
             }
             Err(problem) => {
                 failed += 1;
@@ -70,14 +83,23 @@ pub async fn run(
             }
         }
     }
+    Ok((numbers, inputs, failed))
+}
 
+/// Writes one output line per result as the bulk stream hands them out,
+/// with a progress bar on stderr; 0 when nothing failed (counting the
+/// `failed` input lines), 1 otherwise. Shared with `disk change --from`.
+pub async fn drive<T: Send + 'static>(
+    mut stream: BulkUpdates<T>,
+    line_numbers: &[usize],
+    mut failed: usize,
+    out: &mut JsonLines,
+    line: impl Fn(usize, Result<T, Error>) -> Value,
+) -> Result<Exit, Failure> {
     let mut bar = ProgressBar::on_stderr();
-    let mut updates = session
-        .client
-        .update_disks(bodies, BulkOptions::new().concurrency(concurrency));
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {
-        let progress = updates.progress();
+        let progress = stream.progress();
         bar.draw(
             &Snapshot {
                 total: progress.total,
@@ -91,8 +113,8 @@ pub async fn run(
             false,
         );
         let result = tokio::select! {
-            result = updates.next() => result,
-            // Redraw while waiting, e.g. through a rate-limit hold.
+            result = stream.next() => result,
+            // Redraw while waiting, e.g. through a task or a rate-limit hold.
             _ = tick.tick() => continue,
         };
         let Some(BulkResult { index, result, .. }) = result else {

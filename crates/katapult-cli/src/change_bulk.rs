@@ -1,6 +1,8 @@
 //! `katapult disk change --from FILE|-`: many changes, one JSON line each
-//! (the shape [`DiskChange::from_line`] reads), at most `--concurrency` at
-//! a time, every request under the client's rate-limit governor.
+//! (the shape [`DiskChange::from_line`] reads), through katapult-core's
+//! `change_disks` (at most `--concurrency` at a time, every request under
+//! the client's rate-limit governor), read and written as `disk update
+//! --from` does.
 //!
 //! stdout gets one JSON line per input line as each finishes (not in input
 //! order; each names its line): `{"line": n, "ok": true, "plan": [..],
@@ -12,16 +14,13 @@
 //! every line succeeded, 1 otherwise.
 
 use std::path::Path;
-use std::time::Duration;
 
-use katapult_core::{ChangeOptions, ChangeReport, DiskChange, Error};
+use katapult_core::{BulkOptions, ChangeOptions, ChangeReport, DiskChange, Error};
 use serde_json::{Value, json};
-use tokio::task::JoinSet;
 
-use crate::bulk::{JsonLines, error_line};
+use crate::bulk::{JsonLines, drive, error_line, parse_lines};
 use crate::cli::Connection;
 use crate::exit::{Exit, Failure};
-use crate::progress::{ProgressBar, Snapshot};
 use crate::request;
 use crate::session::{self, Purpose};
 
@@ -37,80 +36,13 @@ pub async fn run(
     let text = request::read_input(path, "--from")?;
     let mut out = JsonLines::stdout();
 
-    let mut failed = 0usize;
-    let mut changes = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let number = index + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match DiskChange::from_line(line) {
-            Ok(change) => changes.push((number, change)),
-            Err(problem) => {
-                failed += 1;
-                out.write(&json!({
-                    "line": number,
-                    "ok": false,
-                    "kind": "input",
-                    "status": null,
-                    "code": null,
-                    "error": format!("line {number}: {problem}; this line was not sent"),
-                    "request_id": null,
-                }))?;
-            }
-        }
-    }
-
-    let total = changes.len();
-    let mut waiting = changes.into_iter();
-    let mut running = JoinSet::new();
-    let mut bar = ProgressBar::on_stderr();
-    let (mut done, mut done_failed) = (0usize, 0usize);
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
-    loop {
-        while running.len() < concurrency {
-            let Some((number, change)) = waiting.next() else {
-                break;
-            };
-            let client = session.client.clone();
-            let options = options.clone();
-            running.spawn(async move { (number, client.change_disk(&change, options).await) });
-        }
-        bar.draw(
-            &Snapshot {
-                total: Some(total),
-                done,
-                failed: done_failed,
-                in_flight: running.len(),
-                budget: None,
-            },
-            false,
-        );
-        let joined = tokio::select! {
-            joined = running.join_next() => joined,
-            // Redraw while waiting, e.g. through a task or a rate-limit hold.
-            _ = tick.tick() => continue,
-        };
-        let Some(joined) = joined else {
-            break;
-        };
-        let (number, result) = joined.map_err(|error| {
-            bar.finish();
-            Failure::bug(format!("a change ended without a result: {error}"))
-        })?;
-        done += 1;
-        if result.is_err() {
-            done_failed += 1;
-            failed += 1;
-        }
-        out.write(&line(number, result))?;
-    }
-    bar.finish();
-    Ok(if failed == 0 {
-        Exit::Success
-    } else {
-        Exit::Refused
-    })
+    let (line_numbers, changes, failed) = parse_lines(&text, &mut out, DiskChange::from_line)?;
+    let changes = session.client.change_disks(
+        changes,
+        BulkOptions::new().concurrency(concurrency),
+        options,
+    );
+    drive(changes, &line_numbers, failed, &mut out, line).await
 }
 
 /// The output line for one finished change.
