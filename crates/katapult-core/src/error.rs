@@ -122,11 +122,12 @@ impl Error {
     /// and 504 answers, failed and broken connections, timeouts.
     ///
     /// The client has already retried what its
-    /// [`RetryPolicy`](crate::RetryPolicy) allows of these. It does not
-    /// retry 502, 504, timeouts or a connection that broke mid-answer by
-    /// itself (the update may have been applied, or the caller's time is up),
-    /// so those can be true here after a single attempt. One table in the
-    /// crate decides both answers; the README shows it.
+    /// [`RetryPolicy`](crate::RetryPolicy) allows of these. It retries 502,
+    /// 504, timeouts and a connection broken after sending only for an
+    /// operation the fragment marks safe to send twice (`x-idempotent`), and
+    /// never a body that broke after its status arrived, so those can be
+    /// true here after a single attempt. One table in the crate decides both
+    /// answers; the README shows it.
     pub fn is_retryable(&self) -> bool {
         let outcome = match self {
             Self::Network(error) => error.outcome,

@@ -58,9 +58,10 @@ impl Outcome {
             // Nothing reached the API.
             Self::ConnectFailed => (Some(RetryCause::ConnectionFailed), true),
             // The request may have been read and applied.
-            Self::BrokeBeforeResponse | Self::BrokeInBody | Self::TimedOut => {
-                if_safe(RetryCause::AnswerLost)
-            }
+            Self::BrokeBeforeResponse | Self::TimedOut => if_safe(RetryCause::AnswerLost),
+            // The status has arrived, and the call path decides before it
+            // reads the body: a body that breaks is reported, not retried.
+            Self::BrokeInBody => (None, true),
             Self::OtherNetwork => (None, false),
             // The next window will have budget again.
             Self::HeldPastDeadline => (None, true),
@@ -361,7 +362,6 @@ mod tests {
                 status(504),
                 Outcome::ConnectFailed,
                 Outcome::BrokeBeforeResponse,
-                Outcome::BrokeInBody,
                 Outcome::TimedOut,
             ]
         );

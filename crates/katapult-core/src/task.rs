@@ -84,7 +84,7 @@ impl<'a> TaskWait<'a> {
     async fn run(mut self) -> Result<Task, Error> {
         let started = Instant::now();
         let id = self.task.id.clone().unwrap_or_default();
-        if id.is_empty() {
+        if id.is_empty() && ending(&self.task).is_none() {
             return Err(Error::InvalidRequest(
                 "the task has no id, so it cannot be read; wait for a task as a write answered it"
                     .to_owned(),
