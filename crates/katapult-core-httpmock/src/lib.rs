@@ -129,12 +129,14 @@ mod generated;
 mod demo;
 pub mod fixtures;
 mod katapult_mock;
+mod rate_limit;
 mod routes;
 mod state;
 mod task;
 
 pub use generated::{MockServerExt, operations};
 pub use katapult_mock::{KatapultMock, KatapultMockBuilder};
+pub use rate_limit::Answered;
 
 /// The `httpmock` this crate is built on.
 pub use httpmock;
