@@ -1,5 +1,7 @@
 //! Build cost: clean release builds of katapult-core and of the hand-written
-//! floor, timed, and the crates in each dependency tree counted (offline).
+//! floor, timed, and the crates in each dependency tree counted (offline);
+//! and the code generated per operation of the fragment, as committed and as
+//! one more operation (a scratch copy of the fragment) would add.
 //! The floor is the project the benchmark compiles too
 //! (`crates/katapult-core/benches/floor`), copied with the workspace's
 //! `Cargo.lock` and built with and without its `rustls` feature. Each build
@@ -12,7 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::cargo;
+use crate::codegen::{self, CLI_PATH, METHODS_PATH, MOCKS_PATH, TYPES_PATH};
+use crate::fragment::FRAGMENT_PATH;
+use crate::{cargo, problem};
 
 /// The hand-written floor, a Cargo project of its own that the benchmark
 /// also compiles (as a module), relative to the workspace root.
@@ -206,12 +210,132 @@ pub(super) fn build_cost(root: &Path, repeat: u32) -> Result<String, String> {
             .join(", ")
     )
     .unwrap();
+    out.push_str(&generated_size(root, &dir)?);
+    Ok(out)
+}
+
+/// The generated files whose size grows with the operations.
+const GENERATED: [&str; 4] = [TYPES_PATH, METHODS_PATH, MOCKS_PATH, CLI_PATH];
+
+/// The operation the scratch fragment copies (an inline request and
+/// response, as most operations have), and the path it is copied before.
+const COPIED: (&str, &str) = ("  /disks/disk/detach:\n", "  /disks/disk/assign:\n");
+
+/// Lines and bytes of a file.
+type Size = (usize, usize);
+
+/// Lines and bytes of each generated file among `outputs`.
+fn sizes(outputs: &[codegen::Output]) -> Vec<Size> {
+    let of = |path: &str| {
+        outputs
+            .iter()
+            .find(|o| o.path() == path)
+            .map(|o| o.contents())
+    };
+    GENERATED
+        .iter()
+        .map(|path| of(path).map_or((0, 0), |text| (text.lines().count(), text.len())))
+        .collect()
+}
+
+/// The outputs the generator writes for the fragment at `path`, and its
+/// operations.
+fn generate(path: &Path) -> Result<(Vec<codegen::Output>, usize), String> {
+    let fragment = codegen::prepare(path, FRAGMENT_PATH).map_err(|p| problem::render(&p))?;
+    let operations = crate::doc::operations(&fragment.document).len();
+    let outputs = codegen::outputs(&fragment).map_err(|p| problem::render(&[p]))?;
+    Ok((outputs, operations))
+}
+
+/// The section on generated code: per file, lines and bytes, per operation,
+/// and what one more operation (a copy of `detach_disk` under a new path
+/// and name, in a scratch copy of the fragment) adds.
+fn generated_size(root: &Path, dir: &Path) -> Result<String, String> {
+    let (outputs, operations) = generate(&root.join(FRAGMENT_PATH))?;
+    let text = std::fs::read_to_string(root.join(FRAGMENT_PATH)).map_err(|e| e.to_string())?;
+    let (start, end) = (text.find(COPIED.0), text.find(COPIED.1));
+    let (Some(start), Some(end)) = (start, end) else {
+        return Err(format!(
+            "{FRAGMENT_PATH} no longer has {} before {}",
+            COPIED.0, COPIED.1
+        ));
+    };
+    let copy = text[start..end]
+        .replacen("/disks/disk/detach:", "/disks/disk/detach_again:", 1)
+        .replacen("post:disk_detach\"", "post:disk_detach_again\"", 1)
+        .replacen(
+            "x-rust-name: detach_disk",
+            "x-rust-name: detach_disk_again",
+            1,
+        );
+    let scratch = dir.join("fragment-plus-one.yaml");
+    std::fs::write(&scratch, format!("{}{copy}{}", &text[..end], &text[end..]))
+        .map_err(|e| format!("{}: {e}", scratch.display()))?;
+    let (plus_outputs, plus_operations) = generate(&scratch)?;
+    if plus_operations != operations + 1 {
+        return Err(format!(
+            "the scratch fragment has {plus_operations} operations, not {}",
+            operations + 1
+        ));
+    }
+    let (now, plus) = (sizes(&outputs), sizes(&plus_outputs));
+    let mut out = format!(
+        "\nGenerated code ({operations} operations; as `cargo xtask codegen` writes it, headers \
+         included); \"one more\" is what a copy of `detach_disk` under a new path and name adds, \
+         generated from a scratch copy of the fragment:\n\n\
+         | file | lines | bytes | lines per operation | bytes per operation | one more: lines | one more: bytes |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n"
+    );
+    let mut rows: Vec<(String, Size, Size)> = GENERATED
+        .iter()
+        .zip(now.iter().zip(&plus))
+        .map(|(path, (now, plus))| (format!("`{path}`"), *now, *plus))
+        .collect();
+    let total = |f: fn(&Size) -> usize, v: &[Size]| v.iter().map(f).sum();
+    rows.push((
+        "all four".to_owned(),
+        (total(|s| s.0, &now), total(|s| s.1, &now)),
+        (total(|s| s.0, &plus), total(|s| s.1, &plus)),
+    ));
+    for (file, (lines, bytes), (plus_lines, plus_bytes)) in rows {
+        writeln!(
+            out,
+            "| {file} | {lines} | {bytes} | {} | {} | +{} | +{} |",
+            lines / operations,
+            bytes / operations,
+            plus_lines.saturating_sub(lines),
+            plus_bytes.saturating_sub(bytes),
+        )
+        .unwrap();
+    }
     Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_more_operation_adds_to_every_generated_file() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let dir = std::env::temp_dir().join(format!("xtask-generated-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let section = generated_size(root, &dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        let section = section.unwrap();
+        assert!(
+            section.contains("Generated code (9 operations;"),
+            "{section}"
+        );
+        let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("| `")).collect();
+        assert_eq!(rows.len(), GENERATED.len(), "{section}");
+        for row in rows {
+            assert!(
+                !row.contains("| +0 |"),
+                "one more operation adds nothing to {row}"
+            );
+        }
+    }
 
     #[test]
     fn tree_listings_are_deduplicated() {
