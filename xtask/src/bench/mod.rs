@@ -22,36 +22,17 @@ use std::time::SystemTime;
 
 use crate::flags;
 
-/// The benchmarks of the report, in order. A new one is a line here: a
-/// `[[bench]]` of katapult-core that follows the convention above. One
-/// whose file is not in the tree is skipped, and the report says so.
-const BENCHES: &[Bench] = &[
-    Bench::pinned("overhead"),
-    Bench::new("governor"),
-    Bench::new("fleet"),
-    Bench::new("tasks"),
+/// The benchmarks of the report, in order, and whether each runs pinned to
+/// one core (loopback round trips; see `runner.rs`). A new one is a line
+/// here: a `[[bench]]` of katapult-core (`benches/<name>.rs`) that follows
+/// the convention above. One whose file is not in the tree is skipped, and
+/// the report says so.
+const BENCHES: &[(&str, bool)] = &[
+    ("overhead", true),
+    ("governor", false),
+    ("fleet", false),
+    ("tasks", false),
 ];
-
-/// One benchmark of katapult-core (`benches/<name>.rs`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Bench {
-    name: &'static str,
-    /// Run pinned to one core (loopback round trips; see `runner.rs`).
-    pinned: bool,
-}
-
-impl Bench {
-    const fn new(name: &'static str) -> Self {
-        Self {
-            name,
-            pinned: false,
-        }
-    }
-
-    const fn pinned(name: &'static str) -> Self {
-        Self { name, pinned: true }
-    }
-}
 
 /// `cargo xtask bench-report` for the workspace at `root`: prints the report
 /// and, with `--out`, writes it to a file too.
@@ -81,20 +62,20 @@ fn report(root: &Path, flags: &flags::BenchReport) -> Result<String, String> {
     let mut sections = Vec::new();
     let selected = BENCHES
         .iter()
-        .filter(|bench| flags.only.is_empty() || flags.only.iter().any(|n| n == bench.name));
-    for bench in selected.filter(|_| !flags.skip_bench) {
-        let out = section_path(root, bench.name);
+        .filter(|(name, _)| flags.only.is_empty() || flags.only.iter().any(|n| n == name));
+    for &(name, pinned) in selected.filter(|_| !flags.skip_bench) {
+        let out = section_path(root, name);
         if !root
-            .join(format!("crates/katapult-core/benches/{}.rs", bench.name))
+            .join(format!("crates/katapult-core/benches/{name}.rs"))
             .exists()
         {
-            facts.push_str(&format!("- `{}`: not in this tree, skipped\n", bench.name));
+            facts.push_str(&format!("- `{name}`: not in this tree, skipped\n"));
             continue;
         }
         let since = (!flags.no_run).then(SystemTime::now);
         if !flags.no_run {
-            let ran = runner::run_bench(root, bench, &out, flags)?;
-            facts.push_str(&format!("- `{}`: {ran}\n", bench.name));
+            let ran = runner::run_bench(root, name, pinned, &out, flags)?;
+            facts.push_str(&format!("- `{name}`: {ran}\n"));
         }
         sections.push(read_section(&out, since)?);
     }
@@ -158,11 +139,8 @@ mod tests {
 
     #[test]
     fn every_bench_is_named_once() {
-        for (n, bench) in BENCHES.iter().enumerate() {
-            assert!(
-                !BENCHES[..n].iter().any(|b| b.name == bench.name),
-                "{bench:?}"
-            );
+        for (n, (name, _)) in BENCHES.iter().enumerate() {
+            assert!(!BENCHES[..n].iter().any(|b| b.0 == *name), "{name}");
         }
         assert!(section_path(Path::new("/w"), "fleet").ends_with("bench-report/fleet.md"));
     }

@@ -4,7 +4,6 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::Bench;
 use crate::{cargo, flags};
 
 /// Builds the benchmark, then runs it with `KATAPULT_BENCH_OUT=out` (and
@@ -15,19 +14,20 @@ use crate::{cargo, flags};
 /// here. Returns how it ran: pinning and the load average before / after.
 pub(super) fn run_bench(
     root: &Path,
-    bench: &Bench,
+    name: &str,
+    pinned: bool,
     out: &Path,
     flags: &flags::BenchReport,
 ) -> Result<String, String> {
-    let args = ["bench", "-p", "katapult-core", "--bench", bench.name];
+    let args = ["bench", "-p", "katapult-core", "--bench", name];
     let status = |command: &mut Command, what: &str| match command.status() {
         Err(e) => Err(format!("cannot run cargo: {e}")),
-        Ok(status) if !status.success() => Err(format!("{} {what} ({status})", bench.name)),
+        Ok(status) if !status.success() => Err(format!("{name} {what} ({status})")),
         Ok(_) => Ok(()),
     };
     status(cargo(root).args(args).arg("--no-run"), "did not build")?;
-    let core = (bench.pinned && !flags.no_pin).then(pin_core).flatten();
-    if bench.pinned && !flags.no_pin && core.is_none() {
+    let core = (pinned && !flags.no_pin).then(pin_core).flatten();
+    if pinned && !flags.no_pin && core.is_none() {
         eprintln!("taskset not found: running unpinned; expect noisier round trips");
     }
     let mut command = cargo(root);
