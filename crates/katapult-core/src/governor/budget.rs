@@ -7,6 +7,10 @@ use super::clock::Offset;
 use super::{Governor, LEARNING_WAIT, MIN_SHARE, PRECISE_ENOUGH, Permit};
 use crate::response::RateLimit;
 
+/// How far towards a larger share seen in a spent window a client's share
+/// moves in one window.
+const RAISE: f64 = 0.25;
+
 /// What the governor knows.
 #[derive(Debug)]
 pub(super) struct State {
@@ -252,11 +256,17 @@ impl State {
             && last.counted > 0
         {
             let seen = f64::from(last.counted) / f64::from(permitted);
+            // Lowered at once, raised a quarter of the way: the clients of
+            // a token each learn from the windows they see spent, and a
+            // window one of them took most of while the others were idle
+            // (waiting on tasks, say) would otherwise raise its share
+            // beyond what the others leave it, and the shares would add up
+            // to more than the budget. Lowered from the same window, they
+            // add up to at most the budget; raised slowly, the excess of a
+            // window seen by one alone stays small.
             self.share = match self.share_seen {
-                // Averaged with the last estimate: one window's split is
-                // noisy, and a client that took less than its part (a 429
-                // ends its window early) would otherwise claim less again.
-                true => (self.share + seen) / 2.0,
+                true if seen < self.share => seen,
+                true => self.share + (seen - self.share) * RAISE,
                 false => seen,
             }
             .clamp(MIN_SHARE, 1.0);

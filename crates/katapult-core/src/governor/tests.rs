@@ -399,3 +399,33 @@ fn another_client_on_the_token_shrinks_the_share_taken() {
     // 5 of 20 answers were this client's: it takes a quarter.
     assert_eq!(taken.len(), 5);
 }
+
+#[test]
+fn a_share_drops_at_once_and_grows_a_quarter_of_the_way() {
+    let sim = Sim::new(10, 1.0);
+    let first = sim.go(0.0);
+    sim.ok(first, 0.0, 20, 19);
+    // Window one: 5 of 20 answers this client's, the share 0.25.
+    for remaining in [15, 10, 5, 0] {
+        let permit = sim.go(0.1);
+        sim.ok(permit, 0.1, 20, remaining);
+    }
+    // Window two: this client takes all 20 (the others were idle).
+    let two = sim.next_boundary(0.1) + 0.01;
+    for remaining in (0..20).rev() {
+        let permit = sim.go(two);
+        sim.ok(permit, two, 20, remaining);
+    }
+    // Its share moves a quarter of the way from 0.25 to 1: 0.4375, so
+    // 8 of the next window's 20 go before an answer says more.
+    let three = sim.next_boundary(two) + 0.01;
+    let taken = |at: f64| -> usize {
+        std::iter::from_fn(|| match sim.decide(at) {
+            Step::Go(permit) => Some(permit),
+            Step::Hold(_) => None,
+        })
+        .take(100)
+        .count()
+    };
+    assert_eq!(taken(three), 8);
+}
