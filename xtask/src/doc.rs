@@ -23,7 +23,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// YAML text (JSON is YAML too) to a JSON tree. A key YAML reads as a
 /// number or a boolean (an unquoted `200:`) becomes a string; a node with
 /// no JSON meaning (a tag, a list as a key) is refused with its pointer.
-pub(crate) fn parse_yaml(text: &str) -> Result<Value, YamlError> {
+pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
     // Syntax first: a syntax error belongs to the text, not to a node.
     if let Err(error) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) {
         let message = error.to_string();
@@ -41,16 +41,16 @@ pub(crate) fn parse_yaml(text: &str) -> Result<Value, YamlError> {
 
 /// Why YAML text is not a JSON tree.
 #[derive(Debug)]
-pub(crate) struct YamlError {
+pub struct YamlError {
     /// The node at fault; empty when the text is not YAML at all.
-    pub(crate) at: String,
+    pub at: String,
     /// What is wrong, with the line and column.
-    pub(crate) message: String,
+    pub message: String,
 }
 
 /// The pointer of the node a `serde_path_to_error` failure names: where a
 /// tree stops being a valid typed (`openapiv3`) document.
-pub(crate) fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+pub fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     pointer(path.iter().filter_map(|segment| match segment {
         Segment::Seq { index } => Some(index.to_string()),
@@ -63,7 +63,7 @@ pub(crate) fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
 // ----------------------------------------------------------------- pointers
 
 /// Builds a JSON pointer (RFC 6901) from path segments.
-pub(crate) fn pointer<I, S>(segments: I) -> String
+pub fn pointer<I, S>(segments: I) -> String
 where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
@@ -78,7 +78,7 @@ where
 }
 
 /// Appends segments to an existing pointer.
-pub(crate) fn below<I, S>(parent: &str, segments: I) -> String
+pub fn below<I, S>(parent: &str, segments: I) -> String
 where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
@@ -87,22 +87,19 @@ where
 }
 
 /// Appends one segment to an existing pointer.
-pub(crate) fn child(parent: &str, segment: &str) -> String {
+pub fn child(parent: &str, segment: &str) -> String {
     format!("{parent}{}", pointer([segment]))
 }
 
 /// The segments of a pointer, unescaped.
-pub(crate) fn segments(at: &str) -> impl Iterator<Item = String> + '_ {
+pub fn segments(at: &str) -> impl Iterator<Item = String> + '_ {
     at.split('/')
         .skip(1)
         .map(|s| s.replace("~1", "/").replace("~0", "~"))
 }
 
 /// The members of the object under `key` in `node`; none when it has none.
-pub(crate) fn entries<'a>(
-    node: &'a Value,
-    key: &str,
-) -> impl Iterator<Item = (&'a String, &'a Value)> {
+pub fn entries<'a>(node: &'a Value, key: &str) -> impl Iterator<Item = (&'a String, &'a Value)> {
     node.get(key)
         .and_then(Value::as_object)
         .into_iter()
@@ -110,25 +107,25 @@ pub(crate) fn entries<'a>(
 }
 
 /// The items of the list under `key` in `node`; none when it has none.
-pub(crate) fn items<'a>(node: &'a Value, key: &str) -> &'a [Value] {
+pub fn items<'a>(node: &'a Value, key: &str) -> &'a [Value] {
     node.get(key)
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice)
 }
 
 /// The strings of the list under `key` in `node`.
-pub(crate) fn strings<'a>(node: &'a Value, key: &str) -> Vec<&'a str> {
+pub fn strings<'a>(node: &'a Value, key: &str) -> Vec<&'a str> {
     items(node, key).iter().filter_map(Value::as_str).collect()
 }
 
 /// Turns a local `$ref` (`#/components/schemas/Disk`) into a JSON pointer.
-pub(crate) fn ref_pointer(reference: &str) -> Option<&str> {
+pub fn ref_pointer(reference: &str) -> Option<&str> {
     reference.strip_prefix('#')
 }
 
 /// The name of the schema at `at` when it is one of
 /// `/components/schemas` (`Disk` for `/components/schemas/Disk`).
-pub(crate) fn schema_name(at: &str) -> Option<String> {
+pub fn schema_name(at: &str) -> Option<String> {
     let rest = at.strip_prefix("/components/schemas/")?;
     (!rest.contains('/')).then(|| segments(&format!("/{rest}")).collect())
 }
@@ -137,21 +134,21 @@ pub(crate) fn schema_name(at: &str) -> Option<String> {
 
 /// A schema reached from where it is written: `$ref`s and wrappers followed.
 #[derive(Debug, Clone)]
-pub(crate) struct Resolved<'a> {
+pub struct Resolved<'a> {
     /// Where the schema itself is.
-    pub(crate) at: String,
+    pub at: String,
     /// The schema itself.
-    pub(crate) value: &'a Value,
+    pub value: &'a Value,
     /// Its name under `/components/schemas`, when a `$ref` led there.
-    pub(crate) name: Option<String>,
+    pub name: Option<String>,
     /// `nullable: true` on a wrapper or on the schema.
-    pub(crate) nullable: bool,
+    pub nullable: bool,
 }
 
 /// Follows `$ref`s and the `allOf: [X]` wrapper (with only `nullable`, a
 /// description or extensions beside it: how OpenAPI 3.0 writes a nullable
 /// or described reference) from `node`, written at `outer`, to the schema.
-pub(crate) fn resolve<'a>(doc: &'a Value, outer: String, node: &'a Value) -> Resolved<'a> {
+pub fn resolve<'a>(doc: &'a Value, outer: String, node: &'a Value) -> Resolved<'a> {
     let mut schema = Resolved {
         at: outer,
         value: node,
@@ -183,14 +180,14 @@ pub(crate) fn resolve<'a>(doc: &'a Value, outer: String, node: &'a Value) -> Res
 /// request body, a header): where the node is, and it. A dangling or cyclic
 /// reference stops at the last node reached; the `dangling-ref` rule
 /// reports those.
-pub(crate) fn deref<'a>(doc: &'a Value, at: String, node: &'a Value) -> (String, &'a Value) {
+pub fn deref<'a>(doc: &'a Value, at: String, node: &'a Value) -> (String, &'a Value) {
     let resolved = resolve(doc, at, node);
     (resolved.at, resolved.value)
 }
 
 /// Every node under `node` (itself first) with its pointer, `at` being
 /// `node`'s: what a look at every node (for a marker, a reference) reads.
-pub(crate) fn nodes<'a>(node: &'a Value, at: &str) -> Vec<(String, &'a Value)> {
+pub fn nodes<'a>(node: &'a Value, at: &str) -> Vec<(String, &'a Value)> {
     let children: Vec<(String, &Value)> = match node {
         Value::Object(map) => map
             .iter()
@@ -229,16 +226,16 @@ fn wrapped(value: &Value) -> Option<&Value> {
 // -------------------------------------------------------------- operations
 
 /// The HTTP methods a path item may hold, in the order OpenAPI lists them.
-pub(crate) const METHODS: [&str; 8] = [
+pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
 /// One operation: where it is and its JSON.
 pub struct Operation<'a> {
     /// `/paths/~1disks~1disk/patch`
-    pub(crate) pointer: String,
+    pub pointer: String,
     /// The operation object.
-    pub(crate) value: &'a Value,
+    pub value: &'a Value,
 }
 
 impl Operation<'_> {
@@ -290,14 +287,14 @@ pub fn json_schema_pointer(at: &str, response: &Value) -> Option<String> {
 
 /// Which way a schema travels: in a request, or in a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Wire {
+pub enum Wire {
     Request,
     Response,
 }
 
 /// Pointers of the schemas at the root of each request body and parameter
 /// (`Wire::Request`) or each response body (`Wire::Response`).
-pub(crate) fn schema_roots(doc: &Value, wire: Wire) -> Vec<String> {
+pub fn schema_roots(doc: &Value, wire: Wire) -> Vec<String> {
     // `content/<media type>/schema` under a request body or a response.
     let content_schemas = |at: &str, node: &Value| -> Vec<String> {
         let with_schema =
@@ -331,7 +328,7 @@ pub(crate) fn schema_roots(doc: &Value, wire: Wire) -> Vec<String> {
 
 /// Every schema node reachable from `roots` (following `$ref`s, properties,
 /// items, compositions), each once, in breadth-first order.
-pub(crate) fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value)> {
+pub fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value)> {
     let mut seen = BTreeSet::new();
     let mut queue: VecDeque<String> = roots.iter().cloned().collect();
     let mut out = Vec::new();
@@ -363,7 +360,7 @@ pub(crate) fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'
 
 /// Every schema node in the document: those under `/components/schemas` and
 /// those inline in operations, each once.
-pub(crate) fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
+pub fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
     let components = doc.pointer("/components").unwrap_or(&Value::Null);
     let mut roots: Vec<String> = entries(components, "schemas")
         .map(|(name, _)| pointer(["components", "schemas", name]))
@@ -374,13 +371,13 @@ pub(crate) fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
 }
 
 /// The names a schema's `required` list holds.
-pub(crate) fn required_names(schema: &Value) -> Vec<&str> {
+pub fn required_names(schema: &Value) -> Vec<&str> {
     strings(schema, "required")
 }
 
 /// How progenitor will shape a `oneOf`.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum OneOfShape {
+pub enum OneOfShape {
     /// Every member is an inline object with exactly one property, required:
     /// an externally tagged enum (`{"id": "..."}` is `Lookup::Id(..)`).
     External,
@@ -393,7 +390,7 @@ pub(crate) enum OneOfShape {
 }
 
 /// Classifies the members of a `oneOf` the way progenitor will see them.
-pub(crate) fn one_of_shape(members: &[Value]) -> OneOfShape {
+pub fn one_of_shape(members: &[Value]) -> OneOfShape {
     for (index, member) in members.iter().enumerate() {
         let why = if member.get("$ref").is_some() {
             "is a `$ref`; progenitor only tags enums whose members are written inline"
@@ -463,21 +460,21 @@ pub(crate) fn one_of_shape(members: &[Value]) -> OneOfShape {
 
 /// The union every error response of the document decodes into.
 #[derive(Debug, Clone)]
-pub(crate) struct ErrorUnion {
+pub struct ErrorUnion {
     /// Pointer of the `oneOf` schema (e.g. `/components/schemas/ApiError`).
-    pub(crate) pointer: String,
+    pub pointer: String,
     /// Its name under `/components/schemas`, when it has one.
-    pub(crate) name: Option<String>,
+    pub name: Option<String>,
     /// The tag property (`code`).
-    pub(crate) tag: String,
+    pub tag: String,
     /// The tag values in document order: one per variant.
-    pub(crate) codes: Vec<String>,
+    pub codes: Vec<String>,
 }
 
 /// Finds the error union behind a shared error schema: the schema itself if
 /// it is a tagged `oneOf`, or the one property of an envelope object
 /// (`{"error": {...}}`) if that is. `None` when neither holds.
-pub(crate) fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
+pub fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
     let (at, node) = deref(doc, schema_at.to_owned(), doc.pointer(schema_at)?);
     let (pointer, union) = match entries(node, "properties").collect::<Vec<_>>()[..] {
         _ if node.get("oneOf").is_some() => (at, node),
@@ -508,14 +505,14 @@ pub struct OpenEnum {
     /// The schema's name, which is the Rust enum's.
     pub name: String,
     /// The schema's description, for the enum's rustdoc.
-    pub(crate) description: Option<String>,
+    pub description: Option<String>,
     /// The wire values, in document order: one variant each.
     pub values: Vec<String>,
 }
 
 /// Every schema under `/components/schemas` marked `x-open-enum: true`, in
 /// document order.
-pub(crate) fn open_enums(doc: &Value) -> Vec<OpenEnum> {
+pub fn open_enums(doc: &Value) -> Vec<OpenEnum> {
     let components = doc.pointer("/components").unwrap_or(&Value::Null);
     let open = entries(components, "schemas")
         .filter(|(_, s)| s.get("x-open-enum") == Some(&Value::Bool(true)));
@@ -531,56 +528,4 @@ pub(crate) fn open_enums(doc: &Value) -> Vec<OpenEnum> {
             .collect(),
     };
     open.map(open_enum).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pointers_escape_slashes_and_tildes() {
-        assert_eq!(
-            pointer(["paths", "/disks/disk", "patch"]),
-            "/paths/~1disks~1disk/patch"
-        );
-        assert_eq!(child("/a", "x~y"), "/a/x~0y");
-        assert_eq!(pointer::<[&str; 0], &str>([]), "");
-        let back: Vec<String> = segments("/paths/~1disks~1disk/a~0b").collect();
-        assert_eq!(back, ["paths", "/disks/disk", "a~b"]);
-        assert_eq!(
-            schema_name("/components/schemas/A~1B"),
-            Some("A/B".to_owned())
-        );
-        assert_eq!(schema_name("/components/schemas/A/properties/b"), None);
-    }
-
-    #[test]
-    fn yaml_keys_that_read_as_numbers_become_strings() {
-        let tree = parse_yaml("responses:\n  200: {description: ok}\n  true: 1.5\n").unwrap();
-        assert_eq!(
-            tree,
-            serde_json::json!({"responses": {"200": {"description": "ok"}, "true": 1.5}})
-        );
-        let tagged = parse_yaml("a:\n  b: !custom 1\n").unwrap_err();
-        assert_eq!(tagged.at, "/a/b", "{tagged:?}");
-        assert_eq!(parse_yaml("a: [").unwrap_err().at, "");
-    }
-
-    #[test]
-    fn resolve_follows_references_and_nullable_wrappers() {
-        let doc = serde_json::json!({
-            "components": {"schemas": {"A": {"$ref": "#/components/schemas/B"}, "B": {"type": "string"}}},
-            "use": {"nullable": true, "description": "d", "allOf": [{"$ref": "#/components/schemas/A"}]},
-            "mixed": {"allOf": [{"$ref": "#/components/schemas/B"}], "properties": {}},
-        });
-        let used = resolve(&doc, "/use".to_owned(), &doc["use"]);
-        assert_eq!(
-            (used.at.as_str(), used.name.as_deref()),
-            ("/components/schemas/B", Some("B"))
-        );
-        assert!(used.nullable);
-        // An allOf with more than a wrapper's keys is a schema of its own.
-        let mixed = resolve(&doc, "/mixed".to_owned(), &doc["mixed"]);
-        assert_eq!((mixed.at.as_str(), mixed.name), ("/mixed", None));
-    }
 }

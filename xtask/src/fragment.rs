@@ -21,7 +21,7 @@ pub const FRAGMENT_PATH: &str = "openapi/katapult-core-v1.yaml";
 #[derive(Debug)]
 pub struct Fragment {
     /// The path shown in messages and generated headers.
-    pub(crate) display_path: String,
+    pub display_path: String,
     /// Lowercase hex sha256 of the file's bytes, stamped into generated headers.
     pub sha256: String,
     /// The document as a JSON tree: what the lint rules and the open-enum
@@ -30,13 +30,13 @@ pub struct Fragment {
     pub document: Value,
     /// The typed document progenitor generates from. Operation ids are the
     /// published ones until [`Fragment::apply_rust_names`] runs.
-    pub(crate) spec: OpenAPI,
+    pub spec: OpenAPI,
 }
 
 impl Fragment {
     /// Reads and parses the file at `path`; `display_path` is how messages
     /// name it.
-    pub(crate) fn load(path: &Path, display_path: &str) -> Result<Self, Vec<Problem>> {
+    pub fn load(path: &Path, display_path: &str) -> Result<Self, Vec<Problem>> {
         let source = std::fs::read_to_string(path).map_err(|error| {
             vec![Problem {
                 rule: "read",
@@ -50,7 +50,7 @@ impl Fragment {
     }
 
     /// Parses fragment text: YAML to a JSON tree, then to the typed model.
-    pub(crate) fn parse(source: &str, display_path: &str) -> Result<Self, Vec<Problem>> {
+    pub fn parse(source: &str, display_path: &str) -> Result<Self, Vec<Problem>> {
         let problem = |rule, pointer: String, message: String, fix: &str| Problem {
             rule,
             file: display_path.to_owned(),
@@ -102,7 +102,7 @@ impl Fragment {
     /// array or an object, is a problem of the `rust-option` stage. Runs
     /// before [`Fragment::apply_rust_names`], since it re-reads the typed
     /// document from the tree.
-    pub(crate) fn apply_rust_options(&mut self) -> Result<(), Vec<Problem>> {
+    pub fn apply_rust_options(&mut self) -> Result<(), Vec<Problem>> {
         let problem = |pointer: String, message: String| Problem {
             rule: "rust-option",
             file: self.display_path.clone(),
@@ -162,7 +162,7 @@ impl Fragment {
     /// types) from it. The JSON tree keeps the published id for the linter
     /// and the drift check. A name that is not a snake_case identifier is a
     /// problem of the `rust-name` stage (with the name to write instead).
-    pub(crate) fn apply_rust_names(&mut self) -> Result<(), Vec<Problem>> {
+    pub fn apply_rust_names(&mut self) -> Result<(), Vec<Problem>> {
         let mut problems = Vec::new();
         for (path, item) in &mut self.spec.paths.paths {
             let openapiv3::ReferenceOr::Item(item) = item else {

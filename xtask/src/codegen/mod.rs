@@ -36,8 +36,8 @@
 //! progenitor's settings; nothing edits generated text.
 
 mod cli;
-mod generate;
-mod methods;
+pub mod generate;
+pub mod methods;
 mod open_enums;
 mod output;
 

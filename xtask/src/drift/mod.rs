@@ -46,6 +46,7 @@ mod upstream;
 use std::path::Path;
 use std::process::ExitCode;
 
+pub use self::compare::compare;
 pub use self::departures::{Marker, markers};
 pub use self::record::Recorded;
 pub use self::upstream::{Source, extract, operations};

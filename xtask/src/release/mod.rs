@@ -16,7 +16,7 @@ use serde_json::Value;
 
 mod metadata;
 
-pub use self::metadata::{CrateMeta, Dependency, metadata};
+pub use self::metadata::{CrateMeta, Dependency, metadata, rust_version};
 use crate::api_change::{self, Bump, Severity, Version};
 use crate::drift::{self, RECORDED_PATH};
 use crate::{cargo, codegen};
@@ -473,40 +473,4 @@ fn git(root: &Path, args: &[&str]) -> Option<String> {
         .output()
         .ok()?;
     (output.status.success()).then(|| String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn packaged_reads_cargo_package_output() {
-        let log = "\
-   Packaging katapult-core v0.1.0+katapult.2.68.0 (/w/crates/katapult-core)
-    Packaged 41 files, 535.4KiB (118.8KiB compressed)
-   Packaging katapult-core-httpmock v0.1.0+katapult.2.68.0 (/w/crates/katapult-core-httpmock)
-    Packaged 9 files, 69.3KiB (21.8KiB compressed)
-   Verifying katapult-core v0.1.0+katapult.2.68.0 (/w/crates/katapult-core)
-";
-        assert_eq!(
-            packaged(log),
-            [
-                (
-                    "katapult-core-0.1.0+katapult.2.68.0".to_owned(),
-                    "(41 files, 535.4KiB (118.8KiB compressed))".to_owned()
-                ),
-                (
-                    "katapult-core-httpmock-0.1.0+katapult.2.68.0".to_owned(),
-                    "(9 files, 69.3KiB (21.8KiB compressed))".to_owned()
-                ),
-            ]
-        );
-    }
-
-    #[test]
-    fn unreleased_entries_stop_at_the_next_release() {
-        let text = "# Changelog\n\n## [Unreleased]\n\n### Changed\n- one\n- two\n\n## [0.1.0] - 2026-01-01\n- old\n";
-        assert_eq!(unreleased_entries(text).unwrap(), ["one", "two"]);
-        assert_eq!(unreleased_entries("# Changelog\n"), None);
-    }
 }
