@@ -48,7 +48,7 @@ use std::process::ExitCode;
 
 pub use self::compare::compare;
 pub use self::departures::{Marker, markers};
-pub use self::record::Recorded;
+pub use self::record::{Recorded, Stamp};
 pub use self::upstream::{Source, extract, operations};
 
 use crate::api_change::{ChangeKind, Severity};

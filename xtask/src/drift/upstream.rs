@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::{DriftError, RECORDED_KEY};
+use super::{DriftError, Stamp};
 use crate::doc::{self, YamlError, child, pointer, ref_pointer};
 
 /// An upstream document as read from a file.
@@ -37,14 +37,19 @@ pub(super) fn read(path: &Path, file: &str) -> Result<Source, DriftError> {
     })?;
     let document = to_tree(&bytes, file)?;
     check_version(&document, file)?;
-    let recorded = document.get(RECORDED_KEY);
-    let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
-    let version = text(recorded.and_then(|r| r.get("katapult-version")))
-        .or_else(|| text(document.pointer("/info/x-katapult-version")))
-        .or_else(|| text(document.pointer("/info/version")))
-        .unwrap_or_else(|| "unknown".to_owned());
-    let sha256 = text(recorded.and_then(|r| r.get("source-sha256")))
-        .unwrap_or_else(|| doc::sha256_hex(&bytes));
+    let stamp = Stamp::of(&document);
+    let text = |at| {
+        document
+            .pointer(at)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let version = stamp.as_ref().map(|s| s.katapult_version.clone());
+    let version = version
+        .or_else(|| text("/info/x-katapult-version"))
+        .or_else(|| text("/info/version"));
+    let version = version.unwrap_or_else(|| "unknown".to_owned());
+    let sha256 = stamp.map_or_else(|| doc::sha256_hex(&bytes), |s| s.source_sha256);
     Ok(Source {
         file: file.to_owned(),
         document,
