@@ -10,8 +10,6 @@ use std::collections::{BTreeSet, VecDeque};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-// ------------------------------------------------------------------ loading
-
 /// Lowercase hex sha256 of `bytes`: what identifies a document.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -20,16 +18,23 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Why YAML text is not a JSON tree: the node at fault (empty when the text
+/// is not YAML at all), and what is wrong, with the line and column.
+#[derive(Debug)]
+pub struct YamlError {
+    pub at: String,
+    pub message: String,
+}
+
 /// YAML text (JSON is YAML too) to a JSON tree. A key YAML reads as a
 /// number or a boolean (an unquoted `200:`) becomes a string; a node with
 /// no JSON meaning (a tag, a list as a key) is refused with its pointer.
 pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
     // Syntax first: a syntax error belongs to the text, not to a node.
     if let Err(error) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) {
-        let message = error.to_string();
         return Err(YamlError {
             at: String::new(),
-            message,
+            message: error.to_string(),
         });
     }
     let yaml = serde_yaml_ng::Deserializer::from_str(text);
@@ -39,56 +44,34 @@ pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
     })
 }
 
-/// Why YAML text is not a JSON tree.
-#[derive(Debug)]
-pub struct YamlError {
-    /// The node at fault; empty when the text is not YAML at all.
-    pub at: String,
-    /// What is wrong, with the line and column.
-    pub message: String,
-}
-
 /// The pointer of the node a `serde_path_to_error` failure names: where a
 /// tree stops being a valid typed (`openapiv3`) document.
 pub fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     pointer(path.iter().filter_map(|segment| match segment {
         Segment::Seq { index } => Some(index.to_string()),
-        Segment::Map { key } => Some(key.clone()),
-        Segment::Enum { variant } => Some(variant.clone()),
+        Segment::Map { key } | Segment::Enum { variant: key } => Some(key.clone()),
         Segment::Unknown => None,
     }))
 }
 
-// ----------------------------------------------------------------- pointers
-
 /// Builds a JSON pointer (RFC 6901) from path segments.
-pub fn pointer<I, S>(segments: I) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
+pub fn pointer<I: IntoIterator<Item = S>, S: AsRef<str>>(segments: I) -> String {
+    let escape = |segment: S| segment.as_ref().replace('~', "~0").replace('/', "~1");
     segments
         .into_iter()
-        .fold(String::new(), |mut out, segment| {
-            out.push('/');
-            out.push_str(&segment.as_ref().replace('~', "~0").replace('/', "~1"));
-            out
-        })
+        .map(|segment| format!("/{}", escape(segment)))
+        .collect()
 }
 
 /// Appends segments to an existing pointer.
-pub fn below<I, S>(parent: &str, segments: I) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
+pub fn below<I: IntoIterator<Item = S>, S: AsRef<str>>(parent: &str, segments: I) -> String {
     format!("{parent}{}", pointer(segments))
 }
 
 /// Appends one segment to an existing pointer.
 pub fn child(parent: &str, segment: &str) -> String {
-    format!("{parent}{}", pointer([segment]))
+    below(parent, [segment])
 }
 
 /// The segments of a pointer, unescaped.
@@ -130,18 +113,14 @@ pub fn schema_name(at: &str) -> Option<String> {
     (!rest.contains('/')).then(|| segments(&format!("/{rest}")).collect())
 }
 
-// --------------------------------------------------------------- references
-
-/// A schema reached from where it is written: `$ref`s and wrappers followed.
+/// A schema reached from where it is written, `$ref`s and wrappers followed:
+/// where it is, it, its name under `/components/schemas` when a `$ref` led
+/// there, and whether a wrapper or the schema says `nullable: true`.
 #[derive(Debug, Clone)]
 pub struct Resolved<'a> {
-    /// Where the schema itself is.
     pub at: String,
-    /// The schema itself.
     pub value: &'a Value,
-    /// Its name under `/components/schemas`, when a `$ref` led there.
     pub name: Option<String>,
-    /// `nullable: true` on a wrapper or on the schema.
     pub nullable: bool,
 }
 
@@ -155,24 +134,22 @@ pub fn resolve<'a>(doc: &'a Value, outer: String, node: &'a Value) -> Resolved<'
         name: None,
         nullable: false,
     };
+    let nullable = |value: &Value| value.get("nullable") == Some(&Value::Bool(true));
     for _ in 0..16 {
         let reference = schema.value.get("$ref").and_then(Value::as_str);
         if let Some(target) = reference.and_then(ref_pointer) {
             let Some(next) = doc.pointer(target) else {
                 break;
             };
-            schema.at = target.to_owned();
-            schema.name = schema_name(&schema.at);
-            schema.value = next;
+            (schema.at, schema.name, schema.value) = (target.to_owned(), schema_name(target), next);
         } else if let Some(inner) = wrapped(schema.value) {
-            schema.nullable |= schema.value.get("nullable") == Some(&Value::Bool(true));
-            schema.at = child(&child(&schema.at, "allOf"), "0");
-            schema.value = inner;
+            schema.nullable |= nullable(schema.value);
+            (schema.at, schema.value) = (below(&schema.at, ["allOf", "0"]), inner);
         } else {
             break;
         }
     }
-    schema.nullable |= schema.value.get("nullable") == Some(&Value::Bool(true));
+    schema.nullable |= nullable(schema.value);
     schema
 }
 
@@ -191,19 +168,18 @@ pub fn nodes<'a>(node: &'a Value, at: &str) -> Vec<(String, &'a Value)> {
     let children: Vec<(String, &Value)> = match node {
         Value::Object(map) => map
             .iter()
-            .map(|(key, value)| (child(at, key), value))
+            .map(|(key, value)| (key.clone(), value))
             .collect(),
-        Value::Array(list) => {
-            let indexed = list.iter().enumerate();
-            indexed
-                .map(|(index, value)| (child(at, &index.to_string()), value))
-                .collect()
-        }
+        Value::Array(list) => list
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect(),
         _ => Vec::new(),
     };
     let mut out = vec![(at.to_owned(), node)];
-    for (at, value) in children {
-        out.extend(nodes(value, &at));
+    for (key, value) in children {
+        out.extend(nodes(value, &child(at, &key)));
     }
     out
 }
@@ -215,35 +191,23 @@ fn wrapped(value: &Value) -> Option<&Value> {
     let [inner] = object.get("allOf")?.as_array()?.as_slice() else {
         return None;
     };
-    object
-        .keys()
-        .all(|key| {
-            matches!(key.as_str(), "allOf" | "nullable" | "description") || key.starts_with("x-")
-        })
-        .then_some(inner)
+    let wrapper_key = |key: &String| {
+        matches!(key.as_str(), "allOf" | "nullable" | "description") || key.starts_with("x-")
+    };
+    object.keys().all(wrapper_key).then_some(inner)
 }
-
-// -------------------------------------------------------------- operations
 
 /// The HTTP methods a path item may hold, in the order OpenAPI lists them.
 pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-/// One operation: where it is and its JSON.
+/// One operation: where it is (`/paths/~1disks~1disk/patch`: the same
+/// pointer names the operation of the same method and path in any
+/// document) and its JSON.
 pub struct Operation<'a> {
-    /// `/paths/~1disks~1disk/patch`
     pub pointer: String,
-    /// The operation object.
     pub value: &'a Value,
-}
-
-impl Operation<'_> {
-    /// Where it is: the same pointer names the operation of the same method
-    /// and path in any document.
-    pub fn pointer(&self) -> &str {
-        &self.pointer
-    }
 }
 
 /// Every operation in the document, in document order.
@@ -252,8 +216,10 @@ pub fn operations(doc: &Value) -> Vec<Operation<'_>> {
     for (path, item) in entries(doc, "paths") {
         for method in METHODS {
             if let Some(value) = item.get(method) {
-                let pointer = pointer(["paths", path.as_str(), method]);
-                out.push(Operation { pointer, value });
+                out.push(Operation {
+                    pointer: pointer(["paths", path, method]),
+                    value,
+                });
             }
         }
     }
@@ -275,15 +241,17 @@ pub fn is_error_status(status: &str) -> bool {
     status == "default" || status.starts_with('4') || status.starts_with('5')
 }
 
+/// Whether a media type is JSON (`application/json`, with parameters or not).
+pub fn is_json(media_type: &str) -> bool {
+    media_type == "application/json" || media_type.starts_with("application/json;")
+}
+
 /// The pointer of a response's JSON schema, if it has one.
 pub fn json_schema_pointer(at: &str, response: &Value) -> Option<String> {
-    let is_json = |mt: &str| mt == "application/json" || mt.starts_with("application/json;");
     let (media_type, media) = entries(response, "content").find(|(mt, _)| is_json(mt))?;
     media.get("schema")?;
     Some(below(at, ["content", media_type, "schema"]))
 }
-
-// ------------------------------------------------------------------ schemas
 
 /// Which way a schema travels: in a request, or in a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -361,18 +329,13 @@ pub fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value
 /// Every schema node in the document: those under `/components/schemas` and
 /// those inline in operations, each once.
 pub fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
-    let components = doc.pointer("/components").unwrap_or(&Value::Null);
+    let components = doc.get("components").unwrap_or(&Value::Null);
     let mut roots: Vec<String> = entries(components, "schemas")
         .map(|(name, _)| pointer(["components", "schemas", name]))
         .collect();
     roots.extend(schema_roots(doc, Wire::Request));
     roots.extend(schema_roots(doc, Wire::Response));
     reachable(doc, &roots)
-}
-
-/// The names a schema's `required` list holds.
-pub fn required_names(schema: &Value) -> Vec<&str> {
-    strings(schema, "required")
 }
 
 /// How progenitor will shape a `oneOf`.
@@ -413,15 +376,13 @@ pub fn one_of_shape(members: &[Value]) -> OneOfShape {
     }
     let properties = |member: &Value| -> Vec<String> {
         entries(member, "properties")
-            .map(|(name, _)| name.clone())
+            .map(|(n, _)| n.clone())
             .collect()
     };
-    let mut names: Vec<String> = members.iter().flat_map(properties).collect();
-    names.sort();
-    names.dedup();
+    let names: BTreeSet<String> = members.iter().flat_map(properties).collect();
     let one_each = members.iter().all(|member| {
         let props = properties(member);
-        props.len() == 1 && required_names(member) == props
+        props.len() == 1 && strings(member, "required") == props
     });
     if one_each && names.len() == members.len() {
         return OneOfShape::External;
@@ -435,7 +396,7 @@ pub fn one_of_shape(members: &[Value]) -> OneOfShape {
         let ty = prop.get("type").and_then(Value::as_str);
         match (ty, prop.get("enum")?.as_array()?.as_slice()) {
             (Some("string") | None, [Value::String(value)])
-                if required_names(member).contains(&name) =>
+                if strings(member, "required").contains(&name) =>
             {
                 Some(value.clone())
             }
@@ -458,16 +419,15 @@ pub fn one_of_shape(members: &[Value]) -> OneOfShape {
     )
 }
 
-/// The union every error response of the document decodes into.
+/// The union every error response of the document decodes into: the
+/// pointer of the `oneOf` schema (`/components/schemas/ApiError`), its name
+/// under `/components/schemas` when it has one, the tag property (`code`),
+/// and the tag values in document order, one per variant.
 #[derive(Debug, Clone)]
 pub struct ErrorUnion {
-    /// Pointer of the `oneOf` schema (e.g. `/components/schemas/ApiError`).
     pub pointer: String,
-    /// Its name under `/components/schemas`, when it has one.
     pub name: Option<String>,
-    /// The tag property (`code`).
     pub tag: String,
-    /// The tag values in document order: one per variant.
     pub codes: Vec<String>,
 }
 
@@ -485,43 +445,55 @@ pub fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
     let OneOfShape::Internal { tag } = one_of_shape(members) else {
         return None;
     };
-    let codes = members
-        .iter()
-        .filter_map(|m| m.pointer(&format!("/properties/{tag}/enum/0"))?.as_str())
-        .map(str::to_owned)
-        .collect();
-    let name = schema_name(&pointer);
+    let code = |m: &Value| {
+        Some(
+            m.pointer(&format!("/properties/{tag}/enum/0"))?
+                .as_str()?
+                .to_owned(),
+        )
+    };
+    let codes = members.iter().filter_map(code).collect();
     Some(ErrorUnion {
+        name: schema_name(&pointer),
         pointer,
-        name,
         tag,
         codes,
     })
 }
 
-/// An enum the API sends back, marked `x-open-enum: true`.
+/// The error union of the document's first operation with an error response
+/// that has a JSON schema, if that schema leads to one.
+pub fn first_error_union(doc: &Value) -> Option<ErrorUnion> {
+    let union = |op: Operation<'_>| {
+        let mut errors = responses(doc, &op)
+            .into_iter()
+            .filter(|(s, ..)| is_error_status(s));
+        error_union(
+            doc,
+            &errors.find_map(|(_, at, body)| json_schema_pointer(&at, body))?,
+        )
+    };
+    operations(doc).into_iter().find_map(union)
+}
+
+/// An enum the API sends back, marked `x-open-enum: true`: the schema's name
+/// (the Rust enum's), its description (the enum's rustdoc), and the wire
+/// values in document order, one variant each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenEnum {
-    /// The schema's name, which is the Rust enum's.
     pub name: String,
-    /// The schema's description, for the enum's rustdoc.
     pub description: Option<String>,
-    /// The wire values, in document order: one variant each.
     pub values: Vec<String>,
 }
 
 /// Every schema under `/components/schemas` marked `x-open-enum: true`, in
 /// document order.
 pub fn open_enums(doc: &Value) -> Vec<OpenEnum> {
-    let components = doc.pointer("/components").unwrap_or(&Value::Null);
-    let open = entries(components, "schemas")
-        .filter(|(_, s)| s.get("x-open-enum") == Some(&Value::Bool(true)));
+    let components = doc.get("components").unwrap_or(&Value::Null);
+    let open = entries(components, "schemas").filter(|(_, s)| s["x-open-enum"] == true);
     let open_enum = |(name, schema): (&String, &Value)| OpenEnum {
         name: name.clone(),
-        description: schema
-            .get("description")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        description: schema["description"].as_str().map(str::to_owned),
         values: strings(schema, "enum")
             .into_iter()
             .map(str::to_owned)

@@ -241,9 +241,7 @@ fn media_type(l: &mut Lint<'_>) {
                         "remove `encoding`",
                     );
                 }
-                let json =
-                    media_type == "application/json" || media_type.starts_with("application/json;");
-                if json && media.get("schema").is_none() {
+                if doc::is_json(media_type) && media.get("schema").is_none() {
                     l.report(
                         &media_at,
                         "JSON content without a `schema` makes progenitor 0.15 panic",
