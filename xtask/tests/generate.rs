@@ -155,7 +155,7 @@ components:
 #[test]
 fn every_operation_gets_a_method_on_the_one_call_path() {
     let mut fragment = Fragment::parse(TWO_OPERATIONS, "two.yaml").unwrap();
-    fragment.apply_rust_names().unwrap();
+    fragment.shape_for_rust().unwrap();
     let source = render(&fragment).unwrap();
     for expected in [
         "pub async fn update_thing(",
@@ -193,7 +193,7 @@ fn a_query_parameter_is_an_argument_and_no_body_is_sent() {
              \"200\": { description: ok, content: { application/json: { schema: { $ref: \"#/components/schemas/Deleted\" } } } }\n",
         );
     let mut fragment = Fragment::parse(&get, "three.yaml").unwrap();
-    fragment.apply_rust_names().unwrap();
+    fragment.shape_for_rust().unwrap();
     let source = render(&fragment).unwrap();
     for expected in [
         "pub async fn get_thing(\n        &self,\n        thing_id: &str,\n    ) -> Result<Response<types::Deleted>, Error>",
@@ -209,7 +209,7 @@ fn a_query_parameter_is_an_argument_and_no_body_is_sent() {
 fn an_operation_without_x_idempotent_is_a_clear_problem() {
     let unsaid = TWO_OPERATIONS.replace("      x-idempotent: false\n", "");
     let mut fragment = Fragment::parse(&unsaid, "two.yaml").unwrap();
-    fragment.apply_rust_names().unwrap();
+    fragment.shape_for_rust().unwrap();
     let problem = render(&fragment).unwrap_err();
     assert_eq!(problem.pointer, "/paths/~1things~1thing/delete");
     assert!(problem.message.contains("x-idempotent"), "{problem}");
@@ -222,7 +222,7 @@ fn a_parameter_the_methods_cannot_pass_is_a_clear_problem() {
             "      x-rust-name: update_thing\n      parameters:\n        - { name: id, in: header, required: true, schema: { type: string } }\n",
         );
     let mut fragment = Fragment::parse(&with_parameter, "two.yaml").unwrap();
-    fragment.apply_rust_names().unwrap();
+    fragment.shape_for_rust().unwrap();
     let problem = render(&fragment).unwrap_err();
     assert_eq!(problem.pointer, "/paths/~1things~1thing/patch/parameters/0");
     assert!(

@@ -18,8 +18,7 @@
 //! 1. **load** (`Fragment::load`): YAML to a JSON tree and to the typed
 //!    OpenAPI model; syntax and structure problems stop here;
 //! 2. **lint** (`lint::check`): every shape progenitor mishandles;
-//! 3. **shape for Rust** (`Fragment::apply_rust_options`,
-//!    `Fragment::apply_rust_names`): `x-rust-option` makes an optional
+//! 3. **shape for Rust** (`Fragment::shape_for_rust`): `x-rust-option` makes an optional
 //!    array an `Option`, so absent and empty differ; `x-rust-name` becomes
 //!    the operation id progenitor derives every name from;
 //! 4. **generate** (`generate.rs`, with `open_enums.rs`): progenitor's
@@ -149,8 +148,7 @@ pub fn expected_outputs(root: &Path) -> Result<Vec<Output>, Vec<Problem>> {
 pub fn prepare(path: &Path, display_path: &str) -> Result<Fragment, Vec<Problem>> {
     let mut fragment = Fragment::load(path, display_path)?;
     lint::check(&fragment)?;
-    fragment.apply_rust_options()?;
-    fragment.apply_rust_names()?;
+    fragment.shape_for_rust()?;
     Ok(fragment)
 }
 
