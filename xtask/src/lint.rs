@@ -100,8 +100,7 @@ fn openapi_version(l: &mut Lint<'_>) {
 }
 
 fn path_item_ref(l: &mut Lint<'_>) {
-    let paths = l.doc.get("paths").and_then(Value::as_object);
-    for (path, item) in paths.into_iter().flatten() {
+    for (path, item) in doc::entries(l.doc, "paths") {
         if item.get("$ref").is_some() {
             l.report(
                 &doc::pointer(["paths", path.as_str()]),
@@ -148,30 +147,22 @@ fn idempotent(l: &mut Lint<'_>) {
 }
 
 fn dangling_ref(l: &mut Lint<'_>) {
-    fn walk(l: &mut Lint<'_>, at: &str, node: &Value) {
-        let children: Vec<(String, &Value)> = match node {
-            Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            Value::Array(items) => (0..).map(|i: usize| i.to_string()).zip(items).collect(),
-            _ => return,
+    let doc = l.doc;
+    for (at, node) in doc::nodes(doc, "") {
+        let Some(reference) = node.get("$ref").and_then(Value::as_str) else {
+            continue;
         };
-        let reference = node.get("$ref").and_then(Value::as_str);
-        if let Some(reference) = reference
-            && doc::ref_pointer(reference)
-                .and_then(|p| l.doc.pointer(p))
-                .is_none()
+        if doc::ref_pointer(reference)
+            .and_then(|p| doc.pointer(p))
+            .is_none()
         {
             l.report(
-                &child(at, "$ref"),
+                &child(&at, "$ref"),
                 format!("`{reference}` does not point at anything in this document"),
                 "point it at an existing definition (`#/components/...`) or add the missing one",
             );
         }
-        for (key, value) in children {
-            walk(l, &child(at, &key), value);
-        }
     }
-    let doc = l.doc;
-    walk(l, "", doc);
 }
 
 fn ref_sibling(l: &mut Lint<'_>) {
@@ -230,9 +221,8 @@ fn media_type(l: &mut Lint<'_>) {
             bodies.push(doc::deref(l.doc, child(&op.pointer, "requestBody"), body));
         }
         for (at, node) in bodies {
-            let content = node.get("content").and_then(Value::as_object);
-            for (media_type, media) in content.into_iter().flatten() {
-                let media_at = child(&child(&at, "content"), media_type);
+            for (media_type, media) in doc::entries(node, "content") {
+                let media_at = doc::below(&at, ["content", media_type]);
                 let encoding = media.get("encoding").and_then(Value::as_object);
                 if encoding.is_some_and(|e| !e.is_empty()) {
                     l.report(
@@ -353,14 +343,8 @@ fn error_codes(l: &mut Lint<'_>) {
         for (status, at, response) in &errors {
             if !checked.insert(at.clone()) {
                 // Checked for an earlier operation; its codes still count here.
-                let codes = response.get("x-error-codes").and_then(Value::as_array);
-                listed.extend(
-                    codes
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned),
-                );
+                let codes = doc::strings(response, "x-error-codes").into_iter();
+                listed.extend(codes.map(str::to_owned));
                 continue;
             }
             let codes = response.get("x-error-codes").and_then(Value::as_array);
@@ -472,10 +456,7 @@ fn exclusive_lookup(l: &mut Lint<'_>) {
 }
 
 fn open_enums(l: &mut Lint<'_>) {
-    let named = |at: &str| {
-        at.strip_prefix("/components/schemas/")
-            .is_some_and(|rest| !rest.contains('/'))
-    };
+    let named = |at: &str| doc::schema_name(at).is_some();
     let values = |schema: &Value| schema.get("enum").and_then(Value::as_array).cloned();
     // Single-value enums that tag a oneOf member (`code`) are part of the
     // union's shape, not enums of their own.
