@@ -36,8 +36,10 @@ const CREDENTIALS: &str = "\
 Credentials, first found wins:
   1. the command line: --token-file PATH, --profile NAME
   2. the environment: KATAPULT_API_TOKEN, KATAPULT_API_URL
-  3. the default profile of $XDG_CONFIG_HOME/katapult/config.toml (~/.config/katapult/...)
-A token file or config file that other users can read is refused.";
+  3. the default profile of $XDG_CONFIG_HOME/katapult/config.toml (~/.config/katapult/...;
+     on Windows %APPDATA%\\katapult\\config.toml)
+  4. Krystal's katapult CLI config, ~/.katapult/katapult.yaml (api_token, api_url)
+A file holding a token that other users can read is refused (not checked on Windows).";
 
 /// Read and change Katapult disks, and wait for their tasks, from a shell or a script.
 #[derive(Debug, Parser)]

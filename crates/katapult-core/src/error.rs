@@ -239,6 +239,12 @@ pub enum ConfigError {
     /// A setting is out of range (zero attempts, a zero timeout, ...).
     #[error("{0}")]
     InvalidSetting(String),
+    /// The credentials could not be found or read: no source gave a token,
+    /// a token or config file is missing, shared with other users, or does
+    /// not parse ([`crate::credentials`]). The message names the file and
+    /// the fix.
+    #[error(transparent)]
+    Credentials(Box<crate::credentials::CredentialsError>),
     /// The HTTP client could not be built (TLS initialisation failed).
     #[error(
         "the HTTP client could not be built: {0}; pass your own with ClientBuilder::http_client"

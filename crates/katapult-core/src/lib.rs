@@ -19,6 +19,7 @@ mod call;
 mod change;
 mod client;
 mod config;
+pub mod credentials;
 mod error;
 mod governor;
 mod open_enum;

@@ -10,6 +10,7 @@
 mod bulk;
 mod change;
 mod client;
+mod credentials;
 mod example;
 mod faults;
 mod governor;
