@@ -70,6 +70,10 @@ pub struct Connection {
     #[arg(long, value_name = "NAME", global = true)]
     pub profile: Option<String>,
 
+    /// Also trust the CA certificates in PATH (PEM): a private CA, or a TLS-inspecting proxy's.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub ca_file: Option<PathBuf>,
+
     /// Run against a mock Katapult started inside this process: no account, no network.
     #[arg(long, global = true, conflicts_with_all = ["token_file", "profile"])]
     pub mock: bool,

@@ -1,6 +1,6 @@
 //! The katapult-core client a command talks through, configured from the
-//! connection options: credentials, timeouts, the rate-limit window, or the
-//! built-in mock.
+//! connection options: credentials, trust (`--ca-file`), timeouts, the
+//! rate-limit window, or the built-in mock.
 
 use std::time::Duration;
 
@@ -43,6 +43,9 @@ pub async fn open(connection: &Connection, purpose: Purpose) -> Result<Session, 
     }
     if let Some(seconds) = connection.rate_limit_window {
         builder = builder.rate_limit_window(Duration::from_secs(seconds));
+    }
+    if let Some(path) = &connection.ca_file {
+        builder = builder.add_root_certificates_file(path);
     }
 
     if connection.mock {

@@ -29,6 +29,7 @@ mod retry;
 mod settings;
 mod task;
 mod tls;
+mod trust;
 
 /// Request and response types, generated from the OpenAPI fragment.
 ///

@@ -1,6 +1,7 @@
 //! Where the token and base URL come from: token files, named profiles,
 //! the environment, the default profile; their precedence; files other
-//! users can read; and the message when there is no token at all.
+//! users can read; and the message when there is no token at all. And
+//! `--ca-file`, the trust the connection adds.
 
 use katapult_test_server::closed_port;
 
@@ -312,4 +313,26 @@ fn krystals_cli_config_is_read_last() {
     run.exits(2);
     assert!(run.stderr.contains(&yaml.display().to_string()), "{run:?}");
     assert!(run.stderr.contains("at line"), "{run:?}");
+}
+
+/// `--ca-file` that is not PEM: a configuration error naming the file,
+/// before anything is sent.
+#[test]
+fn a_ca_file_that_is_not_pem_is_refused_naming_it() {
+    let home = Home::new("ca-file");
+    let server = disks();
+    let file = home.file("ca.pem", "not a certificate\n", 0o644);
+    let run = home
+        .katapult()
+        .against(&server, "t")
+        .args(update(&["--ca-file", file.to_str().unwrap()]))
+        .run();
+    run.exits(2);
+    assert!(
+        run.stderr
+            .contains(&format!("the CA file {}", file.display())),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("PEM"), "{run:?}");
+    assert!(server.requests().is_empty());
 }

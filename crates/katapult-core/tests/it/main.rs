@@ -19,4 +19,5 @@ mod properties;
 mod secrets;
 mod support;
 mod traces;
+mod trust;
 mod wire;
