@@ -36,8 +36,10 @@ const CREDENTIALS: &str = "\
 Credentials, first found wins:
   1. the command line: --token-file PATH, --profile NAME
   2. the environment: KATAPULT_API_TOKEN, KATAPULT_API_URL
-  3. the default profile of $XDG_CONFIG_HOME/katapult/config.toml (~/.config/katapult/...)
-A token file or config file that other users can read is refused.";
+  3. the default profile of $XDG_CONFIG_HOME/katapult/config.toml (~/.config/katapult/...;
+     on Windows %APPDATA%\\katapult\\config.toml)
+  4. Krystal's katapult CLI config, ~/.katapult/katapult.yaml (api_token, api_url)
+A file holding a token that other users can read is refused (not checked on Windows).";
 
 /// Read and change Katapult disks, and wait for their tasks, from a shell or a script.
 #[derive(Debug, Parser)]
@@ -67,6 +69,10 @@ pub struct Connection {
     /// Use the named profile of the config file (its token, and its base URL if it has one).
     #[arg(long, value_name = "NAME", global = true)]
     pub profile: Option<String>,
+
+    /// Also trust the CA certificates in PATH (PEM): a private CA, or a TLS-inspecting proxy's.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub ca_file: Option<PathBuf>,
 
     /// Run against a mock Katapult started inside this process: no account, no network.
     #[arg(long, global = true, conflicts_with_all = ["token_file", "profile"])]

@@ -57,6 +57,8 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     rate_limit_window: Duration,
     rate_limit_governor: bool,
+    /// Root certificates and trust store (set in src/trust.rs).
+    pub(crate) trust: crate::trust::Trust,
 }
 
 impl Default for ClientBuilder {
@@ -72,6 +74,7 @@ impl Default for ClientBuilder {
             http_client: None,
             rate_limit_window: DEFAULT_WINDOW,
             rate_limit_governor: true,
+            trust: crate::trust::Trust::default(),
         }
     }
 }
@@ -92,6 +95,7 @@ impl std::fmt::Debug for ClientBuilder {
             )
             .field("rate_limit_window", &self.rate_limit_window)
             .field("rate_limit_governor", &self.rate_limit_governor)
+            .field("trust", &self.trust)
             .finish()
     }
 }
@@ -238,10 +242,17 @@ impl ClientBuilder {
     /// It does not follow redirects: the API never sends one, and following
     /// it would send the request somewhere the caller did not name.
     pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
+        Self::http_client_builder_trusting(&crate::trust::Trust::default())
+    }
+
+    /// [`http_client_builder`](Self::http_client_builder) with the given trust.
+    fn http_client_builder_trusting(
+        trust: &crate::trust::Trust,
+    ) -> Result<reqwest::ClientBuilder, Error> {
         let builder = reqwest::Client::builder()
             .pool_idle_timeout(Duration::from_secs(60))
             .redirect(reqwest::redirect::Policy::none());
-        Ok(crate::tls::configure(builder)?)
+        Ok(crate::tls::configure(builder, trust)?)
     }
 
     /// Checks the configuration and builds the client.
@@ -279,10 +290,11 @@ impl ClientBuilder {
         if base_url.scheme() == "https" && !crate::tls::AVAILABLE && self.http_client.is_none() {
             return Err(ConfigError::NoTls.into());
         }
+        self.trust.check(self.http_client.is_some())?;
 
         let http = match self.http_client {
             Some(client) => client,
-            None => Self::http_client_builder()?
+            None => Self::http_client_builder_trusting(&self.trust)?
                 .connect_timeout(self.connect_timeout)
                 .user_agent(user_agent.clone())
                 .build()

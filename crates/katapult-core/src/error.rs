@@ -239,6 +239,28 @@ pub enum ConfigError {
     /// A setting is out of range (zero attempts, a zero timeout, ...).
     #[error("{0}")]
     InvalidSetting(String),
+    /// The credentials could not be found or read: no source gave a token,
+    /// a token or config file is missing, shared with other users, or does
+    /// not parse ([`crate::credentials`]). The message names the file and
+    /// the fix.
+    #[error(transparent)]
+    Credentials(Box<crate::credentials::CredentialsError>),
+    /// Root certificates given to the builder cannot be used: the file
+    /// cannot be read, or is not PEM certificates
+    /// ([`ClientBuilder::add_root_certificates_file`](crate::ClientBuilder::add_root_certificates_file)).
+    /// Nothing was sent.
+    #[error(
+        "the root certificates in {origin} cannot be used: {reason}. Give the CA's certificate \
+         as PEM (-----BEGIN CERTIFICATE----- blocks); nothing was sent"
+    )]
+    RootCertificates {
+        /// Where they came from: `the CA file <path>`, or the PEM bytes.
+        origin: String,
+        /// The file, when they came from one.
+        path: Option<std::path::PathBuf>,
+        /// What is wrong with them.
+        reason: String,
+    },
     /// The HTTP client could not be built (TLS initialisation failed).
     #[error(
         "the HTTP client could not be built: {0}; pass your own with ClientBuilder::http_client"
@@ -294,6 +316,13 @@ pub enum NetworkErrorKind {
     Interrupted,
     /// Anything else reqwest reports.
     Other,
+    /// The server's TLS certificate failed verification (its issuer is not
+    /// trusted, it has expired, it names another host). Nothing reached the
+    /// API, and it is not retried: trust the CA that signed it
+    /// ([`ClientBuilder::add_root_certificates_file`](crate::ClientBuilder::add_root_certificates_file))
+    /// or fix the certificate. Recognised with the `rustls` feature; under
+    /// `native-tls` such a failure is a [`Connect`](Self::Connect).
+    CertificateRejected,
 }
 
 impl NetworkError {
@@ -303,6 +332,7 @@ impl NetworkError {
             Outcome::ConnectFailed => NetworkErrorKind::Connect,
             Outcome::TimedOut => NetworkErrorKind::Timeout,
             Outcome::BrokeBeforeResponse | Outcome::BrokeInBody => NetworkErrorKind::Interrupted,
+            Outcome::CertificateRejected => NetworkErrorKind::CertificateRejected,
             Outcome::OtherNetwork | Outcome::Status(_) | Outcome::HeldPastDeadline => {
                 NetworkErrorKind::Other
             }
@@ -360,6 +390,14 @@ impl fmt::Display for NetworkError {
                 f,
                 "the connection to {url} broke before a complete response ({cause}){tried}; the \
                  update may or may not have been applied: check the disk before retrying"
+            ),
+            NetworkErrorKind::CertificateRejected => write!(
+                f,
+                "the TLS certificate of {url} failed verification: {cause}{tried}; nothing \
+                 reached the API, and the call was not retried, because every attempt would meet \
+                 the same certificate. If a private CA (or a TLS-inspecting proxy) signs it, trust \
+                 that CA: ClientBuilder::add_root_certificates_file (the CLI's --ca-file PATH), \
+                 or ClientBuilder::platform_trust_store(true) when it is in the system's store"
             ),
             NetworkErrorKind::Other => write!(f, "the request to {url} failed: {cause}{tried}"),
         }

@@ -19,6 +19,7 @@ mod call;
 mod change;
 mod client;
 mod config;
+pub mod credentials;
 mod error;
 mod governor;
 mod open_enum;
@@ -28,6 +29,7 @@ mod retry;
 mod settings;
 mod task;
 mod tls;
+mod trust;
 
 /// Request and response types, generated from the OpenAPI fragment.
 ///

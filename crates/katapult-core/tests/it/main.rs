@@ -10,6 +10,7 @@
 mod bulk;
 mod change;
 mod client;
+mod credentials;
 mod example;
 mod faults;
 mod governor;
@@ -18,4 +19,5 @@ mod properties;
 mod secrets;
 mod support;
 mod traces;
+mod trust;
 mod wire;
