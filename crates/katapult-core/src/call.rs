@@ -5,9 +5,10 @@
 //! one is installed), builds the request ([`Client::request`], which
 //! [`Client::prepare`] also uses), lets the hooks see it, sends it, shows
 //! the hooks what came back, and asks the retry table whether to go again,
-//! all within the call's hard deadline when a view set one; the last answer goes to [`Client::answer`], which
-//! reads its body under the size limit and decodes it: the documented
-//! success type, or an error body through [`ApiError::from_body`].
+//! all within the call's hard deadline when a view set one; the last
+//! answer goes to [`Client::answer`], which reads its body under the size
+//! limit and decodes it: the documented success type, or an error body
+//! through [`ApiError::from_body`].
 
 use std::time::{Duration, Instant};
 
