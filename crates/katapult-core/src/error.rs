@@ -398,7 +398,7 @@ impl fmt::Display for NetworkError {
                 f,
                 "no complete response from {url} within the {:?} timeout{tried}; the update may \
                  or may not have been applied: check the disk before retrying, or raise \
-                 ClientBuilder::timeout",
+                 ClientBuilder::timeout (or CallOptions::timeout)",
                 self.timeout
             ),
             NetworkErrorKind::Interrupted => write!(

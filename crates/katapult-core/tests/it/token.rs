@@ -157,3 +157,30 @@ fn a_provider_needs_no_fixed_token_and_shows_only_its_name() {
     assert!(debug.contains("TokenProvider(\"vault\")"), "{debug}");
     assert!(!debug.contains("s3cr3t"), "{debug}");
 }
+
+/// Never answers: a secret store that hangs.
+struct Hanging;
+
+impl TokenProvider for Hanging {
+    fn token(&self) -> TokenFuture<'_> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn a_provider_that_hangs_is_bounded_by_the_call_deadline_and_nothing_is_sent() {
+    bounded(LIMIT, async {
+        let server = Server::start(|_, _| Reply::KeepAlive(katapult(200, "{}", "req"))).await;
+        let client = token_client(&server, Hanging)
+            .with_options(katapult_core::CallOptions::new().deadline(Duration::from_millis(200)));
+        let error = client.update_disk(rename("disk_1", "x")).await.unwrap_err();
+        let Error::DeadlineExceeded(late) = &error else {
+            panic!("expected Error::DeadlineExceeded, got {error:?}");
+        };
+        assert_eq!(late.phase(), katapult_core::DeadlinePhase::BeforeAttempt);
+        assert_eq!(late.attempts(), 0);
+        assert!(error.to_string().contains("nothing was sent"), "{error}");
+        assert_eq!(server.hits(), 0);
+    })
+    .await;
+}
