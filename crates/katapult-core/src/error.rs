@@ -12,6 +12,7 @@ use reqwest::StatusCode;
 
 use crate::api_error::ApiError;
 use crate::change::{ChangeFailed, PlanRefusal};
+use crate::options::DeadlineExceeded;
 use crate::response::{RateLimit, ResponseMeta};
 use crate::retry::Outcome;
 use crate::task::{TaskError, TaskErrorKind};
@@ -81,6 +82,13 @@ pub enum Error {
     /// report says which steps were done; its cause, what stopped it.
     #[error(transparent)]
     Change(Box<ChangeFailed>),
+    /// The call's hard deadline
+    /// ([`CallOptions::deadline`](crate::CallOptions::deadline)) passed
+    /// before it ended: during an attempt, which was cut off, or before a
+    /// retry that would have started after it. It says what the call was
+    /// doing and what it had received.
+    #[error(transparent)]
+    DeadlineExceeded(Box<DeadlineExceeded>),
 }
 
 impl Error {
@@ -138,6 +146,8 @@ impl Error {
             Self::Task(task) => return task.kind() == TaskErrorKind::DeadlineExceeded,
             // Run again, a change plans from the disk as it is then.
             Self::Change(failed) => return failed.cause().is_none_or(Self::is_retryable),
+            // Given more time, the same call may succeed.
+            Self::DeadlineExceeded(_) => return true,
             Self::Config(_)
             | Self::InvalidRequest(_)
             | Self::Internal(_)
@@ -172,6 +182,7 @@ impl Error {
             Self::InvalidResponse(invalid) => Some(&invalid.meta),
             Self::RateLimited(limited) => limited.last.as_ref(),
             Self::Change(failed) => failed.cause().and_then(Self::meta),
+            Self::DeadlineExceeded(late) => late.last.as_ref(),
             Self::Config(_)
             | Self::InvalidRequest(_)
             | Self::Network(_)
@@ -266,6 +277,34 @@ pub enum ConfigError {
         "the HTTP client could not be built: {0}; pass your own with ClientBuilder::http_client"
     )]
     HttpClient(String),
+    // Met at call time, before anything is sent: the extension points.
+    /// A [`Hook`](crate::Hook) set a header the client cannot send: a name
+    /// or value HTTP cannot carry, or a header the client sets itself.
+    /// Nothing was sent.
+    #[error(
+        "the hook {hook:?} set the header {header:?}, which {reason}; nothing was sent: \
+         correct the hook"
+    )]
+    HookHeader {
+        /// The hook's [`name`](crate::Hook::name).
+        hook: String,
+        /// The header's name as the hook gave it.
+        header: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The [`TokenProvider`](crate::TokenProvider) failed, or gave
+    /// something that is not a token. Nothing was sent.
+    #[error(
+        "the token provider {provider:?} gave no usable token: {reason}; nothing was sent: \
+         check the provider and what it reads the token from"
+    )]
+    TokenProvider {
+        /// The provider's [`name`](crate::TokenProvider::name).
+        provider: String,
+        /// What went wrong, as the provider said it.
+        reason: String,
+    },
 }
 
 /// A mistake in katapult-core itself: see [`Error::Internal`].
@@ -328,15 +367,7 @@ pub enum NetworkErrorKind {
 impl NetworkError {
     /// What kind of failure this is.
     pub fn kind(&self) -> NetworkErrorKind {
-        match self.outcome {
-            Outcome::ConnectFailed => NetworkErrorKind::Connect,
-            Outcome::TimedOut => NetworkErrorKind::Timeout,
-            Outcome::BrokeBeforeResponse | Outcome::BrokeInBody => NetworkErrorKind::Interrupted,
-            Outcome::CertificateRejected => NetworkErrorKind::CertificateRejected,
-            Outcome::OtherNetwork | Outcome::Status(_) | Outcome::HeldPastDeadline => {
-                NetworkErrorKind::Other
-            }
-        }
+        kind_of(self.outcome)
     }
 
     /// How many attempts were made.
@@ -347,6 +378,20 @@ impl NetworkError {
     /// Time spent, back-off included.
     pub fn elapsed(&self) -> Duration {
         self.elapsed
+    }
+}
+
+/// What kind of network failure `outcome` is: a [`NetworkError`]'s, or
+/// one a [`crate::Hook`] sees.
+pub(crate) fn kind_of(outcome: Outcome) -> NetworkErrorKind {
+    match outcome {
+        Outcome::ConnectFailed => NetworkErrorKind::Connect,
+        Outcome::TimedOut => NetworkErrorKind::Timeout,
+        Outcome::BrokeBeforeResponse | Outcome::BrokeInBody => NetworkErrorKind::Interrupted,
+        Outcome::CertificateRejected => NetworkErrorKind::CertificateRejected,
+        Outcome::OtherNetwork | Outcome::Status(_) | Outcome::HeldPastDeadline => {
+            NetworkErrorKind::Other
+        }
     }
 }
 
@@ -383,7 +428,7 @@ impl fmt::Display for NetworkError {
                 f,
                 "no complete response from {url} within the {:?} timeout{tried}; the update may \
                  or may not have been applied: check the disk before retrying, or raise \
-                 ClientBuilder::timeout",
+                 ClientBuilder::timeout (or CallOptions::timeout)",
                 self.timeout
             ),
             NetworkErrorKind::Interrupted => write!(
@@ -514,6 +559,10 @@ pub struct RateLimited {
     pub(crate) elapsed: Duration,
     /// The last answer the call received, as it was when it arrived.
     pub(crate) last: Option<ResponseMeta>,
+    /// Whether the deadline was the call's hard one
+    /// ([`CallOptions::deadline`](crate::CallOptions::deadline)) rather
+    /// than the retry policy's.
+    pub(crate) hard_deadline: bool,
 }
 
 impl RateLimited {
@@ -541,7 +590,9 @@ impl RateLimited {
         self.estimate
     }
 
-    /// The call's deadline ([`RetryPolicy::max_elapsed`](crate::RetryPolicy::max_elapsed)).
+    /// The call's deadline: [`RetryPolicy::max_elapsed`](crate::RetryPolicy::max_elapsed),
+    /// or [`CallOptions::deadline`](crate::CallOptions::deadline) when that
+    /// is sooner.
     pub fn deadline(&self) -> Duration {
         self.deadline
     }
@@ -581,12 +632,17 @@ impl fmt::Display for RateLimited {
             1 => "1 request was sent".to_owned(),
             n => format!("{n} requests were sent"),
         };
+        let more_time = if self.hard_deadline {
+            "CallOptions::deadline"
+        } else {
+            "RetryPolicy::with_max_elapsed"
+        };
         write!(
             f,
             "rate limited: the API token's budget for this {:?} window is spent{left}, and the \
              next window opens in {:.1}s{at}, after this call's deadline ({:?} from its start, \
              {:.1}s spent; {sent}). Try again once the window opens, give calls more time \
-             (RetryPolicy::with_max_elapsed), or spread the requests out",
+             ({more_time}), or spread the requests out",
             self.window,
             self.reopens_in.as_secs_f64(),
             self.deadline,

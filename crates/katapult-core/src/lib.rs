@@ -22,7 +22,9 @@ mod config;
 pub mod credentials;
 mod error;
 mod governor;
+mod hooks;
 mod open_enum;
+mod options;
 mod prepared;
 mod response;
 mod retry;
@@ -30,6 +32,7 @@ mod settings;
 mod task;
 mod tls;
 mod trust;
+mod token;
 
 /// Request and response types, generated from the OpenAPI fragment.
 ///
@@ -83,10 +86,13 @@ pub use error::{
     ConfigError, Error, InternalError, InvalidResponse, NetworkError, NetworkErrorKind,
     RateLimited, ResponseProblem,
 };
+pub use hooks::{AttemptOutcome, AttemptRequest, Hook};
+pub use options::{CallOptions, DeadlineExceeded, DeadlinePhase};
 pub use prepared::PreparedRequest;
 pub use response::{RateLimit, Response, ResponseMeta};
 pub use retry::RetryPolicy;
 pub use task::{DEFAULT_TASK_DEADLINE, TaskError, TaskErrorKind, TaskWait};
+pub use token::{TokenFuture, TokenProvider, TokenResult, token_provider_fn};
 
 /// The `reqwest` this crate is built on, for [`ClientBuilder::http_client`].
 /// Start a client of your own from [`ClientBuilder::http_client_builder`],

@@ -258,9 +258,19 @@ impl Client {
         options: ChangeOptions,
     ) -> Result<ChangeReport, Error> {
         let started = Instant::now();
-        let planned = self.plan_disk_change(change).await?;
+        // A view's hard deadline (`CallOptions::deadline`) bounds the whole
+        // change: every read, write and task wait in it.
+        let (client, left) = self.whole_call(started);
+        let options = match left {
+            Some(left) => {
+                let deadline = options.deadline.min(left);
+                options.deadline(deadline)
+            }
+            None => options,
+        };
+        let planned = client.plan_disk_change(change).await?;
         let mut run = Run {
-            client: self,
+            client: &client,
             change,
             options,
             started,
