@@ -15,6 +15,7 @@ mod faults;
 mod governor;
 mod heap;
 mod properties;
+mod reconcile;
 mod secrets;
 mod support;
 mod traces;
