@@ -28,7 +28,7 @@ pub async fn run(connection: &Connection, args: ChangeArgs) -> Result<Exit, Fail
     if args.no_wait {
         options = options.no_wait();
     }
-    if let Some(deadline) = args.deadline {
+    if let Some(deadline) = args.timeout {
         options = options.deadline(deadline);
     }
     if let Some(path) = &args.from {
