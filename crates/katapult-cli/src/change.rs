@@ -8,6 +8,7 @@
 //! lookup naming two fields, ...).
 
 use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
 
 use katapult_core::types;
 use katapult_core::{ChangeOptions, ChangeReport, Client, DiskChange, Error, PlanEntry};
@@ -16,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use crate::cli::{ChangeArgs, Connection, OutputFormat};
 use crate::exit::{Exit, Failure};
+use crate::progress::ProgressBar;
 use crate::session::{self, Purpose};
 use crate::update::print;
 use crate::{change_bulk, output};
@@ -26,7 +28,7 @@ pub async fn run(connection: &Connection, args: ChangeArgs) -> Result<Exit, Fail
     if args.no_wait {
         options = options.no_wait();
     }
-    if let Some(deadline) = args.deadline {
+    if let Some(deadline) = args.timeout {
         options = options.deadline(deadline);
     }
     if let Some(path) = &args.from {
@@ -44,7 +46,21 @@ pub async fn run(connection: &Connection, args: ChangeArgs) -> Result<Exit, Fail
     if args.plan {
         return plan(client, &change, args.output).await;
     }
-    match client.change_disk(&change, options).await {
+    // A single change draws its steps on stderr; a bulk one has the bulk bar.
+    let bar = Arc::new(Mutex::new(ProgressBar::on_stderr()));
+    if bar.lock().is_ok_and(|bar| bar.enabled()) {
+        let drawn = Arc::clone(&bar);
+        options = options.on_progress(move |moment| {
+            if let Ok(mut bar) = drawn.lock() {
+                bar.draw_change(moment);
+            }
+        });
+    }
+    let changed = client.change_disk(&change, options).await;
+    if let Ok(mut bar) = bar.lock() {
+        bar.finish();
+    }
+    match changed {
         Ok(report) => {
             print(&report_text(&report, args.output)?).map_err(Failure::output)?;
             Ok(Exit::Success)

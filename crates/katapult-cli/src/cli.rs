@@ -79,6 +79,13 @@ pub struct Connection {
     pub mock: bool,
 
     /// Seconds allowed for each attempt, from sending to the end of the answer [default: 30].
+    /// On `disk change` and `task wait` it bounds the whole change or wait instead.
+    //
+    // Those two commands declare an argument of this id themselves, so
+    // clap gives them theirs rather than this one, and shares the value
+    // between both levels (`katapult --timeout 5 disk change` is the same
+    // as `katapult disk change --timeout 5`); `main` then turns it into
+    // each attempt's limit for them (`per_attempt_within`).
     #[arg(long, value_name = "SECONDS", global = true, value_parser = seconds)]
     pub timeout: Option<Duration>,
 
@@ -351,9 +358,16 @@ pub struct ChangeArgs {
     #[arg(long, help_heading = "Running")]
     pub no_wait: bool,
     /// Seconds the whole change may take, reads, writes, task waits and read-backs included
-    /// [default: 1200]. `--timeout` is each request's own limit.
-    #[arg(long, value_name = "SECONDS", value_parser = seconds, help_heading = "Running")]
-    pub deadline: Option<Duration>,
+    /// (with --from, each line's change) [default: 1200]. Here it bounds the whole, not each
+    /// attempt: each request keeps its own limit of 30 s, or the whole if that is shorter.
+    #[arg(
+        long,
+        visible_alias = "deadline",
+        value_name = "SECONDS",
+        value_parser = seconds,
+        help_heading = "Running"
+    )]
+    pub timeout: Option<Duration>,
 
     /// How to print the outcome: `json` is the report ({"plan": [..], "tasks": [..],
     /// "reconciled": [..], "disk": {..}}); `table` the plan as a table, then the disk.
@@ -480,9 +494,10 @@ pub struct WaitTaskArgs {
     pub task_id: String,
 
     /// Seconds to wait in all, polls included, before giving up (the task may still finish)
-    /// [default: 1200]. `--timeout` is each request's own limit.
-    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
-    pub deadline: Option<Duration>,
+    /// [default: 1200]. Here it bounds the whole wait, not each attempt: each request keeps
+    /// its own limit of 30 s, or the whole if that is shorter.
+    #[arg(long, visible_alias = "deadline", value_name = "SECONDS", value_parser = seconds)]
+    pub timeout: Option<Duration>,
 
     /// How to print the ended task: `json` is the task as last read ({"task": ..});
     /// `table` a short summary.
@@ -508,6 +523,15 @@ pub enum Shell {
     Zsh,
     /// Fish.
     Fish,
+}
+
+impl Connection {
+    /// For a command whose `--timeout` bounds its whole run (`disk change`,
+    /// `task wait`): each attempt keeps the client's default limit, or the
+    /// whole if that is shorter, since no attempt can outlast the whole.
+    pub fn per_attempt_within(&mut self, whole: Option<Duration>) {
+        self.timeout = whole.map(|whole| whole.min(katapult_core::DEFAULT_TIMEOUT));
+    }
 }
 
 /// A positive, finite number of seconds.

@@ -129,12 +129,14 @@ mod generated;
 mod demo;
 pub mod fixtures;
 mod katapult_mock;
+mod lost;
 mod routes;
 mod state;
 mod task;
 
 pub use generated::{MockServerExt, operations};
 pub use katapult_mock::{KatapultMock, KatapultMockBuilder};
+pub use lost::LostAnswer;
 
 /// The `httpmock` this crate is built on.
 pub use httpmock;

@@ -72,10 +72,10 @@ pub mod types {
 pub use api_error::{ApiError, ErrorBody};
 pub use bulk::{BulkChanges, BulkOptions, BulkResult, BulkUpdates, Progress};
 pub use change::{
-    ChangeFailed, ChangeLineError, ChangeOptions, ChangePlan, ChangeReport, ChangeStep, DiskChange,
-    DiskOperation, DiskProperty, PlanEntry, PlanRefusal, PlannedChange, PropertyMismatch,
-    Reconciled, RefusalKind, ResizeMethod, Settled, StepAction, StepDone, StepReadiness, TaskDone,
-    TaskPollSchedule, TaskReading, VirtualMachineChange,
+    ChangeEvent, ChangeFailed, ChangeLineError, ChangeOptions, ChangePlan, ChangeProgress,
+    ChangeReport, ChangeStep, DiskChange, DiskOperation, DiskProperty, PlanEntry, PlanRefusal,
+    PlannedChange, PropertyMismatch, Reconciled, RefusalKind, ResizeMethod, Settled, StepAction,
+    StepDone, StepReadiness, TaskDone, TaskPollSchedule, TaskReading, VirtualMachineChange,
 };
 pub use client::Client;
 pub use config::{

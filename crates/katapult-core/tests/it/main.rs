@@ -19,6 +19,7 @@ mod hooks;
 mod options;
 mod promises;
 mod properties;
+mod reconcile;
 mod secrets;
 mod support;
 mod token;
