@@ -26,13 +26,15 @@ pub enum Command {
     /// Lint openapi/katapult-core-v1.yaml and regenerate the code generated
     /// from it.
     Codegen(Codegen),
-    /// Benchmark the SDK against the hand-written floor and print a markdown
-    /// report.
+    /// Run katapult-core's benchmarks and print their markdown sections as
+    /// one report.
     ///
-    /// By default runs the overhead benchmarks (about 3 minutes) pinned to
-    /// one core, then the rate-limit governor's measurement against a
-    /// fixed-window loopback server (about 6 minutes), and prints both
-    /// tables; see crates/katapult-core/BENCHMARKS.md.
+    /// Each benchmark writes its own section to the file
+    /// KATAPULT_BENCH_OUT names (target/bench-report/<bench>.md). By default
+    /// runs them all: overhead (about 3 minutes, pinned to one core), the
+    /// rate-limit governor (about 6 minutes), the fleet of disk changes
+    /// (about 4 minutes) and task waiting; see
+    /// crates/katapult-core/BENCHMARKS.md.
     BenchReport(BenchReport),
     /// Compare all the fragment's operations with Katapult's published
     /// document: the recorded extract under openapi/upstream/, or a new
@@ -78,18 +80,21 @@ pub struct Codegen {
 /// `cargo xtask bench-report [OPTIONS] [-- BENCH_ARGS...]`.
 #[derive(Debug, Args)]
 pub struct BenchReport {
-    /// Report the results already in target/criterion without running the
-    /// benchmarks.
+    /// Only this benchmark (repeatable): overhead, governor, fleet, tasks.
+    #[arg(long = "bench", value_name = "NAME")]
+    pub only: Vec<String>,
+    /// Stitch the sections of the last run without running the benchmarks.
     #[arg(long)]
     pub no_run: bool,
-    /// No benchmark table (with --build-cost: the build cost alone).
+    /// No benchmark sections (with --build-cost: the build cost alone).
     #[arg(long)]
     pub skip_bench: bool,
     /// Do not pin the benchmark process to one core with `taskset`.
     #[arg(long)]
     pub no_pin: bool,
-    /// Also time clean release builds of katapult-core and of the floor, and
-    /// count the crates in each dependency tree (offline).
+    /// Also time clean release builds of katapult-core and of the floor,
+    /// count the crates in each dependency tree (offline), and measure the
+    /// generated code per operation.
     #[arg(long)]
     pub build_cost: bool,
     /// Build each subject N times from clean and keep every time.
@@ -98,7 +103,8 @@ pub struct BenchReport {
     /// Also write the report to FILE.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Passed to the benchmark binary (e.g. `-- --measurement-time 20`).
+    /// Passed to each benchmark binary run; pick one with --bench (e.g.
+    /// `--bench overhead -- --measurement-time 20`).
     #[arg(last = true, value_name = "BENCH_ARGS")]
     pub bench_args: Vec<String>,
 }
@@ -110,3 +116,4 @@ fn positive(text: &str) -> Result<u32, String> {
         .filter(|n| *n > 0)
         .ok_or_else(|| "expected a positive whole number".to_owned())
 }
+

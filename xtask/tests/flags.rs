@@ -42,12 +42,16 @@ fn bench_report_defaults() {
     assert!(!flags.no_run && !flags.skip_bench && !flags.no_pin && !flags.build_cost);
     assert_eq!(flags.repeat, 1);
     assert_eq!(flags.out, None);
-    assert!(flags.bench_args.is_empty());
+    assert!(flags.bench_args.is_empty() && flags.only.is_empty());
 }
 
 #[test]
 fn bench_report_options() {
     let flags = bench_report(&[
+        "--bench",
+        "fleet",
+        "--bench",
+        "tasks",
         "--no-run",
         "--build-cost",
         "--repeat",
@@ -59,6 +63,7 @@ fn bench_report_options() {
         "20",
     ]);
     assert!(flags.no_run && flags.build_cost);
+    assert_eq!(flags.only, ["fleet", "tasks"]);
     assert_eq!(flags.repeat, 2);
     assert_eq!(flags.out, Some(PathBuf::from("r.md")));
     assert_eq!(flags.bench_args, ["--measurement-time", "20"]);

@@ -1,9 +1,9 @@
 //! The mock Katapult's handle: starting it, and what a test may do to the
 //! world it keeps. The model is in `state.rs`, the HTTP in `routes.rs`.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
 
 use httpmock::MockServer;
 use serde_json::Value;
@@ -11,6 +11,7 @@ use serde_json::Value;
 use katapult_core::DiskOperation;
 
 use crate::lost::{self, Losses, LostAnswer};
+use crate::rate_limit::{Answered, FixedWindow};
 use crate::routes;
 use crate::state::{Settings, Shared};
 
@@ -102,11 +103,21 @@ use crate::state::{Settings, Shared};
 /// lose its answer, applied or not, so a test can check what a client does
 /// when it cannot know; [`sent`](Self::sent) counts each write's requests,
 /// so it can check that a write unsafe to repeat was sent once.
+/// # Rate limit
+///
+/// Off unless [`KatapultMockBuilder::rate_limit`] sets one: then the mock
+/// counts every request in fixed windows aligned to the Unix epoch, as
+/// Katapult counts a token's requests per wall-clock minute, answers each
+/// with `Date`, `X-Ratelimit-Permitted` (the budget) and
+/// `X-Ratelimit-Remaining` (what the window has left), and refuses a request
+/// beyond the budget with 429 `rate_limit_reached` (`Remaining: 0`), before
+/// it reaches the model. [`KatapultMock::answered`] lists every answer.
 pub struct KatapultMock {
     server: MockServer,
     state: Shared,
     requests: Arc<AtomicU32>,
     losses: Losses,
+    journal: Arc<Mutex<Vec<Answered>>>,
 }
 
 /// Sets up a [`KatapultMock`]: `KatapultMock::builder()…start().await`.
@@ -115,6 +126,7 @@ pub struct KatapultMockBuilder {
     task_duration: Duration,
     demo_disks: bool,
     manual_clock: bool,
+    rate_limit: Option<(u32, Duration)>,
 }
 
 impl KatapultMockBuilder {
@@ -140,6 +152,23 @@ impl KatapultMockBuilder {
         self
     }
 
+    /// Enforces Katapult's rate limit: `budget` requests per fixed
+    /// `window` (whole seconds, at least one: `Date` has a resolution of a
+    /// second), 429 `rate_limit_reached` beyond it; see
+    /// [Rate limit](KatapultMock#rate-limit).
+    ///
+    /// # Panics
+    ///
+    /// When `window` is not a whole number of seconds, at least one.
+    pub fn rate_limit(mut self, budget: u32, window: Duration) -> Self {
+        assert!(
+            window.as_secs() >= 1 && window.subsec_nanos() == 0,
+            "a rate-limit window is whole seconds, at least one (not {window:?})"
+        );
+        self.rate_limit = Some((budget, window));
+        self
+    }
+
     /// Starts the server.
     pub async fn start(self) -> KatapultMock {
         let state = Shared::new(Settings {
@@ -149,6 +178,10 @@ impl KatapultMockBuilder {
         });
         let requests = Arc::new(AtomicU32::new(0));
         let losses = Losses::default();
+        let journal = Arc::new(Mutex::new(Vec::new()));
+        let limit = self
+            .rate_limit
+            .map(|(budget, window)| FixedWindow::new(budget, window));
         let server = MockServer::start_async().await;
         // httpmock tries mocks in the order they were made, so every
         // request meets this one first: it counts the writes and takes the
@@ -166,7 +199,7 @@ impl KatapultMockBuilder {
                     let number = counter.fetch_add(1, Ordering::Relaxed) + 1;
                     if how == LostAnswer::Applied {
                         // The answer is made, and then lost.
-                        let _ = routes::answer(&shared, request, number);
+                        let _ = routes::answer(&shared, request, number, None);
                     }
                     true
                 });
@@ -176,12 +209,25 @@ impl KatapultMockBuilder {
             .await;
         // One mock for every request: routing, including 404
         // `route_not_found`, is the model's, not httpmock's.
-        let (shared, counter) = (state.clone(), requests.clone());
+        let (shared, counter, answers) = (state.clone(), requests.clone(), journal.clone());
         server
             .mock_async(|_, then| {
                 then.respond_with(move |request| {
                     let number = counter.fetch_add(1, Ordering::Relaxed) + 1;
-                    routes::answer(&shared, request, number)
+                    let counted = limit.as_ref().map(FixedWindow::count);
+                    let response = routes::answer(&shared, request, number, counted.as_ref());
+                    let (path, _) = routes::split(request.uri_str());
+                    let answered = Answered {
+                        method: request.method_str().to_owned(),
+                        path: path.to_owned(),
+                        status: response.status.unwrap_or(200),
+                        at: SystemTime::now(),
+                    };
+                    answers
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(answered);
+                    response
                 });
             })
             .await;
@@ -190,6 +236,7 @@ impl KatapultMockBuilder {
             state,
             requests,
             losses,
+            journal,
         }
     }
 }
@@ -206,6 +253,7 @@ impl KatapultMock {
             task_duration: Duration::from_millis(200),
             demo_disks: true,
             manual_clock: false,
+            rate_limit: None,
         }
     }
 
@@ -225,6 +273,15 @@ impl KatapultMock {
     /// included.
     pub fn hits(&self) -> usize {
         self.requests.load(Ordering::Relaxed) as usize
+    }
+
+    /// Every answer so far, in the order sent: method, path, status and
+    /// when, on every route, errors and rate-limit refusals included.
+    pub fn answered(&self) -> Vec<Answered> {
+        self.journal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Stores a disk, replacing any with its id (its annotations stay).

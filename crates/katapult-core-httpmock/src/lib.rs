@@ -130,6 +130,7 @@ mod demo;
 pub mod fixtures;
 mod katapult_mock;
 mod lost;
+mod rate_limit;
 mod routes;
 mod state;
 mod task;
@@ -137,6 +138,7 @@ mod task;
 pub use generated::{MockServerExt, operations};
 pub use katapult_mock::{KatapultMock, KatapultMockBuilder};
 pub use lost::LostAnswer;
+pub use rate_limit::Answered;
 
 /// The `httpmock` this crate is built on.
 pub use httpmock;

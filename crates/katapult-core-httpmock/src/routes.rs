@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::rate_limit::Counted;
 use crate::state::{Refusal, ResizeMethod, Shared};
 
 /// Requests per minute the mock reports, as recorded from the real API.
@@ -98,23 +99,36 @@ struct Assign {
     virtual_machine: VirtualMachineLookup,
 }
 
-/// Answers one request; `number` counts the mock's requests from 1.
-pub(crate) fn answer(state: &Shared, request: &HttpMockRequest, number: u32) -> HttpMockResponse {
+/// Answers one request; `number` counts the mock's requests from 1, and
+/// `limit` is what the rate limit decided, when there is one.
+pub(crate) fn answer(
+    state: &Shared,
+    request: &HttpMockRequest,
+    number: u32,
+    limit: Option<&Counted>,
+) -> HttpMockResponse {
     let (path, query) = split(request.uri_str());
     let method = request.method_str();
+    let answer = Answer { number, limit };
+    if let Some(counted) = limit.filter(|counted| !counted.accepted) {
+        let error = KatapultError::RateLimitReached {
+            description: "You have reached the rate limit for this type of request".to_owned(),
+            detail: Some(types::RateLimitReached {
+                total_permitted: Some(i64::from(counted.permitted)),
+            }),
+        };
+        return answer.error((429, typed(error)));
+    }
     let Some(route) = Route::of(method, path) else {
         let description = format!("No route matches {method} {path}");
-        return error(
-            number,
-            (404, wire_error("route_not_found", &description, json!({}))),
-        );
+        return answer.error((404, wire_error("route_not_found", &description, json!({}))));
     };
     if !authorized(request) {
-        return error(number, missing_api_token());
+        return answer.error(missing_api_token());
     }
     match handle(state, route, request, query) {
-        Ok(body) => respond(200, number, &body, false),
-        Err(failure) => error(number, failure),
+        Ok(body) => answer.respond(200, &body, false),
+        Err(failure) => answer.error(failure),
     }
 }
 
@@ -169,7 +183,7 @@ fn handle(
 }
 
 /// The path and the query of a request target (origin or absolute form).
-fn split(target: &str) -> (&str, &str) {
+pub(crate) fn split(target: &str) -> (&str, &str) {
     let target = match target.find("://") {
         Some(scheme) => {
             let rest = &target[scheme + 3..];
@@ -327,27 +341,40 @@ fn wire_error(code: &str, description: &str, detail: Value) -> Value {
     json!({"code": code, "description": description, "detail": detail})
 }
 
-fn error(number: u32, (status, error): Failure) -> HttpMockResponse {
-    respond(status, number, &json!({ "error": error }), true)
+/// How one answer goes on the wire: its number, and the rate limit's count.
+struct Answer<'a> {
+    number: u32,
+    limit: Option<&'a Counted>,
 }
 
-fn respond(status: u16, number: u32, body: &Value, is_error: bool) -> HttpMockResponse {
-    let mut response = HttpMockResponse::builder()
-        .status(status)
-        .header("content-type", "application/json; charset=utf-8")
-        .header(
-            "x-request-id",
-            format!("00000000-0000-4000-8000-{number:012x}"),
-        )
-        .header("x-ratelimit-permitted", PERMITTED.to_string())
-        .header(
-            "x-ratelimit-remaining",
-            PERMITTED.saturating_sub(number).to_string(),
-        );
-    if is_error {
-        response = response.header("x-api-schema", "json-error");
+impl Answer<'_> {
+    fn error(&self, (status, error): Failure) -> HttpMockResponse {
+        self.respond(status, &json!({ "error": error }), true)
     }
-    response.body(body.to_string()).build()
+
+    fn respond(&self, status: u16, body: &Value, is_error: bool) -> HttpMockResponse {
+        let number = self.number;
+        let (permitted, remaining) = match self.limit {
+            Some(counted) => (counted.permitted, counted.remaining),
+            None => (PERMITTED, PERMITTED.saturating_sub(number)),
+        };
+        let mut response = HttpMockResponse::builder()
+            .status(status)
+            .header("content-type", "application/json; charset=utf-8")
+            .header(
+                "x-request-id",
+                format!("00000000-0000-4000-8000-{number:012x}"),
+            )
+            .header("x-ratelimit-permitted", permitted.to_string())
+            .header("x-ratelimit-remaining", remaining.to_string());
+        if let Some(counted) = self.limit {
+            response = response.header("date", &counted.date);
+        }
+        if is_error {
+            response = response.header("x-api-schema", "json-error");
+        }
+        response.body(body.to_string()).build()
+    }
 }
 
 /// What a proxy in front of Katapult answers once it gives up waiting:

@@ -6,8 +6,9 @@
 //! one token, with the server's clock on time or 30 s off.
 //!
 //! `cargo bench -p katapult-core --bench governor -- [OPTIONS]` runs every
-//! scenario and prints one JSON object per run (the figures
-//! `cargo xtask bench-report` tabulates) on stdout, a summary on stderr.
+//! scenario and prints one JSON object per run on stdout, a summary on
+//! stderr, and renders the table (`support/governor_table.rs`) into the file
+//! `KATAPULT_BENCH_OUT` names (`cargo xtask bench-report` sets it).
 //! Options: `--window SECS` (2), `--budget N` (25), `--repeat N` (1),
 //! `--only TEXT` (scenarios whose name contains it), `--out FILE` (also
 //! write the JSON lines there).
@@ -23,6 +24,11 @@
 //! the job to that moment, by the server's clock. Wall time runs from the
 //! job's start (before the client processes are spawned) to the last
 //! result.
+
+#[path = "support/governor_table.rs"]
+mod governor_table;
+#[path = "support/report.rs"]
+mod report;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -176,6 +182,7 @@ fn measure(options: &Options) -> Result<(), String> {
         None => None,
     };
     let updates = 8 * options.budget as usize;
+    let mut lines = Vec::new();
     for scenario in SCENARIOS {
         if options
             .only
@@ -203,8 +210,12 @@ fn measure(options: &Options) -> Result<(), String> {
                     figures["minimum_s"].as_f64().unwrap_or(0.0),
                     figures["ratio"].as_f64().unwrap_or(0.0),
                 );
+                lines.push(figures);
             }
         }
+    }
+    if report::wanted() {
+        report::write(&governor_table::render(&lines)?)?;
     }
     Ok(())
 }

@@ -12,8 +12,9 @@
 //!   through one with a counting hook (by operation and status), to price
 //!   the extension point.
 //!
-//! `cargo bench -p katapult-core --bench overhead` measures;
-//! `cargo xtask bench-report` measures and writes the table. Under
+//! `cargo bench -p katapult-core --bench overhead` measures and renders its
+//! section of the report (`support/overhead_table.rs`), written to the file
+//! `KATAPULT_BENCH_OUT` names; `cargo xtask bench-report` sets it. Under
 //! `cargo test` criterion runs each benchmark once (its test mode), after
 //! the start-up checks below have proved that both sides send the same
 //! request and decode the same answer.
@@ -367,8 +368,10 @@ fn hooks(c: &mut Criterion, mode: &Mode) {
 }
 
 // `criterion_main!` by hand, so that each group can follow its criterion
-// run with the paired measurement.
-fn main() {
+// run with the paired measurement, and the run end with its section of the
+// report (`support/report.rs`).
+fn main() -> std::process::ExitCode {
+    let started = std::time::SystemTime::now();
     let mode = Mode::from_args();
     let mut criterion = Criterion::default().configure_from_args();
     round_trip(&mut criterion, &mode);
@@ -376,4 +379,18 @@ fn main() {
     encode(&mut criterion, &mode);
     hooks(&mut criterion, &mode);
     criterion.final_summary();
+    if !matches!(mode, Mode::Bench { .. }) || !support::report::wanted() {
+        return std::process::ExitCode::SUCCESS;
+    }
+    let results = support::overhead_table::Results {
+        home: paired::criterion_home(),
+        since: Some(started),
+    };
+    let written =
+        support::overhead_table::render(&results).and_then(|s| support::report::write(&s));
+    if let Err(message) = written {
+        eprintln!("overhead bench: {message}");
+        return std::process::ExitCode::FAILURE;
+    }
+    std::process::ExitCode::SUCCESS
 }

@@ -1,5 +1,7 @@
 //! Build cost: clean release builds of katapult-core and of the hand-written
-//! floor, timed, and the crates in each dependency tree counted (offline).
+//! floor, timed, and the crates in each dependency tree counted (offline);
+//! and the code generated per operation of the fragment, as committed and as
+//! one more operation (a scratch copy of the fragment) would add.
 //! The floor is the project the benchmark compiles too
 //! (`crates/katapult-core/benches/floor`), copied with the workspace's
 //! `Cargo.lock` and built with and without its `rustls` feature. Each build
@@ -12,55 +14,70 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::cargo;
+use crate::codegen::{self, CLI_PATH, METHODS_PATH, MOCKS_PATH, TYPES_PATH};
+use crate::fragment::FRAGMENT_PATH;
+use crate::{cargo, problem};
 
 /// The hand-written floor, a Cargo project of its own that the benchmark
 /// also compiles (as a module), relative to the workspace root.
 const FLOOR_DIR: &str = "crates/katapult-core/benches/floor";
 
-/// One thing whose build is measured.
-struct Subject {
-    label: &'static str,
-    /// Where cargo runs.
-    dir: PathBuf,
-    /// Extra arguments for `cargo tree` and `cargo build`.
-    args: &'static [&'static str],
-    /// Names its target directory.
-    slug: &'static str,
-}
+/// One thing whose build is measured: label, whether it is the floor (else
+/// the workspace), extra arguments for `cargo tree` and `cargo build`, and
+/// the name of its target directory. katapult-core and the floor, each with
+/// its default TLS and without: the first and the third are the
+/// like-for-like pair compared below.
+type Subject = (&'static str, bool, &'static [&'static str], &'static str);
 
-/// Copies the floor project (its manifest and sources) to `dir/floor`, with
-/// a copy of the workspace's `Cargo.lock` so that it resolves to the same
-/// versions, offline. Returns the copy's directory.
+const SUBJECTS: [Subject; 4] = [
+    (
+        "katapult-core, default features",
+        false,
+        &["-p", "katapult-core"],
+        "katapult-core",
+    ),
+    (
+        "katapult-core, `--no-default-features` (no TLS)",
+        false,
+        &["-p", "katapult-core", "--no-default-features"],
+        "katapult-core-no-tls",
+    ),
+    (
+        "floor: reqwest + serde_json, TLS as katapult-core's default (rustls, ring, webpki-roots)",
+        true,
+        &[],
+        "floor-tls",
+    ),
+    (
+        "floor: reqwest + serde_json, no TLS",
+        true,
+        &["--no-default-features"],
+        "floor-plain",
+    ),
+];
+
+/// Copies the floor project (its manifest and its one source file) to
+/// `dir/floor`, with the workspace's `Cargo.lock` so that it resolves to the
+/// same versions, offline. Returns the copy's directory.
 fn copy_floor(root: &Path, dir: &Path) -> Result<PathBuf, String> {
-    let from = root.join(FLOOR_DIR);
     let to = dir.join("floor");
-    if to.exists() {
-        std::fs::remove_dir_all(&to).map_err(|e| format!("{}: {e}", to.display()))?;
+    let files = [
+        (
+            root.join(FLOOR_DIR).join("Cargo.toml"),
+            to.join("Cargo.toml"),
+        ),
+        (
+            root.join(FLOOR_DIR).join("src/lib.rs"),
+            to.join("src/lib.rs"),
+        ),
+        (root.join("Cargo.lock"), to.join("Cargo.lock")),
+    ];
+    for (from, to) in files {
+        let failed = |e: std::io::Error| format!("cannot copy {}: {e}", from.display());
+        std::fs::create_dir_all(to.parent().unwrap_or(dir)).map_err(failed)?;
+        std::fs::copy(&from, &to).map_err(failed)?;
     }
-    copy(&from.join("Cargo.toml"), &to.join("Cargo.toml"))?;
-    copy(&from.join("src"), &to.join("src"))?;
-    copy(&root.join("Cargo.lock"), &to.join("Cargo.lock"))?;
     Ok(to)
-}
-
-/// Copies a file, or a directory and everything in it.
-fn copy(from: &Path, to: &Path) -> Result<(), String> {
-    let failed =
-        |e: std::io::Error| format!("cannot copy {} to {}: {e}", from.display(), to.display());
-    if from.is_dir() {
-        std::fs::create_dir_all(to).map_err(failed)?;
-        for entry in std::fs::read_dir(from).map_err(failed)? {
-            let entry = entry.map_err(failed)?;
-            copy(&entry.path(), &to.join(entry.file_name()))?;
-        }
-        Ok(())
-    } else {
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).map_err(failed)?;
-        }
-        std::fs::copy(from, to).map(drop).map_err(failed)
-    }
 }
 
 /// The crates in a `cargo tree --prefix none` listing, deduplicated
@@ -77,29 +94,29 @@ fn crates_in_tree(listing: &str) -> BTreeSet<String> {
         .collect()
 }
 
-fn tree(subject: &Subject, edges: &str) -> Result<BTreeSet<String>, String> {
-    let output = cargo(&subject.dir)
+fn tree(dir: &Path, subject: &Subject, edges: &str) -> Result<BTreeSet<String>, String> {
+    let output = cargo(dir)
         .args(["tree", "--offline", "-e", edges, "--prefix", "none"])
-        .args(subject.args)
+        .args(subject.2)
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run cargo tree: {e}"))?;
     if !output.status.success() {
-        return Err(format!("cargo tree failed for {}", subject.label));
+        return Err(format!("cargo tree failed for {}", subject.0));
     }
     Ok(crates_in_tree(&String::from_utf8_lossy(&output.stdout)))
 }
 
 /// One clean release build: wall time and the number of crates compiled.
-fn clean_build(subject: &Subject, target: &Path) -> Result<(Duration, usize), String> {
+fn clean_build(dir: &Path, subject: &Subject, target: &Path) -> Result<(Duration, usize), String> {
     if target.exists() {
         std::fs::remove_dir_all(target).map_err(|e| format!("{}: {e}", target.display()))?;
     }
-    eprintln!("building {} from clean ...", subject.label);
+    eprintln!("building {} from clean ...", subject.0);
     let started = Instant::now();
-    let output = cargo(&subject.dir)
+    let output = cargo(dir)
         .args(["build", "--release", "--offline"])
-        .args(subject.args)
+        .args(subject.2)
         .env("CARGO_TARGET_DIR", target)
         .env("CARGO_TERM_COLOR", "never")
         .stdout(Stdio::null())
@@ -108,7 +125,7 @@ fn clean_build(subject: &Subject, target: &Path) -> Result<(Duration, usize), St
     let took = started.elapsed();
     let log = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
-        return Err(format!("cargo build failed for {}:\n{log}", subject.label));
+        return Err(format!("cargo build failed for {}:\n{log}", subject.0));
     }
     let compiled = log
         .lines()
@@ -123,35 +140,6 @@ pub(super) fn build_cost(root: &Path, repeat: u32) -> Result<String, String> {
     let dir = std::env::temp_dir().join("katapult-build-cost");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let floor = copy_floor(root, &dir)?;
-    // katapult-core and the floor, each with its default TLS and without:
-    // the first and the third are the like-for-like pair compared below.
-    let subjects = [
-        Subject {
-            label: "katapult-core, default features",
-            dir: root.to_path_buf(),
-            args: &["-p", "katapult-core"],
-            slug: "katapult-core",
-        },
-        Subject {
-            label: "katapult-core, `--no-default-features` (no TLS)",
-            dir: root.to_path_buf(),
-            args: &["-p", "katapult-core", "--no-default-features"],
-            slug: "katapult-core-no-tls",
-        },
-        Subject {
-            label: "floor: reqwest + serde_json, TLS as katapult-core's default (rustls, ring, webpki-roots)",
-            dir: floor.clone(),
-            args: &[],
-            slug: "floor-tls",
-        },
-        Subject {
-            label: "floor: reqwest + serde_json, no TLS",
-            dir: floor,
-            args: &["--no-default-features"],
-            slug: "floor-plain",
-        },
-    ];
-
     let mut out = String::new();
     writeln!(out, "## Build cost\n").unwrap();
     writeln!(
@@ -170,21 +158,22 @@ pub(super) fn build_cost(root: &Path, repeat: u32) -> Result<String, String> {
     .unwrap();
     writeln!(out, "|---|---:|---:|---:|---|").unwrap();
     let mut trees = Vec::new();
-    for subject in &subjects {
-        let normal = tree(subject, "normal")?;
-        let with_build = tree(subject, "normal,build")?;
-        let target = dir.join(format!("target-{}", subject.slug));
+    for subject in &SUBJECTS {
+        let at = if subject.1 { &floor } else { root };
+        let normal = tree(at, subject, "normal")?;
+        let with_build = tree(at, subject, "normal,build")?;
+        let target = dir.join(format!("target-{}", subject.3));
         let mut times = Vec::new();
         let mut compiled = 0;
         for _ in 0..repeat {
-            let (took, count) = clean_build(subject, &target)?;
+            let (took, count) = clean_build(at, subject, &target)?;
             times.push(format!("{:.1} s", took.as_secs_f64()));
             compiled = count;
         }
         writeln!(
             out,
             "| {} | {} | {} | {compiled} | {} |",
-            subject.label,
+            subject.0,
             normal.len(),
             with_build.len(),
             times.join(", ")
@@ -206,12 +195,120 @@ pub(super) fn build_cost(root: &Path, repeat: u32) -> Result<String, String> {
             .join(", ")
     )
     .unwrap();
+    out.push_str(&generated_size(root, &dir)?);
+    Ok(out)
+}
+
+/// The generated files whose size grows with the operations.
+const GENERATED: [&str; 4] = [TYPES_PATH, METHODS_PATH, MOCKS_PATH, CLI_PATH];
+
+/// The operation the scratch fragment copies (an inline request and
+/// response, as most operations have), and the path it is copied before.
+const COPIED: (&str, &str) = ("  /disks/disk/detach:\n", "  /disks/disk/assign:\n");
+
+/// Lines and bytes of a file.
+type Size = (usize, usize);
+
+/// Lines and bytes of each generated file among `outputs`, then of all.
+fn sizes(outputs: &[codegen::Output]) -> Vec<Size> {
+    let mut sizes: Vec<Size> = GENERATED
+        .iter()
+        .map(|path| {
+            let file = outputs.iter().find(|o| o.path() == *path);
+            let text = file.map_or("", |o| o.contents());
+            (text.lines().count(), text.len())
+        })
+        .collect();
+    sizes.push(sizes.iter().fold((0, 0), |t, s| (t.0 + s.0, t.1 + s.1)));
+    sizes
+}
+
+/// The outputs the generator writes for the fragment at `path`, and its
+/// operations.
+fn generate(path: &Path) -> Result<(Vec<codegen::Output>, usize), String> {
+    let fragment = codegen::prepare(path, FRAGMENT_PATH).map_err(|p| problem::render(&p))?;
+    let operations = crate::doc::operations(&fragment.document).len();
+    let outputs = codegen::outputs(&fragment).map_err(|p| problem::render(&[p]))?;
+    Ok((outputs, operations))
+}
+
+/// The section on generated code: per file, lines and bytes, per operation,
+/// and what one more operation (a copy of `detach_disk` under a new path
+/// and name, in a scratch copy of the fragment) adds.
+fn generated_size(root: &Path, dir: &Path) -> Result<String, String> {
+    let (outputs, operations) = generate(&root.join(FRAGMENT_PATH))?;
+    let text = std::fs::read_to_string(root.join(FRAGMENT_PATH)).map_err(|e| e.to_string())?;
+    let (start, end) = (text.find(COPIED.0), text.find(COPIED.1));
+    let (Some(start), Some(end)) = (start, end) else {
+        return Err(format!(
+            "{FRAGMENT_PATH} no longer has {} before {}",
+            COPIED.0, COPIED.1
+        ));
+    };
+    let renames = [
+        ("/disks/disk/detach:", "/disks/disk/detach_again:"),
+        ("post:disk_detach\"", "post:disk_detach_again\""),
+        ("x-rust-name: detach_disk", "x-rust-name: detach_disk_again"),
+    ];
+    let copy = (renames.iter()).fold(text[start..end].to_owned(), |t, (a, b)| t.replacen(a, b, 1));
+    let scratch = dir.join("fragment-plus-one.yaml");
+    std::fs::write(&scratch, format!("{}{copy}{}", &text[..end], &text[end..]))
+        .map_err(|e| format!("{}: {e}", scratch.display()))?;
+    let (plus_outputs, plus_operations) = generate(&scratch)?;
+    if plus_operations != operations + 1 {
+        return Err(format!(
+            "the scratch fragment has {plus_operations} operations, not {}",
+            operations + 1
+        ));
+    }
+    let (now, plus) = (sizes(&outputs), sizes(&plus_outputs));
+    let mut out = format!(
+        "\nGenerated code ({operations} operations; as `cargo xtask codegen` writes it, headers \
+         included); \"one more\" is what a copy of `detach_disk` under a new path and name adds, \
+         generated from a scratch copy of the fragment:\n\n\
+         | file | lines | bytes | lines per operation | bytes per operation | one more: lines | one more: bytes |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n"
+    );
+    let labels = (GENERATED.iter().map(|path| format!("`{path}`"))).chain(["all four".into()]);
+    for ((file, (lines, bytes)), (plus_lines, plus_bytes)) in labels.zip(&now).zip(&plus) {
+        writeln!(
+            out,
+            "| {file} | {lines} | {bytes} | {} | {} | +{} | +{} |",
+            lines / operations,
+            bytes / operations,
+            plus_lines.saturating_sub(*lines),
+            plus_bytes.saturating_sub(*bytes),
+        )
+        .unwrap();
+    }
     Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_more_operation_adds_to_every_generated_file() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let dir = std::env::temp_dir().join(format!("xtask-generated-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let section = generated_size(root, &dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        let section = section.unwrap();
+        assert!(
+            section.contains("Generated code (9 operations;"),
+            "{section}"
+        );
+        let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("| `")).collect();
+        assert_eq!(rows.len(), GENERATED.len(), "{section}");
+        for row in rows {
+            assert!(
+                !row.contains("| +0 |"),
+                "one more operation adds nothing to {row}"
+            );
+        }
+    }
 
     #[test]
     fn tree_listings_are_deduplicated() {

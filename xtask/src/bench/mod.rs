@@ -1,53 +1,53 @@
-//! `cargo xtask bench-report`: what the generated client costs against the
-//! hand-written floor, as a markdown report.
+//! `cargo xtask bench-report`: runs katapult-core's benchmarks and stitches
+//! the markdown sections they write into one report.
 //!
-//! - Runs `cargo bench -p katapult-core --bench overhead` (criterion, plus a
-//!   paired interleaved measurement of each ratio; see
-//!   `crates/katapult-core/benches/support/paired.rs`) with `CRITERION_HOME`
-//!   pointed at `target/criterion` (`runner.rs`), then reads each
-//!   benchmark's `new/estimates.json` and `paired/<group>.json`
-//!   (`criterion.rs`) and writes medians and client/floor ratios
-//!   (`table.rs`). Results older than the run are refused.
-//! - Then runs the rate-limit governor's measurement
-//!   (`cargo bench -p katapult-core --bench governor`: jobs against a
-//!   loopback server with fixed windows, governor on and off, one client and
-//!   two client processes, the server's clock on time and 30 s off; a few
-//!   minutes) and renders its table (`governor.rs`). `--no-run` re-reads
-//!   the last results of both.
-//! - `--build-cost` also measures, from clean and offline, the release build
-//!   time and the number of crates in the dependency tree of `katapult-core`
-//!   and of the hand-written floor (`build_cost.rs`).
+//! The convention (`crates/katapult-core/benches/support/report.rs`): each
+//! benchmark renders its own section from its own results and writes it to
+//! the file `KATAPULT_BENCH_OUT` names. Here each runs with that set to
+//! `target/bench-report/<bench>.md` (`runner.rs`: `overhead` pinned to one
+//! core with criterion writing under `target/criterion`), and a section
+//! older than its run is refused: the benchmark did not write it.
+//! `--no-run` stitches the sections of the last run. `--build-cost` adds
+//! clean build times, crate counts and the generated code's size per
+//! operation (`build_cost.rs`).
 //!
-//! `crates/katapult-core/BENCHMARKS.md` explains the method and each ratio.
+//! `crates/katapult-core/BENCHMARKS.md` explains the method and each figure.
 
 mod build_cost;
-mod criterion;
-mod governor;
 mod runner;
-mod table;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::SystemTime;
 
 use crate::flags;
-use criterion::Results;
+
+/// The benchmarks of the report, in order, and whether each runs pinned to
+/// one core (loopback round trips; see `runner.rs`). A new one is a line
+/// here: a `[[bench]]` of katapult-core (`benches/<name>.rs`) that follows
+/// the convention above. One whose file is not in the tree is skipped, and
+/// the report says so.
+const BENCHES: &[(&str, bool)] = &[
+    ("overhead", true),
+    ("governor", false),
+    ("fleet", false),
+    ("tasks", false),
+];
 
 /// `cargo xtask bench-report` for the workspace at `root`: prints the report
 /// and, with `--out`, writes it to a file too.
 pub fn run(root: &Path, flags: &flags::BenchReport) -> ExitCode {
-    match report(root, flags) {
-        Ok(report) => {
-            print!("{report}");
-            if let Some(out) = &flags.out {
-                if let Err(error) = std::fs::write(out, &report) {
-                    eprintln!("cannot write {}: {error}", out.display());
-                    return ExitCode::FAILURE;
-                }
-                eprintln!("wrote {}", out.display());
-            }
-            ExitCode::SUCCESS
+    let written = report(root, flags).and_then(|report| {
+        print!("{report}");
+        if let Some(out) = &flags.out {
+            std::fs::write(out, &report)
+                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            eprintln!("wrote {}", out.display());
         }
+        Ok(())
+    });
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("bench-report: {message}");
             ExitCode::FAILURE
@@ -55,47 +55,93 @@ pub fn run(root: &Path, flags: &flags::BenchReport) -> ExitCode {
     }
 }
 
-/// Machine facts, then (unless `--skip-bench`) the benchmark table, run
-/// first unless `--no-run`, then (with `--build-cost`) the build cost.
+/// Machine facts, a line per benchmark run, each benchmark's section, and
+/// (with `--build-cost`) the build cost.
 fn report(root: &Path, flags: &flags::BenchReport) -> Result<String, String> {
-    let mut report = format!(
-        "# katapult-core: SDK against the hand-written floor\n\n{}\n",
-        runner::machine()
-    );
-    if !flags.skip_bench {
-        let since = (!flags.no_run).then(SystemTime::now);
-        let home = criterion::target_path(root, "criterion");
-        let mut load = None;
-        if !flags.no_run {
-            let before = runner::load_average();
-            let core = if flags.no_pin {
-                None
-            } else {
-                runner::pin_core()
-            };
-            let pinned = core.map_or_else(|| "no".to_owned(), |core| format!("core {core}"));
-            report.push_str(&format!(
-                "- benchmark process (client and loopback server) pinned to one core: {pinned}\n"
-            ));
-            if !flags.no_pin && core.is_none() {
-                eprintln!("taskset not found: running unpinned; expect noisier round trips");
-            }
-            runner::run_benchmarks(root, &home, core, &flags.bench_args)?;
-            load = Some((before, runner::load_average()));
+    let mut facts = runner::machine();
+    let mut sections = Vec::new();
+    let selected = BENCHES
+        .iter()
+        .filter(|(name, _)| flags.only.is_empty() || flags.only.iter().any(|n| n == name));
+    for &(name, pinned) in selected.filter(|_| !flags.skip_bench) {
+        let out = section_path(root, name);
+        if !root
+            .join(format!("crates/katapult-core/benches/{name}.rs"))
+            .exists()
+        {
+            facts.push_str(&format!("- `{name}`: not in this tree, skipped\n"));
+            continue;
         }
-        report.push_str(&table::render(&Results { home, since }, load)?);
-
-        let governor_results = criterion::target_path(root, "governor").join("results.jsonl");
         let since = (!flags.no_run).then(SystemTime::now);
         if !flags.no_run {
-            governor::run(root, &governor_results)?;
+            let ran = runner::run_bench(root, name, pinned, &out, flags)?;
+            facts.push_str(&format!("- `{name}`: {ran}\n"));
         }
+        sections.push(read_section(&out, since)?);
+    }
+    let mut report = format!("# katapult-core: benchmarks\n\n{facts}");
+    for section in sections {
         report.push('\n');
-        report.push_str(&governor::render(&governor_results, since)?);
+        report.push_str(&section);
     }
     if flags.build_cost {
         report.push('\n');
         report.push_str(&build_cost::build_cost(root, flags.repeat)?);
     }
     Ok(report)
+}
+
+/// `target/` (`$CARGO_TARGET_DIR` if set).
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
+/// `target/bench-report/<bench>.md`.
+fn section_path(root: &Path, bench: &str) -> PathBuf {
+    target_dir(root)
+        .join("bench-report")
+        .join(format!("{bench}.md"))
+}
+
+/// The section at `path`, unless it predates `since` (the start of its run).
+fn read_section(path: &Path, since: Option<SystemTime>) -> Result<String, String> {
+    let stale = |modified: SystemTime| since.is_some_and(|since| modified < since);
+    match std::fs::metadata(path).and_then(|m| m.modified()) {
+        Err(e) => Err(format!(
+            "cannot read {}: {e} (run the benchmark first)",
+            path.display()
+        )),
+        Ok(modified) if stale(modified) => Err(format!(
+            "{} predates this run: the benchmark did not write its section",
+            path.display()
+        )),
+        Ok(_) => std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_section_is_read_unless_it_predates_its_run() {
+        let path = std::env::temp_dir().join(format!("xtask-section-{}.md", std::process::id()));
+        std::fs::write(&path, "## fleet\n").unwrap();
+        let fresh = read_section(&path, None);
+        let later = SystemTime::now() + std::time::Duration::from_secs(60);
+        let stale = read_section(&path, Some(later));
+        let _ = std::fs::remove_file(&path);
+        let missing = read_section(&path, None);
+        assert_eq!(fresh.unwrap(), "## fleet\n");
+        assert!(stale.unwrap_err().contains("predates this run"));
+        assert!(missing.unwrap_err().contains("run the benchmark first"));
+    }
+
+    #[test]
+    fn every_bench_is_named_once() {
+        for (n, (name, _)) in BENCHES.iter().enumerate() {
+            assert!(!BENCHES[..n].iter().any(|b| b.0 == *name), "{name}");
+        }
+        assert!(section_path(Path::new("/w"), "fleet").ends_with("bench-report/fleet.md"));
+    }
 }

@@ -1,29 +1,34 @@
-//! Running the benchmark (`cargo bench`, pinned with `taskset`) and the
-//! facts about the machine it ran on.
+//! Running one benchmark (`cargo bench`, pinned with `taskset` when asked)
+//! and the facts about the machine it ran on.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::cargo;
+use crate::{cargo, flags};
 
-/// Builds the benchmark, then runs it, with criterion writing under `home`.
-/// Pinned, the client, its runtime and the loopback server share one core:
-/// each hand-off is a plain context switch, where across two vCPUs it can
-/// wait for an idle vCPU to be woken, which made loopback round trips swing
-/// between ~30 and ~180 µs here.
-pub(super) fn run_benchmarks(
+/// Builds the benchmark, then runs it with `KATAPULT_BENCH_OUT=out` (and
+/// criterion writing under `target/criterion`). Pinned, the client, its
+/// runtime and the loopback server share one core: each hand-off is a plain
+/// context switch, where across two vCPUs it can wait for an idle vCPU to be
+/// woken, which made loopback round trips swing between ~30 and ~180 µs
+/// here. Returns how it ran: pinning and the load average before / after.
+pub(super) fn run_bench(
     root: &Path,
-    home: &Path,
-    core: Option<usize>,
-    bench_args: &[String],
-) -> Result<(), String> {
-    let bench = ["bench", "-p", "katapult-core", "--bench", "overhead"];
-    let build = cargo(root).args(bench).arg("--no-run").status();
-    match build.map_err(|e| format!("cannot run cargo: {e}"))? {
-        status if !status.success() => {
-            return Err(format!("the benchmarks did not build ({status})"));
-        }
-        _ => {}
+    name: &str,
+    pinned: bool,
+    out: &Path,
+    flags: &flags::BenchReport,
+) -> Result<String, String> {
+    let args = ["bench", "-p", "katapult-core", "--bench", name];
+    let status = |command: &mut Command, what: &str| match command.status() {
+        Err(e) => Err(format!("cannot run cargo: {e}")),
+        Ok(status) if !status.success() => Err(format!("{name} {what} ({status})")),
+        Ok(_) => Ok(()),
+    };
+    status(cargo(root).args(args).arg("--no-run"), "did not build")?;
+    let core = (pinned && !flags.no_pin).then(pin_core).flatten();
+    if pinned && !flags.no_pin && core.is_none() {
+        eprintln!("taskset not found: running unpinned; expect noisier round trips");
     }
     let mut command = cargo(root);
     if let Some(core) = core {
@@ -34,28 +39,32 @@ pub(super) fn run_benchmarks(
             .args(["-c", &core.to_string()])
             .arg(cargo);
     }
+    let criterion = super::target_dir(root).join("criterion");
     command
-        .args(bench)
+        .args(args)
         .arg("--")
-        .args(bench_args)
-        .env("CRITERION_HOME", home);
-    eprintln!(
-        "running{}: cargo {} -- {}",
-        core.map_or_else(String::new, |core| format!(" on core {core} (taskset)")),
-        bench.join(" "),
-        bench_args.join(" ")
+        .args(&flags.bench_args)
+        .env("KATAPULT_BENCH_OUT", out)
+        .env("CRITERION_HOME", criterion);
+    let pinned = core.map_or_else(
+        || "not pinned".to_owned(),
+        |c| format!("pinned to core {c}"),
     );
-    match command
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?
-    {
-        status if !status.success() => Err(format!("the benchmarks failed ({status})")),
-        _ => Ok(()),
-    }
+    eprintln!(
+        "running ({pinned}): cargo {} -- {}",
+        args.join(" "),
+        flags.bench_args.join(" ")
+    );
+    let before = load_average();
+    status(&mut command, "failed")?;
+    Ok(format!(
+        "{pinned}; load average (1 min) before / after: {before} / {}",
+        load_average()
+    ))
 }
 
 /// The last core, when `taskset` is there to pin to it.
-pub(super) fn pin_core() -> Option<usize> {
+fn pin_core() -> Option<usize> {
     let taskset = Command::new("taskset")
         .arg("-V")
         .stdout(Stdio::null())
@@ -85,7 +94,7 @@ pub(super) fn machine() -> String {
 }
 
 /// The 1-minute load average, or `?`.
-pub(super) fn load_average() -> String {
+fn load_average() -> String {
     let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     text.split_whitespace().next().unwrap_or("?").to_owned()
 }

@@ -153,7 +153,7 @@ pub fn prepare(path: &Path, display_path: &str) -> Result<Fragment, Vec<Problem>
 }
 
 /// Generate → format: every output from a [`prepare`]d fragment.
-fn outputs(fragment: &Fragment) -> Result<Vec<Output>, Problem> {
+pub(crate) fn outputs(fragment: &Fragment) -> Result<Vec<Output>, Problem> {
     let enums = open_enums(fragment)?;
     let types = types_module(fragment)?;
     let mocks = generate::mocks(fragment)?;

@@ -23,12 +23,12 @@ pub struct Output {
 
 impl Output {
     /// Relative to the workspace root.
-    pub(super) fn path(&self) -> &'static str {
+    pub(crate) fn path(&self) -> &'static str {
         self.path
     }
 
     /// The whole file, header included.
-    pub(super) fn contents(&self) -> &str {
+    pub(crate) fn contents(&self) -> &str {
         &self.contents
     }
 

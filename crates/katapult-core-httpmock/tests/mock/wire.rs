@@ -3,6 +3,7 @@
 
 use katapult_core::reqwest::Method;
 use katapult_core::types::{DiskArguments, DiskLookup, UpdateDiskBody};
+use katapult_core_httpmock::KatapultMock;
 use serde_json::json;
 
 use crate::support::{Katapult, answer, bounded, http};
@@ -36,6 +37,55 @@ async fn every_answer_carries_a_request_id_and_a_falling_rate_limit() {
         }
         assert_eq!(remaining, [999, 998, 997, 996]);
         assert_eq!(katapult.mock.hits(), 4);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rate_limit_refuses_past_the_budget_with_429_and_dates_every_answer() {
+    bounded(async {
+        // A day-long window: the test does not straddle two.
+        let day = std::time::Duration::from_secs(86_400);
+        let katapult = Katapult::with(KatapultMock::builder().rate_limit(2, day).start().await);
+        let answers = [
+            katapult.read("disk_1").await,
+            katapult.get("/nowhere").await,
+            katapult.read("disk_1").await,
+        ];
+        let seen: Vec<(u16, &str, &str)> = answers
+            .iter()
+            .map(|a| {
+                let header = |name| a.headers[name].to_str().unwrap();
+                (
+                    a.status,
+                    header("x-ratelimit-permitted"),
+                    header("x-ratelimit-remaining"),
+                )
+            })
+            .collect();
+        // Every request counts, an unknown route's too.
+        assert_eq!(seen, [(200, "2", "1"), (404, "2", "0"), (429, "2", "0")]);
+        assert_eq!(answers[2].body["error"]["code"], "rate_limit_reached");
+        assert_eq!(answers[2].body["error"]["detail"]["total_permitted"], 2);
+        for answer in &answers {
+            let date = answer.headers["date"].to_str().unwrap();
+            assert!(httpdate::parse_http_date(date).is_ok(), "{date}");
+            assert_eq!(answer.headers.get_all("date").iter().count(), 1);
+        }
+        let answered = katapult.mock.answered();
+        let routes: Vec<(&str, &str, u16)> = answered
+            .iter()
+            .map(|a| (a.method.as_str(), a.path.as_str(), a.status))
+            .collect();
+        assert_eq!(
+            routes,
+            [
+                ("GET", "/disks/disk", 200),
+                ("GET", "/nowhere", 404),
+                ("GET", "/disks/disk", 429)
+            ]
+        );
+        assert_eq!(answered[0].window(day), answered[2].window(day));
     })
     .await;
 }

@@ -6,7 +6,9 @@
 // file as a module.
 #[path = "../floor/src/lib.rs"]
 pub mod floor;
+pub mod overhead_table;
 pub mod paired;
+pub mod report;
 
 use std::time::Duration;
 

@@ -7,6 +7,7 @@
 //! Every network test binds to 127.0.0.1 and is bounded in time
 //! (`support::bounded`).
 
+mod bench_tables;
 mod bulk;
 mod change;
 mod client;

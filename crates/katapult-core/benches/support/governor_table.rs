@@ -1,41 +1,10 @@
-//! The rate-limit governor's measurement: runs
-//! `crates/katapult-core/benches/governor.rs` (jobs against a loopback
-//! server with fixed windows, the governor on and off, one client and two
-//! client processes, the server's clock on time and 30 s off), keeps the
-//! JSON line it prints per job in `target/governor/results.jsonl`, and
-//! renders them side by side, judged against the targets of issue 9.
+//! The governor measurement's section of the report (`governor.rs` prints
+//! one JSON line per job): each scenario with the governor on and off side
+//! by side, judged against the targets of issue 9.
 
 use std::fmt::Write as _;
-use std::path::Path;
-use std::time::SystemTime;
 
 use serde::Deserialize;
-
-use crate::cargo;
-
-/// Builds and runs the measurement (a few minutes: every job spans about
-/// eight windows of two seconds), writing to `out`.
-pub(super) fn run(root: &Path, out: &Path) -> Result<(), String> {
-    if let Some(dir) = out.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    let bench = ["bench", "-p", "katapult-core", "--bench", "governor"];
-    eprintln!(
-        "running: cargo {} -- --out {}",
-        bench.join(" "),
-        out.display()
-    );
-    let status = cargo(root)
-        .args(bench)
-        .arg("--")
-        .arg("--out")
-        .arg(out)
-        .status();
-    match status.map_err(|e| format!("cannot run cargo: {e}"))? {
-        status if !status.success() => Err(format!("the governor measurement failed ({status})")),
-        _ => Ok(()),
-    }
-}
 
 /// One job, as the measurement reported it (one JSON line).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -78,18 +47,12 @@ impl Job {
     }
 }
 
-/// The governor table from the results at `path`, refusing a file older
-/// than `since` (the start of this run, when it ran the measurement).
-pub(super) fn render(path: &Path, since: Option<SystemTime>) -> Result<String, String> {
-    let text = super::criterion::read_fresh(path, since)?;
-    let jobs = text
-        .lines()
-        .filter(|line| !line.trim().is_empty())
+/// The section from the measurement's JSON lines (one per job).
+pub fn render(lines: &[serde_json::Value]) -> Result<String, String> {
+    let jobs = lines
+        .iter()
         .enumerate()
-        .map(|(n, line)| {
-            serde_json::from_str(line)
-                .map_err(|e| format!("{} line {}: {e}", path.display(), n + 1))
-        })
+        .map(|(n, line)| Job::deserialize(line).map_err(|e| format!("governor job {}: {e}", n + 1)))
         .collect::<Result<Vec<_>, _>>()?;
     table(&jobs)
 }
@@ -100,7 +63,7 @@ fn table(jobs: &[Job]) -> Result<String, String> {
     writeln!(
         out,
         "## Rate-limit governor (`benches/governor.rs`)\n\n\
-         - measured {} (UTC); window {} s, budget {} per window, {} updates per job ({}× the budget)\n\
+         - measured {}; window {} s, budget {} per window, {} updates per job ({}× the budget)\n\
          - minimum: from the job's start to the start of window k0 + ⌈N/P⌉ − 1 by the server's \
          clock (k0: the window the job started in); ratio = wall time / minimum\n",
         utc(first.measured_at),
@@ -172,28 +135,15 @@ fn table(jobs: &[Job]) -> Result<String, String> {
     Ok(out)
 }
 
-/// `2026-08-14 15:52` for Unix seconds.
+/// `Fri, 14 Aug 2026 15:52:09 GMT` for Unix seconds.
 fn utc(unix: u64) -> String {
-    let days = unix / 86_400;
-    let seconds = unix % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
-        seconds / 3600,
-        seconds / 60 % 60
-    )
+    httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix))
 }
 
+// Run by tests/it/bench_tables.rs; a bench target, built as a test, has no
+// harness to run them.
 #[cfg(test)]
+#[allow(dead_code, unused_imports)]
 mod tests {
     use super::*;
 
@@ -232,7 +182,7 @@ mod tests {
         assert!(!jobs[4].met(), "1.11 > 1.10 for one client");
         let table = table(&jobs).unwrap();
         assert!(
-            table.contains("measured 2026-08-14 15:52 (UTC); window 2 s, budget 25"),
+            table.contains("measured Fri, 14 Aug 2026 15:52:09 GMT; window 2 s, budget 25"),
             "{table}"
         );
         assert!(
@@ -249,15 +199,12 @@ mod tests {
     }
 
     #[test]
-    fn a_malformed_line_names_its_file_and_line() {
-        let path =
-            std::env::temp_dir().join(format!("xtask-governor-{}.jsonl", std::process::id()));
-        std::fs::write(&path, format!("{}\n{{}}\n", line("x", true, 1, 0, 0, 1.0))).unwrap();
-        let error = render(&path, None).unwrap_err();
-        let _ = std::fs::remove_file(&path);
-        assert!(
-            error.contains("line 2: missing field `scenario`"),
-            "{error}"
-        );
+    fn a_malformed_line_names_its_job() {
+        let lines = [
+            serde_json::from_str(&line("x", true, 1, 0, 0, 1.0)).unwrap(),
+            serde_json::json!({}),
+        ];
+        let error = render(&lines).unwrap_err();
+        assert!(error.contains("job 2: missing field `scenario`"), "{error}");
     }
 }
