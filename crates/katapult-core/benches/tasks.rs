@@ -17,7 +17,7 @@
 //! one wait's polls never queue behind another's in a governor.
 //!
 //! `cargo bench -p katapult-core --bench tasks` measures every family;
-//! options: `--count N` tasks per family (20), `--only NAME`, `--seed N`.
+//! options: `--count N` tasks per family (40), `--only NAME`, `--seed N`.
 //! It prints its markdown section (`cargo xtask bench-report` puts it in
 //! the report) and also writes it to the file `KATAPULT_BENCH_OUT` names,
 //! if set. Under `cargo test` (no `--bench`) it is a smoke run of a few
@@ -59,7 +59,7 @@ impl Options {
             bench,
             count: value("--count")
                 .and_then(|n| n.parse().ok())
-                .unwrap_or(if bench { 20 } else { 3 }),
+                .unwrap_or(if bench { 40 } else { 3 }),
             only: value("--only").cloned(),
             seed: value("--seed").and_then(|n| n.parse().ok()).unwrap_or(2026),
         }
