@@ -206,8 +206,9 @@ impl Error {
 pub enum ConfigError {
     /// No token was given, and `KATAPULT_API_TOKEN` is not set.
     #[error(
-        "no API token: set KATAPULT_API_TOKEN, or pass one to ClientBuilder::token \
-         (create a token in Katapult under Organization > API tokens)"
+        "no API token: set KATAPULT_API_TOKEN, pass one to ClientBuilder::token, or read the \
+         config file with ClientBuilder::from_config or Client::from_profile (create a token \
+         in Katapult under Organization > API tokens)"
     )]
     MissingToken,
     /// The token is empty, or holds characters an HTTP header cannot carry.

@@ -24,9 +24,10 @@ impl ClientBuilder {
         Self::from_lookup(&Lookup::new(), &Environment::process())
     }
 
-    /// A builder with the token and base URL of the config file's profile
-    /// `name` (a token file or `KATAPULT_API_URL` cannot override them here;
-    /// use [`from_lookup`](Self::from_lookup) for that).
+    /// A builder with the token of the config file's profile `name`, and
+    /// its base URL if it has one (else `KATAPULT_API_URL`'s, else the
+    /// default), as the CLI's `--profile NAME`. Fails, saying what to
+    /// write, when the file or the profile is missing.
     pub fn from_profile(name: &str) -> Result<Self, Error> {
         Self::from_lookup(&Lookup::new().profile(name), &Environment::process())
     }
