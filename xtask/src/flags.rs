@@ -116,4 +116,3 @@ fn positive(text: &str) -> Result<u32, String> {
         .filter(|n| *n > 0)
         .ok_or_else(|| "expected a positive whole number".to_owned())
 }
-
