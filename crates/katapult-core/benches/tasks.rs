@@ -108,10 +108,16 @@ fn main() {
         .build()
         .expect("tokio runtime");
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let started_at = http_date_now();
     let started = Instant::now();
     let runs = runtime.block_on(measure(&families, &options));
     let wall = started.elapsed();
-    let section = render(&runs, &options, wall, load.split(' ').next().unwrap_or("?"));
+    let machine = Machine {
+        started_at,
+        load: load.split(' ').next().unwrap_or("?").to_owned(),
+        wall,
+    };
+    let section = render(&runs, &options, &machine);
     print!("{section}");
     if let Ok(path) = std::env::var("KATAPULT_BENCH_OUT") {
         if let Some(parent) = std::path::Path::new(&path).parent() {
@@ -261,8 +267,17 @@ fn delays(outcomes: &[Outcome]) -> Spread {
     Spread::of(outcomes.iter().map(|o| o.delay.as_secs_f64()).collect())
 }
 
+/// When and how loaded the run was.
+struct Machine {
+    /// When it started, as an HTTP date.
+    started_at: String,
+    /// The 1-minute load average at the start.
+    load: String,
+    wall: Duration,
+}
+
 /// The markdown section: the table, the traces, how and where it ran.
-fn render(runs: &[FamilyRun], options: &Options, wall: Duration, load: &str) -> String {
+fn render(runs: &[FamilyRun], options: &Options, machine: &Machine) -> String {
     let mut out = String::from("## Task waiting (`benches/tasks.rs`)\n\n");
     out.push_str(&format!(
         "`Client::wait_for_task` against a loopback Katapult whose tasks follow traces, \
@@ -278,12 +293,13 @@ fn render(runs: &[FamilyRun], options: &Options, wall: Duration, load: &str) -> 
         out.push_str("Test mode (`cargo test`): a smoke run, not a measurement.\n\n");
     }
     out.push_str(&format!(
-        "Measured {} on {} ({}, {} cores), load average {load} at the start; the run took {:.0} s.\n\n",
-        http_date_now(),
+        "Measured {} on {} ({}, {} cores), load average {} at the start; the run took {:.0} s.\n\n",
+        machine.started_at,
         std::env::consts::ARCH,
         cpu_model(),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        wall.as_secs_f64(),
+        machine.load,
+        machine.wall.as_secs_f64(),
     ));
     out.push_str(
         "| trace | tasks | requests per task, ours | provider | delay to seen (s), ours | provider | target met |\n\
