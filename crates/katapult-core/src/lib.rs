@@ -23,6 +23,7 @@ mod error;
 mod governor;
 mod open_enum;
 mod prepared;
+mod request_body;
 mod response;
 mod retry;
 mod settings;
@@ -82,6 +83,7 @@ pub use error::{
     RateLimited, ResponseProblem,
 };
 pub use prepared::PreparedRequest;
+pub use request_body::{NotSent, RequestBodyError, check_request_body};
 pub use response::{RateLimit, Response, ResponseMeta};
 pub use retry::RetryPolicy;
 pub use task::{DEFAULT_TASK_DEADLINE, TaskError, TaskErrorKind, TaskWait};
