@@ -26,6 +26,7 @@ mod hooks;
 mod open_enum;
 mod options;
 mod prepared;
+mod request_body;
 mod response;
 mod retry;
 mod settings;
@@ -89,6 +90,7 @@ pub use error::{
 pub use hooks::{AttemptOutcome, AttemptRequest, Hook};
 pub use options::{CallOptions, DeadlineExceeded, DeadlinePhase};
 pub use prepared::PreparedRequest;
+pub use request_body::{NotSent, RequestBodyError, check_request_body};
 pub use response::{RateLimit, Response, ResponseMeta};
 pub use retry::RetryPolicy;
 pub use task::{DEFAULT_TASK_DEADLINE, TaskError, TaskErrorKind, TaskWait};

@@ -246,6 +246,36 @@ fn a_single_change_draws_its_steps_on_a_terminal() {
     assert!(run.stdout.contains("step 1/1 resize_disk: done"), "{run:?}");
 }
 
+/// `--from` conflicts with every property flag, generated or change-only
+/// (by their groups), and each such mistake sends nothing.
+#[test]
+fn from_conflicts_with_every_property_flag() {
+    let home = Home::new("change-from-conflicts");
+    let server = Server::start_in_background(|_, n| json(500, n, json!({})));
+    let flags: [&[&str]; 5] = [
+        &["--disk-id", "disk_1"],
+        &["--name", "x"],
+        &["--boot", "true"],
+        &["--attached", "true"],
+        &["--unassign"],
+    ];
+    for flag in flags {
+        let run = home
+            .katapult()
+            .against(&server, "t")
+            .args(["disk", "change", "--from", "-"])
+            .args(flag)
+            .stdin("")
+            .run();
+        run.exits(2);
+        assert!(
+            run.stderr.contains("cannot be used with"),
+            "{flag:?}: {run:?}"
+        );
+    }
+    assert_eq!(server.hits(), 0);
+}
+
 #[test]
 fn a_size_that_is_not_a_positive_integer_is_a_usage_error() {
     let home = Home::new("change-bad-size");
