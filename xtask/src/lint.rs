@@ -18,11 +18,11 @@ use crate::doc::{self, OneOfShape, Wire, child};
 use crate::fragment::Fragment;
 use crate::problem::Problem;
 
-/// A named check over the whole document.
+/// A named check over the whole document: its stable id (shown in messages,
+/// and the name of its fixture), one line on what it guards against, and
+/// the check.
 pub struct Rule {
-    /// Stable identifier, shown in messages and used as the fixture's name.
     pub id: &'static str,
-    /// One line on what it guards against.
     pub summary: &'static str,
     check: fn(&mut Lint<'_>),
 }

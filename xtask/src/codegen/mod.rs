@@ -110,8 +110,8 @@ fn api_changes(root: &Path, fragment: &Fragment, outputs: &[Output]) -> String {
     let file = |path| {
         outputs
             .iter()
-            .find(|o| o.path() == path)
-            .map_or("", Output::contents)
+            .find(|o| o.path == path)
+            .map_or("", |o| o.contents.as_str())
     };
     public_api(fragment, file(TYPES_PATH), file(METHODS_PATH))
         .and_then(|new_outline| crate::api_change::report_against_committed(root, &new_outline))

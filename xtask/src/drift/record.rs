@@ -13,16 +13,14 @@ use super::upstream::{Source, extract};
 use super::{DriftError, RECORDED_KEY, RECORDED_PATH};
 use crate::fragment::FRAGMENT_PATH;
 
-/// What `--record` wrote.
+/// What `--record` wrote: the file (relative to the workspace root),
+/// Katapult's version and the sha256 of the published document, and
+/// whether the file's content changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
-    /// The file written, relative to the workspace root.
     pub path: String,
-    /// Katapult's version of the recorded document.
     pub version: String,
-    /// sha256 of the published document.
     pub sha256: String,
-    /// Whether the file's content changed.
     pub changed: bool,
 }
 
