@@ -18,11 +18,11 @@ use crate::doc::{self, OneOfShape, Wire, child};
 use crate::fragment::Fragment;
 use crate::problem::Problem;
 
-/// A named check over the whole document.
+/// A named check over the whole document: its stable id (shown in messages,
+/// and the name of its fixture), one line on what it guards against, and
+/// the check.
 pub struct Rule {
-    /// Stable identifier, shown in messages and used as the fixture's name.
     pub id: &'static str,
-    /// One line on what it guards against.
     pub summary: &'static str,
     check: fn(&mut Lint<'_>),
 }
@@ -259,49 +259,39 @@ fn outcome_kind(doc: &Value, at: &str, response: &Value) -> String {
     }
 }
 
+/// An outcome progenitor 0.15 gives one type: its name, which statuses
+/// belong to it, and the fix when they decode into different types.
+type Outcome = (&'static str, fn(&str) -> bool, &'static str);
+
+#[rustfmt::skip]
+const OUTCOMES: [Outcome; 2] = [
+    ("success", |s| s == "default" || s == "101" || s.starts_with('2'),
+     "give every success response the same schema"),
+    ("error", doc::is_error_status,
+     "point every error response at one shared schema (a oneOf of the error variants, tagged \
+      by `code`) and record each status's codes in `x-error-codes`"),
+];
+
 fn one_schema_per_outcome(l: &mut Lint<'_>) {
     for op in doc::operations(l.doc) {
-        let mut success: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut error: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (status, at, response) in doc::responses(l.doc, &op) {
-            let kind = outcome_kind(l.doc, &at, response);
-            if status == "default" || status == "101" || status.starts_with('2') {
-                success
-                    .entry(kind.clone())
-                    .or_default()
-                    .push(status.clone());
+        let responses = doc::responses(l.doc, &op);
+        for (side, belongs, fix) in OUTCOMES {
+            let mut kinds: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+            for (status, at, response) in responses.iter().filter(|(s, ..)| belongs(s)) {
+                let kind = outcome_kind(l.doc, at, response);
+                kinds.entry(kind).or_default().push(status);
             }
-            if doc::is_error_status(&status) {
-                error.entry(kind).or_default().push(status);
-            }
-        }
-        for (side, kinds, fix) in [
-            (
-                "success",
-                &success,
-                "give every success response the same schema",
-            ),
-            (
-                "error",
-                &error,
-                "point every error response at one shared schema (a oneOf of the error \
-                 variants, tagged by `code`) and record each status's codes in `x-error-codes`",
-            ),
-        ] {
             if kinds.len() > 1 {
-                let listing: Vec<String> = kinds
-                    .iter()
-                    .map(|(kind, statuses)| {
-                        format!("{} -> {}", statuses.join(", "), crate::shorten(kind, 60))
-                    })
-                    .collect();
+                let listing = kinds.iter().map(|(kind, statuses)| {
+                    format!("{} -> {}", statuses.join(", "), crate::shorten(kind, 60))
+                });
                 l.report(
                     &child(&op.pointer, "responses"),
                     format!(
                         "the {side} responses decode into different types ({}); \
                          progenitor 0.15 needs one {side} type per operation and panics \
                          (`response_types.len() <= 1`) otherwise",
-                        listing.join("; ")
+                        listing.collect::<Vec<_>>().join("; ")
                     ),
                     fix,
                 );

@@ -18,9 +18,10 @@
 //! 1. **load** (`Fragment::load`): YAML to a JSON tree and to the typed
 //!    OpenAPI model; syntax and structure problems stop here;
 //! 2. **lint** (`lint::check`): every shape progenitor mishandles;
-//! 3. **shape for Rust** (`Fragment::shape_for_rust`): `x-rust-option` makes an optional
-//!    array an `Option`, so absent and empty differ; `x-rust-name` becomes
-//!    the operation id progenitor derives every name from;
+//! 3. **shape for Rust** (`Fragment::shape_for_rust`): `x-rust-option`
+//!    makes an optional array an `Option`, so absent and empty differ;
+//!    `x-rust-name` becomes the operation id progenitor derives every name
+//!    from;
 //! 4. **generate** (`generate.rs`, with `open_enums.rs`): progenitor's
 //!    tokens, under its settings for this project, and the open enums;
 //!    `methods.rs`: the client's methods; `cli.rs`: the CLI's flags;
@@ -110,8 +111,8 @@ fn api_changes(root: &Path, fragment: &Fragment, outputs: &[Output]) -> String {
     let file = |path| {
         outputs
             .iter()
-            .find(|o| o.path() == path)
-            .map_or("", Output::contents)
+            .find(|o| o.path == path)
+            .map_or("", |o| o.contents.as_str())
     };
     public_api(fragment, file(TYPES_PATH), file(METHODS_PATH))
         .and_then(|new_outline| crate::api_change::report_against_committed(root, &new_outline))

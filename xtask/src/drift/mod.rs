@@ -1,38 +1,18 @@
 //! `cargo xtask drift [--upstream FILE] [--record]`: does Katapult's
 //! published OpenAPI document still say what the fragment assumes about
-//! each of the fragment's operations?
+//! each of the fragment's operations? Each step is its own module:
 //!
-//! - **upstream** (`upstream.rs`): a published document (JSON or YAML) is
-//!   read with [`crate::doc`], and the closure of the fragment's operations
-//!   (each operation at the fragment's method and path, and everything they
-//!   reference) extracted; the document's other operations are left out (the
-//!   fragment is a subset). `--record` writes that closure, with the
-//!   document's version, sha256 and where it is served, to [`RECORDED_PATH`]
-//!   (`record.rs`: through a temporary file renamed into place, so a failed
-//!   run never leaves half a file).
-//! - **normalising** (`normal.rs`): each side is read the same way into
-//!   facts named by what they mean rather than where they are written:
-//!   operations paired by method and path (an operation upstream lacks is a
-//!   difference), references inlined (so a renamed schema meets its upstream
-//!   original by position, and the eight upstream copies of the disk each
-//!   meet the one `Disk`), error responses paired by code (the fragment
-//!   wraps every error in one envelope around one union, upstream gives
-//!   each status its own schema), a type's or a shape's subtree under that
-//!   type or shape.
-//! - **comparing** (`compare.rs`): one pass over both sets of facts; a fact
-//!   on one side only, or with another value, is a difference, and one
-//!   table (`table.rs`) says what kind it is, where to report it, which edit
-//!   follows upstream and what that edit does to the generated API. That
-//!   last answer comes from the one judge of API breakage,
-//!   [`crate::api_change::severity`]. A difference found again (a schema
-//!   several operations use) is one difference. A changed description is a
-//!   warning.
-//! - **departures** (`departures.rs`): a difference is declared when the
-//!   fragment node it is reported at carries `x-departure: Dn` (or a list);
-//!   that is how a difference is set aside. Something upstream has and the
-//!   fragment lacks can never be declared: the fragment must follow. A
-//!   marker whose node no longer differs is stale, and fails the check like
-//!   undeclared drift.
+//! - `upstream.rs` reads a published document and extracts the closure of
+//!   the fragment's operations; `record.rs` writes it for `--record`;
+//! - `normal.rs` and `schema.rs` read each side the same way into facts
+//!   named by what they mean rather than where they are written;
+//! - `compare.rs` compares the facts once, and `table.rs` says what kind of
+//!   difference each is, where to report it, the edit that follows upstream
+//!   and what that edit does to the generated API (as rated by the one
+//!   judge of API breakage, [`crate::api_change::severity`]);
+//! - `departures.rs` sets aside what an `x-departure: Dn` marker declares:
+//!   something upstream has and the fragment lacks can never be declared,
+//!   and a marker whose node no longer differs is stale and fails the check.
 
 mod compare;
 mod departures;

@@ -13,16 +13,14 @@ use super::upstream::{Source, extract};
 use super::{DriftError, RECORDED_KEY, RECORDED_PATH};
 use crate::fragment::FRAGMENT_PATH;
 
-/// What `--record` wrote.
+/// What `--record` wrote: the file (relative to the workspace root),
+/// Katapult's version and the sha256 of the published document, and
+/// whether the file's content changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
-    /// The file written, relative to the workspace root.
     pub path: String,
-    /// Katapult's version of the recorded document.
     pub version: String,
-    /// sha256 of the published document.
     pub sha256: String,
-    /// Whether the file's content changed.
     pub changed: bool,
 }
 
@@ -50,21 +48,16 @@ pub(super) fn write(
     source: &Source,
     operations: &[String],
 ) -> Result<Recorded, DriftError> {
-    let closure = extract(source, operations)?;
-    let document = stamped(source, closure);
-    let mut text = serde_json::to_string_pretty(&document).map_err(|error| DriftError::Write {
+    let failed = |error: &dyn std::fmt::Display| DriftError::Write {
         file: RECORDED_PATH.to_owned(),
         message: error.to_string(),
-    })?;
-    text.push('\n');
-
+    };
+    let document = stamped(source, extract(source, operations)?);
+    let text = serde_json::to_string_pretty(&document).map_err(|e| failed(&e))? + "\n";
     let path = root.join(RECORDED_PATH);
     let changed = std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str());
     if changed {
-        write_atomically(&path, text.as_bytes()).map_err(|error| DriftError::Write {
-            file: RECORDED_PATH.to_owned(),
-            message: error.to_string(),
-        })?;
+        write_atomically(&path, text.as_bytes()).map_err(|e| failed(&e))?;
     }
     Ok(Recorded {
         path: RECORDED_PATH.to_owned(),

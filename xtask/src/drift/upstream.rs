@@ -14,18 +14,16 @@ use serde_json::{Map, Value};
 use super::{DriftError, Stamp};
 use crate::doc::{self, YamlError, child, pointer, ref_pointer};
 
-/// An upstream document as read from a file.
+/// An upstream document as read from a file: the file as messages name it,
+/// the whole document, Katapult's version of it (`info.x-katapult-version`,
+/// else `info.version`, or the one a recorded closure names) and the sha256
+/// of the published document's bytes (of the file read, or for a recorded
+/// closure of the document it was recorded from).
 #[derive(Debug, Clone)]
 pub struct Source {
-    /// The file, as messages name it.
     pub file: String,
-    /// The whole document as a JSON tree.
     pub document: Value,
-    /// Katapult's version of the document (`info.x-katapult-version`,
-    /// else `info.version`), or the one a recorded closure names.
     pub version: String,
-    /// Lowercase hex sha256 of the published document's bytes: of the file
-    /// read, or, for a recorded closure, of the document it was recorded from.
     pub sha256: String,
 }
 

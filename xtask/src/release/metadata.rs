@@ -12,47 +12,36 @@ use super::{CRATES, Finding};
 use crate::api_change::Version;
 use crate::cargo;
 
-/// What `cargo metadata` says about one of the crates.
+/// What `cargo metadata` says about one of the crates: its id, name and
+/// version (build metadata included), the fields crates.io shows (`readme`
+/// is relative to the manifest), its dependencies of every kind, and the
+/// highest `rust-version` among its normal dependencies, direct and
+/// indirect, with the crate that needs it (worked out from the graph).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CrateMeta {
-    /// cargo's package id.
     pub id: String,
-    /// The package name.
     pub name: String,
-    /// Its version, build metadata included.
     pub version: String,
-    /// `repository`, as crates.io shows it.
     pub repository: Option<String>,
-    /// `readme`, relative to the manifest.
     pub readme: Option<String>,
-    /// `documentation`.
     pub documentation: Option<String>,
-    /// `rust-version`.
     pub rust_version: Option<String>,
-    /// `license`.
     pub license: Option<String>,
-    /// `description`.
     pub description: Option<String>,
-    /// The manifest.
     pub manifest_path: PathBuf,
-    /// Its dependencies, of every kind.
     pub dependencies: Vec<Dependency>,
-    /// The highest `rust-version` among the crate's normal dependencies,
-    /// direct and indirect, with the crate that needs it.
     #[serde(skip)]
     pub dependencies_need: Option<(String, String)>,
 }
 
-/// One dependency of a crate, as `cargo metadata` lists it.
+/// One dependency of a crate, as `cargo metadata` lists it: the crate, the
+/// version requirement (`*` when there is none), `dev` or `build` (none for
+/// a normal dependency), and where it is, for a path dependency.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Dependency {
-    /// The crate depended on.
     pub name: String,
-    /// The version requirement (`*` when there is none).
     pub req: String,
-    /// `dev` or `build`; none for a normal dependency.
     pub kind: Option<String>,
-    /// Where it is, for a path dependency.
     pub path: Option<PathBuf>,
 }
 
