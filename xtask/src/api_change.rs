@@ -36,12 +36,10 @@ pub const COMMITTED_OUTLINE: &str = "xtask/tests/snapshots/fragment__public_api_
 /// The manifest whose version a bump applies to (both crates share it).
 pub const CORE_MANIFEST: &str = "crates/katapult-core/Cargo.toml";
 
-/// Whether downstream code can break.
+/// Whether downstream code can break (may stop compiling) or not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
-    /// Downstream code may stop compiling.
     Breaking,
-    /// Downstream code keeps compiling.
     Additive,
 }
 
@@ -88,30 +86,24 @@ impl Shape {
     }
 }
 
-/// What happened to an item.
+/// What happened to an item: a new one, one gone, one under a new name (the
+/// new name); a field added (its name and type), removed, or of another
+/// type (its name, old type, new type); an enum variant added, removed or
+/// with other fields; a shape changed (a struct that became an enum, a
+/// closed enum that became open, ...); a method's signature changed (the
+/// new one).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ChangeKind {
-    /// A new item.
     Added,
-    /// An item that is gone.
     Removed,
-    /// An item under a new name (the new name).
     Renamed(String),
-    /// A new field (its name and type).
     FieldAdded(String),
-    /// A field that is gone.
     FieldRemoved(String),
-    /// A field whose type changed (its name, old type, new type).
     FieldTypeChanged(String, String, String),
-    /// A new enum variant.
     VariantAdded(String),
-    /// An enum variant that is gone.
     VariantRemoved(String),
-    /// An enum variant whose fields changed.
     VariantChanged(String),
-    /// A struct that became an enum, a closed enum that became open, ...
     ShapeChanged(String),
-    /// A method whose signature changed (the new signature).
     SignatureChanged(String),
 }
 
@@ -126,15 +118,13 @@ pub fn severity(shape: Shape, kind: &ChangeKind) -> Severity {
     }
 }
 
-/// One change to the public API.
+/// One change to the public API: breaking or additive, the item as the
+/// outline names it (`types::DiskArguments`, `Client::fn update_disk`), and
+/// what happened to it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ApiChange {
-    /// Breaking or additive.
     pub severity: Severity,
-    /// The item, as the outline names it (`types::DiskArguments`,
-    /// `Client::fn update_disk`).
     pub item: String,
-    /// What happened to it.
     pub kind: ChangeKind,
 }
 
@@ -355,16 +345,13 @@ fn rename_words(text: &str, renames: &BTreeMap<String, String>) -> String {
     out
 }
 
-/// Which part of the version a release must increase.
+/// Which part of the version a release must increase: nothing (the public
+/// API did not change), the third, second or first number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Bump {
-    /// Nothing in the public API changed.
     None,
-    /// The third number.
     Patch,
-    /// The second number.
     Minor,
-    /// The first number.
     Major,
 }
 

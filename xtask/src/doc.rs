@@ -10,8 +10,6 @@ use std::collections::{BTreeSet, VecDeque};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-// ------------------------------------------------------------------ loading
-
 /// Lowercase hex sha256 of `bytes`: what identifies a document.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -20,16 +18,23 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Why YAML text is not a JSON tree: the node at fault (empty when the text
+/// is not YAML at all), and what is wrong, with the line and column.
+#[derive(Debug)]
+pub struct YamlError {
+    pub at: String,
+    pub message: String,
+}
+
 /// YAML text (JSON is YAML too) to a JSON tree. A key YAML reads as a
 /// number or a boolean (an unquoted `200:`) becomes a string; a node with
 /// no JSON meaning (a tag, a list as a key) is refused with its pointer.
-pub(crate) fn parse_yaml(text: &str) -> Result<Value, YamlError> {
+pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
     // Syntax first: a syntax error belongs to the text, not to a node.
     if let Err(error) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) {
-        let message = error.to_string();
         return Err(YamlError {
             at: String::new(),
-            message,
+            message: error.to_string(),
         });
     }
     let yaml = serde_yaml_ng::Deserializer::from_str(text);
@@ -39,70 +44,45 @@ pub(crate) fn parse_yaml(text: &str) -> Result<Value, YamlError> {
     })
 }
 
-/// Why YAML text is not a JSON tree.
-#[derive(Debug)]
-pub(crate) struct YamlError {
-    /// The node at fault; empty when the text is not YAML at all.
-    pub(crate) at: String,
-    /// What is wrong, with the line and column.
-    pub(crate) message: String,
-}
-
 /// The pointer of the node a `serde_path_to_error` failure names: where a
 /// tree stops being a valid typed (`openapiv3`) document.
-pub(crate) fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+pub fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     pointer(path.iter().filter_map(|segment| match segment {
         Segment::Seq { index } => Some(index.to_string()),
-        Segment::Map { key } => Some(key.clone()),
-        Segment::Enum { variant } => Some(variant.clone()),
+        Segment::Map { key } | Segment::Enum { variant: key } => Some(key.clone()),
         Segment::Unknown => None,
     }))
 }
 
-// ----------------------------------------------------------------- pointers
-
 /// Builds a JSON pointer (RFC 6901) from path segments.
-pub(crate) fn pointer<I, S>(segments: I) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
+pub fn pointer<I: IntoIterator<Item = S>, S: AsRef<str>>(segments: I) -> String {
+    let escape = |segment: S| segment.as_ref().replace('~', "~0").replace('/', "~1");
     segments
         .into_iter()
-        .fold(String::new(), |mut out, segment| {
-            out.push('/');
-            out.push_str(&segment.as_ref().replace('~', "~0").replace('/', "~1"));
-            out
-        })
+        .map(|segment| format!("/{}", escape(segment)))
+        .collect()
 }
 
 /// Appends segments to an existing pointer.
-pub(crate) fn below<I, S>(parent: &str, segments: I) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
+pub fn below<I: IntoIterator<Item = S>, S: AsRef<str>>(parent: &str, segments: I) -> String {
     format!("{parent}{}", pointer(segments))
 }
 
 /// Appends one segment to an existing pointer.
-pub(crate) fn child(parent: &str, segment: &str) -> String {
-    format!("{parent}{}", pointer([segment]))
+pub fn child(parent: &str, segment: &str) -> String {
+    below(parent, [segment])
 }
 
 /// The segments of a pointer, unescaped.
-pub(crate) fn segments(at: &str) -> impl Iterator<Item = String> + '_ {
+pub fn segments(at: &str) -> impl Iterator<Item = String> + '_ {
     at.split('/')
         .skip(1)
         .map(|s| s.replace("~1", "/").replace("~0", "~"))
 }
 
 /// The members of the object under `key` in `node`; none when it has none.
-pub(crate) fn entries<'a>(
-    node: &'a Value,
-    key: &str,
-) -> impl Iterator<Item = (&'a String, &'a Value)> {
+pub fn entries<'a>(node: &'a Value, key: &str) -> impl Iterator<Item = (&'a String, &'a Value)> {
     node.get(key)
         .and_then(Value::as_object)
         .into_iter()
@@ -110,72 +90,66 @@ pub(crate) fn entries<'a>(
 }
 
 /// The items of the list under `key` in `node`; none when it has none.
-pub(crate) fn items<'a>(node: &'a Value, key: &str) -> &'a [Value] {
+pub fn items<'a>(node: &'a Value, key: &str) -> &'a [Value] {
     node.get(key)
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice)
 }
 
 /// The strings of the list under `key` in `node`.
-pub(crate) fn strings<'a>(node: &'a Value, key: &str) -> Vec<&'a str> {
+pub fn strings<'a>(node: &'a Value, key: &str) -> Vec<&'a str> {
     items(node, key).iter().filter_map(Value::as_str).collect()
 }
 
 /// Turns a local `$ref` (`#/components/schemas/Disk`) into a JSON pointer.
-pub(crate) fn ref_pointer(reference: &str) -> Option<&str> {
+pub fn ref_pointer(reference: &str) -> Option<&str> {
     reference.strip_prefix('#')
 }
 
 /// The name of the schema at `at` when it is one of
 /// `/components/schemas` (`Disk` for `/components/schemas/Disk`).
-pub(crate) fn schema_name(at: &str) -> Option<String> {
+pub fn schema_name(at: &str) -> Option<String> {
     let rest = at.strip_prefix("/components/schemas/")?;
     (!rest.contains('/')).then(|| segments(&format!("/{rest}")).collect())
 }
 
-// --------------------------------------------------------------- references
-
-/// A schema reached from where it is written: `$ref`s and wrappers followed.
+/// A schema reached from where it is written, `$ref`s and wrappers followed:
+/// where it is, it, its name under `/components/schemas` when a `$ref` led
+/// there, and whether a wrapper or the schema says `nullable: true`.
 #[derive(Debug, Clone)]
-pub(crate) struct Resolved<'a> {
-    /// Where the schema itself is.
-    pub(crate) at: String,
-    /// The schema itself.
-    pub(crate) value: &'a Value,
-    /// Its name under `/components/schemas`, when a `$ref` led there.
-    pub(crate) name: Option<String>,
-    /// `nullable: true` on a wrapper or on the schema.
-    pub(crate) nullable: bool,
+pub struct Resolved<'a> {
+    pub at: String,
+    pub value: &'a Value,
+    pub name: Option<String>,
+    pub nullable: bool,
 }
 
 /// Follows `$ref`s and the `allOf: [X]` wrapper (with only `nullable`, a
 /// description or extensions beside it: how OpenAPI 3.0 writes a nullable
 /// or described reference) from `node`, written at `outer`, to the schema.
-pub(crate) fn resolve<'a>(doc: &'a Value, outer: String, node: &'a Value) -> Resolved<'a> {
+pub fn resolve<'a>(doc: &'a Value, outer: String, node: &'a Value) -> Resolved<'a> {
     let mut schema = Resolved {
         at: outer,
         value: node,
         name: None,
         nullable: false,
     };
+    let nullable = |value: &Value| value.get("nullable") == Some(&Value::Bool(true));
     for _ in 0..16 {
         let reference = schema.value.get("$ref").and_then(Value::as_str);
         if let Some(target) = reference.and_then(ref_pointer) {
             let Some(next) = doc.pointer(target) else {
                 break;
             };
-            schema.at = target.to_owned();
-            schema.name = schema_name(&schema.at);
-            schema.value = next;
+            (schema.at, schema.name, schema.value) = (target.to_owned(), schema_name(target), next);
         } else if let Some(inner) = wrapped(schema.value) {
-            schema.nullable |= schema.value.get("nullable") == Some(&Value::Bool(true));
-            schema.at = child(&child(&schema.at, "allOf"), "0");
-            schema.value = inner;
+            schema.nullable |= nullable(schema.value);
+            (schema.at, schema.value) = (below(&schema.at, ["allOf", "0"]), inner);
         } else {
             break;
         }
     }
-    schema.nullable |= schema.value.get("nullable") == Some(&Value::Bool(true));
+    schema.nullable |= nullable(schema.value);
     schema
 }
 
@@ -183,30 +157,29 @@ pub(crate) fn resolve<'a>(doc: &'a Value, outer: String, node: &'a Value) -> Res
 /// request body, a header): where the node is, and it. A dangling or cyclic
 /// reference stops at the last node reached; the `dangling-ref` rule
 /// reports those.
-pub(crate) fn deref<'a>(doc: &'a Value, at: String, node: &'a Value) -> (String, &'a Value) {
+pub fn deref<'a>(doc: &'a Value, at: String, node: &'a Value) -> (String, &'a Value) {
     let resolved = resolve(doc, at, node);
     (resolved.at, resolved.value)
 }
 
 /// Every node under `node` (itself first) with its pointer, `at` being
 /// `node`'s: what a look at every node (for a marker, a reference) reads.
-pub(crate) fn nodes<'a>(node: &'a Value, at: &str) -> Vec<(String, &'a Value)> {
+pub fn nodes<'a>(node: &'a Value, at: &str) -> Vec<(String, &'a Value)> {
     let children: Vec<(String, &Value)> = match node {
         Value::Object(map) => map
             .iter()
-            .map(|(key, value)| (child(at, key), value))
+            .map(|(key, value)| (key.clone(), value))
             .collect(),
-        Value::Array(list) => {
-            let indexed = list.iter().enumerate();
-            indexed
-                .map(|(index, value)| (child(at, &index.to_string()), value))
-                .collect()
-        }
+        Value::Array(list) => list
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect(),
         _ => Vec::new(),
     };
     let mut out = vec![(at.to_owned(), node)];
-    for (at, value) in children {
-        out.extend(nodes(value, &at));
+    for (key, value) in children {
+        out.extend(nodes(value, &child(at, &key)));
     }
     out
 }
@@ -218,35 +191,23 @@ fn wrapped(value: &Value) -> Option<&Value> {
     let [inner] = object.get("allOf")?.as_array()?.as_slice() else {
         return None;
     };
-    object
-        .keys()
-        .all(|key| {
-            matches!(key.as_str(), "allOf" | "nullable" | "description") || key.starts_with("x-")
-        })
-        .then_some(inner)
+    let wrapper_key = |key: &String| {
+        matches!(key.as_str(), "allOf" | "nullable" | "description") || key.starts_with("x-")
+    };
+    object.keys().all(wrapper_key).then_some(inner)
 }
 
-// -------------------------------------------------------------- operations
-
 /// The HTTP methods a path item may hold, in the order OpenAPI lists them.
-pub(crate) const METHODS: [&str; 8] = [
+pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-/// One operation: where it is and its JSON.
+/// One operation: where it is (`/paths/~1disks~1disk/patch`: the same
+/// pointer names the operation of the same method and path in any
+/// document) and its JSON.
 pub struct Operation<'a> {
-    /// `/paths/~1disks~1disk/patch`
-    pub(crate) pointer: String,
-    /// The operation object.
-    pub(crate) value: &'a Value,
-}
-
-impl Operation<'_> {
-    /// Where it is: the same pointer names the operation of the same method
-    /// and path in any document.
-    pub fn pointer(&self) -> &str {
-        &self.pointer
-    }
+    pub pointer: String,
+    pub value: &'a Value,
 }
 
 /// Every operation in the document, in document order.
@@ -255,8 +216,10 @@ pub fn operations(doc: &Value) -> Vec<Operation<'_>> {
     for (path, item) in entries(doc, "paths") {
         for method in METHODS {
             if let Some(value) = item.get(method) {
-                let pointer = pointer(["paths", path.as_str(), method]);
-                out.push(Operation { pointer, value });
+                out.push(Operation {
+                    pointer: pointer(["paths", path, method]),
+                    value,
+                });
             }
         }
     }
@@ -278,26 +241,28 @@ pub fn is_error_status(status: &str) -> bool {
     status == "default" || status.starts_with('4') || status.starts_with('5')
 }
 
+/// Whether a media type is JSON (`application/json`, with parameters or not).
+pub fn is_json(media_type: &str) -> bool {
+    media_type == "application/json" || media_type.starts_with("application/json;")
+}
+
 /// The pointer of a response's JSON schema, if it has one.
 pub fn json_schema_pointer(at: &str, response: &Value) -> Option<String> {
-    let is_json = |mt: &str| mt == "application/json" || mt.starts_with("application/json;");
     let (media_type, media) = entries(response, "content").find(|(mt, _)| is_json(mt))?;
     media.get("schema")?;
     Some(below(at, ["content", media_type, "schema"]))
 }
 
-// ------------------------------------------------------------------ schemas
-
 /// Which way a schema travels: in a request, or in a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Wire {
+pub enum Wire {
     Request,
     Response,
 }
 
 /// Pointers of the schemas at the root of each request body and parameter
 /// (`Wire::Request`) or each response body (`Wire::Response`).
-pub(crate) fn schema_roots(doc: &Value, wire: Wire) -> Vec<String> {
+pub fn schema_roots(doc: &Value, wire: Wire) -> Vec<String> {
     // `content/<media type>/schema` under a request body or a response.
     let content_schemas = |at: &str, node: &Value| -> Vec<String> {
         let with_schema =
@@ -331,7 +296,7 @@ pub(crate) fn schema_roots(doc: &Value, wire: Wire) -> Vec<String> {
 
 /// Every schema node reachable from `roots` (following `$ref`s, properties,
 /// items, compositions), each once, in breadth-first order.
-pub(crate) fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value)> {
+pub fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value)> {
     let mut seen = BTreeSet::new();
     let mut queue: VecDeque<String> = roots.iter().cloned().collect();
     let mut out = Vec::new();
@@ -363,8 +328,8 @@ pub(crate) fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'
 
 /// Every schema node in the document: those under `/components/schemas` and
 /// those inline in operations, each once.
-pub(crate) fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
-    let components = doc.pointer("/components").unwrap_or(&Value::Null);
+pub fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
+    let components = doc.get("components").unwrap_or(&Value::Null);
     let mut roots: Vec<String> = entries(components, "schemas")
         .map(|(name, _)| pointer(["components", "schemas", name]))
         .collect();
@@ -373,14 +338,9 @@ pub(crate) fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
     reachable(doc, &roots)
 }
 
-/// The names a schema's `required` list holds.
-pub(crate) fn required_names(schema: &Value) -> Vec<&str> {
-    strings(schema, "required")
-}
-
 /// How progenitor will shape a `oneOf`.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum OneOfShape {
+pub enum OneOfShape {
     /// Every member is an inline object with exactly one property, required:
     /// an externally tagged enum (`{"id": "..."}` is `Lookup::Id(..)`).
     External,
@@ -393,7 +353,7 @@ pub(crate) enum OneOfShape {
 }
 
 /// Classifies the members of a `oneOf` the way progenitor will see them.
-pub(crate) fn one_of_shape(members: &[Value]) -> OneOfShape {
+pub fn one_of_shape(members: &[Value]) -> OneOfShape {
     for (index, member) in members.iter().enumerate() {
         let why = if member.get("$ref").is_some() {
             "is a `$ref`; progenitor only tags enums whose members are written inline"
@@ -416,15 +376,13 @@ pub(crate) fn one_of_shape(members: &[Value]) -> OneOfShape {
     }
     let properties = |member: &Value| -> Vec<String> {
         entries(member, "properties")
-            .map(|(name, _)| name.clone())
+            .map(|(n, _)| n.clone())
             .collect()
     };
-    let mut names: Vec<String> = members.iter().flat_map(properties).collect();
-    names.sort();
-    names.dedup();
+    let names: BTreeSet<String> = members.iter().flat_map(properties).collect();
     let one_each = members.iter().all(|member| {
         let props = properties(member);
-        props.len() == 1 && required_names(member) == props
+        props.len() == 1 && strings(member, "required") == props
     });
     if one_each && names.len() == members.len() {
         return OneOfShape::External;
@@ -438,7 +396,7 @@ pub(crate) fn one_of_shape(members: &[Value]) -> OneOfShape {
         let ty = prop.get("type").and_then(Value::as_str);
         match (ty, prop.get("enum")?.as_array()?.as_slice()) {
             (Some("string") | None, [Value::String(value)])
-                if required_names(member).contains(&name) =>
+                if strings(member, "required").contains(&name) =>
             {
                 Some(value.clone())
             }
@@ -461,23 +419,22 @@ pub(crate) fn one_of_shape(members: &[Value]) -> OneOfShape {
     )
 }
 
-/// The union every error response of the document decodes into.
+/// The union every error response of the document decodes into: the
+/// pointer of the `oneOf` schema (`/components/schemas/ApiError`), its name
+/// under `/components/schemas` when it has one, the tag property (`code`),
+/// and the tag values in document order, one per variant.
 #[derive(Debug, Clone)]
-pub(crate) struct ErrorUnion {
-    /// Pointer of the `oneOf` schema (e.g. `/components/schemas/ApiError`).
-    pub(crate) pointer: String,
-    /// Its name under `/components/schemas`, when it has one.
-    pub(crate) name: Option<String>,
-    /// The tag property (`code`).
-    pub(crate) tag: String,
-    /// The tag values in document order: one per variant.
-    pub(crate) codes: Vec<String>,
+pub struct ErrorUnion {
+    pub pointer: String,
+    pub name: Option<String>,
+    pub tag: String,
+    pub codes: Vec<String>,
 }
 
 /// Finds the error union behind a shared error schema: the schema itself if
 /// it is a tagged `oneOf`, or the one property of an envelope object
 /// (`{"error": {...}}`) if that is. `None` when neither holds.
-pub(crate) fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
+pub fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
     let (at, node) = deref(doc, schema_at.to_owned(), doc.pointer(schema_at)?);
     let (pointer, union) = match entries(node, "properties").collect::<Vec<_>>()[..] {
         _ if node.get("oneOf").is_some() => (at, node),
@@ -488,99 +445,59 @@ pub(crate) fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
     let OneOfShape::Internal { tag } = one_of_shape(members) else {
         return None;
     };
-    let codes = members
-        .iter()
-        .filter_map(|m| m.pointer(&format!("/properties/{tag}/enum/0"))?.as_str())
-        .map(str::to_owned)
-        .collect();
-    let name = schema_name(&pointer);
+    let code = |m: &Value| {
+        Some(
+            m.pointer(&format!("/properties/{tag}/enum/0"))?
+                .as_str()?
+                .to_owned(),
+        )
+    };
+    let codes = members.iter().filter_map(code).collect();
     Some(ErrorUnion {
+        name: schema_name(&pointer),
         pointer,
-        name,
         tag,
         codes,
     })
 }
 
-/// An enum the API sends back, marked `x-open-enum: true`.
+/// The error union of the document's first operation with an error response
+/// that has a JSON schema, if that schema leads to one.
+pub fn first_error_union(doc: &Value) -> Option<ErrorUnion> {
+    let union = |op: Operation<'_>| {
+        let mut errors = responses(doc, &op)
+            .into_iter()
+            .filter(|(s, ..)| is_error_status(s));
+        error_union(
+            doc,
+            &errors.find_map(|(_, at, body)| json_schema_pointer(&at, body))?,
+        )
+    };
+    operations(doc).into_iter().find_map(union)
+}
+
+/// An enum the API sends back, marked `x-open-enum: true`: the schema's name
+/// (the Rust enum's), its description (the enum's rustdoc), and the wire
+/// values in document order, one variant each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenEnum {
-    /// The schema's name, which is the Rust enum's.
     pub name: String,
-    /// The schema's description, for the enum's rustdoc.
-    pub(crate) description: Option<String>,
-    /// The wire values, in document order: one variant each.
+    pub description: Option<String>,
     pub values: Vec<String>,
 }
 
 /// Every schema under `/components/schemas` marked `x-open-enum: true`, in
 /// document order.
-pub(crate) fn open_enums(doc: &Value) -> Vec<OpenEnum> {
-    let components = doc.pointer("/components").unwrap_or(&Value::Null);
-    let open = entries(components, "schemas")
-        .filter(|(_, s)| s.get("x-open-enum") == Some(&Value::Bool(true)));
+pub fn open_enums(doc: &Value) -> Vec<OpenEnum> {
+    let components = doc.get("components").unwrap_or(&Value::Null);
+    let open = entries(components, "schemas").filter(|(_, s)| s["x-open-enum"] == true);
     let open_enum = |(name, schema): (&String, &Value)| OpenEnum {
         name: name.clone(),
-        description: schema
-            .get("description")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        description: schema["description"].as_str().map(str::to_owned),
         values: strings(schema, "enum")
             .into_iter()
             .map(str::to_owned)
             .collect(),
     };
     open.map(open_enum).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pointers_escape_slashes_and_tildes() {
-        assert_eq!(
-            pointer(["paths", "/disks/disk", "patch"]),
-            "/paths/~1disks~1disk/patch"
-        );
-        assert_eq!(child("/a", "x~y"), "/a/x~0y");
-        assert_eq!(pointer::<[&str; 0], &str>([]), "");
-        let back: Vec<String> = segments("/paths/~1disks~1disk/a~0b").collect();
-        assert_eq!(back, ["paths", "/disks/disk", "a~b"]);
-        assert_eq!(
-            schema_name("/components/schemas/A~1B"),
-            Some("A/B".to_owned())
-        );
-        assert_eq!(schema_name("/components/schemas/A/properties/b"), None);
-    }
-
-    #[test]
-    fn yaml_keys_that_read_as_numbers_become_strings() {
-        let tree = parse_yaml("responses:\n  200: {description: ok}\n  true: 1.5\n").unwrap();
-        assert_eq!(
-            tree,
-            serde_json::json!({"responses": {"200": {"description": "ok"}, "true": 1.5}})
-        );
-        let tagged = parse_yaml("a:\n  b: !custom 1\n").unwrap_err();
-        assert_eq!(tagged.at, "/a/b", "{tagged:?}");
-        assert_eq!(parse_yaml("a: [").unwrap_err().at, "");
-    }
-
-    #[test]
-    fn resolve_follows_references_and_nullable_wrappers() {
-        let doc = serde_json::json!({
-            "components": {"schemas": {"A": {"$ref": "#/components/schemas/B"}, "B": {"type": "string"}}},
-            "use": {"nullable": true, "description": "d", "allOf": [{"$ref": "#/components/schemas/A"}]},
-            "mixed": {"allOf": [{"$ref": "#/components/schemas/B"}], "properties": {}},
-        });
-        let used = resolve(&doc, "/use".to_owned(), &doc["use"]);
-        assert_eq!(
-            (used.at.as_str(), used.name.as_deref()),
-            ("/components/schemas/B", Some("B"))
-        );
-        assert!(used.nullable);
-        // An allOf with more than a wrapper's keys is a schema of its own.
-        let mixed = resolve(&doc, "/mixed".to_owned(), &doc["mixed"]);
-        assert_eq!((mixed.at.as_str(), mixed.name), ("/mixed", None));
-    }
 }

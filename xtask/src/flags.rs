@@ -74,7 +74,7 @@ pub struct Codegen {
     /// Write nothing; print a diff of every stale generated file and fail if
     /// any.
     #[arg(long)]
-    pub(crate) check: bool,
+    pub check: bool,
 }
 
 /// `cargo xtask bench-report [OPTIONS] [-- BENCH_ARGS...]`.
@@ -82,31 +82,31 @@ pub struct Codegen {
 pub struct BenchReport {
     /// Only this benchmark (repeatable): overhead, governor, fleet, tasks.
     #[arg(long = "bench", value_name = "NAME")]
-    pub(crate) only: Vec<String>,
+    pub only: Vec<String>,
     /// Stitch the sections of the last run without running the benchmarks.
     #[arg(long)]
-    pub(crate) no_run: bool,
+    pub no_run: bool,
     /// No benchmark sections (with --build-cost: the build cost alone).
     #[arg(long)]
-    pub(crate) skip_bench: bool,
+    pub skip_bench: bool,
     /// Do not pin the benchmark process to one core with `taskset`.
     #[arg(long)]
-    pub(crate) no_pin: bool,
+    pub no_pin: bool,
     /// Also time clean release builds of katapult-core and of the floor,
     /// count the crates in each dependency tree (offline), and measure the
     /// generated code per operation.
     #[arg(long)]
-    pub(crate) build_cost: bool,
+    pub build_cost: bool,
     /// Build each subject N times from clean and keep every time.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = positive)]
-    pub(crate) repeat: u32,
+    pub repeat: u32,
     /// Also write the report to FILE.
     #[arg(long, value_name = "FILE")]
-    pub(crate) out: Option<PathBuf>,
+    pub out: Option<PathBuf>,
     /// Passed to each benchmark binary run; pick one with --bench (e.g.
     /// `--bench overhead -- --measurement-time 20`).
     #[arg(last = true, value_name = "BENCH_ARGS")]
-    pub(crate) bench_args: Vec<String>,
+    pub bench_args: Vec<String>,
 }
 
 /// A count of at least one.
@@ -115,79 +115,4 @@ fn positive(text: &str) -> Result<u32, String> {
         .ok()
         .filter(|n| *n > 0)
         .ok_or_else(|| "expected a positive whole number".to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::CommandFactory;
-
-    use super::*;
-
-    fn parse(args: &[&str]) -> Result<Command, clap::Error> {
-        Xtask::try_parse_from(["cargo xtask"].iter().chain(args)).map(|xtask| xtask.command)
-    }
-
-    fn bench_report(args: &[&str]) -> BenchReport {
-        match parse(&[&["bench-report"], args].concat()) {
-            Ok(Command::BenchReport(flags)) => flags,
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn the_declaration_is_consistent() {
-        Xtask::command().debug_assert();
-    }
-
-    #[test]
-    fn codegen() {
-        assert!(matches!(
-            parse(&["codegen"]),
-            Ok(Command::Codegen(Codegen { check: false }))
-        ));
-        assert!(matches!(
-            parse(&["codegen", "--check"]),
-            Ok(Command::Codegen(Codegen { check: true }))
-        ));
-        let error = parse(&["codegen", "--chekc"]).unwrap_err();
-        assert_eq!(error.exit_code(), 2);
-        assert!(error.to_string().contains("--chekc"), "{error}");
-    }
-
-    #[test]
-    fn bench_report_defaults() {
-        let flags = bench_report(&[]);
-        assert!(!flags.no_run && !flags.skip_bench && !flags.no_pin && !flags.build_cost);
-        assert_eq!(flags.repeat, 1);
-        assert_eq!(flags.out, None);
-        assert!(flags.bench_args.is_empty() && flags.only.is_empty());
-    }
-
-    #[test]
-    fn bench_report_options() {
-        let flags = bench_report(&[
-            "--bench",
-            "fleet",
-            "--bench",
-            "tasks",
-            "--no-run",
-            "--build-cost",
-            "--repeat",
-            "2",
-            "--out",
-            "r.md",
-            "--",
-            "--measurement-time",
-            "20",
-        ]);
-        assert!(flags.no_run && flags.build_cost);
-        assert_eq!(flags.only, ["fleet", "tasks"]);
-        assert_eq!(flags.repeat, 2);
-        assert_eq!(flags.out, Some(PathBuf::from("r.md")));
-        assert_eq!(flags.bench_args, ["--measurement-time", "20"]);
-        // After `--`, even `--help` belongs to the benchmark binary.
-        assert_eq!(bench_report(&["--", "--help"]).bench_args, ["--help"]);
-        assert!(parse(&["bench-report", "--repeat", "0"]).is_err());
-        assert!(parse(&["bench-report", "--bogus"]).is_err());
-    }
 }

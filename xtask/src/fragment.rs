@@ -1,7 +1,7 @@
 //! Reading the hand-written OpenAPI fragment: YAML (or JSON) text, to a JSON
 //! tree the linter walks, to the typed `openapiv3` document progenitor takes.
 //! Reading checks syntax and structure only; the lint rules
-//! ([`crate::lint`]) and the naming step ([`Fragment::apply_rust_names`])
+//! ([`crate::lint`]) and the shaping step ([`Fragment::shape_for_rust`])
 //! are separate steps of the codegen pipeline.
 
 use std::path::Path;
@@ -10,7 +10,7 @@ use heck::ToSnakeCase;
 use openapiv3::OpenAPI;
 use serde_json::Value;
 
-use crate::doc::{YamlError, child, parse_yaml, path_to_pointer, pointer, sha256_hex};
+use crate::doc::{YamlError, child, parse_yaml, path_to_pointer, sha256_hex};
 use crate::problem::Problem;
 
 /// The fragment every generated file comes from, relative to the workspace root.
@@ -21,22 +21,22 @@ pub const FRAGMENT_PATH: &str = "openapi/katapult-core-v1.yaml";
 #[derive(Debug)]
 pub struct Fragment {
     /// The path shown in messages and generated headers.
-    pub(crate) display_path: String,
+    pub display_path: String,
     /// Lowercase hex sha256 of the file's bytes, stamped into generated headers.
     pub sha256: String,
     /// The document as a JSON tree: what the lint rules and the open-enum
     /// generator read (it keeps `x-` extensions and `$ref` siblings that the
     /// typed model drops).
     pub document: Value,
-    /// The typed document progenitor generates from. Operation ids are the
-    /// published ones until [`Fragment::apply_rust_names`] runs.
-    pub(crate) spec: OpenAPI,
+    /// The typed document progenitor generates from: as published until
+    /// [`Fragment::shape_for_rust`] runs.
+    pub spec: OpenAPI,
 }
 
 impl Fragment {
     /// Reads and parses the file at `path`; `display_path` is how messages
     /// name it.
-    pub(crate) fn load(path: &Path, display_path: &str) -> Result<Self, Vec<Problem>> {
+    pub fn load(path: &Path, display_path: &str) -> Result<Self, Vec<Problem>> {
         let source = std::fs::read_to_string(path).map_err(|error| {
             vec![Problem {
                 rule: "read",
@@ -50,7 +50,7 @@ impl Fragment {
     }
 
     /// Parses fragment text: YAML to a JSON tree, then to the typed model.
-    pub(crate) fn parse(source: &str, display_path: &str) -> Result<Self, Vec<Problem>> {
+    pub fn parse(source: &str, display_path: &str) -> Result<Self, Vec<Problem>> {
         let problem = |rule, pointer: String, message: String, fix: &str| Problem {
             rule,
             file: display_path.to_owned(),
@@ -94,120 +94,91 @@ impl Fragment {
         })
     }
 
-    /// The option step: each schema marked `x-rust-option: true` becomes
-    /// nullable in the typed document progenitor reads, which makes its
-    /// Rust type an `Option` left out of the JSON when `None`. The JSON tree
-    /// keeps the schema as published (the drift check compares that). A
-    /// marker that is not `true`, or stands on a schema that is not an
-    /// array or an object, is a problem of the `rust-option` stage. Runs
-    /// before [`Fragment::apply_rust_names`], since it re-reads the typed
-    /// document from the tree.
-    pub(crate) fn apply_rust_options(&mut self) -> Result<(), Vec<Problem>> {
-        let problem = |pointer: String, message: String| Problem {
-            rule: "rust-option",
-            file: self.display_path.clone(),
-            pointer,
-            message,
-            fix: format!(
-                "write `{RUST_OPTION}: true` on an optional array or object property, or remove it"
-            ),
+    /// The shaping step, on the typed document progenitor reads only (the
+    /// JSON tree keeps the schemas and ids as published, for the linter and
+    /// the drift check):
+    ///
+    /// - each schema marked `x-rust-option: true` becomes nullable, which
+    ///   makes its Rust type an `Option` left out of the JSON when `None`; a
+    ///   marker that is not `true`, or stands on a schema that is not an
+    ///   array or an object, is a problem of the `rust-option` stage;
+    /// - each operation's `x-rust-name` becomes its operation id, so the
+    ///   generator derives every name (method, mock, body and response
+    ///   types) from it; a name that is not a snake_case identifier is a
+    ///   problem of the `rust-name` stage (with the name to write instead).
+    pub fn shape_for_rust(&mut self) -> Result<(), Vec<Problem>> {
+        let problem = |rule, pointer, message, fix| {
+            let file = self.display_path.clone();
+            Problem {
+                rule,
+                file,
+                pointer,
+                message,
+                fix,
+            }
         };
-        let (mut marked, mut problems) = (Vec::new(), Vec::new());
+        let (mut shaped, mut problems) = (self.document.clone(), Vec::new());
         for (at, node) in crate::doc::nodes(&self.document, "") {
             let Some(marker) = node.get(RUST_OPTION) else {
                 continue;
             };
-            let shape = node.get("type").and_then(Value::as_str);
-            if marker != &Value::Bool(true) {
-                problems.push(problem(
-                    at,
-                    format!("`{RUST_OPTION}` must be `true`, not {marker}"),
-                ));
-            } else if !matches!(shape, Some("array" | "object")) {
-                let shape = shape.unwrap_or("(none)");
-                let message = format!(
-                    "`{RUST_OPTION}` stands on a schema of type {shape}, not an array or an object"
-                );
-                problems.push(problem(at, message));
-            } else {
-                marked.push(at);
+            let message = match node.get("type").and_then(Value::as_str) {
+                _ if marker != &Value::Bool(true) => {
+                    format!("`{RUST_OPTION}` must be `true`, not {marker}")
+                }
+                Some("array" | "object") => {
+                    if let Some(schema) = shaped.pointer_mut(&at) {
+                        schema["nullable"] = Value::Bool(true);
+                    }
+                    continue;
+                }
+                shape => format!(
+                    "`{RUST_OPTION}` stands on a schema of type {}, not an array or an object",
+                    shape.unwrap_or("(none)")
+                ),
+            };
+            let fix = format!(
+                "write `{RUST_OPTION}: true` on an optional array or object property, or remove it"
+            );
+            problems.push(problem("rust-option", at, message, fix));
+        }
+        for op in crate::doc::operations(&self.document) {
+            let Some(name) = op.value.get(RUST_NAME) else {
+                continue;
+            };
+            if let Some(name) = name.as_str().filter(|name| is_snake_case(name)) {
+                if let Some(op) = shaped.pointer_mut(&op.pointer) {
+                    op["operationId"] = name.into();
+                }
+                continue;
             }
+            let fix = match name.as_str().map(ToSnakeCase::to_snake_case) {
+                Some(snake) if is_snake_case(&snake) => format!("write `{RUST_NAME}: {snake}`"),
+                _ => "write the operation's name in snake_case, like `update_disk`".to_owned(),
+            };
+            let message = format!("`{RUST_NAME}` must be a snake_case Rust identifier, not {name}");
+            problems.push(problem(
+                "rust-name",
+                child(&op.pointer, RUST_NAME),
+                message,
+                fix,
+            ));
         }
         if !problems.is_empty() {
             return Err(problems);
         }
-        if marked.is_empty() {
-            return Ok(());
-        }
-        let mut shaped = self.document.clone();
-        for at in &marked {
-            if let Some(Value::Object(schema)) = shaped.pointer_mut(at) {
-                schema.insert("nullable".to_owned(), Value::Bool(true));
-            }
-        }
-        // Re-read from the tree, so this step runs before the naming step.
-        // Adding `nullable` cannot break a document that parsed a moment ago.
+        // Adding `nullable` and an id cannot break a document that parsed a
+        // moment ago.
         self.spec = serde_json::from_value(shaped).map_err(|error| {
+            let message = format!("the shaped document no longer parses: {error}");
             vec![problem(
-                marked[0].clone(),
-                format!("the shaped document no longer parses: {error}"),
+                "rust-option",
+                String::new(),
+                message,
+                String::new(),
             )]
         })?;
         Ok(())
-    }
-
-    /// The naming step: gives each operation that carries `x-rust-name`
-    /// that name as its operation id in the typed document progenitor reads,
-    /// so the generator derives every name (method, mock, body and response
-    /// types) from it. The JSON tree keeps the published id for the linter
-    /// and the drift check. A name that is not a snake_case identifier is a
-    /// problem of the `rust-name` stage (with the name to write instead).
-    pub(crate) fn apply_rust_names(&mut self) -> Result<(), Vec<Problem>> {
-        let mut problems = Vec::new();
-        for (path, item) in &mut self.spec.paths.paths {
-            let openapiv3::ReferenceOr::Item(item) = item else {
-                continue;
-            };
-            let operations = [
-                ("get", &mut item.get),
-                ("put", &mut item.put),
-                ("post", &mut item.post),
-                ("delete", &mut item.delete),
-                ("options", &mut item.options),
-                ("head", &mut item.head),
-                ("patch", &mut item.patch),
-                ("trace", &mut item.trace),
-            ];
-            for (method, operation) in operations {
-                let Some(operation) = operation else { continue };
-                let Some(name) = operation.extensions.get(RUST_NAME) else {
-                    continue;
-                };
-                match name.as_str().filter(|name| is_snake_case(name)) {
-                    Some(name) => operation.operation_id = Some(name.to_owned()),
-                    None => problems.push(Problem {
-                        rule: "rust-name",
-                        file: self.display_path.clone(),
-                        pointer: child(&pointer(["paths", path.as_str(), method]), RUST_NAME),
-                        message: format!(
-                            "`{RUST_NAME}` must be a snake_case Rust identifier, not {name}"
-                        ),
-                        fix: match name.as_str().map(ToSnakeCase::to_snake_case) {
-                            Some(snake) if is_snake_case(&snake) => {
-                                format!("write `{RUST_NAME}: {snake}`")
-                            }
-                            _ => "write the operation's name in snake_case, like `update_disk`"
-                                .to_owned(),
-                        },
-                    }),
-                }
-            }
-        }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
-        }
     }
 }
 

@@ -18,11 +18,11 @@ use crate::doc::{self, OneOfShape, Wire, child};
 use crate::fragment::Fragment;
 use crate::problem::Problem;
 
-/// A named check over the whole document.
+/// A named check over the whole document: its stable id (shown in messages,
+/// and the name of its fixture), one line on what it guards against, and
+/// the check.
 pub struct Rule {
-    /// Stable identifier, shown in messages and used as the fixture's name.
     pub id: &'static str,
-    /// One line on what it guards against.
     pub summary: &'static str,
     check: fn(&mut Lint<'_>),
 }
@@ -100,8 +100,7 @@ fn openapi_version(l: &mut Lint<'_>) {
 }
 
 fn path_item_ref(l: &mut Lint<'_>) {
-    let paths = l.doc.get("paths").and_then(Value::as_object);
-    for (path, item) in paths.into_iter().flatten() {
+    for (path, item) in doc::entries(l.doc, "paths") {
         if item.get("$ref").is_some() {
             l.report(
                 &doc::pointer(["paths", path.as_str()]),
@@ -148,30 +147,22 @@ fn idempotent(l: &mut Lint<'_>) {
 }
 
 fn dangling_ref(l: &mut Lint<'_>) {
-    fn walk(l: &mut Lint<'_>, at: &str, node: &Value) {
-        let children: Vec<(String, &Value)> = match node {
-            Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            Value::Array(items) => (0..).map(|i: usize| i.to_string()).zip(items).collect(),
-            _ => return,
+    let doc = l.doc;
+    for (at, node) in doc::nodes(doc, "") {
+        let Some(reference) = node.get("$ref").and_then(Value::as_str) else {
+            continue;
         };
-        let reference = node.get("$ref").and_then(Value::as_str);
-        if let Some(reference) = reference
-            && doc::ref_pointer(reference)
-                .and_then(|p| l.doc.pointer(p))
-                .is_none()
+        if doc::ref_pointer(reference)
+            .and_then(|p| doc.pointer(p))
+            .is_none()
         {
             l.report(
-                &child(at, "$ref"),
+                &child(&at, "$ref"),
                 format!("`{reference}` does not point at anything in this document"),
                 "point it at an existing definition (`#/components/...`) or add the missing one",
             );
         }
-        for (key, value) in children {
-            walk(l, &child(at, &key), value);
-        }
     }
-    let doc = l.doc;
-    walk(l, "", doc);
 }
 
 fn ref_sibling(l: &mut Lint<'_>) {
@@ -230,9 +221,8 @@ fn media_type(l: &mut Lint<'_>) {
             bodies.push(doc::deref(l.doc, child(&op.pointer, "requestBody"), body));
         }
         for (at, node) in bodies {
-            let content = node.get("content").and_then(Value::as_object);
-            for (media_type, media) in content.into_iter().flatten() {
-                let media_at = child(&child(&at, "content"), media_type);
+            for (media_type, media) in doc::entries(node, "content") {
+                let media_at = doc::below(&at, ["content", media_type]);
                 let encoding = media.get("encoding").and_then(Value::as_object);
                 if encoding.is_some_and(|e| !e.is_empty()) {
                     l.report(
@@ -241,9 +231,7 @@ fn media_type(l: &mut Lint<'_>) {
                         "remove `encoding`",
                     );
                 }
-                let json =
-                    media_type == "application/json" || media_type.starts_with("application/json;");
-                if json && media.get("schema").is_none() {
+                if doc::is_json(media_type) && media.get("schema").is_none() {
                     l.report(
                         &media_at,
                         "JSON content without a `schema` makes progenitor 0.15 panic",
@@ -271,49 +259,39 @@ fn outcome_kind(doc: &Value, at: &str, response: &Value) -> String {
     }
 }
 
+/// An outcome progenitor 0.15 gives one type: its name, which statuses
+/// belong to it, and the fix when they decode into different types.
+type Outcome = (&'static str, fn(&str) -> bool, &'static str);
+
+#[rustfmt::skip]
+const OUTCOMES: [Outcome; 2] = [
+    ("success", |s| s == "default" || s == "101" || s.starts_with('2'),
+     "give every success response the same schema"),
+    ("error", doc::is_error_status,
+     "point every error response at one shared schema (a oneOf of the error variants, tagged \
+      by `code`) and record each status's codes in `x-error-codes`"),
+];
+
 fn one_schema_per_outcome(l: &mut Lint<'_>) {
     for op in doc::operations(l.doc) {
-        let mut success: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut error: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (status, at, response) in doc::responses(l.doc, &op) {
-            let kind = outcome_kind(l.doc, &at, response);
-            if status == "default" || status == "101" || status.starts_with('2') {
-                success
-                    .entry(kind.clone())
-                    .or_default()
-                    .push(status.clone());
+        let responses = doc::responses(l.doc, &op);
+        for (side, belongs, fix) in OUTCOMES {
+            let mut kinds: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+            for (status, at, response) in responses.iter().filter(|(s, ..)| belongs(s)) {
+                let kind = outcome_kind(l.doc, at, response);
+                kinds.entry(kind).or_default().push(status);
             }
-            if doc::is_error_status(&status) {
-                error.entry(kind).or_default().push(status);
-            }
-        }
-        for (side, kinds, fix) in [
-            (
-                "success",
-                &success,
-                "give every success response the same schema",
-            ),
-            (
-                "error",
-                &error,
-                "point every error response at one shared schema (a oneOf of the error \
-                 variants, tagged by `code`) and record each status's codes in `x-error-codes`",
-            ),
-        ] {
             if kinds.len() > 1 {
-                let listing: Vec<String> = kinds
-                    .iter()
-                    .map(|(kind, statuses)| {
-                        format!("{} -> {}", statuses.join(", "), crate::shorten(kind, 60))
-                    })
-                    .collect();
+                let listing = kinds.iter().map(|(kind, statuses)| {
+                    format!("{} -> {}", statuses.join(", "), crate::shorten(kind, 60))
+                });
                 l.report(
                     &child(&op.pointer, "responses"),
                     format!(
                         "the {side} responses decode into different types ({}); \
                          progenitor 0.15 needs one {side} type per operation and panics \
                          (`response_types.len() <= 1`) otherwise",
-                        listing.join("; ")
+                        listing.collect::<Vec<_>>().join("; ")
                     ),
                     fix,
                 );
@@ -355,14 +333,8 @@ fn error_codes(l: &mut Lint<'_>) {
         for (status, at, response) in &errors {
             if !checked.insert(at.clone()) {
                 // Checked for an earlier operation; its codes still count here.
-                let codes = response.get("x-error-codes").and_then(Value::as_array);
-                listed.extend(
-                    codes
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned),
-                );
+                let codes = doc::strings(response, "x-error-codes").into_iter();
+                listed.extend(codes.map(str::to_owned));
                 continue;
             }
             let codes = response.get("x-error-codes").and_then(Value::as_array);
@@ -474,10 +446,7 @@ fn exclusive_lookup(l: &mut Lint<'_>) {
 }
 
 fn open_enums(l: &mut Lint<'_>) {
-    let named = |at: &str| {
-        at.strip_prefix("/components/schemas/")
-            .is_some_and(|rest| !rest.contains('/'))
-    };
+    let named = |at: &str| doc::schema_name(at).is_some();
     let values = |schema: &Value| schema.get("enum").and_then(Value::as_array).cloned();
     // Single-value enums that tag a oneOf member (`code`) are part of the
     // union's shape, not enums of their own.

@@ -15,9 +15,9 @@ pub struct Problem {
     /// The lint rule (or pipeline stage) that found it.
     pub rule: &'static str,
     /// The file, as the user would type it (relative to the workspace root).
-    pub(crate) file: String,
+    pub file: String,
     /// JSON pointer (RFC 6901) of the node at fault; empty for the whole document.
-    pub(crate) pointer: String,
+    pub pointer: String,
     /// What is wrong, and why it matters for the generated client.
     pub message: String,
     /// What to write instead.

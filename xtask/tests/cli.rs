@@ -29,9 +29,10 @@ fn every_shape_makes_its_flags() {
     let text = generate(&path, &display).unwrap_or_else(|e| panic!("{e}"));
     for expected in [
         // An identifying object prefixes its fields; required all the way
-        // down, so required unless a whole body is given.
+        // down, so required unless a whole body is given (`--json-body`;
+        // this operation has no bulk `--from`).
         "long = \"thing-id\"",
-        "required_unless_present_any = crate::cli::WHOLE_BODY_ARGS",
+        "required_unless_present_any = [\"json_body\"]",
         "/// Sets thing.id. The thing to change.",
         // A bag of settings does not; descriptions on one line.
         "long = \"label\"",
@@ -93,6 +94,49 @@ fn a_property_added_to_the_fragment_becomes_a_flag() {
         "{after}"
     );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Each command's own whole-body arguments make its required flags
+/// optional, and `disk change` takes Update disk's fields that an existing
+/// disk can change, each saying which operation changes it.
+#[test]
+fn each_command_gets_its_own_whole_body_set_and_disk_change_its_routed_flags() {
+    let text = squash(&generate(&workspace_root().join(FRAGMENT_PATH), FRAGMENT_PATH).unwrap());
+    let after = |marker: &str| {
+        let at = text
+            .find(&squash(marker))
+            .unwrap_or_else(|| panic!("{marker}"));
+        &text[at..]
+    };
+    let first_required = |from: &str| {
+        let at = from.find("required_unless_present_any").unwrap();
+        from[at..].split(')').next().unwrap().to_owned()
+    };
+    let update = first_required(after("pub struct UpdateDiskFlags"));
+    assert!(
+        update.contains(&squash(r#"["json_body", "from"]"#)),
+        "{update}"
+    );
+    let resize = first_required(after("pub struct ResizeDiskFlags"));
+    assert!(resize.contains(&squash(r#"["json_body"]"#)), "{resize}");
+    let change = after("pub struct DiskChangeFlags");
+    assert!(
+        first_required(change).contains(&squash(r#"["from"]"#)),
+        "{change}"
+    );
+    let change = &change[..change.find(&squash("impl DiskChangeFlags")).unwrap()];
+    for routed in [
+        "/// Sets properties.name (update_disk).",
+        "/// Sets properties.size_in_gb (resize_disk).",
+        "/// Sets properties.io_profile (change_disk_io_profile) by id;",
+        "/// Sets properties.virtual_machine_disk.virtual_machine (assign_disk) by fqdn;",
+    ] {
+        assert!(change.contains(&squash(routed)), "{routed}\n\n{change}");
+    }
+    // What an existing disk never changes, or --attached says, is not there.
+    for absent in ["data-center-id", "initial-file-system", "long = \"attach\""] {
+        assert!(!change.contains(&squash(absent)), "{absent}\n\n{change}");
+    }
 }
 
 #[test]

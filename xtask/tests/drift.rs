@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use serde_json::Value;
-use xtask::drift::{self, DriftError, RECORDED_PATH};
+use serde_json::{Value, json};
+use xtask::drift::{self, Difference, DifferenceKind, DriftError, RECORDED_PATH, Warning};
 use xtask::workspace_root;
 
 /// Records Katapult's published document (kept outside the repository, in
@@ -525,4 +525,57 @@ fn a_malformed_marker_is_refused() {
     let markers = drift::markers(&listed, "f.yaml").unwrap();
     assert_eq!(markers[0].ids, ["D3", "D10"]);
     assert_eq!(markers[0].pointer, "/a");
+}
+
+/// The operation the tests' documents hold.
+const OPERATION: &str = "/paths/~1disks~1disk/patch";
+
+fn compare(fragment: &Value, upstream: &Value) -> (Vec<Difference>, Vec<Warning>) {
+    drift::compare(fragment, upstream, &[OPERATION.to_owned()])
+}
+
+/// An operation whose response holds two disks, `new` and `old` (in
+/// that order: keys are sorted), under the schema names `[old, new]`.
+fn document(names: [&str; 2]) -> Value {
+    let disk = |name: &str| json!({"$ref": format!("#/components/schemas/{name}")});
+    let body =
+        json!({"type": "object", "properties": {"old": disk(names[0]), "new": disk(names[1])}});
+    let schema = json!({"type": "object", "properties": {"id": {"type": "string"}}});
+    json!({
+        "openapi": "3.0.3",
+        "paths": {"/disks/disk": {"patch": {"responses": {"200": {
+            "description": "ok", "content": {"application/json": {"schema": body}}}}}}},
+        "components": {"schemas": {names[0]: schema, names[1]: schema}},
+    })
+}
+
+#[test]
+fn several_upstream_names_for_one_schema_are_one_difference() {
+    let fragment = document(["Disk", "Disk"]);
+    let upstream = document(["PatchDisk200ResponseDisk", "GetDisk200ResponseDisk"]);
+    let (differences, _) = compare(&fragment, &upstream);
+    let [renamed] = differences.as_slice() else {
+        panic!("{differences:#?}");
+    };
+    assert_eq!(renamed.kind, DifferenceKind::Name);
+    assert_eq!(renamed.fragment, "/components/schemas/Disk");
+    assert_eq!(
+        renamed.change,
+        "upstream uses the schemas `GetDisk200ResponseDisk`, `PatchDisk200ResponseDisk` \
+         here; the fragment uses `Disk`"
+    );
+    assert_eq!(renamed.impact.as_str(), "breaking");
+}
+
+#[test]
+fn a_difference_inside_a_schema_used_twice_is_reported_once() {
+    let fragment = document(["Disk", "Disk"]);
+    let mut upstream = document(["Disk", "Disk"]);
+    upstream["components"]["schemas"]["Disk"]["properties"]["id"]["type"] = json!("integer");
+    let (differences, _) = compare(&fragment, &upstream);
+    let [changed] = differences.as_slice() else {
+        panic!("{differences:#?}");
+    };
+    assert_eq!(changed.kind, DifferenceKind::Type);
+    assert_eq!(changed.fragment, "/components/schemas/Disk/properties/id");
 }

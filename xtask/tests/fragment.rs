@@ -19,7 +19,7 @@ fn project_fragment() -> Fragment {
 /// the published document's, which `cargo xtask drift` checks.)
 fn update_disk(fragment: &Fragment) -> doc::Operation<'_> {
     let operations = doc::operations(&fragment.document).into_iter();
-    let mut operations = operations.filter(|op| op.pointer() == "/paths/~1disks~1disk/patch");
+    let mut operations = operations.filter(|op| op.pointer == "/paths/~1disks~1disk/patch");
     operations
         .next()
         .expect("the fragment has PATCH /disks/disk")
@@ -124,7 +124,7 @@ fn every_status_points_at_the_envelope() {
                         schema,
                         &Value::from("#/components/schemas/ErrorEnvelope"),
                         "{} {status}",
-                        op.pointer()
+                        op.pointer
                     );
                 }
                 status

@@ -56,7 +56,7 @@ fn parse_failures_name_the_place() {
     insta::assert_snapshot!("structure", refused("structure", "structure"));
 }
 
-/// `x-rust-name` is checked by the naming step, after the rules: a name
+/// `x-rust-name` is checked by the shaping step, after the rules: a name
 /// that is no snake_case identifier is refused with the name to write.
 #[test]
 fn a_bad_rust_name_names_the_place_and_the_fix() {
@@ -72,7 +72,7 @@ fn a_bad_rust_name_names_the_place_and_the_fix() {
     insta::assert_snapshot!("rust-name", rendered);
 }
 
-/// `x-rust-option` is checked by the option step: it only stands on an
+/// `x-rust-option` is checked by the shaping step: it only stands on an
 /// array or object (the `tags` array in the fixture is accepted).
 #[test]
 fn a_misplaced_rust_option_names_the_place_and_the_fix() {

@@ -2,20 +2,24 @@
 //! to the operations that can make it, waited for and verified by
 //! katapult-core ([`Client::change_disk`], [`Client::plan_disk_change`]).
 //!
-//! The flags are turned into the JSON line `disk change --from` would read
-//! and parsed by [`DiskChange::from_json`], so the flags and a line are
-//! checked by the same code (a size that is not a positive whole number, a
-//! lookup naming two fields, ...).
+//! The property flags are generated from the fragment (Update disk's
+//! fields, [`crate::generated::DiskChangeFlags`]); they and the change-only
+//! flags are turned into the JSON line `disk change --from` would read and
+//! parsed by [`DiskChange::from_json`], so the flags and a line are checked
+//! by the same code (a size that is not a positive whole number, a lookup
+//! naming two fields, ...).
 
 use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
 
 use katapult_core::types;
 use katapult_core::{ChangeOptions, ChangeReport, Client, DiskChange, Error, PlanEntry};
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::cli::{ChangeArgs, Connection, OutputFormat};
 use crate::exit::{Exit, Failure};
+use crate::progress::ProgressBar;
 use crate::session::{self, Purpose};
 use crate::update::print;
 use crate::{change_bulk, output};
@@ -26,7 +30,7 @@ pub async fn run(connection: &Connection, args: ChangeArgs) -> Result<Exit, Fail
     if args.no_wait {
         options = options.no_wait();
     }
-    if let Some(deadline) = args.deadline {
+    if let Some(deadline) = args.timeout {
         options = options.deadline(deadline);
     }
     if let Some(path) = &args.from {
@@ -44,7 +48,21 @@ pub async fn run(connection: &Connection, args: ChangeArgs) -> Result<Exit, Fail
     if args.plan {
         return plan(client, &change, args.output).await;
     }
-    match client.change_disk(&change, options).await {
+    // A single change draws its steps on stderr; a bulk one has the bulk bar.
+    let bar = Arc::new(Mutex::new(ProgressBar::on_stderr()));
+    if bar.lock().is_ok_and(|bar| bar.enabled()) {
+        let drawn = Arc::clone(&bar);
+        options = options.on_progress(move |moment| {
+            if let Ok(mut bar) = drawn.lock() {
+                bar.draw_change(moment);
+            }
+        });
+    }
+    let changed = client.change_disk(&change, options).await;
+    if let Ok(mut bar) = bar.lock() {
+        bar.finish();
+    }
+    match changed {
         Ok(report) => {
             print(&report_text(&report, args.output)?).map_err(Failure::output)?;
             Ok(Exit::Success)
@@ -153,94 +171,21 @@ pub fn plan_table(entries: &[PlanEntry]) -> String {
     text
 }
 
-/// The flags as the JSON line `disk change --from` reads.
+/// The flags as the JSON line `disk change --from` reads: the body the
+/// generated property flags build, plus the change-only fields.
 fn line(args: &ChangeArgs) -> Value {
-    let mut properties = Map::new();
-    let put = |map: &mut Map<String, Value>, key: &str, value: Option<Value>| {
-        if let Some(value) = value {
-            map.insert(key.to_owned(), value);
-        }
+    let mut line = match args.flags.to_json() {
+        Value::Object(line) => line,
+        _ => Map::new(),
     };
-    put(&mut properties, "name", args.name.clone().map(Value::from));
-    put(
-        &mut properties,
-        "bus_type",
-        args.bus_type.clone().map(Value::from),
-    );
-    put(
-        &mut properties,
-        "storage_speed",
-        args.storage_speed.clone().map(Value::from),
-    );
-    put(
-        &mut properties,
-        "size_in_gb",
-        args.size_in_gb.map(Value::from),
-    );
-    put(
-        &mut properties,
-        "io_profile",
-        lookup(&[
-            ("id", &args.io_profile_id),
-            ("permalink", &args.io_profile_permalink),
-        ]),
-    );
-    let mut vm_disk = Map::new();
-    put(
-        &mut vm_disk,
-        "attach_on_boot",
-        args.attach_on_boot.map(Value::from),
-    );
-    put(
-        &mut vm_disk,
-        "virtual_machine",
-        lookup(&[
-            ("id", &args.virtual_machine_id),
-            ("fqdn", &args.virtual_machine_fqdn),
-        ]),
-    );
-    if !vm_disk.is_empty() {
-        properties.insert("virtual_machine_disk".to_owned(), Value::Object(vm_disk));
+    if let Some(attached) = args.attached {
+        line.insert("attached".to_owned(), Value::Bool(attached));
     }
-
-    let mut line = Map::new();
-    // clap requires --disk-id unless --from, which does not come here.
-    line.insert(
-        "disk".to_owned(),
-        json!({"id": args.disk_id.as_deref().unwrap_or_default()}),
-    );
-    if !properties.is_empty() {
-        line.insert("properties".to_owned(), Value::Object(properties));
+    if let Some(method) = &args.resize_method {
+        line.insert("resize_method".to_owned(), Value::from(method.as_str()));
     }
-    if args.clear_annotations {
-        line.insert("annotations".to_owned(), json!([]));
-    } else if !args.annotation.is_empty() {
-        let annotations = args
-            .annotation
-            .iter()
-            .map(|(key, value)| match value {
-                Some(value) => json!({"key": key, "value": value}),
-                None => json!({"key": key}),
-            })
-            .collect();
-        line.insert("annotations".to_owned(), Value::Array(annotations));
-    }
-    put(&mut line, "attached", args.attached.map(Value::from));
-    put(
-        &mut line,
-        "resize_method",
-        args.resize_method.clone().map(Value::from),
-    );
     if args.unassign {
         line.insert("unassign".to_owned(), Value::Bool(true));
     }
     Value::Object(line)
-}
-
-/// `{"<field>": value}` for the one member given (clap lets through at
-/// most one).
-fn lookup(members: &[(&str, &Option<String>)]) -> Option<Value> {
-    members
-        .iter()
-        .find_map(|(field, value)| value.as_ref().map(|value| json!({ (*field): value })))
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::generated::{
-    AssignDiskFlags, AttachDiskFlags, ChangeDiskIoProfileFlags, DetachDiskFlags, ResizeDiskFlags,
-    UnassignDiskFlags, UpdateDiskFlags,
+    AssignDiskFlags, AttachDiskFlags, ChangeDiskIoProfileFlags, DetachDiskFlags, DiskChangeFlags,
+    ResizeDiskFlags, UnassignDiskFlags, UpdateDiskFlags,
 };
 
 /// The exit codes, as `--help` and the crate's README.md state them.
@@ -26,18 +26,15 @@ Exit codes:
   5  a bug in katapult itself; the message says whether a response had arrived. Please report it
 With --from: 0 when every line succeeded, 1 otherwise (2 when nothing could be run at all).";
 
-/// The arguments that give whole request bodies rather than one flag per
-/// field: the generated flag of a required field is required unless one of
-/// these is present.
-pub const WHOLE_BODY_ARGS: [&str; 2] = ["json_body", "from"];
-
 /// Where credentials come from, as `--help` states it.
 const CREDENTIALS: &str = "\
 Credentials, first found wins:
   1. the command line: --token-file PATH, --profile NAME
   2. the environment: KATAPULT_API_TOKEN, KATAPULT_API_URL
-  3. the default profile of $XDG_CONFIG_HOME/katapult/config.toml (~/.config/katapult/...)
-A token file or config file that other users can read is refused.";
+  3. the default profile of $XDG_CONFIG_HOME/katapult/config.toml (~/.config/katapult/...;
+     on Windows %APPDATA%\\katapult\\config.toml)
+  4. Krystal's katapult CLI config, ~/.katapult/katapult.yaml (api_token, api_url)
+A file holding a token that other users can read is refused (not checked on Windows).";
 
 /// Read and change Katapult disks, and wait for their tasks, from a shell or a script.
 #[derive(Debug, Parser)]
@@ -68,11 +65,22 @@ pub struct Connection {
     #[arg(long, value_name = "NAME", global = true)]
     pub profile: Option<String>,
 
+    /// Also trust the CA certificates in PATH (PEM): a private CA, or a TLS-inspecting proxy's.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub ca_file: Option<PathBuf>,
+
     /// Run against a mock Katapult started inside this process: no account, no network.
     #[arg(long, global = true, conflicts_with_all = ["token_file", "profile"])]
     pub mock: bool,
 
     /// Seconds allowed for each attempt, from sending to the end of the answer [default: 30].
+    /// On `disk change` and `task wait` it bounds the whole change or wait instead.
+    //
+    // Those two commands declare an argument of this id themselves, so
+    // clap gives them theirs rather than this one, and shares the value
+    // between both levels (`katapult --timeout 5 disk change` is the same
+    // as `katapult disk change --timeout 5`); `main` then turns it into
+    // each attempt's limit for them (`per_attempt_within`).
     #[arg(long, value_name = "SECONDS", global = true, value_parser = seconds)]
     pub timeout: Option<Duration>,
 
@@ -242,76 +250,44 @@ disk change:
   stopped part-way prints what it did (the report) and exits as what stopped it.";
 
 /// `katapult disk change`: the properties wanted, and how to run the change.
+///
+/// The properties that are one field of Update disk's body come from the
+/// fragment ([`DiskChangeFlags`]); the ones only a change has are here, in
+/// the group `change_only`, so that `--from` conflicts with both groups.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("change_only").multiple(true)))]
 pub struct ChangeArgs {
-    /// The disk to change.
-    #[arg(
-        long,
-        value_name = "ID",
-        required_unless_present = "from",
-        help_heading = "Change"
-    )]
-    pub disk_id: Option<String>,
-    /// Its name (update_disk).
-    #[arg(long, value_name = "NAME", help_heading = "Change")]
-    pub name: Option<String>,
-    /// Its bus type (update_disk).
-    #[arg(long, value_name = "BUS_TYPE", value_parser = ["scsi", "virtio"], help_heading = "Change")]
-    pub bus_type: Option<String>,
-    /// Its storage speed (update_disk).
-    #[arg(long, value_name = "STORAGE_SPEED", value_parser = ["nvme", "ssd"], help_heading = "Change")]
-    pub storage_speed: Option<String>,
-    /// Its size in GB, a positive whole number (resize_disk).
-    #[arg(long, value_name = "N", help_heading = "Change")]
-    pub size_in_gb: Option<i64>,
+    /// The properties, one flag per field (generated from the OpenAPI fragment).
+    #[command(flatten)]
+    pub flags: DiskChangeFlags,
     /// How to resize: `online` grows an attached disk in place; otherwise the disk is resized
     /// detached (and attached again if it was).
-    #[arg(long, value_name = "METHOD", value_parser = ["offline", "online"], requires = "size_in_gb", help_heading = "Change")]
+    #[arg(
+        long,
+        value_name = "METHOD",
+        value_parser = ["offline", "online"],
+        requires = "size_in_gb",
+        group = "change_only",
+        help_heading = "Change"
+    )]
     pub resize_method: Option<String>,
-    /// Its I/O profile by id (change_disk_io_profile).
-    #[arg(
-        long,
-        value_name = "ID",
-        conflicts_with = "io_profile_permalink",
-        help_heading = "Change"
-    )]
-    pub io_profile_id: Option<String>,
-    /// Its I/O profile by permalink (change_disk_io_profile).
-    #[arg(long, value_name = "PERMALINK", help_heading = "Change")]
-    pub io_profile_permalink: Option<String>,
-    /// Whether it attaches when its virtual machine starts (update_disk).
-    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set, help_heading = "Change")]
-    pub attach_on_boot: Option<bool>,
     /// Whether it is attached to its virtual machine (attach_disk / detach_disk).
-    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set, help_heading = "Change")]
+    #[arg(
+        long,
+        value_name = "BOOL",
+        action = clap::ArgAction::Set,
+        group = "change_only",
+        help_heading = "Change"
+    )]
     pub attached: Option<bool>,
-    /// The virtual machine it belongs to, by id (assign_disk).
-    #[arg(long, value_name = "ID", conflicts_with_all = ["virtual_machine_fqdn", "unassign"], help_heading = "Change")]
-    pub virtual_machine_id: Option<String>,
-    /// The virtual machine it belongs to, by FQDN (assign_disk).
-    #[arg(
-        long,
-        value_name = "FQDN",
-        conflicts_with = "unassign",
-        help_heading = "Change"
-    )]
-    pub virtual_machine_fqdn: Option<String>,
     /// Belong to no virtual machine (unassign_disk; detached first if attached).
-    #[arg(long, help_heading = "Change")]
-    pub unassign: bool,
-    /// Its annotations, all of them (repeatable; KEY alone has no value): the disk ends with
-    /// exactly these (update_disk).
     #[arg(
         long,
-        value_name = "KEY=VALUE",
-        value_parser = crate::request::parse_key_value,
-        conflicts_with = "clear_annotations",
+        conflicts_with_all = ["virtual_machine_id", "virtual_machine_fqdn"],
+        group = "change_only",
         help_heading = "Change"
     )]
-    pub annotation: Vec<(String, Option<String>)>,
-    /// Remove every annotation (update_disk).
-    #[arg(long, help_heading = "Change")]
-    pub clear_annotations: bool,
+    pub unassign: bool,
 
     /// Bulk: JSON Lines from FILE or `-`, one change per line: the request body of `disk
     /// update` plus "attached", "resize_method" and "unassign". Prints one JSON line per input
@@ -319,12 +295,7 @@ pub struct ChangeArgs {
     #[arg(
         long,
         value_name = "FILE|-",
-        conflicts_with_all = [
-            "disk_id", "name", "bus_type", "storage_speed", "size_in_gb", "resize_method",
-            "io_profile_id", "io_profile_permalink", "attach_on_boot", "attached",
-            "virtual_machine_id", "virtual_machine_fqdn", "unassign", "annotation",
-            "clear_annotations", "plan", "output",
-        ],
+        conflicts_with_all = [DiskChangeFlags::GROUP, "change_only", "plan", "output"],
         help_heading = "Running"
     )]
     pub from: Option<PathBuf>,
@@ -345,9 +316,16 @@ pub struct ChangeArgs {
     #[arg(long, help_heading = "Running")]
     pub no_wait: bool,
     /// Seconds the whole change may take, reads, writes, task waits and read-backs included
-    /// [default: 1200]. `--timeout` is each request's own limit.
-    #[arg(long, value_name = "SECONDS", value_parser = seconds, help_heading = "Running")]
-    pub deadline: Option<Duration>,
+    /// (with --from, each line's change) [default: 1200]. Here it bounds the whole, not each
+    /// attempt: each request keeps its own limit of 30 s, or the whole if that is shorter.
+    #[arg(
+        long,
+        visible_alias = "deadline",
+        value_name = "SECONDS",
+        value_parser = seconds,
+        help_heading = "Running"
+    )]
+    pub timeout: Option<Duration>,
 
     /// How to print the outcome: `json` is the report ({"plan": [..], "tasks": [..],
     /// "reconciled": [..], "disk": {..}}); `table` the plan as a table, then the disk.
@@ -356,20 +334,13 @@ pub struct ChangeArgs {
 }
 
 /// The arguments of a raw write: the operation's generated flags, or a whole body from
-/// `--json-body`, and `--dry-run`.
-///
-/// The generated flag of a required field is required unless one of
-/// [`WHOLE_BODY_ARGS`] is given; a write has no `--from`, so the macro
-/// resets each such flag to "required unless `--json-body`"
-/// (`Arg::required_unless_present` with `Reset` clears the list).
+/// `--json-body`, and `--dry-run`. The generated flag of a required field
+/// is required unless `--json-body` is given (the generator writes each
+/// operation's own list).
 macro_rules! write_args {
-    ($(#[$doc:meta])* $name:ident, $flags:ty, [$($required:literal),+]) => {
+    ($(#[$doc:meta])* $name:ident, $flags:ty) => {
         $(#[$doc])*
         #[derive(Debug, Args)]
-        #[command($(mut_arg($required, |arg| {
-            arg.required_unless_present(clap::builder::Resettable::Reset)
-                .required_unless_present("json_body")
-        })),+)]
         pub struct $name {
             /// The request body, one flag per field (generated from the OpenAPI fragment).
             #[command(flatten)]
@@ -418,27 +389,27 @@ pub struct WriteParts {
 
 write_args!(
     /// `katapult disk resize`.
-    ResizeArgs, ResizeDiskFlags, ["disk_id", "size_in_gb"]
+    ResizeArgs, ResizeDiskFlags
 );
 write_args!(
     /// `katapult disk io-profile`.
-    IoProfileArgs, ChangeDiskIoProfileFlags, ["disk_id"]
+    IoProfileArgs, ChangeDiskIoProfileFlags
 );
 write_args!(
     /// `katapult disk attach`.
-    AttachArgs, AttachDiskFlags, ["disk_id"]
+    AttachArgs, AttachDiskFlags
 );
 write_args!(
     /// `katapult disk detach`.
-    DetachArgs, DetachDiskFlags, ["disk_id"]
+    DetachArgs, DetachDiskFlags
 );
 write_args!(
     /// `katapult disk assign`.
-    AssignArgs, AssignDiskFlags, ["disk_id"]
+    AssignArgs, AssignDiskFlags
 );
 write_args!(
     /// `katapult disk unassign`.
-    UnassignArgs, UnassignDiskFlags, ["disk_id"]
+    UnassignArgs, UnassignDiskFlags
 );
 
 /// `katapult task ...`.
@@ -474,9 +445,10 @@ pub struct WaitTaskArgs {
     pub task_id: String,
 
     /// Seconds to wait in all, polls included, before giving up (the task may still finish)
-    /// [default: 1200]. `--timeout` is each request's own limit.
-    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
-    pub deadline: Option<Duration>,
+    /// [default: 1200]. Here it bounds the whole wait, not each attempt: each request keeps
+    /// its own limit of 30 s, or the whole if that is shorter.
+    #[arg(long, visible_alias = "deadline", value_name = "SECONDS", value_parser = seconds)]
+    pub timeout: Option<Duration>,
 
     /// How to print the ended task: `json` is the task as last read ({"task": ..});
     /// `table` a short summary.
@@ -502,6 +474,15 @@ pub enum Shell {
     Zsh,
     /// Fish.
     Fish,
+}
+
+impl Connection {
+    /// For a command whose `--timeout` bounds its whole run (`disk change`,
+    /// `task wait`): each attempt keeps the client's default limit, or the
+    /// whole if that is shorter, since no attempt can outlast the whole.
+    pub fn per_attempt_within(&mut self, whole: Option<Duration>) {
+        self.timeout = whole.map(|whole| whole.min(katapult_core::DEFAULT_TIMEOUT));
+    }
 }
 
 /// A positive, finite number of seconds.

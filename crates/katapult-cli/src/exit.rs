@@ -106,7 +106,9 @@ impl From<Error> for Failure {
         // where the question a script asks is "was it applied?".
         if let Error::Network(network) = &error {
             let applied = match network.kind() {
-                NetworkErrorKind::Connect => "the update was not applied: nothing reached the API",
+                NetworkErrorKind::Connect | NetworkErrorKind::CertificateRejected => {
+                    "the update was not applied: nothing reached the API"
+                }
                 NetworkErrorKind::Timeout | NetworkErrorKind::Interrupted => {
                     "the update may have been applied: check the disk before retrying"
                 }

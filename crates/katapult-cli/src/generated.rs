@@ -3,7 +3,8 @@
 // fragment sha256: 17f5971c6d8e8afe51b4b8448ebc1f3d7773fde43d400eb4f467df561bc4d59c
 
 //! The request flags of `katapult`, one per field of each operation's
-//! request body, and the JSON body they describe.
+//! request body, and the JSON body they describe; and the property
+//! flags of `katapult disk change`.
 /// The request body of `update_disk` (PATCH /disks/disk), one flag per field.
 #[derive(Debug, Clone, ::clap::Args)]
 #[group(id = "update_disk_flags", multiple = true)]
@@ -13,7 +14,8 @@ pub struct UpdateDiskFlags {
     #[arg(
         long = "disk-id",
         value_name = "ID",
-        required_unless_present_any = crate::cli::WHOLE_BODY_ARGS,
+        required_unless_present_any = ["json_body",
+        "from"],
     )]
     pub disk_id: Option<String>,
     /// Adds an entry to annotations (repeatable; KEY alone sends no value).
@@ -290,6 +292,227 @@ impl UpdateDiskFlags {
         ::serde_json::Value::Object(object_0)
     }
 }
+/// The property flags of `katapult disk change`: the fields of `update_disk`'s request body that an existing disk can change, each routed to the operation that changes it. They build that body, the shape of a `--from` line.
+#[derive(Debug, Clone, ::clap::Args)]
+#[group(id = "disk_change_flags", multiple = true)]
+#[command(next_help_heading = "Change")]
+pub struct DiskChangeFlags {
+    /// Sets disk.id: the disk to change.
+    #[arg(long = "disk-id", value_name = "ID", required_unless_present_any = ["from"])]
+    pub disk_id: Option<String>,
+    /// Adds an entry to annotations (update_disk) (repeatable; KEY alone sends no value).
+    #[arg(
+        long = "annotation",
+        value_name = "KEY=VALUE",
+        conflicts_with_all = ["clear_annotations"],
+        value_parser = crate::request::parse_key_value,
+    )]
+    pub annotation: Vec<(String, Option<String>)>,
+    /// Sets properties.virtual_machine_disk.attach_on_boot (update_disk). Attach the disk during virtual machine start up. Default is true.
+    #[arg(long = "attach-on-boot", value_name = "BOOL", action = ::clap::ArgAction::Set)]
+    pub attach_on_boot: Option<bool>,
+    /// Sets properties.virtual_machine_disk.boot (update_disk).
+    #[arg(long = "boot", value_name = "BOOL", action = ::clap::ArgAction::Set)]
+    pub boot: Option<bool>,
+    /// Sets properties.bus_type (update_disk).
+    #[arg(long = "bus-type", value_name = "BUS_TYPE", value_parser = ["scsi", "virtio"])]
+    pub bus_type: Option<String>,
+    /// Sends annotations (update_disk) as an empty list, removing every entry.
+    #[arg(long = "clear-annotations", conflicts_with_all = ["annotation"])]
+    pub clear_annotations: bool,
+    /// Sets properties.io_profile (change_disk_io_profile) by id; conflicts with --io-profile-permalink.
+    #[arg(
+        long = "io-profile-id",
+        value_name = "ID",
+        conflicts_with_all = ["io_profile_permalink"],
+    )]
+    pub io_profile_id: Option<String>,
+    /// Sets properties.io_profile (change_disk_io_profile) by permalink; conflicts with --io-profile-id.
+    #[arg(
+        long = "io-profile-permalink",
+        value_name = "PERMALINK",
+        conflicts_with_all = ["io_profile_id"],
+    )]
+    pub io_profile_permalink: Option<String>,
+    /// Sets properties.name (update_disk).
+    #[arg(long = "name", value_name = "NAME")]
+    pub name: Option<String>,
+    /// Sets properties.size_in_gb (resize_disk).
+    #[arg(long = "size-in-gb", value_name = "SIZE_IN_GB")]
+    pub size_in_gb: Option<i64>,
+    /// Sets properties.storage_speed (update_disk).
+    #[arg(
+        long = "storage-speed",
+        value_name = "STORAGE_SPEED",
+        value_parser = ["nvme",
+        "ssd"],
+    )]
+    pub storage_speed: Option<String>,
+    /// Sets properties.virtual_machine_disk.virtual_machine (assign_disk) by fqdn; conflicts with --virtual-machine-id.
+    #[arg(
+        long = "virtual-machine-fqdn",
+        value_name = "FQDN",
+        conflicts_with_all = ["virtual_machine_id"],
+    )]
+    pub virtual_machine_fqdn: Option<String>,
+    /// Sets properties.virtual_machine_disk.virtual_machine (assign_disk) by id; conflicts with --virtual-machine-fqdn.
+    #[arg(
+        long = "virtual-machine-id",
+        value_name = "ID",
+        conflicts_with_all = ["virtual_machine_fqdn"],
+    )]
+    pub virtual_machine_id: Option<String>,
+}
+impl DiskChangeFlags {
+    /// The clap group holding every flag of this struct.
+    pub const GROUP: &str = "disk_change_flags";
+    /// The request body these flags describe, as JSON with the
+    /// fragment's property names.
+    pub fn to_json(&self) -> ::serde_json::Value {
+        let mut object_0 = ::serde_json::Map::new();
+        if self.clear_annotations {
+            object_0
+                .insert(
+                    "annotations".to_owned(),
+                    ::serde_json::Value::Array(::std::vec::Vec::new()),
+                );
+        } else if !self.annotation.is_empty() {
+            let entries = self
+                .annotation
+                .iter()
+                .map(|(key, value)| {
+                    let mut entry = ::serde_json::Map::new();
+                    entry
+                        .insert(
+                            "key".to_owned(),
+                            ::serde_json::Value::from(key.clone()),
+                        );
+                    if let Some(value) = value {
+                        entry
+                            .insert(
+                                "value".to_owned(),
+                                ::serde_json::Value::from(value.clone()),
+                            );
+                    }
+                    ::serde_json::Value::Object(entry)
+                })
+                .collect();
+            object_0
+                .insert("annotations".to_owned(), ::serde_json::Value::Array(entries));
+        }
+        {
+            let mut object_1 = ::serde_json::Map::new();
+            if let Some(value) = &self.disk_id {
+                object_1
+                    .insert("id".to_owned(), ::serde_json::Value::from(value.clone()));
+            }
+            object_0.insert("disk".to_owned(), ::serde_json::Value::Object(object_1));
+        }
+        {
+            let mut object_1 = ::serde_json::Map::new();
+            if let Some(value) = &self.bus_type {
+                object_1
+                    .insert(
+                        "bus_type".to_owned(),
+                        ::serde_json::Value::from(value.clone()),
+                    );
+            }
+            if let Some(value) = &self.io_profile_id {
+                let mut lookup = ::serde_json::Map::new();
+                lookup.insert("id".to_owned(), ::serde_json::Value::from(value.clone()));
+                object_1
+                    .insert(
+                        "io_profile".to_owned(),
+                        ::serde_json::Value::Object(lookup),
+                    );
+            }
+            if let Some(value) = &self.io_profile_permalink {
+                let mut lookup = ::serde_json::Map::new();
+                lookup
+                    .insert(
+                        "permalink".to_owned(),
+                        ::serde_json::Value::from(value.clone()),
+                    );
+                object_1
+                    .insert(
+                        "io_profile".to_owned(),
+                        ::serde_json::Value::Object(lookup),
+                    );
+            }
+            if let Some(value) = &self.name {
+                object_1
+                    .insert("name".to_owned(), ::serde_json::Value::from(value.clone()));
+            }
+            if let Some(value) = &self.size_in_gb {
+                object_1
+                    .insert(
+                        "size_in_gb".to_owned(),
+                        ::serde_json::Value::from(value.clone()),
+                    );
+            }
+            if let Some(value) = &self.storage_speed {
+                object_1
+                    .insert(
+                        "storage_speed".to_owned(),
+                        ::serde_json::Value::from(value.clone()),
+                    );
+            }
+            {
+                let mut object_2 = ::serde_json::Map::new();
+                if let Some(value) = &self.attach_on_boot {
+                    object_2
+                        .insert(
+                            "attach_on_boot".to_owned(),
+                            ::serde_json::Value::from(value.clone()),
+                        );
+                }
+                if let Some(value) = &self.boot {
+                    object_2
+                        .insert(
+                            "boot".to_owned(),
+                            ::serde_json::Value::from(value.clone()),
+                        );
+                }
+                if let Some(value) = &self.virtual_machine_id {
+                    let mut lookup = ::serde_json::Map::new();
+                    lookup
+                        .insert(
+                            "id".to_owned(),
+                            ::serde_json::Value::from(value.clone()),
+                        );
+                    object_2
+                        .insert(
+                            "virtual_machine".to_owned(),
+                            ::serde_json::Value::Object(lookup),
+                        );
+                }
+                if let Some(value) = &self.virtual_machine_fqdn {
+                    let mut lookup = ::serde_json::Map::new();
+                    lookup
+                        .insert(
+                            "fqdn".to_owned(),
+                            ::serde_json::Value::from(value.clone()),
+                        );
+                    object_2
+                        .insert(
+                            "virtual_machine".to_owned(),
+                            ::serde_json::Value::Object(lookup),
+                        );
+                }
+                if !object_2.is_empty() {
+                    object_1
+                        .insert(
+                            "virtual_machine_disk".to_owned(),
+                            ::serde_json::Value::Object(object_2),
+                        );
+                }
+            }
+            object_0
+                .insert("properties".to_owned(), ::serde_json::Value::Object(object_1));
+        }
+        ::serde_json::Value::Object(object_0)
+    }
+}
 /// The request body of `assign_disk` (POST /disks/disk/assign), one flag per field.
 #[derive(Debug, Clone, ::clap::Args)]
 #[group(id = "assign_disk_flags", multiple = true)]
@@ -299,7 +522,7 @@ pub struct AssignDiskFlags {
     #[arg(
         long = "disk-id",
         value_name = "ID",
-        required_unless_present_any = crate::cli::WHOLE_BODY_ARGS,
+        required_unless_present_any = ["json_body"],
     )]
     pub disk_id: Option<String>,
     /// Sets virtual_machine by fqdn; conflicts with --virtual-machine-id.
@@ -362,7 +585,7 @@ pub struct AttachDiskFlags {
     #[arg(
         long = "disk-id",
         value_name = "ID",
-        required_unless_present_any = crate::cli::WHOLE_BODY_ARGS,
+        required_unless_present_any = ["json_body"],
     )]
     pub disk_id: Option<String>,
 }
@@ -393,7 +616,7 @@ pub struct DetachDiskFlags {
     #[arg(
         long = "disk-id",
         value_name = "ID",
-        required_unless_present_any = crate::cli::WHOLE_BODY_ARGS,
+        required_unless_present_any = ["json_body"],
     )]
     pub disk_id: Option<String>,
 }
@@ -424,7 +647,7 @@ pub struct ChangeDiskIoProfileFlags {
     #[arg(
         long = "disk-id",
         value_name = "ID",
-        required_unless_present_any = crate::cli::WHOLE_BODY_ARGS,
+        required_unless_present_any = ["json_body"],
     )]
     pub disk_id: Option<String>,
     /// Sets io_profile by id; conflicts with --io-profile-permalink.
@@ -485,14 +708,14 @@ pub struct ResizeDiskFlags {
     #[arg(
         long = "disk-id",
         value_name = "ID",
-        required_unless_present_any = crate::cli::WHOLE_BODY_ARGS,
+        required_unless_present_any = ["json_body"],
     )]
     pub disk_id: Option<String>,
     /// Sets size_in_gb.
     #[arg(
         long = "size-in-gb",
         value_name = "SIZE_IN_GB",
-        required_unless_present_any = crate::cli::WHOLE_BODY_ARGS,
+        required_unless_present_any = ["json_body"],
     )]
     pub size_in_gb: Option<i64>,
     /// Sets resize_method.
@@ -545,7 +768,7 @@ pub struct UnassignDiskFlags {
     #[arg(
         long = "disk-id",
         value_name = "ID",
-        required_unless_present_any = crate::cli::WHOLE_BODY_ARGS,
+        required_unless_present_any = ["json_body"],
     )]
     pub disk_id: Option<String>,
 }

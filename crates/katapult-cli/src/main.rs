@@ -48,7 +48,7 @@ use crate::exit::{Exit, Failure};
 use crate::write::WriteBody;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
             // Help and version go to stdout with 0; usage errors to stderr
@@ -99,10 +99,16 @@ fn main() -> ExitCode {
             args.into_parts(),
             WriteBody::Unassign,
         )),
-        Command::Disk(DiskCommand::Change(args)) => block_on(change::run(&cli.connection, *args)),
+        Command::Disk(DiskCommand::Change(args)) => {
+            cli.connection.per_attempt_within(args.timeout);
+            block_on(change::run(&cli.connection, *args))
+        }
         Command::Disk(DiskCommand::Get(args)) => block_on(read::disk(&cli.connection, args)),
         Command::Task(TaskCommand::Get(args)) => block_on(read::task(&cli.connection, args)),
-        Command::Task(TaskCommand::Wait(args)) => block_on(read::wait(&cli.connection, args)),
+        Command::Task(TaskCommand::Wait(args)) => {
+            cli.connection.per_attempt_within(args.timeout);
+            block_on(read::wait(&cli.connection, args))
+        }
     }
 }
 

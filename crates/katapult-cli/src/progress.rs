@@ -1,6 +1,6 @@
 //! Progress on stderr, drawn only when stderr is a terminal (a script
-//! reading stderr gets nothing from it): the bulk bar, and the state of a
-//! task being waited for.
+//! reading stderr gets nothing from it): the bulk bar, the state of a task
+//! being waited for, and the step a single disk change is at.
 //!
 //! A single line redrawn in place with `\r`: counts, a bar and the rate-limit
 //! budget. Written here rather than taken from a crate (indicatif and its
@@ -10,6 +10,7 @@ use std::io::{IsTerminal as _, Write as _};
 use std::time::{Duration, Instant};
 
 use katapult_core::types::Task;
+use katapult_core::{ChangeEvent, ChangeProgress};
 
 /// What the bar shows: a snapshot of the bulk run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -61,6 +62,21 @@ impl ProgressBar {
         }
         self.drawn_at = Some(now);
         self.write_line(&render(snapshot));
+    }
+
+    /// Whether anything is drawn (stderr is a terminal).
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Redraws the line with the step a change is at (every moment is
+    /// drawn: steps and polls are seconds apart).
+    pub fn draw_change(&mut self, moment: &ChangeProgress<'_>) {
+        if !self.enabled {
+            return;
+        }
+        self.drawn_at = Some(Instant::now());
+        self.write_line(&change_line(moment));
     }
 
     /// Redraws the line with a task's status and progress (every reading is
@@ -140,6 +156,21 @@ pub fn task_line(task: &Task) -> String {
     line
 }
 
+/// The line for a moment of a change:
+/// `step <n>/<steps> <operation>: <what happened>`.
+pub fn change_line(moment: &ChangeProgress<'_>) -> String {
+    let what = match moment.event {
+        ChangeEvent::Started => "started".to_owned(),
+        ChangeEvent::Task(task) => task_line(task),
+        ChangeEvent::Done => "done".to_owned(),
+        _ => "under way".to_owned(),
+    };
+    format!(
+        "step {}/{} {}: {what}",
+        moment.step, moment.steps, moment.operation
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +202,55 @@ mod tests {
             }),
             "0 done  ok 0  failed 0"
         );
+    }
+
+    /// Each moment of a real change (a rename and a resize, against the
+    /// stateful mock), as the line a terminal shows.
+    #[tokio::test]
+    async fn a_change_is_drawn_step_by_step() {
+        use std::num::NonZeroU32;
+        use std::sync::{Arc, Mutex};
+
+        let mock = katapult_core_httpmock::KatapultMock::builder()
+            .task_duration(Duration::from_millis(100))
+            .start()
+            .await;
+        let client = katapult_core::Client::builder()
+            .token("t")
+            .base_url(mock.base_url())
+            .build()
+            .unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let drawn = Arc::clone(&lines);
+        let options = katapult_core::ChangeOptions::default()
+            .on_progress(move |moment| drawn.lock().unwrap().push(change_line(moment)));
+        let change = katapult_core::DiskChange::new("disk_1")
+            .name("logs")
+            .size_in_gb(NonZeroU32::new(30).unwrap());
+        let finished = tokio::time::timeout(
+            Duration::from_secs(60),
+            client.change_disk(&change, options),
+        );
+        finished.await.unwrap().unwrap();
+
+        let lines = lines.lock().unwrap().clone();
+        assert_eq!(
+            lines[..3],
+            [
+                "step 1/2 update_disk: started",
+                "step 1/2 update_disk: done",
+                "step 2/2 resize_disk: started",
+            ]
+        );
+        assert_eq!(
+            lines[3],
+            "step 2/2 resize_disk: task task_0000000000000001 (Grow disk): pending 0%"
+        );
+        let last = lines.len() - 1;
+        assert_eq!(
+            lines[last - 1],
+            "step 2/2 resize_disk: task task_0000000000000001 (Grow disk): completed 100%"
+        );
+        assert_eq!(lines[last], "step 2/2 resize_disk: done");
     }
 }

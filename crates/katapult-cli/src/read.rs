@@ -49,7 +49,7 @@ pub async fn wait(connection: &Connection, args: WaitTaskArgs) -> Result<Exit, F
     let mut wait = client
         .wait_for_task(&response.task)
         .on_progress(|task| bar.draw_task(task));
-    if let Some(deadline) = args.deadline {
+    if let Some(deadline) = args.timeout {
         wait = wait.deadline(deadline);
     }
     let outcome = wait.await;

@@ -3,12 +3,14 @@
 //! request type before anything is sent.
 //!
 //! Every source is JSON first, with the fragment's property names; the
-//! check decodes it into the request type ([`UpdateDiskBody`],
-//! `ResizeDiskBody`, ...) and encodes that again, and
-//! refuses the body unless everything given survives the round trip. That
-//! catches a misspelt field (serde would otherwise drop it in silence), a
-//! wrong type, a missing `disk`, and a value the request type cannot carry
-//! (an empty list it leaves out, a `null`): what is sent is what was given.
+//! check is katapult-core's ([`katapult_core::check_request_body`], the one
+//! `disk change --from` lines go through too): it decodes the body into the
+//! request type ([`UpdateDiskBody`], `ResizeDiskBody`, ...), encodes that
+//! again, and refuses the body unless everything given survives the round
+//! trip. That catches a misspelt field (serde would otherwise drop it in
+//! silence), a wrong type, a missing `disk`, and a value the request type
+//! cannot carry (an empty list it leaves out, a `null`): what is sent is
+//! what was given.
 
 use std::io::Read as _;
 use std::path::Path;
@@ -66,81 +68,11 @@ pub fn parse<B: DeserializeOwned + Serialize>(text: &str) -> Result<B, String> {
     check(json)
 }
 
-/// Checks a JSON request body against the request type `B`; returns the
-/// typed body, which encodes back to exactly the JSON given.
+/// Checks a JSON request body against the request type `B`
+/// ([`katapult_core::check_request_body`]); returns the typed body, which
+/// encodes back to exactly the JSON given.
 pub fn check<B: DeserializeOwned + Serialize>(json: Value) -> Result<B, String> {
-    if !json.is_object() {
-        return Err(format!(
-            "a request body is a JSON object like {{\"disk\": {{\"id\": \"disk_...\"}}, \
-             ...}}, not {}",
-            kind(&json)
-        ));
-    }
-    let body: B = serde_json::from_value(json.clone())
-        .map_err(|error| format!("not a valid request body: {error}"))?;
-    let sent = serde_json::to_value(&body)
-        .map_err(|error| format!("the request body cannot be encoded: {error}"))?;
-    match first_difference(&json, &sent, "") {
-        None => Ok(body),
-        Some(difference) => Err(difference),
-    }
-}
-
-/// Where `given` has something `sent` does not carry, described.
-fn first_difference(given: &Value, sent: &Value, at: &str) -> Option<String> {
-    let name = |key: &str| {
-        if at.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{at}.{key}")
-        }
-    };
-    match (given, sent) {
-        (Value::Object(given), Value::Object(sent)) => {
-            given.iter().find_map(|(key, value)| match sent.get(key) {
-                Some(sent_value) => first_difference(value, sent_value, &name(key)),
-                None => Some(dropped(&name(key), value)),
-            })
-        }
-        (Value::Array(given), Value::Array(sent)) if given.len() == sent.len() => given
-            .iter()
-            .zip(sent)
-            .enumerate()
-            .find_map(|(index, (g, s))| first_difference(g, s, &format!("{at}[{index}]"))),
-        _ if given == sent => None,
-        _ => Some(format!(
-            "`{at}` would be sent as {sent} rather than as given ({given})"
-        )),
-    }
-}
-
-/// Why a member given would not be sent.
-fn dropped(at: &str, value: &Value) -> String {
-    match value {
-        Value::Null => format!(
-            "`{at}` is null, and the request type cannot send null: leave the field out to \
-             leave the value unchanged"
-        ),
-        Value::Array(items) if items.is_empty() => format!(
-            "`{at}` is an empty list, which the request type leaves out of the request (it \
-             cannot tell an empty list from none there), so it would not be sent"
-        ),
-        _ => format!(
-            "`{at}` is not a field of the request body, so it would not be sent: check its \
-             spelling against the command's --help (each flag names its field)"
-        ),
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+    katapult_core::check_request_body(json).map_err(|error| error.to_string())
 }
 
 #[cfg(test)]

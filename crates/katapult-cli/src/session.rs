@@ -1,13 +1,15 @@
 //! The katapult-core client a command talks through, configured from the
-//! connection options: credentials, timeouts, the rate-limit window, or the
-//! built-in mock.
+//! connection options: credentials, trust (`--ca-file`), timeouts, the
+//! rate-limit window, or the built-in mock.
 
 use std::time::Duration;
 
 use katapult_core::{Client, ClientBuilder};
 
 use crate::cli::Connection;
-use crate::credentials::{self, CommandLine, Environment};
+use katapult_core::credentials::Environment;
+
+use crate::credentials::{self, CommandLine};
 use crate::exit::Failure;
 
 /// The product token katapult-cli appends to katapult-core's user agent.
@@ -42,19 +44,20 @@ pub async fn open(connection: &Connection, purpose: Purpose) -> Result<Session, 
     if let Some(seconds) = connection.rate_limit_window {
         builder = builder.rate_limit_window(Duration::from_secs(seconds));
     }
+    if let Some(path) = &connection.ca_file {
+        builder = builder.add_root_certificates_file(path);
+    }
 
     if connection.mock {
         return mock(builder).await;
     }
 
     let env = Environment::process();
-    let credentials = credentials::resolve(
-        &CommandLine {
-            token_file: connection.token_file.clone(),
-            profile: connection.profile.clone(),
-        },
-        &env,
-    )?;
+    let command_line = CommandLine {
+        token_file: connection.token_file.clone(),
+        profile: connection.profile.clone(),
+    };
+    let credentials = credentials::resolve(&command_line, &env)?;
     if let Some(source) = &credentials.token_source {
         tracing::debug!(source = source.as_str(), "API token found");
     }
@@ -68,7 +71,10 @@ pub async fn open(connection: &Connection, purpose: Purpose) -> Result<Session, 
     builder = match (credentials.token, purpose) {
         (Some(token), _) => builder.token(token.expose()),
         (None, Purpose::Send) => {
-            return Err(Failure::usage(credentials::missing_token_message(&env)));
+            return Err(Failure::usage(credentials::missing_token_message(
+                &command_line,
+                &env,
+            )));
         }
         // A stand-in, so that building the client checks every other
         // setting; it is never sent and never printed.

@@ -8,6 +8,9 @@ use std::time::{Duration, SystemTime};
 use httpmock::MockServer;
 use serde_json::Value;
 
+use katapult_core::DiskOperation;
+
+use crate::lost::{self, Losses, LostAnswer};
 use crate::rate_limit::{Answered, FixedWindow};
 use crate::routes;
 use crate::state::{Settings, Shared};
@@ -94,6 +97,12 @@ use crate::state::{Settings, Shared};
 /// errors are wrapped (`{"error": {code, description, detail}}`) and carry
 /// `X-Api-Schema: json-error`.
 ///
+/// # Lost answers
+///
+/// [`lose_answer`](Self::lose_answer) makes the next request of a write
+/// lose its answer, applied or not, so a test can check what a client does
+/// when it cannot know; [`sent`](Self::sent) counts each write's requests,
+/// so it can check that a write unsafe to repeat was sent once.
 /// # Rate limit
 ///
 /// Off unless [`KatapultMockBuilder::rate_limit`] sets one: then the mock
@@ -107,6 +116,7 @@ pub struct KatapultMock {
     server: MockServer,
     state: Shared,
     requests: Arc<AtomicU32>,
+    losses: Losses,
     journal: Arc<Mutex<Vec<Answered>>>,
 }
 
@@ -167,11 +177,36 @@ impl KatapultMockBuilder {
             manual_clock: self.manual_clock,
         });
         let requests = Arc::new(AtomicU32::new(0));
+        let losses = Losses::default();
         let journal = Arc::new(Mutex::new(Vec::new()));
         let limit = self
             .rate_limit
             .map(|(budget, window)| FixedWindow::new(budget, window));
         let server = MockServer::start_async().await;
+        // httpmock tries mocks in the order they were made, so every
+        // request meets this one first: it counts the writes and takes the
+        // losses a test asked for. It works in the matcher because httpmock
+        // waits out a mock's delay before calling its responder, and an
+        // applied write must land before the client, having given up, reads
+        // the disk.
+        let (shared, counter, pending) = (state.clone(), requests.clone(), losses.clone());
+        server
+            .mock_async(|when, then| {
+                when.is_true(move |request| {
+                    let Some(how) = pending.take(routes::write_operation(request)) else {
+                        return false;
+                    };
+                    let number = counter.fetch_add(1, Ordering::Relaxed) + 1;
+                    if how == LostAnswer::Applied {
+                        // The answer is made, and then lost.
+                        let _ = routes::answer(&shared, request, number, None);
+                    }
+                    true
+                });
+                then.delay(lost::HOLD)
+                    .respond_with(|_| routes::gateway_timeout());
+            })
+            .await;
         // One mock for every request: routing, including 404
         // `route_not_found`, is the model's, not httpmock's.
         let (shared, counter, answers) = (state.clone(), requests.clone(), journal.clone());
@@ -200,6 +235,7 @@ impl KatapultMockBuilder {
             server,
             state,
             requests,
+            losses,
             journal,
         }
     }
@@ -283,5 +319,53 @@ impl KatapultMock {
     /// their changes land. Works on the real clock too (it skips ahead).
     pub fn advance(&self, by: Duration) {
         self.state.lock().advance(by);
+    }
+
+    /// Loses the answer to the next request of `operation` (a write) that
+    /// reaches the mock, the write applied or not as `how` says: the mock
+    /// holds the answer back for 30 s and then answers 504 Gateway
+    /// Timeout, as a proxy in front of Katapult would. Give the client a
+    /// shorter per-attempt timeout, and it sees what it sees when an answer
+    /// is lost after sending: a timeout, with the write perhaps applied.
+    ///
+    /// Each call loses one answer; calls for the same operation lose the
+    /// answers of its next requests in turn. An applied write that Katapult
+    /// would refuse is refused, and that answer is lost.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use katapult_core::types::{DiskArguments, DiskLookup, UpdateDiskBody};
+    /// use katapult_core::{Client, DiskOperation, RetryPolicy};
+    /// use katapult_core_httpmock::{KatapultMock, LostAnswer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), katapult_core::Error> {
+    /// let katapult = KatapultMock::start().await;
+    /// katapult.lose_answer(DiskOperation::UpdateDisk, LostAnswer::Applied);
+    /// let client = Client::builder()
+    ///     .token("t")
+    ///     .base_url(katapult.base_url())
+    ///     .timeout(Duration::from_millis(200))
+    ///     .retry(RetryPolicy::none())
+    ///     .build()?;
+    /// let rename = UpdateDiskBody {
+    ///     disk: DiskLookup { id: "disk_1".into() },
+    ///     properties: DiskArguments { name: Some("logs".into()), ..Default::default() },
+    ///     annotations: None,
+    /// };
+    /// assert!(client.update_disk(rename).await.is_err(), "the answer was lost");
+    /// assert_eq!(katapult.disk("disk_1").unwrap()["name"], "logs", "but the write landed");
+    /// assert_eq!(katapult.sent(DiskOperation::UpdateDisk), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn lose_answer(&self, operation: DiskOperation, how: LostAnswer) {
+        self.losses.lose(operation, how);
+    }
+
+    /// How many requests of `operation` (a write) reached the mock, lost
+    /// answers and refusals included.
+    pub fn sent(&self, operation: DiskOperation) -> usize {
+        self.losses.sent(operation)
     }
 }

@@ -54,64 +54,54 @@
 //! Katapult's errors. Seed the disk the test starts from with
 //! [`KatapultMock::put_disk`] (or let any id name a demo disk), take it
 //! away mid-change with [`KatapultMock::remove_disk`], and check where it
-//! ended with [`KatapultMock::disk`]. Where `katapult-core` has no method
-//! for an operation, send it raw with the `reqwest` it re-exports:
+//! ended with [`KatapultMock::disk`]; lose a write's answer with
+//! [`KatapultMock::lose_answer`]. katapult-core's typed client talks to it
+//! as to Katapult:
 //!
 //! ```
 //! use std::time::Duration;
 //!
-//! use katapult_core::reqwest;
-//! use katapult_core::types::{DiskArguments, DiskLookup, UpdateDiskBody};
+//! use katapult_core::types::{DetachDiskBody, DiskArguments, DiskLookup, ErrorCode};
+//! use katapult_core::types::{ResizeDiskBody, ResizeMethodEnum, TaskStatusEnum, UpdateDiskBody};
 //! use katapult_core_httpmock::KatapultMock;
-//! use serde_json::{Value, json};
-//!
-//! type Failure = Box<dyn std::error::Error>;
+//! use serde_json::json;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Failure> {
+//! # async fn main() -> Result<(), katapult_core::Error> {
 //! let katapult = KatapultMock::builder()
 //!     .task_duration(Duration::from_millis(50))
 //!     .start()
 //!     .await;
 //! // The disk as the test needs it; keys left out read as `null`.
 //! katapult.put_disk(json!({"id": "disk_1", "name": "data", "size_in_gb": 20, "state": "built"}));
-//!
-//! // With katapult-core's `rustls` feature, a reqwest client of your own
-//! // needs a crypto provider (katapult_core::Client brings its own).
-//! let _ = rustls::crypto::ring::default_provider().install_default();
-//! let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?;
-//! let base = katapult.base_url();
-//! let send = async |request: reqwest::RequestBuilder| -> Result<Value, Failure> {
-//!     let answer = request.bearer_auth("test-token").send().await?;
-//!     Ok(serde_json::from_slice(&answer.bytes().await?)?)
-//! };
+//! let client = katapult_core::Client::builder()
+//!     .token("test-token")
+//!     .base_url(katapult.base_url())
+//!     .build()?;
+//! let disk = || DiskLookup { id: "disk_1".into() };
 //!
 //! // The answer to a resize shows the disk as it was...
-//! let resize = json!({"disk": {"id": "disk_1"}, "size_in_gb": 30});
-//! let answer = send(http.put(format!("{base}/disks/disk/resize")).body(resize.to_string())).await?;
-//! assert_eq!(answer["disk"]["size_in_gb"], 20);
-//! assert_eq!(answer["task"]["status"], "pending");
+//! let resize = ResizeDiskBody {
+//!     disk: disk(),
+//!     size_in_gb: 30,
+//!     resize_method: Some(ResizeMethodEnum::Offline),
+//! };
+//! let answer = client.resize_disk(resize).await?.into_inner();
+//! assert_eq!(answer.disk.size_in_gb, Some(20));
+//! assert_eq!(answer.task.status, Some(TaskStatusEnum::Pending));
 //!
-//! // ...until its task completes (polled here at most 5 s).
-//! let task = format!("{base}/tasks/task?task%5Bid%5D={}", answer["task"]["id"].as_str().unwrap());
-//! for _ in 0..500 {
-//!     if send(http.get(&task)).await?["task"]["status"] == "completed" {
-//!         break;
-//!     }
-//!     tokio::time::sleep(Duration::from_millis(10)).await;
-//! }
-//! let read = send(http.get(format!("{base}/disks/disk?disk%5Bid%5D=disk_1"))).await?;
-//! assert_eq!(read["disk"]["size_in_gb"], 30);
+//! // ...until its task completes.
+//! let done = client.wait_for_task(&answer.task).deadline(Duration::from_secs(10)).await?;
+//! assert_eq!(done.status, Some(TaskStatusEnum::Completed));
+//! assert_eq!(client.get_disk("disk_1").await?.disk.size_in_gb, Some(30));
 //!
 //! // Refusals are Katapult's: this disk has no virtual machine to detach from.
-//! let detach = json!({"disk": {"id": "disk_1"}});
-//! let refused = send(http.post(format!("{base}/disks/disk/detach")).body(detach.to_string())).await?;
-//! assert_eq!(refused["error"]["code"], "unassigned_disk");
+//! let refused = client.detach_disk(DetachDiskBody { disk: disk() }).await.unwrap_err();
+//! assert_eq!(refused.code(), Some(&ErrorCode::UnassignedDisk));
 //!
-//! // The typed client sees the same disks; an update lands at once.
-//! let client = katapult_core::Client::builder().token("t").base_url(base).build()?;
+//! // An update lands at once.
 //! let rename = UpdateDiskBody {
-//!     disk: DiskLookup { id: "disk_1".into() },
+//!     disk: disk(),
 //!     properties: DiskArguments { name: Some("logs".into()), ..Default::default() },
 //!     annotations: None,
 //! };
@@ -129,6 +119,7 @@ mod generated;
 mod demo;
 pub mod fixtures;
 mod katapult_mock;
+mod lost;
 mod rate_limit;
 mod routes;
 mod state;
@@ -136,6 +127,7 @@ mod task;
 
 pub use generated::{MockServerExt, operations};
 pub use katapult_mock::{KatapultMock, KatapultMockBuilder};
+pub use lost::LostAnswer;
 pub use rate_limit::Answered;
 
 /// The `httpmock` this crate is built on.

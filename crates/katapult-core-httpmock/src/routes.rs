@@ -3,6 +3,7 @@
 //! the wire (status, headers, Katapult's wrapped errors).
 
 use httpmock::{HttpMockRequest, HttpMockResponse};
+use katapult_core::DiskOperation;
 use katapult_core::types::{
     self, DiskIoProfileLookup, DiskLookup, InvalidArgumentIssue, KatapultError, UpdateDiskBody,
     VirtualMachineLookup,
@@ -50,6 +51,26 @@ impl Route {
             _ => return None,
         })
     }
+
+    /// The write this route is, for the lost answers and their counts.
+    fn write(self) -> Option<DiskOperation> {
+        Some(match self {
+            Self::UpdateDisk => DiskOperation::UpdateDisk,
+            Self::ResizeDisk => DiskOperation::ResizeDisk,
+            Self::ChangeDiskIoProfile => DiskOperation::ChangeDiskIoProfile,
+            Self::AttachDisk => DiskOperation::AttachDisk,
+            Self::DetachDisk => DiskOperation::DetachDisk,
+            Self::AssignDisk => DiskOperation::AssignDisk,
+            Self::UnassignDisk => DiskOperation::UnassignDisk,
+            Self::GetDisk | Self::GetTask => return None,
+        })
+    }
+}
+
+/// The write operation a request is (`None` for reads and unknown routes).
+pub(crate) fn write_operation(request: &HttpMockRequest) -> Option<DiskOperation> {
+    let (path, _) = split(request.uri_str());
+    Route::of(request.method_str(), path)?.write()
 }
 
 /// Request bodies of the operations whose types the client does not have
@@ -354,4 +375,15 @@ impl Answer<'_> {
         }
         response.body(body.to_string()).build()
     }
+}
+
+/// What a proxy in front of Katapult answers once it gives up waiting:
+/// the late answer to a lost one (`lost.rs`), which no client that timed
+/// out reads.
+pub(crate) fn gateway_timeout() -> HttpMockResponse {
+    HttpMockResponse::builder()
+        .status(504)
+        .header("content-type", "text/html")
+        .body("<html><body><h1>504 Gateway Time-out</h1></body></html>")
+        .build()
 }

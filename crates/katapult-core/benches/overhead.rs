@@ -8,6 +8,9 @@
 //! - `decode/*`: a realistic 200 body into the generated types, into a
 //!   hand-written struct of the same shape, and into `serde_json::Value`.
 //! - `encode/*`: a request body with a lookup and four properties.
+//! - `hooks/*`: the `round_trip/sdk` call through a client with no hook and
+//!   through one with a counting hook (by operation and status), to price
+//!   the extension point.
 //!
 //! `cargo bench -p katapult-core --bench overhead` measures and renders its
 //! section of the report (`support/overhead_table.rs`), written to the file
@@ -279,6 +282,91 @@ fn encode(c: &mut Criterion, mode: &Mode) {
     );
 }
 
+/// The metrics hook of the README, at its cheapest: a count per status
+/// class of the one operation benched, in atomics.
+#[derive(Default)]
+struct Counting {
+    by_class: [std::sync::atomic::AtomicU64; 6],
+}
+
+impl katapult_core::Hook for Counting {
+    fn after_attempt(&self, attempt: &katapult_core::AttemptOutcome<'_>) {
+        let class = attempt
+            .status()
+            .map_or(0, |status| usize::from(status.as_u16() / 100).min(5));
+        black_box(attempt.operation());
+        self.by_class[class].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+fn hooks(c: &mut Criterion, mode: &Mode) {
+    let runtime = runtime();
+    let server = support::server();
+    let base_url = format!("{}{API_PATH}", server.base_url());
+    let http = support::http_client();
+    let no_hook = sdk(&base_url, &http, RetryPolicy::default());
+    let counter = std::sync::Arc::new(Counting::default());
+    let counting = Client::builder()
+        .token(TOKEN)
+        .base_url(&base_url)
+        .timeout(TIMEOUT)
+        .retry(RetryPolicy::default())
+        .http_client(http.clone())
+        .hook(counter.clone())
+        .build()
+        .expect("SDK client builds");
+    let body = support::generated_body();
+    runtime.block_on(async {
+        counting
+            .update_disk(body.clone())
+            .await
+            .expect("round trip");
+    });
+    assert_eq!(
+        counter.by_class[2].load(std::sync::atomic::Ordering::Relaxed),
+        1,
+        "the hook counts"
+    );
+
+    let through = |client: &Client, iters: u64| {
+        runtime.block_on(async {
+            let start = Instant::now();
+            for _ in 0..iters {
+                let response = client.update_disk(body.clone()).await.unwrap();
+                black_box(response);
+            }
+            start.elapsed()
+        })
+    };
+    let without = |iters| through(&no_hook, iters);
+    let with = |iters| through(&counting, iters);
+    let sides = [
+        Side {
+            name: "no_hook",
+            run: &without,
+        },
+        Side {
+            name: "counting_hook",
+            run: &with,
+        },
+    ];
+    let mut group = c.benchmark_group("hooks");
+    group
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(8));
+    for side in &sides {
+        group.bench_function(side.name, |b| b.iter_custom(side.run));
+    }
+    group.finish();
+    paired::compare(
+        mode,
+        "hooks",
+        &sides,
+        &[("counting_hook", "no_hook")],
+        Duration::from_secs(20),
+    );
+}
+
 // `criterion_main!` by hand, so that each group can follow its criterion
 // run with the paired measurement, and the run end with its section of the
 // report (`support/report.rs`).
@@ -289,6 +377,7 @@ fn main() -> std::process::ExitCode {
     round_trip(&mut criterion, &mode);
     decode(&mut criterion, &mode);
     encode(&mut criterion, &mode);
+    hooks(&mut criterion, &mode);
     criterion.final_summary();
     if !matches!(mode, Mode::Bench { .. }) || !support::report::wanted() {
         return std::process::ExitCode::SUCCESS;

@@ -1,11 +1,14 @@
 //! The one path every operation takes, in the order it happens: the
 //! generated method names its operation and hands over its arguments;
 //! [`Client::call`] writes the body once, then for each attempt asks the
-//! rate-limit governor for leave, builds the request ([`Client::request`],
-//! which [`Client::prepare`] also uses), sends it, and asks the retry table
-//! whether to go again; the last answer goes to [`Client::answer`], which
-//! reads its body under the size limit and decodes it: the documented
-//! success type, or an error body through [`ApiError::from_body`].
+//! rate-limit governor for leave, gets the token (from the provider, if
+//! one is installed), builds the request ([`Client::request`], which
+//! [`Client::prepare`] also uses), lets the hooks see it, sends it, shows
+//! the hooks what came back, and asks the retry table whether to go again,
+//! all within the call's hard deadline when a view set one; the last
+//! answer goes to [`Client::answer`], which reads its body under the size
+//! limit and decodes it: the documented success type, or an error body
+//! through [`ApiError::from_body`].
 
 use std::time::{Duration, Instant};
 
@@ -18,11 +21,17 @@ use tracing::Instrument;
 
 use crate::api_error::ApiError;
 use crate::client::Client;
-use crate::error::{Error, InvalidResponse, NetworkError, RateLimited, ResponseProblem};
+use crate::error::{
+    ConfigError, Error, InvalidResponse, NetworkError, NetworkErrorKind, RateLimited,
+    ResponseProblem,
+};
 use crate::governor::{After429, far_future};
+use crate::hooks;
+use crate::options::{DeadlineExceeded, DeadlinePhase};
 use crate::prepared::PreparedRequest;
 use crate::response::{Response, ResponseMeta, X_REQUEST_ID};
 use crate::retry::Outcome;
+use crate::token::Credential;
 
 /// One operation of the fragment, as `cargo xtask codegen` writes it into
 /// the generated methods.
@@ -61,12 +70,36 @@ impl Client {
         body: Option<&B>,
     ) -> Result<Response<T>, Error> {
         let body = encode(body)?;
-        let settings = &self.settings;
+        let settings = &self.inner.settings;
+        if settings.timeout.is_zero() {
+            return Err(ConfigError::InvalidSetting(
+                "the timeout (CallOptions::timeout) is zero, so every request would fail at \
+                 once: give it a positive duration"
+                    .to_owned(),
+            )
+            .into());
+        }
         let governor = &*settings.governor;
         let started = Instant::now();
-        let deadline = started
+        let retry_deadline = started
             .checked_add(settings.retry.max_elapsed())
             .unwrap_or_else(|| far_future(started));
+        // The hard deadline, when a view set one: it bounds holds, attempts
+        // and back-offs, where the policy's bounds when retries start.
+        let hard = settings.deadline.map(|deadline| deadline.at(started));
+        let deadline = hard.map_or(retry_deadline, |hard| hard.min(retry_deadline));
+        let hard_binds = hard.is_some_and(|hard| hard <= retry_deadline);
+        let passed = |phase, attempts, last| {
+            Error::DeadlineExceeded(Box::new(DeadlineExceeded {
+                operation: operation.id,
+                method: operation.method.clone(),
+                phase,
+                deadline: settings.deadline.map_or(Duration::ZERO, |d| d.set()),
+                attempts,
+                elapsed: started.elapsed(),
+                last,
+            }))
+        };
         // Requests sent, and those of them the attempt budget counts: not a
         // 429 the governor placed in a spent window (its retry waits for the
         // next window, as a hold does; the deadline bounds it).
@@ -82,10 +115,14 @@ impl Client {
                         reopens_at,
                         window: governor.window(),
                         estimate: governor.estimate().unwrap_or_default(),
-                        deadline: settings.retry.max_elapsed(),
+                        deadline: match settings.deadline {
+                            Some(hard) if hard_binds => hard.set(),
+                            _ => settings.retry.max_elapsed(),
+                        },
                         attempts,
                         elapsed: started.elapsed(),
                         last,
+                        hard_deadline: hard_binds,
                     };
                     tracing::info!(
                         reopens_in_ms = millis(reopens_in),
@@ -96,9 +133,40 @@ impl Client {
                     return Err(Error::RateLimited(Box::new(limited)));
                 }
             };
+            // A hold may have lasted to the hard deadline.
+            if hard.is_some_and(|hard| Instant::now() >= hard) {
+                return Err(passed(DeadlinePhase::BeforeAttempt, attempts, last));
+            }
+            let authorization = match &settings.credential {
+                Credential::Fixed(value) => value.clone(),
+                provider => match hard {
+                    None => provider.for_attempt().await?,
+                    Some(hard) => {
+                        match tokio::time::timeout_at(hard.into(), provider.for_attempt()).await {
+                            Ok(answer) => answer?,
+                            Err(_) => {
+                                return Err(passed(DeadlinePhase::BeforeAttempt, attempts, last));
+                            }
+                        }
+                    }
+                },
+            };
             // Built anew for each attempt, from parts that are shared, not
             // copied: a call answered at once pays for no retry.
-            let request = self.request(operation, query, body.clone())?;
+            let mut request = self.request(operation, query, body.clone(), authorization)?;
+            // The hard deadline cuts the attempt's timeout short, so a
+            // timeout then is the deadline passing.
+            let cut_short = hard.is_some_and(|hard| {
+                let left = hard.saturating_duration_since(Instant::now());
+                let shorter = left < settings.timeout;
+                if shorter {
+                    *request.timeout_mut() = Some(left);
+                }
+                shorter
+            });
+            if !settings.hooks.is_empty() {
+                hooks::before_attempt(&settings.hooks, operation.id, attempts + 1, &mut request)?;
+            }
             attempts += 1;
             let span = tracing::info_span!(
                 "katapult.request",
@@ -111,7 +179,7 @@ impl Client {
                 duration_ms = tracing::field::Empty,
             );
             let attempt_started = Instant::now();
-            let sent = in_span(&span, self.http.execute(request)).await;
+            let sent = in_span(&span, self.inner.http.execute(request)).await;
             let answered = Instant::now();
 
             let (outcome, after_429) = match &sent {
@@ -140,6 +208,20 @@ impl Client {
                     (Outcome::of_network_error(error), After429::BackOff)
                 }
             };
+            if !settings.hooks.is_empty() {
+                let elapsed = answered - attempt_started;
+                hooks::after_attempt(
+                    &settings.hooks,
+                    operation.id,
+                    attempts,
+                    elapsed,
+                    &sent,
+                    outcome,
+                );
+            }
+            if cut_short && outcome == Outcome::TimedOut {
+                return Err(passed(DeadlinePhase::Attempt, attempts, last));
+            }
             if after_429 != After429::WaitForWindow {
                 counted += 1;
             }
@@ -172,6 +254,11 @@ impl Client {
                         elapsed: started.elapsed(),
                     });
                 }
+                if hard.is_some_and(|hard| Instant::now() + delay >= hard) {
+                    // The retry would start after the deadline: say so now
+                    // rather than sleep to it.
+                    return Err(passed(DeadlinePhase::BackOff, attempts, last));
+                }
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
                 }
@@ -181,7 +268,15 @@ impl Client {
             let result = match sent {
                 Ok(response) => {
                     let answer = self.answer(operation, response, attempts, started);
-                    in_span(&span, answer).await
+                    match in_span(&span, answer).await {
+                        // The body was still arriving at the hard deadline.
+                        Err(Error::Network(error))
+                            if cut_short && error.kind() == NetworkErrorKind::Timeout =>
+                        {
+                            Err(passed(DeadlinePhase::Attempt, attempts, None))
+                        }
+                        answered => answered,
+                    }
                 }
                 Err(source) => Err(Error::Network(NetworkError {
                     outcome,
@@ -220,20 +315,23 @@ impl Client {
         body: Option<&B>,
     ) -> Result<PreparedRequest, Error> {
         let body = encode(body)?;
-        let request = self.request(operation, query, body.clone())?;
+        let authorization = self.inner.settings.credential.without_asking();
+        let request = self.request(operation, query, body.clone(), authorization)?;
         Ok(PreparedRequest::new(request, body.unwrap_or_default()))
     }
 
-    /// The request for `operation` with `query` and `body` (JSON; shared,
-    /// not copied): the one place a request is put together.
+    /// The request for `operation` with `query`, `body` (JSON; shared,
+    /// not copied) and `authorization`: the one place a request is put
+    /// together.
     fn request(
         &self,
         operation: &Operation,
         query: &[(&str, &str)],
         body: Option<Bytes>,
+        authorization: HeaderValue,
     ) -> Result<reqwest::Request, Error> {
         let mut url =
-            Url::parse(&format!("{}{}", self.base_url, operation.path)).map_err(|error| {
+            Url::parse(&format!("{}{}", self.inner.base_url, operation.path)).map_err(|error| {
                 // The builder checked the base URL and the path is the
                 // fragment's: this cannot fail.
                 Error::internal(&format!("the request URL does not parse: {error}"), false)
@@ -248,11 +346,11 @@ impl Client {
             headers.insert(CONTENT_TYPE, JSON);
         }
         headers.insert(API_VERSION, HeaderValue::from_static(operation.api_version));
-        headers.insert(AUTHORIZATION, self.settings.authorization.clone());
-        headers.insert(USER_AGENT, self.settings.user_agent.clone());
+        headers.insert(AUTHORIZATION, authorization);
+        headers.insert(USER_AGENT, self.inner.settings.user_agent.clone());
         // Per request rather than on the reqwest client, so it also holds
         // for a client the caller built.
-        *request.timeout_mut() = Some(self.settings.timeout);
+        *request.timeout_mut() = Some(self.inner.settings.timeout);
         *request.body_mut() = body.map(Into::into);
         Ok(request)
     }
@@ -266,7 +364,7 @@ impl Client {
         attempts: u32,
         started: Instant,
     ) -> Result<Response<T>, Error> {
-        let limit = self.settings.max_response_bytes;
+        let limit = self.inner.settings.max_response_bytes;
         let read = read_body(&mut response, limit).await;
         let elapsed = started.elapsed();
         let body = match read {
@@ -278,7 +376,7 @@ impl Client {
                     url: response.url().to_string(),
                     attempts,
                     elapsed,
-                    timeout: self.settings.timeout,
+                    timeout: self.inner.settings.timeout,
                     source,
                 }));
             }

@@ -3,6 +3,8 @@
 //! `Client::call`, its `prepare_` twin `Client::prepare`); here are its
 //! construction and what is not an operation.
 
+use std::sync::Arc;
+
 use crate::config::ClientBuilder;
 use crate::error::Error;
 use crate::response::RateLimit;
@@ -10,8 +12,9 @@ use crate::settings::ClientSettings;
 
 /// A client for Katapult's Core API v1.
 ///
-/// Cheap to clone (clones share one connection pool and one rate-limit
-/// governor); build one and reuse it.
+/// Cheap to clone: a client is one `Arc`, so a clone is one reference-count
+/// increment, and clones share one connection pool and one rate-limit
+/// governor; build one and reuse it.
 ///
 /// ```no_run
 /// use katapult_core::Client;
@@ -31,6 +34,14 @@ use crate::settings::ClientSettings;
 /// ```
 #[derive(Clone)]
 pub struct Client {
+    /// Everything, behind one pointer: cloning a client (every task of a
+    /// bulk run holds one) costs one reference-count increment.
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+/// What a [`Client`] holds.
+#[derive(Clone)]
+pub(crate) struct ClientInner {
     pub(crate) http: reqwest::Client,
     /// Without a trailing `/`: paths start with one.
     pub(crate) base_url: String,
@@ -41,7 +52,7 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.base_url())
-            .field("settings", &self.settings)
+            .field("settings", &self.inner.settings)
             .finish_non_exhaustive()
     }
 }
@@ -60,7 +71,7 @@ impl Client {
 
     /// The base URL requests go to, without a trailing `/`.
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        &self.inner.base_url
     }
 
     /// The `User-Agent` every request of this client carries:
@@ -77,7 +88,7 @@ impl Client {
     /// ```
     pub fn user_agent(&self) -> &str {
         // Built by the builder from visible ASCII only, so always text.
-        self.settings.user_agent.to_str().unwrap_or_default()
+        self.inner.settings.user_agent.to_str().unwrap_or_default()
     }
 
     /// The rate-limit governor's estimate of the budget, shared by this
@@ -87,6 +98,40 @@ impl Client {
     /// rolled over). `None` before any answer carried a rate-limit header.
     /// One answer's own headers are [`ResponseMeta::rate_limit`](crate::ResponseMeta::rate_limit).
     pub fn rate_limit_estimate(&self) -> Option<RateLimit> {
-        self.settings.governor.estimate()
+        self.inner.settings.governor.estimate()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clone_is_one_reference_count_increment() {
+        let client = Client::builder().token("t").build().unwrap();
+        assert_eq!(std::mem::size_of::<Client>(), std::mem::size_of::<usize>());
+        assert_eq!(Arc::strong_count(&client.inner), 1);
+        let clone = client.clone();
+        assert!(Arc::ptr_eq(&client.inner, &clone.inner), "nothing copied");
+        assert_eq!(Arc::strong_count(&client.inner), 2);
+        drop(clone);
+        assert_eq!(Arc::strong_count(&client.inner), 1);
+    }
+
+    #[test]
+    fn a_view_shares_the_governor_and_the_hooks() {
+        let client = Client::builder().token("t").build().unwrap();
+        let view = client
+            .with_options(crate::CallOptions::new().deadline(std::time::Duration::from_secs(1)));
+        assert!(Arc::ptr_eq(
+            &client.inner.settings.governor,
+            &view.inner.settings.governor
+        ));
+        assert!(Arc::ptr_eq(
+            &client.inner.settings.hooks,
+            &view.inner.settings.hooks
+        ));
+        assert!(client.inner.settings.deadline.is_none());
+        assert!(view.inner.settings.deadline.is_some());
     }
 }

@@ -10,10 +10,13 @@ use reqwest::Url;
 use reqwest::header::HeaderValue;
 
 use crate::Client;
+use crate::client::ClientInner;
 use crate::error::{ConfigError, Error};
 use crate::governor::{DEFAULT_WINDOW, Governor, MAX_WINDOW};
+use crate::hooks::Hook;
 use crate::retry::RetryPolicy;
 use crate::settings::ClientSettings;
+use crate::token::{Credential, TokenProvider};
 
 /// Katapult's Core API v1.
 pub const DEFAULT_BASE_URL: &str = "https://api.katapult.io/core/v1";
@@ -57,6 +60,11 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     rate_limit_window: Duration,
     rate_limit_governor: bool,
+    /// Root certificates and trust store (set in src/trust.rs).
+    pub(crate) trust: crate::trust::Trust,
+    // Extension points, set in their own modules (`hooks.rs`, `token.rs`).
+    pub(crate) hooks: Vec<Arc<dyn Hook>>,
+    pub(crate) token_provider: Option<Arc<dyn TokenProvider>>,
 }
 
 impl Default for ClientBuilder {
@@ -72,6 +80,9 @@ impl Default for ClientBuilder {
             http_client: None,
             rate_limit_window: DEFAULT_WINDOW,
             rate_limit_governor: true,
+            trust: crate::trust::Trust::default(),
+            hooks: Vec::new(),
+            token_provider: None,
         }
     }
 }
@@ -92,6 +103,19 @@ impl std::fmt::Debug for ClientBuilder {
             )
             .field("rate_limit_window", &self.rate_limit_window)
             .field("rate_limit_governor", &self.rate_limit_governor)
+            .field("trust", &self.trust)
+            .field(
+                "hooks",
+                &self
+                    .hooks
+                    .iter()
+                    .map(|hook| hook.name())
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "token_provider",
+                &self.token_provider.as_ref().map(|provider| provider.name()),
+            )
             .finish()
     }
 }
@@ -238,15 +262,27 @@ impl ClientBuilder {
     /// It does not follow redirects: the API never sends one, and following
     /// it would send the request somewhere the caller did not name.
     pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
+        Self::http_client_builder_trusting(&crate::trust::Trust::default())
+    }
+
+    /// [`http_client_builder`](Self::http_client_builder) with the given trust.
+    fn http_client_builder_trusting(
+        trust: &crate::trust::Trust,
+    ) -> Result<reqwest::ClientBuilder, Error> {
         let builder = reqwest::Client::builder()
             .pool_idle_timeout(Duration::from_secs(60))
             .redirect(reqwest::redirect::Policy::none());
-        Ok(crate::tls::configure(builder)?)
+        Ok(crate::tls::configure(builder, trust)?)
     }
 
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let authorization = bearer(self.token.as_deref().ok_or(ConfigError::MissingToken)?)?;
+        let credential = match self.token_provider {
+            Some(provider) => Credential::Provider(provider),
+            None => Credential::Fixed(bearer(
+                self.token.as_deref().ok_or(ConfigError::MissingToken)?,
+            )?),
+        };
         let base_url = base_url(&self.base_url)?;
         let user_agent = user_agent(self.user_agent_product.as_deref())?;
         for (name, value) in [
@@ -279,10 +315,11 @@ impl ClientBuilder {
         if base_url.scheme() == "https" && !crate::tls::AVAILABLE && self.http_client.is_none() {
             return Err(ConfigError::NoTls.into());
         }
+        self.trust.check(self.http_client.is_some())?;
 
         let http = match self.http_client {
             Some(client) => client,
-            None => Self::http_client_builder()?
+            None => Self::http_client_builder_trusting(&self.trust)?
                 .connect_timeout(self.connect_timeout)
                 .user_agent(user_agent.clone())
                 .build()
@@ -290,25 +327,29 @@ impl ClientBuilder {
         };
 
         let settings = ClientSettings {
-            authorization,
+            credential,
             user_agent,
             timeout: self.timeout,
             retry: self.retry,
             max_response_bytes: self.max_response_bytes,
             governor: Arc::new(Governor::new(window, self.rate_limit_governor)),
+            hooks: self.hooks.into(),
+            deadline: None,
         };
         // Paths are joined by concatenation: no trailing `/`.
         Ok(Client {
-            http,
-            base_url: base_url.as_str().trim_end_matches('/').to_owned(),
-            settings,
+            inner: Arc::new(ClientInner {
+                http,
+                base_url: base_url.as_str().trim_end_matches('/').to_owned(),
+                settings,
+            }),
         })
     }
 }
 
 /// `Bearer <token>`, marked sensitive so that HTTP/2 never indexes it and
 /// `Debug` of the headers prints `Sensitive`.
-fn bearer(token: &str) -> Result<HeaderValue, ConfigError> {
+pub(crate) fn bearer(token: &str) -> Result<HeaderValue, ConfigError> {
     let token = token.trim();
     if token.is_empty() {
         return Err(ConfigError::InvalidToken("is empty"));

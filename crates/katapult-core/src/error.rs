@@ -12,6 +12,7 @@ use reqwest::StatusCode;
 
 use crate::api_error::ApiError;
 use crate::change::{ChangeFailed, PlanRefusal};
+use crate::options::DeadlineExceeded;
 use crate::response::{RateLimit, ResponseMeta};
 use crate::retry::Outcome;
 use crate::task::{TaskError, TaskErrorKind};
@@ -81,6 +82,13 @@ pub enum Error {
     /// report says which steps were done; its cause, what stopped it.
     #[error(transparent)]
     Change(Box<ChangeFailed>),
+    /// The call's hard deadline
+    /// ([`CallOptions::deadline`](crate::CallOptions::deadline)) passed
+    /// before it ended: during an attempt, which was cut off, or before a
+    /// retry that would have started after it. It says what the call was
+    /// doing and what it had received.
+    #[error(transparent)]
+    DeadlineExceeded(Box<DeadlineExceeded>),
 }
 
 impl Error {
@@ -138,6 +146,8 @@ impl Error {
             Self::Task(task) => return task.kind() == TaskErrorKind::DeadlineExceeded,
             // Run again, a change plans from the disk as it is then.
             Self::Change(failed) => return failed.cause().is_none_or(Self::is_retryable),
+            // Given more time, the same call may succeed.
+            Self::DeadlineExceeded(_) => return true,
             Self::Config(_)
             | Self::InvalidRequest(_)
             | Self::Internal(_)
@@ -172,6 +182,7 @@ impl Error {
             Self::InvalidResponse(invalid) => Some(&invalid.meta),
             Self::RateLimited(limited) => limited.last.as_ref(),
             Self::Change(failed) => failed.cause().and_then(Self::meta),
+            Self::DeadlineExceeded(late) => late.last.as_ref(),
             Self::Config(_)
             | Self::InvalidRequest(_)
             | Self::Network(_)
@@ -195,8 +206,9 @@ impl Error {
 pub enum ConfigError {
     /// No token was given, and `KATAPULT_API_TOKEN` is not set.
     #[error(
-        "no API token: set KATAPULT_API_TOKEN, or pass one to ClientBuilder::token \
-         (create a token in Katapult under Organization > API tokens)"
+        "no API token: set KATAPULT_API_TOKEN, pass one to ClientBuilder::token, or read the \
+         config file with ClientBuilder::from_config or Client::from_profile (create a token \
+         in Katapult under Organization > API tokens)"
     )]
     MissingToken,
     /// The token is empty, or holds characters an HTTP header cannot carry.
@@ -239,11 +251,61 @@ pub enum ConfigError {
     /// A setting is out of range (zero attempts, a zero timeout, ...).
     #[error("{0}")]
     InvalidSetting(String),
+    /// The credentials could not be found or read: no source gave a token,
+    /// a token or config file is missing, shared with other users, or does
+    /// not parse ([`crate::credentials`]). The message names the file and
+    /// the fix.
+    #[error(transparent)]
+    Credentials(Box<crate::credentials::CredentialsError>),
+    /// Root certificates given to the builder cannot be used: the file
+    /// cannot be read, or is not PEM certificates
+    /// ([`ClientBuilder::add_root_certificates_file`](crate::ClientBuilder::add_root_certificates_file)).
+    /// Nothing was sent.
+    #[error(
+        "the root certificates in {origin} cannot be used: {reason}. Give the CA's certificate \
+         as PEM (-----BEGIN CERTIFICATE----- blocks); nothing was sent"
+    )]
+    RootCertificates {
+        /// Where they came from: `the CA file <path>`, or the PEM bytes.
+        origin: String,
+        /// The file, when they came from one.
+        path: Option<std::path::PathBuf>,
+        /// What is wrong with them.
+        reason: String,
+    },
     /// The HTTP client could not be built (TLS initialisation failed).
     #[error(
         "the HTTP client could not be built: {0}; pass your own with ClientBuilder::http_client"
     )]
     HttpClient(String),
+    // Met at call time, before anything is sent: the extension points.
+    /// A [`Hook`](crate::Hook) set a header the client cannot send: a name
+    /// or value HTTP cannot carry, or a header the client sets itself.
+    /// Nothing was sent.
+    #[error(
+        "the hook {hook:?} set the header {header:?}, which {reason}; nothing was sent: \
+         correct the hook"
+    )]
+    HookHeader {
+        /// The hook's [`name`](crate::Hook::name).
+        hook: String,
+        /// The header's name as the hook gave it.
+        header: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The [`TokenProvider`](crate::TokenProvider) failed, or gave
+    /// something that is not a token. Nothing was sent.
+    #[error(
+        "the token provider {provider:?} gave no usable token: {reason}; nothing was sent: \
+         check the provider and what it reads the token from"
+    )]
+    TokenProvider {
+        /// The provider's [`name`](crate::TokenProvider::name).
+        provider: String,
+        /// What went wrong, as the provider said it.
+        reason: String,
+    },
 }
 
 /// A mistake in katapult-core itself: see [`Error::Internal`].
@@ -294,19 +356,19 @@ pub enum NetworkErrorKind {
     Interrupted,
     /// Anything else reqwest reports.
     Other,
+    /// The server's TLS certificate failed verification (its issuer is not
+    /// trusted, it has expired, it names another host). Nothing reached the
+    /// API, and it is not retried: trust the CA that signed it
+    /// ([`ClientBuilder::add_root_certificates_file`](crate::ClientBuilder::add_root_certificates_file))
+    /// or fix the certificate. Recognised with the `rustls` feature; under
+    /// `native-tls` such a failure is a [`Connect`](Self::Connect).
+    CertificateRejected,
 }
 
 impl NetworkError {
     /// What kind of failure this is.
     pub fn kind(&self) -> NetworkErrorKind {
-        match self.outcome {
-            Outcome::ConnectFailed => NetworkErrorKind::Connect,
-            Outcome::TimedOut => NetworkErrorKind::Timeout,
-            Outcome::BrokeBeforeResponse | Outcome::BrokeInBody => NetworkErrorKind::Interrupted,
-            Outcome::OtherNetwork | Outcome::Status(_) | Outcome::HeldPastDeadline => {
-                NetworkErrorKind::Other
-            }
-        }
+        kind_of(self.outcome)
     }
 
     /// How many attempts were made.
@@ -317,6 +379,20 @@ impl NetworkError {
     /// Time spent, back-off included.
     pub fn elapsed(&self) -> Duration {
         self.elapsed
+    }
+}
+
+/// What kind of network failure `outcome` is: a [`NetworkError`]'s, or
+/// one a [`crate::Hook`] sees.
+pub(crate) fn kind_of(outcome: Outcome) -> NetworkErrorKind {
+    match outcome {
+        Outcome::ConnectFailed => NetworkErrorKind::Connect,
+        Outcome::TimedOut => NetworkErrorKind::Timeout,
+        Outcome::BrokeBeforeResponse | Outcome::BrokeInBody => NetworkErrorKind::Interrupted,
+        Outcome::CertificateRejected => NetworkErrorKind::CertificateRejected,
+        Outcome::OtherNetwork | Outcome::Status(_) | Outcome::HeldPastDeadline => {
+            NetworkErrorKind::Other
+        }
     }
 }
 
@@ -353,13 +429,21 @@ impl fmt::Display for NetworkError {
                 f,
                 "no complete response from {url} within the {:?} timeout{tried}; the update may \
                  or may not have been applied: check the disk before retrying, or raise \
-                 ClientBuilder::timeout",
+                 ClientBuilder::timeout (or CallOptions::timeout)",
                 self.timeout
             ),
             NetworkErrorKind::Interrupted => write!(
                 f,
                 "the connection to {url} broke before a complete response ({cause}){tried}; the \
                  update may or may not have been applied: check the disk before retrying"
+            ),
+            NetworkErrorKind::CertificateRejected => write!(
+                f,
+                "the TLS certificate of {url} failed verification: {cause}{tried}; nothing \
+                 reached the API, and the call was not retried, because every attempt would meet \
+                 the same certificate. If a private CA (or a TLS-inspecting proxy) signs it, trust \
+                 that CA: ClientBuilder::add_root_certificates_file (the CLI's --ca-file PATH), \
+                 or ClientBuilder::platform_trust_store(true) when it is in the system's store"
             ),
             NetworkErrorKind::Other => write!(f, "the request to {url} failed: {cause}{tried}"),
         }
@@ -476,6 +560,10 @@ pub struct RateLimited {
     pub(crate) elapsed: Duration,
     /// The last answer the call received, as it was when it arrived.
     pub(crate) last: Option<ResponseMeta>,
+    /// Whether the deadline was the call's hard one
+    /// ([`CallOptions::deadline`](crate::CallOptions::deadline)) rather
+    /// than the retry policy's.
+    pub(crate) hard_deadline: bool,
 }
 
 impl RateLimited {
@@ -503,7 +591,9 @@ impl RateLimited {
         self.estimate
     }
 
-    /// The call's deadline ([`RetryPolicy::max_elapsed`](crate::RetryPolicy::max_elapsed)).
+    /// The call's deadline: [`RetryPolicy::max_elapsed`](crate::RetryPolicy::max_elapsed),
+    /// or [`CallOptions::deadline`](crate::CallOptions::deadline) when that
+    /// is sooner.
     pub fn deadline(&self) -> Duration {
         self.deadline
     }
@@ -543,12 +633,17 @@ impl fmt::Display for RateLimited {
             1 => "1 request was sent".to_owned(),
             n => format!("{n} requests were sent"),
         };
+        let more_time = if self.hard_deadline {
+            "CallOptions::deadline"
+        } else {
+            "RetryPolicy::with_max_elapsed"
+        };
         write!(
             f,
             "rate limited: the API token's budget for this {:?} window is spent{left}, and the \
              next window opens in {:.1}s{at}, after this call's deadline ({:?} from its start, \
              {:.1}s spent; {sent}). Try again once the window opens, give calls more time \
-             (RetryPolicy::with_max_elapsed), or spread the requests out",
+             ({more_time}), or spread the requests out",
             self.window,
             self.reopens_in.as_secs_f64(),
             self.deadline,

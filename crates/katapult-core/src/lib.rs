@@ -19,15 +19,21 @@ mod call;
 mod change;
 mod client;
 mod config;
+pub mod credentials;
 mod error;
 mod governor;
+mod hooks;
 mod open_enum;
+mod options;
 mod prepared;
+mod request_body;
 mod response;
 mod retry;
 mod settings;
 mod task;
 mod tls;
+mod token;
+mod trust;
 
 /// Request and response types, generated from the OpenAPI fragment.
 ///
@@ -67,10 +73,10 @@ pub mod types {
 pub use api_error::{ApiError, ErrorBody};
 pub use bulk::{BulkChanges, BulkOptions, BulkResult, BulkUpdates, Progress};
 pub use change::{
-    ChangeFailed, ChangeLineError, ChangeOptions, ChangePlan, ChangeReport, ChangeStep, DiskChange,
-    DiskOperation, DiskProperty, PlanEntry, PlanRefusal, PlannedChange, PropertyMismatch,
-    Reconciled, RefusalKind, ResizeMethod, Settled, StepAction, StepDone, StepReadiness, TaskDone,
-    TaskPollSchedule, TaskReading, VirtualMachineChange,
+    ChangeEvent, ChangeFailed, ChangeLineError, ChangeOptions, ChangePlan, ChangeProgress,
+    ChangeReport, ChangeStep, DiskChange, DiskOperation, DiskProperty, PlanEntry, PlanRefusal,
+    PlannedChange, PropertyMismatch, Reconciled, RefusalKind, ResizeMethod, Settled, StepAction,
+    StepDone, StepReadiness, TaskDone, TaskPollSchedule, TaskReading, VirtualMachineChange,
 };
 pub use client::Client;
 pub use config::{
@@ -81,10 +87,14 @@ pub use error::{
     ConfigError, Error, InternalError, InvalidResponse, NetworkError, NetworkErrorKind,
     RateLimited, ResponseProblem,
 };
+pub use hooks::{AttemptOutcome, AttemptRequest, Hook};
+pub use options::{CallOptions, DeadlineExceeded, DeadlinePhase};
 pub use prepared::PreparedRequest;
+pub use request_body::{NotSent, RequestBodyError, check_request_body};
 pub use response::{RateLimit, Response, ResponseMeta};
 pub use retry::RetryPolicy;
 pub use task::{DEFAULT_TASK_DEADLINE, TaskError, TaskErrorKind, TaskWait};
+pub use token::{TokenFuture, TokenProvider, TokenResult, token_provider_fn};
 
 /// The `reqwest` this crate is built on, for [`ClientBuilder::http_client`].
 /// Start a client of your own from [`ClientBuilder::http_client_builder`],

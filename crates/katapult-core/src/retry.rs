@@ -27,6 +27,10 @@ pub(crate) enum Outcome {
     TimedOut,
     /// Any other failure reqwest reports (a builder or redirect error).
     OtherNetwork,
+    /// The server's TLS certificate failed verification (an unknown issuer,
+    /// an expired certificate, a wrong name): nothing reached the API, and
+    /// every attempt would meet the same certificate.
+    CertificateRejected,
     /// The rate-limit governor would have had to hold the request until a
     /// window that opens after the call's deadline: nothing more was sent.
     HeldPastDeadline,
@@ -63,6 +67,9 @@ impl Outcome {
             // reads the body: a body that breaks is reported, not retried.
             Self::BrokeInBody => (None, true),
             Self::OtherNetwork => (None, false),
+            // Only a change of trust (a CA added) or of certificate can
+            // help, not time.
+            Self::CertificateRejected => (None, false),
             // The next window will have budget again.
             Self::HeldPastDeadline => (None, true),
         }
@@ -82,8 +89,12 @@ impl Outcome {
 
     /// How a request that got no complete response failed.
     pub(crate) fn of_network_error(error: &reqwest::Error) -> Self {
+        // Before the connect check: a handshake that failed on the
+        // certificate is a connect error too, but not a passing one.
+        if crate::tls::is_certificate_rejection(error) {
+            Self::CertificateRejected
         // A connect timeout is a failed connection: nothing was sent.
-        if error.is_connect() {
+        } else if error.is_connect() {
             Self::ConnectFailed
         } else if error.is_timeout() {
             Self::TimedOut
@@ -327,6 +338,7 @@ mod tests {
             Outcome::BrokeInBody,
             Outcome::TimedOut,
             Outcome::OtherNetwork,
+            Outcome::CertificateRejected,
             Outcome::HeldPastDeadline,
         ]);
         let outcomes: Vec<Outcome> = outcomes.collect();
@@ -366,6 +378,9 @@ mod tests {
             ]
         );
         assert_eq!(Outcome::HeldPastDeadline.row(true), (None, true));
+        for idempotent in [false, true] {
+            assert_eq!(Outcome::CertificateRejected.row(idempotent), (None, false));
+        }
         for code in [502, 504] {
             assert_eq!(status(code).row(false), (None, true), "{code}");
         }

@@ -83,6 +83,12 @@ impl<'a> TaskWait<'a> {
 
     async fn run(mut self) -> Result<Task, Error> {
         let started = Instant::now();
+        // A view's hard deadline (`CallOptions::deadline`) bounds the
+        // whole wait, its polls included.
+        let (client, left) = self.client.whole_call(started);
+        if let Some(left) = left {
+            self.deadline = self.deadline.min(left);
+        }
         let id = self.task.id.clone().unwrap_or_default();
         if id.is_empty() && ending(&self.task).is_none() {
             return Err(Error::InvalidRequest(
@@ -116,7 +122,19 @@ impl<'a> TaskWait<'a> {
             // The last poll comes at the deadline, so a task that ends just
             // before it is still seen.
             tokio::time::sleep(delay.min(left)).await;
-            task = self.client.get_task(&id).await?.into_inner().task;
+            task = match client.get_task(&id).await {
+                Ok(read) => read.into_inner().task,
+                // The poll at the hard deadline: the last reading says more.
+                Err(Error::DeadlineExceeded(_)) => {
+                    let waited = started.elapsed();
+                    return Err(TaskError::error(
+                        TaskErrorKind::DeadlineExceeded,
+                        task,
+                        waited,
+                    ));
+                }
+                Err(error) => return Err(error),
+            };
             if let Some(on_progress) = &mut self.on_progress {
                 on_progress(&task);
             }

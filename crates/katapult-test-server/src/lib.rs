@@ -19,7 +19,10 @@
 //! - [`katapult`], [`envelope`], [`disk_id`]: Katapult's headers, its error
 //!   envelope, the disk an update names;
 //! - [`windows::FixedWindows`]: Katapult's fixed-window rate limit, with
-//!   `Date` in a clock that may be skewed.
+//!   `Date` in a clock that may be skewed;
+//! - [`tasks::TaskBoard`]: Katapult's tasks, each following a
+//!   [`task_traces::TaskTrace`] (durations and a progress curve) on the
+//!   real clock, read with `GET /tasks/task`.
 //!
 //! ```
 //! use std::io::{Read, Write};
@@ -53,6 +56,8 @@ mod on_runtime;
 mod on_threads;
 mod response;
 mod server;
+pub mod task_traces;
+pub mod tasks;
 pub mod windows;
 
 pub use katapult::{disk_id, envelope, katapult};

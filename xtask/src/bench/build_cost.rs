@@ -214,8 +214,8 @@ fn sizes(outputs: &[codegen::Output]) -> Vec<Size> {
     let mut sizes: Vec<Size> = GENERATED
         .iter()
         .map(|path| {
-            let file = outputs.iter().find(|o| o.path() == *path);
-            let text = file.map_or("", |o| o.contents());
+            let file = outputs.iter().find(|o| o.path == *path);
+            let text = file.map_or("", |o| o.contents.as_str());
             (text.lines().count(), text.len())
         })
         .collect();

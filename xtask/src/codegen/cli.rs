@@ -28,16 +28,23 @@
 //! and two properties that would make the same flag, is a problem of the
 //! `cli` stage, with the pointer and the fix.
 //!
+//! A required field's flag is required unless the command is given a whole
+//! body instead: `--json-body`, and `--from` for an operation the CLI runs
+//! in bulk ([`BULK`]); each struct lists its own.
+//!
+//! `disk change` takes most of Update disk's fields, each routed to the
+//! operation that changes it on an existing disk (`cli/change.rs`):
+//! `DiskChangeFlags` is those flags, their help naming the operation, and
+//! `to_json` builds the body a `--from` line has.
+//!
 //! `cli/render.rs` turns the flags into the module's tokens. The generated
-//! code names two things of the CLI crate:
-//! `crate::cli::WHOLE_BODY_ARGS` (the arguments that give a whole body, which
-//! make a required field's flag optional) and
+//! code names one thing of the CLI crate,
 //! `crate::request::parse_key_value` (the `KEY=VALUE` parser). Its clap
 //! attributes are checked by the CLI's own `debug_assert` test.
 
 use std::collections::BTreeMap;
 
-use heck::{ToKebabCase, ToShoutySnakeCase, ToSnakeCase};
+use heck::{ToKebabCase, ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
@@ -46,7 +53,10 @@ use crate::doc::{self, OneOfShape, child};
 use crate::fragment::Fragment;
 use crate::problem::Problem;
 
+mod change;
 mod render;
+
+use change::CHANGE_FROM;
 
 /// The file this step writes.
 pub const CLI_PATH: &str = "crates/katapult-cli/src/generated.rs";
@@ -58,6 +68,9 @@ pub const CLI_PATH: &str = "crates/katapult-cli/src/generated.rs";
 const RESERVED: &[&str] = &[
     "json-body", "from", "concurrency", "dry-run", "output", "token-file", "profile", "mock",
     "timeout", "rate-limit-window", "debug", "help", "version",
+    // disk change's own flags (its --resize-method is resize_disk's field, not a
+    // field of the body its generated flags build).
+    "attached", "unassign", "plan", "no-wait", "deadline",
 ];
 /// Update disk's fields that only a disk being created takes (their own
 /// descriptions say so, or wire-facts.md does), and what changes each on
@@ -82,6 +95,11 @@ const CREATE_ONLY: &[(&str, &str)] = &[
     ),
 ];
 
+/// The operations the CLI also runs in bulk, from JSON Lines (`--from`):
+/// their required fields' flags are optional with `--from` as with
+/// `--json-body`.
+const BULK: &[&str] = &["update_disk"];
+
 /// ` (create only; ...)` for a field in [`CREATE_ONLY`], else nothing.
 fn create_only(dotted: &str) -> String {
     CREATE_ONLY
@@ -91,7 +109,8 @@ fn create_only(dotted: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The CLI module's tokens, for every operation with a JSON request body.
+/// The CLI module's tokens, for every operation with a JSON request body,
+/// and `disk change`'s property flags.
 pub(super) fn tokens(fragment: &Fragment) -> Result<TokenStream, Problem> {
     let doc = &fragment.document;
     let mut items = Vec::new();
@@ -105,13 +124,42 @@ pub(super) fn tokens(fragment: &Fragment) -> Result<TokenStream, Problem> {
         };
         let root = walk.object(&at, body, &[], &[], true)?;
         walk.check_names()?;
-        items.push(render::render(&op.pointer, op.value, &walk.flags, &root));
+        let name = rust_name(op.value);
+        let mut whole_body = vec!["json_body".to_owned()];
+        if BULK.contains(&name.as_str()) {
+            whole_body.push("from".to_owned());
+        }
+        let spec = render::Spec {
+            doc: format!(
+                " The request body of `{name}` ({} {}), one flag per field.",
+                render::method(&op.pointer),
+                render::path(&op.pointer)
+            ),
+            struct_name: format!("{}Flags", name.to_upper_camel_case()),
+            group: format!("{name}_flags"),
+            heading: "Request body",
+            whole_body,
+        };
+        items.push(render::render(&spec, &walk.flags, &root));
+        if name == CHANGE_FROM {
+            let (flags, root) = change::flags(walk.flags, root);
+            items.push(render::render(&change::spec(), &flags, &root));
+        }
     }
     Ok(quote! {
         //! The request flags of `katapult`, one per field of each operation's
-        //! request body, and the JSON body they describe.
+        //! request body, and the JSON body they describe; and the property
+        //! flags of `katapult disk change`.
         #(#items)*
     })
+}
+
+/// The operation's name in Rust: `x-rust-name`, else its operation id.
+fn rust_name(op: &Value) -> String {
+    op.get("x-rust-name")
+        .or_else(|| op.get("operationId"))
+        .and_then(Value::as_str)
+        .map_or_else(|| "operation".to_owned(), ToSnakeCase::to_snake_case)
 }
 
 /// The JSON request body's schema, resolved, and where it is.
@@ -153,6 +201,9 @@ struct Flag {
     conflicts: Vec<String>,
     /// Where it comes from, for problems.
     pointer: String,
+    /// The JSON path it sets (`properties.name`; a lookup's or a list's
+    /// path for each of its flags), for picking `disk change`'s flags.
+    path: String,
 }
 
 impl Flag {
@@ -163,6 +214,7 @@ impl Flag {
         help: String,
         shape: FlagShape,
         at: &str,
+        path: &str,
     ) -> Self {
         Self {
             id: long.to_snake_case(),
@@ -173,6 +225,7 @@ impl Flag {
             required: false,
             conflicts: Vec::new(),
             pointer: at.to_owned(),
+            path: path.to_owned(),
         }
     }
 }
@@ -305,6 +358,7 @@ impl Walk<'_> {
                         help,
                         FlagShape::Value(kind),
                         &property_at,
+                        &dotted,
                     );
                     flag.required = is_required;
                     Node::Value {
@@ -369,7 +423,14 @@ impl Walk<'_> {
             );
             let help = sentence(&lead, text.as_deref());
             let value_name = Some(field.to_shouty_snake_case());
-            let mut flag = Flag::new(long, value_name, help, FlagShape::Value(kind), &field_at);
+            let mut flag = Flag::new(
+                long,
+                value_name,
+                help,
+                FlagShape::Value(kind),
+                &field_at,
+                dotted,
+            );
             flag.conflicts = others;
             lookup.push((field, self.push(flag)));
         }
@@ -429,11 +490,12 @@ impl Walk<'_> {
             sentence(&help, text.as_deref()),
             FlagShape::KeyValues,
             at,
+            dotted,
         );
         flag.conflicts = vec![clear_id.clone()];
         self.push(flag);
         let help = format!("Sends {dotted} as an empty list, removing every entry.");
-        let mut flag = Flag::new(clear, None, help, FlagShape::Switch, at);
+        let mut flag = Flag::new(clear, None, help, FlagShape::Switch, at, dotted);
         flag.conflicts = vec![add_id.clone()];
         self.push(flag);
         Ok(Node::KeyValues {

@@ -6,36 +6,26 @@
 //! a name chosen in the fragment reaches the client, the mocks and the CLI
 //! alike, and a new operation needs no hand-written method.
 
-use std::fmt::Write as _;
-
 use heck::{ToSnakeCase, ToUpperCamelCase};
-use openapiv3::{MediaType, Operation, ReferenceOr, StatusCode};
+use openapiv3::{MediaType, Operation, Parameter, ReferenceOr, StatusCode};
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::{format_ident, quote};
 
-use crate::doc::pointer;
+use crate::doc::{below, pointer};
 use crate::fragment::Fragment;
 use crate::problem::Problem;
 
 /// The client's generated methods.
 pub const METHODS_PATH: &str = "crates/katapult-core/src/generated_methods.rs";
 
-/// What one generated method needs to know about its operation.
-struct Method {
-    name: String,
-    method: String,
-    path: String,
-    summary: Option<String>,
-    description: Option<String>,
-    /// The JSON request body's generated type, if the operation has one.
-    body: Option<String>,
-    /// The query parameters: the Rust argument and the name on the wire
-    /// (`disk_id`, `disk[id]`).
-    query: Vec<(String, String)>,
-    response: String,
-    /// The documented 2xx statuses.
-    success: Vec<u16>,
-    /// `x-idempotent`: sending it twice is safe.
-    idempotent: bool,
-}
+/// The generated module's own documentation.
+const MODULE_DOC: [&str; 5] = [
+    "The client's methods, one per operation of the fragment: the name comes",
+    "from `x-rust-name`, the docs from the operation, the method, path and",
+    "documented statuses from the fragment, the work from the one call path",
+    "(`crate::call`). Each operation also has a `prepare_` twin that",
+    "builds the same request, by the same code, without sending it.",
+];
 
 /// What every method's documentation ends with.
 const CALL_PATH_DOC: [&str; 5] = [
@@ -46,137 +36,64 @@ const CALL_PATH_DOC: [&str; 5] = [
     "[`Response::meta`], or in the error's.",
 ];
 
-/// The Rust source of `crates/katapult-core/src/generated_methods.rs`.
-pub(super) fn render(fragment: &Fragment) -> Result<String, Problem> {
-    let mut methods = Vec::new();
-    for (path, item) in &fragment.spec.paths.paths {
-        for (method, operation) in item.as_item().into_iter().flat_map(|item| item.iter()) {
-            let at = pointer(["paths", path.as_str(), method]);
-            methods.push(method_of(fragment, &at, path, method, operation)?);
-        }
-    }
-    let mut out = String::from(
-        "//! The client's methods, one per operation of the fragment: the name comes\n\
-         //! from `x-rust-name`, the docs from the operation, the method, path and\n\
-         //! documented statuses from the fragment, the work from the one call path\n\
-         //! (`crate::call`). Each operation also has a `prepare_` twin that\n\
-         //! builds the same request, by the same code, without sending it.\n\n\
-         use crate::call::Operation;\n\
-         use crate::{Client, Error, PreparedRequest, Response, types};\n\n",
-    );
-    for m in &methods {
-        let _ = writeln!(
-            out,
-            "/// `{method} {path}`.\nstatic {constant}: Operation = Operation {{\n    \
-             id: {name:?},\n    method: reqwest::Method::{method},\n    path: {path:?},\n    \
-             success: &{success:?},\n    idempotent: {idempotent},\n    \
-             api_version: {api_version:?},\n}};\n",
-            method = m.method,
-            path = m.path,
-            constant = m.name.to_uppercase(),
-            name = m.name,
-            success = m.success,
-            idempotent = m.idempotent,
-            api_version = fragment.spec.info.version,
-        );
-    }
-    out.push_str("/// Every operation, for what reads them by name.\npub(crate) static OPERATIONS: &[&Operation] = &[\n");
-    for m in &methods {
-        let _ = writeln!(out, "    &{},", m.name.to_uppercase());
-    }
-    out.push_str("];\n\n");
-    out.push_str("impl Client {\n");
-    for m in &methods {
-        let head = match &m.summary {
-            Some(summary) => format!("{summary}: `{} {}`.", m.method, m.path),
-            None => format!("`{} {}`.", m.method, m.path),
-        };
-        let description = m
-            .description
-            .iter()
-            .flat_map(|d| [""].into_iter().chain(d.trim_end().lines()));
-        let doc = [head.as_str()]
-            .into_iter()
-            .chain(description)
-            .chain([""])
-            .chain(CALL_PATH_DOC);
-        for line in doc {
-            let _ = writeln!(
-                out,
-                "    ///{}{line}",
-                if line.is_empty() { "" } else { " " }
-            );
-        }
-        // The arguments, as the method takes them and as the call path does:
-        // the call takes the body by value, as a request it sends; its
-        // `prepare_` twin borrows it.
-        let query_params = m
-            .query
-            .iter()
-            .map(|(arg, _)| format!("\n        {arg}: &str,"));
-        let query = m
-            .query
-            .iter()
-            .map(|(arg, wire)| format!("({wire:?}, {arg})"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let (args, prepare_args, send, prepare) = match &m.body {
-            Some(body) => (
-                format!(
-                    "{}\n        body: types::{body},",
-                    query_params.collect::<String>()
-                ),
-                format!(
-                    "{}\n        body: &types::{body},",
-                    m.query
-                        .iter()
-                        .map(|(arg, _)| format!("\n        {arg}: &str,"))
-                        .collect::<String>()
-                ),
-                "Some(&body)",
-                "Some(body)",
-            ),
-            None => {
-                let params = query_params.collect::<String>();
-                (params.clone(), params, "None::<&()>", "None::<&()>")
-            }
-        };
-        let (name, constant, response) = (&m.name, m.name.to_uppercase(), &m.response);
-        let _ = writeln!(
-            out,
-            "    pub async fn {name}(\n        &self,{args}\n    ) -> \
-             Result<Response<types::{response}>, Error> {{\n        \
-             self.call(&{constant}, &[{query}], {send}).await\n    }}\n\n    \
-             /// The request [`{name}`](Self::{name}) sends, built by the same code and not\n    \
-             /// sent (the token redacted): for a dry run, a log or a test.\n    \
-             pub fn prepare_{name}(\n        &self,{prepare_args}\n    ) -> \
-             Result<PreparedRequest, Error> {{\n        \
-             self.prepare(&{constant}, &[{query}], {prepare})\n    }}",
-        );
-    }
-    out.push_str("}\n");
-    Ok(out)
+/// Doc comment lines as `#[doc]` values: `/// text` is `" text"`.
+fn doc<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let line = |line: &str| format!("{}{line}", if line.is_empty() { "" } else { " " });
+    lines.into_iter().map(line).collect()
 }
 
+/// The Rust source of `crates/katapult-core/src/generated_methods.rs`,
+/// formatted: for each operation a static `Operation` (`UPDATE_DISK`) and
+/// two methods of `Client`, the call and its `prepare_` twin.
+pub fn render(fragment: &Fragment) -> Result<String, Problem> {
+    let (mut statics, mut constants, mut methods) = (Vec::new(), Vec::new(), Vec::new());
+    for (path, item) in &fragment.spec.paths.paths {
+        for (method, operation) in item.as_item().into_iter().flat_map(|item| item.iter()) {
+            let (constant, operation, calls) = method_of(fragment, path, method, operation)?;
+            statics.push(operation);
+            constants.push(constant);
+            methods.push(calls);
+        }
+    }
+    let module_doc = doc(MODULE_DOC);
+    let tokens = quote! {
+        #(#![doc = #module_doc])*
+        use crate::call::Operation;
+        use crate::{Client, Error, PreparedRequest, Response, types};
+        #(#statics)*
+        #[doc = " Every operation, for what reads them by name."]
+        pub(crate) static OPERATIONS: &[&Operation] = &[#(&#constants),*];
+        impl Client {
+            #(#methods)*
+        }
+    };
+    super::format(fragment, tokens)
+}
+
+/// One operation's static `Operation` (named by the constant) and its two
+/// methods.
 fn method_of(
     fragment: &Fragment,
-    at: &str,
     path: &str,
     method: &str,
     operation: &Operation,
-) -> Result<Method, Problem> {
-    let problem =
-        |message: String, fix: &str| super::problem(fragment, "generate", at, message, fix);
+) -> Result<(Ident, TokenStream, TokenStream), Problem> {
+    let at = pointer(["paths", path, method]);
+    let problem = |at: &str, message: String, fix: &str| {
+        super::problem(fragment, "generate", at, message, fix)
+    };
     let Some(id) = &operation.operation_id else {
         return Err(problem(
+            &at,
             "the operation has no operationId, so its method would have no name".to_owned(),
             "give it an `operationId`, or an `x-rust-name` in snake_case",
         ));
     };
     let (name, camel) = (id.to_snake_case(), id.to_upper_camel_case());
-    let mut query = Vec::new();
+    // The query parameters: the Rust argument and the name on the wire
+    // (`disk[id]` is the argument `disk_id`).
+    let (mut args, mut wire) = (Vec::new(), Vec::new());
     for (index, parameter) in operation.parameters.iter().enumerate() {
-        let at = pointer(["paths", path, method, "parameters", &index.to_string()]);
         let parameter = match parameter {
             ReferenceOr::Item(parameter) => Some(parameter),
             ReferenceOr::Reference { reference } => reference
@@ -184,56 +101,50 @@ fn method_of(
                 .and_then(|name| fragment.spec.components.as_ref()?.parameters.get(name))
                 .and_then(ReferenceOr::as_item),
         };
-        let data = match parameter {
-            Some(openapiv3::Parameter::Query { parameter_data, .. }) if parameter_data.required => {
-                parameter_data
-            }
-            _ => {
-                return Err(super::problem(
-                    fragment,
-                    "generate",
-                    &at,
-                    format!(
-                        "`{name}` has a parameter that is not a required query parameter written \
-                         in place or under /components/parameters; the methods take those only"
-                    ),
-                    "make it `in: query` and `required: true`, or teach \
-                     xtask/src/codegen/methods.rs the other kind",
-                ));
-            }
-        };
-        // `disk[id]` is the argument `disk_id`.
-        query.push((data.name.to_snake_case(), data.name.clone()));
-    }
-    let idempotent = match operation.extensions.get("x-idempotent") {
-        Some(serde_json::Value::Bool(safe)) => *safe,
-        _ => {
+        let Some(Parameter::Query {
+            parameter_data: data,
+            ..
+        }) = parameter.filter(|p| p.parameter_data_ref().required)
+        else {
             return Err(problem(
-                format!("`{name}` does not say in `x-idempotent` whether sending it twice is safe"),
-                "add `x-idempotent: true` or `x-idempotent: false` (the lint explains which)",
+                &below(&at, ["parameters", &index.to_string()]),
+                format!(
+                    "`{name}` has a parameter that is not a required query parameter written \
+                     in place or under /components/parameters; the methods take those only"
+                ),
+                "make it `in: query` and `required: true`, or teach \
+                 xtask/src/codegen/methods.rs the other kind",
             ));
-        }
+        };
+        args.push(format_ident!("{}", data.name.to_snake_case()));
+        wire.push(&data.name);
+    }
+    let Some(serde_json::Value::Bool(idempotent)) = operation.extensions.get("x-idempotent") else {
+        return Err(problem(
+            &at,
+            format!("`{name}` does not say in `x-idempotent` whether sending it twice is safe"),
+            "add `x-idempotent: true` or `x-idempotent: false` (the lint explains which)",
+        ));
     };
     // The generated type of the JSON schema: a `$ref`'d schema's name, or
     // for one written in place the name progenitor gives it after the
     // operation (`<Operation>Body`, `<Operation>Response`).
     let json_type = |media: Option<&MediaType>, suffix: &str| {
-        match media.and_then(|m| m.schema.as_ref()) {
-            Some(ReferenceOr::Reference { reference }) => reference
-                .rsplit('/')
-                .next()
-                .map(ToUpperCamelCase::to_upper_camel_case),
+        let name = match media.and_then(|m| m.schema.as_ref()) {
+            Some(ReferenceOr::Reference { reference }) => reference.rsplit('/').next(),
             _ => None,
-        }
-        .unwrap_or_else(|| format!("{camel}{suffix}"))
+        };
+        let name = name.map_or_else(|| format!("{camel}{suffix}"), |n| n.to_upper_camel_case());
+        format_ident!("{name}")
     };
-    let body = match &operation.request_body {
-        None => None,
+    let body: Vec<Ident> = match &operation.request_body {
+        None => Vec::new(),
         Some(ReferenceOr::Item(body)) if body.required => {
-            Some(json_type(body.content.get("application/json"), "Body"))
+            vec![json_type(body.content.get("application/json"), "Body")]
         }
         Some(_) => {
             return Err(problem(
+                &at,
                 format!("`{name}` has a request body that is optional or not written in place"),
                 "mark the request body `required: true` and write it in place",
             ));
@@ -243,162 +154,76 @@ fn method_of(
         .responses
         .responses
         .iter()
-        .filter_map(|(status, response)| match status {
-            StatusCode::Code(code) if (200..300).contains(code) => Some((*code, response)),
-            _ => None,
+        .filter_map(|(status, response)| {
+            let code = match status {
+                StatusCode::Code(code) if (200..300).contains(code) => *code,
+                _ => return None,
+            };
+            Some((Literal::u16_unsuffixed(code), response))
         });
-    let Some(success) = successes
+    let Some(response) = successes
         .clone()
         .find_map(|(_, response)| response.as_item())
     else {
         return Err(problem(
+            &at,
             format!("`{name}` has no 2xx response written in place"),
             "describe the success response under `responses`",
         ));
     };
-    Ok(Method {
-        name,
-        method: method.to_uppercase(),
-        path: path.to_owned(),
-        summary: operation.summary.clone(),
-        description: operation.description.clone(),
-        body,
-        query,
-        response: json_type(success.content.get("application/json"), "Response"),
-        success: successes.map(|(code, _)| code).collect(),
-        idempotent,
-    })
-}
+    let response = json_type(response.content.get("application/json"), "Response");
+    let success = successes.map(|(code, _)| code);
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A second operation gets its method from the fragment alone, named by
-    /// `x-rust-name`, on the same call path; a `$ref`'d body or response
-    /// keeps its schema's name.
-    const TWO_OPERATIONS: &str = r##"
-openapi: 3.0.3
-info: { title: T, version: "2.0.0" }
-paths:
-  /things/thing:
-    patch:
-      operationId: "patch:thing"
-      x-rust-name: update_thing
-      x-idempotent: true
-      summary: Update thing
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: { type: object, properties: { name: { type: string } } }
-      responses:
-        "200":
-          description: ok
-          content:
-            application/json:
-              schema: { type: object, properties: { name: { type: string } } }
-    delete:
-      operationId: delete_thing
-      x-idempotent: false
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: { $ref: "#/components/schemas/ThingLookup" }
-      responses:
-        "200":
-          description: ok
-          content:
-            application/json:
-              schema: { $ref: "#/components/schemas/Deleted" }
-        "202":
-          description: accepted
-components:
-  schemas:
-    ThingLookup: { type: object, properties: { id: { type: string } } }
-    Deleted: { type: object, properties: { id: { type: string } } }
-  parameters:
-    ThingId: { name: "thing[id]", in: query, required: true, schema: { type: string } }
-"##;
-
-    #[test]
-    fn every_operation_gets_a_method_on_the_one_call_path() {
-        let mut fragment = Fragment::parse(TWO_OPERATIONS, "two.yaml").unwrap();
-        fragment.apply_rust_names().unwrap();
-        let source = render(&fragment).unwrap();
-        for expected in [
-            "pub async fn update_thing(",
-            "body: types::UpdateThingBody,",
-            "Result<Response<types::UpdateThingResponse>, Error>",
-            "self.call(&UPDATE_THING, &[], Some(&body)).await",
-            "pub fn prepare_update_thing(",
-            "body: &types::UpdateThingBody,",
-            "self.prepare(&UPDATE_THING, &[], Some(body))",
-            "idempotent: true,",
-            "idempotent: false,",
-            "method: reqwest::Method::PATCH,",
-            "pub async fn delete_thing(",
-            "body: types::ThingLookup,",
-            "Result<Response<types::Deleted>, Error>",
-            "method: reqwest::Method::DELETE,",
-            "success: &[200, 202],",
-            "api_version: \"2.0.0\",",
-            "/// Update thing: `PATCH /things/thing`.",
-        ] {
-            assert!(source.contains(expected), "{expected}\n{source}");
+    let verb = format_ident!("{}", method.to_uppercase());
+    let (constant, call) = (
+        format_ident!("{}", name.to_uppercase()),
+        format_ident!("{name}"),
+    );
+    let (prepare, api_version) = (format_ident!("prepare_{name}"), &fragment.spec.info.version);
+    let static_doc = format!(" `{verb} {path}`.");
+    let operation_static = quote! {
+        #[doc = #static_doc]
+        static #constant: Operation = Operation {
+            id: #name,
+            method: reqwest::Method::#verb,
+            path: #path,
+            success: &[#(#success),*],
+            idempotent: #idempotent,
+            api_version: #api_version,
+        };
+    };
+    let head = match &operation.summary {
+        Some(summary) => format!("{summary}: `{verb} {path}`."),
+        None => format!("`{verb} {path}`."),
+    };
+    let description = operation.description.iter();
+    let description = description.flat_map(|d| [""].into_iter().chain(d.trim_end().lines()));
+    let lines = [head.as_str()].into_iter().chain(description);
+    let call_doc = doc(lines.chain([""]).chain(CALL_PATH_DOC));
+    let prepare_doc = doc([
+        &format!("The request [`{name}`](Self::{name}) sends, built by the same code and not"),
+        "sent (the token redacted): for a dry run, a log or a test.",
+    ]);
+    // The call takes the body by value, as a request it sends; its
+    // `prepare_` twin borrows it.
+    let query = quote! { &[#((#wire, #args)),*] };
+    let (send, lend) = match body.is_empty() {
+        true => (quote! { None::<&()> }, quote! { None::<&()> }),
+        false => (quote! { Some(&body) }, quote! { Some(body) }),
+    };
+    let methods = quote! {
+        #(#[doc = #call_doc])*
+        pub async fn #call(&self, #(#args: &str,)* #(body: types::#body,)*)
+            -> Result<Response<types::#response>, Error>
+        {
+            self.call(&#constant, #query, #send).await
         }
-        assert_eq!(source.matches("self.call(").count(), 2, "{source}");
-        assert_eq!(source.matches("self.prepare(").count(), 2, "{source}");
-    }
-
-    /// A read: a required query parameter (in place or `$ref`'d) becomes an
-    /// argument named in snake_case, sent under its wire name, with no body.
-    #[test]
-    fn a_query_parameter_is_an_argument_and_no_body_is_sent() {
-        let get = TWO_OPERATIONS.replace(
-            "  /things/thing:\n",
-            "  /things/thing:\n    get:\n      operationId: get_thing\n      x-idempotent: true\n      \
-             parameters:\n        - $ref: \"#/components/parameters/ThingId\"\n      responses:\n        \
-             \"200\": { description: ok, content: { application/json: { schema: { $ref: \"#/components/schemas/Deleted\" } } } }\n",
-        );
-        let mut fragment = Fragment::parse(&get, "three.yaml").unwrap();
-        fragment.apply_rust_names().unwrap();
-        let source = render(&fragment).unwrap();
-        for expected in [
-            "pub async fn get_thing(\n        &self,\n        thing_id: &str,\n    ) -> Result<Response<types::Deleted>, Error>",
-            "self.call(&GET_THING, &[(\"thing[id]\", thing_id)], None::<&()>).await",
-            "self.prepare(&GET_THING, &[(\"thing[id]\", thing_id)], None::<&()>)",
-            "method: reqwest::Method::GET,",
-        ] {
-            assert!(source.contains(expected), "{expected}\n{source}");
+        #(#[doc = #prepare_doc])*
+        pub fn #prepare(&self, #(#args: &str,)* #(body: &types::#body,)*)
+            -> Result<PreparedRequest, Error>
+        {
+            self.prepare(&#constant, #query, #lend)
         }
-    }
-
-    #[test]
-    fn an_operation_without_x_idempotent_is_a_clear_problem() {
-        let unsaid = TWO_OPERATIONS.replace("      x-idempotent: false\n", "");
-        let mut fragment = Fragment::parse(&unsaid, "two.yaml").unwrap();
-        fragment.apply_rust_names().unwrap();
-        let problem = render(&fragment).unwrap_err();
-        assert_eq!(problem.pointer, "/paths/~1things~1thing/delete");
-        assert!(problem.message.contains("x-idempotent"), "{problem}");
-    }
-
-    #[test]
-    fn a_parameter_the_methods_cannot_pass_is_a_clear_problem() {
-        let with_parameter = TWO_OPERATIONS.replace(
-            "      x-rust-name: update_thing\n",
-            "      x-rust-name: update_thing\n      parameters:\n        - { name: id, in: header, required: true, schema: { type: string } }\n",
-        );
-        let mut fragment = Fragment::parse(&with_parameter, "two.yaml").unwrap();
-        fragment.apply_rust_names().unwrap();
-        let problem = render(&fragment).unwrap_err();
-        assert_eq!(problem.pointer, "/paths/~1things~1thing/patch/parameters/0");
-        assert!(
-            problem.message.contains("not a required query parameter"),
-            "{problem}"
-        );
-        assert!(problem.fix.contains("methods.rs"), "{problem}");
-    }
+    };
+    Ok((constant, operation_static, methods))
 }

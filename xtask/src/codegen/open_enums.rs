@@ -18,15 +18,7 @@ const ERROR_CODE_ENUM: &str = "ErrorCode";
 /// `ErrorCode` enum derived from the error union's tags.
 pub fn open_enums(fragment: &Fragment) -> Result<Vec<OpenEnum>, Problem> {
     let mut enums = doc::open_enums(&fragment.document);
-    let union = doc::operations(&fragment.document)
-        .into_iter()
-        .find_map(|op| {
-            doc::responses(&fragment.document, &op)
-                .into_iter()
-                .filter(|(status, _, _)| doc::is_error_status(status))
-                .find_map(|(_, at, response)| doc::json_schema_pointer(&at, response))
-                .and_then(|schema_at| doc::error_union(&fragment.document, &schema_at))
-        });
+    let union = doc::first_error_union(&fragment.document);
     if let Some(union) = union {
         let at = format!("/components/schemas/{ERROR_CODE_ENUM}");
         if fragment.document.pointer(&at).is_some() {

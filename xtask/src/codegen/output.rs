@@ -13,25 +13,15 @@ pub const OPEN_ENUMS_PATH: &str = "crates/katapult-core/src/generated_open_enums
 /// The typed mocks.
 pub const MOCKS_PATH: &str = "crates/katapult-core-httpmock/src/generated.rs";
 
-/// One file `cargo xtask codegen` writes.
+/// One file `cargo xtask codegen` writes: its path relative to the
+/// workspace root (`/`-separated), and the whole file, header included.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
-    /// Relative to the workspace root, `/`-separated.
-    path: &'static str,
-    contents: String,
+    pub path: &'static str,
+    pub contents: String,
 }
 
 impl Output {
-    /// Relative to the workspace root.
-    pub(crate) fn path(&self) -> &'static str {
-        self.path
-    }
-
-    /// The whole file, header included.
-    pub(crate) fn contents(&self) -> &str {
-        &self.contents
-    }
-
     /// The file at `path`: `body` under the header that names the command,
     /// the fragment and its sha256.
     pub(super) fn generated(path: &'static str, fragment: &Fragment, body: &str) -> Self {

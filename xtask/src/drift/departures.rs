@@ -8,12 +8,11 @@ use serde_json::Value;
 use super::{DEPARTURE_KEY, Difference, DriftError, DriftReport, Presence, StaleDeparture};
 use crate::doc::{self, child};
 
-/// One `x-departure` marker.
+/// One `x-departure` marker: the marked node, and the departure ids on it
+/// (`D8`) in the order written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Marker {
-    /// JSON pointer of the marked node.
     pub pointer: String,
-    /// The departure ids on it (`D8`), in the order written.
     pub ids: Vec<String>,
 }
 

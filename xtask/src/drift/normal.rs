@@ -38,60 +38,56 @@ const SCHEME_FIELDS: [&str; 6] = [
     "openIdConnectUrl",
 ];
 
-/// Every fact of one side, in the order read.
+/// Every fact of one side, in the order read (indexed by path), read from
+/// `doc`; `stack` holds the schemas being read, outermost first: a schema
+/// that refers back to one of them (a recursive schema) stops there.
 pub(super) struct Facts<'a> {
-    /// The document they were read from.
     pub doc: &'a Value,
     pub list: Vec<Fact<'a>>,
     pub index: HashMap<String, usize>,
-    /// The schemas being read, outermost first: a schema that refers back
-    /// to one of them (a recursive schema) stops there.
     pub stack: Vec<String>,
 }
 
-/// One thing a side says.
+/// One thing a side says:
+/// - `path`: what it is, the same on both sides (the fact above it is the
+///   one at the longest path it starts with);
+/// - `key`: its key among its siblings (a property's or header's name, a
+///   status, an enum value as JSON, a code, a scheme, ...);
+/// - `at`: its pointer in its document; `anchor`: where in the fragment a
+///   marker declaring a difference here sits (`at`, or the nearest node a
+///   marker can stand on: the scheme of a scheme's field, the response of
+///   a code, the schema of an enum value);
+/// - `node`: the node as written, for the edits that copy it; `value`: what
+///   is compared (`Null` for a fact compared by presence alone).
 #[derive(Debug, Clone)]
 pub(super) struct Fact<'a> {
-    /// What it is, the same on both sides. The fact above it is the one at
-    /// the longest path it starts with.
     pub path: String,
     pub what: What,
-    /// Its key among its siblings: a property's or header's name, a status,
-    /// an enum value (as JSON), a code, a scheme, ...
     pub key: String,
-    /// Its pointer in its document.
     pub at: String,
-    /// Where in the fragment a marker declaring a difference here sits:
-    /// `at`, or the nearest node a marker can stand on (the scheme of a
-    /// scheme's field, the response of a code, the schema of an enum value).
     pub anchor: String,
-    /// The node as written, for the edits that copy it.
     pub node: &'a Value,
-    /// What is compared; `Null` for a fact compared by presence alone.
     pub value: Value,
     pub ctx: Ctx,
 }
 
-/// What the table's messages need to know about a fact beyond where it is.
+/// What the table's messages need to know about a fact beyond where it is:
+/// whether the schema travels in a request, whether a value must be present
+/// where it is used, an open enum (`x-open-enum: true`), a lookup (a oneOf
+/// of single-field objects), an operation carrying `x-rust-name`, the
+/// schema's name under `/components/schemas`, what the fact belongs to as
+/// messages name it (the object owning a property, the status of a header
+/// or a code, the location of a parameter, the flow of a scope, the body of
+/// a media type), and for an error body the union its codes are variants of.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Ctx {
-    /// The schema travels in a request.
     pub request: bool,
-    /// A value must be present where the schema is used.
     pub required: bool,
-    /// An open enum (`x-open-enum: true`).
     pub open: bool,
-    /// A lookup: a oneOf of single-field objects.
     pub lookup: bool,
-    /// The operation carries `x-rust-name`.
     pub renamed: bool,
-    /// The schema's name under `/components/schemas`.
     pub name: Option<String>,
-    /// What the fact belongs to, as messages name it: the object owning a
-    /// property, the status of a header or a code, the location of a
-    /// parameter, the flow of a scope, the body of a media type.
     pub owner: String,
-    /// For an error body: the union its codes are variants of.
     pub union_at: String,
 }
 
@@ -106,28 +102,37 @@ impl Ctx {
     }
 }
 
-/// What a fact is about. Those compared by presence alone: `Document`,
-/// `Operation`, `Requirement`, `Scheme`, `Flow`, `Scope`, `Parameter`,
-/// `RequestBody`, `Media`, `Status`, `Header`, `ErrorObjects`, `Code`,
-/// `ErrorObject`, `Schema`, `Property`, `Typed`, `EnumValue`; the others
-/// hold a value.
+/// What a fact is about. Most are compared by presence alone; `OperationId`,
+/// `Description`, `Scopes`, `SchemeField`, `FlowField`, `ParameterRequired`,
+/// `BodyRequired`, `ErrorReadable`, `Wrapped`, `ErrorSchemas`, `Required`,
+/// `Nullable`, `Name`, `Shape`, `Type`, `Format` and `Members` hold a value.
+/// A difference in a `Description` (or a summary) is only a warning.
+/// - `Operation`: by method and path (its key), every fact of it below;
+/// - `Requirement`: a security requirement, by the schemes it names, and
+///   `Scopes` the scopes it lists for one scheme; `Scheme`: a scheme the
+///   requirements name, with its `SchemeField`s (`type`, `scheme`, `in`,
+///   ...), its `Flow`s and their `FlowField`s (URLs), and each `Scope` the
+///   requirements need that a flow defines;
+/// - `Media`: a media type of a body;
+/// - `ErrorReadable`: whether an error status's body reads as error objects
+///   with a code; `ErrorObjects`: those objects (its `Code`s and whether it
+///   is `Wrapped` in an envelope are compared under it); `ErrorSchemas`:
+///   whether the error statuses share one body schema; `ErrorObject`: the
+///   error object of one code, across statuses;
+/// - `Schema`: a schema used without a name of its own (a body, items, a
+///   member); `Name`: a schema's name, the generated type's (`""` for an
+///   inline schema that generates a type, `Null` for one that does not);
+///   `Type` sits under the shape family, and `Typed` (the schema below its
+///   shape family and type: format, enum values, members, items and
+///   properties) under both; `Members`: how many members a oneOf has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum What {
-    /// The document: the root every operation is under.
     Document,
-    /// An operation, by method and path (its key): every fact of it is
-    /// under it.
     Operation,
     OperationId,
-    /// A description or a summary: a difference is only a warning.
     Description,
-    /// A security requirement, by the schemes it names.
     Requirement,
-    /// The scopes a requirement lists for one scheme.
     Scopes,
-    /// A security scheme the requirements name, with its defining fields
-    /// (`type`, `scheme`, `in`, ...), its flows and a flow's URLs, and the
-    /// scopes the requirements need that a flow defines.
     Scheme,
     SchemeField,
     Flow,
@@ -137,42 +142,25 @@ pub(super) enum What {
     ParameterRequired,
     RequestBody,
     BodyRequired,
-    /// A media type of a body.
     Media,
     Status,
     Header,
-    /// Whether an error status's body reads as error objects with a code.
     ErrorReadable,
-    /// The error objects of a body that reads as such: its codes and its
-    /// wrapping are compared under it.
     ErrorObjects,
-    /// An error code a status carries.
     Code,
-    /// Whether an error status's body is an envelope around the error.
     Wrapped,
-    /// Whether the error statuses share one body schema.
     ErrorSchemas,
-    /// The error object of one code, across statuses.
     ErrorObject,
-    /// A schema used without a name of its own (a body, items, a member).
     Schema,
-    /// A property of an object, with its schema, and whether it is required.
     Property,
     Required,
-    /// Whether a value may be null where the schema is used.
     Nullable,
-    /// The schema's name: the generated type's. `""` for an inline schema
-    /// that generates a type, `Null` for one that does not.
     Name,
     Shape,
-    /// The type, under the shape family.
     Type,
-    /// The schema below its shape family and type: its format, enum values,
-    /// members, items and properties.
     Typed,
     Format,
     EnumValue,
-    /// How many members a oneOf has.
     Members,
 }
 

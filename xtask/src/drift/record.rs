@@ -6,22 +6,21 @@
 use std::io::Write;
 use std::path::Path;
 
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::upstream::{Source, extract};
 use super::{DriftError, RECORDED_KEY, RECORDED_PATH};
 use crate::fragment::FRAGMENT_PATH;
 
-/// What `--record` wrote.
+/// What `--record` wrote: the file (relative to the workspace root),
+/// Katapult's version and the sha256 of the published document, and
+/// whether the file's content changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
-    /// The file written, relative to the workspace root.
     pub path: String,
-    /// Katapult's version of the recorded document.
     pub version: String,
-    /// sha256 of the published document.
     pub sha256: String,
-    /// Whether the file's content changed.
     pub changed: bool,
 }
 
@@ -49,21 +48,16 @@ pub(super) fn write(
     source: &Source,
     operations: &[String],
 ) -> Result<Recorded, DriftError> {
-    let closure = extract(source, operations)?;
-    let document = stamped(source, closure);
-    let mut text = serde_json::to_string_pretty(&document).map_err(|error| DriftError::Write {
+    let failed = |error: &dyn std::fmt::Display| DriftError::Write {
         file: RECORDED_PATH.to_owned(),
         message: error.to_string(),
-    })?;
-    text.push('\n');
-
+    };
+    let document = stamped(source, extract(source, operations)?);
+    let text = serde_json::to_string_pretty(&document).map_err(|e| failed(&e))? + "\n";
     let path = root.join(RECORDED_PATH);
     let changed = std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str());
     if changed {
-        write_atomically(&path, text.as_bytes()).map_err(|error| DriftError::Write {
-            file: RECORDED_PATH.to_owned(),
-            message: error.to_string(),
-        })?;
+        write_atomically(&path, text.as_bytes()).map_err(|e| failed(&e))?;
     }
     Ok(Recorded {
         path: RECORDED_PATH.to_owned(),
@@ -73,47 +67,62 @@ pub(super) fn write(
     })
 }
 
-/// The closure with `x-recorded`: what it is, which document it came from
-/// (Katapult's version, the file's name and sha256), and where that
-/// document says the API and its documentation are published.
-fn stamped(source: &Source, closure: Value) -> Value {
-    let earlier = source.document.get(RECORDED_KEY);
-    let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
-    let file_name = text(earlier.and_then(|r| r.get("source-file"))).unwrap_or_else(|| {
-        Path::new(&source.file).file_name().map_or_else(
-            || source.file.clone(),
-            |name| name.to_string_lossy().into_owned(),
-        )
-    });
-    let mut recorded = Map::new();
-    let mut put = |key: &str, value: Value| {
-        recorded.insert(key.to_owned(), value);
+/// `x-recorded`: what a recorded closure is, which document it came from
+/// (Katapult's version, the file's name and sha256), and where that document
+/// says the API and its documentation are published.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Stamp {
+    pub about: String,
+    pub katapult_version: String,
+    pub source_file: String,
+    pub source_sha256: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documentation: Option<String>,
+}
+
+impl Stamp {
+    /// The stamp of `document`, if it is a recorded closure.
+    pub fn of(document: &Value) -> Option<Self> {
+        Self::deserialize(document.get(RECORDED_KEY)?).ok()
+    }
+
+    /// The stamp of the closure recorded in the workspace at `root`.
+    pub fn recorded(root: &Path) -> Option<Self> {
+        let text = std::fs::read_to_string(root.join(RECORDED_PATH)).ok()?;
+        Self::of(&serde_json::from_str(&text).ok()?)
+    }
+}
+
+/// The closure with its [`Stamp`].
+fn stamped(source: &Source, mut closure: Value) -> Value {
+    let file_name = Path::new(&source.file).file_name();
+    let file_name = file_name.map_or_else(|| source.file.clone(), |n| n.to_string_lossy().into());
+    let url = |at| {
+        closure
+            .pointer(at)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
     };
-    put(
-        "about",
-        Value::from(format!(
+    let stamp = Stamp {
+        about: format!(
             "The closure of the operations {FRAGMENT_PATH} describes (each operation under \
              `paths`, every node they reference, the security schemes they name) as `cargo xtask \
              drift --upstream FILE --record` extracted it from Katapult's published OpenAPI \
              document. Do not edit: record again."
-        )),
-    );
-    put("katapult-version", Value::from(source.version.clone()));
-    put("source-file", Value::from(file_name));
-    put("source-sha256", Value::from(source.sha256.clone()));
-    // The document's own statements of where the API is served and
-    // documented.
-    if let Some(url) = text(closure.pointer("/servers/0/url")) {
-        put("api", Value::from(url));
+        ),
+        katapult_version: source.version.clone(),
+        source_file: Stamp::of(&source.document).map_or(file_name, |earlier| earlier.source_file),
+        source_sha256: source.sha256.clone(),
+        api: url("/servers/0/url"),
+        documentation: url("/externalDocs/url"),
+    };
+    if let (Value::Object(map), Ok(stamp)) = (&mut closure, serde_json::to_value(stamp)) {
+        map.insert(RECORDED_KEY.to_owned(), stamp);
     }
-    if let Some(url) = text(closure.pointer("/externalDocs/url")) {
-        put("documentation", Value::from(url));
-    }
-    let mut document = closure;
-    if let Value::Object(map) = &mut document {
-        map.insert(RECORDED_KEY.to_owned(), Value::Object(recorded));
-    }
-    document
+    closure
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory

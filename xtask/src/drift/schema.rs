@@ -123,7 +123,7 @@ impl<'a> Facts<'a> {
             }
         }
         for (at, object, one_of) in objects {
-            let required = doc::required_names(object);
+            let required = doc::strings(object, "required");
             for (name, property) in entries(object, "properties") {
                 let path = below(&n.path, ["properties", name]);
                 if (error && name == "code") || self.index.contains_key(&path) {

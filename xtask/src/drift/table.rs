@@ -82,8 +82,11 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
     let key = fact.key.clone();
     let (fv, uv) = (show(&f.value), show(&u.value));
     let yes = |fact: &Fact<'_>| fact.value == Value::Bool(true);
-    let (required_u, required_f) = (required_word(yes(u)), required_word(yes(f)));
-    let (nullable_u, nullable_f) = (nullable_word(yes(u)), nullable_word(yes(f)));
+    let accepts = |s: &str, scopes: &[String]| format!("`{s}` with scopes {scopes:?}");
+    let word = |fact, (yes_word, no_word)| if yes(fact) { yes_word } else { no_word };
+    let (required, nullable) = (("required", "optional"), ("nullable", "not nullable"));
+    let (required_u, required_f) = (word(u, required), word(f, required));
+    let (nullable_u, nullable_f) = (word(u, nullable), word(f, nullable));
     let (label, list) = (label(&f.at), items.join(", "));
     let ignored = "progenitor ignores security schemes";
     let missing = missing_schemas(u.node, found.fragment.doc);
@@ -109,10 +112,10 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
             format!("set `operationId: {uv}`")),
         (What::Requirement, There) => row(K::Security, None,
             "authentication is the hand-written layer's job; progenitor ignores security",
-            format!("upstream accepts {}", requirement_text(u.node)),
-            format!("add `{}` to the operation's `security`", requirement_yaml(u.node))),
+            format!("upstream accepts {}", requirement_text(u.node, accepts, " and ")),
+            format!("add `{}` to the operation's `security`", requirement_text(u.node, |s, scopes| format!("{s}: {scopes:?}"), ", "))),
         (What::Requirement, Here) => row(K::Security, None, "progenitor ignores security",
-            format!("only the fragment accepts {}", requirement_text(f.node)),
+            format!("only the fragment accepts {}", requirement_text(f.node, accepts, " and ")),
             "remove the requirement from the operation's `security`".to_owned()),
         (What::Scopes, Changed) => row(K::Security, None, "progenitor ignores security",
             format!("the `{key}` requirement lists scopes {:?} upstream, {:?} here",
@@ -403,14 +406,6 @@ fn text(value: &Value) -> &str {
     value.as_str().unwrap_or("")
 }
 
-fn required_word(required: bool) -> &'static str {
-    if required { "required" } else { "optional" }
-}
-
-fn nullable_word(nullable: bool) -> &'static str {
-    if nullable { "nullable" } else { "not nullable" }
-}
-
 /// `` `DiskStateEnum` ``, or where an unnamed enum is.
 fn enum_name(fact: &Fact<'_>) -> String {
     match &fact.ctx.name {
@@ -460,22 +455,14 @@ fn show(value: &Value) -> String {
     }
 }
 
-fn requirement_text(node: &Value) -> String {
-    let schemes = requirement(node);
-    let parts: Vec<String> = schemes
+/// A security requirement as a message lists it: each scheme with its
+/// scopes, as `part` writes them, joined by `separator`.
+fn requirement_text(node: &Value, part: fn(&str, &[String]) -> String, separator: &str) -> String {
+    let parts: Vec<String> = requirement(node)
         .iter()
-        .map(|(scheme, scopes)| format!("`{scheme}` with scopes {scopes:?}"))
+        .map(|(s, scopes)| part(s, scopes))
         .collect();
-    parts.join(" and ")
-}
-
-fn requirement_yaml(node: &Value) -> String {
-    let schemes = requirement(node);
-    let parts: Vec<String> = schemes
-        .iter()
-        .map(|(scheme, scopes)| format!("{scheme}: {scopes:?}"))
-        .collect();
-    parts.join(", ")
+    parts.join(separator)
 }
 
 /// For a node to be copied from upstream: the schemas it refers to that

@@ -11,21 +11,19 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::{DriftError, RECORDED_KEY};
+use super::{DriftError, Stamp};
 use crate::doc::{self, YamlError, child, pointer, ref_pointer};
 
-/// An upstream document as read from a file.
+/// An upstream document as read from a file: the file as messages name it,
+/// the whole document, Katapult's version of it (`info.x-katapult-version`,
+/// else `info.version`, or the one a recorded closure names) and the sha256
+/// of the published document's bytes (of the file read, or for a recorded
+/// closure of the document it was recorded from).
 #[derive(Debug, Clone)]
 pub struct Source {
-    /// The file, as messages name it.
     pub file: String,
-    /// The whole document as a JSON tree.
     pub document: Value,
-    /// Katapult's version of the document (`info.x-katapult-version`,
-    /// else `info.version`), or the one a recorded closure names.
     pub version: String,
-    /// Lowercase hex sha256 of the published document's bytes: of the file
-    /// read, or, for a recorded closure, of the document it was recorded from.
     pub sha256: String,
 }
 
@@ -37,14 +35,19 @@ pub(super) fn read(path: &Path, file: &str) -> Result<Source, DriftError> {
     })?;
     let document = to_tree(&bytes, file)?;
     check_version(&document, file)?;
-    let recorded = document.get(RECORDED_KEY);
-    let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
-    let version = text(recorded.and_then(|r| r.get("katapult-version")))
-        .or_else(|| text(document.pointer("/info/x-katapult-version")))
-        .or_else(|| text(document.pointer("/info/version")))
-        .unwrap_or_else(|| "unknown".to_owned());
-    let sha256 = text(recorded.and_then(|r| r.get("source-sha256")))
-        .unwrap_or_else(|| doc::sha256_hex(&bytes));
+    let stamp = Stamp::of(&document);
+    let text = |at| {
+        document
+            .pointer(at)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let version = stamp.as_ref().map(|s| s.katapult_version.clone());
+    let version = version
+        .or_else(|| text("/info/x-katapult-version"))
+        .or_else(|| text("/info/version"));
+    let version = version.unwrap_or_else(|| "unknown".to_owned());
+    let sha256 = stamp.map_or_else(|| doc::sha256_hex(&bytes), |s| s.source_sha256);
     Ok(Source {
         file: file.to_owned(),
         document,

@@ -12,47 +12,36 @@ use super::{CRATES, Finding};
 use crate::api_change::Version;
 use crate::cargo;
 
-/// What `cargo metadata` says about one of the crates.
+/// What `cargo metadata` says about one of the crates: its id, name and
+/// version (build metadata included), the fields crates.io shows (`readme`
+/// is relative to the manifest), its dependencies of every kind, and the
+/// highest `rust-version` among its normal dependencies, direct and
+/// indirect, with the crate that needs it (worked out from the graph).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CrateMeta {
-    /// cargo's package id.
     pub id: String,
-    /// The package name.
     pub name: String,
-    /// Its version, build metadata included.
     pub version: String,
-    /// `repository`, as crates.io shows it.
     pub repository: Option<String>,
-    /// `readme`, relative to the manifest.
     pub readme: Option<String>,
-    /// `documentation`.
     pub documentation: Option<String>,
-    /// `rust-version`.
     pub rust_version: Option<String>,
-    /// `license`.
     pub license: Option<String>,
-    /// `description`.
     pub description: Option<String>,
-    /// The manifest.
     pub manifest_path: PathBuf,
-    /// Its dependencies, of every kind.
     pub dependencies: Vec<Dependency>,
-    /// The highest `rust-version` among the crate's normal dependencies,
-    /// direct and indirect, with the crate that needs it.
     #[serde(skip)]
     pub dependencies_need: Option<(String, String)>,
 }
 
-/// One dependency of a crate, as `cargo metadata` lists it.
+/// One dependency of a crate, as `cargo metadata` lists it: the crate, the
+/// version requirement (`*` when there is none), `dev` or `build` (none for
+/// a normal dependency), and where it is, for a path dependency.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Dependency {
-    /// The crate depended on.
     pub name: String,
-    /// The version requirement (`*` when there is none).
     pub req: String,
-    /// `dev` or `build`; none for a normal dependency.
     pub kind: Option<String>,
-    /// Where it is, for a path dependency.
     pub path: Option<PathBuf>,
 }
 
@@ -149,7 +138,7 @@ fn highest_rust_version(
 
 /// A `rust-version` (`1.88` or `1.88.0`) as a version, so both compare
 /// equal.
-fn rust_version(text: &str) -> Option<Version> {
+pub fn rust_version(text: &str) -> Option<Version> {
     Version::parse(text)
         .or_else(|_| Version::parse(&format!("{text}.0")))
         .ok()
@@ -231,98 +220,4 @@ pub fn metadata(crates: &[CrateMeta]) -> Vec<Finding> {
         });
     }
     findings
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::release::render;
-
-    fn meta(name: &str) -> CrateMeta {
-        CrateMeta {
-            name: name.to_owned(),
-            version: "0.1.0+katapult.2.68.0".to_owned(),
-            repository: Some("https://example.org/r".to_owned()),
-            readme: Some("Cargo.toml".to_owned()),
-            documentation: Some(format!("https://docs.rs/{name}")),
-            rust_version: Some("1.88".to_owned()),
-            license: Some("MIT".to_owned()),
-            description: Some("d".to_owned()),
-            manifest_path: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"),
-            dependencies_need: Some(("1.88.0".to_owned(), "x 1.0".to_owned())),
-            ..CrateMeta::default()
-        }
-    }
-
-    fn path_dependency(req: &str) -> Dependency {
-        Dependency {
-            name: "katapult-core".to_owned(),
-            req: req.to_owned(),
-            kind: None,
-            path: Some(PathBuf::from("../katapult-core")),
-        }
-    }
-
-    #[test]
-    fn metadata_problems_block_the_release() {
-        let good = metadata(&[meta("katapult-core")]);
-        assert!(
-            good[0].blocker.is_none() && good[0].note.is_none(),
-            "{good:?}"
-        );
-
-        let mut bad = meta("katapult-core-httpmock");
-        bad.license = None;
-        bad.readme = Some("MISSING.md".to_owned());
-        bad.dependencies = vec![path_dependency("*")];
-        bad.dependencies_need = Some(("1.90".to_owned(), "tokio 1.99".to_owned()));
-        let blocker = metadata(&[meta("katapult-core"), bad])[1]
-            .blocker
-            .clone()
-            .unwrap();
-        for expected in [
-            "`license` is not set",
-            "MISSING.md",
-            "has no version",
-            "tokio 1.99 needs 1.90",
-        ] {
-            assert!(blocker.contains(expected), "{blocker}");
-        }
-
-        let mut pinned = meta("katapult-core-httpmock");
-        pinned.dependencies = vec![path_dependency("=0.1.0")];
-        let findings = metadata(&[meta("katapult-core"), pinned]);
-        assert!(findings[1].blocker.is_none(), "{findings:?}");
-    }
-
-    /// A `rust-version` of `1.88` is `1.88.0`, and `1.90` is above both.
-    #[test]
-    fn rust_versions_compare_as_versions() {
-        assert_eq!(rust_version("1.88"), rust_version("1.88.0"));
-        assert!(rust_version("1.90") > rust_version("1.88.0"));
-        assert!(rust_version("1.100") > rust_version("1.99"));
-    }
-
-    /// crates.io does not require `repository`, and the project has no
-    /// public home yet: its absence is a note for the first publish.
-    #[test]
-    fn a_missing_repository_is_a_note_not_a_blocker() {
-        let mut unset = meta("katapult-core");
-        unset.repository = None;
-        let finding = &metadata(&[unset])[0];
-        assert_eq!(finding.blocker, None, "{finding:?}");
-        let note = finding.note.as_deref().unwrap();
-        assert!(
-            note.contains("has no `repository`") && note.contains("first publish"),
-            "{note}"
-        );
-        let rendered = render(std::slice::from_ref(finding));
-        assert!(
-            rendered.contains("note: katapult-core has no `repository`"),
-            "{rendered}"
-        );
-        assert!(rendered.ends_with(
-            "release: ready (publish katapult-core first, then katapult-core-httpmock)\n"
-        ));
-    }
 }

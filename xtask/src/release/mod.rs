@@ -12,13 +12,11 @@ use std::fmt::Write;
 use std::path::Path;
 use std::process::{Command, ExitCode};
 
-use serde_json::Value;
-
 mod metadata;
 
-pub use self::metadata::{CrateMeta, Dependency, metadata};
+pub use self::metadata::{CrateMeta, Dependency, metadata, rust_version};
 use crate::api_change::{self, Bump, Severity, Version};
-use crate::drift::{self, RECORDED_PATH};
+use crate::drift::{self, RECORDED_PATH, Stamp};
 use crate::{cargo, codegen};
 
 /// The crates a release publishes, the mocks after the client they pin.
@@ -30,36 +28,34 @@ pub const TAG_PREFIX: &str = "v";
 /// The changelog, Keep a Changelog style.
 pub const CHANGELOG: &str = "CHANGELOG.md";
 
-/// One line of the summary: a topic, what was found, whether it blocks the
-/// release, and what to know before publishing.
+/// One line of the summary: a topic (`package`, `drift`, `api`, ...), what
+/// was found, what stops the release if anything, and what to do before the
+/// first publish without blocking it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    /// `package`, `drift`, `api`, ...
     pub topic: &'static str,
-    /// What was found.
     pub text: String,
-    /// What stops the release, if anything.
     pub blocker: Option<String>,
-    /// What to do before the first publish, without blocking it.
     pub note: Option<String>,
 }
 
 impl Finding {
-    fn ok(topic: &'static str, text: impl Into<String>) -> Self {
+    fn new(topic: &'static str, text: impl Into<String>, blocker: Option<String>) -> Self {
+        let (text, note) = (text.into(), None);
         Self {
             topic,
-            text: text.into(),
-            blocker: None,
-            note: None,
+            text,
+            blocker,
+            note,
         }
     }
 
-    fn blocked(topic: &'static str, text: impl Into<String>, blocker: impl Into<String>) -> Self {
-        Self::ok(topic, text).with_blocker(Some(blocker.into()))
+    fn ok(topic: &'static str, text: impl Into<String>) -> Self {
+        Self::new(topic, text, None)
     }
 
-    fn with_blocker(self, blocker: Option<String>) -> Self {
-        Self { blocker, ..self }
+    fn blocked(topic: &'static str, text: impl Into<String>, blocker: impl Into<String>) -> Self {
+        Self::new(topic, text, Some(blocker.into()))
     }
 }
 
@@ -69,10 +65,9 @@ impl Finding {
 pub fn release_check(root: &Path) -> ExitCode {
     let findings = check(root);
     print!("{}", render(&findings));
-    if findings.iter().any(|f| f.blocker.is_some()) {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
+    match findings.iter().any(|f| f.blocker.is_some()) {
+        true => ExitCode::FAILURE,
+        false => ExitCode::SUCCESS,
     }
 }
 
@@ -81,22 +76,20 @@ pub fn check(root: &Path) -> Vec<Finding> {
     let crates = match metadata::crates(root) {
         Ok(crates) => crates,
         Err(error) => {
-            return vec![Finding::blocked(
-                "metadata",
-                "cannot read the workspace's metadata",
-                error,
-            )];
+            let text = "cannot read the workspace's metadata";
+            return vec![Finding::blocked("metadata", text, error)];
         }
     };
     let mut findings = metadata(&crates);
-    findings.push(upstream(root, &crates));
-    findings.push(drift_finding(root));
-    findings.push(package(root));
-    let (api, previous) = api(root, &crates);
+    findings.extend([upstream(root, &crates), drift_finding(root)]);
+    findings.push(package(root).unwrap_or_else(|blocked| blocked));
+    let (api, previous) = api(root, &crates).unwrap_or_else(|blocked| (blocked, None));
     findings.push(api);
-    findings.push(semver_checks(root, previous.as_deref()));
-    findings.push(changelog(root));
-    findings.push(tree(root));
+    findings.extend([
+        semver_checks(root, previous.as_deref()),
+        changelog(root),
+        tree(root),
+    ]);
     findings
 }
 
@@ -129,38 +122,32 @@ pub fn render(findings: &[Finding]) -> String {
 
 /// The recorded upstream document, and whether the versions name it.
 fn upstream(root: &Path, crates: &[CrateMeta]) -> Finding {
-    let recorded = std::fs::read_to_string(root.join(RECORDED_PATH))
-        .ok()
-        .and_then(|text| serde_json::from_str::<Value>(&text).ok());
-    let Some(stamp) = recorded.as_ref().and_then(|r| r.get(drift::RECORDED_KEY)) else {
+    let Some(stamp) = Stamp::recorded(root) else {
         return Finding::blocked(
             "upstream",
             format!("no recorded upstream document at {RECORDED_PATH}"),
             "record one: `cargo xtask drift --upstream FILE --record`",
         );
     };
-    let version = stamp["katapult-version"].as_str().unwrap_or("unknown");
-    let sha = stamp["source-sha256"].as_str().unwrap_or("");
+    let (version, sha) = (&stamp.katapult_version, &stamp.source_sha256);
     let expected = format!("katapult.{version}");
+    let carries =
+        |c: &&CrateMeta| Version::parse(&c.version).is_ok_and(|v| v.build.as_str() == expected);
     let wrong: Vec<String> = crates
         .iter()
-        .filter(|c| {
-            Version::parse(&c.version)
-                .ok()
-                .is_none_or(|v| v.build.as_str() != expected)
-        })
+        .filter(|c| !carries(c))
         .map(|c| format!("{} {}", c.name, c.version))
         .collect();
     let text = format!(
         "Katapult {version} ({}, document sha256 {}); crate versions carry +{expected}",
-        stamp["source-file"].as_str().unwrap_or(RECORDED_PATH),
+        stamp.source_file,
         sha.get(..12).unwrap_or(sha)
     );
     let blocker = (!wrong.is_empty()).then(|| {
         let wrong = wrong.join(", ");
         format!("{wrong} should end in +{expected}, the upstream version the fragment follows")
     });
-    Finding::ok("upstream", text).with_blocker(blocker)
+    Finding::new("upstream", text, blocker)
 }
 
 fn drift_finding(root: &Path) -> Finding {
@@ -182,10 +169,12 @@ fn drift_finding(root: &Path) -> Finding {
         report.warnings.len()
     );
     let blocker = "run `cargo xtask drift` and follow upstream or declare the departures";
-    Finding::ok("drift", text).with_blocker((!report.is_clean()).then(|| blocker.to_owned()))
+    Finding::new(
+        "drift",
+        text,
+        (!report.is_clean()).then(|| blocker.to_owned()),
+    )
 }
-
-// ----------------------------------------------------------------- package
 
 /// `cargo package` for both crates together, offline, with verification:
 /// cargo builds each packaged crate, the mocks against the packaged client
@@ -201,47 +190,37 @@ fn drift_finding(root: &Path) -> Finding {
 /// registry lives in it, so cargo unpacks the packaged crates afresh too,
 /// into a new directory of its registry cache (`$CARGO_HOME/registry/src/
 /// -<hash of the registry's path>`), which is cargo's own and left alone.
-fn package(root: &Path) -> Finding {
-    let target = match tempfile::Builder::new()
-        .prefix("katapult-release-check-")
-        .tempdir()
-    {
-        Ok(target) => target,
-        Err(error) => {
-            return Finding::blocked(
-                "package",
-                "cannot make a temporary target directory",
-                error.to_string(),
-            );
-        }
+fn package(root: &Path) -> Result<Finding, Finding> {
+    let blocked = |text: &str| {
+        let text = text.to_owned();
+        move |error: std::io::Error| Finding::blocked("package", text, error.to_string())
     };
+    let target = tempfile::Builder::new()
+        .prefix("katapult-release-check-")
+        .tempdir();
+    let target = target.map_err(blocked("cannot make a temporary target directory"))?;
     let mut command = cargo(root);
     command.args(["package", "--offline", "--allow-dirty", "--color", "never"]);
     command.arg("--target-dir").arg(target.path());
     command.args(CRATES.iter().flat_map(|name| ["-p", name]));
-    let output = match command.output() {
-        Ok(output) => output,
-        Err(error) => {
-            return Finding::blocked("package", "cannot run cargo package", error.to_string());
-        }
-    };
+    let output = command
+        .output()
+        .map_err(blocked("cannot run cargo package"))?;
     let log = String::from_utf8_lossy(&output.stderr);
     if output.status.success() {
         let packaged: Vec<String> = packaged(&log)
             .iter()
             .map(|(name, size)| format!("{name}.crate {size}"))
             .collect();
-        return Finding::ok(
-            "package",
-            format!(
-                "{} (verified offline in a fresh target directory)",
-                packaged.join(", ")
-            ),
+        let text = format!(
+            "{} (verified offline in a fresh target directory)",
+            packaged.join(", ")
         );
+        return Ok(Finding::ok("package", text));
     }
     let tail: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
     let tail = tail[tail.len().saturating_sub(6)..].join("\n              ");
-    Finding::blocked("package", "cargo package failed", tail)
+    Err(Finding::blocked("package", "cargo package failed", tail))
 }
 
 /// (crate-version, size) from `cargo package`'s log: each `Packaging NAME
@@ -263,25 +242,16 @@ pub fn packaged(log: &str) -> Vec<(String, String)> {
     out
 }
 
-// --------------------------------------------------------------------- api
-
 /// The generated public API against the last release tag's outline, judged
-/// by `crate::api_change`. Returns the finding and the tag, if there is one.
-fn api(root: &Path, crates: &[CrateMeta]) -> (Finding, Option<String>) {
-    let current = match codegen::committed_public_api(root) {
-        Ok(outline) => outline,
-        Err(error) => {
-            return (
-                Finding::blocked("api", "cannot outline the generated API", error),
-                None,
-            );
-        }
-    };
+/// by `crate::api_change`; with the tag, if there is one.
+fn api(root: &Path, crates: &[CrateMeta]) -> Result<(Finding, Option<String>), Finding> {
+    let current = codegen::committed_public_api(root)
+        .map_err(|error| Finding::blocked("api", "cannot outline the generated API", error))?;
     let version = crates
         .iter()
         .find(|c| c.name == CRATES[0])
-        .map(|c| c.version.clone())
-        .unwrap_or_default();
+        .map(|c| c.version.clone());
+    let version = version.unwrap_or_default();
     let committed = std::fs::read_to_string(root.join(OUTLINE_SNAPSHOT)).unwrap_or_default();
     let stale_snapshot = (api_change::outline_from_snapshot(&committed) != current).then(|| {
         format!(
@@ -294,32 +264,18 @@ fn api(root: &Path, crates: &[CrateMeta]) -> (Finding, Option<String>) {
         let text = format!(
             "first release: no {TAG_PREFIX}* tag, so all {items} outline items are new (version {version})"
         );
-        return (
-            Finding {
-                blocker: stale_snapshot,
-                ..Finding::ok("api", text)
-            },
-            None,
-        );
+        return Ok((Finding::new("api", text, stale_snapshot), None));
     };
     let Some(previous_outline) = git(root, &["show", &format!("{tag}:{OUTLINE_SNAPSHOT}")]) else {
-        return (
-            Finding::ok(
-                "api",
-                format!("{tag} has no {OUTLINE_SNAPSHOT} to compare with"),
-            ),
-            Some(tag),
-        );
+        let text = format!("{tag} has no {OUTLINE_SNAPSHOT} to compare with");
+        return Ok((Finding::ok("api", text), Some(tag)));
     };
     let changes = api_change::classify(
         api_change::outline_from_snapshot(&previous_outline),
         &current,
     );
     let (bump, required) = api_change::bump(&changes, &previous);
-    let breaking = changes
-        .iter()
-        .filter(|c| c.severity == Severity::Breaking)
-        .count();
+    let breaking = changes.iter().filter(|c| c.severity == Severity::Breaking);
     let numbers = |v: &Version| (v.major, v.minor, v.patch);
     let too_low = Version::parse(&version)
         .is_ok_and(|v| bump != Bump::None && numbers(&v) < numbers(&required));
@@ -328,8 +284,9 @@ fn api(root: &Path, crates: &[CrateMeta]) -> (Finding, Option<String>) {
         _ => required.to_string(),
     };
     let text = format!(
-        "since {tag}: {} change(s), {breaking} breaking; needs {needs} (Cargo.toml: {version})",
-        changes.len()
+        "since {tag}: {} change(s), {} breaking; needs {needs} (Cargo.toml: {version})",
+        changes.len(),
+        breaking.count()
     );
     let bump_blocker = format!("bump the crates' version to {required} at least");
     let blocker = if too_low {
@@ -337,34 +294,26 @@ fn api(root: &Path, crates: &[CrateMeta]) -> (Finding, Option<String>) {
     } else {
         stale_snapshot
     };
-    (Finding::ok("api", text).with_blocker(blocker), Some(tag))
+    Ok((Finding::new("api", text, blocker), Some(tag)))
 }
 
 /// The highest `v<version>` tag and its version.
 fn last_release(root: &Path) -> Option<(String, Version)> {
     let tags = git(root, &["tag", "--list", &format!("{TAG_PREFIX}*")])?;
-    tags.lines()
-        .filter_map(|tag| {
-            Some((
-                tag.to_owned(),
-                Version::parse(tag.strip_prefix(TAG_PREFIX)?).ok()?,
-            ))
-        })
-        .max_by_key(|(_, v)| (v.major, v.minor, v.patch))
+    let version = |tag: &str| Version::parse(tag.strip_prefix(TAG_PREFIX)?).ok();
+    let tags = tags
+        .lines()
+        .filter_map(|tag| Some((tag.to_owned(), version(tag)?)));
+    tags.max_by_key(|(_, v)| (v.major, v.minor, v.patch))
 }
-
-// ---------------------------------------------------------- semver-checks
 
 /// cargo-semver-checks against the last release, when it is installed: a
 /// cross-check of the `api` line from the crates' rustdoc. It needs two
 /// rustdoc builds, too slow for `cargo xtask codegen`, which is why the
 /// judge is `crate::api_change`; it is never required.
 fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
-    let installed = cargo(root)
-        .args(["semver-checks", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !installed {
+    let version = cargo(root).args(["semver-checks", "--version"]).output();
+    if !version.is_ok_and(|o| o.status.success()) {
         return Finding::ok(
             "semver",
             "cargo-semver-checks is not installed (optional; the api line above is this \
@@ -373,27 +322,26 @@ fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
         );
     }
     let Some(tag) = previous_tag else {
-        return Finding::ok(
-            "semver",
-            format!("cargo-semver-checks: nothing to compare with (no {TAG_PREFIX}* tag yet)"),
-        );
+        let text =
+            format!("cargo-semver-checks: nothing to compare with (no {TAG_PREFIX}* tag yet)");
+        return Finding::ok("semver", text);
     };
     let output = cargo(root)
         .args(["semver-checks", "check-release", "--baseline-rev", tag])
         .args(CRATES.iter().flat_map(|c| ["-p", c]))
         .output();
     match output {
-        Ok(output) if output.status.success() => Finding::ok(
-            "semver",
-            format!("cargo-semver-checks against {tag}: no semver violation"),
-        ),
+        Ok(output) if output.status.success() => {
+            let text = format!("cargo-semver-checks against {tag}: no semver violation");
+            Finding::ok("semver", text)
+        }
         Ok(output) => {
             let log = String::from_utf8_lossy(&output.stderr);
             let summary = log
                 .lines()
                 .rev()
-                .find(|l| l.contains("Summary") || l.contains("error"))
-                .unwrap_or("see `cargo semver-checks check-release`");
+                .find(|l| l.contains("Summary") || l.contains("error"));
+            let summary = summary.unwrap_or("see `cargo semver-checks check-release`");
             Finding::blocked(
                 "semver",
                 format!("cargo-semver-checks against {tag}: {}", summary.trim()),
@@ -408,8 +356,6 @@ fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
         ),
     }
 }
-
-// --------------------------------------------------------------- changelog
 
 /// The entries (`- ...` lines) of the changelog's `## [Unreleased]` section.
 pub fn unreleased_entries(changelog: &str) -> Option<Vec<String>> {
@@ -440,30 +386,26 @@ fn changelog(root: &Path) -> Finding {
         ),
         entries => {
             let first = crate::shorten(&entries[0], 73);
-            Finding::ok(
-                "changelog",
-                format!(
-                    "{} entries under [Unreleased], first: {first}",
-                    entries.len()
-                ),
-            )
+            let text = format!(
+                "{} entries under [Unreleased], first: {first}",
+                entries.len()
+            );
+            Finding::ok("changelog", text)
         }
     }
 }
 
 /// Whether the working tree is clean: a release is published from a commit.
 fn tree(root: &Path) -> Finding {
-    Finding::ok(
-        "tree",
-        match git(root, &["status", "--porcelain"]) {
-            Some(status) if status.trim().is_empty() => "clean".to_owned(),
-            Some(status) => format!(
-                "{} uncommitted path(s): packaged as they are here; publish from a clean commit",
-                status.lines().count()
-            ),
-            None => "not a git checkout".to_owned(),
-        },
-    )
+    let text = match git(root, &["status", "--porcelain"]) {
+        Some(status) if status.trim().is_empty() => "clean".to_owned(),
+        Some(status) => format!(
+            "{} uncommitted path(s): packaged as they are here; publish from a clean commit",
+            status.lines().count()
+        ),
+        None => "not a git checkout".to_owned(),
+    };
+    Finding::ok("tree", text)
 }
 
 fn git(root: &Path, args: &[&str]) -> Option<String> {
@@ -473,40 +415,4 @@ fn git(root: &Path, args: &[&str]) -> Option<String> {
         .output()
         .ok()?;
     (output.status.success()).then(|| String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn packaged_reads_cargo_package_output() {
-        let log = "\
-   Packaging katapult-core v0.1.0+katapult.2.68.0 (/w/crates/katapult-core)
-    Packaged 41 files, 535.4KiB (118.8KiB compressed)
-   Packaging katapult-core-httpmock v0.1.0+katapult.2.68.0 (/w/crates/katapult-core-httpmock)
-    Packaged 9 files, 69.3KiB (21.8KiB compressed)
-   Verifying katapult-core v0.1.0+katapult.2.68.0 (/w/crates/katapult-core)
-";
-        assert_eq!(
-            packaged(log),
-            [
-                (
-                    "katapult-core-0.1.0+katapult.2.68.0".to_owned(),
-                    "(41 files, 535.4KiB (118.8KiB compressed))".to_owned()
-                ),
-                (
-                    "katapult-core-httpmock-0.1.0+katapult.2.68.0".to_owned(),
-                    "(9 files, 69.3KiB (21.8KiB compressed))".to_owned()
-                ),
-            ]
-        );
-    }
-
-    #[test]
-    fn unreleased_entries_stop_at_the_next_release() {
-        let text = "# Changelog\n\n## [Unreleased]\n\n### Changed\n- one\n- two\n\n## [0.1.0] - 2026-01-01\n- old\n";
-        assert_eq!(unreleased_entries(text).unwrap(), ["one", "two"]);
-        assert_eq!(unreleased_entries("# Changelog\n"), None);
-    }
 }

@@ -180,6 +180,102 @@ fn a_failed_task_exits_1_naming_it_with_the_report() {
     assert_eq!(report["steps"][0]["operation"], "resize_disk", "{run:?}");
 }
 
+/// `--timeout` bounds the whole change (every answer comes at once, so a
+/// per-attempt limit would never end it), on either side of the command;
+/// `--deadline` is the same option.
+#[test]
+fn a_change_past_its_timeout_exits_1_with_the_report() {
+    let home = Home::new("change-timeout");
+    let server = Server::start_in_background(|request, n| {
+        let disk = json!({"id": "disk_1", "state": "built", "size_in_gb": 20});
+        let task = json!({"id": "task_9", "name": "Grow disk", "status": "running", "progress": 5});
+        match (request.method(), request.target()) {
+            ("GET", target) if target.starts_with("/tasks/") => json(200, n, json!({"task": task})),
+            ("GET", _) => json(200, n, json!({"disk": disk, "annotations": []})),
+            _ => json(200, n, json!({"disk": disk, "task": task})),
+        }
+    });
+    let change = [
+        "disk",
+        "change",
+        "--disk-id",
+        "disk_1",
+        "--size-in-gb",
+        "30",
+    ];
+    let forms: [&[&str]; 3] = [
+        &[&change[..], &["--timeout", "0.5"]].concat(),
+        &[&["--timeout", "0.5"], &change[..]].concat(),
+        &[&change[..], &["--deadline", "0.5"]].concat(),
+    ];
+    for args in forms {
+        let run = home.katapult().against(&server, "t").args(args).run();
+        run.exits(1);
+        assert!(run.stderr.contains("task_9"), "{args:?}: {run:?}");
+        let report = run.json();
+        assert_eq!(
+            report["tasks"][0]["task"]["status"], "running",
+            "{args:?}: {run:?}"
+        );
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_single_change_draws_its_steps_on_a_terminal() {
+    let home = Home::new("change-tty");
+    let run = home
+        .katapult_in_a_terminal(&[
+            "--mock",
+            "disk",
+            "change",
+            "--disk-id",
+            "disk_demo",
+            "--size-in-gb",
+            "30",
+        ])
+        .run();
+    run.exits(0);
+    // The terminal gets stdout and stderr both: the report, and the steps
+    // drawn over one line.
+    assert!(
+        run.stdout.contains("step 1/1 resize_disk: started"),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains("(Grow disk): pending 0%"), "{run:?}");
+    assert!(run.stdout.contains("step 1/1 resize_disk: done"), "{run:?}");
+}
+
+/// `--from` conflicts with every property flag, generated or change-only
+/// (by their groups), and each such mistake sends nothing.
+#[test]
+fn from_conflicts_with_every_property_flag() {
+    let home = Home::new("change-from-conflicts");
+    let server = Server::start_in_background(|_, n| json(500, n, json!({})));
+    let flags: [&[&str]; 5] = [
+        &["--disk-id", "disk_1"],
+        &["--name", "x"],
+        &["--boot", "true"],
+        &["--attached", "true"],
+        &["--unassign"],
+    ];
+    for flag in flags {
+        let run = home
+            .katapult()
+            .against(&server, "t")
+            .args(["disk", "change", "--from", "-"])
+            .args(flag)
+            .stdin("")
+            .run();
+        run.exits(2);
+        assert!(
+            run.stderr.contains("cannot be used with"),
+            "{flag:?}: {run:?}"
+        );
+    }
+    assert_eq!(server.hits(), 0);
+}
+
 #[test]
 fn a_size_that_is_not_a_positive_integer_is_a_usage_error() {
     let home = Home::new("change-bad-size");

@@ -1,6 +1,7 @@
 //! Where the token and base URL come from: token files, named profiles,
 //! the environment, the default profile; their precedence; files other
-//! users can read; and the message when there is no token at all.
+//! users can read; and the message when there is no token at all. And
+//! `--ca-file`, the trust the connection adds.
 
 use katapult_test_server::closed_port;
 
@@ -265,4 +266,73 @@ fn no_token_names_every_way_to_give_one() {
     ] {
         assert!(run.stderr.contains(way), "{way}: {run:?}");
     }
+}
+
+#[test]
+fn a_config_file_that_does_not_parse_names_the_file_and_the_line() {
+    let home = Home::new("config-line");
+    let path = home.config("[profiles.default]\ntoken = \"t\"\nbase_url = \n", 0o600);
+    let run = home.katapult().args(update(&[])).run();
+    run.exits(2);
+    assert!(
+        run.stderr
+            .contains(&format!("{} is not valid at line 3", path.display())),
+        "{run:?}"
+    );
+}
+
+/// The last fallback: Krystal's own CLI config, its host given the API's
+/// path.
+#[test]
+fn krystals_cli_config_is_read_last() {
+    let home = Home::new("krystal");
+    let server = disks();
+    let yaml = home.file(
+        ".katapult/katapult.yaml",
+        &format!("api_token: krystal-token\napi_url: {}\n", server.base_url()),
+        0o600,
+    );
+    home.katapult().args(update(&[])).run().exits(0);
+    assert_eq!(token_seen(&server), "krystal-token");
+
+    // The default profile comes first.
+    let server = disks();
+    home.config(
+        &format!(
+            "[profiles.default]\ntoken = \"profile-token\"\nbase_url = \"{}\"\n",
+            server.base_url()
+        ),
+        0o600,
+    );
+    home.katapult().args(update(&[])).run().exits(0);
+    assert_eq!(token_seen(&server), "profile-token");
+
+    std::fs::write(&yaml, "api_token: [unclosed\n").unwrap();
+    std::fs::remove_file(home.dir.join("config/katapult/config.toml")).unwrap();
+    let run = home.katapult().args(update(&[])).run();
+    run.exits(2);
+    assert!(run.stderr.contains(&yaml.display().to_string()), "{run:?}");
+    assert!(run.stderr.contains("at line"), "{run:?}");
+}
+
+/// `--ca-file` that is not PEM: a configuration error naming the file,
+/// before anything is sent.
+#[test]
+fn a_ca_file_that_is_not_pem_is_refused_naming_it() {
+    let home = Home::new("ca-file");
+    let server = disks();
+    let file = home.file("ca.pem", "not a certificate\n", 0o644);
+    let run = home
+        .katapult()
+        .against(&server, "t")
+        .args(update(&["--ca-file", file.to_str().unwrap()]))
+        .run();
+    run.exits(2);
+    assert!(
+        run.stderr
+            .contains(&format!("the CA file {}", file.display())),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("PEM"), "{run:?}");
+    assert!(server.requests().is_empty());
 }

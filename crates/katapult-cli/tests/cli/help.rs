@@ -38,6 +38,15 @@ fn disk_change_help() {
     insta::assert_snapshot!("disk_change_help", run.stdout);
 }
 
+/// `task wait`'s `--timeout`, which bounds the whole wait.
+#[test]
+fn task_wait_help() {
+    let home = Home::new("help");
+    let run = home.katapult().args(["task", "wait", "--help"]).run();
+    run.exits(0);
+    insta::assert_snapshot!("task_wait_help", run.stdout);
+}
+
 #[test]
 fn help_documents_every_exit_code() {
     let home = Home::new("help");

@@ -15,7 +15,8 @@
 //!
 //! Only `disk` is required. The line is read field by field, so that every
 //! mistake is named by its path: an unknown field (serde would drop it in
-//! silence), a wrong type, a `null` (a change cannot set a property to
+//! silence; found by the request-body check, `request_body.rs`, against
+//! Update disk's request type), a wrong type, a `null` (a change cannot set a property to
 //! nothing: leave the field out to leave it as it is), a lookup naming two
 //! fields, a size that is not a positive whole number, and
 //! `virtual_machine_disk.attach`, which attaches a disk only when it is
@@ -28,6 +29,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::{DiskChange, VirtualMachineChange};
+use crate::request_body::{NotSent, RequestBodyError, check_request_body, json_kind};
 use crate::types;
 
 /// Why a line is not a change: the message names the field and says what
@@ -54,13 +56,6 @@ impl std::fmt::Display for ChangeLineError {
 impl std::error::Error for ChangeLineError {}
 
 type Result<T> = std::result::Result<T, ChangeLineError>;
-
-const TOP_FIELDS: &str = "`disk`, `properties`, `annotations`, `attached`, `resize_method`, \
-                          `unassign`";
-const PROPERTY_FIELDS: &str = "`name`, `bus_type`, `storage_speed`, `size_in_gb`, \
-                               `io_profile`, `data_center`, `initial_file_system`, \
-                               `virtual_machine_disk`";
-const VM_DISK_FIELDS: &str = "`attach_on_boot`, `boot`, `virtual_machine`";
 
 impl DiskChange {
     /// Reads a change from one JSON line, the shape `katapult disk change
@@ -107,7 +102,7 @@ impl DiskChange {
             return Err(ChangeLineError::new(format!(
                 "a change is a JSON object like {{\"disk\": {{\"id\": \"disk_...\"}}, \
                  \"properties\": {{...}}}}, not {}",
-                kind(&value)
+                json_kind(&value)
             )));
         };
         let mut change = DiskChange::new(String::new());
@@ -123,8 +118,23 @@ impl DiskChange {
                 "attached" => change.attached = Some(typed(path, value)?),
                 "resize_method" => change.resize_method = Some(typed(path, value)?),
                 "unassign" => unassign = typed(path, value)?,
-                _ => return Err(unknown(path, "a change line", TOP_FIELDS)),
+                // Checked against the request type below.
+                _ => {}
             }
+        }
+        // Every other field the line gives must be one of Update disk's
+        // request body, as the request type generated from the fragment
+        // knows them: one check, the one `katapult` applies to a body.
+        let mut body = line.clone();
+        for change_only in ["attached", "resize_method", "unassign"] {
+            body.remove(change_only);
+        }
+        body.entry("properties")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Err(RequestBodyError::NotSent(NotSent::NotAField { path })) =
+            check_request_body::<types::UpdateDiskBody>(Value::Object(body))
+        {
+            return Err(unknown(&path));
         }
         let Some(disk_id) = disk_id else {
             return Err(ChangeLineError::new(
@@ -176,9 +186,9 @@ fn read_disk(value: &Value) -> Result<String> {
     let disk = object("disk", value)?;
     let mut id = None;
     for (key, value) in disk {
-        match key.as_str() {
-            "id" => id = Some(typed::<String>("disk.id", value)?),
-            other => return Err(unknown(&format!("disk.{other}"), "`disk`", "`id`")),
+        // Other fields are checked against the request type.
+        if key == "id" {
+            id = Some(typed::<String>("disk.id", value)?);
         }
     }
     match id {
@@ -205,7 +215,7 @@ fn read_properties(value: &Value, change: &mut DiskChange) -> Result<()> {
             "data_center" => change.data_center = Some(lookup(&path, value, &["id", "permalink"])?),
             "initial_file_system" => change.initial_file_system = Some(typed(&path, value)?),
             "virtual_machine_disk" => read_vm_disk(value, change)?,
-            _ => return Err(unknown(&path, "`properties`", PROPERTY_FIELDS)),
+            _ => {}
         }
     }
     Ok(())
@@ -228,13 +238,7 @@ fn read_vm_disk(value: &Value, change: &mut DiskChange) -> Result<()> {
                      disk, write \"attached\": true at the top of the line"
                 )));
             }
-            _ => {
-                return Err(unknown(
-                    &path,
-                    "`properties.virtual_machine_disk`",
-                    VM_DISK_FIELDS,
-                ));
-            }
+            _ => {}
         }
     }
     Ok(())
@@ -245,7 +249,7 @@ fn read_annotations(value: &Value) -> Result<Vec<types::KeyValue>> {
         return Err(ChangeLineError::new(format!(
             "`annotations` is a list like [{{\"key\": \"team\", \"value\": \"storage\"}}] ([] \
              removes them all), not {}",
-            kind(value)
+            json_kind(value)
         )));
     };
     items
@@ -261,7 +265,7 @@ fn read_annotations(value: &Value) -> Result<Vec<types::KeyValue>> {
                 match field.as_str() {
                     "key" => key = Some(typed::<String>(&field_path, value)?),
                     "value" => annotation_value = Some(typed::<String>(&field_path, value)?),
-                    _ => return Err(unknown(&field_path, "an annotation", "`key`, `value`")),
+                    _ => {}
                 }
             }
             match key {
@@ -296,11 +300,9 @@ fn lookup<T: DeserializeOwned>(path: &str, value: &Value, fields: &[&str]) -> Re
     for (key, value) in map {
         refuse_null(&format!("{path}.{key}"), value)?;
         if !fields.contains(&key.as_str()) {
-            return Err(unknown(
-                &format!("{path}.{key}"),
-                &format!("`{path}`"),
-                &names,
-            ));
+            return Err(ChangeLineError::new(format!(
+                "`{path}.{key}` is not a field of `{path}` (expected {names}): check its spelling"
+            )));
         }
     }
     typed(path, value)
@@ -323,9 +325,9 @@ fn typed<T: DeserializeOwned>(path: &str, value: &Value) -> Result<T> {
 }
 
 fn object<'a>(path: &str, value: &'a Value) -> Result<&'a Map<String, Value>> {
-    value
-        .as_object()
-        .ok_or_else(|| ChangeLineError::new(format!("`{path}` is an object, not {}", kind(value))))
+    value.as_object().ok_or_else(|| {
+        ChangeLineError::new(format!("`{path}` is an object, not {}", json_kind(value)))
+    })
 }
 
 fn refuse_null(path: &str, value: &Value) -> Result<()> {
@@ -346,19 +348,13 @@ fn refuse_null(path: &str, value: &Value) -> Result<()> {
     Err(ChangeLineError::new(format!("`{path}` is null: {advice}")))
 }
 
-fn unknown(path: &str, within: &str, expected: &str) -> ChangeLineError {
+/// A field the request type does not know, named with what holds it.
+fn unknown(path: &str) -> ChangeLineError {
+    let within = match path.rsplit_once('.') {
+        Some((parent, _)) => format!("`{parent}`"),
+        None => "a change line".to_owned(),
+    };
     ChangeLineError::new(format!(
-        "`{path}` is not a field of {within} (expected {expected}): check its spelling"
+        "`{path}` is not a field of {within}: check its spelling"
     ))
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }

@@ -119,6 +119,15 @@ fn what_is_not_a_change_is_named() {
             "`properties.nmae` is not a field of `properties`",
         ),
         (
+            r#"{"disk": {"id": "d"}, "properties": {"virtual_machine_disk": {"boto": true}}}"#,
+            "`properties.virtual_machine_disk.boto` is not a field of \
+             `properties.virtual_machine_disk`",
+        ),
+        (
+            r#"{"disk": {"id": "d"}, "annotations": [{"key": "k", "vale": "v"}]}"#,
+            "`annotations[0].vale` is not a field of `annotations[0]`",
+        ),
+        (
             r#"{"disk": {"id": "d"}, "properties": {"bus_type": "ide"}}"#,
             "`properties.bus_type`: unknown variant `ide`, expected `scsi` or `virtio`",
         ),

@@ -21,8 +21,11 @@
 
 mod disk_view;
 mod line;
+mod options;
 mod plan;
 mod plan_types;
+mod progress;
+mod report;
 mod run;
 mod schedule;
 mod verify;
@@ -41,13 +44,14 @@ use std::num::NonZeroU32;
 use crate::types;
 
 pub use line::ChangeLineError;
+pub use options::ChangeOptions;
 pub use plan_types::{
     ChangePlan, ChangeStep, DiskOperation, DiskProperty, PlanEntry, PlanRefusal, RefusalKind,
     StepAction,
 };
-pub use run::{
-    ChangeFailed, ChangeOptions, ChangeReport, PlannedChange, Reconciled, Settled, StepDone,
-    TaskDone,
+pub use progress::{ChangeEvent, ChangeProgress};
+pub use report::{
+    ChangeFailed, ChangeReport, PlannedChange, Reconciled, Settled, StepDone, TaskDone,
 };
 pub use schedule::{TaskPollSchedule, TaskReading};
 pub use verify::{PropertyMismatch, StepReadiness};

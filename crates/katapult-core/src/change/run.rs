@@ -10,199 +10,14 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 use super::{
-    ChangePlan, ChangeStep, DiskChange, DiskOperation, PlanEntry, PropertyMismatch, ResizeMethod,
-    StepAction, StepReadiness,
+    ChangeEvent, ChangeFailed, ChangeOptions, ChangeProgress, ChangeReport, ChangeStep, DiskChange,
+    DiskOperation, PlannedChange, PropertyMismatch, Reconciled, ResizeMethod, Settled, StepAction,
+    StepDone, StepReadiness, TaskDone,
 };
 use crate::error::NetworkErrorKind;
-use crate::task::DEFAULT_TASK_DEADLINE;
 use crate::types::{self, DiskLookup, ResizeMethodEnum, Task};
 use crate::{Client, Error};
-
-/// How a change runs: [`Client::change_disk`].
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct ChangeOptions {
-    /// Wait for each step's task and read the disk back until the change
-    /// shows (the default). Without it each write is sent once the disk is
-    /// ready for it (a step that depends on an earlier one still waits for
-    /// the disk to settle), and the change returns once the last is
-    /// accepted, unverified.
-    pub wait: bool,
-    /// How long the whole change may take: reads, writes, task waits and
-    /// read-backs. [`DEFAULT_TASK_DEADLINE`] unless set.
-    pub deadline: Duration,
-}
-
-impl Default for ChangeOptions {
-    fn default() -> Self {
-        Self {
-            wait: true,
-            deadline: DEFAULT_TASK_DEADLINE,
-        }
-    }
-}
-
-impl ChangeOptions {
-    /// Return once each write is accepted; see [`ChangeOptions::wait`].
-    pub fn no_wait(mut self) -> Self {
-        self.wait = false;
-        self
-    }
-
-    /// See [`ChangeOptions::deadline`].
-    pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline;
-        self
-    }
-}
-
-/// A plan with the disk it was made from: [`Client::plan_disk_change`].
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct PlannedChange {
-    /// What differs, and the steps that make it.
-    pub plan: ChangePlan,
-    /// The disk as read.
-    pub disk: types::Disk,
-    /// Its annotations as read.
-    pub annotations: Vec<types::KeyValue>,
-}
-
-/// What a change did: the plan, each step sent, the tasks and how each
-/// ended, the writes whose answers were lost and how they were settled, and
-/// the disk as read at the end.
-///
-/// As JSON (`serde`), the shape `katapult disk change` prints:
-/// `{"plan": [...], "steps": [...], "tasks": [...], "reconciled": [...], "disk": {...}}`.
-#[derive(Debug, Clone, Default, Serialize)]
-#[non_exhaustive]
-pub struct ChangeReport {
-    /// Each property that differed: from, to, and the operation.
-    pub plan: Vec<PlanEntry>,
-    /// The steps sent, in order.
-    pub steps: Vec<StepDone>,
-    /// The tasks the steps started, as last read.
-    pub tasks: Vec<TaskDone>,
-    /// Writes whose answer was lost, and what reading the disk showed.
-    pub reconciled: Vec<Reconciled>,
-    /// The disk as read at the end (absent when the change stopped before
-    /// a read, or did not wait).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub disk: Option<types::Disk>,
-    /// Its annotations as read at the end.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<Vec<types::KeyValue>>,
-}
-
-/// One step sent.
-#[derive(Debug, Clone, Serialize)]
-#[non_exhaustive]
-pub struct StepDone {
-    /// The operation (`resize_disk`, ...).
-    pub operation: DiskOperation,
-    /// `X-Request-Id` of the answer, when one arrived.
-    pub request_id: Option<String>,
-    /// Whether a read after it showed the change (false when the change
-    /// did not wait).
-    pub verified: bool,
-}
-
-/// A task a step started, as last read.
-#[derive(Debug, Clone, Serialize)]
-#[non_exhaustive]
-pub struct TaskDone {
-    /// The step that started it.
-    pub operation: DiskOperation,
-    /// The task.
-    pub task: Task,
-}
-
-/// A write whose answer was lost (a timeout, or a connection broken after
-/// sending), settled by reading the disk.
-#[derive(Debug, Clone, Serialize)]
-#[non_exhaustive]
-pub struct Reconciled {
-    /// The write.
-    pub operation: DiskOperation,
-    /// What the disk showed.
-    pub found: Settled,
-    /// The network error the answer was lost to.
-    pub error: String,
-}
-
-/// What reading the disk after a lost answer showed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Settled {
-    /// The change is there: carried on as if answered.
-    Applied,
-    /// The change is under way (the disk reads `resizing` or
-    /// `configuring`, or the attachment `attaching` or `detaching`):
-    /// carried on, waiting for the disk instead of the unknown task.
-    UnderWay,
-    /// Neither, and the operation is safe to send twice: sent again.
-    SentAgain,
-    /// Neither, and the operation is not safe to send twice: the change
-    /// stopped there (the disk read as unchanged).
-    NotApplied,
-}
-
-/// A change that stopped part-way, or whose result does not read as asked:
-/// [`Error::Change`]. Its report says which steps were done.
-#[derive(Debug)]
-pub struct ChangeFailed {
-    report: ChangeReport,
-    step: Option<DiskOperation>,
-    reason: String,
-    source: Option<Error>,
-}
-
-impl ChangeFailed {
-    /// Everything done before it stopped.
-    pub fn report(&self) -> &ChangeReport {
-        &self.report
-    }
-
-    /// The step it stopped at, if it stopped at one.
-    pub fn step(&self) -> Option<DiskOperation> {
-        self.step
-    }
-
-    /// The error it stopped on, when a request or a task failed.
-    pub fn cause(&self) -> Option<&Error> {
-        self.source.as_ref()
-    }
-}
-
-impl std::fmt::Display for ChangeFailed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.step {
-            Some(step) => write!(f, "the disk change stopped at {step}: {}", self.reason)?,
-            None => write!(f, "the disk change did not finish: {}", self.reason)?,
-        }
-        let done: Vec<&str> = self
-            .report
-            .steps
-            .iter()
-            .map(|s| s.operation.as_str())
-            .collect();
-        if done.is_empty() {
-            f.write_str("; no step had been sent")
-        } else {
-            write!(f, "; steps sent before: {}", done.join(", "))
-        }
-    }
-}
-
-impl std::error::Error for ChangeFailed {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_ref().map(|e| e as _)
-    }
-}
 
 /// How long to wait between reads of a disk that is settling or whose
 /// change has not shown yet: the recorded lag of a size behind its task is
@@ -258,9 +73,19 @@ impl Client {
         options: ChangeOptions,
     ) -> Result<ChangeReport, Error> {
         let started = Instant::now();
-        let planned = self.plan_disk_change(change).await?;
+        // A view's hard deadline (`CallOptions::deadline`) bounds the whole
+        // change: every read, write and task wait in it.
+        let (client, left) = self.whole_call(started);
+        let options = match left {
+            Some(left) => {
+                let deadline = options.deadline.min(left);
+                options.deadline(deadline)
+            }
+            None => options,
+        };
+        let planned = client.plan_disk_change(change).await?;
         let mut run = Run {
-            client: self,
+            client: &client,
             change,
             options,
             started,
@@ -271,10 +96,18 @@ impl Client {
             disk: planned.disk,
             annotations: planned.annotations,
         };
-        for step in &planned.plan.steps {
-            if let Err(failure) = run.step(step).await {
+        let steps = planned.plan.steps.len();
+        for (index, step) in planned.plan.steps.iter().enumerate() {
+            let at = Moment {
+                operation: step.operation(),
+                step: index + 1,
+                steps,
+            };
+            run.tell(at, ChangeEvent::Started);
+            if let Err(failure) = run.step(step, at).await {
                 return Err(run.fail(Some(step.operation()), failure));
             }
+            run.tell(at, ChangeEvent::Done);
         }
         if run.options.wait && !planned.plan.is_empty() {
             let mismatches = run.change.verify(&run.disk, &run.annotations);
@@ -300,6 +133,14 @@ enum Failure {
     NotLanded(Vec<PropertyMismatch>),
 }
 
+/// Where in the plan a step is, for [`ChangeProgress`].
+#[derive(Clone, Copy)]
+struct Moment {
+    operation: DiskOperation,
+    step: usize,
+    steps: usize,
+}
+
 struct Run<'a> {
     client: &'a Client,
     change: &'a DiskChange,
@@ -311,6 +152,12 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    fn tell(&self, at: Moment, event: ChangeEvent<'_>) {
+        if let Some(on_progress) = &self.options.on_progress {
+            on_progress(&at.progress(&self.change.disk_id, event));
+        }
+    }
+
     fn left(&self) -> Duration {
         self.options.deadline.saturating_sub(self.started.elapsed())
     }
@@ -346,7 +193,7 @@ impl Run<'_> {
         }
     }
 
-    async fn step(&mut self, step: &ChangeStep) -> Result<(), Failure> {
+    async fn step(&mut self, step: &ChangeStep, at: Moment) -> Result<(), Failure> {
         if step.read_disk_first {
             // The step depends on what an earlier one left: wait for the
             // disk to settle into it.
@@ -392,6 +239,9 @@ impl Run<'_> {
                 Err(error) => return Err(Failure::Call(error)),
             }
         };
+        if let Some(task) = &task {
+            self.tell(at, ChangeEvent::Task(task));
+        }
         if !self.options.wait {
             if let Some(task) = task {
                 self.report.tasks.push(TaskDone {
@@ -402,7 +252,14 @@ impl Run<'_> {
             return Ok(());
         }
         if let Some(task) = task {
-            let waited = self.client.wait_for_task(&task).deadline(self.left()).await;
+            let mut wait = self.client.wait_for_task(&task).deadline(self.left());
+            if let Some(on_progress) = self.options.on_progress.clone() {
+                let disk_id = self.change.disk_id.clone();
+                wait = wait.on_progress(move |task| {
+                    on_progress(&at.progress(&disk_id, ChangeEvent::Task(task)));
+                });
+            }
+            let waited = wait.await;
             let last = match &waited {
                 Ok(task) => task.clone(),
                 Err(Error::Task(error)) => error.task().clone(),
@@ -566,6 +423,18 @@ impl Run<'_> {
             reason,
             source,
         }))
+    }
+}
+
+impl Moment {
+    fn progress<'a>(self, disk_id: &'a str, event: ChangeEvent<'a>) -> ChangeProgress<'a> {
+        ChangeProgress {
+            disk_id,
+            operation: self.operation,
+            step: self.step,
+            steps: self.steps,
+            event,
+        }
     }
 }
 

@@ -11,8 +11,8 @@ use katapult_core::types::{
     DataCenterLookup, ResizeDiskBody, ResizeMethodEnum, Task, TaskStatusEnum,
 };
 use katapult_core::{
-    ChangeOptions, Client, DiskChange, DiskOperation, DiskProperty, Error, RetryPolicy, Settled,
-    TaskErrorKind,
+    ChangeEvent, ChangeOptions, Client, DiskChange, DiskOperation, DiskProperty, Error,
+    RetryPolicy, Settled, TaskErrorKind,
 };
 use katapult_core_httpmock::KatapultMock;
 use katapult_test_server::{Reply, Server, katapult};
@@ -252,6 +252,50 @@ async fn a_rename_and_a_resize_are_planned_routed_waited_for_and_read_back() {
         assert_eq!(json["plan"][1]["from"], 20);
         assert_eq!(json["plan"][1]["to"], 30);
         assert_eq!(json["disk"]["size_in_gb"], 30);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_change_tells_its_progress_step_by_step_with_each_task_reading() {
+    bounded(LIMIT, async {
+        let (_mock, client) = mock_with_tasks_of(Duration::from_millis(300)).await;
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&heard);
+        let options = ChangeOptions::default().on_progress(move |moment| {
+            let event = match moment.event {
+                ChangeEvent::Started => "started".to_owned(),
+                ChangeEvent::Task(task) => format!("task {:?}", task.status),
+                ChangeEvent::Done => "done".to_owned(),
+                _ => "other".to_owned(),
+            };
+            let at = (moment.disk_id.to_owned(), moment.step, moment.steps);
+            log.lock().unwrap().push((at, moment.operation, event));
+        });
+        let change = DiskChange::new("disk_1")
+            .name("logs")
+            .size_in_gb(NonZeroU32::new(30).unwrap());
+        client.change_disk(&change, options).await.unwrap();
+
+        let heard = heard.lock().unwrap().clone();
+        let at = |step| ("disk_1".to_owned(), step, 2);
+        let (update, resize) = (DiskOperation::UpdateDisk, DiskOperation::ResizeDisk);
+        assert_eq!(heard[0], (at(1), update, "started".to_owned()));
+        assert_eq!(heard[1], (at(1), update, "done".to_owned()));
+        assert_eq!(heard[2], (at(2), resize, "started".to_owned()));
+        // The write's answer, then each poll, the last one completed.
+        let pending = format!("task {:?}", Some(TaskStatusEnum::Pending));
+        assert_eq!(heard[3], (at(2), resize, pending));
+        let completed = format!("task {:?}", Some(TaskStatusEnum::Completed));
+        let last = heard.len() - 1;
+        assert_eq!(heard[last - 1], (at(2), resize, completed));
+        assert_eq!(heard[last], (at(2), resize, "done".to_owned()));
+        assert!(
+            heard[4..last - 1]
+                .iter()
+                .all(|(_, operation, event)| *operation == resize && event.starts_with("task")),
+            "{heard:?}"
+        );
     })
     .await;
 }

@@ -66,6 +66,11 @@ impl Emitted {
                 self.debug(&format!("{label}: ResponseProblem"), invalid.problem());
                 "InvalidResponse"
             }
+            Error::DeadlineExceeded(late) => {
+                self.debug(&format!("{label}: DeadlineExceeded"), late);
+                self.debug(&format!("{label}: DeadlinePhase"), &late.phase());
+                "DeadlineExceeded"
+            }
             _ => "a variant this test does not know",
         };
         self.variants.insert(variant);
@@ -317,6 +322,103 @@ async fn emit_everything(emitted: &mut Emitted) {
         .await
         .unwrap_err();
     emitted.error("Network: Other (redirect loop)", &error);
+
+    // ---- a per-call deadline that passes mid-attempt
+    let error = test_client(&hang.base_url(), |b| b)
+        .with_options(katapult_core::CallOptions::new().deadline(Duration::from_millis(200)))
+        .update_disk(rename("disk_1", "x"))
+        .await
+        .unwrap_err();
+    emitted.error("DeadlineExceeded", &error);
+}
+
+/// The same token from a provider, asked for each attempt: it reaches the
+/// wire and nothing else; a provider that fails, and hooks, see no token.
+async fn a_token_from_a_provider_is_kept_as_close(emitted: &mut Emitted) {
+    use katapult_core::{AttemptOutcome, AttemptRequest, Hook, token_provider_fn};
+
+    /// Writes everything a hook can see into the emitted texts' log.
+    struct Peek(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+    impl Hook for Peek {
+        fn before_attempt(&self, request: &mut AttemptRequest<'_>) {
+            let seen = format!("{} {}", request.method(), request.url());
+            self.0.lock().unwrap().push(seen);
+        }
+        fn after_attempt(&self, attempt: &AttemptOutcome<'_>) {
+            let seen = format!(
+                "{} {:?} {:?} {:?}",
+                attempt.operation(),
+                attempt.status(),
+                attempt.headers(),
+                attempt.network_error()
+            );
+            self.0.lock().unwrap().push(seen);
+        }
+    }
+
+    let body = serde_json::to_string(&fixtures::update_disk_response("disk_1")).unwrap();
+    let ok = Server::start(move |_, n| match n {
+        1 => Reply::KeepAlive(katapult(503, "{}", "req-503")),
+        _ => Reply::KeepAlive(katapult(200, &body, "req-ok")),
+    })
+    .await;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let builder = Client::builder()
+        .token_provider(token_provider_fn("secret store", || Ok(TOKEN.to_owned())))
+        .hook(Peek(seen.clone()))
+        .base_url(ok.base_url())
+        .retry(crate::support::fast_retries());
+    emitted.debug("ClientBuilder with a token provider", &builder);
+    let client = builder.build().unwrap();
+    emitted.debug("Client with a token provider", &client);
+    let view = client.with_options(katapult_core::CallOptions::new().deadline(LIMIT));
+    emitted.debug("Client view with options", &view);
+    let prepared = view.prepare_update_disk(&rename("disk_1", "x")).unwrap();
+    emitted.add(
+        "PreparedRequest with a token provider",
+        prepared.to_string(),
+    );
+    emitted.debug("PreparedRequest with a token provider", &prepared);
+    let success = view.update_disk(rename("disk_1", "x")).await.unwrap();
+    emitted.debug("Response through a token provider", &success);
+    for request in ok.requests() {
+        assert_eq!(
+            request.header("authorization"),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
+    }
+    for (n, line) in seen.lock().unwrap().iter().enumerate() {
+        emitted.add(format!("what a hook saw, #{n}"), line.clone());
+    }
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        4,
+        "two attempts, seen twice each"
+    );
+
+    // A provider that fails; one whose token is refused.
+    for (label, answer) in [
+        ("Config: token provider failed", None),
+        // Refused, and not echoed back.
+        (
+            "Config: token provider gave a bad token",
+            Some(format!("{TOKEN} {TOKEN}")),
+        ),
+    ] {
+        let client = Client::builder()
+            .token_provider(token_provider_fn("secret store", move || {
+                answer.clone().ok_or_else(|| "the store refused".into())
+            }))
+            .base_url(ok.base_url())
+            .build()
+            .unwrap();
+        let error = client.update_disk(rename("disk_1", "x")).await.unwrap_err();
+        assert!(
+            matches!(&error, Error::Config(ConfigError::TokenProvider { .. })),
+            "{label}: {error:?}"
+        );
+        emitted.error(label, &error);
+    }
 }
 
 /// A 307 to another origin is not followed: neither the update nor the
@@ -356,6 +458,7 @@ async fn the_token_appears_in_nothing_the_client_emits() {
     bounded(LIMIT, async {
         emit_everything(&mut emitted).await;
         a_redirect_to_another_origin_does_not_carry_the_token(&mut emitted).await;
+        a_token_from_a_provider_is_kept_as_close(&mut emitted).await;
     })
     .await;
     drop(guard);
@@ -368,6 +471,7 @@ async fn the_token_appears_in_nothing_the_client_emits() {
         [
             "Api",
             "Config",
+            "DeadlineExceeded",
             "InvalidRequest",
             "InvalidResponse",
             "Network"
@@ -393,6 +497,13 @@ async fn the_token_appears_in_nothing_the_client_emits() {
         all("Client (Debug)")
     );
     assert!(all("ClientBuilder (Debug)").contains("<redacted>"));
+    assert!(
+        all("Client with a token provider (Debug)").contains("TokenProvider(\"secret store\")"),
+        "{}",
+        all("Client with a token provider (Debug)")
+    );
+    assert!(all("PreparedRequest with a token provider").contains("Bearer <redacted>"));
+    assert!(all("what a hook saw").contains("req-503"));
     for expected in [
         "katapult.request",
         "attempt=2",

@@ -2,46 +2,46 @@
 //! tree that `cli.rs` made of its request schema: a clap `Args` struct,
 //! its constants, and `to_json`, which builds the body from the flags.
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use serde_json::Value;
 
 use super::{Flag, FlagShape, Kind, Node};
 
-/// The struct, its group and `to_json` for one operation.
-pub(super) fn render(op_at: &str, op: &Value, flags: &[Flag], root: &[Node]) -> TokenStream {
-    // The operation's name in Rust: `x-rust-name`, else its operation id.
-    let name = op
-        .get("x-rust-name")
-        .or_else(|| op.get("operationId"))
-        .and_then(Value::as_str)
-        .map_or_else(|| "operation".to_owned(), ToSnakeCase::to_snake_case);
-    let struct_name = format_ident!("{}Flags", name.to_upper_camel_case());
-    let group = format!("{name}_flags");
-    let method = op_at.rsplit('/').next().unwrap_or("").to_uppercase();
-    let path = op_at
-        .strip_prefix("/paths/")
-        .and_then(|rest| rest.rsplit_once('/'))
-        .map(|(path, _)| path.replace("~1", "/").replace("~0", "~"))
-        .unwrap_or_default();
-    let struct_doc =
-        format!(" The request body of `{name}` ({method} {path}), one flag per field.");
+/// What to call a struct of flags, and what makes its required flags
+/// optional.
+pub(super) struct Spec {
+    /// Its rustdoc, with the leading space.
+    pub(super) doc: String,
+    /// `UpdateDiskFlags`.
+    pub(super) struct_name: String,
+    /// The clap group holding every flag: `update_disk_flags`.
+    pub(super) group: String,
+    /// The help heading its flags are listed under.
+    pub(super) heading: &'static str,
+    /// The arguments of the command that give a whole body instead
+    /// (`json_body`, `from`): a required field's flag is required unless
+    /// one of them is present.
+    pub(super) whole_body: Vec<String>,
+}
 
+/// The struct, its group and `to_json` for one set of flags.
+pub(super) fn render(spec: &Spec, flags: &[Flag], root: &[Node]) -> TokenStream {
+    let struct_name = format_ident!("{}", spec.struct_name);
+    let (group, heading, struct_doc) = (&spec.group, spec.heading, &spec.doc);
     let mut ordered: Vec<&Flag> = flags.iter().collect();
     ordered.sort_by(|a, b| {
         b.required
             .cmp(&a.required)
             .then_with(|| a.long.cmp(&b.long))
     });
-    let fields = ordered.iter().map(|flag| field(flag));
+    let fields = ordered.iter().map(|flag| field(flag, &spec.whole_body));
     let body = object_body(root, 0);
 
     quote! {
         #[doc = #struct_doc]
         #[derive(Debug, Clone, ::clap::Args)]
         #[group(id = #group, multiple = true)]
-        #[command(next_help_heading = "Request body")]
+        #[command(next_help_heading = #heading)]
         pub struct #struct_name {
             #(#fields)*
         }
@@ -61,7 +61,7 @@ pub(super) fn render(op_at: &str, op: &Value, flags: &[Flag], root: &[Node]) -> 
 }
 
 /// One field of the struct, with its clap attributes.
-fn field(flag: &Flag) -> TokenStream {
+fn field(flag: &Flag, whole_body: &[String]) -> TokenStream {
     let ident = format_ident!("{}", flag.id);
     let long = &flag.long;
     let help = format!(" {}", flag.help);
@@ -71,7 +71,7 @@ fn field(flag: &Flag) -> TokenStream {
         .map(|name| quote! { value_name = #name, });
     let required = flag
         .required
-        .then(|| quote! { required_unless_present_any = crate::cli::WHOLE_BODY_ARGS, });
+        .then(|| quote! { required_unless_present_any = [#(#whole_body),*], });
     let conflicts = &flag.conflicts;
     let conflicts =
         (!conflicts.is_empty()).then(|| quote! { conflicts_with_all = [#(#conflicts),*], });
@@ -176,4 +176,18 @@ fn object_body(nodes: &[Node], depth: usize) -> TokenStream {
         }
     });
     quote! { #(#statements)* }
+}
+
+/// `PATCH`, from an operation's pointer (`/paths/~1disks~1disk/patch`).
+pub(super) fn method(op_at: &str) -> String {
+    op_at.rsplit('/').next().unwrap_or("").to_uppercase()
+}
+
+/// `/disks/disk`, from an operation's pointer.
+pub(super) fn path(op_at: &str) -> String {
+    op_at
+        .strip_prefix("/paths/")
+        .and_then(|rest| rest.rsplit_once('/'))
+        .map(|(path, _)| path.replace("~1", "/").replace("~0", "~"))
+        .unwrap_or_default()
 }

@@ -32,7 +32,7 @@ async fn a_server_that_never_answers_times_out_within_the_timeout() {
             format!(
                 "no complete response from {} within the 500ms timeout; the update may or may \
                  not have been applied: check the disk before retrying, or raise \
-                 ClientBuilder::timeout",
+                 ClientBuilder::timeout (or CallOptions::timeout)",
                 url(&server)
             )
         );

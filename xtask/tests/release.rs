@@ -1,0 +1,129 @@
+//! `cargo xtask release-check`'s readers of cargo's output and the
+//! changelog, and its judgement of the crates' metadata.
+
+use std::path::PathBuf;
+
+use xtask::release::{
+    CrateMeta, Dependency, metadata, packaged, render, rust_version, unreleased_entries,
+};
+
+#[test]
+fn packaged_reads_cargo_package_output() {
+    let log = "\
+   Packaging katapult-core v0.1.0+katapult.2.68.0 (/w/crates/katapult-core)
+    Packaged 41 files, 535.4KiB (118.8KiB compressed)
+   Packaging katapult-core-httpmock v0.1.0+katapult.2.68.0 (/w/crates/katapult-core-httpmock)
+    Packaged 9 files, 69.3KiB (21.8KiB compressed)
+   Verifying katapult-core v0.1.0+katapult.2.68.0 (/w/crates/katapult-core)
+";
+    assert_eq!(
+        packaged(log),
+        [
+            (
+                "katapult-core-0.1.0+katapult.2.68.0".to_owned(),
+                "(41 files, 535.4KiB (118.8KiB compressed))".to_owned()
+            ),
+            (
+                "katapult-core-httpmock-0.1.0+katapult.2.68.0".to_owned(),
+                "(9 files, 69.3KiB (21.8KiB compressed))".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn unreleased_entries_stop_at_the_next_release() {
+    let text = "# Changelog\n\n## [Unreleased]\n\n### Changed\n- one\n- two\n\n## [0.1.0] - 2026-01-01\n- old\n";
+    assert_eq!(unreleased_entries(text).unwrap(), ["one", "two"]);
+    assert_eq!(unreleased_entries("# Changelog\n"), None);
+}
+
+fn meta(name: &str) -> CrateMeta {
+    CrateMeta {
+        name: name.to_owned(),
+        version: "0.1.0+katapult.2.68.0".to_owned(),
+        repository: Some("https://example.org/r".to_owned()),
+        readme: Some("Cargo.toml".to_owned()),
+        documentation: Some(format!("https://docs.rs/{name}")),
+        rust_version: Some("1.88".to_owned()),
+        license: Some("MIT".to_owned()),
+        description: Some("d".to_owned()),
+        manifest_path: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"),
+        dependencies_need: Some(("1.88.0".to_owned(), "x 1.0".to_owned())),
+        ..CrateMeta::default()
+    }
+}
+
+fn path_dependency(req: &str) -> Dependency {
+    Dependency {
+        name: "katapult-core".to_owned(),
+        req: req.to_owned(),
+        kind: None,
+        path: Some(PathBuf::from("../katapult-core")),
+    }
+}
+
+#[test]
+fn metadata_problems_block_the_release() {
+    let good = metadata(&[meta("katapult-core")]);
+    assert!(
+        good[0].blocker.is_none() && good[0].note.is_none(),
+        "{good:?}"
+    );
+
+    let mut bad = meta("katapult-core-httpmock");
+    bad.license = None;
+    bad.readme = Some("MISSING.md".to_owned());
+    bad.dependencies = vec![path_dependency("*")];
+    bad.dependencies_need = Some(("1.90".to_owned(), "tokio 1.99".to_owned()));
+    let blocker = metadata(&[meta("katapult-core"), bad])[1]
+        .blocker
+        .clone()
+        .unwrap();
+    for expected in [
+        "`license` is not set",
+        "MISSING.md",
+        "has no version",
+        "tokio 1.99 needs 1.90",
+    ] {
+        assert!(blocker.contains(expected), "{blocker}");
+    }
+
+    let mut pinned = meta("katapult-core-httpmock");
+    pinned.dependencies = vec![path_dependency("=0.1.0")];
+    let findings = metadata(&[meta("katapult-core"), pinned]);
+    assert!(findings[1].blocker.is_none(), "{findings:?}");
+}
+
+/// A `rust-version` of `1.88` is `1.88.0`, and `1.90` is above both.
+#[test]
+fn rust_versions_compare_as_versions() {
+    assert_eq!(rust_version("1.88"), rust_version("1.88.0"));
+    assert!(rust_version("1.90") > rust_version("1.88.0"));
+    assert!(rust_version("1.100") > rust_version("1.99"));
+}
+
+/// crates.io does not require `repository`, and the project has no
+/// public home yet: its absence is a note for the first publish.
+#[test]
+fn a_missing_repository_is_a_note_not_a_blocker() {
+    let mut unset = meta("katapult-core");
+    unset.repository = None;
+    let finding = &metadata(&[unset])[0];
+    assert_eq!(finding.blocker, None, "{finding:?}");
+    let note = finding.note.as_deref().unwrap();
+    assert!(
+        note.contains("has no `repository`") && note.contains("first publish"),
+        "{note}"
+    );
+    let rendered = render(std::slice::from_ref(finding));
+    assert!(
+        rendered.contains("note: katapult-core has no `repository`"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.ends_with(
+            "release: ready (publish katapult-core first, then katapult-core-httpmock)\n"
+        )
+    );
+}
