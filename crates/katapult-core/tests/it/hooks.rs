@@ -221,3 +221,61 @@ async fn the_first_refused_header_of_a_hook_is_the_one_named() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn an_attempt_the_call_deadline_cuts_off_is_seen_as_a_timeout() {
+    bounded(LIMIT, async {
+        let server = Server::start(|_, _| Reply::Hang).await;
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let client = client_with(
+            &server.base_url(),
+            vec![Recorder {
+                name: "a",
+                log: log.clone(),
+            }],
+        );
+        let view = client
+            .with_options(katapult_core::CallOptions::new().deadline(Duration::from_millis(200)));
+        let error = view.update_disk(rename("disk_1", "x")).await.unwrap_err();
+        assert!(matches!(error, Error::DeadlineExceeded(_)), "{error:?}");
+        // The view calls the client's hooks, and the attempt the deadline
+        // ended has its after_attempt: no attempt goes uncounted.
+        assert_eq!(
+            *log.lock().unwrap(),
+            [
+                "a before update_disk #1 PATCH /disks/disk",
+                "a after update_disk #1 network Timeout",
+            ]
+        );
+        assert_eq!(server.requests()[0].header("x-hook-a"), Some("1"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_hook_that_refuses_a_header_sends_nothing_on_any_call_of_the_client() {
+    bounded(LIMIT, async {
+        let server = Server::start(|_, _| Reply::KeepAlive(katapult(200, "{}", "req"))).await;
+        let client = Client::builder()
+            .token(TOKEN)
+            .base_url(server.base_url())
+            .retry(fast_retries())
+            .hook(Sets("x-audit", "\r\n"))
+            .build()
+            .unwrap();
+        // A read, a clone and a per-call view all go through the hook.
+        let view = client.with_options(katapult_core::CallOptions::new());
+        for error in [
+            client.get_disk("disk_1").await.unwrap_err(),
+            client.clone().get_task("task_1").await.unwrap_err(),
+            view.update_disk(rename("disk_1", "x")).await.unwrap_err(),
+        ] {
+            assert!(
+                matches!(&error, Error::Config(ConfigError::HookHeader { header, .. }) if header == "x-audit"),
+                "{error:?}"
+            );
+        }
+        assert_eq!(server.hits(), 0, "nothing was sent");
+    })
+    .await;
+}

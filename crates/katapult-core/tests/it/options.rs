@@ -38,6 +38,12 @@ async fn a_deadline_shorter_than_a_hold_fails_at_once_with_the_rate_limit_error(
         // Five-second windows, spent: the retry policy's 60 s would wait
         // for the next one; the call's 300 ms cannot.
         let windows = Arc::new(FixedWindows::new(5, 5, 0.0).starting_spent());
+        // The windows follow the wall clock: started in the last 1.5 s of
+        // one, the call would meet a window that reopens within its 300 ms.
+        let into_window = windows.now() % 5.0;
+        if into_window > 3.5 {
+            tokio::time::sleep(Duration::from_secs_f64(5.05 - into_window)).await;
+        }
         let answering = windows.clone();
         let server = Server::start(move |request, _| answering.answer(request)).await;
         let client = Client::builder()

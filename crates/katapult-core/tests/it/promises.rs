@@ -54,3 +54,24 @@ fn a_client_is_one_pointer() {
         std::mem::size_of::<usize>()
     );
 }
+
+/// One pointer could still point at a deep copy: a clone allocating
+/// nothing, and sharing the client's governor, is what one reference-count
+/// increment looks like from outside.
+#[tokio::test]
+async fn a_client_clone_allocates_nothing_and_shares_the_client() {
+    struct Quiet;
+    impl Hook for Quiet {}
+    let client = Client::builder().token("t").hook(Quiet).build().unwrap();
+    let mut clones = Vec::with_capacity(100);
+    let ((), peak) = crate::heap::peak_heap(async {
+        for _ in 0..100 {
+            clones.push(client.clone());
+        }
+    })
+    .await;
+    assert_eq!(peak, 0, "100 clones allocated {peak} bytes");
+    assert_eq!(clones.len(), 100);
+    // What a clone reports is the client's own, not a copy made at clone time.
+    assert_eq!(format!("{:?}", clones[99]), format!("{client:?}"));
+}
