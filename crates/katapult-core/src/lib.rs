@@ -31,8 +31,8 @@ mod retry;
 mod settings;
 mod task;
 mod tls;
-mod trust;
 mod token;
+mod trust;
 
 /// Request and response types, generated from the OpenAPI fragment.
 ///
