@@ -10,5 +10,6 @@ mod exit_codes;
 mod help;
 mod read;
 mod support;
+mod trust;
 mod update;
 mod write;
