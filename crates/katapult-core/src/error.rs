@@ -145,9 +145,9 @@ impl Error {
     /// The client has already retried what its
     /// [`RetryPolicy`](crate::RetryPolicy) allows of these. It retries 502,
     /// 504, timeouts and a connection broken after sending only for an
-    /// operation the fragment marks safe to send twice (`x-idempotent`), and
-    /// never a body that broke after its status arrived, so those can be
-    /// true here after a single attempt. One table in the crate decides both
+    /// operation the fragment marks safe to send twice (`x-idempotent`), a
+    /// body that broke after its status arrived too, so those can be true
+    /// here after a single attempt. One table in the crate decides both
     /// answers; the README shows it.
     pub fn is_retryable(&self) -> bool {
         let outcome = match self {
