@@ -25,7 +25,7 @@ use katapult_core::{BulkOptions, BulkResult, BulkUpdates, Error, Response};
 use serde_json::{Value, json};
 
 use crate::cli::Connection;
-use crate::exit::{Exit, Failure};
+use crate::exit::{Exit, Failure, kind};
 use crate::progress::{ProgressBar, Snapshot};
 use crate::request;
 use crate::session::{self, Purpose};
@@ -177,21 +177,6 @@ pub fn error_line(number: usize, error: Error) -> Value {
         "error": Failure::from(error).message,
         "request_id": request_id,
     })
-}
-
-/// What kind of failure, for scripts that sort them.
-fn kind(error: &Error) -> &'static str {
-    match error {
-        Error::Task(_) => "task",
-        Error::PlanRefused(_) => "refused",
-        Error::Change(failed) => failed.cause().map_or("change", kind),
-        Error::Api(_) => "api",
-        Error::RateLimited(_) => "rate_limited",
-        Error::Network(_) => "network",
-        Error::InvalidResponse(_) => "response",
-        Error::Config(_) | Error::InvalidRequest(_) => "request",
-        _ => "internal",
-    }
 }
 
 /// JSON Lines on stdout, each flushed as it is written so a reader sees

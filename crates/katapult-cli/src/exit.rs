@@ -18,7 +18,9 @@ pub enum Exit {
     Refused = 1,
     /// 2: the command line or the configuration is wrong; nothing was sent.
     Usage = 2,
-    /// 3: no complete response (connect, timeout, broken connection).
+    /// 3: no complete response (connect, a certificate that failed
+    /// verification, timeout, broken connection), or the call's deadline
+    /// passed.
     Transport = 3,
     /// 4: a response arrived that cannot be used.
     Unusable = 4,
@@ -31,8 +33,21 @@ impl Exit {
     pub fn of(error: &Error) -> Self {
         match error {
             Error::Api(_) | Error::RateLimited(_) => Self::Refused,
+            // Every ConfigError is met before anything is sent, so the
+            // command line, the environment or a file must change: the
+            // credentials lookup (a missing, shared or unparsable file),
+            // `--ca-file` that is not PEM (RootCertificates), and the call-
+            // time extension points (HookHeader, TokenProvider), which the
+            // CLI installs none of but a katapult-core error may still be.
             Error::Config(_) | Error::InvalidRequest(_) => Self::Usage,
+            // Every network kind is a transport failure; the message says
+            // whether the write may have been applied (a rejected
+            // certificate, like a failed connect: nothing reached the API).
             Error::Network(_) => Self::Transport,
+            // The call's hard deadline passed: a timeout of the whole call,
+            // mapped as a timeout is. A write cut off mid-attempt may have
+            // been applied, and katapult-core's message says so.
+            Error::DeadlineExceeded(_) => Self::Transport,
             Error::InvalidResponse(_) => Self::Unusable,
             Error::Internal(_) => Self::Bug,
             // A task that failed or outlasted the wait: Katapult did not
@@ -48,6 +63,24 @@ impl Exit {
             // its message says what happened; the code cannot.
             _ => Self::Bug,
         }
+    }
+}
+
+/// What kind of failure `error` is, for scripts that sort the error lines
+/// of a bulk run (`"kind"`): one word per exit code's cause, decided here
+/// beside the code so the two cannot disagree.
+pub fn kind(error: &Error) -> &'static str {
+    match error {
+        Error::Task(_) => "task",
+        Error::PlanRefused(_) => "refused",
+        Error::Change(failed) => failed.cause().map_or("change", kind),
+        Error::Api(_) => "api",
+        Error::RateLimited(_) => "rate_limited",
+        // A deadline is a timeout of the whole call: sorted with timeouts.
+        Error::Network(_) | Error::DeadlineExceeded(_) => "network",
+        Error::InvalidResponse(_) => "response",
+        Error::Config(_) | Error::InvalidRequest(_) => "request",
+        _ => "internal",
     }
 }
 
@@ -132,7 +165,54 @@ impl fmt::Display for Failure {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use katapult_core::types::{DiskArguments, DiskLookup, UpdateDiskBody};
+    use katapult_core::{AttemptRequest, CallOptions, Client, ConfigError, Hook};
+
     use super::*;
+
+    /// The code, the kind and the message's core of an error, as a command
+    /// reports it.
+    fn reported(error: Error) -> (u8, &'static str, String) {
+        let kind = kind(&error);
+        let failure = Failure::from(error);
+        (failure.exit as u8, kind, failure.message)
+    }
+
+    fn config_error(error: &Error) -> &ConfigError {
+        match error {
+            Error::Config(config) => config,
+            other => panic!("expected a configuration error, got {other:?}"),
+        }
+    }
+
+    /// A loopback address that accepts connections and never answers, so
+    /// every call to it ends at its deadline.
+    async fn silent_server() -> (String, tokio::task::JoinHandle<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}/core/v1", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                held.push(stream);
+            }
+        });
+        (base_url, task)
+    }
+
+    /// Every call here is bounded in time, whatever the deadline does.
+    fn bounded<F: std::future::Future>(call: F) -> tokio::time::Timeout<F> {
+        tokio::time::timeout(Duration::from_secs(20), call)
+    }
+
+    fn client(base_url: &str) -> Client {
+        Client::builder()
+            .token("t")
+            .base_url(base_url)
+            .build()
+            .unwrap()
+    }
 
     #[test]
     fn configuration_errors_are_usage_errors() {
@@ -141,5 +221,111 @@ mod tests {
         let failure = Failure::from(error);
         assert_eq!(failure.exit, Exit::Usage);
         assert_eq!(ExitCode::from(failure.exit), ExitCode::from(2));
+    }
+
+    /// A deadline is a timeout of the whole call: exit 3 and kind
+    /// `network`, for a read and for a write, and the write's message says
+    /// it may have been applied.
+    #[tokio::test]
+    async fn a_passed_deadline_exits_as_a_timeout() {
+        let (base_url, server) = silent_server().await;
+        let quick =
+            client(&base_url).with_options(CallOptions::new().deadline(Duration::from_millis(200)));
+
+        let read = bounded(quick.get_disk("disk_1"))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(matches!(read, Error::DeadlineExceeded(_)), "{read:?}");
+        let (code, kind, message) = reported(read);
+        assert_eq!((code, kind), (3, "network"), "{message}");
+        assert!(
+            !message.contains("may or may not have been applied"),
+            "{message}"
+        );
+
+        let write = bounded(quick.update_disk(UpdateDiskBody {
+            disk: DiskLookup {
+                id: "disk_1".into(),
+            },
+            properties: DiskArguments {
+                name: Some("x".into()),
+                ..Default::default()
+            },
+            annotations: None,
+        }))
+        .await
+        .unwrap()
+        .unwrap_err();
+        assert!(matches!(write, Error::DeadlineExceeded(_)), "{write:?}");
+        let (code, kind, message) = reported(write);
+        assert_eq!((code, kind), (3, "network"), "{message}");
+        assert!(
+            message.contains("may or may not have been applied"),
+            "{message}"
+        );
+        server.abort();
+    }
+
+    /// The extension points' errors are met before anything is sent:
+    /// exit 2, kind `request`, like every configuration error.
+    #[tokio::test]
+    async fn a_hook_or_token_provider_error_is_a_usage_error() {
+        struct BadHeader;
+        impl Hook for BadHeader {
+            fn name(&self) -> &str {
+                "bad-header"
+            }
+            fn before_attempt(&self, request: &mut AttemptRequest<'_>) {
+                request.set_header("x-audit", "line\nbreak");
+            }
+        }
+        // A closed port: were anything sent, the error would be a connect failure.
+        let base_url = format!("{}/core/v1", katapult_test_server::closed_port());
+        let hooked = Client::builder()
+            .token("t")
+            .base_url(&base_url)
+            .hook(BadHeader)
+            .build()
+            .unwrap();
+        let error = hooked.get_disk("disk_1").await.unwrap_err();
+        assert!(
+            matches!(config_error(&error), ConfigError::HookHeader { .. }),
+            "{error:?}"
+        );
+        let (code, kind, message) = reported(error);
+        assert_eq!((code, kind), (2, "request"), "{message}");
+
+        let provided = Client::builder()
+            .base_url(&base_url)
+            .token_provider(katapult_core::token_provider_fn("vault", || {
+                Err("sealed".into())
+            }))
+            .build()
+            .unwrap();
+        let error = provided.get_disk("disk_1").await.unwrap_err();
+        assert!(
+            matches!(config_error(&error), ConfigError::TokenProvider { .. }),
+            "{error:?}"
+        );
+        let (code, kind, message) = reported(error);
+        assert_eq!((code, kind), (2, "request"), "{message}");
+    }
+
+    /// Root certificates that are not PEM: exit 2 (the CLI's `--ca-file`
+    /// has a black-box test of its own).
+    #[test]
+    fn unusable_root_certificates_are_a_usage_error() {
+        let error = Client::builder()
+            .token("t")
+            .add_root_certificates_pem("not a certificate")
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(config_error(&error), ConfigError::RootCertificates { .. }),
+            "{error:?}"
+        );
+        let (code, kind, message) = reported(error);
+        assert_eq!((code, kind), (2, "request"), "{message}");
     }
 }

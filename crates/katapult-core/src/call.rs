@@ -5,10 +5,12 @@
 //! one is installed), builds the request ([`Client::request`], which
 //! [`Client::prepare`] also uses), lets the hooks see it, sends it, shows
 //! the hooks what came back, and asks the retry table whether to go again,
-//! all within the call's hard deadline when a view set one; the last
-//! answer goes to [`Client::answer`], which reads its body under the size
-//! limit and decodes it: the documented success type, or an error body
-//! through [`ApiError::from_body`].
+//! all within the call's hard deadline when a view set one. A safe
+//! operation's (`x-idempotent`) body is read inside its attempt, so a body
+//! that breaks is retried like a lost answer; the last answer goes to
+//! [`Client::answer`], which reads its body under the size limit (unless
+//! the attempt did) and decodes it: the documented success type, or an
+//! error body through [`ApiError::from_body`].
 
 use std::time::{Duration, Instant};
 
@@ -179,10 +181,10 @@ impl Client {
                 duration_ms = tracing::field::Empty,
             );
             let attempt_started = Instant::now();
-            let sent = in_span(&span, self.inner.http.execute(request)).await;
+            let mut sent = in_span(&span, self.inner.http.execute(request)).await;
             let answered = Instant::now();
 
-            let (outcome, after_429) = match &sent {
+            let (mut outcome, after_429) = match &sent {
                 Ok(response) => {
                     if !span.is_disabled() {
                         span.record("status", response.status().as_u16());
@@ -218,6 +220,21 @@ impl Client {
                     &sent,
                     outcome,
                 );
+            }
+            // A safe operation's answer whose status ends the call is read
+            // here, inside the attempt: a body that breaks is then a lost
+            // answer, retried as one. Any other body is read once, after
+            // the loop (`answer`), where a break is reported.
+            let mut body = None;
+            if let Ok(response) = &mut sent
+                && operation.idempotent
+                && outcome.retried(true).is_none()
+            {
+                let read = in_span(&span, read_body(response, settings.max_response_bytes)).await;
+                if let Err(error) = &read {
+                    outcome = Outcome::of_network_error(error);
+                }
+                body = Some(read);
             }
             if cut_short && outcome == Outcome::TimedOut {
                 return Err(passed(DeadlinePhase::Attempt, attempts, last));
@@ -267,7 +284,7 @@ impl Client {
 
             let result = match sent {
                 Ok(response) => {
-                    let answer = self.answer(operation, response, attempts, started);
+                    let answer = self.answer(operation, response, body, attempts, started);
                     match in_span(&span, answer).await {
                         // The body was still arriving at the hard deadline.
                         Err(Error::Network(error))
@@ -355,17 +372,22 @@ impl Client {
         Ok(request)
     }
 
-    /// The call's last answer: its body read into memory under the limit,
-    /// then decoded as what `operation` documents for its status.
+    /// The call's last answer: its body read into memory under the limit
+    /// (unless the attempt read it already: `body`), then decoded as what
+    /// `operation` documents for its status.
     async fn answer<T: DeserializeOwned>(
         &self,
         operation: &Operation,
         mut response: reqwest::Response,
+        body: Option<reqwest::Result<Option<Bytes>>>,
         attempts: u32,
         started: Instant,
     ) -> Result<Response<T>, Error> {
         let limit = self.inner.settings.max_response_bytes;
-        let read = read_body(&mut response, limit).await;
+        let read = match body {
+            Some(read) => read,
+            None => read_body(&mut response, limit).await,
+        };
         let elapsed = started.elapsed();
         let body = match read {
             Ok(body) => body,

@@ -45,7 +45,8 @@ impl Outcome {
     /// `idempotent` is the operation's `x-idempotent` in the fragment:
     /// whether sending it twice is safe. An answer that may have been lost
     /// after the request reached Katapult (a proxy's 502 or 504, a timeout,
-    /// a connection broken after sending) is sent again only for such an
+    /// a connection broken after sending, a body broken after its status)
+    /// is sent again only for such an
     /// operation; for any other it is left to the caller, and still
     /// reported as retryable when trying again later could succeed.
     fn row(self, idempotent: bool) -> (Option<RetryCause>, bool) {
@@ -63,9 +64,11 @@ impl Outcome {
             Self::ConnectFailed => (Some(RetryCause::ConnectionFailed), true),
             // The request may have been read and applied.
             Self::BrokeBeforeResponse | Self::TimedOut => if_safe(RetryCause::AnswerLost),
-            // The status has arrived, and the call path decides before it
-            // reads the body: a body that breaks is reported, not retried.
-            Self::BrokeInBody => (None, true),
+            // The status had arrived: the request reached Katapult, and
+            // the answer was lost in its body. A safe operation's body is
+            // read inside the attempt, so it is sent again; an unsafe one's
+            // is read after the call has decided, and a break is reported.
+            Self::BrokeInBody => if_safe(RetryCause::AnswerLost),
             Self::OtherNetwork => (None, false),
             // Only a change of trust (a CA added) or of certificate can
             // help, not time.
@@ -120,8 +123,8 @@ pub(crate) enum RetryCause {
     /// The connection could not be made.
     ConnectionFailed,
     /// The answer may have been lost after the request reached Katapult
-    /// (502, 504, a timeout, a broken connection); only for operations that
-    /// are safe to send twice.
+    /// (502, 504, a timeout, a broken connection or body); only for
+    /// operations that are safe to send twice.
     AnswerLost,
 }
 
@@ -178,9 +181,12 @@ impl Backoff {
 /// "Retries and rate limits"). A retry is only started while
 /// both budgets allow it: at most [`max_attempts`](Self::with_max_attempts)
 /// requests in all, and no retry that would start later than
-/// [`max_elapsed`](Self::with_max_elapsed) after the call began. A timed-out
-/// attempt is not retried: the update may have been applied, and the caller
-/// asked for an answer within the timeout.
+/// [`max_elapsed`](Self::with_max_elapsed) after the call began. An answer
+/// that may have been lost after the request reached Katapult (a timeout, a
+/// proxy's 502 or 504, a connection or a body broken after sending) is
+/// retried only for an operation safe to send twice (`x-idempotent` in the
+/// fragment); for any other the write may have been applied, and the caller
+/// decides.
 ///
 /// `max_elapsed` is also the call's deadline for the client's rate-limit
 /// governor: a call it would have to hold until a window that opens later
@@ -364,7 +370,7 @@ mod tests {
             [status(429), status(503), Outcome::ConnectFailed]
         );
         // An operation safe to send twice also gets an answer lost after
-        // sending retried.
+        // sending retried, in its body included.
         assert_eq!(
             retried(true),
             [
@@ -374,9 +380,11 @@ mod tests {
                 status(504),
                 Outcome::ConnectFailed,
                 Outcome::BrokeBeforeResponse,
+                Outcome::BrokeInBody,
                 Outcome::TimedOut,
             ]
         );
+        assert_eq!(Outcome::BrokeInBody.row(false), (None, true));
         assert_eq!(Outcome::HeldPastDeadline.row(true), (None, true));
         for idempotent in [false, true] {
             assert_eq!(Outcome::CertificateRejected.row(idempotent), (None, false));

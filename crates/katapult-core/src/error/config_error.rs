@@ -1,0 +1,111 @@
+//! [`ConfigError`]: why a client could not be built, or a call could not be
+//! sent (a hook's header, a token provider's failure). Each message names
+//! the setting and the fix; nothing was sent.
+
+/// Why a client could not be built. Each message names the setting and the fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No token was given, and `KATAPULT_API_TOKEN` is not set.
+    #[error(
+        "no API token: set KATAPULT_API_TOKEN, pass one to ClientBuilder::token, or read the \
+         config file with ClientBuilder::from_config or Client::from_profile (create a token \
+         in Katapult under Organization > API tokens)"
+    )]
+    MissingToken,
+    /// The token is empty, or holds characters an HTTP header cannot carry.
+    #[error(
+        "the API token {0}: check KATAPULT_API_TOKEN (or the value given to ClientBuilder::token)"
+    )]
+    InvalidToken(&'static str),
+    /// The base URL does not parse, or has a shape the client refuses.
+    #[error(
+        "the base URL {url:?} {reason}: set KATAPULT_API_URL (or ClientBuilder::base_url) \
+         to a URL like https://api.katapult.io/core/v1"
+    )]
+    InvalidBaseUrl {
+        /// The URL as given (credentials removed).
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `http://` to a host that is not loopback: the token would travel in clear.
+    #[error(
+        "refusing the plain-HTTP base URL {url:?}: the API token would travel in clear. \
+         Use https://, or http:// to a loopback address (127.0.0.1, ::1, localhost) for local testing"
+    )]
+    InsecureBaseUrl {
+        /// The URL as given.
+        url: String,
+    },
+    /// `https://` in a build with neither the `rustls` nor the `native-tls` feature.
+    #[error(
+        "this build of katapult-core has no TLS, so https:// cannot work: enable the \
+         `rustls` (default) or `native-tls` feature"
+    )]
+    NoTls,
+    /// The user-agent product token cannot be sent in a header.
+    #[error(
+        "the user-agent product {0:?} cannot be sent in a header: use visible ASCII, \
+         like \"my-app/1.2\""
+    )]
+    InvalidUserAgent(String),
+    /// A setting is out of range (zero attempts, a zero timeout, ...).
+    #[error("{0}")]
+    InvalidSetting(String),
+    /// The credentials could not be found or read: no source gave a token,
+    /// a token or config file is missing, shared with other users, or does
+    /// not parse ([`crate::credentials`]). The message names the file and
+    /// the fix.
+    #[error(transparent)]
+    Credentials(Box<crate::credentials::CredentialsError>),
+    /// Root certificates given to the builder cannot be used: the file
+    /// cannot be read, or is not PEM certificates
+    /// ([`ClientBuilder::add_root_certificates_file`](crate::ClientBuilder::add_root_certificates_file)).
+    /// Nothing was sent.
+    #[error(
+        "the root certificates in {origin} cannot be used: {reason}. Give the CA's certificate \
+         as PEM (-----BEGIN CERTIFICATE----- blocks); nothing was sent"
+    )]
+    RootCertificates {
+        /// Where they came from: `the CA file <path>`, or the PEM bytes.
+        origin: String,
+        /// The file, when they came from one.
+        path: Option<std::path::PathBuf>,
+        /// What is wrong with them.
+        reason: String,
+    },
+    /// The HTTP client could not be built (TLS initialisation failed).
+    #[error(
+        "the HTTP client could not be built: {0}; pass your own with ClientBuilder::http_client"
+    )]
+    HttpClient(String),
+    // Met at call time, before anything is sent: the extension points.
+    /// A [`Hook`](crate::Hook) set a header the client cannot send: a name
+    /// or value HTTP cannot carry, or a header the client sets itself.
+    /// Nothing was sent.
+    #[error(
+        "the hook {hook:?} set the header {header:?}, which {reason}; nothing was sent: \
+         correct the hook"
+    )]
+    HookHeader {
+        /// The hook's [`name`](crate::Hook::name).
+        hook: String,
+        /// The header's name as the hook gave it.
+        header: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The [`TokenProvider`](crate::TokenProvider) failed, or gave
+    /// something that is not a token. Nothing was sent.
+    #[error(
+        "the token provider {provider:?} gave no usable token: {reason}; nothing was sent: \
+         check the provider and what it reads the token from"
+    )]
+    TokenProvider {
+        /// The provider's [`name`](crate::TokenProvider::name).
+        provider: String,
+        /// What went wrong, as the provider said it.
+        reason: String,
+    },
+}
