@@ -142,10 +142,13 @@ impl Client {
             let authorization = match &settings.credential {
                 Credential::Fixed(value) => value.clone(),
                 provider => match hard {
-                    None => provider.for_attempt().await?,
+                    None => provider
+                        .for_attempt()
+                        .await
+                        .map_err(|error| error.after_sending(attempts))?,
                     Some(hard) => {
                         match tokio::time::timeout_at(hard.into(), provider.for_attempt()).await {
-                            Ok(answer) => answer?,
+                            Ok(answer) => answer.map_err(|error| error.after_sending(attempts))?,
                             Err(_) => {
                                 return Err(passed(DeadlinePhase::BeforeAttempt, attempts, last));
                             }
@@ -167,7 +170,8 @@ impl Client {
                 shorter
             });
             if !settings.hooks.is_empty() {
-                hooks::before_attempt(&settings.hooks, operation.id, attempts + 1, &mut request)?;
+                hooks::before_attempt(&settings.hooks, operation.id, attempts + 1, &mut request)
+                    .map_err(|error| error.after_sending(attempts))?;
             }
             attempts += 1;
             let span = tracing::info_span!(

@@ -183,7 +183,8 @@ impl AttemptRequest<'_> {
     /// or a header the client sets itself (`Authorization`, `User-Agent`,
     /// `Accept`, `Content-Type`, `Content-Length`, `Host`, `api-version`),
     /// fails the call with [`ConfigError::HookHeader`] naming the header,
-    /// and nothing is sent.
+    /// and this attempt is not sent (earlier ones of a retried call were:
+    /// the error's `sent`).
     pub fn set_header(&mut self, name: &str, value: &str) {
         if self.refused.is_some() {
             return;
@@ -323,6 +324,7 @@ pub(crate) fn before_attempt(
                 hook: hook.name().to_owned(),
                 header,
                 reason,
+                sent: 0,
             });
         }
     }

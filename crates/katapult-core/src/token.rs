@@ -27,7 +27,8 @@ pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = TokenResult> + Send + 'a>
 ///
 /// A provider that fails, or answers something that is not a token, fails
 /// the call with [`ConfigError::TokenProvider`] naming the provider, and
-/// nothing is sent. The token is sent as a sensitive header and never
+/// the attempt is not sent (on a retry, the error's `sent` counts those
+/// that were). The token is sent as a sensitive header and never
 /// enters a `Debug`, an error or a trace.
 ///
 /// [`token_provider_fn`] makes one from a closure; implement the trait for
@@ -159,6 +160,7 @@ impl Credential {
         let failed = |reason: String| ConfigError::TokenProvider {
             provider: provider.name().to_owned(),
             reason,
+            sent: 0,
         };
         let token = provider
             .token()

@@ -80,13 +80,16 @@ pub enum ConfigError {
         "the HTTP client could not be built: {0}; pass your own with ClientBuilder::http_client"
     )]
     HttpClient(String),
-    // Met at call time, before anything is sent: the extension points.
+    // Met at call time, before an attempt is sent: the extension points.
+    // They are asked again for every retry, so the attempt refused may not
+    // be the first: `sent` says how many went before it.
     /// A [`Hook`](crate::Hook) set a header the client cannot send: a name
-    /// or value HTTP cannot carry, or a header the client sets itself.
-    /// Nothing was sent.
+    /// or value HTTP cannot carry, or a header the client sets itself. The
+    /// attempt it refused was not sent; `sent` earlier attempts of the call
+    /// were.
     #[error(
-        "the hook {hook:?} set the header {header:?}, which {reason}; nothing was sent: \
-         correct the hook"
+        "the hook {hook:?} set the header {header:?}, which {reason}; {}: correct the hook",
+        sent_before(*.sent)
     )]
     HookHeader {
         /// The hook's [`name`](crate::Hook::name).
@@ -95,17 +98,54 @@ pub enum ConfigError {
         header: String,
         /// What is wrong with it.
         reason: &'static str,
+        /// Requests the call had already sent (its earlier attempts): 0
+        /// unless the hook refused a retry.
+        sent: u32,
     },
     /// The [`TokenProvider`](crate::TokenProvider) failed, or gave
-    /// something that is not a token. Nothing was sent.
+    /// something that is not a token. The attempt it was asked for was not
+    /// sent; `sent` earlier attempts of the call were.
     #[error(
-        "the token provider {provider:?} gave no usable token: {reason}; nothing was sent: \
-         check the provider and what it reads the token from"
+        "the token provider {provider:?} gave no usable token: {reason}; {}: check the \
+         provider and what it reads the token from",
+        sent_before(*.sent)
     )]
     TokenProvider {
         /// The provider's [`name`](crate::TokenProvider::name).
         provider: String,
         /// What went wrong, as the provider said it.
         reason: String,
+        /// Requests the call had already sent (its earlier attempts): 0
+        /// unless the provider failed on a retry.
+        sent: u32,
     },
+}
+
+impl ConfigError {
+    /// The same error, met after the call had sent `sent` requests: a hook
+    /// or token provider asked again for a retry.
+    pub(crate) fn after_sending(mut self, sent: u32) -> Self {
+        if let Self::HookHeader { sent: count, .. } | Self::TokenProvider { sent: count, .. } =
+            &mut self
+        {
+            *count = sent;
+        }
+        self
+    }
+}
+
+/// What a call refused before an attempt had sent: nothing, or earlier
+/// attempts that may have been applied (they ended without an answer that
+/// settles it, or the call would not have retried).
+fn sent_before(sent: u32) -> String {
+    match sent {
+        0 => "nothing was sent".to_owned(),
+        1 => "this call had already sent 1 request, which may have been applied: read the \
+              resource before sending it again"
+            .to_owned(),
+        n => format!(
+            "this call had already sent {n} requests, which may have been applied: read the \
+             resource before sending it again"
+        ),
+    }
 }

@@ -279,3 +279,47 @@ async fn a_hook_that_refuses_a_header_sends_nothing_on_any_call_of_the_client() 
     })
     .await;
 }
+
+/// Refuses to send a second attempt: its header cannot be sent.
+struct RefusesTheRetry;
+
+impl Hook for RefusesTheRetry {
+    fn before_attempt(&self, request: &mut AttemptRequest<'_>) {
+        if request.attempt() == 2 {
+            request.set_header("x-bad", "a\nb");
+        }
+    }
+}
+
+/// A hook that refuses a retry: the error says the first attempt was sent
+/// and may have been applied, not that nothing was.
+#[tokio::test]
+async fn a_hook_that_refuses_a_retry_says_what_was_already_sent() {
+    bounded(Duration::from_secs(20), async {
+        let server = Server::start(|_, _| Reply::Close(Vec::new())).await;
+        let client = Client::builder()
+            .token(TOKEN)
+            .hook(RefusesTheRetry)
+            .base_url(server.base_url())
+            .retry(fast_retries())
+            .build()
+            .unwrap();
+        let error = client.update_disk(rename("disk_1", "x")).await.unwrap_err();
+        assert_eq!(server.hits(), 1, "the refused retry was not sent");
+        assert!(
+            matches!(
+                &error,
+                Error::Config(ConfigError::HookHeader { sent: 1, .. })
+            ),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains("already sent 1 request, which may have been applied")
+                && !message.contains("nothing was sent"),
+            "{message}"
+        );
+        assert!(!error.is_retryable());
+    })
+    .await;
+}

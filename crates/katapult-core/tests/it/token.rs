@@ -184,3 +184,41 @@ async fn a_provider_that_hangs_is_bounded_by_the_call_deadline_and_nothing_is_se
     })
     .await;
 }
+
+/// A provider that fails on a retry: the attempt it was asked for is not
+/// sent, and the error says the first one was, and may have been applied.
+#[tokio::test]
+async fn a_provider_that_fails_on_a_retry_says_what_was_already_sent() {
+    bounded(LIMIT, async {
+        let server = Server::start(|_, _| Reply::Close(Vec::new())).await;
+        let asked = AtomicUsize::new(0);
+        let provider = move || -> TokenResult {
+            match asked.fetch_add(1, Ordering::SeqCst) {
+                0 => Ok("first".into()),
+                _ => Err("the vault is sealed".into()),
+            }
+        };
+        let client = Client::builder()
+            .token_provider(token_provider_fn("vault", provider))
+            .base_url(server.base_url())
+            .retry(fast_retries())
+            .build()
+            .unwrap();
+        let error = client.update_disk(rename("disk_1", "x")).await.unwrap_err();
+        assert_eq!(server.hits(), 1, "the refused retry was not sent");
+        assert!(
+            matches!(
+                &error,
+                Error::Config(ConfigError::TokenProvider { sent: 1, .. })
+            ),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains("already sent 1 request, which may have been applied")
+                && !message.contains("nothing was sent"),
+            "{message}"
+        );
+    })
+    .await;
+}
