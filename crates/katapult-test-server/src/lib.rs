@@ -22,7 +22,9 @@
 //!   `Date` in a clock that may be skewed;
 //! - [`tasks::TaskBoard`]: Katapult's tasks, each following a
 //!   [`task_traces::TaskTrace`] (durations and a progress curve) on the
-//!   real clock, read with `GET /tasks/task`.
+//!   real clock, read with `GET /tasks/task`;
+//! - `tls::TlsServer` (feature `tls`): an HTTPS server with a given
+//!   certificate, for the trust tests.
 //!
 //! ```
 //! use std::io::{Read, Write};
@@ -58,6 +60,8 @@ mod response;
 mod server;
 pub mod task_traces;
 pub mod tasks;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod windows;
 
 pub use katapult::{disk_id, envelope, katapult};
