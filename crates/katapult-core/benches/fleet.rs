@@ -28,12 +28,14 @@
 //! sections). Under `cargo test` it runs as a smoke test: a fleet of six, a
 //! budget of 10 per 1 s window, tasks of 200 ms.
 
+#[path = "support/processes.rs"]
+mod processes;
 #[path = "support/report.rs"]
 mod report;
 
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use katapult_core::{BulkOptions, ChangeOptions, Client, DiskChange, RetryPolicy};
@@ -210,35 +212,20 @@ async fn run(job: &Job, options: &Options) -> Result<Value, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let share = options.disks.div_ceil(job.clients);
     let started = SystemTime::now();
-    let children: Vec<_> = (0..job.clients)
+    let commands = (0..job.clients)
         .map(|client| {
             let first = client * share;
-            Command::new(&exe)
+            let mut command = Command::new(&exe);
+            command
                 .args(["client", "--url", &mock.base_url()])
                 .args(["--first", &first.to_string()])
                 .args(["--disks", &share.min(options.disks - first).to_string()])
                 .args(["--concurrency", &options.concurrency.to_string()])
-                .args(["--window", &options.window.to_string()])
-                .stdout(Stdio::piped())
-                .spawn()
-                .map_err(|e| format!("cannot start a client process: {e}"))
+                .args(["--window", &options.window.to_string()]);
+            command
         })
-        .collect::<Result<_, _>>()?;
-    // Waiting blocks a thread: not one of the runtime's.
-    let reports = tokio::task::spawn_blocking(move || {
-        children
-            .into_iter()
-            .map(|child| {
-                let output = child.wait_with_output().map_err(|e| e.to_string())?;
-                if !output.status.success() {
-                    return Err(format!("a client process failed: {}", output.status));
-                }
-                serde_json::from_slice::<Value>(&output.stdout).map_err(|e| e.to_string())
-            })
-            .collect::<Result<Vec<_>, String>>()
-    })
-    .await
-    .map_err(|e| e.to_string())??;
+        .collect();
+    let reports = processes::reports(commands).await?;
 
     // The mock's state is the judge: every disk renamed and grown.
     let (mut lost, mut half_done) = (0, 0);

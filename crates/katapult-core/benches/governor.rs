@@ -27,12 +27,14 @@
 
 #[path = "support/governor_table.rs"]
 mod governor_table;
+#[path = "support/processes.rs"]
+mod processes;
 #[path = "support/report.rs"]
 mod report;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -241,35 +243,20 @@ async fn run(
 
     let started = now();
     let started_server = started + scenario.skew;
-    let children: Vec<_> = (0..scenario.clients)
+    let commands = (0..scenario.clients)
         .map(|client| {
-            Command::new(&exe)
+            let mut command = Command::new(&exe);
+            command
                 .args(["client", "--url", &server.base_url()])
                 .args(["--updates", &per_client.to_string()])
                 .args(["--in-flight", &scenario.in_flight.to_string()])
                 .args(["--window", &options.window.to_string()])
                 .args(["--governor", if governor { "on" } else { "off" }])
-                .args(["--prefix", &format!("c{client}")])
-                .stdout(Stdio::piped())
-                .spawn()
-                .map_err(|e| format!("cannot start a client process: {e}"))
+                .args(["--prefix", &format!("c{client}")]);
+            command
         })
-        .collect::<Result<_, _>>()?;
-    // Waiting blocks a thread: not one of the runtime's, which serve.
-    let reports = tokio::task::spawn_blocking(move || {
-        children
-            .into_iter()
-            .map(|child| {
-                let output = child.wait_with_output().map_err(|e| e.to_string())?;
-                if !output.status.success() {
-                    return Err(format!("a client process failed: {}", output.status));
-                }
-                serde_json::from_slice::<Value>(&output.stdout).map_err(|e| e.to_string())
-            })
-            .collect::<Result<Vec<_>, String>>()
-    })
-    .await
-    .map_err(|e| e.to_string())??;
+        .collect();
+    let reports = processes::reports(commands).await?;
     drop(server);
 
     let finished = reports
