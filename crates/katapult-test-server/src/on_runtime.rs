@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::task::JoinSet;
 
-use crate::server::{Engine, FILLER, IDLE_LIMIT, Parsed, Script, Shared, parse};
+use crate::server::{Engine, FILLER, Held, IDLE_LIMIT, Parsed, Script, Shared, parse};
 use crate::{Reply, Request, Server, Written};
 
 /// Binds 127.0.0.1 on a free port and spawns the accept loop on the
@@ -58,8 +58,8 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>, script: Arc<Script>) 
     let mut buffer = Vec::new();
     while let Some(request) = read_request(&mut stream, &mut buffer).await {
         let n = shared.record(&request);
-        let _held = shared.hold();
-        if !reply(&mut stream, &shared, script(&request, n)).await {
+        let held = shared.hold();
+        if !reply(&mut stream, &shared, script(&request, n), held).await {
             return;
         }
     }
@@ -67,10 +67,16 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>, script: Arc<Script>) 
 
 /// Does `reply` on the connection; whether it stays open for the next
 /// request.
-async fn reply(stream: &mut TcpStream, shared: &Shared, reply: Reply) -> bool {
+async fn reply(stream: &mut TcpStream, shared: &Shared, reply: Reply, held: Held<'_>) -> bool {
     match reply {
-        Reply::KeepAlive(bytes) => write(stream, &bytes).await.is_ok(),
+        Reply::KeepAlive(bytes) => {
+            // Answered once its bytes start out: the client may send its
+            // next request as soon as they arrive.
+            drop(held);
+            write(stream, &bytes).await.is_ok()
+        }
         Reply::Close(bytes) => {
+            drop(held);
             let _ = write(stream, &bytes).await;
             let _ = stream.shutdown().await;
             false
@@ -97,7 +103,7 @@ async fn reply(stream: &mut TcpStream, shared: &Shared, reply: Reply) -> bool {
         }
         Reply::After(wait, then) => {
             tokio::time::sleep(wait).await;
-            Box::pin(self::reply(stream, shared, *then)).await
+            Box::pin(self::reply(stream, shared, *then, held)).await
         }
     }
 }

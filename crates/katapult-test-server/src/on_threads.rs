@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::server::{Engine, FILLER, IDLE_LIMIT, Parsed, Script, Shared, parse};
+use crate::server::{Engine, FILLER, Held, IDLE_LIMIT, Parsed, Script, Shared, parse};
 use crate::{Reply, Request, Server, Written};
 
 /// How often a waiting connection thread looks whether the server was
@@ -79,8 +79,8 @@ fn serve(mut stream: TcpStream, shared: &Shared, script: &Script) {
     let mut buffer = Vec::new();
     while let Some(request) = read_request(&mut stream, &mut buffer, shared) {
         let n = shared.record(&request);
-        let _held = shared.hold();
-        if !reply(&mut stream, shared, script(&request, n)) {
+        let held = shared.hold();
+        if !reply(&mut stream, shared, script(&request, n), held) {
             return;
         }
     }
@@ -88,10 +88,16 @@ fn serve(mut stream: TcpStream, shared: &Shared, script: &Script) {
 
 /// Does `reply` on the connection; whether it stays open for the next
 /// request.
-fn reply(stream: &mut TcpStream, shared: &Shared, reply: Reply) -> bool {
+fn reply(stream: &mut TcpStream, shared: &Shared, reply: Reply, held: Held<'_>) -> bool {
     match reply {
-        Reply::KeepAlive(bytes) => stream.write_all(&bytes).is_ok(),
+        Reply::KeepAlive(bytes) => {
+            // Answered once its bytes start out: the client may send its
+            // next request as soon as they arrive.
+            drop(held);
+            stream.write_all(&bytes).is_ok()
+        }
         Reply::Close(bytes) => {
+            drop(held);
             let _ = stream.write_all(&bytes);
             let _ = stream.shutdown(Shutdown::Write);
             false
@@ -116,7 +122,7 @@ fn reply(stream: &mut TcpStream, shared: &Shared, reply: Reply) -> bool {
             shared.report(flood(stream, &head, total, chunked));
             false
         }
-        Reply::After(wait, then) => pause(shared, wait) && self::reply(stream, shared, *then),
+        Reply::After(wait, then) => pause(shared, wait) && self::reply(stream, shared, *then, held),
     }
 }
 

@@ -128,7 +128,7 @@ pub(crate) static FILLER: [u8; 64 * 1024] = [b'x'; 64 * 1024];
 pub(crate) struct Shared {
     log: Mutex<Log>,
     pub(crate) connections: AtomicUsize,
-    /// Requests read in full and not yet answered (or hung up on).
+    /// Requests read in full whose answer has not started out.
     in_flight: AtomicUsize,
     most_in_flight: AtomicUsize,
     reports: Mutex<Vec<Written>>,
@@ -158,7 +158,8 @@ impl Shared {
         log.count
     }
 
-    /// Counts a request as held until the guard drops (it is answered).
+    /// Counts a request as held until the guard drops: when its answer starts
+    /// out, since the client may send its next one as soon as it arrives.
     pub(crate) fn hold(&self) -> Held<'_> {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.most_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -243,8 +244,8 @@ impl Server {
         self.shared.log.lock().unwrap().requests.clone()
     }
 
-    /// The most requests the server held at once: read in full, not yet
-    /// answered.
+    /// The most requests the server held at once: read in full, their
+    /// answers not yet started.
     pub fn most_in_flight(&self) -> usize {
         self.shared.most_in_flight.load(Ordering::SeqCst)
     }
