@@ -1,9 +1,6 @@
-//! The one model of an OpenAPI document, read by every task: loading text
-//! (JSON or YAML) into a JSON tree and hashing it, naming its nodes by JSON
-//! pointer, following `$ref`s, and the queries the lint rules, the
-//! generators and the drift check share (operations, responses, which
-//! schemas a request or a response reaches, the shape of a `oneOf`, the
-//! error union). The fragment and an upstream document are read the same way.
+//! The one model of an OpenAPI document, read by every task: text (JSON or
+//! YAML) to a JSON tree, its nodes named by JSON pointer, `$ref`s followed,
+//! and the queries the lint rules, the generators and the drift check share.
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -44,8 +41,7 @@ pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
     })
 }
 
-/// The pointer of the node a `serde_path_to_error` failure names: where a
-/// tree stops being a valid typed (`openapiv3`) document.
+/// The pointer of the node a `serde_path_to_error` failure names.
 pub fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     pointer(path.iter().filter_map(|segment| match segment {
@@ -60,7 +56,7 @@ pub fn pointer<I: IntoIterator<Item = S>, S: AsRef<str>>(segments: I) -> String 
     let escape = |segment: S| segment.as_ref().replace('~', "~0").replace('/', "~1");
     segments
         .into_iter()
-        .map(|segment| format!("/{}", escape(segment)))
+        .map(|s| format!("/{}", escape(s)))
         .collect()
 }
 
@@ -76,9 +72,8 @@ pub fn child(parent: &str, segment: &str) -> String {
 
 /// The segments of a pointer, unescaped.
 pub fn segments(at: &str) -> impl Iterator<Item = String> + '_ {
-    at.split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+    let unescape = |s: &str| s.replace("~1", "/").replace("~0", "~");
+    at.split('/').skip(1).map(unescape)
 }
 
 /// The members of the object under `key` in `node`; none when it has none.
@@ -124,52 +119,44 @@ pub struct Resolved<'a> {
     pub nullable: bool,
 }
 
-/// Follows `$ref`s and the `allOf: [X]` wrapper (with only `nullable`, a
-/// description or extensions beside it: how OpenAPI 3.0 writes a nullable
-/// or described reference) from `node`, written at `outer`, to the schema.
+/// Follows `$ref`s and the `allOf: [X]` wrapper (how OpenAPI 3.0 writes a
+/// nullable or described reference) from `node`, written at `outer`.
 pub fn resolve<'a>(doc: &'a Value, outer: String, node: &'a Value) -> Resolved<'a> {
-    let mut schema = Resolved {
-        at: outer,
-        value: node,
-        name: None,
-        nullable: false,
-    };
-    let nullable = |value: &Value| value.get("nullable") == Some(&Value::Bool(true));
+    let (mut at, mut value, mut name, mut nullable) = (outer, node, None, false);
+    // A bound, so that a cycle of references ends.
     for _ in 0..16 {
-        let reference = schema.value.get("$ref").and_then(Value::as_str);
-        if let Some(target) = reference.and_then(ref_pointer) {
-            let Some(next) = doc.pointer(target) else {
-                break;
-            };
-            (schema.at, schema.name, schema.value) = (target.to_owned(), schema_name(target), next);
-        } else if let Some(inner) = wrapped(schema.value) {
-            schema.nullable |= nullable(schema.value);
-            (schema.at, schema.value) = (below(&schema.at, ["allOf", "0"]), inner);
+        let reference = value["$ref"].as_str().and_then(ref_pointer);
+        if let Some((target, next)) = reference.and_then(|p| Some((p, doc.pointer(p)?))) {
+            (at, name, value) = (target.to_owned(), schema_name(target), next);
+        } else if let Some(inner) = wrapped(value) {
+            nullable |= value["nullable"] == true;
+            (at, value) = (below(&at, ["allOf", "0"]), inner);
         } else {
             break;
         }
     }
-    schema.nullable |= nullable(schema.value);
-    schema
+    nullable |= value["nullable"] == true;
+    Resolved {
+        at,
+        value,
+        name,
+        nullable,
+    }
 }
 
 /// [`resolve`] for a node that is not a schema (a response, a parameter, a
 /// request body, a header): where the node is, and it. A dangling or cyclic
-/// reference stops at the last node reached; the `dangling-ref` rule
-/// reports those.
+/// reference stops at the last node reached (`dangling-ref` reports those).
 pub fn deref<'a>(doc: &'a Value, at: String, node: &'a Value) -> (String, &'a Value) {
     let resolved = resolve(doc, at, node);
     (resolved.at, resolved.value)
 }
 
 /// Every node under `node` (itself first) with its pointer, `at` being
-/// `node`'s: what a look at every node (for a marker, a reference) reads.
+/// `node`'s.
 pub fn nodes<'a>(node: &'a Value, at: &str) -> Vec<(String, &'a Value)> {
     let children: Vec<(String, &Value)> = match node {
-        Value::Object(map) => map
-            .iter()
-            .map(|(key, value)| (key.clone(), value))
-            .collect(),
+        Value::Object(map) => map.iter().map(|(key, v)| (key.clone(), v)).collect(),
         Value::Array(list) => list
             .iter()
             .enumerate()
@@ -216,10 +203,8 @@ pub fn operations(doc: &Value) -> Vec<Operation<'_>> {
     for (path, item) in entries(doc, "paths") {
         for method in METHODS {
             if let Some(value) = item.get(method) {
-                out.push(Operation {
-                    pointer: pointer(["paths", path, method]),
-                    value,
-                });
+                let pointer = pointer(["paths", path, method]);
+                out.push(Operation { pointer, value });
             }
         }
     }
@@ -264,24 +249,20 @@ pub enum Wire {
 /// (`Wire::Request`) or each response body (`Wire::Response`).
 pub fn schema_roots(doc: &Value, wire: Wire) -> Vec<String> {
     // `content/<media type>/schema` under a request body or a response.
-    let content_schemas = |at: &str, node: &Value| -> Vec<String> {
-        let with_schema =
-            entries(node, "content").filter(|(_, media)| media.get("schema").is_some());
-        with_schema
-            .map(|(media_type, _)| below(at, ["content", media_type, "schema"]))
-            .collect()
+    let content = |(at, node): (String, &Value)| {
+        let media = entries(node, "content").filter(|(_, media)| media.get("schema").is_some());
+        let root = |(media_type, _): (&String, _)| below(&at, ["content", media_type, "schema"]);
+        media.map(root).collect::<Vec<_>>()
     };
     let mut roots = Vec::new();
     for op in operations(doc) {
         if wire == Wire::Response {
-            for (_, at, response) in responses(doc, &op) {
-                roots.extend(content_schemas(&at, response));
-            }
+            let bodies = responses(doc, &op).into_iter().map(|(_, at, r)| (at, r));
+            roots.extend(bodies.flat_map(content));
             continue;
         }
         if let Some(body) = op.value.get("requestBody") {
-            let (at, body) = deref(doc, child(&op.pointer, "requestBody"), body);
-            roots.extend(content_schemas(&at, body));
+            roots.extend(content(deref(doc, child(&op.pointer, "requestBody"), body)));
         }
         for (index, param) in items(op.value, "parameters").iter().enumerate() {
             let at = below(&op.pointer, ["parameters", &index.to_string()]);
@@ -304,9 +285,8 @@ pub fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value
         let Some(node) = doc.pointer(&at).filter(|_| seen.insert(at.clone())) else {
             continue;
         };
-        let reference = node.get("$ref").and_then(Value::as_str);
-        queue.extend(reference.and_then(ref_pointer).map(str::to_owned));
-        // The direct subschemas.
+        let reference = node["$ref"].as_str().and_then(ref_pointer);
+        queue.extend(reference.map(str::to_owned));
         queue.extend(entries(node, "properties").map(|(name, _)| below(&at, ["properties", name])));
         for (key, any) in [
             ("items", true),
@@ -329,8 +309,8 @@ pub fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value
 /// Every schema node in the document: those under `/components/schemas` and
 /// those inline in operations, each once.
 pub fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
-    let components = doc.get("components").unwrap_or(&Value::Null);
-    let mut roots: Vec<String> = entries(components, "schemas")
+    let components = entries(&doc["components"], "schemas");
+    let mut roots: Vec<String> = components
         .map(|(name, _)| pointer(["components", "schemas", name]))
         .collect();
     roots.extend(schema_roots(doc, Wire::Request));
@@ -355,11 +335,11 @@ pub enum OneOfShape {
 /// Classifies the members of a `oneOf` the way progenitor will see them.
 pub fn one_of_shape(members: &[Value]) -> OneOfShape {
     for (index, member) in members.iter().enumerate() {
+        let is_object = member["type"] == "object"
+            || (member.get("type").is_none() && member.get("properties").is_some());
         let why = if member.get("$ref").is_some() {
             "is a `$ref`; progenitor only tags enums whose members are written inline"
-        } else if !(member.get("type").and_then(Value::as_str) == Some("object")
-            || (member.get("type").is_none() && member.get("properties").is_some()))
-        {
+        } else if !is_object {
             "is not an object"
         } else if !matches!(
             member.get("additionalProperties"),
@@ -371,15 +351,12 @@ pub fn one_of_shape(members: &[Value]) -> OneOfShape {
         };
         return OneOfShape::Untagged(format!("member {index} {why}"));
     }
-    if members.is_empty() {
+    let Some(first) = members.first() else {
         return OneOfShape::Untagged("the oneOf has no members".to_owned());
-    }
-    let properties = |member: &Value| -> Vec<String> {
-        entries(member, "properties")
-            .map(|(n, _)| n.clone())
-            .collect()
     };
-    let names: BTreeSet<String> = members.iter().flat_map(properties).collect();
+    let properties =
+        |member| -> Vec<&String> { entries(member, "properties").map(|p| p.0).collect() };
+    let names: BTreeSet<&String> = members.iter().flat_map(properties).collect();
     let one_each = members.iter().all(|member| {
         let props = properties(member);
         props.len() == 1 && strings(member, "required") == props
@@ -387,13 +364,11 @@ pub fn one_of_shape(members: &[Value]) -> OneOfShape {
     if one_each && names.len() == members.len() {
         return OneOfShape::External;
     }
-
-    // Candidate tags: required properties of the first member holding a
-    // single-value string enum; keep the first every member shares, with
-    // distinct values.
+    // The tag: the first required property of every member (by name) that
+    // holds a single-value string enum, with distinct values.
     let tag_value = |member: &Value, name: &str| -> Option<String> {
-        let prop = member.get("properties")?.get(name)?;
-        let ty = prop.get("type").and_then(Value::as_str);
+        let prop = &member["properties"][name];
+        let ty = prop["type"].as_str();
         match (ty, prop.get("enum")?.as_array()?.as_slice()) {
             (Some("string") | None, [Value::String(value)])
                 if strings(member, "required").contains(&name) =>
@@ -403,13 +378,12 @@ pub fn one_of_shape(members: &[Value]) -> OneOfShape {
             _ => None,
         }
     };
-    let mut candidates = properties(&members[0]);
+    let mut candidates = properties(first);
     candidates.sort();
     for name in candidates {
-        let values: Option<BTreeSet<String>> =
-            members.iter().map(|m| tag_value(m, &name)).collect();
+        let values: Option<BTreeSet<String>> = members.iter().map(|m| tag_value(m, name)).collect();
         if values.is_some_and(|values| values.len() == members.len()) {
-            return OneOfShape::Internal { tag: name };
+            return OneOfShape::Internal { tag: name.clone() };
         }
     }
     OneOfShape::Untagged(
@@ -445,13 +419,7 @@ pub fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
     let OneOfShape::Internal { tag } = one_of_shape(members) else {
         return None;
     };
-    let code = |m: &Value| {
-        Some(
-            m.pointer(&format!("/properties/{tag}/enum/0"))?
-                .as_str()?
-                .to_owned(),
-        )
-    };
+    let code = |m: &Value| Some(m["properties"][&tag]["enum"][0].as_str()?.to_owned());
     let codes = members.iter().filter_map(code).collect();
     Some(ErrorUnion {
         name: schema_name(&pointer),
@@ -461,19 +429,25 @@ pub fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
     })
 }
 
+/// The pointer of the JSON schema of the operation's first error response
+/// that has one, and all its error responses.
+pub fn error_schema<'a>(
+    doc: &'a Value,
+    op: &Operation<'a>,
+) -> (Option<String>, Vec<(String, String, &'a Value)>) {
+    let mut errors = responses(doc, op);
+    errors.retain(|(status, ..)| is_error_status(status));
+    let schema = errors
+        .iter()
+        .find_map(|(_, at, r)| json_schema_pointer(at, r));
+    (schema, errors)
+}
+
 /// The error union of the document's first operation with an error response
 /// that has a JSON schema, if that schema leads to one.
 pub fn first_error_union(doc: &Value) -> Option<ErrorUnion> {
-    let union = |op: Operation<'_>| {
-        let mut errors = responses(doc, &op)
-            .into_iter()
-            .filter(|(s, ..)| is_error_status(s));
-        error_union(
-            doc,
-            &errors.find_map(|(_, at, body)| json_schema_pointer(&at, body))?,
-        )
-    };
-    operations(doc).into_iter().find_map(union)
+    let union = |op| error_union(doc, &error_schema(doc, op).0?);
+    operations(doc).iter().find_map(union)
 }
 
 /// An enum the API sends back, marked `x-open-enum: true`: the schema's name
@@ -489,8 +463,7 @@ pub struct OpenEnum {
 /// Every schema under `/components/schemas` marked `x-open-enum: true`, in
 /// document order.
 pub fn open_enums(doc: &Value) -> Vec<OpenEnum> {
-    let components = doc.get("components").unwrap_or(&Value::Null);
-    let open = entries(components, "schemas").filter(|(_, s)| s["x-open-enum"] == true);
+    let open = entries(&doc["components"], "schemas").filter(|(_, s)| s["x-open-enum"] == true);
     let open_enum = |(name, schema): (&String, &Value)| OpenEnum {
         name: name.clone(),
         description: schema["description"].as_str().map(str::to_owned),
