@@ -10,7 +10,7 @@ use heck::ToSnakeCase;
 use openapiv3::OpenAPI;
 use serde_json::Value;
 
-use crate::doc::{YamlError, child, parse_yaml, path_to_pointer, sha256_hex};
+use crate::doc::{self, YamlError, child};
 use crate::problem::Problem;
 
 /// The fragment every generated file comes from, relative to the workspace root.
@@ -38,12 +38,14 @@ impl Fragment {
     /// name it.
     pub fn load(path: &Path, display_path: &str) -> Result<Self, Vec<Problem>> {
         let source = std::fs::read_to_string(path).map_err(|error| {
+            let message = format!("cannot read the fragment: {error}");
+            let fix = format!("make sure {display_path} exists and is readable UTF-8");
             vec![Problem {
                 rule: "read",
                 file: display_path.to_owned(),
                 pointer: String::new(),
-                message: format!("cannot read the fragment: {error}"),
-                fix: format!("make sure {display_path} exists and is readable UTF-8"),
+                message,
+                fix,
             }]
         })?;
         Self::parse(&source, display_path)
@@ -51,44 +53,35 @@ impl Fragment {
 
     /// Parses fragment text: YAML to a JSON tree, then to the typed model.
     pub fn parse(source: &str, display_path: &str) -> Result<Self, Vec<Problem>> {
-        let problem = |rule, pointer: String, message: String, fix: &str| Problem {
-            rule,
-            file: display_path.to_owned(),
-            pointer,
-            message,
-            fix: fix.to_owned(),
+        let problem = |rule, at: &str, message, fix: &str| {
+            vec![Problem {
+                rule,
+                file: display_path.to_owned(),
+                pointer: at.to_owned(),
+                message,
+                fix: fix.to_owned(),
+            }]
         };
-
-        let document = parse_yaml(source).map_err(|YamlError { at, message }| {
-            vec![if at.is_empty() {
-                let message = format!("not valid YAML: {message}");
-                problem(
-                    "syntax",
-                    at,
-                    message,
-                    "fix the syntax at the line and column given",
-                )
+        let document = doc::parse_yaml(source).map_err(|YamlError { at, message }| {
+            if at.is_empty() {
+                let fix = "fix the syntax at the line and column given";
+                problem("syntax", &at, format!("not valid YAML: {message}"), fix)
             } else {
                 let fix = "OpenAPI documents are JSON trees: use string keys and plain values";
-                problem("syntax", at, message, fix)
-            }]
+                problem("syntax", &at, message, fix)
+            }
         })?;
-
         // Structure first: the lint rules assume an object they can walk.
-        let spec: OpenAPI = serde_path_to_error::deserialize(&document).map_err(|error| {
-            let at = path_to_pointer(error.path());
-            vec![problem(
-                "structure",
-                at,
-                format!("not a valid OpenAPI 3.0 document here: {}", error.inner()),
-                "compare this node with the OpenAPI 3.0.3 specification \
-                 (https://spec.openapis.org/oas/v3.0.3) and correct its shape",
-            )]
+        let spec = serde_path_to_error::deserialize(&document).map_err(|error| {
+            let message = format!("not a valid OpenAPI 3.0 document here: {}", error.inner());
+            let fix = "compare this node with the OpenAPI 3.0.3 specification \
+                       (https://spec.openapis.org/oas/v3.0.3) and correct its shape";
+            let at = doc::path_to_pointer(error.path());
+            problem("structure", &at, message, fix)
         })?;
-
         Ok(Self {
             display_path: display_path.to_owned(),
-            sha256: sha256_hex(source.as_bytes()),
+            sha256: doc::sha256_hex(source.as_bytes()),
             document,
             spec,
         })
@@ -107,28 +100,18 @@ impl Fragment {
     ///   types) from it; a name that is not a snake_case identifier is a
     ///   problem of the `rust-name` stage (with the name to write instead).
     pub fn shape_for_rust(&mut self) -> Result<(), Vec<Problem>> {
-        let problem = |rule, pointer, message, fix| {
-            let file = self.display_path.clone();
-            Problem {
-                rule,
-                file,
-                pointer,
-                message,
-                fix,
-            }
-        };
+        let problem =
+            |rule, at: &str, message, fix| crate::codegen::problem(self, rule, at, message, fix);
         let (mut shaped, mut problems) = (self.document.clone(), Vec::new());
-        for (at, node) in crate::doc::nodes(&self.document, "") {
+        for (at, node) in doc::nodes(&self.document, "") {
             let Some(marker) = node.get(RUST_OPTION) else {
                 continue;
             };
-            let message = match node.get("type").and_then(Value::as_str) {
-                _ if marker != &Value::Bool(true) => {
-                    format!("`{RUST_OPTION}` must be `true`, not {marker}")
-                }
+            let message = match node["type"].as_str() {
+                _ if *marker != true => format!("`{RUST_OPTION}` must be `true`, not {marker}"),
                 Some("array" | "object") => {
                     if let Some(schema) = shaped.pointer_mut(&at) {
-                        schema["nullable"] = Value::Bool(true);
+                        schema["nullable"] = true.into();
                     }
                     continue;
                 }
@@ -140,9 +123,9 @@ impl Fragment {
             let fix = format!(
                 "write `{RUST_OPTION}: true` on an optional array or object property, or remove it"
             );
-            problems.push(problem("rust-option", at, message, fix));
+            problems.push(problem("rust-option", &at, message, fix));
         }
-        for op in crate::doc::operations(&self.document) {
+        for op in doc::operations(&self.document) {
             let Some(name) = op.value.get(RUST_NAME) else {
                 continue;
             };
@@ -159,7 +142,7 @@ impl Fragment {
             let message = format!("`{RUST_NAME}` must be a snake_case Rust identifier, not {name}");
             problems.push(problem(
                 "rust-name",
-                child(&op.pointer, RUST_NAME),
+                &child(&op.pointer, RUST_NAME),
                 message,
                 fix,
             ));
@@ -171,12 +154,7 @@ impl Fragment {
         // moment ago.
         self.spec = serde_json::from_value(shaped).map_err(|error| {
             let message = format!("the shaped document no longer parses: {error}");
-            vec![problem(
-                "rust-option",
-                String::new(),
-                message,
-                String::new(),
-            )]
+            vec![problem("rust-option", "", message, String::new())]
         })?;
         Ok(())
     }
