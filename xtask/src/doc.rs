@@ -155,18 +155,15 @@ pub fn deref<'a>(doc: &'a Value, at: String, node: &'a Value) -> (String, &'a Va
 /// Every node under `node` (itself first) with its pointer, `at` being
 /// `node`'s.
 pub fn nodes<'a>(node: &'a Value, at: &str) -> Vec<(String, &'a Value)> {
-    let children: Vec<(String, &Value)> = match node {
-        Value::Object(map) => map.iter().map(|(key, v)| (key.clone(), v)).collect(),
-        Value::Array(list) => list
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (i.to_string(), v))
-            .collect(),
-        _ => Vec::new(),
-    };
     let mut out = vec![(at.to_owned(), node)];
-    for (key, value) in children {
-        out.extend(nodes(value, &child(at, &key)));
+    if let Value::Object(map) = node {
+        out.extend(
+            map.iter()
+                .flat_map(|(key, value)| nodes(value, &child(at, key))),
+        );
+    } else if let Value::Array(list) = node {
+        let item = |(index, value): (usize, _)| nodes(value, &child(at, &index.to_string()));
+        out.extend(list.iter().enumerate().flat_map(item));
     }
     out
 }
