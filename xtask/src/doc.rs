@@ -23,9 +23,8 @@ pub struct YamlError {
     pub message: String,
 }
 
-/// YAML text (JSON is YAML too) to a JSON tree. A key YAML reads as a
-/// number or a boolean (an unquoted `200:`) becomes a string; a node with
-/// no JSON meaning (a tag, a list as a key) is refused with its pointer.
+/// YAML text (JSON is YAML too) to a JSON tree: a number or boolean key
+/// (`200:`) becomes a string; a tag or a list as a key is refused.
 pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
     // Syntax first: a syntax error belongs to the text, not to a node.
     if let Err(error) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) {
@@ -101,16 +100,14 @@ pub fn ref_pointer(reference: &str) -> Option<&str> {
     reference.strip_prefix('#')
 }
 
-/// The name of the schema at `at` when it is one of
-/// `/components/schemas` (`Disk` for `/components/schemas/Disk`).
+/// `Disk` for `/components/schemas/Disk`; `None` for any other pointer.
 pub fn schema_name(at: &str) -> Option<String> {
     let rest = at.strip_prefix("/components/schemas/")?;
     (!rest.contains('/')).then(|| segments(&format!("/{rest}")).collect())
 }
 
-/// A schema reached from where it is written, `$ref`s and wrappers followed:
-/// where it is, it, its name under `/components/schemas` when a `$ref` led
-/// there, and whether a wrapper or the schema says `nullable: true`.
+/// A schema reached through `$ref`s and wrappers: where it is, it, its name
+/// when a `$ref` led to a component, and whether anything said `nullable`.
 #[derive(Debug, Clone)]
 pub struct Resolved<'a> {
     pub at: String,
@@ -152,8 +149,7 @@ pub fn deref<'a>(doc: &'a Value, at: String, node: &'a Value) -> (String, &'a Va
     (resolved.at, resolved.value)
 }
 
-/// Every node under `node` (itself first) with its pointer, `at` being
-/// `node`'s.
+/// Every node under `node` (itself first, at `at`) with its pointer.
 pub fn nodes<'a>(node: &'a Value, at: &str) -> Vec<(String, &'a Value)> {
     let mut out = vec![(at.to_owned(), node)];
     if let Value::Object(map) = node {
@@ -186,9 +182,8 @@ pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-/// One operation: where it is (`/paths/~1disks~1disk/patch`: the same
-/// pointer names the operation of the same method and path in any
-/// document) and its JSON.
+/// One operation: its pointer (`/paths/~1disks~1disk/patch`, the same in
+/// every document) and its JSON.
 pub struct Operation<'a> {
     pub pointer: String,
     pub value: &'a Value,
@@ -303,8 +298,7 @@ pub fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value
     out
 }
 
-/// Every schema node in the document: those under `/components/schemas` and
-/// those inline in operations, each once.
+/// Every schema node in the document, components and inline ones, each once.
 pub fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
     let components = entries(&doc["components"], "schemas");
     let mut roots: Vec<String> = components
@@ -321,9 +315,8 @@ pub enum OneOfShape {
     /// Every member is an inline object with exactly one property, required:
     /// an externally tagged enum (`{"id": "..."}` is `Lookup::Id(..)`).
     External,
-    /// Every member is an inline object with a required property holding a
-    /// single-value string enum, the values distinct: an enum tagged by that
-    /// property.
+    /// Every member is an inline object whose required property `tag` is a
+    /// single-value string enum, the values distinct.
     Internal { tag: String },
     /// Neither: progenitor falls back to an untagged enum (or panics).
     Untagged(String),
@@ -390,10 +383,8 @@ pub fn one_of_shape(members: &[Value]) -> OneOfShape {
     )
 }
 
-/// The union every error response of the document decodes into: the
-/// pointer of the `oneOf` schema (`/components/schemas/ApiError`), its name
-/// under `/components/schemas` when it has one, the tag property (`code`),
-/// and the tag values in document order, one per variant.
+/// The `oneOf` every error response decodes into: its pointer, its name as
+/// a component, its tag property (`code`), and one tag value per variant.
 #[derive(Debug, Clone)]
 pub struct ErrorUnion {
     pub pointer: String,
@@ -447,9 +438,8 @@ pub fn first_error_union(doc: &Value) -> Option<ErrorUnion> {
     operations(doc).iter().find_map(union)
 }
 
-/// An enum the API sends back, marked `x-open-enum: true`: the schema's name
-/// (the Rust enum's), its description (the enum's rustdoc), and the wire
-/// values in document order, one variant each.
+/// An enum marked `x-open-enum: true`: its name (the Rust enum's), its
+/// description (the rustdoc), and its wire values, one variant each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenEnum {
     pub name: String,
@@ -457,8 +447,7 @@ pub struct OpenEnum {
     pub values: Vec<String>,
 }
 
-/// Every schema under `/components/schemas` marked `x-open-enum: true`, in
-/// document order.
+/// Every component schema marked `x-open-enum: true`, in document order.
 pub fn open_enums(doc: &Value) -> Vec<OpenEnum> {
     let open = entries(&doc["components"], "schemas").filter(|(_, s)| s["x-open-enum"] == true);
     let open_enum = |(name, schema): (&String, &Value)| OpenEnum {

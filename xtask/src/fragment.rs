@@ -1,8 +1,6 @@
 //! Reading the hand-written OpenAPI fragment: YAML (or JSON) text, to a JSON
-//! tree the linter walks, to the typed `openapiv3` document progenitor takes.
-//! Reading checks syntax and structure only; the lint rules
-//! ([`crate::lint`]) and the shaping step ([`Fragment::shape_for_rust`])
-//! are separate steps of the codegen pipeline.
+//! tree the linter walks, to the typed `openapiv3` document progenitor takes;
+//! and shaping that typed document for Rust once the lint rules passed.
 
 use std::path::Path;
 
@@ -40,28 +38,15 @@ impl Fragment {
         let source = std::fs::read_to_string(path).map_err(|error| {
             let message = format!("cannot read the fragment: {error}");
             let fix = format!("make sure {display_path} exists and is readable UTF-8");
-            vec![Problem {
-                rule: "read",
-                file: display_path.to_owned(),
-                pointer: String::new(),
-                message,
-                fix,
-            }]
+            problem(display_path, "read", "", message, &fix)
         })?;
         Self::parse(&source, display_path)
     }
 
     /// Parses fragment text: YAML to a JSON tree, then to the typed model.
     pub fn parse(source: &str, display_path: &str) -> Result<Self, Vec<Problem>> {
-        let problem = |rule, at: &str, message, fix: &str| {
-            vec![Problem {
-                rule,
-                file: display_path.to_owned(),
-                pointer: at.to_owned(),
-                message,
-                fix: fix.to_owned(),
-            }]
-        };
+        let problem =
+            |rule, at: &str, message, fix: &str| problem(display_path, rule, at, message, fix);
         let document = doc::parse_yaml(source).map_err(|YamlError { at, message }| {
             if at.is_empty() {
                 let fix = "fix the syntax at the line and column given";
@@ -87,18 +72,11 @@ impl Fragment {
         })
     }
 
-    /// The shaping step, on the typed document progenitor reads only (the
-    /// JSON tree keeps the schemas and ids as published, for the linter and
-    /// the drift check):
-    ///
-    /// - each schema marked `x-rust-option: true` becomes nullable, which
-    ///   makes its Rust type an `Option` left out of the JSON when `None`; a
-    ///   marker that is not `true`, or stands on a schema that is not an
-    ///   array or an object, is a problem of the `rust-option` stage;
-    /// - each operation's `x-rust-name` becomes its operation id, so the
-    ///   generator derives every name (method, mock, body and response
-    ///   types) from it; a name that is not a snake_case identifier is a
-    ///   problem of the `rust-name` stage (with the name to write instead).
+    /// The shaping step, on the typed document only (the JSON tree stays as
+    /// published, for the linter and the drift check): a schema marked
+    /// `x-rust-option: true` (an array or an object) becomes nullable, and an
+    /// operation's `x-rust-name` (snake_case) becomes its operation id, from
+    /// which the generator derives every name.
     pub fn shape_for_rust(&mut self) -> Result<(), Vec<Problem>> {
         let problem =
             |rule, at: &str, message, fix| crate::codegen::problem(self, rule, at, message, fix);
@@ -150,14 +128,24 @@ impl Fragment {
         if !problems.is_empty() {
             return Err(problems);
         }
-        // Adding `nullable` and an id cannot break a document that parsed a
-        // moment ago.
+        // Cannot fail: `nullable` and an id keep a parsed document valid.
         self.spec = serde_json::from_value(shaped).map_err(|error| {
             let message = format!("the shaped document no longer parses: {error}");
             vec![problem("rust-option", "", message, String::new())]
         })?;
         Ok(())
     }
+}
+
+/// A problem found while reading the fragment named `file`.
+fn problem(file: &str, rule: &'static str, at: &str, message: String, fix: &str) -> Vec<Problem> {
+    vec![Problem {
+        rule,
+        file: file.to_owned(),
+        pointer: at.to_owned(),
+        message,
+        fix: fix.to_owned(),
+    }]
 }
 
 /// The extension naming an operation in Rust, in place of its `operationId`.

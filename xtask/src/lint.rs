@@ -64,8 +64,7 @@ pub(crate) fn check(fragment: &Fragment) -> Result<(), Vec<Problem>> {
     lint.problems.is_empty().then_some(()).ok_or(lint.problems)
 }
 
-/// The document being linted, the rule running now, and what the rules
-/// found so far.
+/// The document, the rule running now, and what the rules found so far.
 struct Lint<'a> {
     fragment: &'a Fragment,
     doc: &'a Value,
