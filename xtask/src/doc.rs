@@ -77,17 +77,12 @@ pub fn segments(at: &str) -> impl Iterator<Item = String> + '_ {
 
 /// The members of the object under `key` in `node`; none when it has none.
 pub fn entries<'a>(node: &'a Value, key: &str) -> impl Iterator<Item = (&'a String, &'a Value)> {
-    node.get(key)
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
+    node[key].as_object().into_iter().flatten()
 }
 
 /// The items of the list under `key` in `node`; none when it has none.
 pub fn items<'a>(node: &'a Value, key: &str) -> &'a [Value] {
-    node.get(key)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
+    node[key].as_array().map_or(&[], Vec::as_slice)
 }
 
 /// The strings of the list under `key` in `node`.
@@ -153,10 +148,8 @@ pub fn deref<'a>(doc: &'a Value, at: String, node: &'a Value) -> (String, &'a Va
 pub fn nodes<'a>(node: &'a Value, at: &str) -> Vec<(String, &'a Value)> {
     let mut out = vec![(at.to_owned(), node)];
     if let Value::Object(map) = node {
-        out.extend(
-            map.iter()
-                .flat_map(|(key, value)| nodes(value, &child(at, key))),
-        );
+        let entry = |(key, value): (&String, _)| nodes(value, &child(at, key));
+        out.extend(map.iter().flat_map(entry));
     } else if let Value::Array(list) = node {
         let item = |(index, value): (usize, _)| nodes(value, &child(at, &index.to_string()));
         out.extend(list.iter().enumerate().flat_map(item));
@@ -425,9 +418,7 @@ pub fn error_schema<'a>(
 ) -> (Option<String>, Vec<(String, String, &'a Value)>) {
     let mut errors = responses(doc, op);
     errors.retain(|(status, ..)| is_error_status(status));
-    let schema = errors
-        .iter()
-        .find_map(|(_, at, r)| json_schema_pointer(at, r));
+    let schema = errors.iter().find_map(|e| json_schema_pointer(&e.1, e.2));
     (schema, errors)
 }
 

@@ -109,10 +109,8 @@ fn path_item_ref(l: &mut Lint<'_>) {
 
 fn operation_id(l: &mut Lint<'_>) {
     for op in doc::operations(l.doc) {
-        if op.value["operationId"]
-            .as_str()
-            .is_none_or(|id| id.trim().is_empty())
-        {
+        let id = op.value["operationId"].as_str();
+        if id.is_none_or(|id| id.trim().is_empty()) {
             l.report(
                 &op.pointer,
                 "the operation has no `operationId`; progenitor 0.15 panics without one, \
@@ -211,9 +209,7 @@ fn response_closed_object(l: &mut Lint<'_>) {
 
 fn media_type(l: &mut Lint<'_>) {
     for op in doc::operations(l.doc) {
-        let responses = doc::responses(l.doc, &op)
-            .into_iter()
-            .map(|(_, at, r)| (at, r));
+        let responses = doc::responses(l.doc, &op).into_iter().map(|r| (r.1, r.2));
         let body = op.value.get("requestBody");
         let body = body.map(|body| doc::deref(l.doc, child(&op.pointer, "requestBody"), body));
         for (at, node) in responses.chain(body) {

@@ -12,15 +12,10 @@ use crate::doc::{self, child};
 /// Each scope a requirement of the OAuth2 scheme `name` lists is one the
 /// scheme defines, and carries its `x-scope-prefix` (Katapult's is
 /// `api.katapult.io/core/v1/`).
-fn oauth2_scopes(l: &mut Lint<'_>, name: &str, scheme: &Value, at: &str, scopes: &Value) {
+fn oauth2_scopes<'a>(l: &mut Lint<'_>, name: &str, scheme: &'a Value, at: &str, scopes: &Value) {
     let prefix = scheme["x-scope-prefix"].as_str();
-    let flows = scheme["flows"]
-        .as_object()
-        .into_iter()
-        .flat_map(|f| f.values());
-    let defined: BTreeSet<&str> = flows
-        .flat_map(|flow| doc::entries(flow, "scopes").map(|(scope, _)| scope.as_str()))
-        .collect();
+    let scopes_of = |(_, flow): (_, &'a Value)| doc::entries(flow, "scopes").map(|s| s.0.as_str());
+    let defined: BTreeSet<&str> = doc::entries(scheme, "flows").flat_map(scopes_of).collect();
     for (index, scope) in scopes.as_array().into_iter().flatten().enumerate() {
         let (Some(scope), scope_at) = (scope.as_str(), child(at, &index.to_string())) else {
             continue;
