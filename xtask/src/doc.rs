@@ -320,14 +320,15 @@ pub fn one_of_shape(members: &[Value]) -> OneOfShape {
     for (index, member) in members.iter().enumerate() {
         let is_object = member["type"] == "object"
             || (member.get("type").is_none() && member.get("properties").is_some());
+        let open = !matches!(
+            member.get("additionalProperties"),
+            None | Some(Value::Bool(false))
+        );
         let why = if member.get("$ref").is_some() {
             "is a `$ref`; progenitor only tags enums whose members are written inline"
         } else if !is_object {
             "is not an object"
-        } else if !matches!(
-            member.get("additionalProperties"),
-            None | Some(Value::Bool(false))
-        ) {
+        } else if open {
             "allows additional properties; progenitor can only tag closed or unspecified objects"
         } else {
             continue;
@@ -351,11 +352,9 @@ pub fn one_of_shape(members: &[Value]) -> OneOfShape {
     // holds a single-value string enum, with distinct values.
     let tag_value = |member: &Value, name: &str| -> Option<String> {
         let prop = &member["properties"][name];
-        let ty = prop["type"].as_str();
+        let (ty, required) = (prop["type"].as_str(), strings(member, "required"));
         match (ty, prop.get("enum")?.as_array()?.as_slice()) {
-            (Some("string") | None, [Value::String(value)])
-                if strings(member, "required").contains(&name) =>
-            {
+            (Some("string") | None, [Value::String(value)]) if required.contains(&name) => {
                 Some(value.clone())
             }
             _ => None,

@@ -38,7 +38,7 @@ impl Fragment {
         let source = std::fs::read_to_string(path).map_err(|error| {
             let message = format!("cannot read the fragment: {error}");
             let fix = format!("make sure {display_path} exists and is readable UTF-8");
-            problem(display_path, "read", "", message, &fix)
+            read_problem(display_path, "read", "", message, &fix)
         })?;
         Self::parse(&source, display_path)
     }
@@ -46,7 +46,7 @@ impl Fragment {
     /// Parses fragment text: YAML to a JSON tree, then to the typed model.
     pub fn parse(source: &str, display_path: &str) -> Result<Self, Vec<Problem>> {
         let problem =
-            |rule, at: &str, message, fix: &str| problem(display_path, rule, at, message, fix);
+            |rule, at: &str, message, fix: &str| read_problem(display_path, rule, at, message, fix);
         let document = doc::parse_yaml(source).map_err(|YamlError { at, message }| {
             if at.is_empty() {
                 let fix = "fix the syntax at the line and column given";
@@ -138,7 +138,13 @@ impl Fragment {
 }
 
 /// A problem found while reading the fragment named `file`.
-fn problem(file: &str, rule: &'static str, at: &str, message: String, fix: &str) -> Vec<Problem> {
+fn read_problem(
+    file: &str,
+    rule: &'static str,
+    at: &str,
+    message: String,
+    fix: &str,
+) -> Vec<Problem> {
     vec![Problem {
         rule,
         file: file.to_owned(),
