@@ -1,9 +1,6 @@
-//! The one model of an OpenAPI document, read by every task: loading text
-//! (JSON or YAML) into a JSON tree and hashing it, naming its nodes by JSON
-//! pointer, following `$ref`s, and the queries the lint rules, the
-//! generators and the drift check share (operations, responses, which
-//! schemas a request or a response reaches, the shape of a `oneOf`, the
-//! error union). The fragment and an upstream document are read the same way.
+//! The one model of an OpenAPI document, read by every task: text (JSON or
+//! YAML) to a JSON tree, its nodes named by JSON pointer, `$ref`s followed,
+//! and the queries the lint rules, the generators and the drift check share.
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -26,9 +23,8 @@ pub struct YamlError {
     pub message: String,
 }
 
-/// YAML text (JSON is YAML too) to a JSON tree. A key YAML reads as a
-/// number or a boolean (an unquoted `200:`) becomes a string; a node with
-/// no JSON meaning (a tag, a list as a key) is refused with its pointer.
+/// YAML text (JSON is YAML too) to a JSON tree: a number or boolean key
+/// (`200:`) becomes a string; a tag or a list as a key is refused.
 pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
     // Syntax first: a syntax error belongs to the text, not to a node.
     if let Err(error) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) {
@@ -44,8 +40,7 @@ pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
     })
 }
 
-/// The pointer of the node a `serde_path_to_error` failure names: where a
-/// tree stops being a valid typed (`openapiv3`) document.
+/// The pointer of the node a `serde_path_to_error` failure names.
 pub fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     pointer(path.iter().filter_map(|segment| match segment {
@@ -60,7 +55,7 @@ pub fn pointer<I: IntoIterator<Item = S>, S: AsRef<str>>(segments: I) -> String 
     let escape = |segment: S| segment.as_ref().replace('~', "~0").replace('/', "~1");
     segments
         .into_iter()
-        .map(|segment| format!("/{}", escape(segment)))
+        .map(|s| format!("/{}", escape(s)))
         .collect()
 }
 
@@ -76,24 +71,18 @@ pub fn child(parent: &str, segment: &str) -> String {
 
 /// The segments of a pointer, unescaped.
 pub fn segments(at: &str) -> impl Iterator<Item = String> + '_ {
-    at.split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+    let unescape = |s: &str| s.replace("~1", "/").replace("~0", "~");
+    at.split('/').skip(1).map(unescape)
 }
 
 /// The members of the object under `key` in `node`; none when it has none.
 pub fn entries<'a>(node: &'a Value, key: &str) -> impl Iterator<Item = (&'a String, &'a Value)> {
-    node.get(key)
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
+    node[key].as_object().into_iter().flatten()
 }
 
 /// The items of the list under `key` in `node`; none when it has none.
 pub fn items<'a>(node: &'a Value, key: &str) -> &'a [Value] {
-    node.get(key)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
+    node[key].as_array().map_or(&[], Vec::as_slice)
 }
 
 /// The strings of the list under `key` in `node`.
@@ -106,16 +95,14 @@ pub fn ref_pointer(reference: &str) -> Option<&str> {
     reference.strip_prefix('#')
 }
 
-/// The name of the schema at `at` when it is one of
-/// `/components/schemas` (`Disk` for `/components/schemas/Disk`).
+/// `Disk` for `/components/schemas/Disk`; `None` for any other pointer.
 pub fn schema_name(at: &str) -> Option<String> {
     let rest = at.strip_prefix("/components/schemas/")?;
     (!rest.contains('/')).then(|| segments(&format!("/{rest}")).collect())
 }
 
-/// A schema reached from where it is written, `$ref`s and wrappers followed:
-/// where it is, it, its name under `/components/schemas` when a `$ref` led
-/// there, and whether a wrapper or the schema says `nullable: true`.
+/// A schema reached through `$ref`s and wrappers: where it is, it, its name
+/// when a `$ref` led to a component, and whether anything said `nullable`.
 #[derive(Debug, Clone)]
 pub struct Resolved<'a> {
     pub at: String,
@@ -124,62 +111,48 @@ pub struct Resolved<'a> {
     pub nullable: bool,
 }
 
-/// Follows `$ref`s and the `allOf: [X]` wrapper (with only `nullable`, a
-/// description or extensions beside it: how OpenAPI 3.0 writes a nullable
-/// or described reference) from `node`, written at `outer`, to the schema.
+/// Follows `$ref`s and the `allOf: [X]` wrapper (how OpenAPI 3.0 writes a
+/// nullable or described reference) from `node`, written at `outer`.
 pub fn resolve<'a>(doc: &'a Value, outer: String, node: &'a Value) -> Resolved<'a> {
-    let mut schema = Resolved {
-        at: outer,
-        value: node,
-        name: None,
-        nullable: false,
-    };
-    let nullable = |value: &Value| value.get("nullable") == Some(&Value::Bool(true));
+    let (mut at, mut value, mut name, mut nullable) = (outer, node, None, false);
+    // A bound, so that a cycle of references ends.
     for _ in 0..16 {
-        let reference = schema.value.get("$ref").and_then(Value::as_str);
-        if let Some(target) = reference.and_then(ref_pointer) {
-            let Some(next) = doc.pointer(target) else {
-                break;
-            };
-            (schema.at, schema.name, schema.value) = (target.to_owned(), schema_name(target), next);
-        } else if let Some(inner) = wrapped(schema.value) {
-            schema.nullable |= nullable(schema.value);
-            (schema.at, schema.value) = (below(&schema.at, ["allOf", "0"]), inner);
+        let reference = value["$ref"].as_str().and_then(ref_pointer);
+        if let Some((target, next)) = reference.and_then(|p| Some((p, doc.pointer(p)?))) {
+            (at, name, value) = (target.to_owned(), schema_name(target), next);
+        } else if let Some(inner) = wrapped(value) {
+            nullable |= value["nullable"] == true;
+            (at, value) = (below(&at, ["allOf", "0"]), inner);
         } else {
             break;
         }
     }
-    schema.nullable |= nullable(schema.value);
-    schema
+    nullable |= value["nullable"] == true;
+    Resolved {
+        at,
+        value,
+        name,
+        nullable,
+    }
 }
 
 /// [`resolve`] for a node that is not a schema (a response, a parameter, a
 /// request body, a header): where the node is, and it. A dangling or cyclic
-/// reference stops at the last node reached; the `dangling-ref` rule
-/// reports those.
+/// reference stops at the last node reached (`dangling-ref` reports those).
 pub fn deref<'a>(doc: &'a Value, at: String, node: &'a Value) -> (String, &'a Value) {
     let resolved = resolve(doc, at, node);
     (resolved.at, resolved.value)
 }
 
-/// Every node under `node` (itself first) with its pointer, `at` being
-/// `node`'s: what a look at every node (for a marker, a reference) reads.
+/// Every node under `node` (itself first, at `at`) with its pointer.
 pub fn nodes<'a>(node: &'a Value, at: &str) -> Vec<(String, &'a Value)> {
-    let children: Vec<(String, &Value)> = match node {
-        Value::Object(map) => map
-            .iter()
-            .map(|(key, value)| (key.clone(), value))
-            .collect(),
-        Value::Array(list) => list
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (i.to_string(), v))
-            .collect(),
-        _ => Vec::new(),
-    };
     let mut out = vec![(at.to_owned(), node)];
-    for (key, value) in children {
-        out.extend(nodes(value, &child(at, &key)));
+    if let Value::Object(map) = node {
+        let entry = |(key, value): (&String, _)| nodes(value, &child(at, key));
+        out.extend(map.iter().flat_map(entry));
+    } else if let Value::Array(list) = node {
+        let item = |(index, value): (usize, _)| nodes(value, &child(at, &index.to_string()));
+        out.extend(list.iter().enumerate().flat_map(item));
     }
     out
 }
@@ -202,9 +175,8 @@ pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-/// One operation: where it is (`/paths/~1disks~1disk/patch`: the same
-/// pointer names the operation of the same method and path in any
-/// document) and its JSON.
+/// One operation: its pointer (`/paths/~1disks~1disk/patch`, the same in
+/// every document) and its JSON.
 pub struct Operation<'a> {
     pub pointer: String,
     pub value: &'a Value,
@@ -216,10 +188,8 @@ pub fn operations(doc: &Value) -> Vec<Operation<'_>> {
     for (path, item) in entries(doc, "paths") {
         for method in METHODS {
             if let Some(value) = item.get(method) {
-                out.push(Operation {
-                    pointer: pointer(["paths", path, method]),
-                    value,
-                });
+                let pointer = pointer(["paths", path, method]);
+                out.push(Operation { pointer, value });
             }
         }
     }
@@ -264,24 +234,20 @@ pub enum Wire {
 /// (`Wire::Request`) or each response body (`Wire::Response`).
 pub fn schema_roots(doc: &Value, wire: Wire) -> Vec<String> {
     // `content/<media type>/schema` under a request body or a response.
-    let content_schemas = |at: &str, node: &Value| -> Vec<String> {
-        let with_schema =
-            entries(node, "content").filter(|(_, media)| media.get("schema").is_some());
-        with_schema
-            .map(|(media_type, _)| below(at, ["content", media_type, "schema"]))
-            .collect()
+    let content = |(at, node): (String, &Value)| {
+        let media = entries(node, "content").filter(|(_, media)| media.get("schema").is_some());
+        let root = |(media_type, _): (&String, _)| below(&at, ["content", media_type, "schema"]);
+        media.map(root).collect::<Vec<_>>()
     };
     let mut roots = Vec::new();
     for op in operations(doc) {
         if wire == Wire::Response {
-            for (_, at, response) in responses(doc, &op) {
-                roots.extend(content_schemas(&at, response));
-            }
+            let bodies = responses(doc, &op).into_iter().map(|(_, at, r)| (at, r));
+            roots.extend(bodies.flat_map(content));
             continue;
         }
         if let Some(body) = op.value.get("requestBody") {
-            let (at, body) = deref(doc, child(&op.pointer, "requestBody"), body);
-            roots.extend(content_schemas(&at, body));
+            roots.extend(content(deref(doc, child(&op.pointer, "requestBody"), body)));
         }
         for (index, param) in items(op.value, "parameters").iter().enumerate() {
             let at = below(&op.pointer, ["parameters", &index.to_string()]);
@@ -304,9 +270,8 @@ pub fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value
         let Some(node) = doc.pointer(&at).filter(|_| seen.insert(at.clone())) else {
             continue;
         };
-        let reference = node.get("$ref").and_then(Value::as_str);
-        queue.extend(reference.and_then(ref_pointer).map(str::to_owned));
-        // The direct subschemas.
+        let reference = node["$ref"].as_str().and_then(ref_pointer);
+        queue.extend(reference.map(str::to_owned));
         queue.extend(entries(node, "properties").map(|(name, _)| below(&at, ["properties", name])));
         for (key, any) in [
             ("items", true),
@@ -326,11 +291,10 @@ pub fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value
     out
 }
 
-/// Every schema node in the document: those under `/components/schemas` and
-/// those inline in operations, each once.
+/// Every schema node in the document, components and inline ones, each once.
 pub fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
-    let components = doc.get("components").unwrap_or(&Value::Null);
-    let mut roots: Vec<String> = entries(components, "schemas")
+    let components = entries(&doc["components"], "schemas");
+    let mut roots: Vec<String> = components
         .map(|(name, _)| pointer(["components", "schemas", name]))
         .collect();
     roots.extend(schema_roots(doc, Wire::Request));
@@ -344,9 +308,8 @@ pub enum OneOfShape {
     /// Every member is an inline object with exactly one property, required:
     /// an externally tagged enum (`{"id": "..."}` is `Lookup::Id(..)`).
     External,
-    /// Every member is an inline object with a required property holding a
-    /// single-value string enum, the values distinct: an enum tagged by that
-    /// property.
+    /// Every member is an inline object whose required property `tag` is a
+    /// single-value string enum, the values distinct.
     Internal { tag: String },
     /// Neither: progenitor falls back to an untagged enum (or panics).
     Untagged(String),
@@ -355,31 +318,29 @@ pub enum OneOfShape {
 /// Classifies the members of a `oneOf` the way progenitor will see them.
 pub fn one_of_shape(members: &[Value]) -> OneOfShape {
     for (index, member) in members.iter().enumerate() {
-        let why = if member.get("$ref").is_some() {
-            "is a `$ref`; progenitor only tags enums whose members are written inline"
-        } else if !(member.get("type").and_then(Value::as_str) == Some("object")
-            || (member.get("type").is_none() && member.get("properties").is_some()))
-        {
-            "is not an object"
-        } else if !matches!(
+        let is_object = member["type"] == "object"
+            || (member.get("type").is_none() && member.get("properties").is_some());
+        let open = !matches!(
             member.get("additionalProperties"),
             None | Some(Value::Bool(false))
-        ) {
+        );
+        let why = if member.get("$ref").is_some() {
+            "is a `$ref`; progenitor only tags enums whose members are written inline"
+        } else if !is_object {
+            "is not an object"
+        } else if open {
             "allows additional properties; progenitor can only tag closed or unspecified objects"
         } else {
             continue;
         };
         return OneOfShape::Untagged(format!("member {index} {why}"));
     }
-    if members.is_empty() {
+    let Some(first) = members.first() else {
         return OneOfShape::Untagged("the oneOf has no members".to_owned());
-    }
-    let properties = |member: &Value| -> Vec<String> {
-        entries(member, "properties")
-            .map(|(n, _)| n.clone())
-            .collect()
     };
-    let names: BTreeSet<String> = members.iter().flat_map(properties).collect();
+    let properties =
+        |member| -> Vec<&String> { entries(member, "properties").map(|p| p.0).collect() };
+    let names: BTreeSet<&String> = members.iter().flat_map(properties).collect();
     let one_each = members.iter().all(|member| {
         let props = properties(member);
         props.len() == 1 && strings(member, "required") == props
@@ -387,29 +348,24 @@ pub fn one_of_shape(members: &[Value]) -> OneOfShape {
     if one_each && names.len() == members.len() {
         return OneOfShape::External;
     }
-
-    // Candidate tags: required properties of the first member holding a
-    // single-value string enum; keep the first every member shares, with
-    // distinct values.
+    // The tag: the first required property of every member (by name) that
+    // holds a single-value string enum, with distinct values.
     let tag_value = |member: &Value, name: &str| -> Option<String> {
-        let prop = member.get("properties")?.get(name)?;
-        let ty = prop.get("type").and_then(Value::as_str);
+        let prop = &member["properties"][name];
+        let (ty, required) = (prop["type"].as_str(), strings(member, "required"));
         match (ty, prop.get("enum")?.as_array()?.as_slice()) {
-            (Some("string") | None, [Value::String(value)])
-                if strings(member, "required").contains(&name) =>
-            {
+            (Some("string") | None, [Value::String(value)]) if required.contains(&name) => {
                 Some(value.clone())
             }
             _ => None,
         }
     };
-    let mut candidates = properties(&members[0]);
+    let mut candidates = properties(first);
     candidates.sort();
     for name in candidates {
-        let values: Option<BTreeSet<String>> =
-            members.iter().map(|m| tag_value(m, &name)).collect();
+        let values: Option<BTreeSet<String>> = members.iter().map(|m| tag_value(m, name)).collect();
         if values.is_some_and(|values| values.len() == members.len()) {
-            return OneOfShape::Internal { tag: name };
+            return OneOfShape::Internal { tag: name.clone() };
         }
     }
     OneOfShape::Untagged(
@@ -419,10 +375,8 @@ pub fn one_of_shape(members: &[Value]) -> OneOfShape {
     )
 }
 
-/// The union every error response of the document decodes into: the
-/// pointer of the `oneOf` schema (`/components/schemas/ApiError`), its name
-/// under `/components/schemas` when it has one, the tag property (`code`),
-/// and the tag values in document order, one per variant.
+/// The `oneOf` every error response decodes into: its pointer, its name as
+/// a component, its tag property (`code`), and one tag value per variant.
 #[derive(Debug, Clone)]
 pub struct ErrorUnion {
     pub pointer: String,
@@ -445,13 +399,7 @@ pub fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
     let OneOfShape::Internal { tag } = one_of_shape(members) else {
         return None;
     };
-    let code = |m: &Value| {
-        Some(
-            m.pointer(&format!("/properties/{tag}/enum/0"))?
-                .as_str()?
-                .to_owned(),
-        )
-    };
+    let code = |m: &Value| Some(m["properties"][&tag]["enum"][0].as_str()?.to_owned());
     let codes = members.iter().filter_map(code).collect();
     Some(ErrorUnion {
         name: schema_name(&pointer),
@@ -461,24 +409,27 @@ pub fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
     })
 }
 
+/// The pointer of the JSON schema of the operation's first error response
+/// that has one, and all its error responses.
+pub fn error_schema<'a>(
+    doc: &'a Value,
+    op: &Operation<'a>,
+) -> (Option<String>, Vec<(String, String, &'a Value)>) {
+    let mut errors = responses(doc, op);
+    errors.retain(|(status, ..)| is_error_status(status));
+    let schema = errors.iter().find_map(|e| json_schema_pointer(&e.1, e.2));
+    (schema, errors)
+}
+
 /// The error union of the document's first operation with an error response
 /// that has a JSON schema, if that schema leads to one.
 pub fn first_error_union(doc: &Value) -> Option<ErrorUnion> {
-    let union = |op: Operation<'_>| {
-        let mut errors = responses(doc, &op)
-            .into_iter()
-            .filter(|(s, ..)| is_error_status(s));
-        error_union(
-            doc,
-            &errors.find_map(|(_, at, body)| json_schema_pointer(&at, body))?,
-        )
-    };
-    operations(doc).into_iter().find_map(union)
+    let union = |op| error_union(doc, &error_schema(doc, op).0?);
+    operations(doc).iter().find_map(union)
 }
 
-/// An enum the API sends back, marked `x-open-enum: true`: the schema's name
-/// (the Rust enum's), its description (the enum's rustdoc), and the wire
-/// values in document order, one variant each.
+/// An enum marked `x-open-enum: true`: its name (the Rust enum's), its
+/// description (the rustdoc), and its wire values, one variant each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenEnum {
     pub name: String,
@@ -486,11 +437,9 @@ pub struct OpenEnum {
     pub values: Vec<String>,
 }
 
-/// Every schema under `/components/schemas` marked `x-open-enum: true`, in
-/// document order.
+/// Every component schema marked `x-open-enum: true`, in document order.
 pub fn open_enums(doc: &Value) -> Vec<OpenEnum> {
-    let components = doc.get("components").unwrap_or(&Value::Null);
-    let open = entries(components, "schemas").filter(|(_, s)| s["x-open-enum"] == true);
+    let open = entries(&doc["components"], "schemas").filter(|(_, s)| s["x-open-enum"] == true);
     let open_enum = |(name, schema): (&String, &Value)| OpenEnum {
         name: name.clone(),
         description: schema["description"].as_str().map(str::to_owned),

@@ -1,7 +1,5 @@
-//! The whole command line of `cargo xtask`, declared in one place.
-//!
-//! A new task is one variant of [`Command`] (with its flags as a struct
-//! here) and one arm in `main.rs` that runs it.
+//! The whole command line of `cargo xtask`: a new task is one variant of
+//! [`Command`] (its flags a struct here) and one arm in `main.rs`.
 
 use std::path::PathBuf;
 

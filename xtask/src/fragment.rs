@@ -1,8 +1,6 @@
 //! Reading the hand-written OpenAPI fragment: YAML (or JSON) text, to a JSON
-//! tree the linter walks, to the typed `openapiv3` document progenitor takes.
-//! Reading checks syntax and structure only; the lint rules
-//! ([`crate::lint`]) and the shaping step ([`Fragment::shape_for_rust`])
-//! are separate steps of the codegen pipeline.
+//! tree the linter walks, to the typed `openapiv3` document progenitor takes;
+//! and shaping that typed document for Rust once the lint rules passed.
 
 use std::path::Path;
 
@@ -10,7 +8,7 @@ use heck::ToSnakeCase;
 use openapiv3::OpenAPI;
 use serde_json::Value;
 
-use crate::doc::{YamlError, child, parse_yaml, path_to_pointer, sha256_hex};
+use crate::doc::{self, YamlError, child};
 use crate::problem::Problem;
 
 /// The fragment every generated file comes from, relative to the workspace root.
@@ -38,97 +36,60 @@ impl Fragment {
     /// name it.
     pub fn load(path: &Path, display_path: &str) -> Result<Self, Vec<Problem>> {
         let source = std::fs::read_to_string(path).map_err(|error| {
-            vec![Problem {
-                rule: "read",
-                file: display_path.to_owned(),
-                pointer: String::new(),
-                message: format!("cannot read the fragment: {error}"),
-                fix: format!("make sure {display_path} exists and is readable UTF-8"),
-            }]
+            let message = format!("cannot read the fragment: {error}");
+            let fix = format!("make sure {display_path} exists and is readable UTF-8");
+            read_problem(display_path, "read", "", message, &fix)
         })?;
         Self::parse(&source, display_path)
     }
 
     /// Parses fragment text: YAML to a JSON tree, then to the typed model.
     pub fn parse(source: &str, display_path: &str) -> Result<Self, Vec<Problem>> {
-        let problem = |rule, pointer: String, message: String, fix: &str| Problem {
-            rule,
-            file: display_path.to_owned(),
-            pointer,
-            message,
-            fix: fix.to_owned(),
-        };
-
-        let document = parse_yaml(source).map_err(|YamlError { at, message }| {
-            vec![if at.is_empty() {
-                let message = format!("not valid YAML: {message}");
-                problem(
-                    "syntax",
-                    at,
-                    message,
-                    "fix the syntax at the line and column given",
-                )
+        let problem =
+            |rule, at: &str, message, fix: &str| read_problem(display_path, rule, at, message, fix);
+        let document = doc::parse_yaml(source).map_err(|YamlError { at, message }| {
+            if at.is_empty() {
+                let fix = "fix the syntax at the line and column given";
+                problem("syntax", &at, format!("not valid YAML: {message}"), fix)
             } else {
                 let fix = "OpenAPI documents are JSON trees: use string keys and plain values";
-                problem("syntax", at, message, fix)
-            }]
+                problem("syntax", &at, message, fix)
+            }
         })?;
-
         // Structure first: the lint rules assume an object they can walk.
-        let spec: OpenAPI = serde_path_to_error::deserialize(&document).map_err(|error| {
-            let at = path_to_pointer(error.path());
-            vec![problem(
-                "structure",
-                at,
-                format!("not a valid OpenAPI 3.0 document here: {}", error.inner()),
-                "compare this node with the OpenAPI 3.0.3 specification \
-                 (https://spec.openapis.org/oas/v3.0.3) and correct its shape",
-            )]
+        let spec = serde_path_to_error::deserialize(&document).map_err(|error| {
+            let message = format!("not a valid OpenAPI 3.0 document here: {}", error.inner());
+            let fix = "compare this node with the OpenAPI 3.0.3 specification \
+                       (https://spec.openapis.org/oas/v3.0.3) and correct its shape";
+            let at = doc::path_to_pointer(error.path());
+            problem("structure", &at, message, fix)
         })?;
-
         Ok(Self {
             display_path: display_path.to_owned(),
-            sha256: sha256_hex(source.as_bytes()),
+            sha256: doc::sha256_hex(source.as_bytes()),
             document,
             spec,
         })
     }
 
-    /// The shaping step, on the typed document progenitor reads only (the
-    /// JSON tree keeps the schemas and ids as published, for the linter and
-    /// the drift check):
-    ///
-    /// - each schema marked `x-rust-option: true` becomes nullable, which
-    ///   makes its Rust type an `Option` left out of the JSON when `None`; a
-    ///   marker that is not `true`, or stands on a schema that is not an
-    ///   array or an object, is a problem of the `rust-option` stage;
-    /// - each operation's `x-rust-name` becomes its operation id, so the
-    ///   generator derives every name (method, mock, body and response
-    ///   types) from it; a name that is not a snake_case identifier is a
-    ///   problem of the `rust-name` stage (with the name to write instead).
+    /// The shaping step, on the typed document only (the JSON tree stays as
+    /// published, for the linter and the drift check): a schema marked
+    /// `x-rust-option: true` (an array or an object) becomes nullable, and an
+    /// operation's `x-rust-name` (snake_case) becomes its operation id, from
+    /// which the generator derives every name.
     pub fn shape_for_rust(&mut self) -> Result<(), Vec<Problem>> {
-        let problem = |rule, pointer, message, fix| {
-            let file = self.display_path.clone();
-            Problem {
-                rule,
-                file,
-                pointer,
-                message,
-                fix,
-            }
-        };
+        let problem =
+            |rule, at: &str, message, fix| crate::codegen::problem(self, rule, at, message, fix);
         let (mut shaped, mut problems) = (self.document.clone(), Vec::new());
-        for (at, node) in crate::doc::nodes(&self.document, "") {
+        for (at, node) in doc::nodes(&self.document, "") {
             let Some(marker) = node.get(RUST_OPTION) else {
                 continue;
             };
-            let message = match node.get("type").and_then(Value::as_str) {
-                _ if marker != &Value::Bool(true) => {
-                    format!("`{RUST_OPTION}` must be `true`, not {marker}")
-                }
+            let message = match node["type"].as_str() {
+                _ if *marker != true => format!("`{RUST_OPTION}` must be `true`, not {marker}"),
                 Some("array" | "object") => {
                     if let Some(schema) = shaped.pointer_mut(&at) {
-                        schema["nullable"] = Value::Bool(true);
+                        schema["nullable"] = true.into();
                     }
                     continue;
                 }
@@ -140,9 +101,9 @@ impl Fragment {
             let fix = format!(
                 "write `{RUST_OPTION}: true` on an optional array or object property, or remove it"
             );
-            problems.push(problem("rust-option", at, message, fix));
+            problems.push(problem("rust-option", &at, message, fix));
         }
-        for op in crate::doc::operations(&self.document) {
+        for op in doc::operations(&self.document) {
             let Some(name) = op.value.get(RUST_NAME) else {
                 continue;
             };
@@ -159,7 +120,7 @@ impl Fragment {
             let message = format!("`{RUST_NAME}` must be a snake_case Rust identifier, not {name}");
             problems.push(problem(
                 "rust-name",
-                child(&op.pointer, RUST_NAME),
+                &child(&op.pointer, RUST_NAME),
                 message,
                 fix,
             ));
@@ -167,19 +128,30 @@ impl Fragment {
         if !problems.is_empty() {
             return Err(problems);
         }
-        // Adding `nullable` and an id cannot break a document that parsed a
-        // moment ago.
+        // Cannot fail: `nullable` and an id keep a parsed document valid.
         self.spec = serde_json::from_value(shaped).map_err(|error| {
             let message = format!("the shaped document no longer parses: {error}");
-            vec![problem(
-                "rust-option",
-                String::new(),
-                message,
-                String::new(),
-            )]
+            vec![problem("rust-option", "", message, String::new())]
         })?;
         Ok(())
     }
+}
+
+/// A problem found while reading the fragment named `file`.
+fn read_problem(
+    file: &str,
+    rule: &'static str,
+    at: &str,
+    message: String,
+    fix: &str,
+) -> Vec<Problem> {
+    vec![Problem {
+        rule,
+        file: file.to_owned(),
+        pointer: at.to_owned(),
+        message,
+        fix: fix.to_owned(),
+    }]
 }
 
 /// The extension naming an operation in Rust, in place of its `operationId`.

@@ -1,10 +1,6 @@
 //! Maintainer tasks for the Katapult SDK workspace, run as `cargo xtask <task>`.
-//!
-//! The library half holds the work (reading and linting the fragment,
-//! generating code and judging what it changes in the public API, comparing
-//! the fragment with upstream, checking a release, the benchmark report) so
-//! that tests can call it directly; `main.rs` only dispatches the command
-//! line.
+//! The work is in this library, so that tests can call it directly;
+//! `main.rs` only dispatches the command line.
 
 pub mod api_change;
 pub mod bench;

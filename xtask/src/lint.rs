@@ -1,10 +1,7 @@
 //! The lint rules: every shape that would make progenitor 0.15 panic, or make
 //! it generate a client that silently reads or sends the wrong thing, is
-//! refused here with the file, the JSON pointer and the fix.
-//!
-//! Each rule has a fixture under `xtask/tests/fixtures/lint/<rule id>.yaml`
-//! that proves it fires; a test fails when a rule has none. The security
-//! rule, which reads the security schemes, is in `lint/security.rs`.
+//! refused here with the file, the JSON pointer and the fix. Each rule has a
+//! fixture, `xtask/tests/fixtures/lint/<rule id>.yaml`, that proves it fires.
 
 mod security;
 
@@ -67,11 +64,10 @@ pub(crate) fn check(fragment: &Fragment) -> Result<(), Vec<Problem>> {
     lint.problems.is_empty().then_some(()).ok_or(lint.problems)
 }
 
-/// The document being linted, and what the rules found so far.
+/// The document, the rule running now, and what the rules found so far.
 struct Lint<'a> {
     fragment: &'a Fragment,
     doc: &'a Value,
-    /// The rule running now: the one each problem is reported under.
     rule: &'static str,
     problems: Vec<Problem>,
 }
@@ -89,7 +85,7 @@ impl<'a> Lint<'a> {
 }
 
 fn openapi_version(l: &mut Lint<'_>) {
-    let version = l.doc.get("openapi").and_then(Value::as_str).unwrap_or("");
+    let version = l.doc["openapi"].as_str().unwrap_or("");
     if !version.trim().starts_with("3.0.") {
         l.report(
             "/openapi",
@@ -113,7 +109,7 @@ fn path_item_ref(l: &mut Lint<'_>) {
 
 fn operation_id(l: &mut Lint<'_>) {
     for op in doc::operations(l.doc) {
-        let id = op.value.get("operationId").and_then(Value::as_str);
+        let id = op.value["operationId"].as_str();
         if id.is_none_or(|id| id.trim().is_empty()) {
             l.report(
                 &op.pointer,
@@ -149,7 +145,7 @@ fn idempotent(l: &mut Lint<'_>) {
 fn dangling_ref(l: &mut Lint<'_>) {
     let doc = l.doc;
     for (at, node) in doc::nodes(doc, "") {
-        let Some(reference) = node.get("$ref").and_then(Value::as_str) else {
+        let Some(reference) = node["$ref"].as_str() else {
             continue;
         };
         if doc::ref_pointer(reference)
@@ -200,7 +196,7 @@ fn request_default(l: &mut Lint<'_>) {
 
 fn response_closed_object(l: &mut Lint<'_>) {
     for (at, schema) in l.reachable(Wire::Response) {
-        if schema.get("additionalProperties") == Some(&Value::Bool(false)) {
+        if schema["additionalProperties"] == false {
             l.report(
                 &child(&at, "additionalProperties"),
                 "`additionalProperties: false` in a response makes the generated type reject \
@@ -213,18 +209,13 @@ fn response_closed_object(l: &mut Lint<'_>) {
 
 fn media_type(l: &mut Lint<'_>) {
     for op in doc::operations(l.doc) {
-        let mut bodies: Vec<_> = doc::responses(l.doc, &op)
-            .into_iter()
-            .map(|(_, at, node)| (at, node))
-            .collect();
-        if let Some(body) = op.value.get("requestBody") {
-            bodies.push(doc::deref(l.doc, child(&op.pointer, "requestBody"), body));
-        }
-        for (at, node) in bodies {
+        let responses = doc::responses(l.doc, &op).into_iter().map(|r| (r.1, r.2));
+        let body = op.value.get("requestBody");
+        let body = body.map(|body| doc::deref(l.doc, child(&op.pointer, "requestBody"), body));
+        for (at, node) in responses.chain(body) {
             for (media_type, media) in doc::entries(node, "content") {
                 let media_at = doc::below(&at, ["content", media_type]);
-                let encoding = media.get("encoding").and_then(Value::as_object);
-                if encoding.is_some_and(|e| !e.is_empty()) {
+                if media["encoding"].as_object().is_some_and(|e| !e.is_empty()) {
                     l.report(
                         &child(&media_at, "encoding"),
                         "progenitor 0.15 panics on a media type with `encoding`",
@@ -248,9 +239,9 @@ fn media_type(l: &mut Lint<'_>) {
 /// content (a byte stream) or nothing.
 fn outcome_kind(doc: &Value, at: &str, response: &Value) -> String {
     let schema = doc::json_schema_pointer(at, response).map(|at| doc.pointer(&at));
-    let content = response.get("content").and_then(Value::as_object);
+    let content = response["content"].as_object();
     match schema {
-        Some(Some(schema)) => match schema.get("$ref").and_then(Value::as_str) {
+        Some(Some(schema)) => match schema["$ref"].as_str() {
             Some(reference) => format!("schema {reference}"),
             None => format!("inline schema {schema}"),
         },
@@ -301,19 +292,12 @@ fn one_schema_per_outcome(l: &mut Lint<'_>) {
 }
 
 fn error_codes(l: &mut Lint<'_>) {
-    // Several operations share error unions and responses: each response is
-    // checked once, and a variant needs some operation's response to carry it.
+    // Operations share error unions and responses: each response is checked
+    // once, and a variant needs some operation's response to carry it.
     let mut checked = BTreeSet::new();
     let mut carried: BTreeMap<String, (doc::ErrorUnion, BTreeSet<String>)> = BTreeMap::new();
     for op in doc::operations(l.doc) {
-        let errors: Vec<_> = doc::responses(l.doc, &op)
-            .into_iter()
-            .filter(|(status, _, _)| doc::is_error_status(status))
-            .collect();
-        let Some(schema_at) = errors
-            .iter()
-            .find_map(|(_, at, r)| doc::json_schema_pointer(at, r))
-        else {
+        let (Some(schema_at), errors) = doc::error_schema(l.doc, &op) else {
             continue;
         };
         let Some(union) = doc::error_union(l.doc, &schema_at) else {
@@ -331,13 +315,12 @@ fn error_codes(l: &mut Lint<'_>) {
             .entry(union.pointer.clone())
             .or_insert_with(|| (union.clone(), BTreeSet::new()));
         for (status, at, response) in &errors {
+            let codes = doc::strings(response, "x-error-codes").into_iter();
+            listed.extend(codes.map(str::to_owned));
             if !checked.insert(at.clone()) {
-                // Checked for an earlier operation; its codes still count here.
-                let codes = doc::strings(response, "x-error-codes").into_iter();
-                listed.extend(codes.map(str::to_owned));
                 continue;
             }
-            let codes = response.get("x-error-codes").and_then(Value::as_array);
+            let codes = response["x-error-codes"].as_array();
             let Some(codes) = codes.filter(|c| !c.is_empty()) else {
                 l.report(
                     at,
@@ -351,17 +334,14 @@ fn error_codes(l: &mut Lint<'_>) {
             };
             let mut seen = BTreeSet::new();
             for (index, code) in codes.iter().enumerate() {
-                let code_at = child(&child(at, "x-error-codes"), &index.to_string());
+                let code_at = doc::below(at, ["x-error-codes", &index.to_string()]);
                 let Some(code) = code.as_str() else {
                     l.report(&code_at, "an error code must be a string", "quote the code");
                     continue;
                 };
                 if !seen.insert(code) {
-                    l.report(
-                        &code_at,
-                        format!("`{code}` is listed twice for {status}"),
-                        "remove the duplicate",
-                    );
+                    let message = format!("`{code}` is listed twice for {status}");
+                    l.report(&code_at, message, "remove the duplicate");
                 }
                 if !union.codes.iter().any(|known| known == code) {
                     l.report(
@@ -373,7 +353,6 @@ fn error_codes(l: &mut Lint<'_>) {
                         format!("add a variant for `{code}` (with its typed `detail`) to the union, or correct the code"),
                     );
                 }
-                listed.insert(code.to_owned());
             }
         }
     }
@@ -381,7 +360,7 @@ fn error_codes(l: &mut Lint<'_>) {
         for (index, code) in union.codes.iter().enumerate() {
             if !listed.contains(code) {
                 l.report(
-                    &child(&child(&union.pointer, "oneOf"), &index.to_string()),
+                    &doc::below(&union.pointer, ["oneOf", &index.to_string()]),
                     format!("the variant `{code}` is carried by no error response"),
                     format!("add `{code}` to the `x-error-codes` of the status that carries it"),
                 );
@@ -407,7 +386,7 @@ fn tagged_one_of(l: &mut Lint<'_>) {
                 "use `oneOf` with members that are tagged (see the `tagged-one-of` rule)",
             );
         }
-        let members = schema.get("oneOf").and_then(Value::as_array);
+        let members = schema["oneOf"].as_array();
         if let Some(OneOfShape::Untagged(why)) = members.map(|m| doc::one_of_shape(m)) {
             l.report(
                 &child(&at, "oneOf"),
@@ -425,10 +404,9 @@ fn tagged_one_of(l: &mut Lint<'_>) {
 
 fn exclusive_lookup(l: &mut Lint<'_>) {
     for (at, schema) in l.reachable(Wire::Request) {
-        let description = schema.get("description").and_then(Value::as_str);
-        let says_exclusive =
-            description.is_some_and(|d| d.to_ascii_lowercase().contains("mutually exclusive"));
-        let members = schema.get("oneOf").and_then(Value::as_array);
+        let description = schema["description"].as_str().map(str::to_ascii_lowercase);
+        let says_exclusive = description.is_some_and(|d| d.contains("mutually exclusive"));
+        let members = schema["oneOf"].as_array();
         let is_exclusive_enum =
             members.is_some_and(|m| doc::one_of_shape(m) == OneOfShape::External);
         if says_exclusive && !is_exclusive_enum {
@@ -447,49 +425,47 @@ fn exclusive_lookup(l: &mut Lint<'_>) {
 
 fn open_enums(l: &mut Lint<'_>) {
     let named = |at: &str| doc::schema_name(at).is_some();
-    let values = |schema: &Value| schema.get("enum").and_then(Value::as_array).cloned();
     // Single-value enums that tag a oneOf member (`code`) are part of the
     // union's shape, not enums of their own.
     let is_tag = |at: &str, schema: &Value| {
-        values(schema).is_some_and(|v| v.len() == 1)
+        doc::items(schema, "enum").len() == 1
             && at.contains("/oneOf/")
             && at.rsplit('/').nth(1) == Some("properties")
     };
     let pointers =
         |side| -> BTreeSet<String> { l.reachable(side).into_iter().map(|(at, _)| at).collect() };
     let (response, request) = (pointers(Wire::Response), pointers(Wire::Request));
-
     for (at, schema) in doc::all_schemas(l.doc) {
         let flag_at = child(&at, "x-open-enum");
-        if schema.get("x-open-enum") != Some(&Value::Bool(true)) {
+        if schema["x-open-enum"] != true {
             if schema.get("enum").is_some() && response.contains(&at) && !is_tag(&at, schema) {
-                if named(&at) {
-                    l.report(
-                        &at,
-                        "the API sends this enum back, and its values grow with the product: as a \
-                         closed enum, one new value fails the whole response",
+                let (message, fix) = if named(&at) {
+                    (
+                        "the API sends this enum back, and its values grow with the product: as \
+                         a closed enum, one new value fails the whole response",
                         "add `x-open-enum: true`: unknown values then decode into `Unknown(String)`",
-                    );
+                    )
                 } else {
-                    l.report(
-                        &at,
-                        "an inline enum in a response is generated closed: one new value from the \
-                         server fails the whole response",
+                    (
+                        "an inline enum in a response is generated closed: one new value from \
+                         the server fails the whole response",
                         "move it to /components/schemas/<Name>, reference it, and mark it `x-open-enum: true`",
-                    );
-                }
+                    )
+                };
+                l.report(&at, message, fix);
             }
             continue;
         }
-        let strings = values(schema).filter(|v| !v.is_empty() && v.iter().all(Value::is_string));
-        let Some(strings) = strings.filter(|_| schema["type"] == "string" && named(&at)) else {
+        let values = doc::items(schema, "enum");
+        let string_enum = !values.is_empty() && values.iter().all(Value::is_string);
+        if !string_enum || schema["type"] != "string" || !named(&at) {
             l.report(
                 &flag_at,
                 "`x-open-enum` applies to a string enum defined under /components/schemas",
                 "move the enum to /components/schemas/<Name> with `type: string` and `enum: [...]`",
             );
             continue;
-        };
+        }
         if request.contains(&at) {
             l.report(
                 &flag_at,
@@ -500,7 +476,7 @@ fn open_enums(l: &mut Lint<'_>) {
             );
         }
         let mut names = BTreeMap::new();
-        for value in strings.iter().filter_map(Value::as_str) {
+        for value in doc::strings(schema, "enum") {
             let variant = value.to_upper_camel_case();
             if variant == "Unknown" || variant.is_empty() {
                 l.report(

@@ -6,9 +6,9 @@ use std::fmt;
 /// One finding about the fragment. Rendered as
 ///
 /// ```text
-/// error[nullable-ref]: openapi/x.yaml#/components/schemas/Disk/properties/io_profile
-///   `nullable` beside `$ref` is ignored (OpenAPI 3.0 ignores every sibling of `$ref`) ...
-///   fix: write `nullable: true` with `allOf: [{$ref: ...}]`
+/// error[ref-sibling]: openapi/x.yaml#/components/schemas/Disk/properties/io_profile
+///   `nullable` beside `$ref` is ignored ...
+///   fix: put `nullable` beside `allOf: [{$ref: ...}]` ...
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -34,9 +34,6 @@ impl fmt::Display for Problem {
 
 /// Renders a list of problems, one block each, separated by blank lines.
 pub fn render(problems: &[Problem]) -> String {
-    problems
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n\n")
+    let blocks: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    blocks.join("\n\n")
 }

@@ -7,30 +7,15 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::Lint;
-use crate::doc;
-use crate::doc::child;
+use crate::doc::{self, child};
 
-/// Each scope an operation requires is one its OAuth2 scheme defines, and
-/// carries the scheme's `x-scope-prefix` (Katapult's is
+/// Each scope a requirement of the OAuth2 scheme `name` lists is one the
+/// scheme defines, and carries its `x-scope-prefix` (Katapult's is
 /// `api.katapult.io/core/v1/`).
-fn oauth2_scopes(l: &mut Lint<'_>, scheme: &str, at: &str, scopes: &Value) {
-    let Some(definition) = l
-        .doc
-        .pointer("/components/securitySchemes")
-        .and_then(|s| s.get(scheme))
-    else {
-        return;
-    };
-    let prefix = definition.get("x-scope-prefix").and_then(Value::as_str);
-    let flows = definition
-        .get("flows")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|f| f.values());
-    let defined: BTreeSet<&str> = flows
-        .filter_map(|flow| flow.get("scopes").and_then(Value::as_object))
-        .flat_map(|scopes| scopes.keys().map(String::as_str))
-        .collect();
+fn oauth2_scopes<'a>(l: &mut Lint<'_>, name: &str, scheme: &'a Value, at: &str, scopes: &Value) {
+    let prefix = scheme["x-scope-prefix"].as_str();
+    let scopes_of = |(_, flow): (_, &'a Value)| doc::entries(flow, "scopes").map(|s| s.0.as_str());
+    let defined: BTreeSet<&str> = doc::entries(scheme, "flows").flat_map(scopes_of).collect();
     for (index, scope) in scopes.as_array().into_iter().flatten().enumerate() {
         let (Some(scope), scope_at) = (scope.as_str(), child(at, &index.to_string())) else {
             continue;
@@ -44,8 +29,10 @@ fn oauth2_scopes(l: &mut Lint<'_>, scheme: &str, at: &str, scopes: &Value) {
         } else if !defined.contains(scope) {
             l.report(
                 &scope_at,
-                format!("the OAuth2 scope `{scope}` is not defined by the `{scheme}` scheme's flows"),
-                format!("add `{scope}` to the scopes of a flow under /components/securitySchemes/{scheme}"),
+                format!("the OAuth2 scope `{scope}` is not defined by the `{name}` scheme's flows"),
+                format!(
+                    "add `{scope}` to the scopes of a flow under /components/securitySchemes/{name}"
+                ),
             );
         }
     }
@@ -53,9 +40,7 @@ fn oauth2_scopes(l: &mut Lint<'_>, scheme: &str, at: &str, scopes: &Value) {
 
 pub(super) fn bearer_security(l: &mut Lint<'_>) {
     let doc = l.doc;
-    let schemes = doc
-        .pointer("/components/securitySchemes")
-        .and_then(Value::as_object);
+    let schemes = &doc["components"]["securitySchemes"];
     for op in doc::operations(doc) {
         let (at, requirements) = match (op.value.get("security"), doc.get("security")) {
             (Some(security), _) => (child(&op.pointer, "security"), security),
@@ -71,14 +56,10 @@ pub(super) fn bearer_security(l: &mut Lint<'_>) {
         };
         let mut bearer = false;
         for (index, requirement) in requirements.as_array().into_iter().flatten().enumerate() {
-            let requirement = requirement
-                .as_object()
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>();
+            let requirement: Vec<_> = requirement.as_object().into_iter().flatten().collect();
             for &(name, scopes) in &requirement {
-                let name_at = child(&child(&at, &index.to_string()), name);
-                let Some(scheme) = schemes.and_then(|s| s.get(name)) else {
+                let name_at = doc::below(&at, [&index.to_string(), name]);
+                let Some(scheme) = schemes.get(name) else {
                     l.report(
                         &name_at,
                         format!("`{name}` is not defined under /components/securitySchemes"),
@@ -86,12 +67,9 @@ pub(super) fn bearer_security(l: &mut Lint<'_>) {
                     );
                     continue;
                 };
-                let kind = scheme
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
+                let kind = scheme["type"].as_str().unwrap_or_default();
                 if kind == "oauth2" {
-                    oauth2_scopes(l, name, &name_at, scopes);
+                    oauth2_scopes(l, name, scheme, &name_at, scopes);
                 }
                 let has_scopes = scopes.as_array().is_some_and(|s| !s.is_empty());
                 if has_scopes && kind != "oauth2" && kind != "openIdConnect" {
@@ -101,12 +79,9 @@ pub(super) fn bearer_security(l: &mut Lint<'_>) {
                         "leave the list empty and state the scope on the OAuth2 requirement",
                     );
                 }
-                let http_scheme = scheme
-                    .get("scheme")
-                    .and_then(Value::as_str)
-                    .map(str::to_ascii_lowercase);
+                let http_scheme = scheme["scheme"].as_str().unwrap_or_default();
                 bearer |= kind == "http"
-                    && http_scheme.as_deref() == Some("bearer")
+                    && http_scheme.eq_ignore_ascii_case("bearer")
                     && requirement.len() == 1;
             }
         }
