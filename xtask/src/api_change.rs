@@ -1,26 +1,17 @@
 //! The one judge of API breakage: what a change to the generated public API
 //! does to downstream code, and the version bump that follows.
 //!
-//! [`severity`] holds the rules (semver as Cargo applies it, and as
-//! cargo-semver-checks checks it); [`classify`] applies them to every
-//! difference between two outlines (`crate::outline`, one item per line),
-//! and drift asks [`severity`] what following upstream would do.
+//! [`severity`] holds the rules (semver as Cargo applies it); [`classify`]
+//! applies them to the differences between two outlines (`crate::outline`),
+//! and drift asks [`severity`] what following upstream would do. Breaking:
+//! an item, field or variant removed or renamed; a type or signature
+//! changed; a shape changed (a closed enum made open breaks exhaustive
+//! matches); a new field in a struct with public fields (struct literals);
+//! a new variant in a closed enum. Everything else is additive.
 //!
-//! - **breaking**: an item, field or variant removed or renamed; a field's
-//!   type, a variant's fields or a signature changed; a struct turned into
-//!   an enum (or back), a closed enum made open (its `Unknown` variant and
-//!   `#[non_exhaustive]` break exhaustive matches); a new field in a struct
-//!   with public fields (downstream code can build it with a literal); a new
-//!   variant in a closed enum;
-//! - **additive**: a new item; a new variant in an open enum (the
-//!   `open_enum!` enums are `#[non_exhaustive]`); a new field in a struct
-//!   without public fields (built only through its builder or `Default`).
-//!
-//! Why this classifier and not cargo-semver-checks: `cargo xtask codegen`
-//! reports the changes of every regeneration and must answer in seconds,
-//! from the outline it already has, while cargo-semver-checks needs two
-//! rustdoc builds and a release to compare with. release-check runs it as a
-//! cross-check when it is installed.
+//! Not cargo-semver-checks: codegen must answer in seconds from the outline
+//! it has, where that needs two rustdoc builds and a release to compare
+//! with. release-check runs it as a cross-check when it is installed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write};
@@ -30,8 +21,8 @@ pub use semver::Version;
 
 use crate::outline::{self, Entry};
 
-/// The committed outline of the generated public API: the snapshot the
-/// fragment test keeps in step with the generated code.
+/// The committed outline of the generated public API, kept in step with the
+/// generated code by the fragment test.
 pub const COMMITTED_OUTLINE: &str = "xtask/tests/snapshots/fragment__public_api_outline.snap";
 /// The manifest whose version a bump applies to (both crates share it).
 pub const CORE_MANIFEST: &str = "crates/katapult-core/Cargo.toml";
@@ -56,13 +47,11 @@ impl Severity {
 /// What kind of item a change happens in: the rules depend on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Shape {
-    /// A struct with public named fields (generated structs have them).
+    /// A struct with public named fields.
     Struct,
-    /// A tuple struct with public fields.
     TupleStruct,
     /// A struct without public fields: built through a builder or `Default`.
     OpaqueStruct,
-    /// A unit struct.
     UnitStruct,
     /// An enum without an `Unknown` variant.
     ClosedEnum,
@@ -86,12 +75,9 @@ impl Shape {
     }
 }
 
-/// What happened to an item: a new one, one gone, one under a new name (the
-/// new name); a field added (its name and type), removed, or of another
-/// type (its name, old type, new type); an enum variant added, removed or
-/// with other fields; a shape changed (a struct that became an enum, a
-/// closed enum that became open, ...); a method's signature changed (the
-/// new one).
+/// What happened to an item. `Renamed` holds the new name, `FieldAdded`
+/// the field and its type, `FieldTypeChanged` the field, old and new type,
+/// `SignatureChanged` the new signature.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ChangeKind {
     Added,
