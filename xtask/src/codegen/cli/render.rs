@@ -1,26 +1,20 @@
-//! The CLI module's tokens for one operation, from the flags and the body
-//! tree that `cli.rs` made of its request schema: a clap `Args` struct,
-//! its constants, and `to_json`, which builds the body from the flags.
+//! The tokens of one struct of flags: a clap `Args` struct, its group, and
+//! `to_json`, which builds the body tree `cli.rs` made.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Flag, FlagShape, Kind, Node};
 
-/// What to call a struct of flags, and what makes its required flags
-/// optional.
+/// A struct of flags: its rustdoc (with the leading space), name
+/// (`UpdateDiskFlags`), clap group, help heading, and the arguments that
+/// give a whole body instead (`json_body`, `from`), which make its required
+/// flags optional.
 pub(super) struct Spec {
-    /// Its rustdoc, with the leading space.
     pub(super) doc: String,
-    /// `UpdateDiskFlags`.
     pub(super) struct_name: String,
-    /// The clap group holding every flag: `update_disk_flags`.
     pub(super) group: String,
-    /// The help heading its flags are listed under.
     pub(super) heading: &'static str,
-    /// The arguments of the command that give a whole body instead
-    /// (`json_body`, `from`): a required field's flag is required unless
-    /// one of them is present.
     pub(super) whole_body: Vec<String>,
 }
 
@@ -185,9 +179,5 @@ pub(super) fn method(op_at: &str) -> String {
 
 /// `/disks/disk`, from an operation's pointer.
 pub(super) fn path(op_at: &str) -> String {
-    op_at
-        .strip_prefix("/paths/")
-        .and_then(|rest| rest.rsplit_once('/'))
-        .map(|(path, _)| path.replace("~1", "/").replace("~0", "~"))
-        .unwrap_or_default()
+    crate::doc::segments(op_at).nth(1).unwrap_or_default()
 }
