@@ -150,16 +150,6 @@ fn request_schema<'a>(doc: &'a Value, op_at: &str, op: &'a Value) -> Option<(Str
     Some((schema.at, schema.value))
 }
 
-/// The type of a flag's value.
-#[derive(Debug, Clone, PartialEq)]
-enum Kind {
-    String,
-    Integer,
-    Number,
-    Boolean,
-    Enum(Vec<String>),
-}
-
 #[derive(Debug)]
 struct Flag {
     /// The field and clap id: `disk_id`.
@@ -197,13 +187,16 @@ impl Flag {
     }
 }
 
+/// A flag's value: `Option<T>` of a scalar, repeatable `KEY=VALUE`
+/// entries, or a `bool` switch.
 #[derive(Debug)]
 enum FlagShape {
-    /// `Option<T>`.
-    Value(Kind),
-    /// `Vec<(String, Option<String>)>`, repeatable.
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Enum(Vec<String>),
     KeyValues,
-    /// `bool`, present or not.
     Switch,
 }
 
@@ -315,17 +308,12 @@ impl Walk<'_> {
                             .flatten()
                     });
                     let value_name = match kind {
-                        Kind::Boolean => "BOOL".to_owned(),
+                        FlagShape::Boolean => "BOOL".to_owned(),
                         _ => name.to_shouty_snake_case(),
                     };
                     let lead = format!("Sets {dotted}{}.", create_only(&dotted));
                     let help = sentence(&lead, text.as_deref());
-                    let flag = Flag::new(
-                        flag_name(prefix, name),
-                        Some(value_name),
-                        help,
-                        FlagShape::Value(kind),
-                    );
+                    let flag = Flag::new(flag_name(prefix, name), Some(value_name), help, kind);
                     let flag = Flag {
                         required: is_required,
                         ..flag
@@ -390,7 +378,7 @@ impl Walk<'_> {
                 flag_name(&lookup_prefix, field),
                 Some(field.to_shouty_snake_case()),
                 sentence(&lead, description(resolved.value).as_deref()),
-                FlagShape::Value(kind),
+                kind,
             );
             let flag = Flag {
                 conflicts: others,
@@ -464,10 +452,10 @@ impl Walk<'_> {
         })
     }
     /// The value type of a scalar schema.
-    fn kind(&self, at: &str, schema: &Value) -> Result<Kind, Problem> {
+    fn kind(&self, at: &str, schema: &Value) -> Result<FlagShape, Problem> {
         let values = schema.get("enum").and_then(Value::as_array);
         Ok(match (schema.get("type").and_then(Value::as_str), values) {
-            (Some("string"), Some(values)) => Kind::Enum(
+            (Some("string"), Some(values)) => FlagShape::Enum(
                 values
                     .iter()
                     .map(|v| {
@@ -478,10 +466,10 @@ impl Walk<'_> {
                     })
                     .collect::<Result<_, _>>()?,
             ),
-            (Some("string"), None) => Kind::String,
-            (Some("integer"), None) => Kind::Integer,
-            (Some("number"), None) => Kind::Number,
-            (Some("boolean"), None) => Kind::Boolean,
+            (Some("string"), None) => FlagShape::String,
+            (Some("integer"), None) => FlagShape::Integer,
+            (Some("number"), None) => FlagShape::Number,
+            (Some("boolean"), None) => FlagShape::Boolean,
             (other, _) => {
                 let message = format!(
                     "no flag can be made for a schema of type {}",

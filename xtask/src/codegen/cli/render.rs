@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Flag, FlagShape, Kind, Node};
+use super::{Flag, FlagShape, Node};
 
 /// A struct of flags: its rustdoc (with the leading space), name
 /// (`UpdateDiskFlags`), clap group, help heading, and the arguments that
@@ -72,14 +72,14 @@ fn field(flag: &Flag, whole_body: &[String]) -> TokenStream {
     // Bare `Option` and `Vec`: clap's derive recognises only those
     // spellings as "optional" and "repeatable".
     let (ty, extra) = match &flag.shape {
-        FlagShape::Value(Kind::String) => (quote! { Option<String> }, quote! {}),
-        FlagShape::Value(Kind::Integer) => (quote! { Option<i64> }, quote! {}),
-        FlagShape::Value(Kind::Number) => (quote! { Option<f64> }, quote! {}),
-        FlagShape::Value(Kind::Boolean) => (
+        FlagShape::String => (quote! { Option<String> }, quote! {}),
+        FlagShape::Integer => (quote! { Option<i64> }, quote! {}),
+        FlagShape::Number => (quote! { Option<f64> }, quote! {}),
+        FlagShape::Boolean => (
             quote! { Option<bool> },
             quote! { action = ::clap::ArgAction::Set, },
         ),
-        FlagShape::Value(Kind::Enum(values)) => (
+        FlagShape::Enum(values) => (
             quote! { Option<String> },
             quote! { value_parser = [#(#values),*], },
         ),
