@@ -103,12 +103,11 @@ pub(super) fn tokens(fragment: &Fragment) -> Result<TokenStream, Problem> {
         if BULK.contains(&name.as_str()) {
             whole_body.push("from".to_owned());
         }
+        // `/paths/~1disks~1disk/patch` is `PATCH /disks/disk`.
+        let segments: Vec<String> = doc::segments(&op.pointer).collect();
+        let (path, method) = (&segments[1], segments[2].to_uppercase());
         let spec = render::Spec {
-            doc: format!(
-                " The request body of `{name}` ({} {}), one flag per field.",
-                render::method(&op.pointer),
-                render::path(&op.pointer)
-            ),
+            doc: format!(" The request body of `{name}` ({method} {path}), one flag per field."),
             struct_name: format!("{}Flags", name.to_upper_camel_case()),
             group: format!("{name}_flags"),
             heading: "Request body",

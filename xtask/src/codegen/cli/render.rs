@@ -171,13 +171,3 @@ fn object_body(nodes: &[Node], depth: usize) -> TokenStream {
     });
     quote! { #(#statements)* }
 }
-
-/// `PATCH`, from an operation's pointer (`/paths/~1disks~1disk/patch`).
-pub(super) fn method(op_at: &str) -> String {
-    op_at.rsplit('/').next().unwrap_or("").to_uppercase()
-}
-
-/// `/disks/disk`, from an operation's pointer.
-pub(super) fn path(op_at: &str) -> String {
-    crate::doc::segments(op_at).nth(1).unwrap_or_default()
-}
