@@ -147,12 +147,9 @@ fn method_of(
         .responses
         .responses
         .iter()
-        .filter_map(|(status, response)| {
-            let code = match status {
-                StatusCode::Code(code) if (200..300).contains(code) => *code,
-                _ => return None,
-            };
-            Some((Literal::u16_unsuffixed(code), response))
+        .filter_map(|(status, response)| match status {
+            StatusCode::Code(code) if (200..300).contains(code) => Some((*code, response)),
+            _ => None,
         });
     let Some(response) = successes
         .clone()
@@ -165,14 +162,12 @@ fn method_of(
         ));
     };
     let response = json_type(response.content.get("application/json"), "Response");
-    let success = successes.map(|(code, _)| code);
+    let success = successes.map(|(code, _)| Literal::u16_unsuffixed(code));
 
     let verb = format_ident!("{}", method.to_uppercase());
-    let (constant, call) = (
-        format_ident!("{}", name.to_uppercase()),
-        format_ident!("{name}"),
-    );
-    let (prepare, api_version) = (format_ident!("prepare_{name}"), &fragment.spec.info.version);
+    let constant = format_ident!("{}", name.to_uppercase());
+    let (call, prepare) = (format_ident!("{name}"), format_ident!("prepare_{name}"));
+    let api_version = &fragment.spec.info.version;
     let static_doc = format!(" `{verb} {path}`.");
     let operation_static = quote! {
         #[doc = #static_doc]
