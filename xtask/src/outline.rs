@@ -260,6 +260,7 @@ fn entry(line: &str) -> Entry {
         .collect();
     entry
 }
+
 /// `name: Type`, `Variant(..)`, `Variant { .. }` or `Name = "value"`:
 /// the name, and the rest after any `:` or `=`.
 fn member(text: &str) -> (String, String) {
