@@ -23,11 +23,8 @@ pub(super) fn render(spec: &Spec, flags: &[Flag], root: &[Node]) -> TokenStream 
     let struct_name = format_ident!("{}", spec.struct_name);
     let (group, heading, struct_doc) = (&spec.group, spec.heading, &spec.doc);
     let mut ordered: Vec<&Flag> = flags.iter().collect();
-    ordered.sort_by(|a, b| {
-        b.required
-            .cmp(&a.required)
-            .then_with(|| a.long.cmp(&b.long))
-    });
+    // Required first, then by name.
+    ordered.sort_by(|a, b| (b.required, &a.long).cmp(&(a.required, &b.long)));
     let fields = ordered.iter().map(|flag| field(flag, &spec.whole_body));
     let body = object_body(root, 0);
 
