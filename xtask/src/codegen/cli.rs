@@ -450,6 +450,7 @@ impl Walk<'_> {
             clear: clear_id,
         })
     }
+
     /// The value type of a scalar schema.
     fn kind(&self, at: &str, schema: &Value) -> Result<FlagShape, Problem> {
         let values = schema.get("enum").and_then(Value::as_array);

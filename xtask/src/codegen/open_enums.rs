@@ -16,32 +16,27 @@ const ERROR_CODE_ENUM: &str = "ErrorCode";
 /// Every `x-open-enum` schema, then `ErrorCode` from the error union's tags.
 pub fn open_enums(fragment: &Fragment) -> Result<Vec<OpenEnum>, Problem> {
     let mut enums = doc::open_enums(&fragment.document);
-    let union = doc::first_error_union(&fragment.document);
-    if let Some(union) = union {
-        let at = format!("/components/schemas/{ERROR_CODE_ENUM}");
-        if fragment.document.pointer(&at).is_some() {
-            let message = format!(
-                "`{ERROR_CODE_ENUM}` is the name of the enum generated from the error \
-                 union's codes; a schema of that name would collide with it"
-            );
-            return Err(super::problem(
-                fragment,
-                "generate",
-                &at,
-                message,
-                "rename the schema",
-            ));
-        }
-        let union_name = union.name.as_deref().unwrap_or("the error union");
-        enums.push(OpenEnum {
-            name: ERROR_CODE_ENUM.to_owned(),
-            description: Some(format!(
-                "The `{}` of an error the API reports: one variant per variant of `{union_name}`.",
-                union.tag
-            )),
-            values: union.codes,
-        });
+    let Some(union) = doc::first_error_union(&fragment.document) else {
+        return Ok(enums);
+    };
+    let at = format!("/components/schemas/{ERROR_CODE_ENUM}");
+    if fragment.document.pointer(&at).is_some() {
+        let message = format!(
+            "`{ERROR_CODE_ENUM}` is the name of the enum generated from the error \
+             union's codes; a schema of that name would collide with it"
+        );
+        let fix = "rename the schema";
+        return Err(super::problem(fragment, "generate", &at, message, fix));
     }
+    let union_name = union.name.as_deref().unwrap_or("the error union");
+    enums.push(OpenEnum {
+        name: ERROR_CODE_ENUM.to_owned(),
+        description: Some(format!(
+            "The `{}` of an error the API reports: one variant per variant of `{union_name}`.",
+            union.tag
+        )),
+        values: union.codes,
+    });
     Ok(enums)
 }
 
