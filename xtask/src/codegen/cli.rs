@@ -169,23 +169,6 @@ struct Flag {
     path: String,
 }
 
-impl Flag {
-    /// The flag `--<long>`, optional and conflicting with nothing.
-    fn new(long: String, value_name: Option<String>, help: String, shape: FlagShape) -> Self {
-        Self {
-            id: long.to_snake_case(),
-            long,
-            value_name,
-            help,
-            shape,
-            required: false,
-            conflicts: Vec::new(),
-            pointer: String::new(),
-            path: String::new(),
-        }
-    }
-}
-
 /// A flag's value: `Option<T>` of a scalar, repeatable `KEY=VALUE`
 /// entries, or a `bool` switch.
 #[derive(Debug)]
@@ -236,16 +219,30 @@ impl Walk<'_> {
         super::problem(self.fragment, "cli", pointer, message, fix)
     }
 
-    /// Adds a flag, from `at`, setting `path`; returns its id.
-    fn push(&mut self, flag: Flag, at: &str, path: &str) -> String {
-        let id = flag.id.clone();
-        let (pointer, path) = (at.to_owned(), path.to_owned());
+    /// Adds the flag `--<long>` setting `path`, from `at`, optional and
+    /// conflicting with nothing; returns it.
+    fn push(
+        &mut self,
+        long: String,
+        value_name: Option<String>,
+        help: String,
+        shape: FlagShape,
+        at: &str,
+        path: &str,
+    ) -> &mut Flag {
+        let index = self.flags.len();
         self.flags.push(Flag {
-            pointer,
-            path,
-            ..flag
+            id: long.to_snake_case(),
+            long,
+            value_name,
+            help,
+            shape,
+            required: false,
+            conflicts: Vec::new(),
+            pointer: at.to_owned(),
+            path: path.to_owned(),
         });
-        id
+        &mut self.flags[index]
     }
 
     /// The children of the object schema at `at`: `prefix` is the flag-name
@@ -312,14 +309,12 @@ impl Walk<'_> {
                     };
                     let lead = format!("Sets {dotted}{}.", create_only(&dotted));
                     let help = sentence(&lead, text.as_deref());
-                    let flag = Flag::new(flag_name(prefix, name), Some(value_name), help, kind);
-                    let flag = Flag {
-                        required: is_required,
-                        ..flag
-                    };
+                    let long = flag_name(prefix, name);
+                    let flag = self.push(long, Some(value_name), help, kind, &property_at, &dotted);
+                    flag.required = is_required;
                     Node::Value {
                         key,
-                        flag: self.push(flag, &property_at, &dotted),
+                        flag: flag.id.clone(),
                     }
                 }
             };
@@ -373,17 +368,12 @@ impl Walk<'_> {
                 create_only(dotted),
                 others_long.join(", ")
             );
-            let flag = Flag::new(
-                flag_name(&lookup_prefix, field),
-                Some(field.to_shouty_snake_case()),
-                sentence(&lead, description(resolved.value).as_deref()),
-                kind,
-            );
-            let flag = Flag {
-                conflicts: others,
-                ..flag
-            };
-            lookup.push(((*field).clone(), self.push(flag, &field_at, dotted)));
+            let long = flag_name(&lookup_prefix, field);
+            let help = sentence(&lead, description(resolved.value).as_deref());
+            let value_name = Some(field.to_shouty_snake_case());
+            let flag = self.push(long, value_name, help, kind, &field_at, dotted);
+            flag.conflicts = others;
+            lookup.push(((*field).clone(), flag.id.clone()));
         }
         Ok(Node::Lookup {
             key: name.to_owned(),
@@ -432,18 +422,12 @@ impl Walk<'_> {
         let (add_id, clear_id) = (add.to_snake_case(), clear.to_snake_case());
         let help = format!("Adds an entry to {dotted} (repeatable; KEY alone sends no value).");
         let help = sentence(&help, text.as_deref());
-        let flag = Flag::new(
-            add,
-            Some("KEY=VALUE".to_owned()),
-            help,
-            FlagShape::KeyValues,
-        );
-        let conflicts = vec![clear_id.clone()];
-        self.push(Flag { conflicts, ..flag }, at, dotted);
+        let value_name = Some("KEY=VALUE".to_owned());
+        let flag = self.push(add, value_name, help, FlagShape::KeyValues, at, dotted);
+        flag.conflicts = vec![clear_id.clone()];
         let help = format!("Sends {dotted} as an empty list, removing every entry.");
-        let conflicts = vec![add_id.clone()];
-        let flag = Flag::new(clear, None, help, FlagShape::Switch);
-        self.push(Flag { conflicts, ..flag }, at, dotted);
+        let flag = self.push(clear, None, help, FlagShape::Switch, at, dotted);
+        flag.conflicts = vec![add_id.clone()];
         Ok(Node::KeyValues {
             key: name.to_owned(),
             add: add_id,
