@@ -1,26 +1,17 @@
 //! The one judge of API breakage: what a change to the generated public API
 //! does to downstream code, and the version bump that follows.
 //!
-//! [`severity`] holds the rules (semver as Cargo applies it, and as
-//! cargo-semver-checks checks it); [`classify`] applies them to every
-//! difference between two outlines (`crate::outline`, one item per line),
-//! and drift asks [`severity`] what following upstream would do.
+//! [`severity`] holds the rules (semver as Cargo applies it); [`classify`]
+//! applies them to the differences between two outlines (`crate::outline`),
+//! and drift asks [`severity`] what following upstream would do. Breaking:
+//! an item, field or variant removed or renamed; a type or signature
+//! changed; a shape changed (a closed enum made open breaks exhaustive
+//! matches); a new field in a struct with public fields (struct literals);
+//! a new variant in a closed enum. Everything else is additive.
 //!
-//! - **breaking**: an item, field or variant removed or renamed; a field's
-//!   type, a variant's fields or a signature changed; a struct turned into
-//!   an enum (or back), a closed enum made open (its `Unknown` variant and
-//!   `#[non_exhaustive]` break exhaustive matches); a new field in a struct
-//!   with public fields (downstream code can build it with a literal); a new
-//!   variant in a closed enum;
-//! - **additive**: a new item; a new variant in an open enum (the
-//!   `open_enum!` enums are `#[non_exhaustive]`); a new field in a struct
-//!   without public fields (built only through its builder or `Default`).
-//!
-//! Why this classifier and not cargo-semver-checks: `cargo xtask codegen`
-//! reports the changes of every regeneration and must answer in seconds,
-//! from the outline it already has, while cargo-semver-checks needs two
-//! rustdoc builds and a release to compare with. release-check runs it as a
-//! cross-check when it is installed.
+//! Not cargo-semver-checks: codegen must answer in seconds from the outline
+//! it has, where that needs two rustdoc builds and a release to compare
+//! with. release-check runs it as a cross-check when it is installed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write};
@@ -30,8 +21,8 @@ pub use semver::Version;
 
 use crate::outline::{self, Entry};
 
-/// The committed outline of the generated public API: the snapshot the
-/// fragment test keeps in step with the generated code.
+/// The committed outline of the generated public API, kept in step with the
+/// generated code by the fragment test.
 pub const COMMITTED_OUTLINE: &str = "xtask/tests/snapshots/fragment__public_api_outline.snap";
 /// The manifest whose version a bump applies to (both crates share it).
 pub const CORE_MANIFEST: &str = "crates/katapult-core/Cargo.toml";
@@ -56,13 +47,11 @@ impl Severity {
 /// What kind of item a change happens in: the rules depend on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Shape {
-    /// A struct with public named fields (generated structs have them).
+    /// A struct with public named fields.
     Struct,
-    /// A tuple struct with public fields.
     TupleStruct,
     /// A struct without public fields: built through a builder or `Default`.
     OpaqueStruct,
-    /// A unit struct.
     UnitStruct,
     /// An enum without an `Unknown` variant.
     ClosedEnum,
@@ -86,12 +75,9 @@ impl Shape {
     }
 }
 
-/// What happened to an item: a new one, one gone, one under a new name (the
-/// new name); a field added (its name and type), removed, or of another
-/// type (its name, old type, new type); an enum variant added, removed or
-/// with other fields; a shape changed (a struct that became an enum, a
-/// closed enum that became open, ...); a method's signature changed (the
-/// new one).
+/// What happened to an item. `Renamed` holds the new name, `FieldAdded`
+/// the field and its type, `FieldTypeChanged` the field, old and new type,
+/// `SignatureChanged` the new signature.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ChangeKind {
     Added,
@@ -107,8 +93,7 @@ pub enum ChangeKind {
     SignatureChanged(String),
 }
 
-/// The rules: what `kind` of change in an item of `shape` does to
-/// downstream code.
+/// The rules: what `kind` of change in an item of `shape` does downstream.
 pub fn severity(shape: Shape, kind: &ChangeKind) -> Severity {
     match (shape, kind) {
         (_, ChangeKind::Added)
@@ -118,9 +103,8 @@ pub fn severity(shape: Shape, kind: &ChangeKind) -> Severity {
     }
 }
 
-/// One change to the public API: breaking or additive, the item as the
-/// outline names it (`types::DiskArguments`, `Client::fn update_disk`), and
-/// what happened to it.
+/// One change to the public API, to the item as the outline names it
+/// (`types::DiskArguments`, `Client::fn update_disk`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ApiChange {
     pub severity: Severity,
@@ -170,36 +154,31 @@ impl fmt::Display for ApiChange {
     }
 }
 
-/// Classifies every change from the outline `old` to the outline `new`.
-/// The result is sorted: breaking changes first, then by item.
-///
-/// A rename is told from a removal plus an addition when exactly one new
-/// type has the removed one's body, or else the same field or variant
-/// names; methods and impls that differ only by a renamed type (or a
-/// method by its own name) follow the rename.
+/// Every change from the outline `old` to the outline `new`, breaking first,
+/// then by item. A removed type is renamed when exactly one new type has its
+/// body, or else its member names; methods and impls that differ only by a
+/// renamed type (or a method by its own name) follow the rename.
 pub fn classify(old: &str, new: &str) -> Vec<ApiChange> {
     let (old, new) = (outline::read(old), outline::read(new));
     let removed: Vec<&Entry> = old.values().filter(|e| !new.contains_key(&e.key)).collect();
     let added: Vec<&Entry> = new.values().filter(|e| !old.contains_key(&e.key)).collect();
     let renames = renamed_types(&removed, &added);
     let renamed = |text: &str| rename_words(text, &renames);
-
     let mut changes = Vec::new();
     let mut paired = BTreeSet::new();
     for was in &removed {
         let counterpart = added
             .iter()
             .find(|now| !paired.contains(&now.key) && is_renamed(was, now, &renamed));
-        match counterpart {
-            Some(now) => {
-                paired.insert(&now.key);
-                let kind = ChangeKind::Renamed(now.item.clone());
-                changes.push(ApiChange::new(was.shape, &was.item, kind));
-                if was.shape != Shape::Other {
-                    compare(was, now, &renamed, &mut changes);
-                }
-            }
-            None => changes.push(ApiChange::new(was.shape, &was.item, ChangeKind::Removed)),
+        let Some(now) = counterpart else {
+            changes.push(ApiChange::new(was.shape, &was.item, ChangeKind::Removed));
+            continue;
+        };
+        paired.insert(&now.key);
+        let kind = ChangeKind::Renamed(now.item.clone());
+        changes.push(ApiChange::new(was.shape, &was.item, kind));
+        if was.shape != Shape::Other {
+            compare(was, now, &renamed, &mut changes);
         }
     }
     for now in added.iter().filter(|now| !paired.contains(&now.key)) {
@@ -215,9 +194,9 @@ pub fn classify(old: &str, new: &str) -> Vec<ApiChange> {
     changes
 }
 
-/// Removed types paired with added ones (old name to new name): first by
-/// an identical body, then by the same member names; each time only when
-/// exactly one type on each side fits.
+/// Removed types paired with added ones (old name to new name): first by an
+/// identical body, then by the same member names; each only when exactly
+/// one type on each side fits.
 fn renamed_types(removed: &[&Entry], added: &[&Entry]) -> BTreeMap<String, String> {
     type Signature = fn(&Entry) -> Option<String>;
     let by_body: Signature = |e| Some(format!("{:?}{}", e.shape, e.body));
@@ -252,8 +231,8 @@ fn renamed_types(removed: &[&Entry], added: &[&Entry]) -> BTreeMap<String, Strin
     renames
 }
 
-/// Whether `now` (a new entry) is `was` under renamed types, or the same
-/// method of the same type under another name.
+/// Whether `now` is `was` under renamed types, or the same method of the
+/// same type under another name.
 fn is_renamed(was: &Entry, now: &Entry, renamed: &dyn Fn(&str) -> String) -> bool {
     match (was.shape, now.shape) {
         (Shape::Other, Shape::Other) if was.owner.is_empty() => renamed(&was.body) == now.body,
@@ -271,10 +250,9 @@ fn is_renamed(was: &Entry, now: &Entry, renamed: &dyn Fn(&str) -> String) -> boo
 /// Changes inside an entry both outlines have (or a renamed type).
 fn compare(was: &Entry, now: &Entry, renamed: &dyn Fn(&str) -> String, out: &mut Vec<ApiChange>) {
     // A type goes by its new path; a method by its key, an impl by its old line.
-    let item = if now.shape == Shape::Other {
-        &was.item
-    } else {
-        &now.item
+    let item = match now.shape {
+        Shape::Other => &was.item,
+        _ => &now.item,
     };
     let mut push = |kind| out.push(ApiChange::new(now.shape, item, kind));
     if was.shape != now.shape {
@@ -287,44 +265,36 @@ fn compare(was: &Entry, now: &Entry, renamed: &dyn Fn(&str) -> String, out: &mut
         .iter()
         .map(|(name, rest)| (name, renamed(rest)))
         .collect();
-    let after: BTreeMap<&String, &String> = now
-        .members
-        .iter()
-        .map(|(name, rest)| (name, rest))
-        .collect();
-    for (name, rest) in &before {
-        let name = (*name).clone();
-        match after.get(&name) {
-            None if struct_ => push(ChangeKind::FieldRemoved(name)),
-            None => push(ChangeKind::VariantRemoved(name)),
-            Some(new) if *new == rest => {}
-            Some(new) if struct_ => push(ChangeKind::FieldTypeChanged(
-                name,
-                rest.clone(),
-                (*new).clone(),
-            )),
-            Some(_) => push(ChangeKind::VariantChanged(name)),
-        }
+    let after: BTreeMap<&String, &String> = now.members.iter().map(|(n, r)| (n, r)).collect();
+    for (&name, rest) in &before {
+        let name = name.clone();
+        push(match after.get(&name) {
+            Some(&new) if new == rest => continue,
+            Some(&new) if struct_ => ChangeKind::FieldTypeChanged(name, rest.clone(), new.clone()),
+            Some(_) => ChangeKind::VariantChanged(name),
+            None if struct_ => ChangeKind::FieldRemoved(name),
+            None => ChangeKind::VariantRemoved(name),
+        });
     }
     for (name, rest) in after.iter().filter(|(name, _)| !before.contains_key(*name)) {
-        push(if struct_ {
-            ChangeKind::FieldAdded(format!("{name}: {rest}"))
-        } else {
-            ChangeKind::VariantAdded((*name).clone())
+        push(match struct_ {
+            true => ChangeKind::FieldAdded(format!("{name}: {rest}")),
+            false => ChangeKind::VariantAdded((*name).clone()),
         });
     }
     let body = renamed(&was.body);
-    match now.shape {
-        Shape::TupleStruct if body != now.body => push(ChangeKind::ShapeChanged(format!(
-            "fields {} -> {}",
-            body.trim(),
-            now.body.trim()
-        ))),
-        Shape::Other if body != now.body => push(ChangeKind::SignatureChanged(now.body.clone())),
-        _ => {}
+    if body != now.body {
+        match now.shape {
+            Shape::TupleStruct => push(ChangeKind::ShapeChanged(format!(
+                "fields {} -> {}",
+                body.trim(),
+                now.body.trim()
+            ))),
+            Shape::Other => push(ChangeKind::SignatureChanged(now.body.clone())),
+            _ => {}
+        }
     }
 }
-
 /// Replaces whole identifiers per `renames`.
 fn rename_words(text: &str, renames: &BTreeMap<String, String>) -> String {
     if renames.is_empty() {
@@ -345,8 +315,7 @@ fn rename_words(text: &str, renames: &BTreeMap<String, String>) -> String {
     out
 }
 
-/// Which part of the version a release must increase: nothing (the public
-/// API did not change), the third, second or first number.
+/// Which part of the version a release must increase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Bump {
     None,
@@ -356,10 +325,8 @@ pub enum Bump {
 }
 
 /// The bump `changes` call for from `current`, and the version after it
-/// (build metadata kept: update it if the upstream version changed too).
-/// Below 1.0, Cargo treats `0.x.y` and `0.x.z` as compatible: a breaking
-/// change bumps the minor version and an additive one the patch version;
-/// from 1.0, major and minor.
+/// (build metadata kept). Below 1.0 Cargo treats `0.x.y` and `0.x.z` as
+/// compatible, so breaking bumps the minor and additive the patch number.
 pub fn bump(changes: &[ApiChange], current: &Version) -> (Bump, Version) {
     let breaking = changes.iter().any(|c| c.severity == Severity::Breaking);
     let bump = match (current.major, breaking, changes.is_empty()) {
@@ -379,8 +346,7 @@ pub fn bump(changes: &[ApiChange], current: &Version) -> (Bump, Version) {
     (bump, next)
 }
 
-/// The changes and the version they call for, for a terminal: one line per
-/// change, breaking first, then the bump.
+/// The changes, one per line, and the version they call for.
 pub fn report(changes: &[ApiChange], current_version: &str) -> String {
     let mut out = String::new();
     let breaking = changes
@@ -426,8 +392,8 @@ pub fn report(changes: &[ApiChange], current_version: &str) -> String {
     out
 }
 
-/// The outline inside an insta snapshot file (the text after its `---`
-/// front matter), or the text itself when it has none.
+/// The outline inside an insta snapshot (after its `---` front matter), or
+/// the text itself when it has none.
 pub fn outline_from_snapshot(snapshot: &str) -> &str {
     snapshot
         .strip_prefix("---\n")
@@ -435,9 +401,8 @@ pub fn outline_from_snapshot(snapshot: &str) -> &str {
         .map_or(snapshot, |(_, outline)| outline)
 }
 
-/// For `cargo xtask codegen`: the changes from the committed outline to
-/// `new_outline` (the outline of what was just generated), and the bump they
-/// call for from katapult-core's version, as [`report`] prints them.
+/// The [`report`] of the changes from the committed outline to
+/// `new_outline`, against katapult-core's version.
 pub fn report_against_committed(root: &Path, new_outline: &str) -> Result<String, String> {
     let committed = std::fs::read_to_string(root.join(COMMITTED_OUTLINE))
         .map_err(|e| format!("cannot read {COMMITTED_OUTLINE}: {e}"))?;

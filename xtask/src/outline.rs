@@ -1,9 +1,7 @@
 //! The outline of the generated public surface, one item per line: types
-//! with their fields and Rust types, enums with their variants, methods with
-//! their signatures. Snapshotted by a test, so that any change to what the
-//! generator emits shows up in review as a short, readable diff rather than
-//! thousands of generated lines; `read` takes a line back apart for the
-//! judge of API changes (`crate::api_change`).
+//! with their fields, enums with their variants, methods with their
+//! signatures. Snapshotted, so a change to what the generator emits reviews
+//! as a short diff; `read` takes lines back apart for `crate::api_change`.
 
 use std::collections::BTreeMap;
 
@@ -15,8 +13,8 @@ use crate::api_change::Shape;
 use crate::doc::OpenEnum;
 
 /// The public API the generated code gives katapult-core: the types (with
-/// the open enums), then the client's generated methods. What the outline
-/// snapshot holds and what `cargo xtask codegen` classifies changes of.
+/// the open enums), then the client's methods. What the outline snapshot
+/// holds.
 pub fn public_api(
     types: &str,
     methods: &str,
@@ -29,7 +27,7 @@ pub fn public_api(
     ))
 }
 
-/// Outlines `generated` (the text of a generated module) and the open enums
+/// Outlines `generated` (a generated module's text) and the open enums
 /// that replace progenitor's closed ones.
 pub fn outline(generated: &str, open_enums: &[OpenEnum]) -> Result<String, syn::Error> {
     let mut out = Vec::new();
@@ -54,15 +52,13 @@ fn walk(items: &[Item], module: &str, out: &mut Vec<String>) {
         "" => name.to_string(),
         _ => format!("{module}::{name}"),
     };
-    let prefix = if module.is_empty() {
-        String::new()
-    } else {
-        format!("{module}: ")
+    let prefix = match module {
+        "" => String::new(),
+        _ => format!("{module}: "),
     };
     for item in items {
         match item {
-            // Typed builders mirror every struct field for field: listing
-            // them again would double the outline without adding news.
+            // Typed builders mirror every struct field for field.
             Item::Mod(m) if m.ident == "builder" && module == "types" => {
                 out.push("mod types::builder (one builder per struct)".to_owned());
             }
@@ -72,28 +68,17 @@ fn walk(items: &[Item], module: &str, out: &mut Vec<String>) {
                 }
             }
             Item::Struct(s) if is_pub(&s.vis) => {
-                let name = join(&s.ident);
-                // A struct's private fields are not its API.
-                let listed = fields(&s.fields, true);
-                out.push(match &s.fields {
-                    Fields::Named(_) if listed.is_empty() => format!("struct {name} {{ .. }}"),
-                    Fields::Unnamed(_) if listed.is_empty() => format!("struct {name}(..)"),
-                    Fields::Named(_) => format!("struct {name} {{ {listed} }}"),
-                    Fields::Unnamed(_) => format!("struct {name}({listed})"),
-                    Fields::Unit => format!("struct {name}"),
-                });
+                out.push(format!(
+                    "struct {}{}",
+                    join(&s.ident),
+                    fields(&s.fields, true)
+                ));
             }
             Item::Enum(e) if is_pub(&e.vis) => {
                 let variants: Vec<String> = e
                     .variants
                     .iter()
-                    .map(|v| match &v.fields {
-                        Fields::Named(_) => {
-                            format!("{} {{ {} }}", v.ident, fields(&v.fields, false))
-                        }
-                        Fields::Unnamed(_) => format!("{}({})", v.ident, fields(&v.fields, false)),
-                        Fields::Unit => v.ident.to_string(),
-                    })
+                    .map(|v| format!("{}{}", v.ident, fields(&v.fields, false)))
                     .collect();
                 out.push(format!(
                     "enum {} {{ {} }}",
@@ -123,9 +108,9 @@ fn walk(items: &[Item], module: &str, out: &mut Vec<String>) {
     }
 }
 
-/// `name: Type, ...` for named fields, `Type, ...` for unnamed ones;
-/// `only_pub` leaves out fields that are not `pub` (struct fields; an enum
-/// variant's fields have no visibility of their own).
+/// ` { name: Type, .. }`, `(Type, ..)` or nothing. A struct (`only_pub`)
+/// lists only its public fields, `..` when it has none; an enum variant's
+/// fields have no visibility of their own.
 fn fields(fields: &Fields, only_pub: bool) -> String {
     let listed: Vec<String> = fields
         .iter()
@@ -135,7 +120,15 @@ fn fields(fields: &Fields, only_pub: bool) -> String {
             None => clean(&f.ty),
         })
         .collect();
-    listed.join(", ")
+    let listed = match listed.is_empty() && only_pub {
+        true => "..".to_owned(),
+        false => listed.join(", "),
+    };
+    match fields {
+        Fields::Named(_) => format!(" {{ {listed} }}"),
+        Fields::Unnamed(_) => format!("({listed})"),
+        Fields::Unit => String::new(),
+    }
 }
 
 fn is_pub(vis: &Visibility) -> bool {
@@ -165,9 +158,8 @@ fn clean(tokens: &impl ToTokens) -> String {
 /// One line of the outline, taken apart.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    /// What identifies it from one outline to the next: `type <path>` for a
-    /// type, `<module>: <Type>::fn <name>` for a method (generic parameters
-    /// left out), the line without generic arguments for anything else.
+    /// What identifies it from one outline to the next: `type <path>`,
+    /// `<module>: <Type>::fn <name>`, or the line without generic arguments.
     pub(crate) key: String,
     /// How a change names it: a type's path, a method's key, the line.
     pub(crate) item: String,
@@ -175,23 +167,18 @@ pub(crate) struct Entry {
     pub(crate) name: String,
     /// A method's type as written (`UpdateDisk<'a>`); empty otherwise.
     pub(crate) owner: String,
-    /// What kind of item it is.
     pub(crate) shape: Shape,
-    /// A type's text after its path (` { a: A }`, `(A)`); the whole line of
-    /// anything else.
+    /// A type's text after its path (` { a: A }`, `(A)`); else the line.
     pub(crate) body: String,
-    /// A type's fields or variants: the name, then the rest (a field's type,
-    /// a variant's fields, an open enum's value); `Unknown` left out.
+    /// A type's fields or variants: the name, then the rest (a field's
+    /// type, a variant's fields, an open enum's value); `Unknown` left out.
     pub(crate) members: Vec<(String, String)>,
 }
 
 /// Reads an outline back, keyed by [`Entry::key`].
 pub(crate) fn read(outline: &str) -> BTreeMap<String, Entry> {
-    let entries = outline
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty());
-    entries.map(entry).map(|e| (e.key.clone(), e)).collect()
+    let lines = outline.lines().map(str::trim).filter(|l| !l.is_empty());
+    lines.map(entry).map(|e| (e.key.clone(), e)).collect()
 }
 
 fn entry(line: &str) -> Entry {
@@ -231,11 +218,11 @@ fn entry(line: &str) -> Entry {
             members,
         };
     }
-    let other = |key: String, name: &str, owner: &str| Entry {
-        item: key.clone(),
-        key,
-        name: name.to_owned(),
-        owner: owner.to_owned(),
+    let mut entry = Entry {
+        key: String::new(),
+        item: line.to_owned(),
+        name: String::new(),
+        owner: String::new(),
         shape: Shape::Other,
         body: line.to_owned(),
         members: Vec::new(),
@@ -249,25 +236,28 @@ fn entry(line: &str) -> Entry {
             let name = &after[..after.find(['(', '<']).unwrap_or(after.len())];
             let module = head.strip_suffix(owner).unwrap_or("");
             let type_name = owner.split('<').next().unwrap_or(owner);
-            return other(format!("{module}{type_name}::fn {name}"), name, owner);
+            entry.key = format!("{module}{type_name}::fn {name}");
+            (entry.item, entry.name, entry.owner) = (entry.key.clone(), name.into(), owner.into());
+            return entry;
         }
     }
-    // `impl Trait<Args> for Type`: the same impl whatever the arguments,
-    // so a changed argument reads as a change.
+    // `impl Trait<Args> for Type` is keyed without its arguments, so a
+    // changed argument reads as a change.
     let mut depth = 0;
-    let key = line.chars().filter(|c| {
-        match c {
-            '<' => depth += 1,
-            '>' if depth > 0 => {
-                depth -= 1;
-                return false;
+    entry.key = line
+        .chars()
+        .filter(|c| {
+            match c {
+                '<' => depth += 1,
+                '>' if depth > 0 => {
+                    depth -= 1;
+                    return false;
+                }
+                _ => {}
             }
-            _ => {}
-        }
-        depth == 0
-    });
-    let mut entry = other(key.collect(), "", "");
-    entry.item = line.to_owned();
+            depth == 0
+        })
+        .collect();
     entry
 }
 

@@ -1,46 +1,24 @@
-//! The command line's request flags (`crates/katapult-cli/src/generated.rs`),
-//! generated from the fragment: for each operation with a JSON request
-//! body, a clap `Args` struct with one flag per field of the body and a
-//! `to_json` method that builds the body from them, so a property added to
-//! the fragment appears in `katapult` with no hand edit.
+//! The command line's request flags (`crates/katapult-cli/src/generated.rs`):
+//! for each operation with a JSON request body, a clap `Args` struct with
+//! one flag per field and a `to_json` that builds the body, so a property
+//! added to the fragment appears in `katapult` with no hand edit.
 //!
-//! How the body's schema becomes flags, walking the JSON tree:
+//! A scalar property is one flag (`size_in_gb` is `--size-in-gb`; a string
+//! enum takes its values, a boolean `true` or `false`, as a PATCH sends
+//! both). An object of optional properties adds their flags unprefixed; one
+//! with required properties (it identifies something, like `disk`) prefixes
+//! them with its name (`--disk-id`). A `oneOf` of single-field objects (a
+//! lookup) is one conflicting flag per field (`--io-profile-id`). An array
+//! of `{key, value}` is a repeatable `--<singular> KEY=VALUE` and a
+//! `--clear-<name>`. Any other shape, or two properties making one flag, is
+//! a problem of the `cli` stage.
 //!
-//! - a string, integer, number or boolean property is one flag named after
-//!   it (`size_in_gb` is `--size-in-gb`); a string enum takes its values;
-//!   a boolean takes `true` or `false` (a PATCH must be able to send both);
-//! - an object whose properties are all optional (a bag of settings, like
-//!   `properties` or `virtual_machine_disk`) adds its properties' flags
-//!   unprefixed; an object with required properties (something that
-//!   identifies, like `disk`) prefixes them with its name (`--disk-id`);
-//! - a `oneOf` of single-field objects (a lookup, like `io_profile`) is one
-//!   flag per field, prefixed with the property's name
-//!   (`--io-profile-id`, `--io-profile-permalink`), each conflicting with
-//!   the others;
-//! - an array of `{key, value}` objects is a repeatable `--<singular>
-//!   KEY=VALUE` and a `--clear-<name>` that sends an empty list.
-//!
-//! Help comes from the fragment: the JSON path the flag sets, then the
-//! description of the property (or, for a prefixed object's field, of the
-//! object); Update disk's fields that only a new disk takes say so there
-//! and name the command that changes them on an existing disk
-//! ([`CREATE_ONLY`]). Flags are listed required first, then by name. Any other shape,
-//! and two properties that would make the same flag, is a problem of the
-//! `cli` stage, with the pointer and the fix.
-//!
-//! A required field's flag is required unless the command is given a whole
-//! body instead: `--json-body`, and `--from` for an operation the CLI runs
-//! in bulk ([`BULK`]); each struct lists its own.
-//!
-//! `disk change` takes most of Update disk's fields, each routed to the
-//! operation that changes it on an existing disk (`cli/change.rs`):
-//! `DiskChangeFlags` is those flags, their help naming the operation, and
-//! `to_json` builds the body a `--from` line has.
-//!
-//! `cli/render.rs` turns the flags into the module's tokens. The generated
-//! code names one thing of the CLI crate,
-//! `crate::request::parse_key_value` (the `KEY=VALUE` parser). Its clap
-//! attributes are checked by the CLI's own `debug_assert` test.
+//! Help is the JSON path the flag sets, then the fragment's description
+//! ([`CREATE_ONLY`] notes what only a new disk takes). A required field's
+//! flag is required unless a whole body is given (`--json-body`, and
+//! `--from` for [`BULK`] operations). `cli/change.rs` picks `disk change`'s
+//! flags; `cli/render.rs` turns flags into tokens, which name one thing of
+//! the CLI crate: `crate::request::parse_key_value`.
 
 use std::collections::BTreeMap;
 
@@ -55,8 +33,6 @@ use crate::problem::Problem;
 
 mod change;
 mod render;
-
-use change::CHANGE_FROM;
 
 /// The file this step writes.
 pub const CLI_PATH: &str = "crates/katapult-cli/src/generated.rs";
@@ -95,9 +71,7 @@ const CREATE_ONLY: &[(&str, &str)] = &[
     ),
 ];
 
-/// The operations the CLI also runs in bulk, from JSON Lines (`--from`):
-/// their required fields' flags are optional with `--from` as with
-/// `--json-body`.
+/// The operations the CLI also runs in bulk, from JSON Lines (`--from`).
 const BULK: &[&str] = &["update_disk"];
 
 /// ` (create only; ...)` for a field in [`CREATE_ONLY`], else nothing.
@@ -129,19 +103,18 @@ pub(super) fn tokens(fragment: &Fragment) -> Result<TokenStream, Problem> {
         if BULK.contains(&name.as_str()) {
             whole_body.push("from".to_owned());
         }
+        // `/paths/~1disks~1disk/patch` is `PATCH /disks/disk`.
+        let segments: Vec<String> = doc::segments(&op.pointer).collect();
+        let (path, method) = (&segments[1], segments[2].to_uppercase());
         let spec = render::Spec {
-            doc: format!(
-                " The request body of `{name}` ({} {}), one flag per field.",
-                render::method(&op.pointer),
-                render::path(&op.pointer)
-            ),
+            doc: format!(" The request body of `{name}` ({method} {path}), one flag per field."),
             struct_name: format!("{}Flags", name.to_upper_camel_case()),
             group: format!("{name}_flags"),
             heading: "Request body",
             whole_body,
         };
         items.push(render::render(&spec, &walk.flags, &root));
-        if name == CHANGE_FROM {
+        if name == change::CHANGE_FROM {
             let (flags, root) = change::flags(walk.flags, root);
             items.push(render::render(&change::spec(), &flags, &root));
         }
@@ -165,27 +138,17 @@ fn rust_name(op: &Value) -> String {
 /// The JSON request body's schema, resolved, and where it is.
 fn request_schema<'a>(doc: &'a Value, op_at: &str, op: &'a Value) -> Option<(String, &'a Value)> {
     let (body_at, body) = doc::deref(doc, child(op_at, "requestBody"), op.get("requestBody")?);
-    let content = body.get("content")?.as_object()?;
-    let (media, schema) = content.iter().find_map(|(media, value)| {
-        let json = media == "application/json" || media.starts_with("application/json;");
-        Some((media, value.get("schema").filter(|_| json)?))
+    let (media, schema) = doc::entries(body, "content").find_map(|(media, value)| {
+        Some((media, value.get("schema").filter(|_| doc::is_json(media))?))
     })?;
-    let at = child(&child(&child(&body_at, "content"), media), "schema");
-    let schema = doc::resolve(doc, at, schema);
+    let schema = doc::resolve(
+        doc,
+        doc::below(&body_at, ["content", media, "schema"]),
+        schema,
+    );
     Some((schema.at, schema.value))
 }
 
-/// The type of a flag's value.
-#[derive(Debug, Clone, PartialEq)]
-enum Kind {
-    String,
-    Integer,
-    Number,
-    Boolean,
-    Enum(Vec<String>),
-}
-
-/// One flag.
 #[derive(Debug)]
 struct Flag {
     /// The field and clap id: `disk_id`.
@@ -201,42 +164,21 @@ struct Flag {
     conflicts: Vec<String>,
     /// Where it comes from, for problems.
     pointer: String,
-    /// The JSON path it sets (`properties.name`; a lookup's or a list's
-    /// path for each of its flags), for picking `disk change`'s flags.
+    /// The JSON path it sets (`properties.name`), for picking `disk
+    /// change`'s flags.
     path: String,
 }
 
-impl Flag {
-    /// The flag `--<long>`, optional and conflicting with nothing.
-    fn new(
-        long: String,
-        value_name: Option<String>,
-        help: String,
-        shape: FlagShape,
-        at: &str,
-        path: &str,
-    ) -> Self {
-        Self {
-            id: long.to_snake_case(),
-            long,
-            value_name,
-            help,
-            shape,
-            required: false,
-            conflicts: Vec::new(),
-            pointer: at.to_owned(),
-            path: path.to_owned(),
-        }
-    }
-}
-
+/// A flag's value: `Option<T>` of a scalar, repeatable `KEY=VALUE`
+/// entries, or a `bool` switch.
 #[derive(Debug)]
 enum FlagShape {
-    /// `Option<T>`.
-    Value(Kind),
-    /// `Vec<(String, Option<String>)>`, repeatable.
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Enum(Vec<String>),
     KeyValues,
-    /// `bool`, present or not.
     Switch,
 }
 
@@ -277,13 +219,33 @@ impl Walk<'_> {
         super::problem(self.fragment, "cli", pointer, message, fix)
     }
 
-    /// Adds a flag; returns its id.
-    fn push(&mut self, flag: Flag) -> String {
-        self.flags.push(flag);
-        self.flags.last().map(|f| f.id.clone()).unwrap_or_default()
+    /// Adds the flag `--<long>` setting `path`, from `at`, optional and
+    /// conflicting with nothing; returns it.
+    fn push(
+        &mut self,
+        long: String,
+        value_name: Option<String>,
+        help: String,
+        shape: FlagShape,
+        at: &str,
+        path: &str,
+    ) -> &mut Flag {
+        let index = self.flags.len();
+        self.flags.push(Flag {
+            id: long.to_snake_case(),
+            long,
+            value_name,
+            help,
+            shape,
+            required: false,
+            conflicts: Vec::new(),
+            pointer: at.to_owned(),
+            path: path.to_owned(),
+        });
+        &mut self.flags[index]
     }
 
-    /// The children of an object schema at `at`. `prefix` is the flag-name
+    /// The children of the object schema at `at`: `prefix` is the flag-name
     /// prefix so far, `path` the JSON path, `required` whether every object
     /// down to this one is required.
     fn object(
@@ -298,11 +260,11 @@ impl Walk<'_> {
             let message = "the request body is not an object with properties".to_owned();
             return Err(self.problem(at, message));
         };
-        let required_names = names(node.get("required"));
+        let required_names = doc::strings(node, "required");
         let object_description = description(node);
         let mut children = Vec::new();
         for (name, property) in properties {
-            let property_at = child(&child(at, "properties"), name);
+            let property_at = doc::below(at, ["properties", name]);
             let resolved = doc::resolve(&self.fragment.document, property_at.clone(), property);
             let (schema_at, schema) = (resolved.at, resolved.value);
             let is_required = required && required_names.contains(&name.as_str());
@@ -317,10 +279,8 @@ impl Walk<'_> {
             }
             let node = match schema.get("type").and_then(Value::as_str) {
                 Some("object") | None if schema.get("properties").is_some() => {
-                    // An object that identifies something (with required
-                    // properties) prefixes its fields' flags with its name.
                     let mut inner_prefix = prefix.to_vec();
-                    if !names(schema.get("required")).is_empty() {
+                    if !doc::strings(schema, "required").is_empty() {
                         inner_prefix.push(name.clone());
                     }
                     let children =
@@ -336,34 +296,25 @@ impl Walk<'_> {
                 }
                 _ => {
                     let kind = self.kind(&schema_at, schema)?;
-                    // A field of a prefixed object without a description of
-                    // its own is described by its object (`disk.id`: "The
-                    // disk to update").
+                    // A prefixed object's field without a description of its
+                    // own is described by its object (`disk.id`: "The disk").
                     let text = own_description.or_else(|| {
                         (!prefix.is_empty())
                             .then(|| object_description.clone())
                             .flatten()
                     });
                     let value_name = match kind {
-                        Kind::Boolean => "BOOL".to_owned(),
+                        FlagShape::Boolean => "BOOL".to_owned(),
                         _ => name.to_shouty_snake_case(),
                     };
-                    let help = sentence(
-                        &format!("Sets {dotted}{}.", create_only(&dotted)),
-                        text.as_deref(),
-                    );
-                    let mut flag = Flag::new(
-                        flag_name(prefix, name),
-                        Some(value_name),
-                        help,
-                        FlagShape::Value(kind),
-                        &property_at,
-                        &dotted,
-                    );
+                    let lead = format!("Sets {dotted}{}.", create_only(&dotted));
+                    let help = sentence(&lead, text.as_deref());
+                    let long = flag_name(prefix, name);
+                    let flag = self.push(long, Some(value_name), help, kind, &property_at, &dotted);
                     flag.required = is_required;
                     Node::Value {
                         key,
-                        flag: self.push(flag),
+                        flag: flag.id.clone(),
                     }
                 }
             };
@@ -390,28 +341,24 @@ impl Walk<'_> {
             ));
         }
         let lookup_prefix = [prefix, &[name.to_owned()]].concat();
-        let mut fields = Vec::new();
-        for (index, member) in members.iter().enumerate() {
-            let properties = member.get("properties").and_then(Value::as_object);
-            let Some((field, schema)) = properties.and_then(|p| p.iter().next()) else {
-                continue;
-            };
-            let member_at = child(&child(at, "oneOf"), &index.to_string());
-            let field_at = child(&child(&member_at, "properties"), field);
-            let resolved = doc::resolve(&self.fragment.document, field_at.clone(), schema);
-            let (schema_at, schema) = (resolved.at, resolved.value);
-            let kind = self.kind(&schema_at, schema)?;
-            let long = flag_name(&lookup_prefix, field);
-            fields.push((field.clone(), long, kind, field_at, description(schema)));
-        }
+        let fields: Vec<(usize, &String, &Value)> = members
+            .iter()
+            .enumerate()
+            .filter_map(|(index, member)| {
+                let (field, schema) = member.get("properties")?.as_object()?.iter().next()?;
+                Some((index, field, schema))
+            })
+            .collect();
         let ids: Vec<String> = fields
             .iter()
-            .map(|(_, long, ..)| long.to_snake_case())
+            .map(|(_, field, _)| flag_name(&lookup_prefix, field).to_snake_case())
             .collect();
         let mut lookup = Vec::new();
-        for (field, long, kind, field_at, text) in fields {
-            let id = long.to_snake_case();
-            let others: Vec<String> = ids.iter().filter(|other| **other != id).cloned().collect();
+        for ((index, field, schema), id) in fields.iter().zip(&ids) {
+            let field_at = doc::below(at, ["oneOf", &index.to_string(), "properties", field]);
+            let resolved = doc::resolve(&self.fragment.document, field_at.clone(), schema);
+            let kind = self.kind(&resolved.at, resolved.value)?;
+            let others: Vec<String> = ids.iter().filter(|other| *other != id).cloned().collect();
             let others_long: Vec<String> = others
                 .iter()
                 .map(|id| format!("--{}", id.to_kebab_case()))
@@ -421,18 +368,12 @@ impl Walk<'_> {
                 create_only(dotted),
                 others_long.join(", ")
             );
-            let help = sentence(&lead, text.as_deref());
+            let long = flag_name(&lookup_prefix, field);
+            let help = sentence(&lead, description(resolved.value).as_deref());
             let value_name = Some(field.to_shouty_snake_case());
-            let mut flag = Flag::new(
-                long,
-                value_name,
-                help,
-                FlagShape::Value(kind),
-                &field_at,
-                dotted,
-            );
+            let flag = self.push(long, value_name, help, kind, &field_at, dotted);
             flag.conflicts = others;
-            lookup.push((field, self.push(flag)));
+            lookup.push(((*field).clone(), flag.id.clone()));
         }
         Ok(Node::Lookup {
             key: name.to_owned(),
@@ -458,14 +399,10 @@ impl Walk<'_> {
             let string = |name: &str| {
                 items.pointer(&format!("/properties/{name}/type")) == Some(&"string".into())
             };
-            let count = items
-                .get("properties")
-                .and_then(Value::as_object)
-                .map_or(0, |p| p.len());
-            count == 2
+            doc::entries(items, "properties").count() == 2
                 && string("key")
                 && string("value")
-                && names(items.get("required")) == ["key"]
+                && doc::strings(items, "required") == ["key"]
         });
         if !is_key_value {
             return Err(self.problem(
@@ -484,20 +421,13 @@ impl Walk<'_> {
         );
         let (add_id, clear_id) = (add.to_snake_case(), clear.to_snake_case());
         let help = format!("Adds an entry to {dotted} (repeatable; KEY alone sends no value).");
-        let mut flag = Flag::new(
-            add,
-            Some("KEY=VALUE".to_owned()),
-            sentence(&help, text.as_deref()),
-            FlagShape::KeyValues,
-            at,
-            dotted,
-        );
+        let help = sentence(&help, text.as_deref());
+        let value_name = Some("KEY=VALUE".to_owned());
+        let flag = self.push(add, value_name, help, FlagShape::KeyValues, at, dotted);
         flag.conflicts = vec![clear_id.clone()];
-        self.push(flag);
         let help = format!("Sends {dotted} as an empty list, removing every entry.");
-        let mut flag = Flag::new(clear, None, help, FlagShape::Switch, at, dotted);
+        let flag = self.push(clear, None, help, FlagShape::Switch, at, dotted);
         flag.conflicts = vec![add_id.clone()];
-        self.push(flag);
         Ok(Node::KeyValues {
             key: name.to_owned(),
             add: add_id,
@@ -506,10 +436,10 @@ impl Walk<'_> {
     }
 
     /// The value type of a scalar schema.
-    fn kind(&self, at: &str, schema: &Value) -> Result<Kind, Problem> {
+    fn kind(&self, at: &str, schema: &Value) -> Result<FlagShape, Problem> {
         let values = schema.get("enum").and_then(Value::as_array);
         Ok(match (schema.get("type").and_then(Value::as_str), values) {
-            (Some("string"), Some(values)) => Kind::Enum(
+            (Some("string"), Some(values)) => FlagShape::Enum(
                 values
                     .iter()
                     .map(|v| {
@@ -520,10 +450,10 @@ impl Walk<'_> {
                     })
                     .collect::<Result<_, _>>()?,
             ),
-            (Some("string"), None) => Kind::String,
-            (Some("integer"), None) => Kind::Integer,
-            (Some("number"), None) => Kind::Number,
-            (Some("boolean"), None) => Kind::Boolean,
+            (Some("string"), None) => FlagShape::String,
+            (Some("integer"), None) => FlagShape::Integer,
+            (Some("number"), None) => FlagShape::Number,
+            (Some("boolean"), None) => FlagShape::Boolean,
             (other, _) => {
                 let message = format!(
                     "no flag can be made for a schema of type {}",
@@ -563,12 +493,6 @@ impl Walk<'_> {
         }
         Ok(())
     }
-}
-
-/// The names in a `required` list.
-fn names(required: Option<&Value>) -> Vec<&str> {
-    let names = required.and_then(Value::as_array).into_iter().flatten();
-    names.filter_map(Value::as_str).collect()
 }
 
 /// `prefix-...-name`, kebab-case.

@@ -1,6 +1,5 @@
-//! The generate step: progenitor's client and mocks as token streams, under
-//! this project's [`GenerationSettings`], with a panic inside progenitor
-//! turned into a [`Problem`].
+//! The generate step: progenitor's client and mocks as tokens, under this
+//! project's [`GenerationSettings`], a panic inside progenitor a [`Problem`].
 
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
@@ -13,9 +12,8 @@ use super::open_enums::replaced_enums;
 use crate::fragment::Fragment;
 use crate::problem::Problem;
 
-/// progenitor's client module: types with their builders, and request
-/// plumbing that the codegen step leaves out (see `types_module`). The open
-/// enums are `crate::generated_open_enums::X`.
+/// progenitor's client: the types, with the open enums as
+/// `crate::generated_open_enums::X`, and request plumbing `types_module` drops.
 pub(super) fn client(fragment: &Fragment) -> Result<TokenStream, Problem> {
     let settings = settings(fragment, "crate::generated_open_enums");
     guarded(fragment, "client", || {
@@ -23,8 +21,8 @@ pub(super) fn client(fragment: &Fragment) -> Result<TokenStream, Problem> {
     })
 }
 
-/// The typed `httpmock` helpers, for the mock crate, which depends on
-/// `katapult_core` and names the open enums `katapult_core::types::X`.
+/// The typed `httpmock` helpers: the mock crate names the open enums
+/// `katapult_core::types::X`.
 pub(super) fn mocks(fragment: &Fragment) -> Result<TokenStream, Problem> {
     let settings = settings(fragment, "katapult_core::types");
     guarded(fragment, "httpmock", || {
@@ -32,15 +30,10 @@ pub(super) fn mocks(fragment: &Fragment) -> Result<TokenStream, Problem> {
     })
 }
 
-/// progenitor's settings for this project: everything about the generated
-/// code's shape that is not in the fragment.
-///
-/// - builder interface, for the typed builder of every struct
-///   (`DiskArguments::builder()`);
-/// - `PartialEq` (so callers can compare values in their tests) and
-///   `schemars::JsonSchema` on every type;
-/// - each open enum replaces the closed one progenitor would generate, by
-///   its path under `open_enums`.
+/// Everything about the generated code's shape that is not in the
+/// fragment: a typed builder per struct, `PartialEq` (for callers' tests)
+/// and `JsonSchema` on every type, and each open enum (under `open_enums`)
+/// in place of the closed one progenitor would make.
 fn settings(fragment: &Fragment, open_enums: &str) -> GenerationSettings {
     let mut settings = GenerationSettings::default();
     settings
@@ -60,13 +53,9 @@ thread_local! {
     pub static IN_GENERATOR: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Runs a progenitor call, turning a panic inside it into a [`Problem`]:
-/// a shape the lint rules do not know yet.
-///
-/// The panic is caught around this call alone. While it runs, the panic
-/// hook stays quiet on this thread (the problem says what happened); any
-/// other panic, such as a bug in xtask itself, goes to the hook that was
-/// there before, as usual.
+/// Runs a progenitor call, turning a panic inside it (a shape the lint rules
+/// do not know yet) into a [`Problem`]. The panic hook stays quiet on this
+/// thread meanwhile; any other panic goes to the previous hook as usual.
 pub fn guarded<T>(
     fragment: &Fragment,
     what: &str,

@@ -1,10 +1,7 @@
-//! The client's public methods: one per operation of the fragment, named by
-//! its `x-rust-name` (the operation id progenitor sees), documented from its
-//! summary and description, each a single call of the one call path
-//! (`crate::call::call`) with the operation's method, path and documented
-//! statuses, taking and returning the types progenitor generated for it. So
-//! a name chosen in the fragment reaches the client, the mocks and the CLI
-//! alike, and a new operation needs no hand-written method.
+//! The client's public methods: one per operation, named by its
+//! `x-rust-name` (the operation id progenitor sees, so the client, the mocks
+//! and the CLI agree), each one call of the one call path (`crate::call`),
+//! taking and returning the types progenitor generated for it.
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use openapiv3::{MediaType, Operation, Parameter, ReferenceOr, StatusCode};
@@ -42,9 +39,8 @@ fn doc<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     lines.into_iter().map(line).collect()
 }
 
-/// The Rust source of `crates/katapult-core/src/generated_methods.rs`,
-/// formatted: for each operation a static `Operation` (`UPDATE_DISK`) and
-/// two methods of `Client`, the call and its `prepare_` twin.
+/// The formatted source of [`METHODS_PATH`]: for each operation a static
+/// `Operation` (`UPDATE_DISK`) and two methods, the call and its `prepare_`.
 pub fn render(fragment: &Fragment) -> Result<String, Problem> {
     let (mut statics, mut constants, mut methods) = (Vec::new(), Vec::new(), Vec::new());
     for (path, item) in &fragment.spec.paths.paths {
@@ -70,8 +66,7 @@ pub fn render(fragment: &Fragment) -> Result<String, Problem> {
     super::format(fragment, tokens)
 }
 
-/// One operation's static `Operation` (named by the constant) and its two
-/// methods.
+/// One operation's constant, its static `Operation` and its two methods.
 fn method_of(
     fragment: &Fragment,
     path: &str,
@@ -90,8 +85,7 @@ fn method_of(
         ));
     };
     let (name, camel) = (id.to_snake_case(), id.to_upper_camel_case());
-    // The query parameters: the Rust argument and the name on the wire
-    // (`disk[id]` is the argument `disk_id`).
+    // The Rust argument and the wire name (`disk_id`, `disk[id]`).
     let (mut args, mut wire) = (Vec::new(), Vec::new());
     for (index, parameter) in operation.parameters.iter().enumerate() {
         let parameter = match parameter {
@@ -126,9 +120,8 @@ fn method_of(
             "add `x-idempotent: true` or `x-idempotent: false` (the lint explains which)",
         ));
     };
-    // The generated type of the JSON schema: a `$ref`'d schema's name, or
-    // for one written in place the name progenitor gives it after the
-    // operation (`<Operation>Body`, `<Operation>Response`).
+    // A `$ref`'d schema's name, or the one progenitor gives a schema written
+    // in place (`<Operation>Body`, `<Operation>Response`).
     let json_type = |media: Option<&MediaType>, suffix: &str| {
         let name = match media.and_then(|m| m.schema.as_ref()) {
             Some(ReferenceOr::Reference { reference }) => reference.rsplit('/').next(),
@@ -154,12 +147,9 @@ fn method_of(
         .responses
         .responses
         .iter()
-        .filter_map(|(status, response)| {
-            let code = match status {
-                StatusCode::Code(code) if (200..300).contains(code) => *code,
-                _ => return None,
-            };
-            Some((Literal::u16_unsuffixed(code), response))
+        .filter_map(|(status, response)| match status {
+            StatusCode::Code(code) if (200..300).contains(code) => Some((*code, response)),
+            _ => None,
         });
     let Some(response) = successes
         .clone()
@@ -172,14 +162,12 @@ fn method_of(
         ));
     };
     let response = json_type(response.content.get("application/json"), "Response");
-    let success = successes.map(|(code, _)| code);
+    let success = successes.map(|(code, _)| Literal::u16_unsuffixed(code));
 
     let verb = format_ident!("{}", method.to_uppercase());
-    let (constant, call) = (
-        format_ident!("{}", name.to_uppercase()),
-        format_ident!("{name}"),
-    );
-    let (prepare, api_version) = (format_ident!("prepare_{name}"), &fragment.spec.info.version);
+    let constant = format_ident!("{}", name.to_uppercase());
+    let (call, prepare) = (format_ident!("{name}"), format_ident!("prepare_{name}"));
+    let api_version = &fragment.spec.info.version;
     let static_doc = format!(" `{verb} {path}`.");
     let operation_static = quote! {
         #[doc = #static_doc]
@@ -204,8 +192,7 @@ fn method_of(
         &format!("The request [`{name}`](Self::{name}) sends, built by the same code and not"),
         "sent (the token redacted): for a dry run, a log or a test.",
     ]);
-    // The call takes the body by value, as a request it sends; its
-    // `prepare_` twin borrows it.
+    // The call takes the body it sends; `prepare_` borrows it.
     let query = quote! { &[#((#wire, #args)),*] };
     let (send, lend) = match body.is_empty() {
         true => (quote! { None::<&()> }, quote! { None::<&()> }),

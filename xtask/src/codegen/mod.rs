@@ -1,37 +1,15 @@
-//! `cargo xtask codegen [--check]`: the fragment in, five generated files out.
+//! `cargo xtask codegen [--check]`: the fragment in, five generated files
+//! out: progenitor's types (`generated.rs`, without its request plumbing:
+//! katapult-core has its own call path), the client's methods
+//! (`methods.rs`), the open enums progenitor is told to use instead of its
+//! closed ones (`open_enums.rs`), progenitor's typed `httpmock` helpers, and
+//! the CLI's request flags (`cli.rs`).
 //!
-//! - `crates/katapult-core/src/generated.rs`: progenitor's types (its
-//!   request plumbing is left out: katapult-core has its own call path);
-//! - `crates/katapult-core/src/generated_methods.rs`: the public methods of
-//!   `katapult_core::Client`, one per operation, each a call of the one call
-//!   path (`methods.rs`);
-//! - `crates/katapult-core/src/generated_open_enums.rs`: the enums the API
-//!   sends back, as open enums (progenitor makes every enum closed, so it is
-//!   told to use these instead, through `with_replacement`);
-//! - `crates/katapult-core-httpmock/src/generated.rs`: progenitor's typed
-//!   `httpmock` helpers;
-//! - `crates/katapult-cli/src/generated.rs`: the command line's request
-//!   flags, one per field of the request body (`cli.rs`).
-//!
-//! The pipeline, in the order [`run`] goes through it:
-//!
-//! 1. **load** (`Fragment::load`): YAML to a JSON tree and to the typed
-//!    OpenAPI model; syntax and structure problems stop here;
-//! 2. **lint** (`lint::check`): every shape progenitor mishandles;
-//! 3. **shape for Rust** (`Fragment::shape_for_rust`): `x-rust-option`
-//!    makes an optional array an `Option`, so absent and empty differ;
-//!    `x-rust-name` becomes the operation id progenitor derives every name
-//!    from;
-//! 4. **generate** (`generate.rs`, with `open_enums.rs`): progenitor's
-//!    tokens, under its settings for this project, and the open enums;
-//!    `methods.rs`: the client's methods; `cli.rs`: the CLI's flags;
-//! 5. **format** (`format`): prettyplease, under a header naming the
-//!    fragment and its sha256 (`output.rs`);
-//! 6. **write or check** (`output.rs`): write the files that changed, or
-//!    with `--check` write nothing and diff each stale file; after a write
-//!    that changed the client, judge the public API changes and state the
-//!    version bump they call for ([`crate::api_change`]).
-//!
+//! [`run`] goes: load (`Fragment::load`), lint (`lint::check`), shape for
+//! Rust (`Fragment::shape_for_rust`: `x-rust-option`, `x-rust-name`),
+//! generate (`generate.rs`), format (prettyplease, under a header naming the
+//! fragment and its sha256), then write or check (`output.rs`); a write that
+//! changed the client reports the public API changes ([`crate::api_change`]).
 //! Everything about the output's shape is decided by the fragment and by
 //! progenitor's settings; nothing edits generated text.
 
@@ -58,7 +36,6 @@ use crate::{flags, lint, outline};
 
 /// `cargo xtask codegen [--check]` for the workspace at `root`.
 pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
-    // load → lint → shape for Rust → generate → format
     let fragment = prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH);
     let prepared = fragment.and_then(|f| outputs(&f).map(|o| (f, o)).map_err(|p| vec![p]));
     let (fragment, outputs) = match prepared {
@@ -73,8 +50,6 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
         }
     };
     let up_to_date = || println!("generated code is up to date ({} files)", outputs.len());
-
-    // check: write nothing, show what is stale
     if flags.check {
         let stale = stale(root, &outputs);
         if stale.is_empty() {
@@ -85,7 +60,6 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
         return ExitCode::FAILURE;
     }
 
-    // write what changed
     match output::write(root, &outputs) {
         Ok(written) if written.is_empty() => up_to_date(),
         Ok(written) => {
@@ -105,8 +79,7 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// What the regeneration changed in the public API (against the committed
-/// outline snapshot), and the version bump that follows.
+/// What the regeneration changed in the public API, and the bump that follows.
 fn api_changes(root: &Path, fragment: &Fragment, outputs: &[Output]) -> String {
     let file = |path| {
         outputs
@@ -119,16 +92,13 @@ fn api_changes(root: &Path, fragment: &Fragment, outputs: &[Output]) -> String {
         .unwrap_or_else(|error| format!("the public API changes could not be classified: {error}"))
 }
 
-/// The outline of the public API that `types` and `methods` (the generated
-/// files' text) and the fragment's open enums make: what the outline
-/// snapshot holds.
+/// The outline of the public API of the generated `types` and `methods`.
 fn public_api(fragment: &Fragment, types: &str, methods: &str) -> Result<String, String> {
     let enums = open_enums(fragment).map_err(|problem| problem.to_string())?;
     outline::public_api(types, methods, &enums).map_err(|e| e.to_string())
 }
 
-/// The outline of the public API as committed under `root`: the generated
-/// types and methods on disk, with the fragment's open enums.
+/// The outline of the public API of the generated files under `root`.
 pub fn committed_public_api(root: &Path) -> Result<String, String> {
     let fragment = prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH)
         .map_err(|problems| problem::render(&problems))?;
@@ -144,7 +114,7 @@ pub fn expected_outputs(root: &Path) -> Result<Vec<Output>, Vec<Problem>> {
     outputs(&fragment).map_err(|problem| vec![problem])
 }
 
-/// Load → lint → shape for Rust: the fragment at `path` (named `display_path` in
+/// Load → lint → shape for Rust: the fragment at `path` (`display_path` in
 /// messages) as the generate step takes it.
 pub fn prepare(path: &Path, display_path: &str) -> Result<Fragment, Vec<Problem>> {
     let mut fragment = Fragment::load(path, display_path)?;
@@ -174,13 +144,8 @@ pub fn cli_module(fragment: &Fragment) -> Result<String, Problem> {
 }
 
 /// The generated `types` module alone, formatted: what katapult-core's
-/// `generated.rs` holds, and what the generator fixtures snapshot.
-///
-/// That is progenitor's output less its request plumbing: katapult-core
-/// builds and sends requests on its one call path (`call.rs`, with the
-/// methods generated by `methods.rs`), so only the types module is kept.
-/// Selecting a whole item of the parsed file is all this does; no generated
-/// text is edited.
+/// `generated.rs` holds. Only a whole item of progenitor's parsed output is
+/// selected; no generated text is edited.
 pub fn types_module(fragment: &Fragment) -> Result<String, Problem> {
     let mut file = parse(fragment, generate::client(fragment)?)?;
     file.items
@@ -188,10 +153,8 @@ pub fn types_module(fragment: &Fragment) -> Result<String, Problem> {
     Ok(prettyplease::unparse(&file))
 }
 
-/// The format step: generated tokens to Rust source text. prettyplease
-/// formats deterministically and is pinned by Cargo.lock, unlike whichever
-/// rustfmt happens to be installed, so the same fragment gives the same
-/// bytes on every machine.
+/// Generated tokens to Rust source. prettyplease, pinned by Cargo.lock
+/// unlike whichever rustfmt is installed, gives the same bytes everywhere.
 fn format(fragment: &Fragment, tokens: TokenStream) -> Result<String, Problem> {
     Ok(prettyplease::unparse(&parse(fragment, tokens)?))
 }

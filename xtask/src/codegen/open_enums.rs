@@ -1,7 +1,6 @@
-//! The open enums: every `x-open-enum` schema, and `ErrorCode` derived from
-//! the error union's tags, rendered as invocations of the hand-written
-//! `open_enum!` macro. progenitor would make each a closed enum; the
-//! settings ([`super::settings`]) point it at these instead.
+//! The open enums (every `x-open-enum` schema, and `ErrorCode` from the
+//! error union's tags) as `open_enum!` invocations; progenitor's settings
+//! point it at these instead of the closed enums it would make.
 
 use std::fmt::Write as _;
 
@@ -14,41 +13,35 @@ use crate::problem::Problem;
 /// The name of the open enum derived from the error union's codes.
 const ERROR_CODE_ENUM: &str = "ErrorCode";
 
-/// The open enums to generate: every `x-open-enum` schema, then the
-/// `ErrorCode` enum derived from the error union's tags.
+/// Every `x-open-enum` schema, then `ErrorCode` from the error union's tags.
 pub fn open_enums(fragment: &Fragment) -> Result<Vec<OpenEnum>, Problem> {
     let mut enums = doc::open_enums(&fragment.document);
-    let union = doc::first_error_union(&fragment.document);
-    if let Some(union) = union {
-        let at = format!("/components/schemas/{ERROR_CODE_ENUM}");
-        if fragment.document.pointer(&at).is_some() {
-            let message = format!(
-                "`{ERROR_CODE_ENUM}` is the name of the enum generated from the error \
-                 union's codes; a schema of that name would collide with it"
-            );
-            return Err(super::problem(
-                fragment,
-                "generate",
-                &at,
-                message,
-                "rename the schema",
-            ));
-        }
-        let union_name = union.name.as_deref().unwrap_or("the error union");
-        enums.push(OpenEnum {
-            name: ERROR_CODE_ENUM.to_owned(),
-            description: Some(format!(
-                "The `{}` of an error the API reports: one variant per variant of `{union_name}`.",
-                union.tag
-            )),
-            values: union.codes,
-        });
+    let Some(union) = doc::first_error_union(&fragment.document) else {
+        return Ok(enums);
+    };
+    let at = format!("/components/schemas/{ERROR_CODE_ENUM}");
+    if fragment.document.pointer(&at).is_some() {
+        let message = format!(
+            "`{ERROR_CODE_ENUM}` is the name of the enum generated from the error \
+             union's codes; a schema of that name would collide with it"
+        );
+        let fix = "rename the schema";
+        return Err(super::problem(fragment, "generate", &at, message, fix));
     }
+    let union_name = union.name.as_deref().unwrap_or("the error union");
+    enums.push(OpenEnum {
+        name: ERROR_CODE_ENUM.to_owned(),
+        description: Some(format!(
+            "The `{}` of an error the API reports: one variant per variant of `{union_name}`.",
+            union.tag
+        )),
+        values: union.codes,
+    });
     Ok(enums)
 }
 
-/// The names of the schemas progenitor must take from the open enums
-/// (`ErrorCode` is no schema, so it is not among them).
+/// The schemas progenitor must take from the open enums (not `ErrorCode`,
+/// which is no schema).
 pub(super) fn replaced_enums(fragment: &Fragment) -> Vec<String> {
     doc::open_enums(&fragment.document)
         .into_iter()
@@ -56,9 +49,8 @@ pub(super) fn replaced_enums(fragment: &Fragment) -> Vec<String> {
         .collect()
 }
 
-/// Renders the open enums as invocations of the hand-written `open_enum!`
-/// macro (crates/katapult-core/src/open_enum.rs), which implements the
-/// decoding, encoding, `Display` and schema of each.
+/// The open enums as invocations of katapult-core's `open_enum!` macro,
+/// which implements their decoding, encoding, `Display` and schema.
 pub fn render_open_enums(enums: &[OpenEnum]) -> String {
     let mut out = String::from(
         "//! Enums the API sends back, generated as open enums: a value this\n\

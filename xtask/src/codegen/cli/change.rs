@@ -1,22 +1,17 @@
-//! `disk change`'s property flags: the fields of Update disk's body that an
-//! existing disk can change, picked from that operation's flags, their help
-//! naming the operation the plan routes each to, and the body tree pruned
-//! to them (`DiskChangeFlags`).
+//! `disk change`'s property flags (`DiskChangeFlags`): the fields of Update
+//! disk's body an existing disk can change, their help naming the operation
+//! each is routed to, and the body tree pruned to them.
 
 use super::{Flag, Node, create_only, render};
 
-/// The operation whose request body `disk change`'s flags build: a
-/// `--from` line is that body plus the change-only fields, which the CLI
-/// declares itself (`--attached`, `--resize-method`, `--unassign`).
+/// The operation whose body `disk change`'s flags build: a `--from` line is
+/// that body plus the change-only fields the CLI declares itself.
 pub(super) const CHANGE_FROM: &str = "update_disk";
 
-/// The fields of [`CHANGE_FROM`]'s body that `disk change` takes, each
-/// with the operation the plan routes it to (katapult-core's
-/// `DiskChange::plan`), as its help says; `disk.id` names the disk for
-/// every step. A create-only field is here when an existing disk changes
-/// it through an operation of its own (`size_in_gb`: `resize_disk`); the
-/// data centre and the initial file system, which it never changes, and
-/// `virtual_machine_disk.attach`, which `--attached` says, are not.
+/// The fields `disk change` takes, each with the operation katapult-core's
+/// `DiskChange::plan` routes it to; `disk.id` names the disk for every
+/// step. A create-only field is here only when an existing disk changes it
+/// through an operation of its own (`size_in_gb`: `resize_disk`).
 const CHANGE: &[(&str, &str)] = &[
     ("disk.id", ""),
     ("properties.name", "update_disk"),
@@ -51,9 +46,8 @@ pub(super) fn spec() -> render::Spec {
     }
 }
 
-/// The flags of [`CHANGE`], from `CHANGE_FROM`'s, their help saying which
-/// operation each is routed to (instead of a create-only note), and the
-/// body tree pruned to them.
+/// The flags of [`CHANGE`], their help naming the operation each is routed
+/// to (instead of a create-only note), and the body tree pruned to them.
 pub(super) fn flags(flags: Vec<Flag>, root: Vec<Node>) -> (Vec<Flag>, Vec<Node>) {
     let kept: Vec<Flag> = flags
         .into_iter()

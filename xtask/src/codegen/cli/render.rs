@@ -1,26 +1,20 @@
-//! The CLI module's tokens for one operation, from the flags and the body
-//! tree that `cli.rs` made of its request schema: a clap `Args` struct,
-//! its constants, and `to_json`, which builds the body from the flags.
+//! The tokens of one struct of flags: a clap `Args` struct, its group, and
+//! `to_json`, which builds the body tree `cli.rs` made.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Flag, FlagShape, Kind, Node};
+use super::{Flag, FlagShape, Node};
 
-/// What to call a struct of flags, and what makes its required flags
-/// optional.
+/// A struct of flags: its rustdoc (with the leading space), name
+/// (`UpdateDiskFlags`), clap group, help heading, and the arguments that
+/// give a whole body instead (`json_body`, `from`), which make its required
+/// flags optional.
 pub(super) struct Spec {
-    /// Its rustdoc, with the leading space.
     pub(super) doc: String,
-    /// `UpdateDiskFlags`.
     pub(super) struct_name: String,
-    /// The clap group holding every flag: `update_disk_flags`.
     pub(super) group: String,
-    /// The help heading its flags are listed under.
     pub(super) heading: &'static str,
-    /// The arguments of the command that give a whole body instead
-    /// (`json_body`, `from`): a required field's flag is required unless
-    /// one of them is present.
     pub(super) whole_body: Vec<String>,
 }
 
@@ -29,11 +23,8 @@ pub(super) fn render(spec: &Spec, flags: &[Flag], root: &[Node]) -> TokenStream 
     let struct_name = format_ident!("{}", spec.struct_name);
     let (group, heading, struct_doc) = (&spec.group, spec.heading, &spec.doc);
     let mut ordered: Vec<&Flag> = flags.iter().collect();
-    ordered.sort_by(|a, b| {
-        b.required
-            .cmp(&a.required)
-            .then_with(|| a.long.cmp(&b.long))
-    });
+    // Required first, then by name.
+    ordered.sort_by(|a, b| (b.required, &a.long).cmp(&(a.required, &b.long)));
     let fields = ordered.iter().map(|flag| field(flag, &spec.whole_body));
     let body = object_body(root, 0);
 
@@ -78,14 +69,14 @@ fn field(flag: &Flag, whole_body: &[String]) -> TokenStream {
     // Bare `Option` and `Vec`: clap's derive recognises only those
     // spellings as "optional" and "repeatable".
     let (ty, extra) = match &flag.shape {
-        FlagShape::Value(Kind::String) => (quote! { Option<String> }, quote! {}),
-        FlagShape::Value(Kind::Integer) => (quote! { Option<i64> }, quote! {}),
-        FlagShape::Value(Kind::Number) => (quote! { Option<f64> }, quote! {}),
-        FlagShape::Value(Kind::Boolean) => (
+        FlagShape::String => (quote! { Option<String> }, quote! {}),
+        FlagShape::Integer => (quote! { Option<i64> }, quote! {}),
+        FlagShape::Number => (quote! { Option<f64> }, quote! {}),
+        FlagShape::Boolean => (
             quote! { Option<bool> },
             quote! { action = ::clap::ArgAction::Set, },
         ),
-        FlagShape::Value(Kind::Enum(values)) => (
+        FlagShape::Enum(values) => (
             quote! { Option<String> },
             quote! { value_parser = [#(#values),*], },
         ),
@@ -176,18 +167,4 @@ fn object_body(nodes: &[Node], depth: usize) -> TokenStream {
         }
     });
     quote! { #(#statements)* }
-}
-
-/// `PATCH`, from an operation's pointer (`/paths/~1disks~1disk/patch`).
-pub(super) fn method(op_at: &str) -> String {
-    op_at.rsplit('/').next().unwrap_or("").to_uppercase()
-}
-
-/// `/disks/disk`, from an operation's pointer.
-pub(super) fn path(op_at: &str) -> String {
-    op_at
-        .strip_prefix("/paths/")
-        .and_then(|rest| rest.rsplit_once('/'))
-        .map(|(path, _)| path.replace("~1", "/").replace("~0", "~"))
-        .unwrap_or_default()
 }
