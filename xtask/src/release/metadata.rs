@@ -3,20 +3,20 @@
 //! `rust-version` no lower than a dependency needs, the path dependency
 //! pinned.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::{CRATES, Finding};
 use crate::api_change::Version;
 use crate::cargo;
+use crate::doc::items;
 
-/// What `cargo metadata` says about one of the crates: its id, name and
-/// version (build metadata included), the fields crates.io shows (`readme`
-/// is relative to the manifest), its dependencies of every kind, and the
-/// highest `rust-version` among its normal dependencies, direct and
-/// indirect, with the crate that needs it (worked out from the graph).
+/// What `cargo metadata` says about one of the crates (`readme` is relative
+/// to the manifest), and the highest `rust-version` among its normal
+/// dependencies, direct and indirect, with the crate that declares it.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CrateMeta {
     pub id: String,
@@ -34,9 +34,9 @@ pub struct CrateMeta {
     pub dependencies_need: Option<(String, String)>,
 }
 
-/// One dependency of a crate, as `cargo metadata` lists it: the crate, the
-/// version requirement (`*` when there is none), `dev` or `build` (none for
-/// a normal dependency), and where it is, for a path dependency.
+/// One dependency of a crate: `req` is `*` when there is no requirement,
+/// `kind` is `dev` or `build` (none for a normal one), `path` is set for a
+/// path dependency.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Dependency {
     pub name: String,
@@ -45,35 +45,11 @@ pub struct Dependency {
     pub path: Option<PathBuf>,
 }
 
-/// The rest of what release-check reads of `cargo metadata`: the resolved
-/// graph, to find the `rust-version` the dependencies need.
+/// The packages and the resolved graph (read as it is, for the edges).
 #[derive(Deserialize)]
 struct Metadata {
     packages: Vec<CrateMeta>,
-    resolve: Resolve,
-}
-
-#[derive(Deserialize)]
-struct Resolve {
-    nodes: Vec<Node>,
-}
-
-#[derive(Deserialize)]
-struct Node {
-    id: String,
-    deps: Vec<NodeDep>,
-}
-
-#[derive(Deserialize)]
-struct NodeDep {
-    pkg: String,
-    /// One per kind (`dev`, `build`, none for normal) it is depended on as.
-    dep_kinds: Vec<DepKind>,
-}
-
-#[derive(Deserialize)]
-struct DepKind {
-    kind: Option<String>,
+    resolve: Value,
 }
 
 /// The release crates, as `cargo metadata` describes them.
@@ -88,20 +64,9 @@ pub(super) fn crates(root: &Path) -> Result<Vec<CrateMeta>, String> {
     }
     let metadata: Metadata = serde_json::from_slice(&output.stdout)
         .map_err(|e| format!("cargo metadata printed something else than expected: {e}"))?;
-    let packages: BTreeMap<&str, &CrateMeta> = metadata
-        .packages
-        .iter()
-        .map(|p| (p.id.as_str(), p))
-        .collect();
-    let nodes: BTreeMap<&str, &Node> = metadata
-        .resolve
-        .nodes
-        .iter()
-        .map(|n| (n.id.as_str(), n))
-        .collect();
     let release = |name: &str| {
         let mut meta = metadata.packages.iter().find(|p| p.name == name)?.clone();
-        meta.dependencies_need = highest_rust_version(&meta.id, &packages, &nodes);
+        meta.dependencies_need = highest_rust_version(&meta.id, &metadata);
         Some(meta)
     };
     Ok(CRATES.iter().filter_map(|name| release(name)).collect())
@@ -109,11 +74,7 @@ pub(super) fn crates(root: &Path) -> Result<Vec<CrateMeta>, String> {
 
 /// The highest `rust-version` among the normal dependencies reachable from
 /// `root` (not `root` itself), and the crate that declares it.
-fn highest_rust_version(
-    root: &str,
-    packages: &BTreeMap<&str, &CrateMeta>,
-    nodes: &BTreeMap<&str, &Node>,
-) -> Option<(String, String)> {
+fn highest_rust_version(root: &str, metadata: &Metadata) -> Option<(String, String)> {
     let (mut seen, mut stack) = (BTreeSet::new(), vec![root]);
     let mut best: Option<(Version, String, String)> = None;
     while let Some(id) = stack.pop() {
@@ -121,7 +82,7 @@ fn highest_rust_version(
             continue;
         }
         if id != root
-            && let Some(package) = packages.get(id)
+            && let Some(package) = metadata.packages.iter().find(|p| p.id == id)
             && let Some(declared) = &package.rust_version
             && let Some(key) = rust_version(declared)
             && best.as_ref().is_none_or(|(best, ..)| key > *best)
@@ -129,9 +90,15 @@ fn highest_rust_version(
             let who = format!("{} {}", package.name, package.version);
             best = Some((key, declared.clone(), who));
         }
-        let deps = nodes.get(id).into_iter().flat_map(|node| &node.deps);
-        let normal = deps.filter(|dep| dep.dep_kinds.iter().any(|k| k.kind.is_none()));
-        stack.extend(normal.map(|dep| dep.pkg.as_str()));
+        let node = items(&metadata.resolve, "nodes")
+            .iter()
+            .find(|n| n["id"] == id);
+        let deps = node.map_or(&[][..], |node| items(node, "deps"));
+        // An edge has a `kind` per way it is depended on: none for normal.
+        let normal = deps
+            .iter()
+            .filter(|d| items(d, "dep_kinds").iter().any(|k| k["kind"].is_null()));
+        stack.extend(normal.filter_map(|dep| dep["pkg"].as_str()));
     }
     best.map(|(_, declared, who)| (declared, who))
 }
@@ -149,75 +116,68 @@ pub fn rust_version(text: &str) -> Option<Version> {
 /// description and a licence only, and the project has no public home yet,
 /// so no URL would be true.
 pub fn metadata(crates: &[CrateMeta]) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for meta in crates {
-        let (mut problems, mut facts) = (Vec::new(), Vec::new());
-        for (field, value) in [
-            ("description", &meta.description),
-            ("license", &meta.license),
-            ("documentation", &meta.documentation),
-        ] {
-            if value.as_deref().is_none_or(str::is_empty) {
-                problems.push(format!("`{field}` is not set"));
+    crates.iter().map(|meta| judge(meta, crates)).collect()
+}
+
+/// The `metadata` line of one crate; `crates` for the versions its path
+/// dependencies should pin.
+fn judge(meta: &CrateMeta, crates: &[CrateMeta]) -> Finding {
+    let (mut problems, mut facts) = (Vec::new(), Vec::new());
+    for (field, value) in [
+        ("description", &meta.description),
+        ("license", &meta.license),
+        ("documentation", &meta.documentation),
+    ] {
+        if value.as_deref().is_none_or(str::is_empty) {
+            problems.push(format!("`{field}` is not set"));
+        }
+    }
+    if let Some(doc) = &meta.documentation
+        && doc != &format!("https://docs.rs/{}", meta.name)
+    {
+        facts.push(format!("documentation {doc}"));
+    }
+    let dir = meta.manifest_path.parent().unwrap_or(Path::new("."));
+    match &meta.readme {
+        Some(readme) if dir.join(readme).is_file() => facts.push(format!("readme {readme}")),
+        Some(readme) => problems.push(format!("`readme = \"{readme}\"` is not a file")),
+        None => problems.push("`readme` is not set".to_owned()),
+    }
+    match (&meta.rust_version, &meta.dependencies_need) {
+        (None, _) => problems.push("`rust-version` is not set".to_owned()),
+        (Some(declared), Some((needed, who))) if rust_version(needed) > rust_version(declared) => {
+            problems.push(format!("rust-version {declared}, but {who} needs {needed}"));
+        }
+        (Some(declared), _) => facts.push(format!("rust-version {declared}")),
+    }
+    let path_dependencies =
+        (meta.dependencies.iter()).filter(|d| d.path.is_some() && d.kind.is_none());
+    for Dependency { name, req, .. } in path_dependencies {
+        let pinned = (crates.iter().find(|c| &c.name == name))
+            .and_then(|c| Version::parse(&c.version).ok())
+            .map(|v| format!("={}.{}.{}", v.major, v.minor, v.patch));
+        match pinned {
+            _ if req == "*" => {
+                problems.push(format!("the path dependency on {name} has no version"))
             }
+            Some(pinned) if &pinned != req => problems.push(format!(
+                "the path dependency on {name} asks for {req}, not {pinned}"
+            )),
+            _ => facts.push(format!("{name} {req}")),
         }
-        if let Some(doc) = &meta.documentation
-            && doc != &format!("https://docs.rs/{}", meta.name)
-        {
-            facts.push(format!("documentation {doc}"));
-        }
-        let dir = meta.manifest_path.parent().unwrap_or(Path::new("."));
-        match &meta.readme {
-            Some(readme) if dir.join(readme).is_file() => facts.push(format!("readme {readme}")),
-            Some(readme) => problems.push(format!("`readme = \"{readme}\"` is not a file")),
-            None => problems.push("`readme` is not set".to_owned()),
-        }
-        match (&meta.rust_version, &meta.dependencies_need) {
-            (None, _) => problems.push("`rust-version` is not set".to_owned()),
-            (Some(declared), Some((needed, who)))
-                if rust_version(needed) > rust_version(declared) =>
-            {
-                problems.push(format!("rust-version {declared}, but {who} needs {needed}"));
-            }
-            (Some(declared), _) => facts.push(format!("rust-version {declared}")),
-        }
-        let path_dependencies = meta
-            .dependencies
-            .iter()
-            .filter(|d| d.path.is_some() && d.kind.is_none());
-        for dependency in path_dependencies {
-            let (dependency, requirement) = (&dependency.name, &dependency.req);
-            let pinned = crates
-                .iter()
-                .find(|c| &c.name == dependency)
-                .and_then(|c| Version::parse(&c.version).ok())
-                .map(|v| format!("={}.{}.{}", v.major, v.minor, v.patch));
-            match pinned {
-                _ if requirement == "*" => {
-                    problems.push(format!(
-                        "the path dependency on {dependency} has no version"
-                    ));
-                }
-                Some(pinned) if &pinned != requirement => problems.push(format!(
-                    "the path dependency on {dependency} asks for {requirement}, not {pinned}"
-                )),
-                _ => facts.push(format!("{dependency} {requirement}")),
-            }
-        }
-        let note = format!(
+    }
+    let no_repository = meta.repository.as_deref().is_none_or(str::is_empty);
+    let note = no_repository.then(|| {
+        format!(
             "{} has no `repository`: crates.io does not require one; set it before the first \
              publish if the project has a public home by then",
             meta.name
-        );
-        let no_repository = meta.repository.as_deref().is_none_or(str::is_empty);
-        findings.push(Finding {
-            note: no_repository.then_some(note),
-            blocker: (!problems.is_empty()).then(|| problems.join("; ")),
-            ..Finding::ok(
-                "metadata",
-                format!("{} {}: {}", meta.name, meta.version, facts.join(", ")),
-            )
-        });
+        )
+    });
+    let text = format!("{} {}: {}", meta.name, meta.version, facts.join(", "));
+    let blocker = (!problems.is_empty()).then(|| problems.join("; "));
+    Finding {
+        note,
+        ..Finding::new("metadata", text, blocker)
     }
-    findings
 }

@@ -1,16 +1,15 @@
 //! `cargo xtask release-check`: what a release of `katapult-core` and
 //! `katapult-core-httpmock` would contain, and whether it can go out, on one
-//! screen. It checks the crates' metadata, compares the fragment with the
-//! recorded upstream document (`cargo xtask drift`), packages both crates
-//! (offline, verified in a fresh temporary target directory), judges the
-//! public API changes since the last release tag (`crate::api_change`),
-//! runs cargo-semver-checks as a cross-check when it is installed, and reads
-//! the changelog's Unreleased section.
+//! screen: the crates' metadata, drift from the recorded upstream document,
+//! `cargo package` (offline, verified in a fresh temporary target
+//! directory), the public API changes since the last release tag
+//! (`crate::api_change`), cargo-semver-checks when it is installed, and the
+//! changelog's Unreleased section.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::Path;
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Output};
 
 mod metadata;
 
@@ -60,8 +59,7 @@ impl Finding {
 }
 
 /// `cargo xtask release-check` for the workspace at `root`: prints the
-/// summary and returns 0 when a release could go out, 1 when something
-/// blocks it.
+/// summary; exit 1 when something blocks the release.
 pub fn release_check(root: &Path) -> ExitCode {
     let findings = check(root);
     print!("{}", render(&findings));
@@ -104,11 +102,10 @@ pub fn render(findings: &[Finding]) -> String {
             "ok"
         };
         let _ = writeln!(out, "{mark} {:<10} {}", finding.topic, finding.text);
-        if let Some(blocker) = &finding.blocker {
-            let _ = writeln!(out, "   {:<10} -> {blocker}", "");
-        }
-        if let Some(note) = &finding.note {
-            let _ = writeln!(out, "   {:<10} note: {note}", "");
+        for (prefix, line) in [("-> ", &finding.blocker), ("note: ", &finding.note)] {
+            if let Some(line) = line {
+                let _ = writeln!(out, "   {:<10} {prefix}{line}", "");
+            }
         }
     }
     match findings.iter().filter(|f| f.blocker.is_some()).count() {
@@ -131,11 +128,9 @@ fn upstream(root: &Path, crates: &[CrateMeta]) -> Finding {
     };
     let (version, sha) = (&stamp.katapult_version, &stamp.source_sha256);
     let expected = format!("katapult.{version}");
-    let carries =
-        |c: &&CrateMeta| Version::parse(&c.version).is_ok_and(|v| v.build.as_str() == expected);
     let wrong: Vec<String> = crates
         .iter()
-        .filter(|c| !carries(c))
+        .filter(|c| !Version::parse(&c.version).is_ok_and(|v| v.build.as_str() == expected))
         .map(|c| format!("{} {}", c.name, c.version))
         .collect();
     let text = format!(
@@ -169,47 +164,38 @@ fn drift_finding(root: &Path) -> Finding {
         report.warnings.len()
     );
     let blocker = "run `cargo xtask drift` and follow upstream or declare the departures";
-    Finding::new(
-        "drift",
-        text,
-        (!report.is_clean()).then(|| blocker.to_owned()),
-    )
+    Finding::new("drift", text, (!report.is_clean()).then(|| blocker.into()))
 }
 
-/// `cargo package` for both crates together, offline, with verification:
-/// cargo builds each packaged crate, the mocks against the packaged client
-/// through a temporary local registry. (Packaging katapult-core-httpmock
-/// alone fails until katapult-core is on crates.io.) `--allow-dirty`
-/// packages the working tree as it is; the `tree` line says if it is dirty.
+/// `cargo package` for both crates together, offline, verified: the mocks
+/// build against the packaged client through a temporary local registry
+/// (packaging katapult-core-httpmock alone fails until katapult-core is on
+/// crates.io). `--allow-dirty`: the `tree` line says if the tree is dirty.
 ///
-/// These crates are repackaged at the same version after every change, and
-/// cargo takes a crate of a given version in a registry to be immutable:
-/// verifying in the same target directory twice builds the mocks against
-/// the client as it was packaged the first time. So each run verifies in a
-/// fresh temporary target directory, removed afterwards. The temporary
-/// registry lives in it, so cargo unpacks the packaged crates afresh too,
-/// into a new directory of its registry cache (`$CARGO_HOME/registry/src/
-/// -<hash of the registry's path>`), which is cargo's own and left alone.
+/// Cargo takes a crate version in a registry to be immutable, and these
+/// crates are repackaged at the same version after every change: verifying
+/// twice in one target directory would build the mocks against the client
+/// as first packaged. So each run verifies in a fresh temporary target
+/// directory (the temporary registry with it), removed afterwards; what
+/// cargo unpacks into `$CARGO_HOME/registry/src/` is cargo's and left alone.
 fn package(root: &Path) -> Result<Finding, Finding> {
-    let blocked = |text: &str| {
-        let text = text.to_owned();
+    let blocked = |text: &'static str| {
         move |error: std::io::Error| Finding::blocked("package", text, error.to_string())
     };
     let target = tempfile::Builder::new()
         .prefix("katapult-release-check-")
-        .tempdir();
-    let target = target.map_err(blocked("cannot make a temporary target directory"))?;
-    let mut command = cargo(root);
-    command.args(["package", "--offline", "--allow-dirty", "--color", "never"]);
-    command.arg("--target-dir").arg(target.path());
-    command.args(CRATES.iter().flat_map(|name| ["-p", name]));
-    let output = command
+        .tempdir()
+        .map_err(blocked("cannot make a temporary target directory"))?;
+    let output = cargo(root)
+        .args(["package", "--offline", "--allow-dirty", "--color", "never"])
+        .arg("--target-dir")
+        .arg(target.path())
+        .args(CRATES.iter().flat_map(|name| ["-p", name]))
         .output()
         .map_err(blocked("cannot run cargo package"))?;
     let log = String::from_utf8_lossy(&output.stderr);
     if output.status.success() {
-        let packaged: Vec<String> = packaged(&log)
-            .iter()
+        let packaged: Vec<String> = (packaged(&log).iter())
             .map(|(name, size)| format!("{name}.crate {size}"))
             .collect();
         let text = format!(
@@ -247,18 +233,14 @@ pub fn packaged(log: &str) -> Vec<(String, String)> {
 fn api(root: &Path, crates: &[CrateMeta]) -> Result<(Finding, Option<String>), Finding> {
     let current = codegen::committed_public_api(root)
         .map_err(|error| Finding::blocked("api", "cannot outline the generated API", error))?;
-    let version = crates
-        .iter()
-        .find(|c| c.name == CRATES[0])
-        .map(|c| c.version.clone());
-    let version = version.unwrap_or_default();
+    let version = (crates.iter().find(|c| c.name == CRATES[0]))
+        .map_or_else(String::new, |c| c.version.clone());
     let committed = std::fs::read_to_string(root.join(OUTLINE_SNAPSHOT)).unwrap_or_default();
     let stale_snapshot = (api_change::outline_from_snapshot(&committed) != current).then(|| {
         format!(
             "{OUTLINE_SNAPSHOT} is stale: run `cargo test -p xtask --test fragment` and review it"
         )
     });
-
     let Some((tag, previous)) = last_release(root) else {
         let items = current.lines().filter(|l| !l.trim().is_empty()).count();
         let text = format!(
@@ -270,10 +252,8 @@ fn api(root: &Path, crates: &[CrateMeta]) -> Result<(Finding, Option<String>), F
         let text = format!("{tag} has no {OUTLINE_SNAPSHOT} to compare with");
         return Ok((Finding::ok("api", text), Some(tag)));
     };
-    let changes = api_change::classify(
-        api_change::outline_from_snapshot(&previous_outline),
-        &current,
-    );
+    let previous_outline = api_change::outline_from_snapshot(&previous_outline);
+    let changes = api_change::classify(previous_outline, &current);
     let (bump, required) = api_change::bump(&changes, &previous);
     let breaking = changes.iter().filter(|c| c.severity == Severity::Breaking);
     let numbers = |v: &Version| (v.major, v.minor, v.patch);
@@ -288,11 +268,9 @@ fn api(root: &Path, crates: &[CrateMeta]) -> Result<(Finding, Option<String>), F
         changes.len(),
         breaking.count()
     );
-    let bump_blocker = format!("bump the crates' version to {required} at least");
-    let blocker = if too_low {
-        Some(bump_blocker)
-    } else {
-        stale_snapshot
+    let blocker = match too_low {
+        true => Some(format!("bump the crates' version to {required} at least")),
+        false => stale_snapshot,
     };
     Ok((Finding::new("api", text, blocker), Some(tag)))
 }
@@ -308,12 +286,20 @@ fn last_release(root: &Path) -> Option<(String, Version)> {
 }
 
 /// cargo-semver-checks against the last release, when it is installed: a
-/// cross-check of the `api` line from the crates' rustdoc. It needs two
-/// rustdoc builds, too slow for `cargo xtask codegen`, which is why the
-/// judge is `crate::api_change`; it is never required.
+/// cross-check of the `api` line from rustdoc. Its two rustdoc builds are
+/// too slow for `cargo xtask codegen`, which is why `crate::api_change` is
+/// the judge; it is never required.
 fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
-    let version = cargo(root).args(["semver-checks", "--version"]).output();
-    if !version.is_ok_and(|o| o.status.success()) {
+    let semver = || {
+        let mut command = cargo(root);
+        command.arg("semver-checks");
+        command
+    };
+    if !semver()
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         return Finding::ok(
             "semver",
             "cargo-semver-checks is not installed (optional; the api line above is this \
@@ -326,8 +312,8 @@ fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
             format!("cargo-semver-checks: nothing to compare with (no {TAG_PREFIX}* tag yet)");
         return Finding::ok("semver", text);
     };
-    let output = cargo(root)
-        .args(["semver-checks", "check-release", "--baseline-rev", tag])
+    let output = semver()
+        .args(["check-release", "--baseline-rev", tag])
         .args(CRATES.iter().flat_map(|c| ["-p", c]))
         .output();
     match output {
@@ -335,13 +321,11 @@ fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
             let text = format!("cargo-semver-checks against {tag}: no semver violation");
             Finding::ok("semver", text)
         }
-        Ok(output) => {
-            let log = String::from_utf8_lossy(&output.stderr);
-            let summary = log
-                .lines()
-                .rev()
-                .find(|l| l.contains("Summary") || l.contains("error"));
-            let summary = summary.unwrap_or("see `cargo semver-checks check-release`");
+        Ok(Output { stderr, .. }) => {
+            let log = String::from_utf8_lossy(&stderr);
+            let summary = (log.lines().rev())
+                .find(|l| l.contains("Summary") || l.contains("error"))
+                .unwrap_or("see `cargo semver-checks check-release`");
             Finding::blocked(
                 "semver",
                 format!("cargo-semver-checks against {tag}: {}", summary.trim()),
@@ -408,6 +392,7 @@ fn tree(root: &Path) -> Finding {
     Finding::ok("tree", text)
 }
 
+/// `git ARGS` in `root`: its output, when it succeeds.
 fn git(root: &Path, args: &[&str]) -> Option<String> {
     let output = Command::new("git")
         .current_dir(root)
