@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -18,14 +18,12 @@ use crate::codegen::{self, CLI_PATH, METHODS_PATH, MOCKS_PATH, TYPES_PATH};
 use crate::fragment::FRAGMENT_PATH;
 use crate::{cargo, problem};
 
-/// The hand-written floor, a Cargo project of its own that the benchmark
-/// also compiles (as a module), relative to the workspace root.
+/// The hand-written floor, relative to the workspace root.
 const FLOOR_DIR: &str = "crates/katapult-core/benches/floor";
 
 /// One thing whose build is measured: label, whether it is the floor (else
 /// the workspace), extra arguments for `cargo tree` and `cargo build`, and
-/// the name of its target directory. katapult-core and the floor, each with
-/// its default TLS and without: the first and the third are the
+/// the name of its target directory. The first and the third are the
 /// like-for-like pair compared below.
 type Subject = (&'static str, bool, &'static [&'static str], &'static str);
 
@@ -56,42 +54,14 @@ const SUBJECTS: [Subject; 4] = [
     ),
 ];
 
-/// Copies the floor project (its manifest and its one source file) to
-/// `dir/floor`, with the workspace's `Cargo.lock` so that it resolves to the
-/// same versions, offline. Returns the copy's directory.
-fn copy_floor(root: &Path, dir: &Path) -> Result<PathBuf, String> {
-    let to = dir.join("floor");
-    let files = [
-        (
-            root.join(FLOOR_DIR).join("Cargo.toml"),
-            to.join("Cargo.toml"),
-        ),
-        (
-            root.join(FLOOR_DIR).join("src/lib.rs"),
-            to.join("src/lib.rs"),
-        ),
-        (root.join("Cargo.lock"), to.join("Cargo.lock")),
-    ];
-    for (from, to) in files {
-        let failed = |e: std::io::Error| format!("cannot copy {}: {e}", from.display());
-        std::fs::create_dir_all(to.parent().unwrap_or(dir)).map_err(failed)?;
-        std::fs::copy(&from, &to).map_err(failed)?;
-    }
-    Ok(to)
-}
-
 /// The crates in a `cargo tree --prefix none` listing, deduplicated
 /// (`name vX.Y.Z`, without `(*)`, `(proc-macro)` or paths).
-fn crates_in_tree(listing: &str) -> BTreeSet<String> {
-    listing
-        .lines()
-        .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            let name = words.next()?;
-            let version = words.next()?;
-            Some(format!("{name} {version}"))
-        })
-        .collect()
+pub fn crates_in_tree(listing: &str) -> BTreeSet<String> {
+    let crate_of = |line: &str| {
+        let mut words = line.split_whitespace();
+        Some(format!("{} {}", words.next()?, words.next()?))
+    };
+    listing.lines().filter_map(crate_of).collect()
 }
 
 fn tree(dir: &Path, subject: &Subject, edges: &str) -> Result<BTreeSet<String>, String> {
@@ -129,7 +99,7 @@ fn clean_build(dir: &Path, subject: &Subject, target: &Path) -> Result<(Duration
     }
     let compiled = log
         .lines()
-        .filter(|line| line.trim_start().starts_with("Compiling "))
+        .filter(|l| l.trim_start().starts_with("Compiling "))
         .count();
     Ok((took, compiled))
 }
@@ -139,79 +109,76 @@ fn clean_build(dir: &Path, subject: &Subject, target: &Path) -> Result<(Duration
 pub(super) fn build_cost(root: &Path, repeat: u32) -> Result<String, String> {
     let dir = std::env::temp_dir().join("katapult-build-cost");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let floor = copy_floor(root, &dir)?;
-    let mut out = String::new();
-    writeln!(out, "## Build cost\n").unwrap();
-    writeln!(
-        out,
-        "Release build from an empty `CARGO_TARGET_DIR` under `{}`, offline, all cores; \
+    // The floor's manifest and source, with the workspace's `Cargo.lock` so
+    // that it resolves to the same versions, offline.
+    let floor = dir.join("floor");
+    for (from, file) in [
+        (FLOOR_DIR, "Cargo.toml"),
+        (FLOOR_DIR, "src/lib.rs"),
+        ("", "Cargo.lock"),
+    ] {
+        let (from, to) = (root.join(from).join(file), floor.join(file));
+        let failed = |e: std::io::Error| format!("cannot copy {}: {e}", from.display());
+        std::fs::create_dir_all(to.parent().unwrap_or(&dir)).map_err(failed)?;
+        std::fs::copy(&from, &to).map_err(failed)?;
+    }
+    let mut out = format!(
+        "## Build cost\n\n\
+         Release build from an empty `CARGO_TARGET_DIR` under `{}`, offline, all cores; \
          crates counted with `cargo tree -e normal --prefix none` (deduplicated; the root \
          included) and, in the third column, with build dependencies too. \
-         `compiled` counts cargo's `Compiling` lines.\n",
+         `compiled` counts cargo's `Compiling` lines.\n\n\
+         | subject | crates (`-e normal`) | crates (`-e normal,build`) | compiled | clean release build |\n\
+         |---|---:|---:|---:|---|\n",
         dir.display()
-    )
-    .unwrap();
-    writeln!(
-        out,
-        "| subject | crates (`-e normal`) | crates (`-e normal,build`) | compiled | clean release build |"
-    )
-    .unwrap();
-    writeln!(out, "|---|---:|---:|---:|---|").unwrap();
+    );
     let mut trees = Vec::new();
     for subject in &SUBJECTS {
         let at = if subject.1 { &floor } else { root };
-        let normal = tree(at, subject, "normal")?;
-        let with_build = tree(at, subject, "normal,build")?;
+        let (normal, with_build) = (
+            tree(at, subject, "normal")?,
+            tree(at, subject, "normal,build")?,
+        );
         let target = dir.join(format!("target-{}", subject.3));
-        let mut times = Vec::new();
-        let mut compiled = 0;
+        let (mut times, mut compiled) = (Vec::new(), 0);
         for _ in 0..repeat {
             let (took, count) = clean_build(at, subject, &target)?;
             times.push(format!("{:.1} s", took.as_secs_f64()));
             compiled = count;
         }
-        writeln!(
+        let (label, times) = (subject.0, times.join(", "));
+        let (normal_count, build_count) = (normal.len(), with_build.len());
+        let _ = writeln!(
             out,
-            "| {} | {} | {} | {compiled} | {} |",
-            subject.0,
-            normal.len(),
-            with_build.len(),
-            times.join(", ")
-        )
-        .unwrap();
+            "| {label} | {normal_count} | {build_count} | {compiled} | {times} |"
+        );
         trees.push(normal);
     }
-
     // What katapult-core adds over the floor with the same TLS.
-    let added: Vec<&String> = trees[0].difference(&trees[2]).collect();
-    writeln!(
+    let added: Vec<String> = trees[0]
+        .difference(&trees[2])
+        .map(|c| format!("`{c}`"))
+        .collect();
+    let _ = writeln!(
         out,
         "\nIn katapult-core's tree (default features) and not in the TLS floor's ({}): {}\n",
         added.len(),
-        added
-            .iter()
-            .map(|c| format!("`{c}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
-    .unwrap();
+        added.join(", ")
+    );
     out.push_str(&generated_size(root, &dir)?);
     Ok(out)
 }
 
 /// The generated files whose size grows with the operations.
-const GENERATED: [&str; 4] = [TYPES_PATH, METHODS_PATH, MOCKS_PATH, CLI_PATH];
+pub const GENERATED: [&str; 4] = [TYPES_PATH, METHODS_PATH, MOCKS_PATH, CLI_PATH];
 
 /// The operation the scratch fragment copies (an inline request and
 /// response, as most operations have), and the path it is copied before.
 const COPIED: (&str, &str) = ("  /disks/disk/detach:\n", "  /disks/disk/assign:\n");
 
-/// Lines and bytes of a file.
-type Size = (usize, usize);
-
 /// Lines and bytes of each generated file among `outputs`, then of all.
-fn sizes(outputs: &[codegen::Output]) -> Vec<Size> {
-    let mut sizes: Vec<Size> = GENERATED
+fn sizes(outputs: &[codegen::Output]) -> Vec<(usize, usize)> {
+    let mut sizes: Vec<(usize, usize)> = GENERATED
         .iter()
         .map(|path| {
             let file = outputs.iter().find(|o| o.path == *path);
@@ -234,15 +201,14 @@ fn generate(path: &Path) -> Result<(Vec<codegen::Output>, usize), String> {
 
 /// The section on generated code: per file, lines and bytes, per operation,
 /// and what one more operation (a copy of `detach_disk` under a new path
-/// and name, in a scratch copy of the fragment) adds.
-fn generated_size(root: &Path, dir: &Path) -> Result<String, String> {
+/// and name, in a scratch copy of the fragment under `dir`) adds.
+pub fn generated_size(root: &Path, dir: &Path) -> Result<String, String> {
     let (outputs, operations) = generate(&root.join(FRAGMENT_PATH))?;
     let text = std::fs::read_to_string(root.join(FRAGMENT_PATH)).map_err(|e| e.to_string())?;
-    let (start, end) = (text.find(COPIED.0), text.find(COPIED.1));
-    let (Some(start), Some(end)) = (start, end) else {
+    let (Some(start), Some(end)) = (text.find(COPIED.0), text.find(COPIED.1)) else {
+        let (copied, before) = COPIED;
         return Err(format!(
-            "{FRAGMENT_PATH} no longer has {} before {}",
-            COPIED.0, COPIED.1
+            "{FRAGMENT_PATH} no longer has {copied} before {before}"
         ));
     };
     let renames = [
@@ -256,12 +222,11 @@ fn generated_size(root: &Path, dir: &Path) -> Result<String, String> {
         .map_err(|e| format!("{}: {e}", scratch.display()))?;
     let (plus_outputs, plus_operations) = generate(&scratch)?;
     if plus_operations != operations + 1 {
+        let expected = operations + 1;
         return Err(format!(
-            "the scratch fragment has {plus_operations} operations, not {}",
-            operations + 1
+            "the scratch fragment has {plus_operations} operations, not {expected}"
         ));
     }
-    let (now, plus) = (sizes(&outputs), sizes(&plus_outputs));
     let mut out = format!(
         "\nGenerated code ({operations} operations; as `cargo xtask codegen` writes it, headers \
          included); \"one more\" is what a copy of `detach_disk` under a new path and name adds, \
@@ -270,56 +235,16 @@ fn generated_size(root: &Path, dir: &Path) -> Result<String, String> {
          |---|---:|---:|---:|---:|---:|---:|\n"
     );
     let labels = (GENERATED.iter().map(|path| format!("`{path}`"))).chain(["all four".into()]);
-    for ((file, (lines, bytes)), (plus_lines, plus_bytes)) in labels.zip(&now).zip(&plus) {
-        writeln!(
+    let rows = labels.zip(sizes(&outputs)).zip(sizes(&plus_outputs));
+    for ((file, (lines, bytes)), (plus_lines, plus_bytes)) in rows {
+        let _ = writeln!(
             out,
             "| {file} | {lines} | {bytes} | {} | {} | +{} | +{} |",
             lines / operations,
             bytes / operations,
-            plus_lines.saturating_sub(*lines),
-            plus_bytes.saturating_sub(*bytes),
-        )
-        .unwrap();
+            plus_lines.saturating_sub(lines),
+            plus_bytes.saturating_sub(bytes),
+        );
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_more_operation_adds_to_every_generated_file() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        let dir = std::env::temp_dir().join(format!("xtask-generated-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let section = generated_size(root, &dir);
-        let _ = std::fs::remove_dir_all(&dir);
-        let section = section.unwrap();
-        assert!(
-            section.contains("Generated code (9 operations;"),
-            "{section}"
-        );
-        let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("| `")).collect();
-        assert_eq!(rows.len(), GENERATED.len(), "{section}");
-        for row in rows {
-            assert!(
-                !row.contains("| +0 |"),
-                "one more operation adds nothing to {row}"
-            );
-        }
-    }
-
-    #[test]
-    fn tree_listings_are_deduplicated() {
-        let listing = "katapult-core v0.1.0 (/work/main/crates/katapult-core)\n\
-                       bytes v1.12.2\n\
-                       http v1.5.0\n\
-                       bytes v1.12.2\n\
-                       http v1.5.0 (*)\n\
-                       serde_derive v1.0.229 (proc-macro)\n";
-        let crates = crates_in_tree(listing);
-        assert_eq!(crates.len(), 4);
-        assert!(crates.contains("http v1.5.0"));
-    }
 }

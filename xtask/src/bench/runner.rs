@@ -34,32 +34,26 @@ pub(super) fn run_bench(
     if let Some(core) = core {
         let cargo = command.get_program().to_owned();
         command = Command::new("taskset");
-        command
-            .current_dir(root)
-            .args(["-c", &core.to_string()])
-            .arg(cargo);
+        let core = core.to_string();
+        command.current_dir(root).args(["-c", &core]).arg(cargo);
     }
-    let criterion = super::target_dir(root).join("criterion");
     command
         .args(args)
         .arg("--")
         .args(&flags.bench_args)
         .env("KATAPULT_BENCH_OUT", out)
-        .env("CRITERION_HOME", criterion);
-    let pinned = core.map_or_else(
-        || "not pinned".to_owned(),
-        |c| format!("pinned to core {c}"),
-    );
+        .env("CRITERION_HOME", super::target_dir(root).join("criterion"));
+    let pinned = core.map_or_else(|| "not pinned".into(), |c| format!("pinned to core {c}"));
+    let bench_args = flags.bench_args.join(" ");
     eprintln!(
-        "running ({pinned}): cargo {} -- {}",
-        args.join(" "),
-        flags.bench_args.join(" ")
+        "running ({pinned}): cargo {} -- {bench_args}",
+        args.join(" ")
     );
     let before = load_average();
     status(&mut command, "failed")?;
+    let after = load_average();
     Ok(format!(
-        "{pinned}; load average (1 min) before / after: {before} / {}",
-        load_average()
+        "{pinned}; load average (1 min) before / after: {before} / {after}"
     ))
 }
 
@@ -70,19 +64,15 @@ fn pin_core() -> Option<usize> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get() - 1);
-    taskset
-        .is_ok_and(|status| status.success())
-        .then_some(cores)
+    let last = std::thread::available_parallelism().map_or(0, |n| n.get() - 1);
+    taskset.is_ok_and(|status| status.success()).then_some(last)
 }
 
 /// `nproc`, the CPU model and `rustc -V`, as a markdown list.
 pub(super) fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let cpu = info
-        .lines()
-        .find(|line| line.starts_with("model name"))
+    let cpu = (info.lines().find(|line| line.starts_with("model name")))
         .and_then(|line| Some(line.split_once(':')?.1.trim()))
         .unwrap_or("unknown");
     let rustc = Command::new("rustc").arg("-V").output();
