@@ -1,10 +1,7 @@
-//! `cargo xtask release-check`: what a release of `katapult-core` and
-//! `katapult-core-httpmock` would contain, and whether it can go out, on one
-//! screen: the crates' metadata, drift from the recorded upstream document,
-//! `cargo package` (offline, verified in a fresh temporary target
-//! directory), the public API changes since the last release tag
-//! (`crate::api_change`), cargo-semver-checks when it is installed, and the
-//! changelog's Unreleased section.
+//! `cargo xtask release-check`: whether a release of both crates could go
+//! out, on one screen: their metadata, drift from the recorded upstream,
+//! `cargo package`, the public API changes since the last release tag
+//! (`crate::api_change`), cargo-semver-checks if installed, the changelog.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -82,12 +79,8 @@ pub fn check(root: &Path) -> Vec<Finding> {
     findings.extend([upstream(root, &crates), drift_finding(root)]);
     findings.push(package(root).unwrap_or_else(|blocked| blocked));
     let (api, previous) = api(root, &crates).unwrap_or_else(|blocked| (blocked, None));
-    findings.push(api);
-    findings.extend([
-        semver_checks(root, previous.as_deref()),
-        changelog(root),
-        tree(root),
-    ]);
+    let semver = semver_checks(root, previous.as_deref());
+    findings.extend([api, semver, changelog(root), tree(root)]);
     findings
 }
 
@@ -96,11 +89,7 @@ pub fn check(root: &Path) -> Vec<Finding> {
 pub fn render(findings: &[Finding]) -> String {
     let mut out = String::new();
     for finding in findings {
-        let mark = if finding.blocker.is_some() {
-            "!!"
-        } else {
-            "ok"
-        };
+        let mark = finding.blocker.as_ref().map_or("ok", |_| "!!");
         let _ = writeln!(out, "{mark} {:<10} {}", finding.topic, finding.text);
         for (prefix, line) in [("-> ", &finding.blocker), ("note: ", &finding.note)] {
             if let Some(line) = line {
@@ -167,17 +156,15 @@ fn drift_finding(root: &Path) -> Finding {
     Finding::new("drift", text, (!report.is_clean()).then(|| blocker.into()))
 }
 
-/// `cargo package` for both crates together, offline, verified: the mocks
-/// build against the packaged client through a temporary local registry
-/// (packaging katapult-core-httpmock alone fails until katapult-core is on
-/// crates.io). `--allow-dirty`: the `tree` line says if the tree is dirty.
+/// `cargo package` for both crates together (the mocks alone fail until
+/// katapult-core is on crates.io), offline, verified through a temporary
+/// local registry; `--allow-dirty`, as the `tree` line reports.
 ///
-/// Cargo takes a crate version in a registry to be immutable, and these
-/// crates are repackaged at the same version after every change: verifying
-/// twice in one target directory would build the mocks against the client
-/// as first packaged. So each run verifies in a fresh temporary target
-/// directory (the temporary registry with it), removed afterwards; what
-/// cargo unpacks into `$CARGO_HOME/registry/src/` is cargo's and left alone.
+/// Cargo takes a crate version in a registry to be immutable, and these are
+/// repackaged at one version after every change, so each run verifies in a
+/// fresh temporary target directory, removed afterwards: reusing one would
+/// build the mocks against a stale client. What cargo unpacks under
+/// `$CARGO_HOME/registry/src/` is cargo's own and left alone.
 fn package(root: &Path) -> Result<Finding, Finding> {
     let blocked = |text: &'static str| {
         move |error: std::io::Error| Finding::blocked("package", text, error.to_string())
@@ -198,10 +185,8 @@ fn package(root: &Path) -> Result<Finding, Finding> {
         let packaged: Vec<String> = (packaged(&log).iter())
             .map(|(name, size)| format!("{name}.crate {size}"))
             .collect();
-        let text = format!(
-            "{} (verified offline in a fresh target directory)",
-            packaged.join(", ")
-        );
+        let packaged = packaged.join(", ");
+        let text = format!("{packaged} (verified offline in a fresh target directory)");
         return Ok(Finding::ok("package", text));
     }
     let tail: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -290,16 +275,8 @@ fn last_release(root: &Path) -> Option<(String, Version)> {
 /// too slow for `cargo xtask codegen`, which is why `crate::api_change` is
 /// the judge; it is never required.
 fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
-    let semver = || {
-        let mut command = cargo(root);
-        command.arg("semver-checks");
-        command
-    };
-    if !semver()
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
+    let semver = |args: &[&str]| cargo(root).arg("semver-checks").args(args).output();
+    if !semver(&["--version"]).is_ok_and(|o| o.status.success()) {
         return Finding::ok(
             "semver",
             "cargo-semver-checks is not installed (optional; the api line above is this \
@@ -312,11 +289,16 @@ fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
             format!("cargo-semver-checks: nothing to compare with (no {TAG_PREFIX}* tag yet)");
         return Finding::ok("semver", text);
     };
-    let output = semver()
-        .args(["check-release", "--baseline-rev", tag])
-        .args(CRATES.iter().flat_map(|c| ["-p", c]))
-        .output();
-    match output {
+    let [core, mocks] = CRATES;
+    match semver(&[
+        "check-release",
+        "--baseline-rev",
+        tag,
+        "-p",
+        core,
+        "-p",
+        mocks,
+    ]) {
         Ok(output) if output.status.success() => {
             let text = format!("cargo-semver-checks against {tag}: no semver violation");
             Finding::ok("semver", text)
@@ -346,12 +328,8 @@ pub fn unreleased_entries(changelog: &str) -> Option<Vec<String>> {
     let mut lines = changelog.lines();
     lines.find(|l| l.trim_start().starts_with("## [Unreleased]"))?;
     let section = lines.take_while(|l| !l.starts_with("## "));
-    Some(
-        section
-            .filter_map(|l| l.strip_prefix("- "))
-            .map(str::to_owned)
-            .collect(),
-    )
+    let entries = section.filter_map(|l| l.strip_prefix("- "));
+    Some(entries.map(str::to_owned).collect())
 }
 
 fn changelog(root: &Path) -> Finding {
@@ -369,11 +347,8 @@ fn changelog(root: &Path) -> Finding {
             format!("list what this release changes in {CHANGELOG}"),
         ),
         entries => {
-            let first = crate::shorten(&entries[0], 73);
-            let text = format!(
-                "{} entries under [Unreleased], first: {first}",
-                entries.len()
-            );
+            let (count, first) = (entries.len(), crate::shorten(&entries[0], 73));
+            let text = format!("{count} entries under [Unreleased], first: {first}");
             Finding::ok("changelog", text)
         }
     }
@@ -394,10 +369,7 @@ fn tree(root: &Path) -> Finding {
 
 /// `git ARGS` in `root`: its output, when it succeeds.
 fn git(root: &Path, args: &[&str]) -> Option<String> {
-    let output = Command::new("git")
-        .current_dir(root)
-        .args(args)
-        .output()
-        .ok()?;
+    let output = Command::new("git").current_dir(root).args(args).output();
+    let output = output.ok()?;
     (output.status.success()).then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
