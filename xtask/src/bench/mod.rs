@@ -1,30 +1,24 @@
 //! `cargo xtask bench-report`: runs katapult-core's benchmarks and stitches
-//! the markdown sections they write into one report.
+//! the markdown sections they write into one report, after the machine's
+//! facts; `crates/katapult-core/BENCHMARKS.md` explains each figure.
 //!
 //! The convention (`crates/katapult-core/benches/support/report.rs`): each
-//! benchmark renders its own section from its own results and writes it to
-//! the file `KATAPULT_BENCH_OUT` names, here `target/bench-report/<bench>.md`
-//! (`runner.rs`). A section older than its run is refused: the benchmark did
-//! not write it. `--no-run` stitches the sections of the last run.
-//! `--build-cost` adds clean build times, crate counts and the generated
-//! code's size per operation (`build_cost.rs`).
-//!
-//! `crates/katapult-core/BENCHMARKS.md` explains the method and each figure.
+//! benchmark writes its own section to the file `KATAPULT_BENCH_OUT` names,
+//! here `target/bench-report/<bench>.md`; a section older than its run is
+//! refused, as the benchmark did not write it.
 
 pub mod build_cost;
-mod runner;
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 use std::time::SystemTime;
 
-use crate::flags;
+use crate::{cargo, flags};
 
 /// The benchmarks of the report, in order, and whether each runs pinned to
-/// one core (loopback round trips; see `runner.rs`). A new one is a line
-/// here: a `[[bench]]` of katapult-core (`benches/<name>.rs`) that follows
-/// the convention above. One whose file is not in the tree is skipped, and
-/// the report says so.
+/// one core (loopback round trips; see [`run_bench`]). A new one is a line
+/// here and a `benches/<name>.rs` of katapult-core following the convention
+/// above; one whose file is not in the tree is skipped, and the report says so.
 pub const BENCHES: &[(&str, bool)] = &[
     ("overhead", true),
     ("governor", false),
@@ -56,7 +50,7 @@ pub fn run(root: &Path, flags: &flags::BenchReport) -> ExitCode {
 /// Machine facts, a line per benchmark run, each benchmark's section, and
 /// (with `--build-cost`) the build cost.
 fn report(root: &Path, flags: &flags::BenchReport) -> Result<String, String> {
-    let mut report = format!("# katapult-core: benchmarks\n\n{}", runner::machine());
+    let mut report = format!("# katapult-core: benchmarks\n\n{}", machine());
     let mut sections = String::new();
     let selected = BENCHES
         .iter()
@@ -70,7 +64,7 @@ fn report(root: &Path, flags: &flags::BenchReport) -> Result<String, String> {
         }
         let since = (!flags.no_run).then(SystemTime::now);
         if !flags.no_run {
-            let ran = runner::run_bench(root, name, pinned, &out, flags)?;
+            let ran = run_bench(root, name, pinned, &out, flags)?;
             report.push_str(&format!("- `{name}`: {ran}\n"));
         }
         sections.push('\n');
@@ -97,15 +91,92 @@ pub fn section_path(root: &Path, bench: &str) -> PathBuf {
 /// The section at `path`, unless it predates `since` (the start of its run).
 pub fn read_section(path: &Path, since: Option<SystemTime>) -> Result<String, String> {
     let stale = |modified: SystemTime| since.is_some_and(|since| modified < since);
+    let shown = path.display();
     match std::fs::metadata(path).and_then(|m| m.modified()) {
         Err(e) => Err(format!(
-            "cannot read {}: {e} (run the benchmark first)",
-            path.display()
+            "cannot read {shown}: {e} (run the benchmark first)"
         )),
         Ok(modified) if stale(modified) => Err(format!(
-            "{} predates this run: the benchmark did not write its section",
-            path.display()
+            "{shown} predates this run: the benchmark did not write its section"
         )),
-        Ok(_) => std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display())),
+        Ok(_) => std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}")),
     }
+}
+
+/// Builds the benchmark, then runs it with `KATAPULT_BENCH_OUT=out` (and
+/// criterion writing under `target/criterion`). Pinned, the client, its
+/// runtime and the loopback server share one core: each hand-off is a plain
+/// context switch, where across two vCPUs it can wait for an idle vCPU to be
+/// woken, which made loopback round trips swing between ~30 and ~180 µs
+/// here. Returns how it ran: pinning and the load average before / after.
+fn run_bench(
+    root: &Path,
+    name: &str,
+    pinned: bool,
+    out: &Path,
+    flags: &flags::BenchReport,
+) -> Result<String, String> {
+    let args = ["bench", "-p", "katapult-core", "--bench", name];
+    let status = |command: &mut Command, what: &str| match command.status() {
+        Err(e) => Err(format!("cannot run cargo: {e}")),
+        Ok(status) if !status.success() => Err(format!("{name} {what} ({status})")),
+        Ok(_) => Ok(()),
+    };
+    status(cargo(root).args(args).arg("--no-run"), "did not build")?;
+    let core = (pinned && !flags.no_pin).then(pin_core).flatten();
+    if pinned && !flags.no_pin && core.is_none() {
+        eprintln!("taskset not found: running unpinned; expect noisier round trips");
+    }
+    let mut command = cargo(root);
+    if let Some(core) = core {
+        let cargo = command.get_program().to_owned();
+        command = Command::new("taskset");
+        let core = core.to_string();
+        command.current_dir(root).args(["-c", &core]).arg(cargo);
+    }
+    command
+        .args(args)
+        .arg("--")
+        .args(&flags.bench_args)
+        .env("KATAPULT_BENCH_OUT", out)
+        .env("CRITERION_HOME", target_dir(root).join("criterion"));
+    let pinned = core.map_or_else(|| "not pinned".into(), |c| format!("pinned to core {c}"));
+    let bench_args = flags.bench_args.join(" ");
+    let cargo_args = args.join(" ");
+    eprintln!("running ({pinned}): cargo {cargo_args} -- {bench_args}");
+    let before = load_average();
+    status(&mut command, "failed")?;
+    let load = format!(
+        "load average (1 min) before / after: {before} / {}",
+        load_average()
+    );
+    Ok(format!("{pinned}; {load}"))
+}
+
+/// The last core, when `taskset` is there to pin to it.
+fn pin_core() -> Option<usize> {
+    let taskset = Command::new("taskset").arg("-V").output();
+    let last = std::thread::available_parallelism().map_or(0, |n| n.get() - 1);
+    taskset
+        .is_ok_and(|out| out.status.success())
+        .then_some(last)
+}
+
+/// `nproc`, the CPU model and `rustc -V`, as a markdown list.
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = (info.lines().find(|line| line.starts_with("model name")))
+        .and_then(|line| Some(line.split_once(':')?.1.trim()))
+        .unwrap_or("unknown");
+    let rustc = Command::new("rustc").arg("-V").output();
+    let rustc = rustc.map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned());
+    let rustc = rustc.unwrap_or_else(|_| "unknown".into());
+    format!("- cores (`nproc`): {cores}\n- CPU: {cpu}\n- {rustc}\n")
+}
+
+/// The 1-minute load average, or `?`.
+fn load_average() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace().next().unwrap_or("?").to_owned()
 }
