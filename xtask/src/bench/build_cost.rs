@@ -1,12 +1,8 @@
 //! Build cost: clean release builds of katapult-core and of the hand-written
-//! floor, timed, and the crates in each dependency tree counted (offline);
-//! and the code generated per operation of the fragment, as committed and as
-//! one more operation (a scratch copy of the fragment) would add.
-//! The floor is the project the benchmark compiles too
-//! (`crates/katapult-core/benches/floor`), copied with the workspace's
-//! `Cargo.lock` and built with and without its `rustls` feature. Each build
-//! has its own `CARGO_TARGET_DIR` under the system's temporary directory; the
-//! shared `target/` is never cleaned.
+//! floor (`crates/katapult-core/benches/floor`, the benchmark's too), timed,
+//! the crates in each dependency tree counted (offline), and the code
+//! generated per operation. Each build has its own `CARGO_TARGET_DIR` under
+//! the system's temporary directory: the shared `target/` is never cleaned.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -99,8 +95,8 @@ fn clean_build(dir: &Path, subject: &Subject, target: &Path) -> Result<(Duration
     }
     let compiled = log
         .lines()
-        .filter(|l| l.trim_start().starts_with("Compiling "))
-        .count();
+        .filter(|l| l.trim_start().starts_with("Compiling "));
+    let compiled = compiled.count();
     Ok((took, compiled))
 }
 
@@ -112,11 +108,12 @@ pub(super) fn build_cost(root: &Path, repeat: u32) -> Result<String, String> {
     // The floor's manifest and source, with the workspace's `Cargo.lock` so
     // that it resolves to the same versions, offline.
     let floor = dir.join("floor");
-    for (from, file) in [
+    let files = [
         (FLOOR_DIR, "Cargo.toml"),
         (FLOOR_DIR, "src/lib.rs"),
         ("", "Cargo.lock"),
-    ] {
+    ];
+    for (from, file) in files {
         let (from, to) = (root.join(from).join(file), floor.join(file));
         let failed = |e: std::io::Error| format!("cannot copy {}: {e}", from.display());
         std::fs::create_dir_all(to.parent().unwrap_or(&dir)).map_err(failed)?;
@@ -135,10 +132,8 @@ pub(super) fn build_cost(root: &Path, repeat: u32) -> Result<String, String> {
     let mut trees = Vec::new();
     for subject in &SUBJECTS {
         let at = if subject.1 { &floor } else { root };
-        let (normal, with_build) = (
-            tree(at, subject, "normal")?,
-            tree(at, subject, "normal,build")?,
-        );
+        let normal = tree(at, subject, "normal")?;
+        let with_build = tree(at, subject, "normal,build")?.len();
         let target = dir.join(format!("target-{}", subject.3));
         let (mut times, mut compiled) = (Vec::new(), 0);
         for _ in 0..repeat {
@@ -146,24 +141,19 @@ pub(super) fn build_cost(root: &Path, repeat: u32) -> Result<String, String> {
             times.push(format!("{:.1} s", took.as_secs_f64()));
             compiled = count;
         }
-        let (label, times) = (subject.0, times.join(", "));
-        let (normal_count, build_count) = (normal.len(), with_build.len());
+        let (label, count, times) = (subject.0, normal.len(), times.join(", "));
         let _ = writeln!(
             out,
-            "| {label} | {normal_count} | {build_count} | {compiled} | {times} |"
+            "| {label} | {count} | {with_build} | {compiled} | {times} |"
         );
         trees.push(normal);
     }
     // What katapult-core adds over the floor with the same TLS.
-    let added: Vec<String> = trees[0]
-        .difference(&trees[2])
-        .map(|c| format!("`{c}`"))
-        .collect();
+    let added: Vec<String> = (trees[0].difference(&trees[2]).map(|c| format!("`{c}`"))).collect();
+    let (count, added) = (added.len(), added.join(", "));
     let _ = writeln!(
         out,
-        "\nIn katapult-core's tree (default features) and not in the TLS floor's ({}): {}\n",
-        added.len(),
-        added.join(", ")
+        "\nIn katapult-core's tree (default features) and not in the TLS floor's ({count}): {added}\n"
     );
     out.push_str(&generated_size(root, &dir)?);
     Ok(out)

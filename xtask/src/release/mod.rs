@@ -11,14 +11,12 @@ use std::process::{Command, ExitCode, Output};
 mod metadata;
 
 pub use self::metadata::{CrateMeta, Dependency, metadata, rust_version};
-use crate::api_change::{self, Bump, Severity, Version};
+use crate::api_change::{self, Bump, COMMITTED_OUTLINE, Severity, Version};
 use crate::drift::{self, RECORDED_PATH, Stamp};
 use crate::{cargo, codegen};
 
 /// The crates a release publishes, the mocks after the client they pin.
 pub const CRATES: [&str; 2] = ["katapult-core", "katapult-core-httpmock"];
-/// The committed outline of the generated public API.
-pub const OUTLINE_SNAPSHOT: &str = api_change::COMMITTED_OUTLINE;
 /// Release tags: `v` and the version without build metadata (`v0.1.0`).
 pub const TAG_PREFIX: &str = "v";
 /// The changelog, Keep a Changelog style.
@@ -60,20 +58,15 @@ impl Finding {
 pub fn release_check(root: &Path) -> ExitCode {
     let findings = check(root);
     print!("{}", render(&findings));
-    match findings.iter().any(|f| f.blocker.is_some()) {
-        true => ExitCode::FAILURE,
-        false => ExitCode::SUCCESS,
-    }
+    ExitCode::from(u8::from(findings.iter().any(|f| f.blocker.is_some())))
 }
 
 /// Runs every check; see the module documentation.
 pub fn check(root: &Path) -> Vec<Finding> {
+    let text = "cannot read the workspace's metadata";
     let crates = match metadata::crates(root) {
         Ok(crates) => crates,
-        Err(error) => {
-            let text = "cannot read the workspace's metadata";
-            return vec![Finding::blocked("metadata", text, error)];
-        }
+        Err(error) => return vec![Finding::blocked("metadata", text, error)],
     };
     let mut findings = metadata(&crates);
     findings.extend([upstream(root, &crates), drift_finding(root)]);
@@ -117,15 +110,12 @@ fn upstream(root: &Path, crates: &[CrateMeta]) -> Finding {
     };
     let (version, sha) = (&stamp.katapult_version, &stamp.source_sha256);
     let expected = format!("katapult.{version}");
-    let wrong: Vec<String> = crates
-        .iter()
-        .filter(|c| !Version::parse(&c.version).is_ok_and(|v| v.build.as_str() == expected))
-        .map(|c| format!("{} {}", c.name, c.version))
-        .collect();
+    let carries = |c: &&CrateMeta| Version::parse(&c.version).is_ok_and(|v| *v.build == expected);
+    let wrong = crates.iter().filter(|c| !carries(c));
+    let wrong: Vec<String> = wrong.map(|c| format!("{} {}", c.name, c.version)).collect();
+    let (file, sha) = (&stamp.source_file, sha.get(..12).unwrap_or(sha));
     let text = format!(
-        "Katapult {version} ({}, document sha256 {}); crate versions carry +{expected}",
-        stamp.source_file,
-        sha.get(..12).unwrap_or(sha)
+        "Katapult {version} ({file}, document sha256 {sha}); crate versions carry +{expected}"
     );
     let blocker = (!wrong.is_empty()).then(|| {
         let wrong = wrong.join(", ");
@@ -220,10 +210,10 @@ fn api(root: &Path, crates: &[CrateMeta]) -> Result<(Finding, Option<String>), F
         .map_err(|error| Finding::blocked("api", "cannot outline the generated API", error))?;
     let version = (crates.iter().find(|c| c.name == CRATES[0]))
         .map_or_else(String::new, |c| c.version.clone());
-    let committed = std::fs::read_to_string(root.join(OUTLINE_SNAPSHOT)).unwrap_or_default();
+    let committed = std::fs::read_to_string(root.join(COMMITTED_OUTLINE)).unwrap_or_default();
     let stale_snapshot = (api_change::outline_from_snapshot(&committed) != current).then(|| {
         format!(
-            "{OUTLINE_SNAPSHOT} is stale: run `cargo test -p xtask --test fragment` and review it"
+            "{COMMITTED_OUTLINE} is stale: run `cargo test -p xtask --test fragment` and review it"
         )
     });
     let Some((tag, previous)) = last_release(root) else {
@@ -233,8 +223,8 @@ fn api(root: &Path, crates: &[CrateMeta]) -> Result<(Finding, Option<String>), F
         );
         return Ok((Finding::new("api", text, stale_snapshot), None));
     };
-    let Some(previous_outline) = git(root, &["show", &format!("{tag}:{OUTLINE_SNAPSHOT}")]) else {
-        let text = format!("{tag} has no {OUTLINE_SNAPSHOT} to compare with");
+    let Some(previous_outline) = git(root, &["show", &format!("{tag}:{COMMITTED_OUTLINE}")]) else {
+        let text = format!("{tag} has no {COMMITTED_OUTLINE} to compare with");
         return Ok((Finding::ok("api", text), Some(tag)));
     };
     let previous_outline = api_change::outline_from_snapshot(&previous_outline);
