@@ -1,7 +1,5 @@
 //! The crates' metadata, as `cargo metadata` reports it, and whether
-//! crates.io would take it: every field it shows set and true, the
-//! `rust-version` no lower than a dependency needs, the path dependency
-//! pinned.
+//! crates.io would take it.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -103,8 +101,7 @@ fn highest_rust_version(root: &str, metadata: &Metadata) -> Option<(String, Stri
     best.map(|(_, declared, who)| (declared, who))
 }
 
-/// A `rust-version` (`1.88` or `1.88.0`) as a version, so both compare
-/// equal.
+/// A `rust-version` (`1.88` or `1.88.0`) as a version, so both compare equal.
 pub fn rust_version(text: &str) -> Option<Version> {
     Version::parse(text)
         .or_else(|_| Version::parse(&format!("{text}.0")))
@@ -119,16 +116,17 @@ pub fn metadata(crates: &[CrateMeta]) -> Vec<Finding> {
     crates.iter().map(|meta| judge(meta, crates)).collect()
 }
 
-/// The `metadata` line of one crate; `crates` for the versions its path
-/// dependencies should pin.
+/// The `metadata` line of one crate; `crates` have the versions its path
+/// dependencies pin.
 fn judge(meta: &CrateMeta, crates: &[CrateMeta]) -> Finding {
     let (mut problems, mut facts) = (Vec::new(), Vec::new());
+    let unset = |value: &Option<String>| value.as_deref().is_none_or(str::is_empty);
     for (field, value) in [
         ("description", &meta.description),
         ("license", &meta.license),
         ("documentation", &meta.documentation),
     ] {
-        if value.as_deref().is_none_or(str::is_empty) {
+        if unset(value) {
             problems.push(format!("`{field}` is not set"));
         }
     }
@@ -166,18 +164,13 @@ fn judge(meta: &CrateMeta, crates: &[CrateMeta]) -> Finding {
             _ => facts.push(format!("{name} {req}")),
         }
     }
-    let no_repository = meta.repository.as_deref().is_none_or(str::is_empty);
-    let note = no_repository.then(|| {
-        format!(
-            "{} has no `repository`: crates.io does not require one; set it before the first \
-             publish if the project has a public home by then",
-            meta.name
-        )
-    });
-    let text = format!("{} {}: {}", meta.name, meta.version, facts.join(", "));
+    let (name, version, facts) = (&meta.name, &meta.version, facts.join(", "));
+    let note = format!(
+        "{name} has no `repository`: crates.io does not require one; set it before the first \
+         publish if the project has a public home by then"
+    );
     let blocker = (!problems.is_empty()).then(|| problems.join("; "));
-    Finding {
-        note,
-        ..Finding::new("metadata", text, blocker)
-    }
+    let mut finding = Finding::new("metadata", format!("{name} {version}: {facts}"), blocker);
+    finding.note = unset(&meta.repository).then_some(note);
+    finding
 }
