@@ -17,10 +17,9 @@ use crate::{cargo, problem};
 /// The hand-written floor, relative to the workspace root.
 const FLOOR_DIR: &str = "crates/katapult-core/benches/floor";
 
-/// One thing whose build is measured: label, whether it is the floor (else
-/// the workspace), extra arguments for `cargo tree` and `cargo build`, and
-/// the name of its target directory. The first and the third are the
-/// like-for-like pair compared below.
+/// What is built: label, whether it is the floor (else the workspace), the
+/// arguments for `cargo tree` and `cargo build`, the target directory's
+/// name. The first and the third are the like-for-like pair compared.
 type Subject = (&'static str, bool, &'static [&'static str], &'static str);
 
 const SUBJECTS: [Subject; 4] = [
@@ -100,8 +99,7 @@ fn clean_build(dir: &Path, subject: &Subject, target: &Path) -> Result<(Duration
     Ok((took, compiled))
 }
 
-/// The build-cost section of the report: every subject built `repeat` times
-/// from clean, offline.
+/// The build-cost section: every subject built `repeat` times from clean.
 pub(super) fn build_cost(root: &Path, repeat: u32) -> Result<String, String> {
     let dir = std::env::temp_dir().join("katapult-build-cost");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -162,12 +160,15 @@ pub(super) fn build_cost(root: &Path, repeat: u32) -> Result<String, String> {
 /// The generated files whose size grows with the operations.
 pub const GENERATED: [&str; 4] = [TYPES_PATH, METHODS_PATH, MOCKS_PATH, CLI_PATH];
 
-/// The operation the scratch fragment copies (an inline request and
-/// response, as most operations have), and the path it is copied before.
+/// The operation copied (inline request and response, like most) and the next.
 const COPIED: (&str, &str) = ("  /disks/disk/detach:\n", "  /disks/disk/assign:\n");
 
-/// Lines and bytes of each generated file among `outputs`, then of all.
-fn sizes(outputs: &[codegen::Output]) -> Vec<(usize, usize)> {
+/// Lines and bytes of each generated file for the fragment at `path`, then
+/// of all, and its operations.
+fn generate(path: &Path) -> Result<(Vec<(usize, usize)>, usize), String> {
+    let fragment = codegen::prepare(path, FRAGMENT_PATH).map_err(|p| problem::render(&p))?;
+    let operations = crate::doc::operations(&fragment.document).len();
+    let outputs = codegen::outputs(&fragment).map_err(|p| problem::render(&[p]))?;
     let mut sizes: Vec<(usize, usize)> = GENERATED
         .iter()
         .map(|path| {
@@ -177,23 +178,13 @@ fn sizes(outputs: &[codegen::Output]) -> Vec<(usize, usize)> {
         })
         .collect();
     sizes.push(sizes.iter().fold((0, 0), |t, s| (t.0 + s.0, t.1 + s.1)));
-    sizes
+    Ok((sizes, operations))
 }
 
-/// The outputs the generator writes for the fragment at `path`, and its
-/// operations.
-fn generate(path: &Path) -> Result<(Vec<codegen::Output>, usize), String> {
-    let fragment = codegen::prepare(path, FRAGMENT_PATH).map_err(|p| problem::render(&p))?;
-    let operations = crate::doc::operations(&fragment.document).len();
-    let outputs = codegen::outputs(&fragment).map_err(|p| problem::render(&[p]))?;
-    Ok((outputs, operations))
-}
-
-/// The section on generated code: per file, lines and bytes, per operation,
-/// and what one more operation (a copy of `detach_disk` under a new path
-/// and name, in a scratch copy of the fragment under `dir`) adds.
+/// The section on generated code: lines and bytes per file and operation,
+/// and what one more operation (in a scratch fragment under `dir`) adds.
 pub fn generated_size(root: &Path, dir: &Path) -> Result<String, String> {
-    let (outputs, operations) = generate(&root.join(FRAGMENT_PATH))?;
+    let (now, operations) = generate(&root.join(FRAGMENT_PATH))?;
     let text = std::fs::read_to_string(root.join(FRAGMENT_PATH)).map_err(|e| e.to_string())?;
     let (Some(start), Some(end)) = (text.find(COPIED.0), text.find(COPIED.1)) else {
         let (copied, before) = COPIED;
@@ -210,7 +201,7 @@ pub fn generated_size(root: &Path, dir: &Path) -> Result<String, String> {
     let scratch = dir.join("fragment-plus-one.yaml");
     std::fs::write(&scratch, format!("{}{copy}{}", &text[..end], &text[end..]))
         .map_err(|e| format!("{}: {e}", scratch.display()))?;
-    let (plus_outputs, plus_operations) = generate(&scratch)?;
+    let (plus, plus_operations) = generate(&scratch)?;
     if plus_operations != operations + 1 {
         let expected = operations + 1;
         return Err(format!(
@@ -225,7 +216,7 @@ pub fn generated_size(root: &Path, dir: &Path) -> Result<String, String> {
          |---|---:|---:|---:|---:|---:|---:|\n"
     );
     let labels = (GENERATED.iter().map(|path| format!("`{path}`"))).chain(["all four".into()]);
-    let rows = labels.zip(sizes(&outputs)).zip(sizes(&plus_outputs));
+    let rows = labels.zip(now).zip(plus);
     for ((file, (lines, bytes)), (plus_lines, plus_bytes)) in rows {
         let _ = writeln!(
             out,

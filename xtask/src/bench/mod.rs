@@ -15,10 +15,9 @@ use std::time::SystemTime;
 
 use crate::{cargo, flags};
 
-/// The benchmarks of the report, in order, and whether each runs pinned to
-/// one core (loopback round trips; see [`run_bench`]). A new one is a line
-/// here and a `benches/<name>.rs` of katapult-core following the convention
-/// above; one whose file is not in the tree is skipped, and the report says so.
+/// The benchmarks, in order, and whether each runs pinned to one core (see
+/// [`run_bench`]). A new one is a line here and a katapult-core bench
+/// following the convention above; one not in the tree is skipped, and said so.
 pub const BENCHES: &[(&str, bool)] = &[
     ("overhead", true),
     ("governor", false),
@@ -103,12 +102,10 @@ pub fn read_section(path: &Path, since: Option<SystemTime>) -> Result<String, St
     }
 }
 
-/// Builds the benchmark, then runs it with `KATAPULT_BENCH_OUT=out` (and
-/// criterion writing under `target/criterion`). Pinned, the client, its
-/// runtime and the loopback server share one core: each hand-off is a plain
-/// context switch, where across two vCPUs it can wait for an idle vCPU to be
-/// woken, which made loopback round trips swing between ~30 and ~180 µs
-/// here. Returns how it ran: pinning and the load average before / after.
+/// Builds the benchmark, then runs it with `KATAPULT_BENCH_OUT=out` and
+/// criterion under `target/criterion`; returns how: pinning, load average.
+/// Pinned to one core, each loopback hand-off is a plain context switch;
+/// across two vCPUs it can wait for one to wake (~30 to ~180 µs round trips).
 fn run_bench(
     root: &Path,
     name: &str,

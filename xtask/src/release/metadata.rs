@@ -32,9 +32,8 @@ pub struct CrateMeta {
     pub dependencies_need: Option<(String, String)>,
 }
 
-/// One dependency of a crate: `req` is `*` when there is no requirement,
-/// `kind` is `dev` or `build` (none for a normal one), `path` is set for a
-/// path dependency.
+/// One dependency: `req` is `*` when there is none, `kind` is `dev`, `build`
+/// or none (normal), `path` is set for a path dependency.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Dependency {
     pub name: String,
@@ -109,15 +108,13 @@ pub fn rust_version(text: &str) -> Option<Version> {
 }
 
 /// The fields crates.io shows, set and true; path dependencies pinned. A
-/// missing `repository` is a note, not a blocker: crates.io requires a
-/// description and a licence only, and the project has no public home yet,
-/// so no URL would be true.
+/// missing `repository` is a note, not a blocker: crates.io does not require
+/// it, and the project has no public home yet, so no URL would be true.
 pub fn metadata(crates: &[CrateMeta]) -> Vec<Finding> {
     crates.iter().map(|meta| judge(meta, crates)).collect()
 }
 
-/// The `metadata` line of one crate; `crates` have the versions its path
-/// dependencies pin.
+/// The `metadata` line of one crate; its path dependencies pin `crates`.
 fn judge(meta: &CrateMeta, crates: &[CrateMeta]) -> Finding {
     let (mut problems, mut facts) = (Vec::new(), Vec::new());
     let unset = |value: &Option<String>| value.as_deref().is_none_or(str::is_empty);

@@ -22,9 +22,8 @@ pub const TAG_PREFIX: &str = "v";
 /// The changelog, Keep a Changelog style.
 pub const CHANGELOG: &str = "CHANGELOG.md";
 
-/// One line of the summary: a topic (`package`, `drift`, `api`, ...), what
-/// was found, what stops the release if anything, and what to do before the
-/// first publish without blocking it.
+/// One line of the summary: its topic, what was found, what stops the
+/// release if anything, and what to do before the first publish if anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub topic: &'static str,
@@ -77,8 +76,7 @@ pub fn check(root: &Path) -> Vec<Finding> {
     findings
 }
 
-/// The summary: one line per finding (and its blocker or note), then the
-/// verdict.
+/// The summary: each finding (with its blocker or note), then the verdict.
 pub fn render(findings: &[Finding]) -> String {
     let mut out = String::new();
     for finding in findings {
@@ -260,10 +258,9 @@ fn last_release(root: &Path) -> Option<(String, Version)> {
     tags.max_by_key(|(_, v)| (v.major, v.minor, v.patch))
 }
 
-/// cargo-semver-checks against the last release, when it is installed: a
-/// cross-check of the `api` line from rustdoc. Its two rustdoc builds are
-/// too slow for `cargo xtask codegen`, which is why `crate::api_change` is
-/// the judge; it is never required.
+/// cargo-semver-checks against the last release, if installed: a rustdoc
+/// cross-check of the `api` line, never required (its two rustdoc builds
+/// are too slow for `cargo xtask codegen`, hence `crate::api_change`).
 fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
     let semver = |args: &[&str]| cargo(root).arg("semver-checks").args(args).output();
     if !semver(&["--version"]).is_ok_and(|o| o.status.success()) {
