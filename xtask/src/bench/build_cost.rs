@@ -92,10 +92,8 @@ fn clean_build(dir: &Path, subject: &Subject, target: &Path) -> Result<(Duration
     if !output.status.success() {
         return Err(format!("cargo build failed for {}:\n{log}", subject.0));
     }
-    let compiled = log
-        .lines()
-        .filter(|l| l.trim_start().starts_with("Compiling "));
-    let compiled = compiled.count();
+    let compiling = |line: &&str| line.trim_start().starts_with("Compiling ");
+    let compiled = log.lines().filter(compiling).count();
     Ok((took, compiled))
 }
 

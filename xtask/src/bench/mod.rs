@@ -51,10 +51,11 @@ pub fn run(root: &Path, flags: &flags::BenchReport) -> ExitCode {
 fn report(root: &Path, flags: &flags::BenchReport) -> Result<String, String> {
     let mut report = format!("# katapult-core: benchmarks\n\n{}", machine());
     let mut sections = String::new();
+    let only = |name: &str| flags.only.is_empty() || flags.only.iter().any(|n| n == name);
     let selected = BENCHES
         .iter()
-        .filter(|(name, _)| flags.only.is_empty() || flags.only.iter().any(|n| n == name));
-    for &(name, pinned) in selected.filter(|_| !flags.skip_bench) {
+        .filter(|(name, _)| only(name) && !flags.skip_bench);
+    for &(name, pinned) in selected {
         let out = section_path(root, name);
         let bench = root.join(format!("crates/katapult-core/benches/{name}.rs"));
         if !bench.exists() {

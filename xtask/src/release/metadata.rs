@@ -87,24 +87,20 @@ fn highest_rust_version(root: &str, metadata: &Metadata) -> Option<(String, Stri
             let who = format!("{} {}", package.name, package.version);
             best = Some((key, declared.clone(), who));
         }
-        let node = items(&metadata.resolve, "nodes")
-            .iter()
-            .find(|n| n["id"] == id);
-        let deps = node.map_or(&[][..], |node| items(node, "deps"));
+        let nodes = items(&metadata.resolve, "nodes");
+        let node = nodes.iter().find(|n| n["id"] == id);
+        let deps = node.map_or(&[][..], |n| items(n, "deps"));
         // An edge has a `kind` per way it is depended on: none for normal.
-        let normal = deps
-            .iter()
-            .filter(|d| items(d, "dep_kinds").iter().any(|k| k["kind"].is_null()));
-        stack.extend(normal.filter_map(|dep| dep["pkg"].as_str()));
+        let normal = |d: &&Value| items(d, "dep_kinds").iter().any(|k| k["kind"].is_null());
+        stack.extend(deps.iter().filter(normal).filter_map(|d| d["pkg"].as_str()));
     }
     best.map(|(_, declared, who)| (declared, who))
 }
 
 /// A `rust-version` (`1.88` or `1.88.0`) as a version, so both compare equal.
 pub fn rust_version(text: &str) -> Option<Version> {
-    Version::parse(text)
-        .or_else(|_| Version::parse(&format!("{text}.0")))
-        .ok()
+    let full = |text: String| Version::parse(&text).ok();
+    full(text.to_owned()).or_else(|| full(format!("{text}.0")))
 }
 
 /// The fields crates.io shows, set and true; path dependencies pinned. A

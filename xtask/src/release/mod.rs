@@ -252,9 +252,8 @@ fn api(root: &Path, crates: &[CrateMeta]) -> Result<(Finding, Option<String>), F
 fn last_release(root: &Path) -> Option<(String, Version)> {
     let tags = git(root, &["tag", "--list", &format!("{TAG_PREFIX}*")])?;
     let version = |tag: &str| Version::parse(tag.strip_prefix(TAG_PREFIX)?).ok();
-    let tags = tags
-        .lines()
-        .filter_map(|tag| Some((tag.to_owned(), version(tag)?)));
+    let tagged = |tag: &str| Some((tag.to_owned(), version(tag)?));
+    let tags = tags.lines().filter_map(tagged);
     tags.max_by_key(|(_, v)| (v.major, v.minor, v.patch))
 }
 
