@@ -261,8 +261,8 @@ fn last_release(root: &Path) -> Option<(String, Version)> {
 /// cross-check of the `api` line, never required (its two rustdoc builds
 /// are too slow for `cargo xtask codegen`, hence `crate::api_change`).
 fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
-    let semver = |args: &[&str]| cargo(root).arg("semver-checks").args(args).output();
-    if !semver(&["--version"]).is_ok_and(|o| o.status.success()) {
+    let installed = cargo(root).args(["semver-checks", "--version"]).output();
+    if !installed.is_ok_and(|o| o.status.success()) {
         return Finding::ok(
             "semver",
             "cargo-semver-checks is not installed (optional; the api line above is this \
@@ -275,16 +275,11 @@ fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
             format!("cargo-semver-checks: nothing to compare with (no {TAG_PREFIX}* tag yet)");
         return Finding::ok("semver", text);
     };
-    let [core, mocks] = CRATES;
-    match semver(&[
-        "check-release",
-        "--baseline-rev",
-        tag,
-        "-p",
-        core,
-        "-p",
-        mocks,
-    ]) {
+    let output = cargo(root)
+        .args(["semver-checks", "check-release", "--baseline-rev", tag])
+        .args(CRATES.iter().flat_map(|c| ["-p", c]))
+        .output();
+    match output {
         Ok(output) if output.status.success() => {
             let text = format!("cargo-semver-checks against {tag}: no semver violation");
             Finding::ok("semver", text)
