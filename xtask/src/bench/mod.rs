@@ -144,11 +144,9 @@ fn run_bench(
     eprintln!("running ({pinned}): cargo {cargo_args} -- {bench_args}");
     let before = load_average();
     status(&mut command, "failed")?;
-    let load = format!(
-        "load average (1 min) before / after: {before} / {}",
-        load_average()
-    );
-    Ok(format!("{pinned}; {load}"))
+    let after = load_average();
+    let load = format!("before / after: {before} / {after}");
+    Ok(format!("{pinned}; load average (1 min) {load}"))
 }
 
 /// The last core, when `taskset` is there to pin to it.
