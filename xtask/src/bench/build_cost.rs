@@ -1,8 +1,7 @@
 //! Build cost: clean release builds of katapult-core and of the hand-written
-//! floor (`crates/katapult-core/benches/floor`, the benchmark's too), timed,
-//! the crates in each dependency tree counted (offline), and the code
-//! generated per operation. Each build has its own `CARGO_TARGET_DIR` under
-//! the system's temporary directory: the shared `target/` is never cleaned.
+//! floor timed, their crates counted, and the code generated per operation.
+//! Each build has its own `CARGO_TARGET_DIR` under the system's temporary
+//! directory: the shared `target/` is never cleaned.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -17,9 +16,8 @@ use crate::{cargo, problem};
 /// The hand-written floor, relative to the workspace root.
 const FLOOR_DIR: &str = "crates/katapult-core/benches/floor";
 
-/// What is built: label, whether it is the floor (else the workspace), the
-/// arguments for `cargo tree` and `cargo build`, the target directory's
-/// name. The first and the third are the like-for-like pair compared.
+/// Label, whether it is the floor, `cargo tree`/`build` arguments, target
+/// directory name. The first and third are the like-for-like pair.
 type Subject = (&'static str, bool, &'static [&'static str], &'static str);
 
 const SUBJECTS: [Subject; 4] = [

@@ -1,11 +1,7 @@
-//! `cargo xtask bench-report`: runs katapult-core's benchmarks and stitches
-//! the markdown sections they write into one report, after the machine's
-//! facts; `crates/katapult-core/BENCHMARKS.md` explains each figure.
-//!
-//! The convention (`crates/katapult-core/benches/support/report.rs`): each
-//! benchmark writes its own section to the file `KATAPULT_BENCH_OUT` names,
-//! here `target/bench-report/<bench>.md`; a section older than its run is
-//! refused, as the benchmark did not write it.
+//! `cargo xtask bench-report`: katapult-core's benchmarks' markdown sections
+//! (each written to `KATAPULT_BENCH_OUT`, `target/bench-report/<bench>.md`;
+//! see `benches/support/report.rs`) stitched after the machine's facts.
+//! A section older than its run is refused: the benchmark did not write it.
 
 pub mod build_cost;
 
@@ -16,8 +12,7 @@ use std::time::SystemTime;
 use crate::{cargo, flags};
 
 /// The benchmarks, in order, and whether each runs pinned to one core (see
-/// [`run_bench`]). A new one is a line here and a katapult-core bench
-/// following the convention above; one not in the tree is skipped, and said so.
+/// [`run_bench`]); one not in the tree is skipped, and said so.
 pub const BENCHES: &[(&str, bool)] = &[
     ("overhead", true),
     ("governor", false),
@@ -103,10 +98,9 @@ pub fn read_section(path: &Path, since: Option<SystemTime>) -> Result<String, St
     }
 }
 
-/// Builds the benchmark, then runs it with `KATAPULT_BENCH_OUT=out` and
-/// criterion under `target/criterion`; returns how: pinning, load average.
-/// Pinned to one core, each loopback hand-off is a plain context switch;
-/// across two vCPUs it can wait for one to wake (~30 to ~180 µs round trips).
+/// Builds and runs the benchmark with `KATAPULT_BENCH_OUT=out`; returns how.
+/// Pinned to one core, a loopback hand-off is a plain context switch; across
+/// two vCPUs it can wait for one to wake (~30 to ~180 µs round trips).
 fn run_bench(
     root: &Path,
     name: &str,

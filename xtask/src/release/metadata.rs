@@ -12,9 +12,8 @@ use crate::api_change::Version;
 use crate::cargo;
 use crate::doc::items;
 
-/// What `cargo metadata` says about one of the crates (`readme` is relative
-/// to the manifest), and the highest `rust-version` among its normal
-/// dependencies, direct and indirect, with the crate that declares it.
+/// One crate as `cargo metadata` has it (`readme` relative to the manifest),
+/// and the highest `rust-version` its normal dependencies need, and whose.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CrateMeta {
     pub id: String,
@@ -32,8 +31,7 @@ pub struct CrateMeta {
     pub dependencies_need: Option<(String, String)>,
 }
 
-/// One dependency: `req` is `*` when there is none, `kind` is `dev`, `build`
-/// or none (normal), `path` is set for a path dependency.
+/// One dependency: `req` is `*` when unset, `kind` is none when normal.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Dependency {
     pub name: String,
@@ -69,8 +67,7 @@ pub(super) fn crates(root: &Path) -> Result<Vec<CrateMeta>, String> {
     Ok(CRATES.iter().filter_map(|name| release(name)).collect())
 }
 
-/// The highest `rust-version` among the normal dependencies reachable from
-/// `root` (not `root` itself), and the crate that declares it.
+/// The highest `rust-version` reachable from `root` through normal edges.
 fn highest_rust_version(root: &str, metadata: &Metadata) -> Option<(String, String)> {
     let (mut seen, mut stack) = (BTreeSet::new(), vec![root]);
     let mut best: Option<(Version, String, String)> = None;
@@ -110,7 +107,7 @@ pub fn metadata(crates: &[CrateMeta]) -> Vec<Finding> {
     crates.iter().map(|meta| judge(meta, crates)).collect()
 }
 
-/// The `metadata` line of one crate; its path dependencies pin `crates`.
+/// One crate's `metadata` line; its path dependencies must pin `crates`.
 fn judge(meta: &CrateMeta, crates: &[CrateMeta]) -> Finding {
     let (mut problems, mut facts) = (Vec::new(), Vec::new());
     let unset = |value: &Option<String>| value.as_deref().is_none_or(str::is_empty);

@@ -1,7 +1,6 @@
-//! `cargo xtask release-check`: whether a release of both crates could go
-//! out, on one screen: their metadata, drift from the recorded upstream,
-//! `cargo package`, the public API changes since the last release tag
-//! (`crate::api_change`), cargo-semver-checks if installed, the changelog.
+//! `cargo xtask release-check`: whether both crates could be released, on
+//! one screen: metadata, drift, `cargo package`, API changes since the last
+//! tag, cargo-semver-checks if installed, the changelog.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -22,8 +21,8 @@ pub const TAG_PREFIX: &str = "v";
 /// The changelog, Keep a Changelog style.
 pub const CHANGELOG: &str = "CHANGELOG.md";
 
-/// One line of the summary: its topic, what was found, what stops the
-/// release if anything, and what to do before the first publish if anything.
+/// One line of the summary, with what blocks the release and what to do
+/// before the first publish, if anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub topic: &'static str,
@@ -34,12 +33,11 @@ pub struct Finding {
 
 impl Finding {
     fn new(topic: &'static str, text: impl Into<String>, blocker: Option<String>) -> Self {
-        let (text, note) = (text.into(), None);
         Self {
             topic,
-            text,
+            text: text.into(),
             blocker,
-            note,
+            note: None,
         }
     }
 
@@ -145,14 +143,10 @@ fn drift_finding(root: &Path) -> Finding {
 }
 
 /// `cargo package` for both crates together (the mocks alone fail until
-/// katapult-core is on crates.io), offline, verified through a temporary
-/// local registry; `--allow-dirty`, as the `tree` line reports.
-///
-/// Cargo takes a crate version in a registry to be immutable, and these are
-/// repackaged at one version after every change, so each run verifies in a
-/// fresh temporary target directory, removed afterwards: reusing one would
-/// build the mocks against a stale client. What cargo unpacks under
-/// `$CARGO_HOME/registry/src/` is cargo's own and left alone.
+/// katapult-core is on crates.io), offline, `--allow-dirty`. Cargo takes a
+/// registry version to be immutable and these are repackaged at one version,
+/// so each run verifies in a fresh temporary target directory (a reused one
+/// would build the mocks against a stale client); `$CARGO_HOME` is left alone.
 fn package(root: &Path) -> Result<Finding, Finding> {
     let blocked = |text: &'static str| {
         move |error: std::io::Error| Finding::blocked("package", text, error.to_string())
@@ -257,9 +251,8 @@ fn last_release(root: &Path) -> Option<(String, Version)> {
     tags.max_by_key(|(_, v)| (v.major, v.minor, v.patch))
 }
 
-/// cargo-semver-checks against the last release, if installed: a rustdoc
-/// cross-check of the `api` line, never required (its two rustdoc builds
-/// are too slow for `cargo xtask codegen`, hence `crate::api_change`).
+/// cargo-semver-checks against the last release, if installed: an optional
+/// cross-check of the `api` line (its rustdoc builds are too slow to require).
 fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
     let installed = cargo(root).args(["semver-checks", "--version"]).output();
     if !installed.is_ok_and(|o| o.status.success()) {
