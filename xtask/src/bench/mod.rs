@@ -32,13 +32,11 @@ pub fn run(root: &Path, flags: &flags::BenchReport) -> ExitCode {
         }
         Ok(())
     });
-    match written {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("bench-report: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    let Err(message) = written else {
+        return ExitCode::SUCCESS;
+    };
+    eprintln!("bench-report: {message}");
+    ExitCode::FAILURE
 }
 
 /// Machine facts, a line per benchmark run, each benchmark's section, and
@@ -147,9 +145,8 @@ fn run_bench(
 fn pin_core() -> Option<usize> {
     let taskset = Command::new("taskset").arg("-V").output();
     let last = std::thread::available_parallelism().map_or(0, |n| n.get() - 1);
-    taskset
-        .is_ok_and(|out| out.status.success())
-        .then_some(last)
+    let found = taskset.is_ok_and(|out| out.status.success());
+    found.then_some(last)
 }
 
 /// `nproc`, the CPU model and `rustc -V`, as a markdown list.

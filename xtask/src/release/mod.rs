@@ -282,13 +282,10 @@ fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
             let summary = (log.lines().rev())
                 .find(|l| l.contains("Summary") || l.contains("error"))
                 .unwrap_or("see `cargo semver-checks check-release`");
-            Finding::blocked(
-                "semver",
-                format!("cargo-semver-checks against {tag}: {}", summary.trim()),
-                format!(
-                    "run `cargo semver-checks check-release --baseline-rev {tag}` and bump the version it asks for"
-                ),
-            )
+            let text = format!("cargo-semver-checks against {tag}: {}", summary.trim());
+            let run = format!("run `cargo semver-checks check-release --baseline-rev {tag}`");
+            let blocker = format!("{run} and bump the version it asks for");
+            Finding::blocked("semver", text, blocker)
         }
         Err(error) => Finding::ok(
             "semver",
