@@ -1,18 +1,10 @@
 //! `cargo xtask drift [--upstream FILE] [--record]`: does Katapult's
 //! published OpenAPI document still say what the fragment assumes about
-//! each of the fragment's operations? Each step is its own module:
-//!
-//! - `upstream.rs` reads a published document and extracts the closure of
-//!   the fragment's operations; `record.rs` writes it for `--record`;
-//! - `normal.rs` and `schema.rs` read each side the same way into facts
-//!   named by what they mean rather than where they are written;
-//! - `compare.rs` compares the facts once, and `table.rs` says what kind of
-//!   difference each is, where to report it, the edit that follows upstream
-//!   and what that edit does to the generated API (as rated by the one
-//!   judge of API breakage, [`crate::api_change::severity`]);
-//! - `departures.rs` sets aside what an `x-departure: Dn` marker declares:
-//!   something upstream has and the fragment lacks can never be declared,
-//!   and a marker whose node no longer differs is stale and fails the check.
+//! each of its operations? `upstream` reads the published side, `normal`
+//! and `schema` read both sides into facts, `compare` compares them once,
+//! `table` describes each difference (its API impact rated by
+//! [`crate::api_change::severity`]), and `departures` sets aside what an
+//! `x-departure: Dn` marker declares.
 
 mod compare;
 mod departures;
@@ -112,14 +104,7 @@ impl Difference {
     }
 }
 
-/// What kind of thing differs: an operation's id, a security requirement
-/// or scheme, the request body's presence or `required` flag, a body's
-/// media type, a parameter, a response status, a response header, an error
-/// code a status carries, the error body's shape (wrapped, one schema per
-/// status), a property on one side only, whether a property or parameter is
-/// required, a schema's `type` or `format`, whether a value may be null, an
-/// enum value, a schema's composition (object, `oneOf`, ...), the name of a
-/// referenced schema (the generated type's).
+/// What kind of thing differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DifferenceKind {
     Operation,
