@@ -33,17 +33,10 @@ pub(super) struct Facts<'a> {
     pub stack: Vec<String>,
 }
 
-/// One thing a side says:
-/// - `path`: what it is, the same on both sides (the fact above it is the
-///   one at the longest path it starts with);
-/// - `key`: its key among its siblings (a property's or header's name, a
-///   status, an enum value as JSON, a code, a scheme, ...);
-/// - `at`: its pointer in its document; `anchor`: where in the fragment a
-///   marker declaring a difference here sits (`at`, or the nearest node a
-///   marker can stand on: the scheme of a scheme's field, the response of
-///   a code, the schema of an enum value);
-/// - `node`: the node as written, for the edits that copy it; `value`: what
-///   is compared (`Null` for a fact compared by presence alone).
+/// One thing a side says: `path` names what it is, the same on both sides;
+/// `at` is its pointer, `anchor` where a marker declaring a difference here
+/// sits; `node` is the JSON as written, `value` what is compared (`Null`
+/// when compared by presence alone).
 #[derive(Debug, Clone)]
 pub(super) struct Fact<'a> {
     pub path: String,
@@ -56,14 +49,9 @@ pub(super) struct Fact<'a> {
     pub ctx: Ctx,
 }
 
-/// What the table's messages need to know about a fact beyond where it is:
-/// whether the schema travels in a request, whether a value must be present
-/// where it is used, an open enum (`x-open-enum: true`), a lookup (a oneOf
-/// of single-field objects), an operation carrying `x-rust-name`, the
-/// schema's name under `/components/schemas`, what the fact belongs to as
-/// messages name it (the object owning a property, the status of a header
-/// or a code, the location of a parameter, the flow of a scope, the body of
-/// a media type), and for an error body the union its codes are variants of.
+/// What the table's messages need about a fact beyond where it is; `owner`
+/// is what it belongs to as messages name it (a property's object, a
+/// header's status, a parameter's location, ...).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Ctx {
     pub request: bool,
