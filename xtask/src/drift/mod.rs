@@ -38,11 +38,8 @@ pub const RECORDED_KEY: &str = "x-recorded";
 /// The extension that declares a departure on a fragment node.
 pub const DEPARTURE_KEY: &str = "x-departure";
 
-/// What the comparison found: the files compared (as messages name them),
-/// Katapult's version and the sha256 of the published upstream document,
-/// every difference (declared or not) in the order found, the description
-/// changes (reported, never failing) and the `x-departure` markers on nodes
-/// that no longer differ.
+/// What the comparison found: every difference (declared or not) in the
+/// order found, description warnings (never failing) and stale markers.
 #[derive(Debug, Clone)]
 pub struct DriftReport {
     pub fragment_file: String,
@@ -77,13 +74,9 @@ impl DriftReport {
     }
 }
 
-/// One way the fragment and the upstream document differ: what kind of
-/// thing, which side has it, its JSON pointer on each side (in the
-/// fragment, the node that differs or where the missing node belongs: a
-/// marker declaring the difference sits there), what differs in a sentence,
-/// the fragment edit that would follow upstream, what that edit would do to
-/// the generated public API, and the departures (`Dn`) that declare it
-/// (none for drift).
+/// One way the fragment and upstream differ. `fragment` is the node that
+/// differs or where the missing one belongs (where a marker declaring it
+/// sits); `departures` are the ids declaring it (none for drift).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
     pub kind: DifferenceKind,
@@ -142,10 +135,9 @@ pub enum Presence {
     UpstreamOnly,
 }
 
-/// What following upstream would do to the generated public API: the
-/// change drift knows it makes (`None` when nothing generated changes:
-/// docs, headers, security), rated by the one judge of API breakage,
-/// [`crate::api_change::severity`], and why, in a sentence.
+/// What following upstream would do to the generated API (`change` is
+/// `None` when nothing generated changes), rated by
+/// [`crate::api_change::severity`], and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiImpact {
     pub change: Option<ChangeKind>,

@@ -1,10 +1,7 @@
-//! The upstream side: a published OpenAPI document read from a file (JSON
-//! or YAML, OpenAPI 3.0), with what identifies it, and the closure of the
-//! fragment's operations: each operation the document has at the fragment's
-//! method and path, and every node they reference (schemas, responses,
-//! headers, parameters, request bodies, the security schemes they name), as
-//! a standalone OpenAPI document. The closure is what `--record` writes and
-//! what the comparison reads; the document's other operations are left out.
+//! The upstream side: a published OpenAPI 3.0 document (JSON or YAML) and
+//! the closure of the fragment's operations in it (each operation and every
+//! node it references), a standalone document `--record` writes and the
+//! comparison reads.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::Path;
