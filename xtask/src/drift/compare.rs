@@ -1,12 +1,7 @@
-//! The comparison, once: both sides normalised ([`Facts`]), then one pass
-//! over their facts. A fact both sides have with different values, or a
-//! fact one side has below a fact both have, is a finding; the table
-//! ([`super::table`]) turns each into a difference. Findings the table
-//! groups (a header documented on several statuses, the values an enum
-//! lost, several upstream names for one fragment schema) become one
-//! difference, and a difference found twice (a schema several operations
-//! use, an error response they share) is kept once: what tells two apart
-//! is where the fragment says it and what the difference says.
+//! The comparison, once: a fact both sides have with different values, or
+//! one side has below a fact both have, is a finding, and the table turns
+//! each into a difference. Grouped findings become one difference, and one
+//! found twice (a schema several operations use) is kept once.
 
 use serde_json::Value;
 

@@ -1,18 +1,10 @@
 //! `cargo xtask drift [--upstream FILE] [--record]`: does Katapult's
 //! published OpenAPI document still say what the fragment assumes about
-//! each of the fragment's operations? Each step is its own module:
-//!
-//! - `upstream.rs` reads a published document and extracts the closure of
-//!   the fragment's operations; `record.rs` writes it for `--record`;
-//! - `normal.rs` and `schema.rs` read each side the same way into facts
-//!   named by what they mean rather than where they are written;
-//! - `compare.rs` compares the facts once, and `table.rs` says what kind of
-//!   difference each is, where to report it, the edit that follows upstream
-//!   and what that edit does to the generated API (as rated by the one
-//!   judge of API breakage, [`crate::api_change::severity`]);
-//! - `departures.rs` sets aside what an `x-departure: Dn` marker declares:
-//!   something upstream has and the fragment lacks can never be declared,
-//!   and a marker whose node no longer differs is stale and fails the check.
+//! each of its operations? `upstream` reads the published side, `normal`
+//! and `schema` read both sides into facts, `compare` compares them once,
+//! `table` describes each difference (its API impact rated by
+//! [`crate::api_change::severity`]), and `departures` sets aside what an
+//! `x-departure: Dn` marker declares.
 
 mod compare;
 mod departures;
@@ -46,11 +38,8 @@ pub const RECORDED_KEY: &str = "x-recorded";
 /// The extension that declares a departure on a fragment node.
 pub const DEPARTURE_KEY: &str = "x-departure";
 
-/// What the comparison found: the files compared (as messages name them),
-/// Katapult's version and the sha256 of the published upstream document,
-/// every difference (declared or not) in the order found, the description
-/// changes (reported, never failing) and the `x-departure` markers on nodes
-/// that no longer differ.
+/// What the comparison found: every difference (declared or not) in the
+/// order found, description warnings (never failing) and stale markers.
 #[derive(Debug, Clone)]
 pub struct DriftReport {
     pub fragment_file: String,
@@ -85,13 +74,9 @@ impl DriftReport {
     }
 }
 
-/// One way the fragment and the upstream document differ: what kind of
-/// thing, which side has it, its JSON pointer on each side (in the
-/// fragment, the node that differs or where the missing node belongs: a
-/// marker declaring the difference sits there), what differs in a sentence,
-/// the fragment edit that would follow upstream, what that edit would do to
-/// the generated public API, and the departures (`Dn`) that declare it
-/// (none for drift).
+/// One way the fragment and upstream differ. `fragment` is the node that
+/// differs or where the missing one belongs (where a marker declaring it
+/// sits); `departures` are the ids declaring it (none for drift).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
     pub kind: DifferenceKind,
@@ -112,14 +97,7 @@ impl Difference {
     }
 }
 
-/// What kind of thing differs: an operation's id, a security requirement
-/// or scheme, the request body's presence or `required` flag, a body's
-/// media type, a parameter, a response status, a response header, an error
-/// code a status carries, the error body's shape (wrapped, one schema per
-/// status), a property on one side only, whether a property or parameter is
-/// required, a schema's `type` or `format`, whether a value may be null, an
-/// enum value, a schema's composition (object, `oneOf`, ...), the name of a
-/// referenced schema (the generated type's).
+/// What kind of thing differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DifferenceKind {
     Operation,
@@ -157,10 +135,9 @@ pub enum Presence {
     UpstreamOnly,
 }
 
-/// What following upstream would do to the generated public API: the
-/// change drift knows it makes (`None` when nothing generated changes:
-/// docs, headers, security), rated by the one judge of API breakage,
-/// [`crate::api_change::severity`], and why, in a sentence.
+/// What following upstream would do to the generated API (`change` is
+/// `None` when nothing generated changes), rated by
+/// [`crate::api_change::severity`], and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiImpact {
     pub change: Option<ChangeKind>,

@@ -1,24 +1,9 @@
 //! One side of the comparison, normalised: the fragment's operations read
-//! into facts, the same way for the fragment and for the upstream closure.
-//! A fact is named by a path that says what it is rather than where it is
-//! written (`/PATCH ~1disks~1disk/body/content/application~1json/schema/
-//! plain/object/properties/disk`), so the two sides' facts pair up by
-//! meaning:
-//!
-//! - operations pair up by method and path (their operation ids are
-//!   compared as a cross-check); an operation one side lacks is one fact,
-//!   and nothing below it is compared;
-//! - references are inlined: a schema's facts sit under each place it is
-//!   used, so a schema the fragment renamed or copied still meets its
-//!   upstream original;
-//! - what a schema holds sits under its shape family and its type, so when
-//!   those differ, that is the one difference reported, not all below;
-//! - error responses are read into one model (per status: its codes and
-//!   whether the body is wrapped; per code, across statuses: its object),
-//!   however each side writes them (one envelope around one union tagged
-//!   by `code` in the fragment, one schema per status upstream);
-//! - each enum value, error code, property, header, ... is a fact of its
-//!   own, so one added is one difference.
+//! into facts named by what they mean rather than where they are written,
+//! the same way for both sides, so facts pair up by meaning. References are
+//! inlined (a renamed or copied schema still meets its original), and error
+//! responses are read into one model (codes per status, objects per code)
+//! however each side writes them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -48,17 +33,10 @@ pub(super) struct Facts<'a> {
     pub stack: Vec<String>,
 }
 
-/// One thing a side says:
-/// - `path`: what it is, the same on both sides (the fact above it is the
-///   one at the longest path it starts with);
-/// - `key`: its key among its siblings (a property's or header's name, a
-///   status, an enum value as JSON, a code, a scheme, ...);
-/// - `at`: its pointer in its document; `anchor`: where in the fragment a
-///   marker declaring a difference here sits (`at`, or the nearest node a
-///   marker can stand on: the scheme of a scheme's field, the response of
-///   a code, the schema of an enum value);
-/// - `node`: the node as written, for the edits that copy it; `value`: what
-///   is compared (`Null` for a fact compared by presence alone).
+/// One thing a side says: `path` names what it is, the same on both sides;
+/// `at` is its pointer, `anchor` where a marker declaring a difference here
+/// sits; `node` is the JSON as written, `value` what is compared (`Null`
+/// when compared by presence alone).
 #[derive(Debug, Clone)]
 pub(super) struct Fact<'a> {
     pub path: String,
@@ -71,14 +49,9 @@ pub(super) struct Fact<'a> {
     pub ctx: Ctx,
 }
 
-/// What the table's messages need to know about a fact beyond where it is:
-/// whether the schema travels in a request, whether a value must be present
-/// where it is used, an open enum (`x-open-enum: true`), a lookup (a oneOf
-/// of single-field objects), an operation carrying `x-rust-name`, the
-/// schema's name under `/components/schemas`, what the fact belongs to as
-/// messages name it (the object owning a property, the status of a header
-/// or a code, the location of a parameter, the flow of a scope, the body of
-/// a media type), and for an error body the union its codes are variants of.
+/// What the table's messages need about a fact beyond where it is; `owner`
+/// is what it belongs to as messages name it (a property's object, a
+/// header's status, a parameter's location, ...).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Ctx {
     pub request: bool,
@@ -102,29 +75,10 @@ impl Ctx {
     }
 }
 
-/// What a fact is about. Most are compared by presence alone; `OperationId`,
-/// `Description`, `Scopes`, `SchemeField`, `FlowField`, `ParameterRequired`,
-/// `BodyRequired`, `ErrorReadable`, `Wrapped`, `ErrorSchemas`, `Required`,
-/// `Nullable`, `Name`, `Shape`, `Type`, `Format` and `Members` hold a value.
-/// A difference in a `Description` (or a summary) is only a warning.
-/// - `Operation`: by method and path (its key), every fact of it below;
-/// - `Requirement`: a security requirement, by the schemes it names, and
-///   `Scopes` the scopes it lists for one scheme; `Scheme`: a scheme the
-///   requirements name, with its `SchemeField`s (`type`, `scheme`, `in`,
-///   ...), its `Flow`s and their `FlowField`s (URLs), and each `Scope` the
-///   requirements need that a flow defines;
-/// - `Media`: a media type of a body;
-/// - `ErrorReadable`: whether an error status's body reads as error objects
-///   with a code; `ErrorObjects`: those objects (its `Code`s and whether it
-///   is `Wrapped` in an envelope are compared under it); `ErrorSchemas`:
-///   whether the error statuses share one body schema; `ErrorObject`: the
-///   error object of one code, across statuses;
-/// - `Schema`: a schema used without a name of its own (a body, items, a
-///   member); `Name`: a schema's name, the generated type's (`""` for an
-///   inline schema that generates a type, `Null` for one that does not);
-///   `Type` sits under the shape family, and `Typed` (the schema below its
-///   shape family and type: format, enum values, members, items and
-///   properties) under both; `Members`: how many members a oneOf has.
+/// What a fact is about. Most are compared by presence alone; those that
+/// hold a value (an id, a flag, a name, a type, ...) compare it, and a
+/// `Description` that differs is only a warning. `Typed` is a schema below
+/// its shape family and type, so a changed shape or type is one difference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum What {
     Document,

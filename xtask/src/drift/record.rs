@@ -1,7 +1,6 @@
-//! `--record`: the upstream closure of the fragment's operations, written
-//! under `openapi/upstream/` with where it came from. Written to a
-//! temporary file in the same directory and renamed over the old one, so
-//! the file is always whole: the old recording or the new one.
+//! `--record`: the upstream closure, stamped with where it came from and
+//! written through a temporary file renamed into place, so the file is
+//! always whole.
 
 use std::io::Write;
 use std::path::Path;
@@ -13,9 +12,7 @@ use super::upstream::{Source, extract};
 use super::{DriftError, RECORDED_KEY, RECORDED_PATH};
 use crate::fragment::FRAGMENT_PATH;
 
-/// What `--record` wrote: the file (relative to the workspace root),
-/// Katapult's version and the sha256 of the published document, and
-/// whether the file's content changed.
+/// What `--record` wrote, and whether the file's content changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
     pub path: String,

@@ -1,10 +1,6 @@
-//! Schemas, normalised: a schema's facts where it is used (whether it may
-//! be null there, the description written there), then those of the schema
-//! itself (its description, name and shape, then, under its shape family
-//! and its type, its format, enum values, members, items and properties).
-//! A schema the fragment renamed or copied meets its upstream original by
-//! where it is used; a schema that refers back to one being read (a
-//! recursive schema) is read once.
+//! Schemas, normalised: the facts of a schema's use (nullable, its
+//! description there), then of the schema itself under its shape family and
+//! type. A recursive schema is read once.
 
 use serde_json::{Value, json};
 

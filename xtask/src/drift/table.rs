@@ -1,7 +1,6 @@
-//! The one table from a finding to a difference: its kind, where it is
-//! reported on each side, what it says, the fragment edit that follows
-//! upstream, and the change that edit makes to the generated API (which
-//! [`crate::api_change::severity`], the one judge of API breakage, rates).
+//! The one table from a finding to a difference: its kind, pointers, text,
+//! the fragment edit that follows upstream, and the API change that edit
+//! makes, rated by [`crate::api_change::severity`].
 
 use serde_json::Value;
 

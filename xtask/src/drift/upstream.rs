@@ -1,10 +1,7 @@
-//! The upstream side: a published OpenAPI document read from a file (JSON
-//! or YAML, OpenAPI 3.0), with what identifies it, and the closure of the
-//! fragment's operations: each operation the document has at the fragment's
-//! method and path, and every node they reference (schemas, responses,
-//! headers, parameters, request bodies, the security schemes they name), as
-//! a standalone OpenAPI document. The closure is what `--record` writes and
-//! what the comparison reads; the document's other operations are left out.
+//! The upstream side: a published OpenAPI 3.0 document (JSON or YAML) and
+//! the closure of the fragment's operations in it (each operation and every
+//! node it references), a standalone document `--record` writes and the
+//! comparison reads.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::Path;
@@ -14,11 +11,9 @@ use serde_json::{Map, Value};
 use super::{DriftError, Stamp};
 use crate::doc::{self, YamlError, child, pointer, ref_pointer};
 
-/// An upstream document as read from a file: the file as messages name it,
-/// the whole document, Katapult's version of it (`info.x-katapult-version`,
-/// else `info.version`, or the one a recorded closure names) and the sha256
-/// of the published document's bytes (of the file read, or for a recorded
-/// closure of the document it was recorded from).
+/// An upstream document as read: the file as messages name it, the
+/// document, Katapult's version, and the sha256 of the published document
+/// (for a recorded closure, of the one it was recorded from).
 #[derive(Debug, Clone)]
 pub struct Source {
     pub file: String,
@@ -56,10 +51,8 @@ pub(super) fn read(path: &Path, file: &str) -> Result<Source, DriftError> {
     })
 }
 
-/// The pointers of the operations of `document` (the fragment), as
-/// [`doc::operations`] lists them (`/paths/~1disks~1disk/get`, ...): the
-/// same pointer names the operation of the same method and path in any
-/// document.
+/// The pointers of the operations of `document` (`/paths/~1disks~1disk/get`,
+/// ...): the same pointer names the same operation in any document.
 pub fn operations(document: &Value) -> Vec<String> {
     let operations = doc::operations(document).into_iter();
     operations.map(|op| op.pointer).collect()
@@ -124,10 +117,8 @@ fn check_version(document: &Value, file: &str) -> Result<(), DriftError> {
 const KEPT: [&str; 5] = ["openapi", "info", "externalDocs", "servers", "security"];
 
 /// Extracts from `source` the closure of the operations at `operations`
-/// (the fragment's pointers). An operation `source` lacks is left out (the
-/// comparison reports it); one of them at least must be there, or this is
-/// not the document the fragment follows. Every `$ref` must be local
-/// (`#/...`) and resolve; the result must be a valid OpenAPI 3.0 document.
+/// (one at least must be there). Every `$ref` must be local and resolve,
+/// and the result must be a valid OpenAPI 3.0 document.
 pub fn extract(source: &Source, operations: &[String]) -> Result<Value, DriftError> {
     let doc = &source.document;
     let reference_error = |pointer: &str, message: String| DriftError::Reference {
