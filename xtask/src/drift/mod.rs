@@ -9,7 +9,6 @@
 mod compare;
 mod departures;
 mod normal;
-mod record;
 mod render;
 mod schema;
 mod table;
@@ -20,8 +19,7 @@ use std::process::ExitCode;
 
 pub use self::compare::compare;
 pub use self::departures::{Marker, markers};
-pub use self::record::{Recorded, Stamp};
-pub use self::upstream::{Source, extract, operations};
+pub use self::upstream::{Recorded, Source, Stamp, extract, operations};
 
 use heck::ToKebabCase;
 
@@ -298,7 +296,7 @@ pub fn compare_with(root: &Path, upstream: &Source) -> Result<DriftReport, Drift
 pub fn record(root: &Path, upstream: &Path) -> Result<Recorded, DriftError> {
     let source = upstream::read(upstream, &upstream.display().to_string())?;
     let operations = operations(&fragment(root)?);
-    record::write(root, &source, &operations)
+    upstream::write(root, &source, &operations)
 }
 
 /// The fragment of the workspace at `root`, loaded and linted.
