@@ -265,15 +265,9 @@ pub fn drift(root: &Path, upstream: Option<&Path>) -> Result<DriftReport, DriftE
             upstream::read(&path, RECORDED_PATH)?
         }
     };
-    compare_with(root, &upstream)
-}
-
-/// Compares the fragment of the workspace at `root` with an upstream
-/// document already read.
-pub fn compare_with(root: &Path, upstream: &Source) -> Result<DriftReport, DriftError> {
     let fragment = fragment(root)?;
     let operations = operations(&fragment);
-    let closure = extract(upstream, &operations)?;
+    let closure = extract(&upstream, &operations)?;
     let markers = markers(&fragment, FRAGMENT_PATH)?;
     let (differences, warnings) = compare::compare(&fragment, &closure, &operations);
     let mut report = DriftReport {

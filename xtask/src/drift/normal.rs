@@ -13,16 +13,6 @@ use self::What::*;
 use super::upstream::{label, path_item};
 use crate::doc::{self, Resolved, below, child, deref, entries, items, pointer};
 
-/// The fields that define a security scheme.
-const SCHEME_FIELDS: [&str; 6] = [
-    "type",
-    "scheme",
-    "in",
-    "name",
-    "bearerFormat",
-    "openIdConnectUrl",
-];
-
 /// Every fact of one side, in the order read (indexed by path), read from
 /// `doc`; `stack` holds the schemas being read, outermost first: a schema
 /// that refers back to one of them (a recursive schema) stops there.
@@ -302,7 +292,15 @@ impl<'a> Facts<'a> {
             let path = below(&op.path, ["schemes", &scheme]);
             let mut n = Fact::new(path, at, &scheme, def);
             self.add(&n, Scheme);
-            for key in SCHEME_FIELDS {
+            // The fields that define a security scheme.
+            for key in [
+                "type",
+                "scheme",
+                "in",
+                "name",
+                "bearerFormat",
+                "openIdConnectUrl",
+            ] {
                 key.clone_into(&mut n.key);
                 self.field(&n, key, SchemeField);
             }
@@ -347,8 +345,7 @@ impl<'a> Facts<'a> {
                 self.leaf(&n, "required", ParameterRequired, field(param, "required"));
                 if let Some(schema) = param.get("schema") {
                     let required = param.get("required") == Some(&Value::Bool(true));
-                    let (path, at) = (child(&n.path, "schema"), child(&n.at, "schema"));
-                    self.schema_at(path, at, schema, Schema, Ctx::using(true, required));
+                    self.schema_below(&n, &["schema"], schema, Ctx::using(true, required));
                 }
             }
         }
@@ -362,8 +359,7 @@ impl<'a> Facts<'a> {
             media.ctx.owner.clone_from(&n.ctx.owner);
             self.add(&media, Media);
             if let Some(schema) = value.get("schema") {
-                let (path, at) = (child(&media.path, "schema"), child(&media.at, "schema"));
-                self.schema_at(path, at, schema, Schema, Ctx::using(request, true));
+                self.schema_below(&media, &["schema"], schema, Ctx::using(request, true));
             }
         }
     }
@@ -386,8 +382,7 @@ impl<'a> Facts<'a> {
                 h.ctx.owner.clone_from(&status);
                 self.add(&h, Header);
                 if let Some(schema) = header.get("schema") {
-                    let (path, at) = (child(&h.path, "schema"), child(&h.at, "schema"));
-                    self.schema_at(path, at, schema, Schema, Ctx::using(false, true));
+                    self.schema_below(&h, &["schema"], schema, Ctx::using(false, true));
                 }
             }
             if doc::is_error_status(&status) {

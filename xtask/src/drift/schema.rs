@@ -9,19 +9,20 @@ use super::normal::{Ctx, Fact, Facts, NULL, What, field};
 use crate::doc::{self, OneOfShape, Resolved, below, child, entries, items};
 
 impl<'a> Facts<'a> {
-    /// The schema written at `at` as `node`, used as a `what` where `ctx`
-    /// says (in a request or not, required there or not).
-    pub(super) fn schema_at(
+    /// The schema `node` written at `segments` below `parent` (in both the
+    /// path and the document), used where `ctx` says (in a request or not,
+    /// required there or not).
+    pub(super) fn schema_below(
         &mut self,
-        path: String,
-        at: String,
+        parent: &Fact<'a>,
+        segments: &[&str],
         node: &'a Value,
-        what: What,
         ctx: Ctx,
     ) {
+        let (path, at) = (below(&parent.path, segments), below(&parent.at, segments));
         let mut n = Fact::new(path, at, "", node);
         n.ctx = ctx;
-        self.schema(n, what);
+        self.schema(n, Schema);
     }
 
     /// The schema `n` (as written, at its pointer: a use), as a `what`: the
@@ -83,18 +84,13 @@ impl<'a> Facts<'a> {
             let members = items(s.value, "oneOf");
             self.leaf(&typed, "members", Members, json!(members.len()));
             for (index, member) in members.iter().enumerate() {
-                let index = index.to_string();
-                let (path, at) = (
-                    below(&typed.path, ["oneOf", &index]),
-                    below(&s.at, ["oneOf", &index]),
-                );
-                self.schema_at(path, at, member, Schema, Ctx::using(request, true));
+                let segments = ["oneOf", &index.to_string()];
+                self.schema_below(&typed, &segments, member, Ctx::using(request, true));
             }
         }
         match (ty, s.value.get("items")) {
             (Some("array"), Some(items)) => {
-                let (path, at) = (child(&typed.path, "items"), child(&s.at, "items"));
-                self.schema_at(path, at, items, Schema, Ctx::using(request, true));
+                self.schema_below(&typed, &["items"], items, Ctx::using(request, true));
             }
             (Some("object"), _) => self.properties(&typed, &s, false),
             _ => {}

@@ -51,8 +51,7 @@ pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<(Difference
         severity,
         note: note.to_owned(),
     };
-    let presence = found.presence;
-    let departures = Vec::new();
+    let (presence, departures) = (found.presence, Vec::new());
     let difference = Difference {
         kind,
         presence,
