@@ -37,7 +37,8 @@ pub const RECORDED_KEY: &str = "x-recorded";
 pub const DEPARTURE_KEY: &str = "x-departure";
 
 /// What the comparison found: every difference (declared or not) in the
-/// order found, description warnings (never failing) and stale markers.
+/// order found, description warnings (never failing) and stale markers (on
+/// a node that no longer differs from upstream).
 #[derive(Debug, Clone)]
 pub struct DriftReport {
     pub fragment_file: String,
@@ -46,7 +47,7 @@ pub struct DriftReport {
     pub upstream_sha256: String,
     pub differences: Vec<Difference>,
     pub warnings: Vec<Warning>,
-    pub stale: Vec<StaleDeparture>,
+    pub stale: Vec<Marker>,
 }
 
 impl DriftReport {
@@ -63,12 +64,6 @@ impl DriftReport {
     /// No undeclared difference and no stale departure.
     pub fn is_clean(&self) -> bool {
         self.undeclared().next().is_none() && self.stale.is_empty()
-    }
-
-    /// The whole report as text: drift first, then stale departures, the
-    /// declared departures one line each, warnings, and a summary line.
-    pub fn render(&self) -> String {
-        render::report(self)
     }
 }
 
@@ -158,14 +153,6 @@ pub struct Warning {
     pub upstream: String,
     pub upstream_text: String,
     pub fragment_text: Option<String>,
-}
-
-/// An `x-departure` marker (the node, the ids on it) on a node that no
-/// longer differs from upstream.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaleDeparture {
-    pub pointer: String,
-    pub ids: Vec<String>,
 }
 
 /// Why `cargo xtask drift` could not compare: bad input, or a failed write.
