@@ -30,7 +30,7 @@ impl DriftReport {
                 let _ = writeln!(
                     out,
                     "  or, if the fragment departs on purpose: `x-departure: D<n>` on that node, \
-                 with a DEPARTURE(D<n>) comment and a row in xtask/README.md"
+                     with a DEPARTURE(D<n>) comment and a row in xtask/README.md"
                 );
             }
             out.push('\n');
