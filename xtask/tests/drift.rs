@@ -40,6 +40,8 @@ fn the_fragment_departs_from_the_recorded_upstream_only_where_it_says() {
     assert!(report.stale.is_empty(), "{}", report.render());
     assert!(report.is_clean());
     assert_eq!(report.upstream_version, "2.68.0");
+    // The rendered text, byte for byte.
+    insta::assert_snapshot!("render-recorded", report.render());
 
     // Every departure xtask/README.md lists is in use.
     let declared: BTreeSet<String> = report
@@ -251,8 +253,13 @@ fn check(fixture: &Fixture) {
         report.is_clean(),
         fixture.expect.is_empty() && fixture.stale.is_empty()
     );
-    // Each drift says where, what, the edit and the API impact.
+    // Each drift says where, what, the edit and the API impact, in text
+    // pinned byte for byte (the scratch path aside).
     let text = report.render();
+    insta::assert_snapshot!(
+        format!("render-{}", fixture.name),
+        text.replace(&path.display().to_string(), "<upstream>")
+    );
     for (kind, pointer, impact) in &fixture.expect {
         assert!(text.contains(&format!("drift[{kind}]")), "{text}");
         assert!(

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{DEPARTURE_KEY, Difference, DriftError, DriftReport, Presence, StaleDeparture};
+use super::{DEPARTURE_KEY, Difference, DriftError, DriftReport, Presence};
 use crate::doc::{self, child};
 
 /// One `x-departure` marker: the marked node, and the departure ids on it
@@ -72,10 +72,7 @@ pub(super) fn apply(report: &mut DriftReport, markers: &[Marker]) {
             .iter()
             .any(|d| (d.declarable() && d.fragment == marker.pointer) || inside(d));
         if !used {
-            report.stale.push(StaleDeparture {
-                pointer: marker.pointer.clone(),
-                ids: marker.ids.clone(),
-            });
+            report.stale.push(marker.clone());
         }
     }
 }

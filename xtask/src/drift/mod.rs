@@ -9,7 +9,6 @@
 mod compare;
 mod departures;
 mod normal;
-mod record;
 mod render;
 mod schema;
 mod table;
@@ -20,8 +19,7 @@ use std::process::ExitCode;
 
 pub use self::compare::compare;
 pub use self::departures::{Marker, markers};
-pub use self::record::{Recorded, Stamp};
-pub use self::upstream::{Source, extract, operations};
+pub use self::upstream::{Recorded, Source, Stamp, extract, operations};
 
 use heck::ToKebabCase;
 
@@ -39,7 +37,8 @@ pub const RECORDED_KEY: &str = "x-recorded";
 pub const DEPARTURE_KEY: &str = "x-departure";
 
 /// What the comparison found: every difference (declared or not) in the
-/// order found, description warnings (never failing) and stale markers.
+/// order found, description warnings (never failing) and stale markers (on
+/// a node that no longer differs from upstream).
 #[derive(Debug, Clone)]
 pub struct DriftReport {
     pub fragment_file: String,
@@ -48,7 +47,7 @@ pub struct DriftReport {
     pub upstream_sha256: String,
     pub differences: Vec<Difference>,
     pub warnings: Vec<Warning>,
-    pub stale: Vec<StaleDeparture>,
+    pub stale: Vec<Marker>,
 }
 
 impl DriftReport {
@@ -65,12 +64,6 @@ impl DriftReport {
     /// No undeclared difference and no stale departure.
     pub fn is_clean(&self) -> bool {
         self.undeclared().next().is_none() && self.stale.is_empty()
-    }
-
-    /// The whole report as text: drift first, then stale departures, the
-    /// declared departures one line each, warnings, and a summary line.
-    pub fn render(&self) -> String {
-        render::report(self)
     }
 }
 
@@ -160,14 +153,6 @@ pub struct Warning {
     pub upstream: String,
     pub upstream_text: String,
     pub fragment_text: Option<String>,
-}
-
-/// An `x-departure` marker (the node, the ids on it) on a node that no
-/// longer differs from upstream.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaleDeparture {
-    pub pointer: String,
-    pub ids: Vec<String>,
 }
 
 /// Why `cargo xtask drift` could not compare: bad input, or a failed write.
@@ -267,15 +252,9 @@ pub fn drift(root: &Path, upstream: Option<&Path>) -> Result<DriftReport, DriftE
             upstream::read(&path, RECORDED_PATH)?
         }
     };
-    compare_with(root, &upstream)
-}
-
-/// Compares the fragment of the workspace at `root` with an upstream
-/// document already read.
-pub fn compare_with(root: &Path, upstream: &Source) -> Result<DriftReport, DriftError> {
     let fragment = fragment(root)?;
     let operations = operations(&fragment);
-    let closure = extract(upstream, &operations)?;
+    let closure = extract(&upstream, &operations)?;
     let markers = markers(&fragment, FRAGMENT_PATH)?;
     let (differences, warnings) = compare::compare(&fragment, &closure, &operations);
     let mut report = DriftReport {
@@ -298,7 +277,7 @@ pub fn compare_with(root: &Path, upstream: &Source) -> Result<DriftReport, Drift
 pub fn record(root: &Path, upstream: &Path) -> Result<Recorded, DriftError> {
     let source = upstream::read(upstream, &upstream.display().to_string())?;
     let operations = operations(&fragment(root)?);
-    record::write(root, &source, &operations)
+    upstream::write(root, &source, &operations)
 }
 
 /// The fragment of the workspace at `root`, loaded and linted.

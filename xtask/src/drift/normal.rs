@@ -13,16 +13,6 @@ use self::What::*;
 use super::upstream::{label, path_item};
 use crate::doc::{self, Resolved, below, child, deref, entries, items, pointer};
 
-/// The fields that define a security scheme.
-const SCHEME_FIELDS: [&str; 6] = [
-    "type",
-    "scheme",
-    "in",
-    "name",
-    "bearerFormat",
-    "openIdConnectUrl",
-];
-
 /// Every fact of one side, in the order read (indexed by path), read from
 /// `doc`; `stack` holds the schemas being read, outermost first: a schema
 /// that refers back to one of them (a recursive schema) stops there.
@@ -33,10 +23,11 @@ pub(super) struct Facts<'a> {
     pub stack: Vec<String>,
 }
 
-/// One thing a side says: `path` names what it is, the same on both sides;
-/// `at` is its pointer, `anchor` where a marker declaring a difference here
-/// sits; `node` is the JSON as written, `value` what is compared (`Null`
-/// when compared by presence alone).
+/// One thing a side says, or (from [`Fact::new`]) a node being read into
+/// facts: `path` names what it is, the same on both sides; `at` is its
+/// pointer, `anchor` where a marker declaring a difference here sits; `node`
+/// is the JSON as written, `value` what is compared (`Null` when compared by
+/// presence alone).
 #[derive(Debug, Clone)]
 pub(super) struct Fact<'a> {
     pub path: String,
@@ -121,26 +112,19 @@ pub(super) enum What {
 /// A node that stands for a value that is absent.
 pub(super) static NULL: Value = Value::Null;
 
-/// A node being read: its facts, and the facts below it, share its path,
-/// pointer, key, JSON and context.
-#[derive(Clone)]
-pub(super) struct Node<'a> {
-    pub path: String,
-    pub at: String,
-    pub anchor: String,
-    pub key: String,
-    pub value: &'a Value,
-    pub ctx: Ctx,
-}
-
-impl<'a> Node<'a> {
-    pub fn new(path: String, at: String, key: &str, value: &'a Value) -> Self {
+impl<'a> Fact<'a> {
+    /// The node `node` at `at` being read, not yet a fact of any kind: the
+    /// facts of it, and below it, share its path, pointer, key and context.
+    pub fn new(path: String, at: String, key: &str, node: &'a Value) -> Self {
         let (anchor, key, ctx) = (at.clone(), key.to_owned(), Ctx::default());
+        let (what, value) = (Document, Value::Null);
         Self {
             path,
+            what,
+            key,
             at,
             anchor,
-            key,
+            node,
             value,
             ctx,
         }
@@ -148,22 +132,20 @@ impl<'a> Node<'a> {
 
     /// The member `key` of the collection `list` of this node, below it in
     /// both the path and the document.
-    pub fn member(&self, list: &str, key: &str, value: &'a Value) -> Self {
+    pub fn member(&self, list: &str, key: &str, node: &'a Value) -> Self {
         let (path, at) = (below(&self.path, [list, key]), below(&self.at, [list, key]));
-        Node::new(path, at, key, value)
+        Fact::new(path, at, key, node)
     }
 
     /// A fact with this node's key, anchor, JSON and context.
-    pub fn fact(&self, path: String, what: What, at: &str, value: Value) -> Fact<'a> {
+    pub fn fact(&self, path: String, what: What, at: &str, value: Value) -> Self {
+        let at = at.to_owned();
         Fact {
             path,
             what,
-            key: self.key.clone(),
-            at: at.to_owned(),
-            anchor: self.anchor.clone(),
-            node: self.value,
+            at,
             value,
-            ctx: self.ctx.clone(),
+            ..self.clone()
         }
     }
 }
@@ -214,11 +196,11 @@ impl<'a> Facts<'a> {
             index,
             stack,
         };
-        facts.add(&Node::new(String::new(), String::new(), "", doc), Document);
+        facts.add(&Fact::new(String::new(), String::new(), "", doc), Document);
         for at in operations {
             if let Some(op) = doc.pointer(at).filter(|op| op.is_object()) {
                 let label = label(at);
-                facts.operation(Node::new(child("", &label), at.clone(), &label, op));
+                facts.operation(Fact::new(child("", &label), at.clone(), &label, op));
             }
         }
         facts
@@ -238,38 +220,38 @@ impl<'a> Facts<'a> {
     }
 
     /// That `n` is there, as a `what`.
-    pub(super) fn add(&mut self, n: &Node<'a>, what: What) {
+    pub(super) fn add(&mut self, n: &Fact<'a>, what: What) {
         self.push(n.fact(n.path.clone(), what, &n.at, Value::Null));
     }
 
     /// A fact of `n` at `suffix` below it, reported at `n`, holding `value`.
-    pub(super) fn leaf(&mut self, n: &Node<'a>, suffix: &str, what: What, value: Value) {
+    pub(super) fn leaf(&mut self, n: &Fact<'a>, suffix: &str, what: What, value: Value) {
         self.push(n.fact(child(&n.path, suffix), what, &n.at, value));
     }
 
     /// The field `key` of `n`'s JSON, as a fact below `n`, at the field.
-    pub(super) fn field(&mut self, n: &Node<'a>, key: &str, what: What) {
+    pub(super) fn field(&mut self, n: &Fact<'a>, key: &str, what: What) {
         let (path, at) = (child(&n.path, key), child(&n.at, key));
-        self.push(n.fact(path, what, &at, field(n.value, key)));
+        self.push(n.fact(path, what, &at, field(n.node, key)));
     }
 
-    fn operation(&mut self, op: Node<'a>) {
+    fn operation(&mut self, op: Fact<'a>) {
         self.add(&op, Operation);
         let mut id = op.clone();
-        id.ctx.renamed = op.value.get("x-rust-name").is_some();
+        id.ctx.renamed = op.node.get("x-rust-name").is_some();
         self.leaf(
             &id,
             "operationId",
             OperationId,
-            field(op.value, "operationId"),
+            field(op.node, "operationId"),
         );
         self.field(&op, "summary", Description);
         self.field(&op, "description", Description);
         self.security(&op);
         self.parameters(&op);
-        if let Some(body) = op.value.get("requestBody") {
+        if let Some(body) = op.node.get("requestBody") {
             let (at, body) = deref(self.doc, child(&op.at, "requestBody"), body);
-            let mut n = Node::new(child(&op.path, "body"), at, "", body);
+            let mut n = Fact::new(child(&op.path, "body"), at, "", body);
             let required = body.get("required") == Some(&Value::Bool(true));
             self.add(&n, RequestBody);
             self.leaf(&n, "required", BodyRequired, json!(required));
@@ -282,16 +264,16 @@ impl<'a> Facts<'a> {
 
     /// Requirements pair up by the schemes they name. A scheme's scopes, and
     /// its definition, are reported at the scheme, where a marker can sit.
-    fn security(&mut self, op: &Node<'a>) {
-        let inherited = op.value.get("security").is_none();
-        let list = items(if inherited { self.doc } else { op.value }, "security");
+    fn security(&mut self, op: &Fact<'a>) {
+        let inherited = op.node.get("security").is_none();
+        let list = items(if inherited { self.doc } else { op.node }, "security");
         let mut needed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (index, node) in list.iter().enumerate() {
             let schemes = requirement(node);
             let names: Vec<&str> = schemes.keys().map(String::as_str).collect();
             let path = below(&op.path, ["security", &names.join(" & ")]);
             let at = below(&op.at, ["security", &index.to_string()]);
-            let mut n = Node::new(path, at, "", node);
+            let mut n = Fact::new(path, at, "", node);
             if let Some(first) = names.first() {
                 n.anchor = scheme_pointer(first);
             }
@@ -308,9 +290,17 @@ impl<'a> Facts<'a> {
                 continue;
             };
             let path = below(&op.path, ["schemes", &scheme]);
-            let mut n = Node::new(path, at, &scheme, def);
+            let mut n = Fact::new(path, at, &scheme, def);
             self.add(&n, Scheme);
-            for key in SCHEME_FIELDS {
+            // The fields that define a security scheme.
+            for key in [
+                "type",
+                "scheme",
+                "in",
+                "name",
+                "bearerFormat",
+                "openIdConnectUrl",
+            ] {
                 key.clone_into(&mut n.key);
                 self.field(&n, key, SchemeField);
             }
@@ -335,12 +325,12 @@ impl<'a> Facts<'a> {
 
     /// Parameters pair up by location and name; the operation's own
     /// override the path item's.
-    fn parameters(&mut self, op: &Node<'a>) {
+    fn parameters(&mut self, op: &Fact<'a>) {
         let item_at = path_item(&op.at).to_owned();
         let path_item = self.doc.pointer(&item_at).unwrap_or(&NULL);
-        let item = Node::new(String::new(), item_at, "", path_item);
+        let item = Fact::new(String::new(), item_at, "", path_item);
         for list in [op, &item] {
-            for (index, param) in items(list.value, "parameters").iter().enumerate() {
+            for (index, param) in items(list.node, "parameters").iter().enumerate() {
                 let at = below(&list.at, ["parameters", &index.to_string()]);
                 let (at, param) = deref(self.doc, at, param);
                 let text = |key| param.get(key).and_then(Value::as_str).unwrap_or("");
@@ -349,14 +339,13 @@ impl<'a> Facts<'a> {
                 if self.index.contains_key(&path) {
                     continue;
                 }
-                let mut n = Node::new(path, at, name, param);
+                let mut n = Fact::new(path, at, name, param);
                 location.clone_into(&mut n.ctx.owner);
                 self.add(&n, Parameter);
                 self.leaf(&n, "required", ParameterRequired, field(param, "required"));
                 if let Some(schema) = param.get("schema") {
                     let required = param.get("required") == Some(&Value::Bool(true));
-                    let (path, at) = (child(&n.path, "schema"), child(&n.at, "schema"));
-                    self.schema_at(path, at, schema, Schema, Ctx::using(true, required));
+                    self.schema_below(&n, &["schema"], schema, Ctx::using(true, required));
                 }
             }
         }
@@ -364,38 +353,36 @@ impl<'a> Facts<'a> {
 
     /// The media types of a body (`n`, whose owner names it), and each one's
     /// schema.
-    fn content(&mut self, n: &Node<'a>, request: bool) {
-        for (media, value) in entries(n.value, "content") {
+    fn content(&mut self, n: &Fact<'a>, request: bool) {
+        for (media, value) in entries(n.node, "content") {
             let mut media = n.member("content", media, value);
             media.ctx.owner.clone_from(&n.ctx.owner);
             self.add(&media, Media);
             if let Some(schema) = value.get("schema") {
-                let (path, at) = (child(&media.path, "schema"), child(&media.at, "schema"));
-                self.schema_at(path, at, schema, Schema, Ctx::using(request, true));
+                self.schema_below(&media, &["schema"], schema, Ctx::using(request, true));
             }
         }
     }
 
-    fn responses(&mut self, op: &Node<'a>) {
+    fn responses(&mut self, op: &Fact<'a>) {
         let operation = doc::Operation {
             pointer: op.at.clone(),
-            value: op.value,
+            value: op.node,
         };
         let mut errors = Errors::default();
         for (status, at, response) in doc::responses(self.doc, &operation) {
             let path = below(&op.path, ["responses", &status]);
-            let mut n = Node::new(path, at, &status, response);
+            let mut n = Fact::new(path, at, &status, response);
             self.add(&n, Status);
             self.field(&n, "description", Description);
             for (name, header) in entries(response, "headers") {
                 let (at, header) = deref(self.doc, below(&n.at, ["headers", name]), header);
                 let path = below(&n.path, ["headers", &name.to_ascii_lowercase()]);
-                let mut h = Node::new(path, at, name, header);
+                let mut h = Fact::new(path, at, name, header);
                 h.ctx.owner.clone_from(&status);
                 self.add(&h, Header);
                 if let Some(schema) = header.get("schema") {
-                    let (path, at) = (child(&h.path, "schema"), child(&h.at, "schema"));
-                    self.schema_at(path, at, schema, Schema, Ctx::using(false, true));
+                    self.schema_below(&h, &["schema"], schema, Ctx::using(false, true));
                 }
             }
             if doc::is_error_status(&status) {
@@ -411,10 +398,10 @@ impl<'a> Facts<'a> {
     /// An error status: whether its body reads as error objects, the codes
     /// it carries (`x-error-codes` where given, else its objects' codes),
     /// and whether the body wraps the error object.
-    fn error_status(&mut self, n: &Node<'a>, errors: &mut Errors<'a>) {
+    fn error_status(&mut self, n: &Fact<'a>, errors: &mut Errors<'a>) {
         let mut status = n.clone();
         status.ctx.owner.clone_from(&n.key);
-        let body = error_body(self.doc, &n.at, n.value);
+        let body = error_body(self.doc, &n.at, n.node);
         self.leaf(&status, "error-body", ErrorReadable, json!(body.is_some()));
         let Some((schema_at, wrapper, union_at, objects)) = body else {
             return;
@@ -422,8 +409,8 @@ impl<'a> Facts<'a> {
         let mut body = status.clone();
         (body.path, body.ctx.union_at) = (child(&n.path, "objects"), union_at.clone());
         self.add(&body, ErrorObjects);
-        let codes = match n.value.get("x-error-codes") {
-            Some(_) => doc::strings(n.value, "x-error-codes"),
+        let codes = match n.node.get("x-error-codes") {
+            Some(_) => doc::strings(n.node, "x-error-codes"),
             None => objects
                 .iter()
                 .flat_map(|(codes, _)| codes.iter().map(String::as_str))
@@ -459,17 +446,17 @@ impl<'a> Facts<'a> {
     /// What the error statuses of the operation `op` share: whether they
     /// have one body schema, and each code's error object, compared by its
     /// description and properties.
-    fn errors(&mut self, op: &Node<'a>, errors: Errors<'a>) {
+    fn errors(&mut self, op: &Fact<'a>, errors: Errors<'a>) {
         if let Some((schema_at, union_at)) = errors.statuses.first() {
             let schemas = errors.statuses.iter().map(|(schema, _)| schema);
             let shared = schemas.collect::<BTreeSet<_>>().len() == 1;
-            let mut n = Node::new(op.path.clone(), schema_at.clone(), "", &NULL);
+            let mut n = Fact::new(op.path.clone(), schema_at.clone(), "", &NULL);
             n.anchor.clone_from(union_at);
             self.leaf(&n, "error-schemas", ErrorSchemas, json!(shared));
         }
         for (code, object) in errors.objects {
             let path = below(&op.path, ["errors", &code]);
-            let mut n = Node::new(path, object.at.clone(), &code, object.value);
+            let mut n = Fact::new(path, object.at.clone(), &code, object.value);
             n.ctx.owner = format!("the `{code}` error");
             self.add(&n, ErrorObject);
             self.field(&n, "description", Description);

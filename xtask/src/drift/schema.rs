@@ -5,29 +5,30 @@
 use serde_json::{Value, json};
 
 use super::normal::What::*;
-use super::normal::{Ctx, Facts, NULL, Node, What, field};
+use super::normal::{Ctx, Fact, Facts, NULL, What, field};
 use crate::doc::{self, OneOfShape, Resolved, below, child, entries, items};
 
 impl<'a> Facts<'a> {
-    /// The schema written at `at` as `node`, used as a `what` where `ctx`
-    /// says (in a request or not, required there or not).
-    pub(super) fn schema_at(
+    /// The schema `node` written at `segments` below `parent` (in both the
+    /// path and the document), used where `ctx` says (in a request or not,
+    /// required there or not).
+    pub(super) fn schema_below(
         &mut self,
-        path: String,
-        at: String,
+        parent: &Fact<'a>,
+        segments: &[&str],
         node: &'a Value,
-        what: What,
         ctx: Ctx,
     ) {
-        let mut n = Node::new(path, at, "", node);
+        let (path, at) = (below(&parent.path, segments), below(&parent.at, segments));
+        let mut n = Fact::new(path, at, "", node);
         n.ctx = ctx;
-        self.schema(n, what);
+        self.schema(n, Schema);
     }
 
     /// The schema `n` (as written, at its pointer: a use), as a `what`: the
     /// facts of the use, then those of the schema itself.
-    pub(super) fn schema(&mut self, mut n: Node<'a>, what: What) {
-        let s = doc::resolve(self.doc, n.at.clone(), n.value);
+    pub(super) fn schema(&mut self, mut n: Fact<'a>, what: What) {
+        let s = doc::resolve(self.doc, n.at.clone(), n.node);
         let composition = Composition::of(s.value);
         n.ctx.name.clone_from(&s.name);
         n.ctx.open = s.value.get("x-open-enum") == Some(&Value::Bool(true));
@@ -37,8 +38,8 @@ impl<'a> Facts<'a> {
         self.add(&n, what);
         self.leaf(&n, "nullable", Nullable, json!(s.nullable));
         let mut written = n.clone();
-        if n.value.get("$ref").is_some() {
-            written.value = &NULL;
+        if n.node.get("$ref").is_some() {
+            written.node = &NULL;
         }
         self.field(&written, "description", Description);
         if self.stack.contains(&s.at) {
@@ -47,7 +48,7 @@ impl<'a> Facts<'a> {
         }
         // The schema itself.
         n.path = child(&n.path, "schema");
-        (n.at, n.anchor, n.value) = (s.at.clone(), s.at.clone(), s.value);
+        (n.at, n.anchor, n.node) = (s.at.clone(), s.at.clone(), s.value);
         let generates_type = ["properties", "enum", "oneOf"]
             .iter()
             .any(|k| s.value.get(k).is_some());
@@ -83,18 +84,13 @@ impl<'a> Facts<'a> {
             let members = items(s.value, "oneOf");
             self.leaf(&typed, "members", Members, json!(members.len()));
             for (index, member) in members.iter().enumerate() {
-                let index = index.to_string();
-                let (path, at) = (
-                    below(&typed.path, ["oneOf", &index]),
-                    below(&s.at, ["oneOf", &index]),
-                );
-                self.schema_at(path, at, member, Schema, Ctx::using(request, true));
+                let segments = ["oneOf", &index.to_string()];
+                self.schema_below(&typed, &segments, member, Ctx::using(request, true));
             }
         }
         match (ty, s.value.get("items")) {
             (Some("array"), Some(items)) => {
-                let (path, at) = (child(&typed.path, "items"), child(&s.at, "items"));
-                self.schema_at(path, at, items, Schema, Ctx::using(request, true));
+                self.schema_below(&typed, &["items"], items, Ctx::using(request, true));
             }
             (Some("object"), _) => self.properties(&typed, &s, false),
             _ => {}
@@ -106,7 +102,7 @@ impl<'a> Facts<'a> {
     /// members', and for a lookup each member's one field (optional: exactly
     /// one is sent). In an error object, `code` and whether `description` is
     /// required are how the fragment's union is tagged (D3): not compared.
-    pub(super) fn properties(&mut self, n: &Node<'a>, s: &Resolved<'a>, error: bool) {
+    pub(super) fn properties(&mut self, n: &Fact<'a>, s: &Resolved<'a>, error: bool) {
         let mut objects = vec![(s.at.clone(), s.value, false)];
         for (list, one_of) in [("allOf", false), ("oneOf", true)] {
             if one_of && !n.ctx.lookup {
@@ -125,7 +121,7 @@ impl<'a> Facts<'a> {
                 if (error && name == "code") || self.index.contains_key(&path) {
                     continue;
                 }
-                let mut p = Node::new(path, below(&at, ["properties", name]), name, property);
+                let mut p = Fact::new(path, below(&at, ["properties", name]), name, property);
                 p.ctx = Ctx::using(n.ctx.request, !one_of && required.contains(&name.as_str()));
                 p.ctx.owner.clone_from(&n.ctx.owner);
                 if !(error && name == "description") {

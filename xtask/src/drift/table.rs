@@ -51,8 +51,7 @@ pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<(Difference
         severity,
         note: note.to_owned(),
     };
-    let presence = found.presence;
-    let departures = Vec::new();
+    let (presence, departures) = (found.presence, Vec::new());
     let difference = Difference {
         kind,
         presence,
@@ -100,7 +99,11 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
     match (fact.what, found.presence) {
         (What::Operation, Here) => row(K::Operation, Some(C::Removed),
             "its client method, typed mock and CLI command would disappear",
-            format!("the published document has no `{key}` (the fragment's {})", operation_id(f)),
+            format!("the published document has no `{key}` (the fragment's {})",
+                match f.node.get("operationId").and_then(Value::as_str) {
+                    Some(id) => format!("`{id}`"),
+                    None => "operation without an id".to_owned(),
+                }),
             format!("find where Katapult moved `{key}` and follow it, or remove the operation \
                      from the fragment")),
         (What::OperationId, Changed) => row(K::Operation,
@@ -410,14 +413,6 @@ fn enum_name(fact: &Fact<'_>) -> String {
     match &fact.ctx.name {
         Some(name) => format!("`{name}`"),
         None => format!("the enum at {}", fact.anchor),
-    }
-}
-
-/// An operation's id as printed: `` `patch:disk` ``, or that it has none.
-fn operation_id(operation: &Fact<'_>) -> String {
-    match operation.node.get("operationId").and_then(Value::as_str) {
-        Some(id) => format!("`{id}`"),
-        None => "operation without an id".to_owned(),
     }
 }
 
