@@ -37,6 +37,19 @@ pub(crate) fn cargo(dir: &Path) -> Command {
     command
 }
 
+/// Writes a task's report to standard output. A reader that stops early
+/// (`cargo xtask drift | head`) closes the pipe: that ends the output, not
+/// the task, where `print!` would panic. The exit status stays the task's.
+pub(crate) fn print_report(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if let Err(error) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && error.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("cannot write the report to standard output: {error}");
+    }
+}
+
 /// `text`, or its first `max - 3` characters and `...` when it is longer
 /// than `max`.
 pub(crate) fn shorten(text: &str, max: usize) -> String {

@@ -24,7 +24,7 @@ pub const BENCHES: &[(&str, bool)] = &[
 /// and, with `--out`, writes it to a file too.
 pub fn run(root: &Path, flags: &flags::BenchReport) -> ExitCode {
     let written = report(root, flags).and_then(|report| {
-        print!("{report}");
+        crate::print_report(&report);
         if let Some(out) = &flags.out {
             std::fs::write(out, &report)
                 .map_err(|e| format!("cannot write {}: {e}", out.display()))?;

@@ -303,7 +303,7 @@ pub fn run(root: &Path, upstream: Option<&Path>, record: bool) -> ExitCode {
     })();
     match result {
         Ok(report) => {
-            print!("{}", report.render());
+            crate::print_report(&report.render());
             if report.is_clean() {
                 ExitCode::SUCCESS
             } else {

@@ -54,7 +54,7 @@ impl Finding {
 /// summary; exit 1 when something blocks the release.
 pub fn release_check(root: &Path) -> ExitCode {
     let findings = check(root);
-    print!("{}", render(&findings));
+    crate::print_report(&render(&findings));
     ExitCode::from(u8::from(findings.iter().any(|f| f.blocker.is_some())))
 }
 
