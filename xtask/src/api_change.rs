@@ -33,7 +33,7 @@ impl Severity {
 }
 
 /// The rules depend on the kind of item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Shape {
     /// A struct with public named fields.
     Struct,
@@ -46,6 +46,7 @@ pub enum Shape {
     /// An `open_enum!` enum: `#[non_exhaustive]`, with `Unknown(String)`.
     OpenEnum,
     /// A method, a trait impl, a module.
+    #[default]
     Other,
 }
 
