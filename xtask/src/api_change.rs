@@ -1,17 +1,8 @@
-//! The one judge of API breakage: what a change to the generated public API
-//! does to downstream code, and the version bump that follows.
-//!
-//! [`severity`] holds the rules (semver as Cargo applies it); [`classify`]
-//! applies them to the differences between two outlines (`crate::outline`),
-//! and drift asks [`severity`] what following upstream would do. Breaking:
-//! an item, field or variant removed or renamed; a type or signature
-//! changed; a shape changed (a closed enum made open breaks exhaustive
-//! matches); a new field in a struct with public fields (struct literals);
-//! a new variant in a closed enum. Everything else is additive.
-//!
-//! Not cargo-semver-checks: codegen must answer in seconds from the outline
-//! it has, where that needs two rustdoc builds and a release to compare
-//! with. release-check runs it as a cross-check when it is installed.
+//! The one judge of API breakage: [`severity`] holds the rules (semver as
+//! Cargo applies it), [`classify`] applies them to two outlines
+//! (`crate::outline`), drift and release-check ask it. Not
+//! cargo-semver-checks: codegen must answer in seconds, without two rustdoc
+//! builds; release-check runs that as a cross-check when installed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write};
@@ -21,13 +12,11 @@ pub use semver::Version;
 
 use crate::outline::{self, Entry};
 
-/// The committed outline of the generated public API, kept in step with the
-/// generated code by the fragment test.
+/// Kept in step with the generated code by the fragment test.
 pub const COMMITTED_OUTLINE: &str = "xtask/tests/snapshots/fragment__public_api_outline.snap";
 /// The manifest whose version a bump applies to (both crates share it).
 pub const CORE_MANIFEST: &str = "crates/katapult-core/Cargo.toml";
 
-/// Whether downstream code can break (may stop compiling) or not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     Breaking,
@@ -35,7 +24,6 @@ pub enum Severity {
 }
 
 impl Severity {
-    /// `breaking` or `additive`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Breaking => "breaking",
@@ -44,8 +32,8 @@ impl Severity {
     }
 }
 
-/// What kind of item a change happens in: the rules depend on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// The rules depend on the kind of item.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Shape {
     /// A struct with public named fields.
     Struct,
@@ -58,6 +46,7 @@ pub enum Shape {
     /// An `open_enum!` enum: `#[non_exhaustive]`, with `Unknown(String)`.
     OpenEnum,
     /// A method, a trait impl, a module.
+    #[default]
     Other,
 }
 
@@ -75,9 +64,8 @@ impl Shape {
     }
 }
 
-/// What happened to an item. `Renamed` holds the new name, `FieldAdded`
-/// the field and its type, `FieldTypeChanged` the field, old and new type,
-/// `SignatureChanged` the new signature.
+/// `Renamed` holds the new name, `FieldAdded` `field: Type`,
+/// `FieldTypeChanged` the field, old and new type.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ChangeKind {
     Added,
@@ -93,7 +81,9 @@ pub enum ChangeKind {
     SignatureChanged(String),
 }
 
-/// The rules: what `kind` of change in an item of `shape` does downstream.
+/// Breaking unless added: an item, a variant of an open enum, a field of a
+/// struct without public fields (a new field breaks struct literals, a new
+/// variant of a closed enum exhaustive matches).
 pub fn severity(shape: Shape, kind: &ChangeKind) -> Severity {
     match (shape, kind) {
         (_, ChangeKind::Added)
@@ -113,7 +103,6 @@ pub struct ApiChange {
 }
 
 impl ApiChange {
-    /// The change, judged by [`severity`].
     pub fn new(shape: Shape, item: &str, kind: ChangeKind) -> Self {
         Self {
             severity: severity(shape, &kind),
@@ -295,6 +284,7 @@ fn compare(was: &Entry, now: &Entry, renamed: &dyn Fn(&str) -> String, out: &mut
         }
     }
 }
+
 /// Replaces whole identifiers per `renames`.
 fn rename_words(text: &str, renames: &BTreeMap<String, String>) -> String {
     if renames.is_empty() {
@@ -315,7 +305,6 @@ fn rename_words(text: &str, renames: &BTreeMap<String, String>) -> String {
     out
 }
 
-/// Which part of the version a release must increase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Bump {
     None,
@@ -348,32 +337,23 @@ pub fn bump(changes: &[ApiChange], current: &Version) -> (Bump, Version) {
 
 /// The changes, one per line, and the version they call for.
 pub fn report(changes: &[ApiChange], current_version: &str) -> String {
-    let mut out = String::new();
-    let breaking = changes
-        .iter()
-        .filter(|c| c.severity == Severity::Breaking)
-        .count();
-    if changes.is_empty() {
-        out.push_str("public API: unchanged\n");
-    } else {
-        let _ = writeln!(
-            out,
-            "public API: {} change(s), {breaking} breaking, {} additive",
-            changes.len(),
-            changes.len() - breaking
-        );
-        for change in changes {
-            let _ = writeln!(out, "  {:<8}  {change}", change.severity.as_str());
-        }
+    let breaking = (changes.iter()).filter(|c| c.severity == Severity::Breaking);
+    let (total, breaking) = (changes.len(), breaking.count());
+    let mut out = match total {
+        0 => "public API: unchanged\n".to_owned(),
+        _ => format!(
+            "public API: {total} change(s), {breaking} breaking, {} additive\n",
+            total - breaking
+        ),
+    };
+    for change in changes {
+        let _ = writeln!(out, "  {:<8}  {change}", change.severity.as_str());
     }
     let current = match Version::parse(current_version) {
         Ok(current) => current,
         Err(error) => {
-            let _ = writeln!(
-                out,
-                "version: `{current_version}` is not a semver version: {error}"
-            );
-            return out;
+            return out
+                + &format!("version: `{current_version}` is not a semver version: {error}\n");
         }
     };
     let (bump, next) = bump(changes, &current);
@@ -385,11 +365,10 @@ pub fn report(changes: &[ApiChange], current_version: &str) -> String {
         (Bump::Minor, _) => "additive changes bump the minor version",
         (Bump::Patch, _) => "a patch release",
     };
-    let _ = match bump {
-        Bump::None => writeln!(out, "version: {current} ({why})"),
-        _ => writeln!(out, "version: {current} -> {next} ({why})"),
-    };
-    out
+    match bump {
+        Bump::None => out + &format!("version: {current} ({why})\n"),
+        _ => out + &format!("version: {current} -> {next} ({why})\n"),
+    }
 }
 
 /// The outline inside an insta snapshot (after its `---` front matter), or
@@ -401,8 +380,7 @@ pub fn outline_from_snapshot(snapshot: &str) -> &str {
         .map_or(snapshot, |(_, outline)| outline)
 }
 
-/// The [`report`] of the changes from the committed outline to
-/// `new_outline`, against katapult-core's version.
+/// The [`report`] from the committed outline to `new_outline`.
 pub fn report_against_committed(root: &Path, new_outline: &str) -> Result<String, String> {
     let committed = std::fs::read_to_string(root.join(COMMITTED_OUTLINE))
         .map_err(|e| format!("cannot read {COMMITTED_OUTLINE}: {e}"))?;
@@ -410,7 +388,6 @@ pub fn report_against_committed(root: &Path, new_outline: &str) -> Result<String
     Ok(report(&changes, &package_version(root)?))
 }
 
-/// The `version` of katapult-core's `[package]`.
 pub fn package_version(root: &Path) -> Result<String, String> {
     let manifest = std::fs::read_to_string(root.join(CORE_MANIFEST))
         .map_err(|e| format!("cannot read {CORE_MANIFEST}: {e}"))?;

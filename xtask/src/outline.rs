@@ -156,7 +156,7 @@ fn clean(tokens: &impl ToTokens) -> String {
 }
 
 /// One line of the outline, taken apart.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Entry {
     /// What identifies it from one outline to the next: `type <path>`,
     /// `<module>: <Type>::fn <name>`, or the line without generic arguments.
@@ -175,7 +175,7 @@ pub(crate) struct Entry {
     pub(crate) members: Vec<(String, String)>,
 }
 
-/// Reads an outline back, keyed by [`Entry::key`].
+/// Keyed by [`Entry::key`].
 pub(crate) fn read(outline: &str) -> BTreeMap<String, Entry> {
     let lines = outline.lines().map(str::trim).filter(|l| !l.is_empty());
     lines.map(entry).map(|e| (e.key.clone(), e)).collect()
@@ -212,20 +212,16 @@ fn entry(line: &str) -> Entry {
             key: format!("type {path}"),
             item: path.to_owned(),
             name: path.rsplit("::").next().unwrap_or(path).to_owned(),
-            owner: String::new(),
             shape,
             body: body.to_owned(),
             members,
+            ..Entry::default()
         };
     }
     let mut entry = Entry {
-        key: String::new(),
         item: line.to_owned(),
-        name: String::new(),
-        owner: String::new(),
-        shape: Shape::Other,
         body: line.to_owned(),
-        members: Vec::new(),
+        ..Entry::default()
     };
     // `<module>: Type::fn name(...)` or `Type::async fn name(...)`.
     for marker in ["::fn ", "::async fn ", "::const fn ", "::unsafe fn "] {

@@ -372,3 +372,118 @@ fn codegen_reports_against_the_committed_outline() {
         "{text}"
     );
 }
+
+/// Every kind of change, as the report words it.
+#[test]
+fn every_change_kind_has_its_wording() {
+    use xtask::api_change::Shape;
+    let line = |shape, kind| ApiChange::new(shape, "types::T", kind).to_string();
+    let s = |text: &str| text.to_owned();
+    let cases = [
+        (Shape::Other, ChangeKind::Added, "new: types::T"),
+        (Shape::Other, ChangeKind::Removed, "removed: types::T"),
+        (
+            Shape::Other,
+            ChangeKind::Renamed(s("types::U")),
+            "renamed: types::T -> types::U",
+        ),
+        (
+            Shape::Struct,
+            ChangeKind::FieldAdded(s("a: A")),
+            "new field types::T.a: A (struct literals without `..Default::default()` stop compiling)",
+        ),
+        (
+            Shape::OpaqueStruct,
+            ChangeKind::FieldAdded(s("a: A")),
+            "new field types::T.a: A",
+        ),
+        (
+            Shape::Struct,
+            ChangeKind::FieldRemoved(s("a")),
+            "removed field types::T.a",
+        ),
+        (
+            Shape::Struct,
+            ChangeKind::FieldTypeChanged(s("a"), s("A"), s("B")),
+            "type of types::T.a: A -> B",
+        ),
+        (
+            Shape::ClosedEnum,
+            ChangeKind::VariantAdded(s("V")),
+            "new variant types::T::V (closed enum: exhaustive matches stop compiling)",
+        ),
+        (
+            Shape::OpenEnum,
+            ChangeKind::VariantAdded(s("V")),
+            "new variant types::T::V (open enum)",
+        ),
+        (
+            Shape::OpenEnum,
+            ChangeKind::VariantRemoved(s("V")),
+            "removed variant types::T::V",
+        ),
+        (
+            Shape::ClosedEnum,
+            ChangeKind::VariantChanged(s("V")),
+            "changed variant types::T::V",
+        ),
+        (
+            Shape::Struct,
+            ChangeKind::ShapeChanged(s("how")),
+            "types::T: how",
+        ),
+        (
+            Shape::Other,
+            ChangeKind::SignatureChanged(s("fn f()")),
+            "signature of types::T: now fn f()",
+        ),
+    ];
+    for (shape, kind, expected) in cases {
+        assert_eq!(line(shape, kind), expected);
+    }
+}
+
+/// Each bump, with its reason, above and below 1.0.
+#[test]
+fn the_report_says_why_each_bump() {
+    use xtask::api_change::Shape;
+    let added = [ApiChange::new(Shape::Other, "types::T", ChangeKind::Added)];
+    let removed = [ApiChange::new(
+        Shape::Other,
+        "types::T",
+        ChangeKind::Removed,
+    )];
+    let cases: [(&[ApiChange], &str, &str); 4] = [
+        (
+            &added,
+            "0.1.0",
+            "version: 0.1.0 -> 0.1.1 (additive changes below 1.0 bump the patch version)\n",
+        ),
+        (
+            &removed,
+            "0.1.0",
+            "version: 0.1.0 -> 0.2.0 (breaking changes below 1.0 bump the minor version)\n",
+        ),
+        (
+            &added,
+            "1.2.3",
+            "version: 1.2.3 -> 1.3.0 (additive changes bump the minor version)\n",
+        ),
+        (
+            &removed,
+            "1.2.3",
+            "version: 1.2.3 -> 2.0.0 (breaking changes bump the major version)\n",
+        ),
+    ];
+    for (changes, version, last) in cases {
+        let text = report(changes, version);
+        assert!(text.ends_with(last), "{text}");
+    }
+    let text = report(&removed, "0.1.0");
+    assert!(
+        text.starts_with(
+            "public API: 1 change(s), 1 breaking, 0 additive\n  breaking  removed: types::T\n"
+        ),
+        "{text}"
+    );
+}

@@ -13,7 +13,6 @@ use crate::codegen::{self, CLI_PATH, METHODS_PATH, MOCKS_PATH, TYPES_PATH};
 use crate::fragment::FRAGMENT_PATH;
 use crate::{cargo, problem};
 
-/// The hand-written floor, relative to the workspace root.
 const FLOOR_DIR: &str = "crates/katapult-core/benches/floor";
 
 /// Label, whether it is the floor, `cargo tree`/`build` arguments, target
@@ -70,7 +69,7 @@ fn tree(dir: &Path, subject: &Subject, edges: &str) -> Result<BTreeSet<String>, 
     Ok(crates_in_tree(&String::from_utf8_lossy(&output.stdout)))
 }
 
-/// One clean release build: wall time and the number of crates compiled.
+/// Wall time and the number of crates compiled.
 fn clean_build(dir: &Path, subject: &Subject, target: &Path) -> Result<(Duration, usize), String> {
     if target.exists() {
         std::fs::remove_dir_all(target).map_err(|e| format!("{}: {e}", target.display()))?;
@@ -95,7 +94,7 @@ fn clean_build(dir: &Path, subject: &Subject, target: &Path) -> Result<(Duration
     Ok((took, compiled))
 }
 
-/// The build-cost section: every subject built `repeat` times from clean.
+/// Every subject built `repeat` times from clean.
 pub(super) fn build_cost(root: &Path, repeat: u32) -> Result<String, String> {
     let dir = std::env::temp_dir().join("katapult-build-cost");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;

@@ -20,8 +20,7 @@ pub const BENCHES: &[(&str, bool)] = &[
     ("tasks", false),
 ];
 
-/// `cargo xtask bench-report` for the workspace at `root`: prints the report
-/// and, with `--out`, writes it to a file too.
+/// Prints the report and, with `--out`, writes it to a file too.
 pub fn run(root: &Path, flags: &flags::BenchReport) -> ExitCode {
     let written = report(root, flags).and_then(|report| {
         crate::print_report(&report);
@@ -71,12 +70,10 @@ fn report(root: &Path, flags: &flags::BenchReport) -> Result<String, String> {
     Ok(report)
 }
 
-/// `target/` (`$CARGO_TARGET_DIR` if set).
 fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
-/// `target/bench-report/<bench>.md`.
 pub fn section_path(root: &Path, bench: &str) -> PathBuf {
     target_dir(root).join(format!("bench-report/{bench}.md"))
 }
@@ -162,7 +159,6 @@ fn machine() -> String {
     format!("- cores (`nproc`): {cores}\n- CPU: {cpu}\n- {rustc}\n")
 }
 
-/// The 1-minute load average, or `?`.
 fn load_average() -> String {
     let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     text.split_whitespace().next().unwrap_or("?").to_owned()

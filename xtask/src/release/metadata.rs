@@ -47,7 +47,6 @@ struct Metadata {
     resolve: Value,
 }
 
-/// The release crates, as `cargo metadata` describes them.
 pub(super) fn crates(root: &Path) -> Result<Vec<CrateMeta>, String> {
     let output = cargo(root)
         .args(["metadata", "--format-version", "1", "--offline"])

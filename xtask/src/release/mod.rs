@@ -14,11 +14,11 @@ use crate::api_change::{self, Bump, COMMITTED_OUTLINE, Severity, Version};
 use crate::drift::{self, RECORDED_PATH, Stamp};
 use crate::{cargo, codegen};
 
-/// The crates a release publishes, the mocks after the client they pin.
+/// The mocks after the client they pin.
 pub const CRATES: [&str; 2] = ["katapult-core", "katapult-core-httpmock"];
-/// Release tags: `v` and the version without build metadata (`v0.1.0`).
+/// `v` and the version without build metadata (`v0.1.0`).
 pub const TAG_PREFIX: &str = "v";
-/// The changelog, Keep a Changelog style.
+/// Keep a Changelog style.
 pub const CHANGELOG: &str = "CHANGELOG.md";
 
 /// One line of the summary, with what blocks the release and what to do
@@ -50,15 +50,13 @@ impl Finding {
     }
 }
 
-/// `cargo xtask release-check` for the workspace at `root`: prints the
-/// summary; exit 1 when something blocks the release.
+/// Prints the summary; exit 1 when something blocks the release.
 pub fn release_check(root: &Path) -> ExitCode {
     let findings = check(root);
     crate::print_report(&render(&findings));
     ExitCode::from(u8::from(findings.iter().any(|f| f.blocker.is_some())))
 }
 
-/// Runs every check; see the module documentation.
 pub fn check(root: &Path) -> Vec<Finding> {
     let text = "cannot read the workspace's metadata";
     let crates = match metadata::crates(root) {
@@ -338,7 +336,7 @@ fn tree(root: &Path) -> Finding {
     Finding::ok("tree", text)
 }
 
-/// `git ARGS` in `root`: its output, when it succeeds.
+/// Its output, when it succeeds.
 fn git(root: &Path, args: &[&str]) -> Option<String> {
     let output = Command::new("git").current_dir(root).args(args).output();
     let output = output.ok()?;
