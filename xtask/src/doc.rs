@@ -59,17 +59,14 @@ pub fn pointer<I: IntoIterator<Item = S>, S: AsRef<str>>(segments: I) -> String 
         .collect()
 }
 
-/// Appends segments to an existing pointer.
 pub fn below<I: IntoIterator<Item = S>, S: AsRef<str>>(parent: &str, segments: I) -> String {
     format!("{parent}{}", pointer(segments))
 }
 
-/// Appends one segment to an existing pointer.
 pub fn child(parent: &str, segment: &str) -> String {
     below(parent, [segment])
 }
 
-/// The segments of a pointer, unescaped.
 pub fn segments(at: &str) -> impl Iterator<Item = String> + '_ {
     let unescape = |s: &str| s.replace("~1", "/").replace("~0", "~");
     at.split('/').skip(1).map(unescape)
@@ -85,7 +82,6 @@ pub fn items<'a>(node: &'a Value, key: &str) -> &'a [Value] {
     node[key].as_array().map_or(&[], Vec::as_slice)
 }
 
-/// The strings of the list under `key` in `node`.
 pub fn strings<'a>(node: &'a Value, key: &str) -> Vec<&'a str> {
     items(node, key).iter().filter_map(Value::as_str).collect()
 }

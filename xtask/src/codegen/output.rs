@@ -9,7 +9,6 @@ use crate::fragment::Fragment;
 pub const TYPES_PATH: &str = "crates/katapult-core/src/generated.rs";
 /// The open enums, generated from `x-open-enum` schemas and the error union.
 pub const OPEN_ENUMS_PATH: &str = "crates/katapult-core/src/generated_open_enums.rs";
-/// The typed mocks.
 pub const MOCKS_PATH: &str = "crates/katapult-core-httpmock/src/generated.rs";
 
 /// One generated file: its path under the workspace root, and its contents.
@@ -80,7 +79,6 @@ pub fn stale_message(stale: &[Stale]) -> String {
     out
 }
 
-/// Writes the outputs that changed; returns their paths.
 pub(super) fn write(root: &Path, outputs: &[Output]) -> std::io::Result<Vec<&'static str>> {
     let mut written = Vec::new();
     for output in outputs
