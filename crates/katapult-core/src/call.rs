@@ -15,8 +15,8 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use reqwest::Method;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
-use reqwest::{Method, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
@@ -351,12 +351,18 @@ impl Client {
         body: Option<Bytes>,
         authorization: HeaderValue,
     ) -> Result<reqwest::Request, Error> {
-        let mut url =
-            Url::parse(&format!("{}{}", self.inner.base_url, operation.path)).map_err(|error| {
-                // The builder checked the base URL and the path is the
-                // fragment's: this cannot fail.
-                Error::internal(&format!("the request URL does not parse: {error}"), false)
-            })?;
+        // The base URL was parsed when the client was built; the path's
+        // segments are the fragment's plain ones, so appending them gives
+        // the URL the joined text would parse to, without parsing it again.
+        let mut url = self.inner.base.clone();
+        url.path_segments_mut()
+            .map_err(|()| {
+                // The builder allows only http and https, which have paths.
+                Error::internal("the base URL cannot take a path", false)
+            })?
+            // The base's path is `/` when it has no other.
+            .pop_if_empty()
+            .extend(operation.path.trim_start_matches('/').split('/'));
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
@@ -508,6 +514,8 @@ fn millis(duration: Duration) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use reqwest::Url;
+
     use super::*;
 
     /// An operation with a query and no body, as a read of a disk is.
@@ -546,6 +554,24 @@ mod tests {
         );
         assert_eq!(text, expected);
         assert!(request.body().is_empty());
+    }
+
+    #[test]
+    fn the_path_appended_to_the_parsed_base_is_the_joined_text_parsed() {
+        // What the request URL was before the base was parsed once: the
+        // base without its trailing `/`s, then the path, parsed together.
+        for base in [
+            "https://api.katapult.io",
+            "https://api.katapult.io/",
+            "http://127.0.0.1:8080/core/v1",
+            "http://127.0.0.1:8080/core/v1//",
+            "http://127.0.0.1:8080/a/./b/../core%20v1",
+        ] {
+            let client = Client::builder().token("t").base_url(base).build().unwrap();
+            let joined = format!("{}{}", client.base_url(), GET_THING.path);
+            let request = client.prepare(&GET_THING, &[], None::<&()>).unwrap();
+            assert_eq!(request.url(), &Url::parse(&joined).unwrap(), "{base}");
+        }
     }
 
     #[test]
