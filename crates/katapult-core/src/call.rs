@@ -56,6 +56,23 @@ pub(crate) struct Operation {
     pub(crate) api_version: &'static str,
 }
 
+/// Awaits `future` inside `span`, or bare when no subscriber wants the span:
+/// the wrapper enters and leaves the span on every poll, a measurable share
+/// of a loopback round trip when nobody is listening. A macro rather than an
+/// `async fn`, so no wrapper future is built (and the inner one moved into
+/// it) on every call.
+macro_rules! in_span {
+    ($span:expr, $future:expr) => {{
+        let span: &tracing::Span = $span;
+        let future = $future;
+        if span.is_disabled() {
+            future.await
+        } else {
+            future.instrument(span.clone()).await
+        }
+    }};
+}
+
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
@@ -185,7 +202,7 @@ impl Client {
                 duration_ms = tracing::field::Empty,
             );
             let attempt_started = Instant::now();
-            let mut sent = in_span(&span, self.inner.http.execute(request)).await;
+            let mut sent = in_span!(&span, self.inner.http.execute(request));
             let answered = Instant::now();
 
             let (mut outcome, after_429) = match &sent {
@@ -234,7 +251,7 @@ impl Client {
                 && operation.idempotent
                 && outcome.retried(true).is_none()
             {
-                let read = in_span(&span, read_body(response, settings.max_response_bytes)).await;
+                let read = in_span!(&span, read_body(response, settings.max_response_bytes));
                 if let Err(error) = &read {
                     outcome = Outcome::of_network_error(error);
                 }
@@ -289,7 +306,7 @@ impl Client {
             let result = match sent {
                 Ok(response) => {
                     let answer = self.answer(operation, response, body, attempts, started);
-                    match in_span(&span, answer).await {
+                    match in_span!(&span, answer) {
                         // The body was still arriving at the hard deadline.
                         Err(Error::Network(error))
                             if cut_short && error.kind() == NetworkErrorKind::Timeout =>
@@ -495,17 +512,6 @@ fn encode<B: Serialize>(body: Option<&B>) -> Result<Option<Bytes>, Error> {
         })
     })
     .transpose()
-}
-
-/// Runs `future` inside `span`, or bare when no subscriber wants the span:
-/// the wrapper enters and leaves the span on every poll, a measurable share
-/// of a loopback round trip when nobody is listening.
-async fn in_span<F: Future>(span: &tracing::Span, future: F) -> F::Output {
-    if span.is_disabled() {
-        future.await
-    } else {
-        future.instrument(span.clone()).await
-    }
 }
 
 fn millis(duration: Duration) -> u64 {
