@@ -15,8 +15,8 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use reqwest::Method;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
-use reqwest::{Method, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
@@ -54,6 +54,23 @@ pub(crate) struct Operation {
     /// generated clients send it (the API ignores it; kept so the wire does
     /// not change with the call path).
     pub(crate) api_version: &'static str,
+}
+
+/// Awaits `future` inside `span`, or bare when no subscriber wants the span:
+/// the wrapper enters and leaves the span on every poll, a measurable share
+/// of a loopback round trip when nobody is listening. A macro rather than an
+/// `async fn`, so no wrapper future is built (and the inner one moved into
+/// it) on every call.
+macro_rules! in_span {
+    ($span:expr, $future:expr) => {{
+        let span: &tracing::Span = $span;
+        let future = $future;
+        if span.is_disabled() {
+            future.await
+        } else {
+            future.instrument(span.clone()).await
+        }
+    }};
 }
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
@@ -185,7 +202,7 @@ impl Client {
                 duration_ms = tracing::field::Empty,
             );
             let attempt_started = Instant::now();
-            let mut sent = in_span(&span, self.inner.http.execute(request)).await;
+            let mut sent = in_span!(&span, self.inner.http.execute(request));
             let answered = Instant::now();
 
             let (mut outcome, after_429) = match &sent {
@@ -234,7 +251,7 @@ impl Client {
                 && operation.idempotent
                 && outcome.retried(true).is_none()
             {
-                let read = in_span(&span, read_body(response, settings.max_response_bytes)).await;
+                let read = in_span!(&span, read_body(response, settings.max_response_bytes));
                 if let Err(error) = &read {
                     outcome = Outcome::of_network_error(error);
                 }
@@ -289,7 +306,7 @@ impl Client {
             let result = match sent {
                 Ok(response) => {
                     let answer = self.answer(operation, response, body, attempts, started);
-                    match in_span(&span, answer).await {
+                    match in_span!(&span, answer) {
                         // The body was still arriving at the hard deadline.
                         Err(Error::Network(error))
                             if cut_short && error.kind() == NetworkErrorKind::Timeout =>
@@ -351,12 +368,18 @@ impl Client {
         body: Option<Bytes>,
         authorization: HeaderValue,
     ) -> Result<reqwest::Request, Error> {
-        let mut url =
-            Url::parse(&format!("{}{}", self.inner.base_url, operation.path)).map_err(|error| {
-                // The builder checked the base URL and the path is the
-                // fragment's: this cannot fail.
-                Error::internal(&format!("the request URL does not parse: {error}"), false)
-            })?;
+        // The base URL was parsed when the client was built; the path's
+        // segments are the fragment's plain ones, so appending them gives
+        // the URL the joined text would parse to, without parsing it again.
+        let mut url = self.inner.base.clone();
+        url.path_segments_mut()
+            .map_err(|()| {
+                // The builder allows only http and https, which have paths.
+                Error::internal("the base URL cannot take a path", false)
+            })?
+            // The base's path is `/` when it has no other.
+            .pop_if_empty()
+            .extend(operation.path.trim_start_matches('/').split('/'));
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
@@ -491,23 +514,14 @@ fn encode<B: Serialize>(body: Option<&B>) -> Result<Option<Bytes>, Error> {
     .transpose()
 }
 
-/// Runs `future` inside `span`, or bare when no subscriber wants the span:
-/// the wrapper enters and leaves the span on every poll, a measurable share
-/// of a loopback round trip when nobody is listening.
-async fn in_span<F: Future>(span: &tracing::Span, future: F) -> F::Output {
-    if span.is_disabled() {
-        future.await
-    } else {
-        future.instrument(span.clone()).await
-    }
-}
-
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
 mod tests {
+    use reqwest::Url;
+
     use super::*;
 
     /// An operation with a query and no body, as a read of a disk is.
@@ -546,6 +560,24 @@ mod tests {
         );
         assert_eq!(text, expected);
         assert!(request.body().is_empty());
+    }
+
+    #[test]
+    fn the_path_appended_to_the_parsed_base_is_the_joined_text_parsed() {
+        // What the request URL was before the base was parsed once: the
+        // base without its trailing `/`s, then the path, parsed together.
+        for base in [
+            "https://api.katapult.io",
+            "https://api.katapult.io/",
+            "http://127.0.0.1:8080/core/v1",
+            "http://127.0.0.1:8080/core/v1//",
+            "http://127.0.0.1:8080/a/./b/../core%20v1",
+        ] {
+            let client = Client::builder().token("t").base_url(base).build().unwrap();
+            let joined = format!("{}{}", client.base_url(), GET_THING.path);
+            let request = client.prepare(&GET_THING, &[], None::<&()>).unwrap();
+            assert_eq!(request.url(), &Url::parse(&joined).unwrap(), "{base}");
+        }
     }
 
     #[test]

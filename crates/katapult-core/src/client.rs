@@ -45,6 +45,10 @@ pub(crate) struct ClientInner {
     pub(crate) http: reqwest::Client,
     /// Without a trailing `/`: paths start with one.
     pub(crate) base_url: String,
+    /// `base_url` parsed once, when the client was built: each request
+    /// appends its operation's path to a copy instead of parsing the joined
+    /// text again.
+    pub(crate) base: reqwest::Url,
     pub(crate) settings: ClientSettings,
 }
 

@@ -318,10 +318,18 @@ impl ClientBuilder {
             deadline: None,
         };
         // Paths are joined by concatenation: no trailing `/`.
+        let base_url = base_url.as_str().trim_end_matches('/').to_owned();
+        // Parsed again without the trailing `/`, so a path appended to it
+        // gives the URL the joined text would parse to.
+        let base = reqwest::Url::parse(&base_url).map_err(|error| {
+            // It parsed with the `/`: this cannot fail.
+            Error::internal(&format!("the base URL does not parse: {error}"), false)
+        })?;
         Ok(Client {
             inner: Arc::new(ClientInner {
                 http,
-                base_url: base_url.as_str().trim_end_matches('/').to_owned(),
+                base_url,
+                base,
                 settings,
             }),
         })
