@@ -38,15 +38,16 @@ impl Fragment {
         let source = std::fs::read_to_string(path).map_err(|error| {
             let message = format!("cannot read the fragment: {error}");
             let fix = format!("make sure {display_path} exists and is readable UTF-8");
-            read_problem(display_path, "read", "", message, &fix)
+            vec![Problem::new("read", display_path, "", message, fix)]
         })?;
         Self::parse(&source, display_path)
     }
 
     /// Parses fragment text: YAML to a JSON tree, then to the typed model.
     pub fn parse(source: &str, display_path: &str) -> Result<Self, Vec<Problem>> {
-        let problem =
-            |rule, at: &str, message, fix: &str| read_problem(display_path, rule, at, message, fix);
+        let problem = |rule, at: &str, message: String, fix: &str| {
+            vec![Problem::new(rule, display_path, at, message, fix)]
+        };
         let document = doc::parse_yaml(source).map_err(|YamlError { at, message }| {
             if at.is_empty() {
                 let fix = "fix the syntax at the line and column given";
@@ -135,23 +136,6 @@ impl Fragment {
         })?;
         Ok(())
     }
-}
-
-/// A problem found while reading the fragment named `file`.
-fn read_problem(
-    file: &str,
-    rule: &'static str,
-    at: &str,
-    message: String,
-    fix: &str,
-) -> Vec<Problem> {
-    vec![Problem {
-        rule,
-        file: file.to_owned(),
-        pointer: at.to_owned(),
-        message,
-        fix: fix.to_owned(),
-    }]
 }
 
 /// The extension naming an operation in Rust, in place of its `operationId`.

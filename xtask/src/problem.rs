@@ -24,6 +24,27 @@ pub struct Problem {
     pub fix: String,
 }
 
+impl Problem {
+    /// A problem of `rule` at `pointer` in `file`.
+    pub fn new(
+        rule: &'static str,
+        file: &str,
+        pointer: &str,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        let (file, pointer) = (file.to_owned(), pointer.to_owned());
+        let (message, fix) = (message.into(), fix.into());
+        Self {
+            rule,
+            file,
+            pointer,
+            message,
+            fix,
+        }
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "error[{}]: {}#{}", self.rule, self.file, self.pointer)?;

@@ -468,9 +468,8 @@ impl Walk<'_> {
     fn check_names(&self) -> Result<(), Problem> {
         let mut seen: BTreeMap<&str, &Flag> = BTreeMap::new();
         for flag in &self.flags {
-            let clash = |message: String, fix: &str| Problem {
-                fix: fix.to_owned(),
-                ..self.problem(&flag.pointer, message)
+            let clash = |message: String, fix: &str| {
+                super::problem(self.fragment, "cli", &flag.pointer, message, fix)
             };
             if RESERVED.contains(&flag.long.as_str()) {
                 return Err(clash(

@@ -175,11 +175,5 @@ pub(crate) fn problem(
     message: impl Into<String>,
     fix: impl Into<String>,
 ) -> Problem {
-    Problem {
-        rule,
-        file: fragment.display_path.clone(),
-        pointer: pointer.to_owned(),
-        message: message.into(),
-        fix: fix.into(),
-    }
+    Problem::new(rule, &fragment.display_path, pointer, message, fix)
 }
