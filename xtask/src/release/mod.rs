@@ -33,20 +33,13 @@ pub struct Finding {
 
 impl Finding {
     fn new(topic: &'static str, text: impl Into<String>, blocker: Option<String>) -> Self {
+        let (text, note) = (text.into(), None);
         Self {
             topic,
-            text: text.into(),
+            text,
             blocker,
-            note: None,
+            note,
         }
-    }
-
-    fn ok(topic: &'static str, text: impl Into<String>) -> Self {
-        Self::new(topic, text, None)
-    }
-
-    fn blocked(topic: &'static str, text: impl Into<String>, blocker: impl Into<String>) -> Self {
-        Self::new(topic, text, Some(blocker.into()))
     }
 }
 
@@ -61,7 +54,7 @@ pub fn check(root: &Path) -> Vec<Finding> {
     let text = "cannot read the workspace's metadata";
     let crates = match metadata::crates(root) {
         Ok(crates) => crates,
-        Err(error) => return vec![Finding::blocked("metadata", text, error)],
+        Err(error) => return vec![Finding::new("metadata", text, Some(error))],
     };
     let mut findings = metadata(&crates);
     findings.extend([upstream(root, &crates), drift_finding(root)]);
@@ -96,11 +89,9 @@ pub fn render(findings: &[Finding]) -> String {
 /// The recorded upstream document, and whether the versions name it.
 fn upstream(root: &Path, crates: &[CrateMeta]) -> Finding {
     let Some(stamp) = Stamp::recorded(root) else {
-        return Finding::blocked(
-            "upstream",
-            format!("no recorded upstream document at {RECORDED_PATH}"),
-            "record one: `cargo xtask drift --upstream FILE --record`",
-        );
+        let text = format!("no recorded upstream document at {RECORDED_PATH}");
+        let blocker = "record one: `cargo xtask drift --upstream FILE --record`";
+        return Finding::new("upstream", text, Some(blocker.into()));
     };
     let (version, sha) = (&stamp.katapult_version, &stamp.source_sha256);
     let expected = format!("katapult.{version}");
@@ -123,8 +114,8 @@ fn drift_finding(root: &Path) -> Finding {
         Ok(report) => report,
         Err(error) => {
             let error = error.to_string();
-            let first = error.lines().next().unwrap_or_default();
-            return Finding::blocked("drift", "cannot compare with upstream", first);
+            let first = error.lines().next().map(str::to_owned);
+            return Finding::new("drift", "cannot compare with upstream", first);
         }
     };
     let ids: BTreeSet<&String> = report.declared().flat_map(|d| &d.departures).collect();
@@ -147,7 +138,7 @@ fn drift_finding(root: &Path) -> Finding {
 /// would build the mocks against a stale client); `$CARGO_HOME` is left alone.
 fn package(root: &Path) -> Result<Finding, Finding> {
     let blocked = |text: &'static str| {
-        move |error: std::io::Error| Finding::blocked("package", text, error.to_string())
+        move |error: std::io::Error| Finding::new("package", text, Some(error.to_string()))
     };
     let target = tempfile::Builder::new()
         .prefix("katapult-release-check-")
@@ -167,11 +158,11 @@ fn package(root: &Path) -> Result<Finding, Finding> {
             .collect();
         let packaged = packaged.join(", ");
         let text = format!("{packaged} (verified offline in a fresh target directory)");
-        return Ok(Finding::ok("package", text));
+        return Ok(Finding::new("package", text, None));
     }
     let tail: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
     let tail = tail[tail.len().saturating_sub(6)..].join("\n              ");
-    Err(Finding::blocked("package", "cargo package failed", tail))
+    Err(Finding::new("package", "cargo package failed", Some(tail)))
 }
 
 /// (crate-version, size) from `cargo package`'s log: each `Packaging NAME
@@ -197,7 +188,7 @@ pub fn packaged(log: &str) -> Vec<(String, String)> {
 /// by `crate::api_change`; with the tag, if there is one.
 fn api(root: &Path, crates: &[CrateMeta]) -> Result<(Finding, Option<String>), Finding> {
     let current = codegen::committed_public_api(root)
-        .map_err(|error| Finding::blocked("api", "cannot outline the generated API", error))?;
+        .map_err(|error| Finding::new("api", "cannot outline the generated API", Some(error)))?;
     let version = (crates.iter().find(|c| c.name == CRATES[0]))
         .map_or_else(String::new, |c| c.version.clone());
     let committed = std::fs::read_to_string(root.join(COMMITTED_OUTLINE)).unwrap_or_default();
@@ -215,7 +206,7 @@ fn api(root: &Path, crates: &[CrateMeta]) -> Result<(Finding, Option<String>), F
     };
     let Some(previous_outline) = git(root, &["show", &format!("{tag}:{COMMITTED_OUTLINE}")]) else {
         let text = format!("{tag} has no {COMMITTED_OUTLINE} to compare with");
-        return Ok((Finding::ok("api", text), Some(tag)));
+        return Ok((Finding::new("api", text, None), Some(tag)));
     };
     let previous_outline = api_change::outline_from_snapshot(&previous_outline);
     let changes = api_change::classify(previous_outline, &current);
@@ -253,43 +244,42 @@ fn last_release(root: &Path) -> Option<(String, Version)> {
 /// cross-check of the `api` line (its rustdoc builds are too slow to require).
 fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
     let installed = cargo(root).args(["semver-checks", "--version"]).output();
-    if !installed.is_ok_and(|o| o.status.success()) {
-        return Finding::ok(
-            "semver",
-            "cargo-semver-checks is not installed (optional; the api line above is this \
+    let text = match (installed.is_ok_and(|o| o.status.success()), previous_tag) {
+        (false, _) => "cargo-semver-checks is not installed (optional; the api line above is this \
              repository's own check). To add rustdoc-based checks: \
-             `cargo install cargo-semver-checks --locked`",
-        );
-    }
-    let Some(tag) = previous_tag else {
-        let text =
-            format!("cargo-semver-checks: nothing to compare with (no {TAG_PREFIX}* tag yet)");
-        return Finding::ok("semver", text);
+             `cargo install cargo-semver-checks --locked`"
+            .to_owned(),
+        (true, None) => {
+            format!("cargo-semver-checks: nothing to compare with (no {TAG_PREFIX}* tag yet)")
+        }
+        (true, Some(tag)) => return check_release(root, tag),
     };
+    Finding::new("semver", text, None)
+}
+
+fn check_release(root: &Path, tag: &str) -> Finding {
     let output = cargo(root)
         .args(["semver-checks", "check-release", "--baseline-rev", tag])
         .args(CRATES.iter().flat_map(|c| ["-p", c]))
         .output();
-    match output {
-        Ok(output) if output.status.success() => {
-            let text = format!("cargo-semver-checks against {tag}: no semver violation");
-            Finding::ok("semver", text)
-        }
+    let (text, blocker) = match output {
+        Ok(output) if output.status.success() => ("no semver violation".to_owned(), None),
         Ok(Output { stderr, .. }) => {
             let log = String::from_utf8_lossy(&stderr);
             let summary = (log.lines().rev())
                 .find(|l| l.contains("Summary") || l.contains("error"))
                 .unwrap_or("see `cargo semver-checks check-release`");
-            let text = format!("cargo-semver-checks against {tag}: {}", summary.trim());
             let run = format!("run `cargo semver-checks check-release --baseline-rev {tag}`");
             let blocker = format!("{run} and bump the version it asks for");
-            Finding::blocked("semver", text, blocker)
+            (summary.trim().to_owned(), Some(blocker))
         }
-        Err(error) => Finding::ok(
-            "semver",
-            format!("cargo-semver-checks could not run: {error}"),
-        ),
-    }
+        Err(error) => {
+            let text = format!("cargo-semver-checks could not run: {error}");
+            return Finding::new("semver", text, None);
+        }
+    };
+    let text = format!("cargo-semver-checks against {tag}: {text}");
+    Finding::new("semver", text, blocker)
 }
 
 /// The entries (`- ...` lines) of the changelog's `## [Unreleased]` section.
@@ -303,24 +293,21 @@ pub fn unreleased_entries(changelog: &str) -> Option<Vec<String>> {
 
 fn changelog(root: &Path) -> Finding {
     let Ok(text) = std::fs::read_to_string(root.join(CHANGELOG)) else {
-        return Finding::blocked(
-            "changelog",
-            format!("no {CHANGELOG}"),
-            format!("keep a {CHANGELOG} (https://keepachangelog.com)"),
-        );
+        let blocker = format!("keep a {CHANGELOG} (https://keepachangelog.com)");
+        return Finding::new("changelog", format!("no {CHANGELOG}"), Some(blocker));
     };
-    match unreleased_entries(&text).unwrap_or_default().as_slice() {
-        [] => Finding::blocked(
-            "changelog",
-            "nothing under `## [Unreleased]`",
-            format!("list what this release changes in {CHANGELOG}"),
-        ),
+    let (text, blocker) = match unreleased_entries(&text).unwrap_or_default().as_slice() {
+        [] => {
+            let blocker = format!("list what this release changes in {CHANGELOG}");
+            ("nothing under `## [Unreleased]`".to_owned(), Some(blocker))
+        }
         entries => {
             let (count, first) = (entries.len(), crate::shorten(&entries[0], 73));
             let text = format!("{count} entries under [Unreleased], first: {first}");
-            Finding::ok("changelog", text)
+            (text, None)
         }
-    }
+    };
+    Finding::new("changelog", text, blocker)
 }
 
 /// Whether the working tree is clean: a release is published from a commit.
@@ -333,7 +320,7 @@ fn tree(root: &Path) -> Finding {
         ),
         None => "not a git checkout".to_owned(),
     };
-    Finding::ok("tree", text)
+    Finding::new("tree", text, None)
 }
 
 /// Its output, when it succeeds.
