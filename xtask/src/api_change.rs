@@ -313,17 +313,23 @@ pub enum Bump {
     Major,
 }
 
-/// The bump `changes` call for from `current`, and the version after it
-/// (build metadata kept). Below 1.0 Cargo treats `0.x.y` and `0.x.z` as
+/// The bump `changes` call for from `current`, the version after it (build
+/// metadata kept) and why. Below 1.0 Cargo treats `0.x.y` and `0.x.z` as
 /// compatible, so breaking bumps the minor and additive the patch number.
-pub fn bump(changes: &[ApiChange], current: &Version) -> (Bump, Version) {
+pub fn bump(changes: &[ApiChange], current: &Version) -> (Bump, Version, &'static str) {
     let breaking = changes.iter().any(|c| c.severity == Severity::Breaking);
-    let bump = match (current.major, breaking, changes.is_empty()) {
-        (_, false, true) => return (Bump::None, current.clone()),
-        (0, true, _) => Bump::Minor,
-        (0, false, _) => Bump::Patch,
-        (_, true, _) => Bump::Major,
-        (_, false, _) => Bump::Minor,
+    let (bump, why) = match (current.major, breaking) {
+        _ if changes.is_empty() => return (Bump::None, current.clone(), "no version bump needed"),
+        (0, true) => (
+            Bump::Minor,
+            "breaking changes below 1.0 bump the minor version",
+        ),
+        (0, false) => (
+            Bump::Patch,
+            "additive changes below 1.0 bump the patch version",
+        ),
+        (_, true) => (Bump::Major, "breaking changes bump the major version"),
+        (_, false) => (Bump::Minor, "additive changes bump the minor version"),
     };
     let mut next = current.clone();
     next.pre = semver::Prerelease::EMPTY;
@@ -332,7 +338,7 @@ pub fn bump(changes: &[ApiChange], current: &Version) -> (Bump, Version) {
         Bump::Minor => (next.minor, next.patch) = (next.minor + 1, 0),
         _ => (next.major, next.minor, next.patch) = (next.major + 1, 0, 0),
     }
-    (bump, next)
+    (bump, next, why)
 }
 
 /// The changes, one per line, and the version they call for.
@@ -349,26 +355,17 @@ pub fn report(changes: &[ApiChange], current_version: &str) -> String {
     for change in changes {
         let _ = writeln!(out, "  {:<8}  {change}", change.severity.as_str());
     }
-    let current = match Version::parse(current_version) {
-        Ok(current) => current,
-        Err(error) => {
-            return out
-                + &format!("version: `{current_version}` is not a semver version: {error}\n");
-        }
+    let _ = match Version::parse(current_version) {
+        Err(error) => writeln!(
+            out,
+            "version: `{current_version}` is not a semver version: {error}"
+        ),
+        Ok(current) => match bump(changes, &current) {
+            (Bump::None, _, why) => writeln!(out, "version: {current} ({why})"),
+            (_, next, why) => writeln!(out, "version: {current} -> {next} ({why})"),
+        },
     };
-    let (bump, next) = bump(changes, &current);
-    let why = match (bump, current.major) {
-        (Bump::None, _) => "no version bump needed",
-        (Bump::Minor, 0) => "breaking changes below 1.0 bump the minor version",
-        (Bump::Patch, 0) => "additive changes below 1.0 bump the patch version",
-        (Bump::Major, _) => "breaking changes bump the major version",
-        (Bump::Minor, _) => "additive changes bump the minor version",
-        (Bump::Patch, _) => "a patch release",
-    };
-    match bump {
-        Bump::None => out + &format!("version: {current} ({why})\n"),
-        _ => out + &format!("version: {current} -> {next} ({why})\n"),
-    }
+    out
 }
 
 /// The outline inside an insta snapshot (after its `---` front matter), or

@@ -84,7 +84,7 @@ fn the_update_disk_rename_is_a_set_of_breaking_renames() {
     found.sort();
     assert_eq!(found, expected, "{}", report(&changes, "0.1.0"));
 
-    let (kind, next) = bump(&changes, &v("0.1.0+katapult.2.68.0"));
+    let (kind, next, _) = bump(&changes, &v("0.1.0+katapult.2.68.0"));
     assert_eq!(kind, Bump::Minor);
     assert_eq!(next.to_string(), "0.2.0+katapult.2.68.0");
     let text = report(&changes, "0.1.0+katapult.2.68.0");
@@ -166,9 +166,9 @@ fn a_new_variant_of_an_open_enum_is_additive() {
         change.kind,
         ChangeKind::VariantAdded("Migrating".to_owned())
     );
-    let (kind, next) = bump(std::slice::from_ref(&change), &v("0.1.0"));
+    let (kind, next, _) = bump(std::slice::from_ref(&change), &v("0.1.0"));
     assert_eq!((kind, next.to_string()), (Bump::Patch, "0.1.1".to_owned()));
-    let (kind, next) = bump(&[change], &v("1.4.2"));
+    let (kind, next, _) = bump(&[change], &v("1.4.2"));
     assert_eq!((kind, next.to_string()), (Bump::Minor, "1.5.0".to_owned()));
 }
 
@@ -198,7 +198,7 @@ fn a_new_variant_of_a_closed_enum_is_breaking() {
         ],
     );
     assert_eq!(change.severity, Severity::Breaking);
-    let (kind, next) = bump(&[change], &v("1.4.2"));
+    let (kind, next, _) = bump(&[change], &v("1.4.2"));
     assert_eq!((kind, next.to_string()), (Bump::Major, "2.0.0".to_owned()));
 }
 
@@ -282,7 +282,7 @@ fn versions_are_semver_with_build_metadata() {
     assert!(Version::parse("0.1").is_err());
     assert!(Version::parse("x.y.z").is_err());
     // A pre-release is dropped by a bump, the build metadata kept.
-    let (_, next) = bump(
+    let (_, next, _) = bump(
         &classify(BUS, DISK_ARGUMENTS),
         &v("0.1.0-rc.1+katapult.2.68.0"),
     );
@@ -366,7 +366,7 @@ fn codegen_reports_against_the_committed_outline() {
         "{text}"
     );
     let current = Version::parse(&version).unwrap();
-    let (_, next) = bump(&classify(committed, &grown), &current);
+    let (_, next, _) = bump(&classify(committed, &grown), &current);
     assert!(
         text.contains(&format!("version: {current} -> {next}")),
         "{text}"

@@ -210,7 +210,7 @@ fn api(root: &Path, crates: &[CrateMeta]) -> Result<(Finding, Option<String>), F
     };
     let previous_outline = api_change::outline_from_snapshot(&previous_outline);
     let changes = api_change::classify(previous_outline, &current);
-    let (bump, required) = api_change::bump(&changes, &previous);
+    let (bump, required, _) = api_change::bump(&changes, &previous);
     let breaking = changes.iter().filter(|c| c.severity == Severity::Breaking);
     let numbers = |v: &Version| (v.major, v.minor, v.patch);
     let too_low = Version::parse(&version)
