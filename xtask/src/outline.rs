@@ -12,26 +12,17 @@ use syn::{Fields, ImplItem, Item, Visibility};
 use crate::api_change::Shape;
 use crate::doc::OpenEnum;
 
-/// The public API the generated code gives katapult-core: the types (with
-/// the open enums), then the client's methods. What the outline snapshot
+/// The public API the generated code gives katapult-core, one item per
+/// line: the types, the open enums that replace progenitor's closed ones,
+/// then (after a blank line) the client's methods. What the outline snapshot
 /// holds.
 pub fn public_api(
     types: &str,
     methods: &str,
     open_enums: &[OpenEnum],
 ) -> Result<String, syn::Error> {
-    Ok(format!(
-        "{}\n{}",
-        outline(types, open_enums)?,
-        outline(methods, &[])?
-    ))
-}
-
-/// Outlines `generated` (a generated module's text) and the open enums
-/// that replace progenitor's closed ones.
-pub fn outline(generated: &str, open_enums: &[OpenEnum]) -> Result<String, syn::Error> {
     let mut out = Vec::new();
-    walk(&syn::parse_file(generated)?.items, "", &mut out);
+    walk(&syn::parse_file(types)?.items, "", &mut out);
     for e in open_enums {
         let values = e
             .values
@@ -44,6 +35,8 @@ pub fn outline(generated: &str, open_enums: &[OpenEnum]) -> Result<String, syn::
             variants.join(", ")
         ));
     }
+    out.push(String::new());
+    walk(&syn::parse_file(methods)?.items, "", &mut out);
     Ok(out.join("\n") + "\n")
 }
 
@@ -202,9 +195,8 @@ fn entry(line: &str) -> Entry {
         };
         let members = match shape {
             Shape::Struct | Shape::ClosedEnum | Shape::OpenEnum => split_top(inner.unwrap_or(""))
-                .into_iter()
-                .filter(|m| m != "Unknown(String)")
-                .map(|m| member(&m))
+                .filter(|&m| m != "Unknown(String)")
+                .map(member)
                 .collect(),
             _ => Vec::new(),
         };
@@ -239,21 +231,17 @@ fn entry(line: &str) -> Entry {
     }
     // `impl Trait<Args> for Type` is keyed without its arguments, so a
     // changed argument reads as a change.
-    let mut depth = 0;
-    entry.key = line
-        .chars()
-        .filter(|c| {
-            match c {
-                '<' => depth += 1,
-                '>' if depth > 0 => {
-                    depth -= 1;
-                    return false;
-                }
-                _ => {}
-            }
-            depth == 0
-        })
-        .collect();
+    let mut depth = 0usize;
+    let outside_angles = |&c: &char| {
+        let outside = depth == 0 && c != '<';
+        match c {
+            '<' => depth += 1,
+            '>' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        outside
+    };
+    entry.key = line.chars().filter(outside_angles).collect();
     entry
 }
 
@@ -269,22 +257,17 @@ fn member(text: &str) -> (String, String) {
 }
 
 /// Splits `a: A<B, C>, d: D` at the commas outside brackets.
-fn split_top(text: &str) -> Vec<String> {
-    let (mut parts, mut current, mut depth) = (Vec::new(), String::new(), 0);
-    for c in text.chars() {
+fn split_top(text: &str) -> impl Iterator<Item = &str> {
+    let mut depth = 0;
+    let at_top_comma = move |c| {
         match c {
             '<' | '(' | '[' | '{' => depth += 1,
             '>' | ')' | ']' | '}' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(std::mem::take(&mut current).trim().to_owned());
-                continue;
-            }
             _ => {}
         }
-        current.push(c);
-    }
-    if !current.trim().is_empty() {
-        parts.push(current.trim().to_owned());
-    }
-    parts
+        c == ',' && depth == 0
+    };
+    text.split(at_top_comma)
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
 }
