@@ -24,16 +24,12 @@ pub fn public_api(
     let mut out = Vec::new();
     walk(&syn::parse_file(types)?.items, "", &mut out);
     for e in open_enums {
-        let values = e
-            .values
-            .iter()
-            .map(|v| format!("{} = {v:?}", v.to_upper_camel_case()));
-        let variants: Vec<String> = values.chain(["Unknown(String)".to_owned()]).collect();
-        out.push(format!(
-            "open enum types::{} {{ {} }}",
-            e.name,
-            variants.join(", ")
-        ));
+        let values = (e.values.iter()).map(|v| format!("{} = {v:?}", v.to_upper_camel_case()));
+        let variants = values
+            .chain(["Unknown(String)".to_owned()])
+            .collect::<Vec<_>>();
+        let (name, variants) = (&e.name, variants.join(", "));
+        out.push(format!("open enum types::{name} {{ {variants} }}"));
     }
     out.push(String::new());
     walk(&syn::parse_file(methods)?.items, "", &mut out);
@@ -61,23 +57,14 @@ fn walk(items: &[Item], module: &str, out: &mut Vec<String>) {
                 }
             }
             Item::Struct(s) if is_pub(&s.vis) => {
-                out.push(format!(
-                    "struct {}{}",
-                    join(&s.ident),
-                    fields(&s.fields, true)
-                ));
+                let (name, fields) = (join(&s.ident), fields(&s.fields, true));
+                out.push(format!("struct {name}{fields}"));
             }
             Item::Enum(e) if is_pub(&e.vis) => {
-                let variants: Vec<String> = e
-                    .variants
-                    .iter()
-                    .map(|v| format!("{}{}", v.ident, fields(&v.fields, false)))
-                    .collect();
-                out.push(format!(
-                    "enum {} {{ {} }}",
-                    join(&e.ident),
-                    variants.join(", ")
-                ));
+                let variants =
+                    (e.variants.iter()).map(|v| format!("{}{}", v.ident, fields(&v.fields, false)));
+                let variants = variants.collect::<Vec<_>>().join(", ");
+                out.push(format!("enum {} {{ {variants} }}", join(&e.ident)));
             }
             Item::Impl(block) => {
                 let self_ty = clean(&block.self_ty);
