@@ -15,34 +15,23 @@ use crate::{cargo, problem};
 
 const FLOOR_DIR: &str = "crates/katapult-core/benches/floor";
 
-/// Label, whether it is the floor, `cargo tree`/`build` arguments, target
-/// directory name. The first and third are the like-for-like pair.
-type Subject = (&'static str, bool, &'static [&'static str], &'static str);
+/// Label and `cargo tree`/`build` arguments; the floor's are built in its
+/// copy. The first and third are the like-for-like pair.
+type Subject = (&'static str, &'static [&'static str]);
 
 const SUBJECTS: [Subject; 4] = [
-    (
-        "katapult-core, default features",
-        false,
-        &["-p", "katapult-core"],
-        "katapult-core",
-    ),
+    ("katapult-core, default features", &["-p", "katapult-core"]),
     (
         "katapult-core, `--no-default-features` (no TLS)",
-        false,
         &["-p", "katapult-core", "--no-default-features"],
-        "katapult-core-no-tls",
     ),
     (
         "floor: reqwest + serde_json, TLS as katapult-core's default (rustls, ring, webpki-roots)",
-        true,
         &[],
-        "floor-tls",
     ),
     (
         "floor: reqwest + serde_json, no TLS",
-        true,
         &["--no-default-features"],
-        "floor-plain",
     ),
 ];
 
@@ -56,29 +45,33 @@ pub fn crates_in_tree(listing: &str) -> BTreeSet<String> {
     listing.lines().filter_map(crate_of).collect()
 }
 
-fn tree(dir: &Path, subject: &Subject, edges: &str) -> Result<BTreeSet<String>, String> {
+fn tree(dir: &Path, (label, args): Subject, edges: &str) -> Result<BTreeSet<String>, String> {
     let output = cargo(dir)
         .args(["tree", "--offline", "-e", edges, "--prefix", "none"])
-        .args(subject.2)
+        .args(args)
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run cargo tree: {e}"))?;
     if !output.status.success() {
-        return Err(format!("cargo tree failed for {}", subject.0));
+        return Err(format!("cargo tree failed for {label}"));
     }
     Ok(crates_in_tree(&String::from_utf8_lossy(&output.stdout)))
 }
 
 /// Wall time and the number of crates compiled.
-fn clean_build(dir: &Path, subject: &Subject, target: &Path) -> Result<(Duration, usize), String> {
+fn clean_build(
+    dir: &Path,
+    (label, args): Subject,
+    target: &Path,
+) -> Result<(Duration, usize), String> {
     if target.exists() {
         std::fs::remove_dir_all(target).map_err(|e| format!("{}: {e}", target.display()))?;
     }
-    eprintln!("building {} from clean ...", subject.0);
+    eprintln!("building {label} from clean ...");
     let started = Instant::now();
     let output = cargo(dir)
         .args(["build", "--release", "--offline"])
-        .args(subject.2)
+        .args(args)
         .env("CARGO_TARGET_DIR", target)
         .env("CARGO_TERM_COLOR", "never")
         .stdout(Stdio::null())
@@ -87,7 +80,7 @@ fn clean_build(dir: &Path, subject: &Subject, target: &Path) -> Result<(Duration
     let took = started.elapsed();
     let log = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
-        return Err(format!("cargo build failed for {}:\n{log}", subject.0));
+        return Err(format!("cargo build failed for {label}:\n{log}"));
     }
     let compiling = |line: &&str| line.trim_start().starts_with("Compiling ");
     let compiled = log.lines().filter(compiling).count();
@@ -123,11 +116,12 @@ pub(super) fn build_cost(root: &Path, repeat: u32) -> Result<String, String> {
         dir.display()
     );
     let mut trees = Vec::new();
-    for subject in &SUBJECTS {
-        let at = if subject.1 { &floor } else { root };
+    for (index, subject) in SUBJECTS.into_iter().enumerate() {
+        let is_floor = subject.0.starts_with("floor");
+        let at = if is_floor { &floor } else { root };
         let normal = tree(at, subject, "normal")?;
         let with_build = tree(at, subject, "normal,build")?.len();
-        let target = dir.join(format!("target-{}", subject.3));
+        let target = dir.join(format!("target-{index}"));
         let (mut times, mut compiled) = (Vec::new(), 0);
         for _ in 0..repeat {
             let (took, count) = clean_build(at, subject, &target)?;
