@@ -48,7 +48,6 @@ fn report(root: &Path, flags: &flags::BenchReport) -> Result<String, String> {
         .iter()
         .filter(|(name, _)| only(name) && !flags.skip_bench);
     for &(name, pinned) in selected {
-        let out = section_path(root, name);
         let bench = root.join(format!("crates/katapult-core/benches/{name}.rs"));
         if !bench.exists() {
             report.push_str(&format!("- `{name}`: not in this tree, skipped\n"));
@@ -56,11 +55,11 @@ fn report(root: &Path, flags: &flags::BenchReport) -> Result<String, String> {
         }
         let since = (!flags.no_run).then(SystemTime::now);
         if !flags.no_run {
-            let ran = run_bench(root, name, pinned, &out, flags)?;
+            let ran = run_bench(root, name, pinned && !flags.no_pin, &flags.bench_args)?;
             report.push_str(&format!("- `{name}`: {ran}\n"));
         }
         sections.push('\n');
-        sections.push_str(&read_section(&out, since)?);
+        sections.push_str(&read_section(&section_path(root, name), since)?);
     }
     report.push_str(&sections);
     if flags.build_cost {
@@ -93,16 +92,10 @@ pub fn read_section(path: &Path, since: Option<SystemTime>) -> Result<String, St
     }
 }
 
-/// Builds and runs the benchmark with `KATAPULT_BENCH_OUT=out`; returns how.
-/// Pinned to one core, a loopback hand-off is a plain context switch; across
-/// two vCPUs it can wait for one to wake (~30 to ~180 µs round trips).
-fn run_bench(
-    root: &Path,
-    name: &str,
-    pinned: bool,
-    out: &Path,
-    flags: &flags::BenchReport,
-) -> Result<String, String> {
+/// Builds and runs the benchmark, `KATAPULT_BENCH_OUT` its section's path;
+/// returns how. Pinned to one core, a loopback hand-off is a plain context
+/// switch; across two vCPUs it can wait for one to wake (~30 to ~180 µs).
+fn run_bench(root: &Path, name: &str, pin: bool, bench_args: &[String]) -> Result<String, String> {
     let args = ["bench", "-p", "katapult-core", "--bench", name];
     let status = |command: &mut Command, what: &str| match command.status() {
         Err(e) => Err(format!("cannot run cargo: {e}")),
@@ -110,40 +103,41 @@ fn run_bench(
         Ok(_) => Ok(()),
     };
     status(cargo(root).args(args).arg("--no-run"), "did not build")?;
-    let core = (pinned && !flags.no_pin).then(pin_core).flatten();
-    if pinned && !flags.no_pin && core.is_none() {
+    let core = pin.then(last_core_if_taskset).flatten();
+    if pin && core.is_none() {
         eprintln!("taskset not found: running unpinned; expect noisier round trips");
     }
     let mut command = cargo(root);
     if let Some(core) = core {
         let cargo = command.get_program().to_owned();
         command = Command::new("taskset");
-        let core = core.to_string();
-        command.current_dir(root).args(["-c", &core]).arg(cargo);
+        command
+            .current_dir(root)
+            .arg("-c")
+            .arg(core.to_string())
+            .arg(cargo);
     }
     command
         .args(args)
         .arg("--")
-        .args(&flags.bench_args)
-        .env("KATAPULT_BENCH_OUT", out)
+        .args(bench_args)
+        .env("KATAPULT_BENCH_OUT", section_path(root, name))
         .env("CRITERION_HOME", target_dir(root).join("criterion"));
     let pinned = core.map_or_else(|| "not pinned".into(), |c| format!("pinned to core {c}"));
-    let bench_args = flags.bench_args.join(" ");
-    let cargo_args = args.join(" ");
+    let (cargo_args, bench_args) = (args.join(" "), bench_args.join(" "));
     eprintln!("running ({pinned}): cargo {cargo_args} -- {bench_args}");
     let before = load_average();
     status(&mut command, "failed")?;
     let after = load_average();
-    let load = format!("before / after: {before} / {after}");
-    Ok(format!("{pinned}; load average (1 min) {load}"))
+    Ok(format!(
+        "{pinned}; load average (1 min) before / after: {before} / {after}"
+    ))
 }
 
-/// The last core, when `taskset` is there to pin to it.
-fn pin_core() -> Option<usize> {
+fn last_core_if_taskset() -> Option<usize> {
     let taskset = Command::new("taskset").arg("-V").output();
-    let last = std::thread::available_parallelism().map_or(0, |n| n.get() - 1);
     let found = taskset.is_ok_and(|out| out.status.success());
-    found.then_some(last)
+    found.then(|| std::thread::available_parallelism().map_or(0, |n| n.get() - 1))
 }
 
 /// `nproc`, the CPU model and `rustc -V`, as a markdown list.
