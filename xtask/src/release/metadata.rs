@@ -110,15 +110,13 @@ pub fn metadata(crates: &[CrateMeta]) -> Vec<Finding> {
 fn judge(meta: &CrateMeta, crates: &[CrateMeta]) -> Finding {
     let (mut problems, mut facts) = (Vec::new(), Vec::new());
     let unset = |value: &Option<String>| value.as_deref().is_none_or(str::is_empty);
-    for (field, value) in [
+    let fields = [
         ("description", &meta.description),
         ("license", &meta.license),
         ("documentation", &meta.documentation),
-    ] {
-        if unset(value) {
-            problems.push(format!("`{field}` is not set"));
-        }
-    }
+    ];
+    let unset_fields = fields.into_iter().filter(|(_, value)| unset(value));
+    problems.extend(unset_fields.map(|(field, _)| format!("`{field}` is not set")));
     if let Some(doc) = &meta.documentation
         && doc != &format!("https://docs.rs/{}", meta.name)
     {
@@ -143,23 +141,23 @@ fn judge(meta: &CrateMeta, crates: &[CrateMeta]) -> Finding {
         let pinned = (crates.iter().find(|c| &c.name == name))
             .and_then(|c| Version::parse(&c.version).ok())
             .map(|v| format!("={}.{}.{}", v.major, v.minor, v.patch));
+        let dependency = format!("the path dependency on {name}");
         match pinned {
-            _ if req == "*" => {
-                problems.push(format!("the path dependency on {name} has no version"))
+            _ if req == "*" => problems.push(format!("{dependency} has no version")),
+            Some(pin) if &pin != req => {
+                problems.push(format!("{dependency} asks for {req}, not {pin}"))
             }
-            Some(pinned) if &pinned != req => problems.push(format!(
-                "the path dependency on {name} asks for {req}, not {pinned}"
-            )),
             _ => facts.push(format!("{name} {req}")),
         }
     }
     let (name, version, facts) = (&meta.name, &meta.version, facts.join(", "));
-    let note = format!(
-        "{name} has no `repository`: crates.io does not require one; set it before the first \
-         publish if the project has a public home by then"
-    );
     let blocker = (!problems.is_empty()).then(|| problems.join("; "));
     let mut finding = Finding::new("metadata", format!("{name} {version}: {facts}"), blocker);
-    finding.note = unset(&meta.repository).then_some(note);
+    finding.note = unset(&meta.repository).then(|| {
+        format!(
+            "{name} has no `repository`: crates.io does not require one; set it before the \
+             first publish if the project has a public home by then"
+        )
+    });
     finding
 }
