@@ -153,8 +153,7 @@ pub fn classify(old: &str, new: &str) -> Vec<ApiChange> {
     let added: Vec<&Entry> = new.values().filter(|e| !old.contains_key(&e.key)).collect();
     let renames = renamed_types(&removed, &added);
     let renamed = |text: &str| rename_words(text, &renames);
-    let mut changes = Vec::new();
-    let mut paired = BTreeSet::new();
+    let (mut changes, mut paired) = (Vec::new(), BTreeSet::new());
     for was in &removed {
         let counterpart = added
             .iter()
@@ -205,11 +204,8 @@ fn renamed_types(removed: &[&Entry], added: &[&Entry]) -> BTreeMap<String, Strin
             let fits =
                 |e: &&&Entry| e.shape != Shape::Other && signature(e).as_ref() == Some(&wanted);
             let taken: BTreeSet<&String> = renames.values().collect();
-            let candidates: Vec<&&Entry> = added
-                .iter()
-                .filter(fits)
-                .filter(|e| !taken.contains(&e.name))
-                .collect();
+            let free = |e: &&&Entry| fits(e) && !taken.contains(&e.name);
+            let candidates: Vec<&&Entry> = added.iter().filter(free).collect();
             if let [only] = candidates[..]
                 && removed.iter().filter(fits).count() == 1
             {
@@ -249,11 +245,8 @@ fn compare(was: &Entry, now: &Entry, renamed: &dyn Fn(&str) -> String, out: &mut
         return push(ChangeKind::ShapeChanged(how));
     }
     let struct_ = now.shape == Shape::Struct;
-    let before: BTreeMap<&String, String> = was
-        .members
-        .iter()
-        .map(|(name, rest)| (name, renamed(rest)))
-        .collect();
+    let before = (was.members.iter()).map(|(name, rest)| (name, renamed(rest)));
+    let before: BTreeMap<&String, String> = before.collect();
     let after: BTreeMap<&String, &String> = now.members.iter().map(|(n, r)| (n, r)).collect();
     for (&name, rest) in &before {
         let name = name.clone();
@@ -272,16 +265,12 @@ fn compare(was: &Entry, now: &Entry, renamed: &dyn Fn(&str) -> String, out: &mut
         });
     }
     let body = renamed(&was.body);
-    if body != now.body {
-        match now.shape {
-            Shape::TupleStruct => push(ChangeKind::ShapeChanged(format!(
-                "fields {} -> {}",
-                body.trim(),
-                now.body.trim()
-            ))),
-            Shape::Other => push(ChangeKind::SignatureChanged(now.body.clone())),
-            _ => {}
-        }
+    let (old, new) = (body.trim(), now.body.trim());
+    match now.shape {
+        _ if body == now.body => {}
+        Shape::TupleStruct => push(ChangeKind::ShapeChanged(format!("fields {old} -> {new}"))),
+        Shape::Other => push(ChangeKind::SignatureChanged(now.body.clone())),
+        _ => {}
     }
 }
 

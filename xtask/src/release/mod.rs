@@ -189,8 +189,8 @@ pub fn packaged(log: &str) -> Vec<(String, String)> {
 fn api(root: &Path, crates: &[CrateMeta]) -> Result<(Finding, Option<String>), Finding> {
     let current = codegen::committed_public_api(root)
         .map_err(|error| Finding::new("api", "cannot outline the generated API", Some(error)))?;
-    let version = (crates.iter().find(|c| c.name == CRATES[0]))
-        .map_or_else(String::new, |c| c.version.clone());
+    let core = crates.iter().find(|c| c.name == CRATES[0]);
+    let version = core.map_or("", |c| c.version.as_str());
     let committed = std::fs::read_to_string(root.join(COMMITTED_OUTLINE)).unwrap_or_default();
     let stale_snapshot = (api_change::outline_from_snapshot(&committed) != current).then(|| {
         format!(
@@ -213,7 +213,7 @@ fn api(root: &Path, crates: &[CrateMeta]) -> Result<(Finding, Option<String>), F
     let (bump, required, _) = api_change::bump(&changes, &previous);
     let breaking = changes.iter().filter(|c| c.severity == Severity::Breaking);
     let numbers = |v: &Version| (v.major, v.minor, v.patch);
-    let too_low = Version::parse(&version)
+    let too_low = Version::parse(version)
         .is_ok_and(|v| bump != Bump::None && numbers(&v) < numbers(&required));
     let needs = match bump {
         Bump::None => format!("no bump from {previous}"),
@@ -224,10 +224,8 @@ fn api(root: &Path, crates: &[CrateMeta]) -> Result<(Finding, Option<String>), F
         changes.len(),
         breaking.count()
     );
-    let blocker = match too_low {
-        true => Some(format!("bump the crates' version to {required} at least")),
-        false => stale_snapshot,
-    };
+    let blocker = too_low.then(|| format!("bump the crates' version to {required} at least"));
+    let blocker = blocker.or(stale_snapshot);
     Ok((Finding::new("api", text, blocker), Some(tag)))
 }
 
