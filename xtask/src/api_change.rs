@@ -379,9 +379,9 @@ pub fn package_version(root: &Path) -> Result<String, String> {
         .map_err(|e| format!("cannot read {CORE_MANIFEST}: {e}"))?;
     let manifest: toml::Table =
         toml::from_str(&manifest).map_err(|e| format!("{CORE_MANIFEST}: {e}"))?;
-    manifest
+    let version = manifest
         .get("package")
-        .and_then(|package| package.get("version")?.as_str())
-        .map(str::to_owned)
-        .ok_or_else(|| format!("{CORE_MANIFEST} has no `version` in [package]"))
+        .and_then(|p| p.get("version")?.as_str());
+    let missing = || format!("{CORE_MANIFEST} has no `version` in [package]");
+    version.map(str::to_owned).ok_or_else(missing)
 }

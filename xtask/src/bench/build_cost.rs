@@ -175,8 +175,8 @@ fn generate(path: &Path) -> Result<(Vec<(usize, usize)>, usize), String> {
 pub fn generated_size(root: &Path, dir: &Path) -> Result<String, String> {
     let (now, operations) = generate(&root.join(FRAGMENT_PATH))?;
     let text = std::fs::read_to_string(root.join(FRAGMENT_PATH)).map_err(|e| e.to_string())?;
-    let (Some(start), Some(end)) = (text.find(COPIED.0), text.find(COPIED.1)) else {
-        let (copied, before) = COPIED;
+    let (copied, before) = COPIED;
+    let (Some(start), Some(end)) = (text.find(copied), text.find(before)) else {
         return Err(format!(
             "{FRAGMENT_PATH} no longer has {copied} before {before}"
         ));
