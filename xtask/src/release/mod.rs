@@ -242,26 +242,31 @@ fn last_release(root: &Path) -> Option<(String, Version)> {
 /// cross-check of the `api` line (its rustdoc builds are too slow to require).
 fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
     let installed = cargo(root).args(["semver-checks", "--version"]).output();
-    let text = match (installed.is_ok_and(|o| o.status.success()), previous_tag) {
-        (false, _) => "cargo-semver-checks is not installed (optional; the api line above is this \
-             repository's own check). To add rustdoc-based checks: \
-             `cargo install cargo-semver-checks --locked`"
-            .to_owned(),
-        (true, None) => {
-            format!("cargo-semver-checks: nothing to compare with (no {TAG_PREFIX}* tag yet)")
+    let (text, blocker) = match (installed.is_ok_and(|o| o.status.success()), previous_tag) {
+        (false, _) => {
+            let text = "cargo-semver-checks is not installed (optional; the api line above is \
+                 this repository's own check). To add rustdoc-based checks: \
+                 `cargo install cargo-semver-checks --locked`";
+            (text.to_owned(), None)
         }
-        (true, Some(tag)) => return check_release(root, tag),
+        (true, None) => {
+            let text = "cargo-semver-checks: nothing to compare with";
+            (format!("{text} (no {TAG_PREFIX}* tag yet)"), None)
+        }
+        (true, Some(tag)) => check_release(root, tag),
     };
-    Finding::new("semver", text, None)
+    Finding::new("semver", text, blocker)
 }
 
-fn check_release(root: &Path, tag: &str) -> Finding {
+/// The `semver` line's text and blocker from `cargo semver-checks check-release`.
+fn check_release(root: &Path, tag: &str) -> (String, Option<String>) {
     let output = cargo(root)
         .args(["semver-checks", "check-release", "--baseline-rev", tag])
         .args(CRATES.iter().flat_map(|c| ["-p", c]))
         .output();
-    let (text, blocker) = match output {
-        Ok(output) if output.status.success() => ("no semver violation".to_owned(), None),
+    let against = format!("cargo-semver-checks against {tag}");
+    match output {
+        Ok(output) if output.status.success() => (format!("{against}: no semver violation"), None),
         Ok(Output { stderr, .. }) => {
             let log = String::from_utf8_lossy(&stderr);
             let summary = (log.lines().rev())
@@ -269,15 +274,10 @@ fn check_release(root: &Path, tag: &str) -> Finding {
                 .unwrap_or("see `cargo semver-checks check-release`");
             let run = format!("run `cargo semver-checks check-release --baseline-rev {tag}`");
             let blocker = format!("{run} and bump the version it asks for");
-            (summary.trim().to_owned(), Some(blocker))
+            (format!("{against}: {}", summary.trim()), Some(blocker))
         }
-        Err(error) => {
-            let text = format!("cargo-semver-checks could not run: {error}");
-            return Finding::new("semver", text, None);
-        }
-    };
-    let text = format!("cargo-semver-checks against {tag}: {text}");
-    Finding::new("semver", text, blocker)
+        Err(error) => (format!("cargo-semver-checks could not run: {error}"), None),
+    }
 }
 
 /// The entries (`- ...` lines) of the changelog's `## [Unreleased]` section.
