@@ -59,11 +59,8 @@ fn tree(dir: &Path, (label, args): Subject, edges: &str) -> Result<BTreeSet<Stri
 }
 
 /// Wall time and the number of crates compiled.
-fn clean_build(
-    dir: &Path,
-    (label, args): Subject,
-    target: &Path,
-) -> Result<(Duration, usize), String> {
+fn clean_build(dir: &Path, subject: Subject, target: &Path) -> Result<(Duration, usize), String> {
+    let (label, args) = subject;
     if target.exists() {
         std::fs::remove_dir_all(target).map_err(|e| format!("{}: {e}", target.display()))?;
     }
@@ -158,14 +155,12 @@ fn generate(path: &Path) -> Result<(Vec<(usize, usize)>, usize), String> {
     let fragment = codegen::prepare(path, FRAGMENT_PATH).map_err(|p| problem::render(&p))?;
     let operations = crate::doc::operations(&fragment.document).len();
     let outputs = codegen::outputs(&fragment).map_err(|p| problem::render(&[p]))?;
-    let mut sizes: Vec<(usize, usize)> = GENERATED
-        .iter()
-        .map(|path| {
-            let file = outputs.iter().find(|o| o.path == *path);
-            let text = file.map_or("", |o| o.contents.as_str());
-            (text.lines().count(), text.len())
-        })
-        .collect();
+    let size = |path: &str| {
+        let file = outputs.iter().find(|o| o.path == path);
+        let text = file.map_or("", |o| o.contents.as_str());
+        (text.lines().count(), text.len())
+    };
+    let mut sizes = GENERATED.map(size).to_vec();
     sizes.push(sizes.iter().fold((0, 0), |t, s| (t.0 + s.0, t.1 + s.1)));
     Ok((sizes, operations))
 }
