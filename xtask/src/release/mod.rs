@@ -113,8 +113,7 @@ fn drift_finding(root: &Path) -> Finding {
     let report = match drift::drift(root, None) {
         Ok(report) => report,
         Err(error) => {
-            let error = error.to_string();
-            let first = error.lines().next().map(str::to_owned);
+            let first = error.to_string().lines().next().map(str::to_owned);
             return Finding::new("drift", "cannot compare with upstream", first);
         }
     };
