@@ -37,13 +37,9 @@ pub fn public_api(
 }
 
 fn walk(items: &[Item], module: &str, out: &mut Vec<String>) {
-    let join = |name: &syn::Ident| match module {
-        "" => name.to_string(),
-        _ => format!("{module}::{name}"),
-    };
-    let prefix = match module {
-        "" => String::new(),
-        _ => format!("{module}: "),
+    let (path, prefix) = match module {
+        "" => (String::new(), String::new()),
+        _ => (format!("{module}::"), format!("{module}: ")),
     };
     for item in items {
         match item {
@@ -53,18 +49,18 @@ fn walk(items: &[Item], module: &str, out: &mut Vec<String>) {
             }
             Item::Mod(m) if is_pub(&m.vis) => {
                 if let Some((_, items)) = &m.content {
-                    walk(items, &join(&m.ident), out);
+                    walk(items, &format!("{path}{}", m.ident), out);
                 }
             }
             Item::Struct(s) if is_pub(&s.vis) => {
-                let (name, fields) = (join(&s.ident), fields(&s.fields, true));
-                out.push(format!("struct {name}{fields}"));
+                let (name, fields) = (&s.ident, fields(&s.fields, true));
+                out.push(format!("struct {path}{name}{fields}"));
             }
             Item::Enum(e) if is_pub(&e.vis) => {
                 let variants =
                     (e.variants.iter()).map(|v| format!("{}{}", v.ident, fields(&v.fields, false)));
                 let variants = variants.collect::<Vec<_>>().join(", ");
-                out.push(format!("enum {} {{ {variants} }}", join(&e.ident)));
+                out.push(format!("enum {path}{} {{ {variants} }}", e.ident));
             }
             Item::Impl(block) => {
                 let self_ty = clean(&block.self_ty);
