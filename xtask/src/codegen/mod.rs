@@ -49,33 +49,34 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let up_to_date = || println!("generated code is up to date ({} files)", outputs.len());
     if flags.check {
         let stale = stale(root, &outputs);
-        if stale.is_empty() {
-            up_to_date();
-            return ExitCode::SUCCESS;
-        }
-        eprintln!("{}", stale_message(&stale));
-        return ExitCode::FAILURE;
-    }
-
-    match output::write(root, &outputs) {
-        Ok(written) if written.is_empty() => up_to_date(),
-        Ok(written) => {
-            for path in &written {
-                println!("wrote {path}");
-            }
-            if written.contains(&TYPES_PATH) || written.contains(&METHODS_PATH) {
-                println!("\n{}", api_changes(root, &fragment, &outputs));
-            }
-            println!("review the change with `git diff` and `cargo insta review`");
-        }
-        Err(error) => {
-            eprintln!("cannot write generated code: {error}");
+        if !stale.is_empty() {
+            eprintln!("{}", stale_message(&stale));
             return ExitCode::FAILURE;
         }
     }
+    let written = match flags.check {
+        true => Vec::new(),
+        false => match output::write(root, &outputs) {
+            Ok(written) => written,
+            Err(error) => {
+                eprintln!("cannot write generated code: {error}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    if written.is_empty() {
+        println!("generated code is up to date ({} files)", outputs.len());
+        return ExitCode::SUCCESS;
+    }
+    for path in &written {
+        println!("wrote {path}");
+    }
+    if written.contains(&TYPES_PATH) || written.contains(&METHODS_PATH) {
+        println!("\n{}", api_changes(root, &fragment, &outputs));
+    }
+    println!("review the change with `git diff` and `cargo insta review`");
     ExitCode::SUCCESS
 }
 
