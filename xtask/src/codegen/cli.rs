@@ -48,39 +48,29 @@ const RESERVED: &[&str] = &[
     // field of the body its generated flags build).
     "attached", "unassign", "plan", "no-wait", "deadline",
 ];
-/// Update disk's fields that only a disk being created takes (their own
-/// descriptions say so, or wire-facts.md does), and what changes each on
-/// an existing disk: the flag's help says so after "Sets <path>", so that
-/// `katapult disk update --help` points at the command that works.
-const CREATE_ONLY: &[(&str, &str)] = &[
-    (
-        "properties.size_in_gb",
-        "create only; an existing disk: `katapult disk resize`, or `katapult disk change --size-in-gb`",
-    ),
-    (
-        "properties.virtual_machine_disk.attach",
-        "create only; an existing disk: `katapult disk attach`, or `katapult disk change --attached true`",
-    ),
-    (
-        "properties.data_center",
-        "create only; an existing disk stays in its data centre",
-    ),
-    (
-        "properties.initial_file_system",
-        "create only; an existing disk keeps the file system it was made with",
-    ),
-];
-
 /// The operations the CLI also runs in bulk, from JSON Lines (`--from`).
 const BULK: &[&str] = &["update_disk"];
 
-/// ` (create only; ...)` for a field in [`CREATE_ONLY`], else nothing.
+/// ` (create only; ...)` for Update disk's fields that only a disk being
+/// created takes (their own descriptions say so, or wire-facts.md does), with
+/// what changes each on an existing disk: the flag's help says so after
+/// "Sets <path>", so that `katapult disk update --help` points at the command
+/// that works. Nothing for any other field.
 fn create_only(dotted: &str) -> String {
-    CREATE_ONLY
-        .iter()
-        .find(|(path, _)| *path == dotted)
-        .map(|(_, note)| format!(" ({note})"))
-        .unwrap_or_default()
+    let note = match dotted {
+        "properties.size_in_gb" => {
+            "an existing disk: `katapult disk resize`, or `katapult disk change --size-in-gb`"
+        }
+        "properties.virtual_machine_disk.attach" => {
+            "an existing disk: `katapult disk attach`, or `katapult disk change --attached true`"
+        }
+        "properties.data_center" => "an existing disk stays in its data centre",
+        "properties.initial_file_system" => {
+            "an existing disk keeps the file system it was made with"
+        }
+        _ => return String::new(),
+    };
+    format!(" (create only; {note})")
 }
 
 /// The CLI module's tokens, for every operation with a JSON request body,
@@ -157,7 +147,9 @@ struct Flag {
     long: String,
     value_name: Option<String>,
     help: String,
-    shape: FlagShape,
+    /// The field's type, and the clap attributes that parse its value.
+    ty: TokenStream,
+    parser: TokenStream,
     /// Required in the body (every object above it required too).
     required: bool,
     /// Ids of the flags it conflicts with.
@@ -167,19 +159,6 @@ struct Flag {
     /// The JSON path it sets (`properties.name`), for picking `disk
     /// change`'s flags.
     path: String,
-}
-
-/// A flag's value: `Option<T>` of a scalar, repeatable `KEY=VALUE`
-/// entries, or a `bool` switch.
-#[derive(Debug)]
-enum FlagShape {
-    String,
-    Integer,
-    Number,
-    Boolean,
-    Enum(Vec<String>),
-    KeyValues,
-    Switch,
 }
 
 /// A node of the body the flags build.
@@ -226,7 +205,7 @@ impl Walk<'_> {
         long: String,
         value_name: Option<String>,
         help: String,
-        shape: FlagShape,
+        (ty, parser): (TokenStream, TokenStream),
         at: &str,
         path: &str,
     ) -> &mut Flag {
@@ -236,7 +215,8 @@ impl Walk<'_> {
             long,
             value_name,
             help,
-            shape,
+            ty,
+            parser,
             required: false,
             conflicts: Vec::new(),
             pointer: at.to_owned(),
@@ -303,9 +283,9 @@ impl Walk<'_> {
                             .then(|| object_description.clone())
                             .flatten()
                     });
-                    let value_name = match kind {
-                        FlagShape::Boolean => "BOOL".to_owned(),
-                        _ => name.to_shouty_snake_case(),
+                    let value_name = match schema.get("type") == Some(&"boolean".into()) {
+                        true => "BOOL".to_owned(),
+                        false => name.to_shouty_snake_case(),
                     };
                     let lead = format!("Sets {dotted}{}.", create_only(&dotted));
                     let help = sentence(&lead, text.as_deref());
@@ -423,10 +403,13 @@ impl Walk<'_> {
         let help = format!("Adds an entry to {dotted} (repeatable; KEY alone sends no value).");
         let help = sentence(&help, text.as_deref());
         let value_name = Some("KEY=VALUE".to_owned());
-        let flag = self.push(add, value_name, help, FlagShape::KeyValues, at, dotted);
+        // Bare `Vec`: clap's derive recognises only that spelling as repeatable.
+        let ty = quote! { Vec<(String, Option<String>)> };
+        let parser = quote! { value_parser = crate::request::parse_key_value, };
+        let flag = self.push(add, value_name, help, (ty, parser), at, dotted);
         flag.conflicts = vec![clear_id.clone()];
         let help = format!("Sends {dotted} as an empty list, removing every entry.");
-        let flag = self.push(clear, None, help, FlagShape::Switch, at, dotted);
+        let flag = self.push(clear, None, help, (quote! { bool }, quote! {}), at, dotted);
         flag.conflicts = vec![add_id.clone()];
         Ok(Node::KeyValues {
             key: name.to_owned(),
@@ -435,25 +418,29 @@ impl Walk<'_> {
         })
     }
 
-    /// The value type of a scalar schema.
-    fn kind(&self, at: &str, schema: &Value) -> Result<FlagShape, Problem> {
+    /// The field type and value parser of a scalar schema's flag (a bare
+    /// `Option`: clap's derive recognises only that spelling as optional).
+    fn kind(&self, at: &str, schema: &Value) -> Result<(TokenStream, TokenStream), Problem> {
         let values = schema.get("enum").and_then(Value::as_array);
         Ok(match (schema.get("type").and_then(Value::as_str), values) {
-            (Some("string"), Some(values)) => FlagShape::Enum(
-                values
-                    .iter()
-                    .map(|v| {
-                        let message = || format!("the enum value {v} is not a string");
-                        v.as_str()
-                            .map(str::to_owned)
-                            .ok_or_else(|| self.problem(at, message()))
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
-            (Some("string"), None) => FlagShape::String,
-            (Some("integer"), None) => FlagShape::Integer,
-            (Some("number"), None) => FlagShape::Number,
-            (Some("boolean"), None) => FlagShape::Boolean,
+            (Some("string"), Some(values)) => {
+                let values = values.iter().map(|v| {
+                    let message = || format!("the enum value {v} is not a string");
+                    v.as_str().ok_or_else(|| self.problem(at, message()))
+                });
+                let values = values.collect::<Result<Vec<_>, _>>()?;
+                (
+                    quote! { Option<String> },
+                    quote! { value_parser = [#(#values),*], },
+                )
+            }
+            (Some("string"), None) => (quote! { Option<String> }, quote! {}),
+            (Some("integer"), None) => (quote! { Option<i64> }, quote! {}),
+            (Some("number"), None) => (quote! { Option<f64> }, quote! {}),
+            (Some("boolean"), None) => {
+                let parser = quote! { action = ::clap::ArgAction::Set, };
+                (quote! { Option<bool> }, parser)
+            }
             (other, _) => {
                 let message = format!(
                     "no flag can be made for a schema of type {}",

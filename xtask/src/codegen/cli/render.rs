@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Flag, FlagShape, Node};
+use super::{Flag, Node};
 
 /// A struct of flags: its rustdoc (with the leading space), name
 /// (`UpdateDiskFlags`), clap group, help heading, and the arguments that
@@ -66,29 +66,10 @@ fn field(flag: &Flag, whole_body: &[String]) -> TokenStream {
     let conflicts = &flag.conflicts;
     let conflicts =
         (!conflicts.is_empty()).then(|| quote! { conflicts_with_all = [#(#conflicts),*], });
-    // Bare `Option` and `Vec`: clap's derive recognises only those
-    // spellings as "optional" and "repeatable".
-    let (ty, extra) = match &flag.shape {
-        FlagShape::String => (quote! { Option<String> }, quote! {}),
-        FlagShape::Integer => (quote! { Option<i64> }, quote! {}),
-        FlagShape::Number => (quote! { Option<f64> }, quote! {}),
-        FlagShape::Boolean => (
-            quote! { Option<bool> },
-            quote! { action = ::clap::ArgAction::Set, },
-        ),
-        FlagShape::Enum(values) => (
-            quote! { Option<String> },
-            quote! { value_parser = [#(#values),*], },
-        ),
-        FlagShape::KeyValues => (
-            quote! { Vec<(String, Option<String>)> },
-            quote! { value_parser = crate::request::parse_key_value, },
-        ),
-        FlagShape::Switch => (quote! { bool }, quote! {}),
-    };
+    let (ty, parser) = (&flag.ty, &flag.parser);
     quote! {
         #[doc = #help]
-        #[arg(long = #long, #value_name #required #conflicts #extra)]
+        #[arg(long = #long, #value_name #required #conflicts #parser)]
         pub #ident: #ty,
     }
 }
