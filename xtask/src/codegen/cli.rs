@@ -14,7 +14,7 @@
 //! a problem of the `cli` stage.
 //!
 //! Help is the JSON path the flag sets, then the fragment's description
-//! ([`CREATE_ONLY`] notes what only a new disk takes). A required field's
+//! ([`create_only`] notes what only a new disk takes). A required field's
 //! flag is required unless a whole body is given (`--json-body`, and
 //! `--from` for [`BULK`] operations). `cli/change.rs` picks `disk change`'s
 //! flags; `cli/render.rs` turns flags into tokens, which name one thing of
@@ -329,31 +329,27 @@ impl Walk<'_> {
                 Some((index, field, schema))
             })
             .collect();
-        let ids: Vec<String> = fields
+        let longs: Vec<String> = fields
             .iter()
-            .map(|(_, field, _)| flag_name(&lookup_prefix, field).to_snake_case())
+            .map(|(_, field, _)| flag_name(&lookup_prefix, field))
             .collect();
         let mut lookup = Vec::new();
-        for ((index, field, schema), id) in fields.iter().zip(&ids) {
+        for ((index, field, schema), long) in fields.into_iter().zip(&longs) {
             let field_at = doc::below(at, ["oneOf", &index.to_string(), "properties", field]);
             let resolved = doc::resolve(&self.fragment.document, field_at.clone(), schema);
             let kind = self.kind(&resolved.at, resolved.value)?;
-            let others: Vec<String> = ids.iter().filter(|other| *other != id).cloned().collect();
-            let others_long: Vec<String> = others
-                .iter()
-                .map(|id| format!("--{}", id.to_kebab_case()))
-                .collect();
+            let others = longs.iter().filter(|other| *other != long);
+            let others_long: Vec<String> = others.clone().map(|o| format!("--{o}")).collect();
             let lead = format!(
                 "Sets {dotted} by {field}{}; conflicts with {}.",
                 create_only(dotted),
                 others_long.join(", ")
             );
-            let long = flag_name(&lookup_prefix, field);
             let help = sentence(&lead, description(resolved.value).as_deref());
             let value_name = Some(field.to_shouty_snake_case());
-            let flag = self.push(long, value_name, help, kind, &field_at, dotted);
-            flag.conflicts = others;
-            lookup.push(((*field).clone(), flag.id.clone()));
+            let flag = self.push(long.clone(), value_name, help, kind, &field_at, dotted);
+            flag.conflicts = others.map(|o| o.to_snake_case()).collect();
+            lookup.push((field.clone(), flag.id.clone()));
         }
         Ok(Node::Lookup {
             key: name.to_owned(),
