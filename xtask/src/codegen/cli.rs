@@ -73,9 +73,9 @@ fn create_only(dotted: &str) -> String {
     format!(" (create only; {note})")
 }
 
-/// The CLI module's tokens, for every operation with a JSON request body,
-/// and `disk change`'s property flags.
-pub(super) fn tokens(fragment: &Fragment) -> Result<TokenStream, Problem> {
+/// The CLI's generated module, formatted: the flags of every operation with
+/// a JSON request body, and `disk change`'s property flags.
+pub fn cli_module(fragment: &Fragment) -> Result<String, Problem> {
     let doc = &fragment.document;
     let mut items = Vec::new();
     for op in doc::operations(doc) {
@@ -109,12 +109,13 @@ pub(super) fn tokens(fragment: &Fragment) -> Result<TokenStream, Problem> {
             items.push(render::render(&change::spec(), &flags, &root));
         }
     }
-    Ok(quote! {
+    let tokens = quote! {
         //! The request flags of `katapult`, one per field of each operation's
         //! request body, and the JSON body they describe; and the property
         //! flags of `katapult disk change`.
         #(#items)*
-    })
+    };
+    super::format(fragment, tokens)
 }
 
 /// The operation's name in Rust: `x-rust-name`, else its operation id.
@@ -451,27 +452,23 @@ impl Walk<'_> {
     fn check_names(&self) -> Result<(), Problem> {
         let mut seen: BTreeMap<&str, &Flag> = BTreeMap::new();
         for flag in &self.flags {
-            let clash = |message: String, fix: &str| {
-                super::problem(self.fragment, "cli", &flag.pointer, message, fix)
-            };
-            if RESERVED.contains(&flag.long.as_str()) {
-                return Err(clash(
-                    format!(
-                        "this property would make the flag --{}, which katapult already uses",
-                        flag.long
-                    ),
+            let (at, long) = (&flag.pointer, &flag.long);
+            let (message, fix) = if RESERVED.contains(&long.as_str()) {
+                let message = "which katapult already uses";
+                (
+                    format!("this property would make the flag --{long}, {message}"),
                     "rename the property, or teach xtask/src/codegen/cli.rs to prefix it",
-                ));
-            }
-            if let Some(first) = seen.insert(flag.long.as_str(), flag) {
-                return Err(clash(
-                    format!(
-                        "this property and {} would both make the flag --{}",
-                        first.pointer, flag.long
-                    ),
+                )
+            } else if let Some(first) = seen.insert(long, flag) {
+                let first = &first.pointer;
+                (
+                    format!("this property and {first} would both make the flag --{long}"),
                     "rename one of them, or teach xtask/src/codegen/cli.rs to prefix them",
-                ));
-            }
+                )
+            } else {
+                continue;
+            };
+            return Err(super::problem(self.fragment, "cli", at, message, fix));
         }
         Ok(())
     }

@@ -24,7 +24,7 @@ use std::process::ExitCode;
 
 use proc_macro2::TokenStream;
 
-pub use self::cli::CLI_PATH;
+pub use self::cli::{CLI_PATH, cli_module};
 pub use self::methods::METHODS_PATH;
 pub use self::open_enums::{open_enums, render_open_enums};
 pub use self::output::{
@@ -137,11 +137,6 @@ pub(crate) fn outputs(fragment: &Fragment) -> Result<Vec<Output>, Problem> {
         Output::generated(MOCKS_PATH, fragment, &format(fragment, mocks)?),
         Output::generated(CLI_PATH, fragment, &cli_module(fragment)?),
     ])
-}
-
-/// The CLI's generated module (request flags), formatted.
-pub fn cli_module(fragment: &Fragment) -> Result<String, Problem> {
-    format(fragment, cli::tokens(fragment)?)
 }
 
 /// The generated `types` module alone, formatted: what katapult-core's
