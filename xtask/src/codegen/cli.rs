@@ -34,7 +34,6 @@ use crate::problem::Problem;
 mod change;
 mod render;
 
-/// The file this step writes.
 pub const CLI_PATH: &str = "crates/katapult-cli/src/generated.rs";
 
 /// Long flags the CLI declares by hand (crates/katapult-cli/src/cli.rs); a
@@ -192,7 +191,7 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn problem(&self, pointer: &str, message: String) -> Problem {
+    fn problem(&self, pointer: &str, message: impl Into<String>) -> Problem {
         let fix = "give the property a shape the CLI generator knows (a string, integer, number, \
                    boolean or string enum; an object; a oneOf of single-field objects; an array \
                    of {key, value} objects), or teach xtask/src/codegen/cli.rs this one";
@@ -238,8 +237,7 @@ impl Walk<'_> {
         required: bool,
     ) -> Result<Vec<Node>, Problem> {
         let Some(properties) = node.get("properties").and_then(Value::as_object) else {
-            let message = "the request body is not an object with properties".to_owned();
-            return Err(self.problem(at, message));
+            return Err(self.problem(at, "the request body is not an object with properties"));
         };
         let required_names = doc::strings(node, "required");
         let object_description = description(node);
@@ -382,11 +380,9 @@ impl Walk<'_> {
                 && doc::strings(items, "required") == ["key"]
         });
         if !is_key_value {
-            return Err(self.problem(
-                at,
-                "only an array of {key, value} objects (key required, both strings) makes flags"
-                    .to_owned(),
-            ));
+            let message =
+                "only an array of {key, value} objects (key required, both strings) makes flags";
+            return Err(self.problem(at, message));
         }
         let singular = name
             .strip_suffix('s')

@@ -34,7 +34,6 @@ use crate::fragment::{FRAGMENT_PATH, Fragment};
 use crate::problem::{self, Problem};
 use crate::{flags, lint, outline};
 
-/// `cargo xtask codegen [--check]` for the workspace at `root`.
 pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
     let fragment = prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH);
     let prepared = fragment.and_then(|f| outputs(&f).map(|o| (f, o)).map_err(|p| vec![p]));
