@@ -277,11 +277,8 @@ impl Walk<'_> {
                     let kind = self.kind(&schema_at, schema)?;
                     // A prefixed object's field without a description of its
                     // own is described by its object (`disk.id`: "The disk").
-                    let text = own_description.or_else(|| {
-                        (!prefix.is_empty())
-                            .then(|| object_description.clone())
-                            .flatten()
-                    });
+                    let inherited = object_description.clone().filter(|_| !prefix.is_empty());
+                    let text = own_description.or(inherited);
                     let value_name = match schema.get("type") == Some(&"boolean".into()) {
                         true => "BOOL".to_owned(),
                         false => name.to_shouty_snake_case(),

@@ -90,7 +90,9 @@ fn prune(nodes: Vec<Node>, ids: &[&str]) -> Vec<Node> {
     nodes
         .into_iter()
         .filter_map(|node| match node {
-            Node::Value { ref flag, .. } => ids.contains(&flag.as_str()).then_some(node),
+            Node::Value { ref flag, .. } | Node::KeyValues { add: ref flag, .. } => {
+                ids.contains(&flag.as_str()).then_some(node)
+            }
             Node::Lookup { key, members } => {
                 let members: Vec<(String, String)> = members
                     .into_iter()
@@ -98,7 +100,6 @@ fn prune(nodes: Vec<Node>, ids: &[&str]) -> Vec<Node> {
                     .collect();
                 (!members.is_empty()).then_some(Node::Lookup { key, members })
             }
-            Node::KeyValues { ref add, .. } => ids.contains(&add.as_str()).then_some(node),
             Node::Object {
                 key,
                 required,
