@@ -22,7 +22,7 @@
 
 use std::collections::BTreeMap;
 
-use heck::{ToKebabCase, ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
+use heck::{ToKebabCase, ToShoutySnakeCase, ToSnakeCase};
 use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
@@ -88,17 +88,16 @@ pub fn cli_module(fragment: &Fragment) -> Result<String, Problem> {
         let root = walk.object(&at, body, &[], &[], true)?;
         walk.check_names()?;
         let name = rust_name(op.value);
-        let mut whole_body = vec!["json_body".to_owned()];
-        if BULK.contains(&name.as_str()) {
-            whole_body.push("from".to_owned());
-        }
+        let whole_body: &[&str] = match BULK.contains(&name.as_str()) {
+            true => &["json_body", "from"],
+            false => &["json_body"],
+        };
         // `/paths/~1disks~1disk/patch` is `PATCH /disks/disk`.
         let segments: Vec<String> = doc::segments(&op.pointer).collect();
         let (path, method) = (&segments[1], segments[2].to_uppercase());
         let spec = render::Spec {
             doc: format!(" The request body of `{name}` ({method} {path}), one flag per field."),
-            struct_name: format!("{}Flags", name.to_upper_camel_case()),
-            group: format!("{name}_flags"),
+            name: name.clone(),
             heading: "Request body",
             whole_body,
         };

@@ -37,10 +37,9 @@ pub(super) fn spec() -> render::Spec {
              request body that an existing disk can change, each routed to the operation that \
              changes it. They build that body, the shape of a `--from` line."
         ),
-        struct_name: "DiskChangeFlags".to_owned(),
-        group: "disk_change_flags".to_owned(),
+        name: "disk_change".to_owned(),
         heading: "Change",
-        whole_body: vec!["from".to_owned()],
+        whole_body: &["from"],
     }
 }
 
