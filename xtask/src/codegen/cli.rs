@@ -130,11 +130,8 @@ fn request_schema<'a>(doc: &'a Value, op_at: &str, op: &'a Value) -> Option<(Str
     let (media, schema) = doc::entries(body, "content").find_map(|(media, value)| {
         Some((media, value.get("schema").filter(|_| doc::is_json(media))?))
     })?;
-    let schema = doc::resolve(
-        doc,
-        doc::below(&body_at, ["content", media, "schema"]),
-        schema,
-    );
+    let schema_at = doc::below(&body_at, ["content", media, "schema"]);
+    let schema = doc::resolve(doc, schema_at, schema);
     Some((schema.at, schema.value))
 }
 

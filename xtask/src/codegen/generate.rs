@@ -25,9 +25,8 @@ pub(super) fn client(fragment: &Fragment) -> Result<TokenStream, Problem> {
 /// `katapult_core::types::X`.
 pub(super) fn mocks(fragment: &Fragment) -> Result<TokenStream, Problem> {
     let settings = settings(fragment, "katapult_core::types");
-    guarded(fragment, "httpmock", || {
-        Generator::new(&settings).httpmock(&fragment.spec, "katapult_core")
-    })
+    let mocks = || Generator::new(&settings).httpmock(&fragment.spec, "katapult_core");
+    guarded(fragment, "httpmock", mocks)
 }
 
 /// Everything about the generated code's shape that is not in the
