@@ -43,8 +43,8 @@ pub(super) fn spec() -> render::Spec {
     }
 }
 
-/// The flags [`routed_to`] an operation, their help naming the operation each is routed
-/// to (instead of a create-only note), and the body tree pruned to them.
+/// The flags [`routed_to`] an operation, their help naming that operation
+/// (instead of a create-only note), and the body tree pruned to them.
 pub(super) fn flags(flags: Vec<Flag>, root: Vec<Node>) -> (Vec<Flag>, Vec<Node>) {
     let kept: Vec<Flag> = flags
         .into_iter()
