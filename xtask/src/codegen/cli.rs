@@ -14,7 +14,7 @@
 //! a problem of the `cli` stage.
 //!
 //! Help is the JSON path the flag sets, then the fragment's description
-//! ([`CREATE_ONLY`] notes what only a new disk takes). A required field's
+//! ([`create_only`] notes what only a new disk takes). A required field's
 //! flag is required unless a whole body is given (`--json-body`, and
 //! `--from` for [`BULK`] operations). `cli/change.rs` picks `disk change`'s
 //! flags; `cli/render.rs` turns flags into tokens, which name one thing of
@@ -22,7 +22,7 @@
 
 use std::collections::BTreeMap;
 
-use heck::{ToKebabCase, ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
+use heck::{ToKebabCase, ToShoutySnakeCase, ToSnakeCase};
 use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
@@ -34,7 +34,6 @@ use crate::problem::Problem;
 mod change;
 mod render;
 
-/// The file this step writes.
 pub const CLI_PATH: &str = "crates/katapult-cli/src/generated.rs";
 
 /// Long flags the CLI declares by hand (crates/katapult-cli/src/cli.rs); a
@@ -48,44 +47,34 @@ const RESERVED: &[&str] = &[
     // field of the body its generated flags build).
     "attached", "unassign", "plan", "no-wait", "deadline",
 ];
-/// Update disk's fields that only a disk being created takes (their own
-/// descriptions say so, or wire-facts.md does), and what changes each on
-/// an existing disk: the flag's help says so after "Sets <path>", so that
-/// `katapult disk update --help` points at the command that works.
-const CREATE_ONLY: &[(&str, &str)] = &[
-    (
-        "properties.size_in_gb",
-        "create only; an existing disk: `katapult disk resize`, or `katapult disk change --size-in-gb`",
-    ),
-    (
-        "properties.virtual_machine_disk.attach",
-        "create only; an existing disk: `katapult disk attach`, or `katapult disk change --attached true`",
-    ),
-    (
-        "properties.data_center",
-        "create only; an existing disk stays in its data centre",
-    ),
-    (
-        "properties.initial_file_system",
-        "create only; an existing disk keeps the file system it was made with",
-    ),
-];
-
 /// The operations the CLI also runs in bulk, from JSON Lines (`--from`).
 const BULK: &[&str] = &["update_disk"];
 
-/// ` (create only; ...)` for a field in [`CREATE_ONLY`], else nothing.
+/// ` (create only; ...)` for Update disk's fields that only a disk being
+/// created takes (their own descriptions say so, or wire-facts.md does), with
+/// what changes each on an existing disk: the flag's help says so after
+/// "Sets <path>", so that `katapult disk update --help` points at the command
+/// that works. Nothing for any other field.
 fn create_only(dotted: &str) -> String {
-    CREATE_ONLY
-        .iter()
-        .find(|(path, _)| *path == dotted)
-        .map(|(_, note)| format!(" ({note})"))
-        .unwrap_or_default()
+    let note = match dotted {
+        "properties.size_in_gb" => {
+            "an existing disk: `katapult disk resize`, or `katapult disk change --size-in-gb`"
+        }
+        "properties.virtual_machine_disk.attach" => {
+            "an existing disk: `katapult disk attach`, or `katapult disk change --attached true`"
+        }
+        "properties.data_center" => "an existing disk stays in its data centre",
+        "properties.initial_file_system" => {
+            "an existing disk keeps the file system it was made with"
+        }
+        _ => return String::new(),
+    };
+    format!(" (create only; {note})")
 }
 
-/// The CLI module's tokens, for every operation with a JSON request body,
-/// and `disk change`'s property flags.
-pub(super) fn tokens(fragment: &Fragment) -> Result<TokenStream, Problem> {
+/// The CLI's generated module, formatted: the flags of every operation with
+/// a JSON request body, and `disk change`'s property flags.
+pub fn cli_module(fragment: &Fragment) -> Result<String, Problem> {
     let doc = &fragment.document;
     let mut items = Vec::new();
     for op in doc::operations(doc) {
@@ -99,17 +88,16 @@ pub(super) fn tokens(fragment: &Fragment) -> Result<TokenStream, Problem> {
         let root = walk.object(&at, body, &[], &[], true)?;
         walk.check_names()?;
         let name = rust_name(op.value);
-        let mut whole_body = vec!["json_body".to_owned()];
-        if BULK.contains(&name.as_str()) {
-            whole_body.push("from".to_owned());
-        }
+        let whole_body: &[&str] = match BULK.contains(&name.as_str()) {
+            true => &["json_body", "from"],
+            false => &["json_body"],
+        };
         // `/paths/~1disks~1disk/patch` is `PATCH /disks/disk`.
         let segments: Vec<String> = doc::segments(&op.pointer).collect();
         let (path, method) = (&segments[1], segments[2].to_uppercase());
         let spec = render::Spec {
             doc: format!(" The request body of `{name}` ({method} {path}), one flag per field."),
-            struct_name: format!("{}Flags", name.to_upper_camel_case()),
-            group: format!("{name}_flags"),
+            name: name.clone(),
             heading: "Request body",
             whole_body,
         };
@@ -119,12 +107,13 @@ pub(super) fn tokens(fragment: &Fragment) -> Result<TokenStream, Problem> {
             items.push(render::render(&change::spec(), &flags, &root));
         }
     }
-    Ok(quote! {
+    let tokens = quote! {
         //! The request flags of `katapult`, one per field of each operation's
         //! request body, and the JSON body they describe; and the property
         //! flags of `katapult disk change`.
         #(#items)*
-    })
+    };
+    super::format(fragment, tokens)
 }
 
 /// The operation's name in Rust: `x-rust-name`, else its operation id.
@@ -141,11 +130,8 @@ fn request_schema<'a>(doc: &'a Value, op_at: &str, op: &'a Value) -> Option<(Str
     let (media, schema) = doc::entries(body, "content").find_map(|(media, value)| {
         Some((media, value.get("schema").filter(|_| doc::is_json(media))?))
     })?;
-    let schema = doc::resolve(
-        doc,
-        doc::below(&body_at, ["content", media, "schema"]),
-        schema,
-    );
+    let schema_at = doc::below(&body_at, ["content", media, "schema"]);
+    let schema = doc::resolve(doc, schema_at, schema);
     Some((schema.at, schema.value))
 }
 
@@ -157,7 +143,9 @@ struct Flag {
     long: String,
     value_name: Option<String>,
     help: String,
-    shape: FlagShape,
+    /// The field's type, and the clap attributes that parse its value.
+    ty: TokenStream,
+    parser: TokenStream,
     /// Required in the body (every object above it required too).
     required: bool,
     /// Ids of the flags it conflicts with.
@@ -167,19 +155,6 @@ struct Flag {
     /// The JSON path it sets (`properties.name`), for picking `disk
     /// change`'s flags.
     path: String,
-}
-
-/// A flag's value: `Option<T>` of a scalar, repeatable `KEY=VALUE`
-/// entries, or a `bool` switch.
-#[derive(Debug)]
-enum FlagShape {
-    String,
-    Integer,
-    Number,
-    Boolean,
-    Enum(Vec<String>),
-    KeyValues,
-    Switch,
 }
 
 /// A node of the body the flags build.
@@ -212,7 +187,7 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn problem(&self, pointer: &str, message: String) -> Problem {
+    fn problem(&self, pointer: &str, message: impl Into<String>) -> Problem {
         let fix = "give the property a shape the CLI generator knows (a string, integer, number, \
                    boolean or string enum; an object; a oneOf of single-field objects; an array \
                    of {key, value} objects), or teach xtask/src/codegen/cli.rs this one";
@@ -226,7 +201,7 @@ impl Walk<'_> {
         long: String,
         value_name: Option<String>,
         help: String,
-        shape: FlagShape,
+        (ty, parser): (TokenStream, TokenStream),
         at: &str,
         path: &str,
     ) -> &mut Flag {
@@ -236,7 +211,8 @@ impl Walk<'_> {
             long,
             value_name,
             help,
-            shape,
+            ty,
+            parser,
             required: false,
             conflicts: Vec::new(),
             pointer: at.to_owned(),
@@ -257,8 +233,7 @@ impl Walk<'_> {
         required: bool,
     ) -> Result<Vec<Node>, Problem> {
         let Some(properties) = node.get("properties").and_then(Value::as_object) else {
-            let message = "the request body is not an object with properties".to_owned();
-            return Err(self.problem(at, message));
+            return Err(self.problem(at, "the request body is not an object with properties"));
         };
         let required_names = doc::strings(node, "required");
         let object_description = description(node);
@@ -298,14 +273,11 @@ impl Walk<'_> {
                     let kind = self.kind(&schema_at, schema)?;
                     // A prefixed object's field without a description of its
                     // own is described by its object (`disk.id`: "The disk").
-                    let text = own_description.or_else(|| {
-                        (!prefix.is_empty())
-                            .then(|| object_description.clone())
-                            .flatten()
-                    });
-                    let value_name = match kind {
-                        FlagShape::Boolean => "BOOL".to_owned(),
-                        _ => name.to_shouty_snake_case(),
+                    let inherited = object_description.clone().filter(|_| !prefix.is_empty());
+                    let text = own_description.or(inherited);
+                    let value_name = match schema.get("type") == Some(&"boolean".into()) {
+                        true => "BOOL".to_owned(),
+                        false => name.to_shouty_snake_case(),
                     };
                     let lead = format!("Sets {dotted}{}.", create_only(&dotted));
                     let help = sentence(&lead, text.as_deref());
@@ -349,31 +321,27 @@ impl Walk<'_> {
                 Some((index, field, schema))
             })
             .collect();
-        let ids: Vec<String> = fields
+        let longs: Vec<String> = fields
             .iter()
-            .map(|(_, field, _)| flag_name(&lookup_prefix, field).to_snake_case())
+            .map(|(_, field, _)| flag_name(&lookup_prefix, field))
             .collect();
         let mut lookup = Vec::new();
-        for ((index, field, schema), id) in fields.iter().zip(&ids) {
+        for ((index, field, schema), long) in fields.into_iter().zip(&longs) {
             let field_at = doc::below(at, ["oneOf", &index.to_string(), "properties", field]);
             let resolved = doc::resolve(&self.fragment.document, field_at.clone(), schema);
             let kind = self.kind(&resolved.at, resolved.value)?;
-            let others: Vec<String> = ids.iter().filter(|other| *other != id).cloned().collect();
-            let others_long: Vec<String> = others
-                .iter()
-                .map(|id| format!("--{}", id.to_kebab_case()))
-                .collect();
+            let others = longs.iter().filter(|other| *other != long);
+            let others_long: Vec<String> = others.clone().map(|o| format!("--{o}")).collect();
             let lead = format!(
                 "Sets {dotted} by {field}{}; conflicts with {}.",
                 create_only(dotted),
                 others_long.join(", ")
             );
-            let long = flag_name(&lookup_prefix, field);
             let help = sentence(&lead, description(resolved.value).as_deref());
             let value_name = Some(field.to_shouty_snake_case());
-            let flag = self.push(long, value_name, help, kind, &field_at, dotted);
-            flag.conflicts = others;
-            lookup.push(((*field).clone(), flag.id.clone()));
+            let flag = self.push(long.clone(), value_name, help, kind, &field_at, dotted);
+            flag.conflicts = others.map(|o| o.to_snake_case()).collect();
+            lookup.push((field.clone(), flag.id.clone()));
         }
         Ok(Node::Lookup {
             key: name.to_owned(),
@@ -405,11 +373,9 @@ impl Walk<'_> {
                 && doc::strings(items, "required") == ["key"]
         });
         if !is_key_value {
-            return Err(self.problem(
-                at,
-                "only an array of {key, value} objects (key required, both strings) makes flags"
-                    .to_owned(),
-            ));
+            let message =
+                "only an array of {key, value} objects (key required, both strings) makes flags";
+            return Err(self.problem(at, message));
         }
         let singular = name
             .strip_suffix('s')
@@ -423,10 +389,13 @@ impl Walk<'_> {
         let help = format!("Adds an entry to {dotted} (repeatable; KEY alone sends no value).");
         let help = sentence(&help, text.as_deref());
         let value_name = Some("KEY=VALUE".to_owned());
-        let flag = self.push(add, value_name, help, FlagShape::KeyValues, at, dotted);
+        // Bare `Vec`: clap's derive recognises only that spelling as repeatable.
+        let ty = quote! { Vec<(String, Option<String>)> };
+        let parser = quote! { value_parser = crate::request::parse_key_value, };
+        let flag = self.push(add, value_name, help, (ty, parser), at, dotted);
         flag.conflicts = vec![clear_id.clone()];
         let help = format!("Sends {dotted} as an empty list, removing every entry.");
-        let flag = self.push(clear, None, help, FlagShape::Switch, at, dotted);
+        let flag = self.push(clear, None, help, (quote! { bool }, quote! {}), at, dotted);
         flag.conflicts = vec![add_id.clone()];
         Ok(Node::KeyValues {
             key: name.to_owned(),
@@ -435,25 +404,29 @@ impl Walk<'_> {
         })
     }
 
-    /// The value type of a scalar schema.
-    fn kind(&self, at: &str, schema: &Value) -> Result<FlagShape, Problem> {
+    /// The field type and value parser of a scalar schema's flag (a bare
+    /// `Option`: clap's derive recognises only that spelling as optional).
+    fn kind(&self, at: &str, schema: &Value) -> Result<(TokenStream, TokenStream), Problem> {
         let values = schema.get("enum").and_then(Value::as_array);
         Ok(match (schema.get("type").and_then(Value::as_str), values) {
-            (Some("string"), Some(values)) => FlagShape::Enum(
-                values
-                    .iter()
-                    .map(|v| {
-                        let message = || format!("the enum value {v} is not a string");
-                        v.as_str()
-                            .map(str::to_owned)
-                            .ok_or_else(|| self.problem(at, message()))
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
-            (Some("string"), None) => FlagShape::String,
-            (Some("integer"), None) => FlagShape::Integer,
-            (Some("number"), None) => FlagShape::Number,
-            (Some("boolean"), None) => FlagShape::Boolean,
+            (Some("string"), Some(values)) => {
+                let values = values.iter().map(|v| {
+                    let message = || format!("the enum value {v} is not a string");
+                    v.as_str().ok_or_else(|| self.problem(at, message()))
+                });
+                let values = values.collect::<Result<Vec<_>, _>>()?;
+                (
+                    quote! { Option<String> },
+                    quote! { value_parser = [#(#values),*], },
+                )
+            }
+            (Some("string"), None) => (quote! { Option<String> }, quote! {}),
+            (Some("integer"), None) => (quote! { Option<i64> }, quote! {}),
+            (Some("number"), None) => (quote! { Option<f64> }, quote! {}),
+            (Some("boolean"), None) => {
+                let parser = quote! { action = ::clap::ArgAction::Set, };
+                (quote! { Option<bool> }, parser)
+            }
             (other, _) => {
                 let message = format!(
                     "no flag can be made for a schema of type {}",
@@ -468,27 +441,23 @@ impl Walk<'_> {
     fn check_names(&self) -> Result<(), Problem> {
         let mut seen: BTreeMap<&str, &Flag> = BTreeMap::new();
         for flag in &self.flags {
-            let clash = |message: String, fix: &str| {
-                super::problem(self.fragment, "cli", &flag.pointer, message, fix)
-            };
-            if RESERVED.contains(&flag.long.as_str()) {
-                return Err(clash(
-                    format!(
-                        "this property would make the flag --{}, which katapult already uses",
-                        flag.long
-                    ),
+            let (at, long) = (&flag.pointer, &flag.long);
+            let (message, fix) = if RESERVED.contains(&long.as_str()) {
+                let message = "which katapult already uses";
+                (
+                    format!("this property would make the flag --{long}, {message}"),
                     "rename the property, or teach xtask/src/codegen/cli.rs to prefix it",
-                ));
-            }
-            if let Some(first) = seen.insert(flag.long.as_str(), flag) {
-                return Err(clash(
-                    format!(
-                        "this property and {} would both make the flag --{}",
-                        first.pointer, flag.long
-                    ),
+                )
+            } else if let Some(first) = seen.insert(long, flag) {
+                let first = &first.pointer;
+                (
+                    format!("this property and {first} would both make the flag --{long}"),
                     "rename one of them, or teach xtask/src/codegen/cli.rs to prefix them",
-                ));
-            }
+                )
+            } else {
+                continue;
+            };
+            return Err(super::problem(self.fragment, "cli", at, message, fix));
         }
         Ok(())
     }

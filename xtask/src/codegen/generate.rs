@@ -8,7 +8,7 @@ use std::sync::Once;
 use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 
-use super::open_enums::replaced_enums;
+use crate::doc;
 use crate::fragment::Fragment;
 use crate::problem::Problem;
 
@@ -25,9 +25,8 @@ pub(super) fn client(fragment: &Fragment) -> Result<TokenStream, Problem> {
 /// `katapult_core::types::X`.
 pub(super) fn mocks(fragment: &Fragment) -> Result<TokenStream, Problem> {
     let settings = settings(fragment, "katapult_core::types");
-    guarded(fragment, "httpmock", || {
-        Generator::new(&settings).httpmock(&fragment.spec, "katapult_core")
-    })
+    let mocks = || Generator::new(&settings).httpmock(&fragment.spec, "katapult_core");
+    guarded(fragment, "httpmock", mocks)
 }
 
 /// Everything about the generated code's shape that is not in the
@@ -41,7 +40,9 @@ fn settings(fragment: &Fragment, open_enums: &str) -> GenerationSettings {
         .with_tag(TagStyle::Merged)
         .with_derive("PartialEq")
         .with_derive("schemars::JsonSchema");
-    for name in replaced_enums(fragment) {
+    // `ErrorCode`, an open enum but no schema, has nothing to replace.
+    for open_enum in doc::open_enums(&fragment.document) {
+        let name = open_enum.name;
         let implements = [TypeImpl::Display, TypeImpl::FromStr].into_iter();
         settings.with_replacement(&name, format!("{open_enums}::{name}"), implements);
     }
@@ -78,9 +79,9 @@ pub fn guarded<T>(
         Ok(Ok(value)) => return Ok(value),
         Ok(Err(error)) => format!("progenitor could not generate the {what}: {error}"),
         Err(payload) => {
-            let message = payload.downcast_ref::<&str>().map(|s| (*s).to_owned());
-            let message = message.or_else(|| payload.downcast_ref::<String>().cloned());
-            let message = message.unwrap_or_else(|| "(no message)".to_owned());
+            let message = (payload.downcast_ref::<&str>().copied())
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("(no message)");
             format!("progenitor panicked while generating the {what}: {message}")
         }
     };

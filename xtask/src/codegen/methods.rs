@@ -12,10 +12,8 @@ use crate::doc::{below, pointer};
 use crate::fragment::Fragment;
 use crate::problem::Problem;
 
-/// The client's generated methods.
 pub const METHODS_PATH: &str = "crates/katapult-core/src/generated_methods.rs";
 
-/// The generated module's own documentation.
 const MODULE_DOC: [&str; 5] = [
     "The client's methods, one per operation of the fragment: the name comes",
     "from `x-rust-name`, the docs from the operation, the method, path and",

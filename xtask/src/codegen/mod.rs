@@ -24,7 +24,7 @@ use std::process::ExitCode;
 
 use proc_macro2::TokenStream;
 
-pub use self::cli::CLI_PATH;
+pub use self::cli::{CLI_PATH, cli_module};
 pub use self::methods::METHODS_PATH;
 pub use self::open_enums::{open_enums, render_open_enums};
 pub use self::output::{
@@ -34,7 +34,6 @@ use crate::fragment::{FRAGMENT_PATH, Fragment};
 use crate::problem::{self, Problem};
 use crate::{flags, lint, outline};
 
-/// `cargo xtask codegen [--check]` for the workspace at `root`.
 pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
     let fragment = prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH);
     let prepared = fragment.and_then(|f| outputs(&f).map(|o| (f, o)).map_err(|p| vec![p]));
@@ -49,33 +48,34 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let up_to_date = || println!("generated code is up to date ({} files)", outputs.len());
     if flags.check {
         let stale = stale(root, &outputs);
-        if stale.is_empty() {
-            up_to_date();
-            return ExitCode::SUCCESS;
-        }
-        eprintln!("{}", stale_message(&stale));
-        return ExitCode::FAILURE;
-    }
-
-    match output::write(root, &outputs) {
-        Ok(written) if written.is_empty() => up_to_date(),
-        Ok(written) => {
-            for path in &written {
-                println!("wrote {path}");
-            }
-            if written.contains(&TYPES_PATH) || written.contains(&METHODS_PATH) {
-                println!("\n{}", api_changes(root, &fragment, &outputs));
-            }
-            println!("review the change with `git diff` and `cargo insta review`");
-        }
-        Err(error) => {
-            eprintln!("cannot write generated code: {error}");
+        if !stale.is_empty() {
+            eprintln!("{}", stale_message(&stale));
             return ExitCode::FAILURE;
         }
     }
+    let written = match flags.check {
+        true => Vec::new(),
+        false => match output::write(root, &outputs) {
+            Ok(written) => written,
+            Err(error) => {
+                eprintln!("cannot write generated code: {error}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    if written.is_empty() {
+        println!("generated code is up to date ({} files)", outputs.len());
+        return ExitCode::SUCCESS;
+    }
+    for path in &written {
+        println!("wrote {path}");
+    }
+    if written.contains(&TYPES_PATH) || written.contains(&METHODS_PATH) {
+        println!("\n{}", api_changes(root, &fragment, &outputs));
+    }
+    println!("review the change with `git diff` and `cargo insta review`");
     ExitCode::SUCCESS
 }
 
@@ -136,11 +136,6 @@ pub(crate) fn outputs(fragment: &Fragment) -> Result<Vec<Output>, Problem> {
         Output::generated(MOCKS_PATH, fragment, &format(fragment, mocks)?),
         Output::generated(CLI_PATH, fragment, &cli_module(fragment)?),
     ])
-}
-
-/// The CLI's generated module (request flags), formatted.
-pub fn cli_module(fragment: &Fragment) -> Result<String, Problem> {
-    format(fragment, cli::tokens(fragment)?)
 }
 
 /// The generated `types` module alone, formatted: what katapult-core's

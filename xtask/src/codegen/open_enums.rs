@@ -40,15 +40,6 @@ pub fn open_enums(fragment: &Fragment) -> Result<Vec<OpenEnum>, Problem> {
     Ok(enums)
 }
 
-/// The schemas progenitor must take from the open enums (not `ErrorCode`,
-/// which is no schema).
-pub(super) fn replaced_enums(fragment: &Fragment) -> Vec<String> {
-    doc::open_enums(&fragment.document)
-        .into_iter()
-        .map(|e| e.name)
-        .collect()
-}
-
 /// The open enums as invocations of katapult-core's `open_enum!` macro,
 /// which implements their decoding, encoding, `Display` and schema.
 pub fn render_open_enums(enums: &[OpenEnum]) -> String {

@@ -1,6 +1,5 @@
 //! The write/check step: the generated files against what is on disk.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::fragment::Fragment;
@@ -37,13 +36,9 @@ impl Output {
     }
 }
 
-/// A generated file that differs from what codegen would write.
-#[derive(Debug)]
-pub struct Stale {
-    path: &'static str,
-    /// Unified diff from the file on disk to the expected contents.
-    diff: String,
-}
+/// A generated file that differs from what codegen would write: its path, and
+/// the unified diff from the file on disk to the expected contents.
+pub type Stale = (&'static str, String);
 
 /// Compares outputs with the files under `root`; returns the stale ones.
 pub fn stale(root: &Path, outputs: &[Output]) -> Vec<Stale> {
@@ -51,44 +46,33 @@ pub fn stale(root: &Path, outputs: &[Output]) -> Vec<Stale> {
         let current = output.differs(root)?;
         let (from, to) = (format!("a/{}", output.path), format!("b/{}", output.path));
         let diff = similar::TextDiff::from_lines(&current, &output.contents);
-        let diff = diff
-            .unified_diff()
-            .context_radius(3)
-            .header(&from, &to)
-            .to_string();
-        Some(Stale {
-            path: output.path,
-            diff,
-        })
+        let mut diff = diff.unified_diff();
+        Some((
+            output.path,
+            diff.context_radius(3).header(&from, &to).to_string(),
+        ))
     };
     outputs.iter().filter_map(stale).collect()
 }
 
 /// Each stale file's diff, then the command to run.
 pub fn stale_message(stale: &[Stale]) -> String {
-    let mut out: String = stale.iter().map(|s| format!("{}\n", s.diff)).collect();
-    let paths: Vec<&str> = stale.iter().map(|s| s.path).collect();
-    let _ = write!(
-        out,
-        "{} generated file(s) are stale: {}.\n\
+    let diffs: String = stale.iter().map(|(_, diff)| format!("{diff}\n")).collect();
+    let paths: Vec<&str> = stale.iter().map(|(path, _)| *path).collect();
+    format!(
+        "{diffs}{} generated file(s) are stale: {}.\n\
          Run `cargo xtask codegen` to regenerate them, review with `git diff` and \
          `cargo insta review`, and commit the result.",
         stale.len(),
         paths.join(", ")
-    );
-    out
+    )
 }
 
 pub(super) fn write(root: &Path, outputs: &[Output]) -> std::io::Result<Vec<&'static str>> {
     let mut written = Vec::new();
-    for output in outputs
-        .iter()
-        .filter(|output| output.differs(root).is_some())
-    {
+    for output in outputs.iter().filter(|o| o.differs(root).is_some()) {
         let path = root.join(output.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
+        std::fs::create_dir_all(path.parent().unwrap_or(root))?;
         std::fs::write(&path, &output.contents)?;
         written.push(output.path);
     }

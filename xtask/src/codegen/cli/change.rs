@@ -8,28 +8,26 @@ use super::{Flag, Node, create_only, render};
 /// that body plus the change-only fields the CLI declares itself.
 pub(super) const CHANGE_FROM: &str = "update_disk";
 
-/// The fields `disk change` takes, each with the operation katapult-core's
-/// `DiskChange::plan` routes it to; `disk.id` names the disk for every
-/// step. A create-only field is here only when an existing disk changes it
-/// through an operation of its own (`size_in_gb`: `resize_disk`).
-const CHANGE: &[(&str, &str)] = &[
-    ("disk.id", ""),
-    ("properties.name", "update_disk"),
-    ("properties.bus_type", "update_disk"),
-    ("properties.storage_speed", "update_disk"),
-    ("properties.size_in_gb", "resize_disk"),
-    ("properties.io_profile", "change_disk_io_profile"),
-    (
-        "properties.virtual_machine_disk.attach_on_boot",
-        "update_disk",
-    ),
-    ("properties.virtual_machine_disk.boot", "update_disk"),
-    (
-        "properties.virtual_machine_disk.virtual_machine",
-        "assign_disk",
-    ),
-    ("annotations", "update_disk"),
-];
+/// The operation katapult-core's `DiskChange::plan` routes each field `disk
+/// change` takes to, `None` for any other; `disk.id` (routed to `""`) names
+/// the disk for every step. A create-only field is here only when an existing
+/// disk changes it through an operation of its own (`size_in_gb`:
+/// `resize_disk`).
+fn routed_to(path: &str) -> Option<&'static str> {
+    Some(match path {
+        "disk.id" => "",
+        "properties.name"
+        | "properties.bus_type"
+        | "properties.storage_speed"
+        | "properties.virtual_machine_disk.attach_on_boot"
+        | "properties.virtual_machine_disk.boot"
+        | "annotations" => "update_disk",
+        "properties.size_in_gb" => "resize_disk",
+        "properties.io_profile" => "change_disk_io_profile",
+        "properties.virtual_machine_disk.virtual_machine" => "assign_disk",
+        _ => return None,
+    })
+}
 
 /// `disk change`'s struct: required `--disk-id` unless `--from`.
 pub(super) fn spec() -> render::Spec {
@@ -39,20 +37,19 @@ pub(super) fn spec() -> render::Spec {
              request body that an existing disk can change, each routed to the operation that \
              changes it. They build that body, the shape of a `--from` line."
         ),
-        struct_name: "DiskChangeFlags".to_owned(),
-        group: "disk_change_flags".to_owned(),
+        name: "disk_change".to_owned(),
         heading: "Change",
-        whole_body: vec!["from".to_owned()],
+        whole_body: &["from"],
     }
 }
 
-/// The flags of [`CHANGE`], their help naming the operation each is routed
-/// to (instead of a create-only note), and the body tree pruned to them.
+/// The flags [`routed_to`] an operation, their help naming that operation
+/// (instead of a create-only note), and the body tree pruned to them.
 pub(super) fn flags(flags: Vec<Flag>, root: Vec<Node>) -> (Vec<Flag>, Vec<Node>) {
     let kept: Vec<Flag> = flags
         .into_iter()
         .filter_map(|mut flag| {
-            let (_, operation) = CHANGE.iter().find(|(path, _)| *path == flag.path)?;
+            let operation = routed_to(&flag.path)?;
             if operation.is_empty() {
                 // The lookup: the same disk for every step.
                 flag.help = format!("Sets {}: the disk to change.", flag.path);
@@ -92,7 +89,9 @@ fn prune(nodes: Vec<Node>, ids: &[&str]) -> Vec<Node> {
     nodes
         .into_iter()
         .filter_map(|node| match node {
-            Node::Value { ref flag, .. } => ids.contains(&flag.as_str()).then_some(node),
+            Node::Value { ref flag, .. } | Node::KeyValues { add: ref flag, .. } => {
+                ids.contains(&flag.as_str()).then_some(node)
+            }
             Node::Lookup { key, members } => {
                 let members: Vec<(String, String)> = members
                     .into_iter()
@@ -100,7 +99,6 @@ fn prune(nodes: Vec<Node>, ids: &[&str]) -> Vec<Node> {
                     .collect();
                 (!members.is_empty()).then_some(Node::Lookup { key, members })
             }
-            Node::KeyValues { ref add, .. } => ids.contains(&add.as_str()).then_some(node),
             Node::Object {
                 key,
                 required,

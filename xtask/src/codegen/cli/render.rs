@@ -1,31 +1,32 @@
 //! The tokens of one struct of flags: a clap `Args` struct, its group, and
 //! `to_json`, which builds the body tree `cli.rs` made.
 
+use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Flag, FlagShape, Node};
+use super::{Flag, Node};
 
-/// A struct of flags: its rustdoc (with the leading space), name
-/// (`UpdateDiskFlags`), clap group, help heading, and the arguments that
-/// give a whole body instead (`json_body`, `from`), which make its required
-/// flags optional.
+/// A struct of flags: its rustdoc (with the leading space), name in
+/// snake_case (`update_disk` makes `UpdateDiskFlags` and the clap group
+/// `update_disk_flags`), help heading, and the arguments that give a whole
+/// body instead (`json_body`, `from`), which make its required flags optional.
 pub(super) struct Spec {
     pub(super) doc: String,
-    pub(super) struct_name: String,
-    pub(super) group: String,
+    pub(super) name: String,
     pub(super) heading: &'static str,
-    pub(super) whole_body: Vec<String>,
+    pub(super) whole_body: &'static [&'static str],
 }
 
 /// The struct, its group and `to_json` for one set of flags.
 pub(super) fn render(spec: &Spec, flags: &[Flag], root: &[Node]) -> TokenStream {
-    let struct_name = format_ident!("{}", spec.struct_name);
-    let (group, heading, struct_doc) = (&spec.group, spec.heading, &spec.doc);
+    let struct_name = format_ident!("{}Flags", spec.name.to_upper_camel_case());
+    let group = format!("{}_flags", spec.name);
+    let (heading, struct_doc) = (spec.heading, &spec.doc);
     let mut ordered: Vec<&Flag> = flags.iter().collect();
     // Required first, then by name.
     ordered.sort_by(|a, b| (b.required, &a.long).cmp(&(a.required, &b.long)));
-    let fields = ordered.iter().map(|flag| field(flag, &spec.whole_body));
+    let fields = ordered.iter().map(|flag| field(flag, spec.whole_body));
     let body = object_body(root, 0);
 
     quote! {
@@ -52,7 +53,7 @@ pub(super) fn render(spec: &Spec, flags: &[Flag], root: &[Node]) -> TokenStream 
 }
 
 /// One field of the struct, with its clap attributes.
-fn field(flag: &Flag, whole_body: &[String]) -> TokenStream {
+fn field(flag: &Flag, whole_body: &[&str]) -> TokenStream {
     let ident = format_ident!("{}", flag.id);
     let long = &flag.long;
     let help = format!(" {}", flag.help);
@@ -66,29 +67,10 @@ fn field(flag: &Flag, whole_body: &[String]) -> TokenStream {
     let conflicts = &flag.conflicts;
     let conflicts =
         (!conflicts.is_empty()).then(|| quote! { conflicts_with_all = [#(#conflicts),*], });
-    // Bare `Option` and `Vec`: clap's derive recognises only those
-    // spellings as "optional" and "repeatable".
-    let (ty, extra) = match &flag.shape {
-        FlagShape::String => (quote! { Option<String> }, quote! {}),
-        FlagShape::Integer => (quote! { Option<i64> }, quote! {}),
-        FlagShape::Number => (quote! { Option<f64> }, quote! {}),
-        FlagShape::Boolean => (
-            quote! { Option<bool> },
-            quote! { action = ::clap::ArgAction::Set, },
-        ),
-        FlagShape::Enum(values) => (
-            quote! { Option<String> },
-            quote! { value_parser = [#(#values),*], },
-        ),
-        FlagShape::KeyValues => (
-            quote! { Vec<(String, Option<String>)> },
-            quote! { value_parser = crate::request::parse_key_value, },
-        ),
-        FlagShape::Switch => (quote! { bool }, quote! {}),
-    };
+    let (ty, parser) = (&flag.ty, &flag.parser);
     quote! {
         #[doc = #help]
-        #[arg(long = #long, #value_name #required #conflicts #extra)]
+        #[arg(long = #long, #value_name #required #conflicts #parser)]
         pub #ident: #ty,
     }
 }
