@@ -109,24 +109,21 @@ pub(super) enum What {
     Members,
 }
 
-/// A node that stands for a value that is absent.
 pub(super) static NULL: Value = Value::Null;
 
 impl<'a> Fact<'a> {
     /// The node `node` at `at` being read, not yet a fact of any kind: the
     /// facts of it, and below it, share its path, pointer, key and context.
     pub fn new(path: String, at: String, key: &str, node: &'a Value) -> Self {
-        let (anchor, key, ctx) = (at.clone(), key.to_owned(), Ctx::default());
-        let (what, value) = (Document, Value::Null);
         Self {
+            what: Document,
+            key: key.to_owned(),
+            anchor: at.clone(),
+            value: Value::Null,
+            ctx: Ctx::default(),
             path,
-            what,
-            key,
             at,
-            anchor,
             node,
-            value,
-            ctx,
         }
     }
 
@@ -140,12 +137,13 @@ impl<'a> Fact<'a> {
     /// A fact with this node's key, anchor, JSON and context.
     pub fn fact(&self, path: String, what: What, at: &str, value: Value) -> Self {
         let at = at.to_owned();
+        let fact = self.clone();
         Fact {
             path,
             what,
             at,
             value,
-            ..self.clone()
+            ..fact
         }
     }
 }
@@ -157,18 +155,18 @@ pub(super) fn field(node: &Value, key: &str) -> Value {
 
 /// A security requirement: each scheme it names, with its scopes sorted.
 pub(super) fn requirement(node: &Value) -> BTreeMap<String, Vec<String>> {
-    let schemes = node.as_object().into_iter().flatten();
-    let sorted = |list: &Value| {
-        let scopes = list.as_array().into_iter().flatten();
-        let mut scopes: Vec<String> = scopes
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
+    let sorted = |scheme: &String| {
+        let mut scopes: Vec<String> = doc::strings(node, scheme)
+            .into_iter()
+            .map(Into::into)
             .collect();
         scopes.sort();
-        scopes
+        (scheme.clone(), scopes)
     };
-    schemes
-        .map(|(scheme, list)| (scheme.clone(), sorted(list)))
+    node.as_object()
+        .into_iter()
+        .flat_map(|schemes| schemes.keys())
+        .map(sorted)
         .collect()
 }
 
@@ -176,13 +174,9 @@ fn scheme_pointer(scheme: &str) -> String {
     pointer(["components", "securitySchemes", scheme])
 }
 
-/// What the error statuses of one side share: (body schema, union) per
-/// status, and the error object of each code, first seen first.
-#[derive(Default)]
-struct Errors<'a> {
-    statuses: Vec<(String, String)>,
-    objects: Vec<(String, Resolved<'a>)>,
-}
+/// What the error statuses of one operation share: (body schema, union)
+/// per status, and the error object of each code, first seen first.
+type Errors<'a> = (Vec<(String, String)>, Vec<(String, Resolved<'a>)>);
 
 impl<'a> Facts<'a> {
     /// Reads the operations of `doc` at `operations` (pointers: the
@@ -206,7 +200,6 @@ impl<'a> Facts<'a> {
         facts
     }
 
-    /// The fact at `path`.
     pub fn get(&self, path: &str) -> Option<&Fact<'a>> {
         self.index.get(path).map(|&index| &self.list[index])
     }
@@ -369,7 +362,7 @@ impl<'a> Facts<'a> {
             pointer: op.at.clone(),
             value: op.node,
         };
-        let mut errors = Errors::default();
+        let mut errors = (Vec::new(), Vec::new());
         for (status, at, response) in doc::responses(self.doc, &operation) {
             let path = below(&op.path, ["responses", &status]);
             let mut n = Fact::new(path, at, &status, response);
@@ -433,11 +426,11 @@ impl<'a> Facts<'a> {
             .clone_from(wrapper.as_ref().unwrap_or(&schema_at));
         let path = child(&body.path, "wrapped");
         self.push(wrapped.fact(path, Wrapped, &schema_at, json!(wrapper.is_some())));
-        errors.statuses.push((schema_at, union_at));
+        errors.0.push((schema_at, union_at));
         for (codes, object) in objects {
             for code in codes {
-                if !errors.objects.iter().any(|(known, _)| *known == code) {
-                    errors.objects.push((code, object.clone()));
+                if !errors.1.iter().any(|(known, _)| *known == code) {
+                    errors.1.push((code, object.clone()));
                 }
             }
         }
@@ -446,15 +439,15 @@ impl<'a> Facts<'a> {
     /// What the error statuses of the operation `op` share: whether they
     /// have one body schema, and each code's error object, compared by its
     /// description and properties.
-    fn errors(&mut self, op: &Fact<'a>, errors: Errors<'a>) {
-        if let Some((schema_at, union_at)) = errors.statuses.first() {
-            let schemas = errors.statuses.iter().map(|(schema, _)| schema);
+    fn errors(&mut self, op: &Fact<'a>, (statuses, objects): Errors<'a>) {
+        if let Some((schema_at, union_at)) = statuses.first() {
+            let schemas = statuses.iter().map(|(schema, _)| schema);
             let shared = schemas.collect::<BTreeSet<_>>().len() == 1;
             let mut n = Fact::new(op.path.clone(), schema_at.clone(), "", &NULL);
             n.anchor.clone_from(union_at);
             self.leaf(&n, "error-schemas", ErrorSchemas, json!(shared));
         }
-        for (code, object) in errors.objects {
+        for (code, object) in objects {
             let path = below(&op.path, ["errors", &code]);
             let mut n = Fact::new(path, object.at.clone(), &code, object.value);
             n.ctx.owner = format!("the `{code}` error");
