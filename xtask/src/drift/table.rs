@@ -362,39 +362,31 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
 /// nearest fact above it there): in the fragment (`key` given), the node
 /// to write; upstream, the collection that lacks it.
 fn slot(what: What, parent: &Fact<'_>, key: Option<&str>) -> String {
-    let lookup = what == What::Property && parent.ctx.lookup;
-    let collection = match what {
-        What::Operation => "paths",
-        What::Requirement => "security",
-        What::Scope => "scopes",
-        What::Parameter => "parameters",
-        What::RequestBody => "requestBody",
-        What::Media => "content",
-        What::Status => "responses",
-        What::Header => "headers",
-        What::Code if key.is_some() => "x-error-codes",
-        What::Property if lookup => "oneOf",
-        What::Property => "properties",
-        What::EnumValue => "enum",
+    // The collection, and the member to write in the fragment: appended
+    // (`-`) to a list, named by its key in a map, or the collection itself.
+    let (collection, member) = match what {
+        What::Operation => ("paths", None),
+        What::Requirement => ("security", None),
+        What::RequestBody => ("requestBody", None),
+        What::EnumValue => ("enum", None),
+        What::Code if key.is_some() => ("x-error-codes", None),
+        What::Parameter => ("parameters", Some("-")),
+        What::Property if parent.ctx.lookup => ("oneOf", Some("-")),
+        What::Scope => ("scopes", key),
+        What::Media => ("content", key),
+        What::Status => ("responses", key),
+        What::Header => ("headers", key),
+        What::Property => ("properties", key),
         // A flow, a code's status upstream: the node itself.
         _ => return parent.anchor.clone(),
     };
     let at = child(&parent.at, collection);
-    match key {
-        Some(_) if what == What::Parameter || lookup => child(&at, "-"),
-        Some(key)
-            if matches!(
-                what,
-                What::Scope | What::Media | What::Status | What::Header | What::Property
-            ) =>
-        {
-            child(&at, key)
-        }
+    match (key, member) {
+        (Some(_), Some(member)) => child(&at, member),
         _ => at,
     }
 }
 
-/// The strings of a JSON list.
 fn strings(value: &Value) -> Vec<&str> {
     value
         .as_array()
@@ -432,11 +424,9 @@ fn label(at: &str) -> String {
 /// A JSON value as printed in a message: compact, and cut when long.
 fn snippet(value: &Value) -> String {
     let text = value.to_string();
-    if text.chars().count() > 240 {
-        let cut: String = text.chars().take(240).collect();
-        format!("{cut}...")
-    } else {
-        text
+    match text.char_indices().nth(240) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text,
     }
 }
 
