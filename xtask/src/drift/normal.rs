@@ -68,17 +68,18 @@ impl Ctx {
 
 /// What a fact is about. Most are compared by presence alone; those that
 /// hold a value (an id, a flag, a name, a type, ...) compare it, and a
-/// `Description` that differs is only a warning. `Typed` is a schema below
-/// its shape family and type, so a changed shape or type is one difference.
+/// `Description` that differs is only a warning. A `Node` is no difference
+/// of its own: the document, a security scheme, an error body's objects, a
+/// schema's use, or a schema below its shape family and type (so a changed
+/// shape or type is one difference), each a place below which facts sit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum What {
-    Document,
+    Node,
     Operation,
     OperationId,
     Description,
     Requirement,
     Scopes,
-    Scheme,
     SchemeField,
     Flow,
     FlowField,
@@ -91,19 +92,16 @@ pub(super) enum What {
     Status,
     Header,
     ErrorReadable,
-    ErrorObjects,
     Code,
     Wrapped,
     ErrorSchemas,
     ErrorObject,
-    Schema,
     Property,
     Required,
     Nullable,
     Name,
     Shape,
     Type,
-    Typed,
     Format,
     EnumValue,
     Members,
@@ -116,7 +114,7 @@ impl<'a> Fact<'a> {
     /// facts of it, and below it, share its path, pointer, key and context.
     pub fn new(path: String, at: String, key: &str, node: &'a Value) -> Self {
         Self {
-            what: Document,
+            what: Node,
             key: key.to_owned(),
             anchor: at.clone(),
             value: Value::Null,
@@ -190,7 +188,7 @@ impl<'a> Facts<'a> {
             index,
             stack,
         };
-        facts.add(&Fact::new(String::new(), String::new(), "", doc), Document);
+        facts.add(&Fact::new(String::new(), String::new(), "", doc), Node);
         for at in operations {
             if let Some(op) = doc.pointer(at).filter(|op| op.is_object()) {
                 let label = label(at);
@@ -232,12 +230,8 @@ impl<'a> Facts<'a> {
         self.add(&op, Operation);
         let mut id = op.clone();
         id.ctx.renamed = op.node.get("x-rust-name").is_some();
-        self.leaf(
-            &id,
-            "operationId",
-            OperationId,
-            field(op.node, "operationId"),
-        );
+        let id_value = field(op.node, "operationId");
+        self.leaf(&id, "operationId", OperationId, id_value);
         self.field(&op, "summary", Description);
         self.field(&op, "description", Description);
         self.security(&op);
@@ -284,7 +278,7 @@ impl<'a> Facts<'a> {
             };
             let path = below(&op.path, ["schemes", &scheme]);
             let mut n = Fact::new(path, at, &scheme, def);
-            self.add(&n, Scheme);
+            self.add(&n, Node);
             // The fields that define a security scheme.
             for key in [
                 "type",
@@ -401,7 +395,7 @@ impl<'a> Facts<'a> {
         };
         let mut body = status.clone();
         (body.path, body.ctx.union_at) = (child(&n.path, "objects"), union_at.clone());
-        self.add(&body, ErrorObjects);
+        self.add(&body, Node);
         let codes = match n.node.get("x-error-codes") {
             Some(_) => doc::strings(n.node, "x-error-codes"),
             None => objects

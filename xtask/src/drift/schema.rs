@@ -22,7 +22,7 @@ impl<'a> Facts<'a> {
         let (path, at) = (below(&parent.path, segments), below(&parent.at, segments));
         let mut n = Fact::new(path, at, "", node);
         n.ctx = ctx;
-        self.schema(n, Schema);
+        self.schema(n, Node);
     }
 
     /// The schema `n` (as written, at its pointer: a use), as a `what`: the
@@ -73,7 +73,7 @@ impl<'a> Facts<'a> {
             .name
             .clone()
             .unwrap_or_else(|| "the inline object".to_owned());
-        self.add(&typed, Typed);
+        self.add(&typed, Node);
         self.leaf(&typed, "format", Format, field(s.value, "format"));
         for value in items(s.value, "enum").iter().map(Value::to_string) {
             let path = below(&typed.path, ["enum", &value]);
