@@ -181,12 +181,11 @@ impl<'a> Facts<'a> {
     /// fragment's) into facts, each under its method and path, below one
     /// fact for the document. An operation `doc` lacks has no facts.
     pub fn read(doc: &'a Value, operations: &[String]) -> Self {
-        let (list, index, stack) = (Vec::new(), HashMap::new(), Vec::new());
         let mut facts = Self {
             doc,
-            list,
-            index,
-            stack,
+            list: Vec::new(),
+            index: HashMap::new(),
+            stack: Vec::new(),
         };
         facts.add(&Fact::new(String::new(), String::new(), "", doc), Node);
         for at in operations {

@@ -43,24 +43,20 @@ pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<(Difference
         (What::EnumValue, false) => api_change::Shape::ClosedEnum,
         _ => api_change::Shape::Struct,
     };
-    let severity = api
-        .as_ref()
-        .map(|change| api_change::severity(shape, change));
     let impact = ApiImpact {
+        severity: api.as_ref().map(|api| api_change::severity(shape, api)),
         change: api,
-        severity,
         note: note.to_owned(),
     };
-    let (presence, departures) = (found.presence, Vec::new());
     let difference = Difference {
         kind,
-        presence,
+        presence: found.presence,
         fragment,
         upstream,
         change,
         edit,
         impact,
-        departures,
+        departures: Vec::new(),
     };
     Some((difference, group))
 }
