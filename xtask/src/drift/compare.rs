@@ -103,14 +103,13 @@ pub fn compare(
             (None, item) => rows.push((difference, finding, item.into_iter().collect())),
         }
     }
-    let differences = rows
-        .into_iter()
-        .map(|(difference, first, items)| match items.len() {
-            0 | 1 => difference,
-            _ => table::row(first, &items).map_or(difference, |(grouped, _)| grouped),
-        });
-    let differences = differences.collect();
-    (differences, warnings)
+    // Described again, now with the list of a grouped difference gathered.
+    let rows = rows.into_iter();
+    let differences = rows.filter_map(|(_, first, items)| table::row(first, &items));
+    (
+        differences.map(|(difference, _)| difference).collect(),
+        warnings,
+    )
 }
 
 /// For a fact on one side only: the nearest fact above it on the other

@@ -13,9 +13,9 @@ use crate::doc::{self, child, is_error_status, ref_pointer};
 /// Describes `found` as a difference, with, for a difference the table
 /// groups with others of its kind at one fragment node, what it adds to the
 /// list (a status, a value, a code, an upstream name). `items` is that list
-/// once gathered (empty: its own item alone). `None` for what is no
-/// difference of its own (a schema's use on one side only: a difference
-/// above it says so).
+/// once gathered (empty while gathering: the text is not used then). `None`
+/// for what is no difference of its own (a schema's use on one side only: a
+/// difference above it says so).
 pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<(Difference, Option<String>)> {
     let (f, u, fact) = (found.f, found.u, found.fact());
     let group = match (fact.what, found.presence) {
@@ -26,11 +26,7 @@ pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<(Difference
         (What::Name, Presence::Changed) => Some(text(&u.value).to_owned()),
         _ => None,
     };
-    let items = match (&group, items) {
-        (Some(own), []) => vec![own.clone()],
-        _ => items.to_vec(),
-    };
-    let (kind, api, note, change, edit) = describe(found, &items)?;
+    let (kind, api, note, change, edit) = describe(found, items)?;
     let (fragment, upstream) = match found.presence {
         Presence::Changed => (f.anchor.clone(), u.at.clone()),
         Presence::UpstreamOnly => (slot(fact.what, f, Some(&fact.key)), u.at.clone()),
