@@ -162,12 +162,7 @@ fn schema_type(value: &Value) -> Option<&'static str> {
     const TYPES: [&str; 6] = ["object", "array", "string", "integer", "number", "boolean"];
     let implied = |keys: &[&str]| keys.iter().any(|key| value.get(key).is_some());
     match value.get("type").and_then(Value::as_str) {
-        Some(ty) => Some(
-            TYPES
-                .into_iter()
-                .find(|known| *known == ty)
-                .unwrap_or("unknown"),
-        ),
+        Some(ty) => TYPES.into_iter().find(|&t| t == ty).or(Some("unknown")),
         None if implied(&["properties", "required", "additionalProperties"]) => Some("object"),
         None if implied(&["items"]) => Some("array"),
         None => None,

@@ -189,12 +189,11 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
             "the success type follows the success responses",
             format!("upstream adds the {key} response"),
             format!("add the {key} response: {}", snippet(u.node))),
-        (What::Status, Here) if is_error_status(&key) => row(K::Status, None,
-            "error statuses share one error type; its variants follow the codes",
-            format!("the published operation has no {key} response"),
-            format!("remove the {key} response")),
-        (What::Status, Here) => row(K::Status, Some(C::ShapeChanged(key.clone())),
-            "the success type follows the success responses",
+        (What::Status, Here) => row(K::Status,
+            (!is_error_status(&key)).then(|| C::ShapeChanged(key.clone())),
+            if is_error_status(&key) {
+                "error statuses share one error type; its variants follow the codes"
+            } else { "the success type follows the success responses" },
             format!("the published operation has no {key} response"),
             format!("remove the {key} response")),
         (What::Header, There) => row(K::Header, None,
