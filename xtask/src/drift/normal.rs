@@ -397,15 +397,10 @@ impl<'a> Facts<'a> {
         self.add(&body, Node);
         let codes = match n.node.get("x-error-codes") {
             Some(_) => doc::strings(n.node, "x-error-codes"),
-            None => objects
-                .iter()
-                .flat_map(|(codes, _)| codes.iter().map(String::as_str))
-                .collect(),
+            None => objects.iter().map(|(code, _)| code.as_str()).collect(),
         };
         for code in codes {
-            let object = objects
-                .iter()
-                .find(|(codes, _)| codes.iter().any(|c| c == code));
+            let object = objects.iter().find(|(known, _)| known == code);
             let object = object.map(|(_, object)| object);
             let at = object.map_or(union_at.as_str(), |object| object.at.as_str());
             let path = below(&body.path, ["codes", code]);
@@ -414,17 +409,13 @@ impl<'a> Facts<'a> {
             self.push(carried);
         }
         let mut wrapped = status.clone();
-        wrapped
-            .anchor
-            .clone_from(wrapper.as_ref().unwrap_or(&schema_at));
+        wrapped.anchor = wrapper.clone().unwrap_or_else(|| schema_at.clone());
         let path = child(&body.path, "wrapped");
         self.push(wrapped.fact(path, Wrapped, &schema_at, json!(wrapper.is_some())));
         errors.0.push((schema_at, union_at));
-        for (codes, object) in objects {
-            for code in codes {
-                if !errors.1.iter().any(|(known, _)| *known == code) {
-                    errors.1.push((code, object.clone()));
-                }
+        for (code, object) in objects {
+            if !errors.1.iter().any(|(known, _)| *known == code) {
+                errors.1.push((code, object));
             }
         }
     }
@@ -454,14 +445,9 @@ impl<'a> Facts<'a> {
 /// An error status's body, read the same way on both sides: the body
 /// schema (after references), the envelope around the error object when it
 /// is one (an object with one property), the union inside (or the one error
-/// object), and each error object with the codes its `code` allows. `None`
+/// object), and each code its objects' `code` allows with its object. `None`
 /// when the body is not that.
-type ErrorBody<'a> = (
-    String,
-    Option<String>,
-    String,
-    Vec<(Vec<String>, Resolved<'a>)>,
-);
+type ErrorBody<'a> = (String, Option<String>, String, Vec<(String, Resolved<'a>)>);
 
 fn error_body<'a>(doc: &'a Value, at: &str, response: &'a Value) -> Option<ErrorBody<'a>> {
     let is_error_object = |schema: &Value| schema.pointer("/properties/code").is_some();
@@ -488,15 +474,19 @@ fn error_body<'a>(doc: &'a Value, at: &str, response: &'a Value) -> Option<Error
         None if is_error_object(inner.value) => vec![inner.clone()],
         None => return None,
     };
-    let codes = |object: &Resolved<'a>| {
+    let mut by_code = Vec::new();
+    for object in objects {
         let tag = object.value.pointer("/properties/code")?;
         let tag = doc::resolve(doc, below(&object.at, ["properties", "code"]), tag);
         let codes = doc::strings(tag.value, "enum");
-        (!codes.is_empty()).then(|| codes.into_iter().map(str::to_owned).collect())
-    };
-    let objects = objects
-        .into_iter()
-        .map(|object| Some((codes(&object)?, object)));
-    let objects = objects.collect::<Option<_>>()?;
-    Some((schema_at, wrapper, inner.at, objects))
+        if codes.is_empty() {
+            return None;
+        }
+        by_code.extend(
+            codes
+                .into_iter()
+                .map(|code| (code.to_owned(), object.clone())),
+        );
+    }
+    Some((schema_at, wrapper, inner.at, by_code))
 }
