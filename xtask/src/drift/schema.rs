@@ -69,10 +69,8 @@ impl<'a> Facts<'a> {
         self.push(n.fact(child(&family, "type"), Type, &n.at, json!(ty)));
         let mut typed = n.clone();
         typed.path = child(&family, ty.unwrap_or("none"));
-        typed.ctx.owner = s
-            .name
-            .clone()
-            .unwrap_or_else(|| "the inline object".to_owned());
+        let owner = s.name.as_deref().unwrap_or("the inline object");
+        owner.clone_into(&mut typed.ctx.owner);
         self.add(&typed, Node);
         self.leaf(&typed, "format", Format, field(s.value, "format"));
         for value in items(s.value, "enum").iter().map(Value::to_string) {

@@ -57,9 +57,6 @@ pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<(Difference
     Some((difference, group))
 }
 
-/// What the table says of a finding: the kind of difference, the change
-/// following upstream makes to the generated API, why, what differs, and
-/// the edit that follows upstream.
 type Described = (K, Option<C>, &'static str, String, String);
 
 /// The table itself: for each kind of fact and side, the kind of
@@ -78,6 +75,7 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
     let (required_u, required_f) = (word(u, required), word(f, required));
     let (nullable_u, nullable_f) = (word(u, nullable), word(f, nullable));
     let (label, list) = (label(&f.at), items.join(", "));
+    let scopes = |fact: &Fact<'_>| requirement(fact.node).remove(&key).unwrap_or_default();
     let ignored = "progenitor ignores security schemes";
     let missing = missing_schemas(u.node, found.fragment.doc);
     let listed = match u.ctx.required {
@@ -113,8 +111,8 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
             "remove the requirement from the operation's `security`".to_owned()),
         (What::Scopes, Changed) => row(K::Security, None, "progenitor ignores security",
             format!("the `{key}` requirement lists scopes {:?} upstream, {:?} here",
-                strings(&u.value), strings(&f.value)),
-            format!("list `{key}: {:?}` in the operation's `security`", strings(&u.value))),
+                scopes(u), scopes(f)),
+            format!("list `{key}: {:?}` in the operation's `security`", scopes(u))),
         (What::SchemeField, Changed) => row(K::Security, None, ignored,
             format!("the scheme's `{key}` is {uv} upstream, {fv} here"),
             format!("set `{key}: {uv}`")),
@@ -378,15 +376,6 @@ fn slot(what: What, parent: &Fact<'_>, key: Option<&str>) -> String {
     }
 }
 
-fn strings(value: &Value) -> Vec<&str> {
-    value
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect()
-}
-
 fn text(value: &Value) -> &str {
     value.as_str().unwrap_or("")
 }
@@ -423,10 +412,9 @@ fn snippet(value: &Value) -> String {
 
 /// A value that may be absent (`Null`), as printed in a message.
 fn show(value: &Value) -> String {
-    if value.is_null() {
-        "absent".to_owned()
-    } else {
-        snippet(value)
+    match value {
+        Value::Null => "absent".to_owned(),
+        value => snippet(value),
     }
 }
 
