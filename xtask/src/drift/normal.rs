@@ -56,7 +56,6 @@ pub(super) struct Ctx {
 }
 
 impl Ctx {
-    /// A schema used in a request or a response, required there or not.
     pub(super) fn using(request: bool, required: bool) -> Self {
         Self {
             request,
@@ -465,12 +464,9 @@ fn error_body<'a>(doc: &'a Value, at: &str, response: &'a Value) -> Option<Error
     let member = |(index, member): (usize, &'a Value)| {
         doc::resolve(doc, below(&inner.at, ["oneOf", &index.to_string()]), member)
     };
+    let members = items(inner.value, "oneOf");
     let objects: Vec<Resolved<'a>> = match inner.value.get("oneOf") {
-        Some(_) => items(inner.value, "oneOf")
-            .iter()
-            .enumerate()
-            .map(member)
-            .collect(),
+        Some(_) => members.iter().enumerate().map(member).collect(),
         None if is_error_object(inner.value) => vec![inner.clone()],
         None => return None,
     };
