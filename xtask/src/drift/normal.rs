@@ -47,9 +47,7 @@ pub(super) struct Fact<'a> {
 pub(super) struct Ctx {
     pub request: bool,
     pub required: bool,
-    pub open: bool,
     pub lookup: bool,
-    pub renamed: bool,
     pub name: Option<String>,
     pub owner: String,
     pub union_at: String,
@@ -226,10 +224,8 @@ impl<'a> Facts<'a> {
 
     fn operation(&mut self, op: Fact<'a>) {
         self.add(&op, Operation);
-        let mut id = op.clone();
-        id.ctx.renamed = op.node.get("x-rust-name").is_some();
-        let id_value = field(op.node, "operationId");
-        self.leaf(&id, "operationId", OperationId, id_value);
+        let id = field(op.node, "operationId");
+        self.leaf(&op, "operationId", OperationId, id);
         self.field(&op, "summary", Description);
         self.field(&op, "description", Description);
         self.security(&op);

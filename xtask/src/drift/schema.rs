@@ -32,7 +32,6 @@ impl<'a> Facts<'a> {
         let (composition, shape) = composition(s.value);
         let lookup = composition == "lookup";
         n.ctx.name.clone_from(&s.name);
-        n.ctx.open = s.value.get("x-open-enum") == Some(&Value::Bool(true));
         n.ctx.lookup = lookup;
         // The use: whether it may be null there, and the description written
         // there (beside a reference, or of an inline schema).

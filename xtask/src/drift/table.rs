@@ -34,7 +34,7 @@ pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<(Difference
     };
     // The one judge of API breakage rates the change following upstream makes.
     // Generated types are structs with public fields, or enums, open or closed.
-    let shape = match (fact.what, f.ctx.open) {
+    let shape = match (fact.what, f.node["x-open-enum"] == true) {
         (What::EnumValue, true) => api_change::Shape::OpenEnum,
         (What::EnumValue, false) => api_change::Shape::ClosedEnum,
         _ => api_change::Shape::Struct,
@@ -75,6 +75,7 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
     let (required_u, required_f) = (word(u, required), word(f, required));
     let (nullable_u, nullable_f) = (word(u, nullable), word(f, nullable));
     let (label, list) = (label(&f.at), items.join(", "));
+    let renamed = f.node.get("x-rust-name").is_some();
     let scopes = |fact: &Fact<'_>| requirement(fact.node).remove(&key).unwrap_or_default();
     let ignored = "progenitor ignores security schemes";
     let missing = missing_schemas(u.node, found.fragment.doc);
@@ -97,8 +98,8 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
             format!("find where Katapult moved `{key}` and follow it, or remove the operation \
                      from the fragment")),
         (What::OperationId, Changed) => row(K::Operation,
-            (!f.ctx.renamed).then(|| C::Renamed(uv.clone())),
-            if f.ctx.renamed { "`x-rust-name` gives the Rust name, whatever the published id" }
+            (!renamed).then(|| C::Renamed(uv.clone())),
+            if renamed { "`x-rust-name` gives the Rust name, whatever the published id" }
             else { "the client method and the request and response types are named after it" },
             format!("the operation id is {uv} upstream, {fv} here"),
             format!("set `operationId: {uv}`")),
@@ -326,7 +327,7 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
                 None => "remove `format`".to_owned(),
             }),
         (What::EnumValue, There) => row(K::EnumValue, Some(C::VariantAdded(key.clone())),
-            match (f.ctx.open, f.ctx.request) {
+            match (f.node["x-open-enum"] == true, f.ctx.request) {
                 (true, _) => "a new variant of an open (non_exhaustive) enum",
                 (false, true) => {
                     "a new variant of a closed request enum: exhaustive matches stop compiling"
