@@ -17,9 +17,7 @@ pub(super) struct Found<'x, 'a> {
     pub f: &'x Fact<'a>,
     /// The upstream fact, or the one above where it belongs.
     pub u: &'x Fact<'a>,
-    /// All the fragment's facts.
     pub fragment: &'x Facts<'a>,
-    /// All the upstream facts.
     pub upstream: &'x Facts<'a>,
 }
 
@@ -42,10 +40,8 @@ pub fn compare(
     upstream: &Value,
     operations: &[String],
 ) -> (Vec<Difference>, Vec<Warning>) {
-    let (f, u) = (
-        Facts::read(fragment, operations),
-        Facts::read(upstream, operations),
-    );
+    let f = Facts::read(fragment, operations);
+    let u = Facts::read(upstream, operations);
     let found = |presence, f_fact, u_fact| Found {
         presence,
         f: f_fact,
@@ -107,14 +103,13 @@ pub fn compare(
             (None, item) => rows.push((difference, finding, item.into_iter().collect())),
         }
     }
-    let differences = rows
-        .into_iter()
-        .map(|(difference, first, items)| match items.len() {
-            0 | 1 => difference,
-            _ => table::row(first, &items).map_or(difference, |(grouped, _)| grouped),
-        });
-    let differences = differences.collect();
-    (differences, warnings)
+    // Described again, now with the list of a grouped difference gathered.
+    let rows = rows.into_iter();
+    let differences = rows.filter_map(|(_, first, items)| table::row(first, &items));
+    (
+        differences.map(|(difference, _)| difference).collect(),
+        warnings,
+    )
 }
 
 /// For a fact on one side only: the nearest fact above it on the other
@@ -134,12 +129,10 @@ fn above<'x, 'a>(path: &str, own: &Facts<'a>, other: &'x Facts<'a>) -> Option<&'
 
 /// Whether two facts at the same path say different things.
 fn differs(f: &Fact<'_>, u: &Fact<'_>) -> bool {
-    match f.what {
-        // Only a name on both sides can differ: an inline schema that
-        // generates no type has none to compare.
-        What::Name => !f.value.is_null() && !u.value.is_null() && f.value != u.value,
-        _ => f.value != u.value,
-    }
+    // Only a name on both sides can differ: an inline schema that generates
+    // no type has none to compare.
+    let unnamed = f.what == What::Name && (f.value.is_null() || u.value.is_null());
+    !unnamed && f.value != u.value
 }
 
 /// A warning when upstream has a description and the fragment says

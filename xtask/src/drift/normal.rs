@@ -47,16 +47,13 @@ pub(super) struct Fact<'a> {
 pub(super) struct Ctx {
     pub request: bool,
     pub required: bool,
-    pub open: bool,
     pub lookup: bool,
-    pub renamed: bool,
     pub name: Option<String>,
     pub owner: String,
     pub union_at: String,
 }
 
 impl Ctx {
-    /// A schema used in a request or a response, required there or not.
     pub(super) fn using(request: bool, required: bool) -> Self {
         Self {
             request,
@@ -68,17 +65,18 @@ impl Ctx {
 
 /// What a fact is about. Most are compared by presence alone; those that
 /// hold a value (an id, a flag, a name, a type, ...) compare it, and a
-/// `Description` that differs is only a warning. `Typed` is a schema below
-/// its shape family and type, so a changed shape or type is one difference.
+/// `Description` that differs is only a warning. A `Node` is no difference
+/// of its own: the document, a security scheme, an error body's objects, a
+/// schema's use, or a schema below its shape family and type (so a changed
+/// shape or type is one difference), each a place below which facts sit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum What {
-    Document,
+    Node,
     Operation,
     OperationId,
     Description,
     Requirement,
     Scopes,
-    Scheme,
     SchemeField,
     Flow,
     FlowField,
@@ -91,42 +89,36 @@ pub(super) enum What {
     Status,
     Header,
     ErrorReadable,
-    ErrorObjects,
     Code,
     Wrapped,
     ErrorSchemas,
     ErrorObject,
-    Schema,
     Property,
     Required,
     Nullable,
     Name,
     Shape,
     Type,
-    Typed,
     Format,
     EnumValue,
     Members,
 }
 
-/// A node that stands for a value that is absent.
 pub(super) static NULL: Value = Value::Null;
 
 impl<'a> Fact<'a> {
     /// The node `node` at `at` being read, not yet a fact of any kind: the
     /// facts of it, and below it, share its path, pointer, key and context.
     pub fn new(path: String, at: String, key: &str, node: &'a Value) -> Self {
-        let (anchor, key, ctx) = (at.clone(), key.to_owned(), Ctx::default());
-        let (what, value) = (Document, Value::Null);
         Self {
+            what: Node,
+            key: key.to_owned(),
+            anchor: at.clone(),
+            value: Value::Null,
+            ctx: Ctx::default(),
             path,
-            what,
-            key,
             at,
-            anchor,
             node,
-            value,
-            ctx,
         }
     }
 
@@ -140,12 +132,13 @@ impl<'a> Fact<'a> {
     /// A fact with this node's key, anchor, JSON and context.
     pub fn fact(&self, path: String, what: What, at: &str, value: Value) -> Self {
         let at = at.to_owned();
+        let fact = self.clone();
         Fact {
             path,
             what,
             at,
             value,
-            ..self.clone()
+            ..fact
         }
     }
 }
@@ -157,18 +150,18 @@ pub(super) fn field(node: &Value, key: &str) -> Value {
 
 /// A security requirement: each scheme it names, with its scopes sorted.
 pub(super) fn requirement(node: &Value) -> BTreeMap<String, Vec<String>> {
-    let schemes = node.as_object().into_iter().flatten();
-    let sorted = |list: &Value| {
-        let scopes = list.as_array().into_iter().flatten();
-        let mut scopes: Vec<String> = scopes
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
+    let sorted = |scheme: &String| {
+        let mut scopes: Vec<String> = doc::strings(node, scheme)
+            .into_iter()
+            .map(Into::into)
             .collect();
         scopes.sort();
-        scopes
+        (scheme.clone(), scopes)
     };
-    schemes
-        .map(|(scheme, list)| (scheme.clone(), sorted(list)))
+    node.as_object()
+        .into_iter()
+        .flat_map(|schemes| schemes.keys())
+        .map(sorted)
         .collect()
 }
 
@@ -176,27 +169,22 @@ fn scheme_pointer(scheme: &str) -> String {
     pointer(["components", "securitySchemes", scheme])
 }
 
-/// What the error statuses of one side share: (body schema, union) per
-/// status, and the error object of each code, first seen first.
-#[derive(Default)]
-struct Errors<'a> {
-    statuses: Vec<(String, String)>,
-    objects: Vec<(String, Resolved<'a>)>,
-}
+/// What the error statuses of one operation share: (body schema, union)
+/// per status, and the error object of each code, first seen first.
+type Errors<'a> = (Vec<(String, String)>, Vec<(String, Resolved<'a>)>);
 
 impl<'a> Facts<'a> {
     /// Reads the operations of `doc` at `operations` (pointers: the
     /// fragment's) into facts, each under its method and path, below one
     /// fact for the document. An operation `doc` lacks has no facts.
     pub fn read(doc: &'a Value, operations: &[String]) -> Self {
-        let (list, index, stack) = (Vec::new(), HashMap::new(), Vec::new());
         let mut facts = Self {
             doc,
-            list,
-            index,
-            stack,
+            list: Vec::new(),
+            index: HashMap::new(),
+            stack: Vec::new(),
         };
-        facts.add(&Fact::new(String::new(), String::new(), "", doc), Document);
+        facts.add(&Fact::new(String::new(), String::new(), "", doc), Node);
         for at in operations {
             if let Some(op) = doc.pointer(at).filter(|op| op.is_object()) {
                 let label = label(at);
@@ -206,7 +194,6 @@ impl<'a> Facts<'a> {
         facts
     }
 
-    /// The fact at `path`.
     pub fn get(&self, path: &str) -> Option<&Fact<'a>> {
         self.index.get(path).map(|&index| &self.list[index])
     }
@@ -237,14 +224,8 @@ impl<'a> Facts<'a> {
 
     fn operation(&mut self, op: Fact<'a>) {
         self.add(&op, Operation);
-        let mut id = op.clone();
-        id.ctx.renamed = op.node.get("x-rust-name").is_some();
-        self.leaf(
-            &id,
-            "operationId",
-            OperationId,
-            field(op.node, "operationId"),
-        );
+        let id = field(op.node, "operationId");
+        self.leaf(&op, "operationId", OperationId, id);
         self.field(&op, "summary", Description);
         self.field(&op, "description", Description);
         self.security(&op);
@@ -291,7 +272,7 @@ impl<'a> Facts<'a> {
             };
             let path = below(&op.path, ["schemes", &scheme]);
             let mut n = Fact::new(path, at, &scheme, def);
-            self.add(&n, Scheme);
+            self.add(&n, Node);
             // The fields that define a security scheme.
             for key in [
                 "type",
@@ -369,7 +350,7 @@ impl<'a> Facts<'a> {
             pointer: op.at.clone(),
             value: op.node,
         };
-        let mut errors = Errors::default();
+        let mut errors = (Vec::new(), Vec::new());
         for (status, at, response) in doc::responses(self.doc, &operation) {
             let path = below(&op.path, ["responses", &status]);
             let mut n = Fact::new(path, at, &status, response);
@@ -408,18 +389,13 @@ impl<'a> Facts<'a> {
         };
         let mut body = status.clone();
         (body.path, body.ctx.union_at) = (child(&n.path, "objects"), union_at.clone());
-        self.add(&body, ErrorObjects);
+        self.add(&body, Node);
         let codes = match n.node.get("x-error-codes") {
             Some(_) => doc::strings(n.node, "x-error-codes"),
-            None => objects
-                .iter()
-                .flat_map(|(codes, _)| codes.iter().map(String::as_str))
-                .collect(),
+            None => objects.iter().map(|(code, _)| code.as_str()).collect(),
         };
         for code in codes {
-            let object = objects
-                .iter()
-                .find(|(codes, _)| codes.iter().any(|c| c == code));
+            let object = objects.iter().find(|(known, _)| known == code);
             let object = object.map(|(_, object)| object);
             let at = object.map_or(union_at.as_str(), |object| object.at.as_str());
             let path = below(&body.path, ["codes", code]);
@@ -428,17 +404,13 @@ impl<'a> Facts<'a> {
             self.push(carried);
         }
         let mut wrapped = status.clone();
-        wrapped
-            .anchor
-            .clone_from(wrapper.as_ref().unwrap_or(&schema_at));
+        wrapped.anchor = wrapper.clone().unwrap_or_else(|| schema_at.clone());
         let path = child(&body.path, "wrapped");
         self.push(wrapped.fact(path, Wrapped, &schema_at, json!(wrapper.is_some())));
-        errors.statuses.push((schema_at, union_at));
-        for (codes, object) in objects {
-            for code in codes {
-                if !errors.objects.iter().any(|(known, _)| *known == code) {
-                    errors.objects.push((code, object.clone()));
-                }
+        errors.0.push((schema_at, union_at));
+        for (code, object) in objects {
+            if !errors.1.iter().any(|(known, _)| *known == code) {
+                errors.1.push((code, object));
             }
         }
     }
@@ -446,15 +418,15 @@ impl<'a> Facts<'a> {
     /// What the error statuses of the operation `op` share: whether they
     /// have one body schema, and each code's error object, compared by its
     /// description and properties.
-    fn errors(&mut self, op: &Fact<'a>, errors: Errors<'a>) {
-        if let Some((schema_at, union_at)) = errors.statuses.first() {
-            let schemas = errors.statuses.iter().map(|(schema, _)| schema);
+    fn errors(&mut self, op: &Fact<'a>, (statuses, objects): Errors<'a>) {
+        if let Some((schema_at, union_at)) = statuses.first() {
+            let schemas = statuses.iter().map(|(schema, _)| schema);
             let shared = schemas.collect::<BTreeSet<_>>().len() == 1;
             let mut n = Fact::new(op.path.clone(), schema_at.clone(), "", &NULL);
             n.anchor.clone_from(union_at);
             self.leaf(&n, "error-schemas", ErrorSchemas, json!(shared));
         }
-        for (code, object) in errors.objects {
+        for (code, object) in objects {
             let path = below(&op.path, ["errors", &code]);
             let mut n = Fact::new(path, object.at.clone(), &code, object.value);
             n.ctx.owner = format!("the `{code}` error");
@@ -468,14 +440,9 @@ impl<'a> Facts<'a> {
 /// An error status's body, read the same way on both sides: the body
 /// schema (after references), the envelope around the error object when it
 /// is one (an object with one property), the union inside (or the one error
-/// object), and each error object with the codes its `code` allows. `None`
+/// object), and each code its objects' `code` allows with its object. `None`
 /// when the body is not that.
-type ErrorBody<'a> = (
-    String,
-    Option<String>,
-    String,
-    Vec<(Vec<String>, Resolved<'a>)>,
-);
+type ErrorBody<'a> = (String, Option<String>, String, Vec<(String, Resolved<'a>)>);
 
 fn error_body<'a>(doc: &'a Value, at: &str, response: &'a Value) -> Option<ErrorBody<'a>> {
     let is_error_object = |schema: &Value| schema.pointer("/properties/code").is_some();
@@ -493,24 +460,25 @@ fn error_body<'a>(doc: &'a Value, at: &str, response: &'a Value) -> Option<Error
     let member = |(index, member): (usize, &'a Value)| {
         doc::resolve(doc, below(&inner.at, ["oneOf", &index.to_string()]), member)
     };
+    let members = items(inner.value, "oneOf");
     let objects: Vec<Resolved<'a>> = match inner.value.get("oneOf") {
-        Some(_) => items(inner.value, "oneOf")
-            .iter()
-            .enumerate()
-            .map(member)
-            .collect(),
+        Some(_) => members.iter().enumerate().map(member).collect(),
         None if is_error_object(inner.value) => vec![inner.clone()],
         None => return None,
     };
-    let codes = |object: &Resolved<'a>| {
+    let mut by_code = Vec::new();
+    for object in objects {
         let tag = object.value.pointer("/properties/code")?;
         let tag = doc::resolve(doc, below(&object.at, ["properties", "code"]), tag);
         let codes = doc::strings(tag.value, "enum");
-        (!codes.is_empty()).then(|| codes.into_iter().map(str::to_owned).collect())
-    };
-    let objects = objects
-        .into_iter()
-        .map(|object| Some((codes(&object)?, object)));
-    let objects = objects.collect::<Option<_>>()?;
-    Some((schema_at, wrapper, inner.at, objects))
+        if codes.is_empty() {
+            return None;
+        }
+        by_code.extend(
+            codes
+                .into_iter()
+                .map(|code| (code.to_owned(), object.clone())),
+        );
+    }
+    Some((schema_at, wrapper, inner.at, by_code))
 }

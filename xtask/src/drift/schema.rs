@@ -22,17 +22,17 @@ impl<'a> Facts<'a> {
         let (path, at) = (below(&parent.path, segments), below(&parent.at, segments));
         let mut n = Fact::new(path, at, "", node);
         n.ctx = ctx;
-        self.schema(n, Schema);
+        self.schema(n, Node);
     }
 
     /// The schema `n` (as written, at its pointer: a use), as a `what`: the
     /// facts of the use, then those of the schema itself.
     pub(super) fn schema(&mut self, mut n: Fact<'a>, what: What) {
         let s = doc::resolve(self.doc, n.at.clone(), n.node);
-        let composition = Composition::of(s.value);
+        let (composition, shape) = composition(s.value);
+        let lookup = composition == "lookup";
         n.ctx.name.clone_from(&s.name);
-        n.ctx.open = s.value.get("x-open-enum") == Some(&Value::Bool(true));
-        n.ctx.lookup = composition == Composition::Lookup;
+        n.ctx.lookup = lookup;
         // The use: whether it may be null there, and the description written
         // there (beside a reference, or of an inline schema).
         self.add(&n, what);
@@ -59,18 +59,18 @@ impl<'a> Facts<'a> {
         };
         self.field(&n, "description", Description);
         self.leaf(&n, "name", Name, name);
-        self.leaf(&n, "shape", Shape, json!(composition.describe()));
-        let lookup = composition == Composition::Lookup;
+        self.leaf(&n, "shape", Shape, json!(shape));
         let ty = schema_type(s.value).or(lookup.then_some("object"));
-        let family = child(&n.path, composition.family());
+        // The facts below the shape sit under its family: a lookup compares
+        // like an object (its members' fields are the object's optional
+        // fields), so the two share one.
+        let family = child(&n.path, if lookup { "plain" } else { composition });
         self.push(n.fact(child(&family, "type"), Type, &n.at, json!(ty)));
         let mut typed = n.clone();
         typed.path = child(&family, ty.unwrap_or("none"));
-        typed.ctx.owner = s
-            .name
-            .clone()
-            .unwrap_or_else(|| "the inline object".to_owned());
-        self.add(&typed, Typed);
+        let owner = s.name.as_deref().unwrap_or("the inline object");
+        owner.clone_into(&mut typed.ctx.owner);
+        self.add(&typed, Node);
         self.leaf(&typed, "format", Format, field(s.value, "format"));
         for value in items(s.value, "enum").iter().map(Value::to_string) {
             let path = below(&typed.path, ["enum", &value]);
@@ -80,7 +80,7 @@ impl<'a> Facts<'a> {
         }
         self.stack.push(s.at.clone());
         let request = n.ctx.request;
-        if composition == Composition::OneOf {
+        if composition == "oneOf" {
             let members = items(s.value, "oneOf");
             self.leaf(&typed, "members", Members, json!(members.len()));
             for (index, member) in members.iter().enumerate() {
@@ -133,52 +133,23 @@ impl<'a> Facts<'a> {
     }
 }
 
-/// How a schema is composed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Composition {
-    /// No composition: a plain type.
-    Plain,
-    /// A oneOf of objects with one required property each: a lookup by
-    /// exactly one of several keys (an object with optional fields, upstream).
-    Lookup,
-    OneOf,
-    AnyOf,
-    AllOf,
-}
-
-impl Composition {
-    fn of(value: &Value) -> Self {
-        match value.get("oneOf").and_then(Value::as_array) {
-            Some(members) if doc::one_of_shape(members) == OneOfShape::External => {
-                Composition::Lookup
-            }
-            Some(_) => Composition::OneOf,
-            None if value.get("anyOf").is_some() => Composition::AnyOf,
-            None if value.get("allOf").is_some() => Composition::AllOf,
-            None => Composition::Plain,
-        }
-    }
-
-    fn describe(self) -> &'static str {
-        match self {
-            Composition::Plain => "a plain schema (an object with optional fields, a string, ...)",
-            Composition::Lookup => "a oneOf of single-field objects (exactly one field is sent)",
-            Composition::OneOf => "a oneOf",
-            Composition::AnyOf => "an anyOf",
-            Composition::AllOf => "an allOf",
-        }
-    }
-
-    /// The facts below the shape sit under its family: a lookup compares
-    /// like an object (its members' fields are the object's optional
-    /// fields), so the two share one.
-    fn family(self) -> &'static str {
-        match self {
-            Composition::Plain | Composition::Lookup => "plain",
-            Composition::OneOf => "oneOf",
-            Composition::AnyOf => "anyOf",
-            Composition::AllOf => "allOf",
-        }
+/// How a schema is composed: the keyword (`lookup` for a oneOf of objects
+/// with one required property each, a lookup by exactly one of several keys,
+/// which upstream writes as an object with optional fields; `plain` for no
+/// composition) and how a message describes it.
+fn composition(value: &Value) -> (&'static str, &'static str) {
+    match value.get("oneOf").and_then(Value::as_array) {
+        Some(members) if doc::one_of_shape(members) == OneOfShape::External => (
+            "lookup",
+            "a oneOf of single-field objects (exactly one field is sent)",
+        ),
+        Some(_) => ("oneOf", "a oneOf"),
+        None if value.get("anyOf").is_some() => ("anyOf", "an anyOf"),
+        None if value.get("allOf").is_some() => ("allOf", "an allOf"),
+        None => (
+            "plain",
+            "a plain schema (an object with optional fields, a string, ...)",
+        ),
     }
 }
 
@@ -188,12 +159,7 @@ fn schema_type(value: &Value) -> Option<&'static str> {
     const TYPES: [&str; 6] = ["object", "array", "string", "integer", "number", "boolean"];
     let implied = |keys: &[&str]| keys.iter().any(|key| value.get(key).is_some());
     match value.get("type").and_then(Value::as_str) {
-        Some(ty) => Some(
-            TYPES
-                .into_iter()
-                .find(|known| *known == ty)
-                .unwrap_or("unknown"),
-        ),
+        Some(ty) => TYPES.into_iter().find(|&t| t == ty).or(Some("unknown")),
         None if implied(&["properties", "required", "additionalProperties"]) => Some("object"),
         None if implied(&["items"]) => Some("array"),
         None => None,

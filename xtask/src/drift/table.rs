@@ -13,9 +13,9 @@ use crate::doc::{self, child, is_error_status, ref_pointer};
 /// Describes `found` as a difference, with, for a difference the table
 /// groups with others of its kind at one fragment node, what it adds to the
 /// list (a status, a value, a code, an upstream name). `items` is that list
-/// once gathered (empty: its own item alone). `None` for what is no
-/// difference of its own (a schema's use on one side only: a difference
-/// above it says so).
+/// once gathered (empty while gathering: the text is not used then). `None`
+/// for what is no difference of its own (a schema's use on one side only: a
+/// difference above it says so).
 pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<(Difference, Option<String>)> {
     let (f, u, fact) = (found.f, found.u, found.fact());
     let group = match (fact.what, found.presence) {
@@ -26,11 +26,7 @@ pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<(Difference
         (What::Name, Presence::Changed) => Some(text(&u.value).to_owned()),
         _ => None,
     };
-    let items = match (&group, items) {
-        (Some(own), []) => vec![own.clone()],
-        _ => items.to_vec(),
-    };
-    let (kind, api, note, change, edit) = describe(found, &items)?;
+    let (kind, api, note, change, edit) = describe(found, items)?;
     let (fragment, upstream) = match found.presence {
         Presence::Changed => (f.anchor.clone(), u.at.clone()),
         Presence::UpstreamOnly => (slot(fact.what, f, Some(&fact.key)), u.at.clone()),
@@ -38,36 +34,29 @@ pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<(Difference
     };
     // The one judge of API breakage rates the change following upstream makes.
     // Generated types are structs with public fields, or enums, open or closed.
-    let shape = match (fact.what, f.ctx.open) {
+    let shape = match (fact.what, f.node["x-open-enum"] == true) {
         (What::EnumValue, true) => api_change::Shape::OpenEnum,
         (What::EnumValue, false) => api_change::Shape::ClosedEnum,
         _ => api_change::Shape::Struct,
     };
-    let severity = api
-        .as_ref()
-        .map(|change| api_change::severity(shape, change));
     let impact = ApiImpact {
+        severity: api.as_ref().map(|api| api_change::severity(shape, api)),
         change: api,
-        severity,
         note: note.to_owned(),
     };
-    let (presence, departures) = (found.presence, Vec::new());
     let difference = Difference {
         kind,
-        presence,
+        presence: found.presence,
         fragment,
         upstream,
         change,
         edit,
         impact,
-        departures,
+        departures: Vec::new(),
     };
     Some((difference, group))
 }
 
-/// What the table says of a finding: the kind of difference, the change
-/// following upstream makes to the generated API, why, what differs, and
-/// the edit that follows upstream.
 type Described = (K, Option<C>, &'static str, String, String);
 
 /// The table itself: for each kind of fact and side, the kind of
@@ -86,6 +75,8 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
     let (required_u, required_f) = (word(u, required), word(f, required));
     let (nullable_u, nullable_f) = (word(u, nullable), word(f, nullable));
     let (label, list) = (label(&f.at), items.join(", "));
+    let renamed = f.node.get("x-rust-name").is_some();
+    let scopes = |fact: &Fact<'_>| requirement(fact.node).remove(&key).unwrap_or_default();
     let ignored = "progenitor ignores security schemes";
     let missing = missing_schemas(u.node, found.fragment.doc);
     let listed = match u.ctx.required {
@@ -107,8 +98,8 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
             format!("find where Katapult moved `{key}` and follow it, or remove the operation \
                      from the fragment")),
         (What::OperationId, Changed) => row(K::Operation,
-            (!f.ctx.renamed).then(|| C::Renamed(uv.clone())),
-            if f.ctx.renamed { "`x-rust-name` gives the Rust name, whatever the published id" }
+            (!renamed).then(|| C::Renamed(uv.clone())),
+            if renamed { "`x-rust-name` gives the Rust name, whatever the published id" }
             else { "the client method and the request and response types are named after it" },
             format!("the operation id is {uv} upstream, {fv} here"),
             format!("set `operationId: {uv}`")),
@@ -121,8 +112,8 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
             "remove the requirement from the operation's `security`".to_owned()),
         (What::Scopes, Changed) => row(K::Security, None, "progenitor ignores security",
             format!("the `{key}` requirement lists scopes {:?} upstream, {:?} here",
-                strings(&u.value), strings(&f.value)),
-            format!("list `{key}: {:?}` in the operation's `security`", strings(&u.value))),
+                scopes(u), scopes(f)),
+            format!("list `{key}: {:?}` in the operation's `security`", scopes(u))),
         (What::SchemeField, Changed) => row(K::Security, None, ignored,
             format!("the scheme's `{key}` is {uv} upstream, {fv} here"),
             format!("set `{key}: {uv}`")),
@@ -197,12 +188,11 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
             "the success type follows the success responses",
             format!("upstream adds the {key} response"),
             format!("add the {key} response: {}", snippet(u.node))),
-        (What::Status, Here) if is_error_status(&key) => row(K::Status, None,
-            "error statuses share one error type; its variants follow the codes",
-            format!("the published operation has no {key} response"),
-            format!("remove the {key} response")),
-        (What::Status, Here) => row(K::Status, Some(C::ShapeChanged(key.clone())),
-            "the success type follows the success responses",
+        (What::Status, Here) => row(K::Status,
+            (!is_error_status(&key)).then(|| C::ShapeChanged(key.clone())),
+            if is_error_status(&key) {
+                "error statuses share one error type; its variants follow the codes"
+            } else { "the success type follows the success responses" },
             format!("the published operation has no {key} response"),
             format!("remove the {key} response")),
         (What::Header, There) => row(K::Header, None,
@@ -337,7 +327,7 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
                 None => "remove `format`".to_owned(),
             }),
         (What::EnumValue, There) => row(K::EnumValue, Some(C::VariantAdded(key.clone())),
-            match (f.ctx.open, f.ctx.request) {
+            match (f.node["x-open-enum"] == true, f.ctx.request) {
                 (true, _) => "a new variant of an open (non_exhaustive) enum",
                 (false, true) => {
                     "a new variant of a closed request enum: exhaustive matches stop compiling"
@@ -362,46 +352,29 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
 /// nearest fact above it there): in the fragment (`key` given), the node
 /// to write; upstream, the collection that lacks it.
 fn slot(what: What, parent: &Fact<'_>, key: Option<&str>) -> String {
-    let lookup = what == What::Property && parent.ctx.lookup;
-    let collection = match what {
-        What::Operation => "paths",
-        What::Requirement => "security",
-        What::Scope => "scopes",
-        What::Parameter => "parameters",
-        What::RequestBody => "requestBody",
-        What::Media => "content",
-        What::Status => "responses",
-        What::Header => "headers",
-        What::Code if key.is_some() => "x-error-codes",
-        What::Property if lookup => "oneOf",
-        What::Property => "properties",
-        What::EnumValue => "enum",
+    // The collection, and the member to write in the fragment: appended
+    // (`-`) to a list, named by its key in a map, or the collection itself.
+    let (collection, member) = match what {
+        What::Operation => ("paths", None),
+        What::Requirement => ("security", None),
+        What::RequestBody => ("requestBody", None),
+        What::EnumValue => ("enum", None),
+        What::Code if key.is_some() => ("x-error-codes", None),
+        What::Parameter => ("parameters", Some("-")),
+        What::Property if parent.ctx.lookup => ("oneOf", Some("-")),
+        What::Scope => ("scopes", key),
+        What::Media => ("content", key),
+        What::Status => ("responses", key),
+        What::Header => ("headers", key),
+        What::Property => ("properties", key),
         // A flow, a code's status upstream: the node itself.
         _ => return parent.anchor.clone(),
     };
     let at = child(&parent.at, collection);
-    match key {
-        Some(_) if what == What::Parameter || lookup => child(&at, "-"),
-        Some(key)
-            if matches!(
-                what,
-                What::Scope | What::Media | What::Status | What::Header | What::Property
-            ) =>
-        {
-            child(&at, key)
-        }
+    match (key, member) {
+        (Some(_), Some(member)) => child(&at, member),
         _ => at,
     }
-}
-
-/// The strings of a JSON list.
-fn strings(value: &Value) -> Vec<&str> {
-    value
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect()
 }
 
 fn text(value: &Value) -> &str {
@@ -432,20 +405,17 @@ fn label(at: &str) -> String {
 /// A JSON value as printed in a message: compact, and cut when long.
 fn snippet(value: &Value) -> String {
     let text = value.to_string();
-    if text.chars().count() > 240 {
-        let cut: String = text.chars().take(240).collect();
-        format!("{cut}...")
-    } else {
-        text
+    match text.char_indices().nth(240) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text,
     }
 }
 
 /// A value that may be absent (`Null`), as printed in a message.
 fn show(value: &Value) -> String {
-    if value.is_null() {
-        "absent".to_owned()
-    } else {
-        snippet(value)
+    match value {
+        Value::Null => "absent".to_owned(),
+        value => snippet(value),
     }
 }
 
