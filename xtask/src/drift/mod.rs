@@ -90,7 +90,6 @@ impl Difference {
     }
 }
 
-/// What kind of thing differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DifferenceKind {
     Operation,
@@ -240,16 +239,14 @@ pub enum DriftError {
 /// published document), or with the recorded closure when `upstream` is
 /// `None`.
 pub fn drift(root: &Path, upstream: Option<&Path>) -> Result<DriftReport, DriftError> {
+    let recorded = root.join(RECORDED_PATH);
     let upstream = match upstream {
         Some(path) => upstream::read(path, &path.display().to_string())?,
+        None if recorded.is_file() => upstream::read(&recorded, RECORDED_PATH)?,
         None => {
-            let path = root.join(RECORDED_PATH);
-            if !path.is_file() {
-                return Err(DriftError::NotRecorded {
-                    file: RECORDED_PATH.to_owned(),
-                });
-            }
-            upstream::read(&path, RECORDED_PATH)?
+            return Err(DriftError::NotRecorded {
+                file: RECORDED_PATH.to_owned(),
+            });
         }
     };
     let fragment = fragment(root)?;

@@ -45,14 +45,8 @@ impl DriftReport {
             );
         }
         for d in self.declared() {
-            let _ = writeln!(
-                out,
-                "declared {}: {}#{}: {}",
-                d.departures.join(", "),
-                f,
-                d.fragment,
-                d.change
-            );
+            let ids = d.departures.join(", ");
+            let _ = writeln!(out, "declared {ids}: {f}#{}: {}", d.fragment, d.change);
         }
         if self.declared().next().is_some() {
             out.push('\n');
