@@ -179,17 +179,14 @@ pub(super) fn extract(source: &Source, operations: &[String]) -> Result<Value, D
             .into_iter()
             .filter_map(|(from, node)| Some((from, node.get("$ref")?.as_str()?)));
         for (from, reference) in references {
-            let target = ref_pointer(reference)
-                .filter(|target| target.is_empty() || target.starts_with('/'))
-                .ok_or_else(|| {
-                    reference_error(
-                        &from,
-                        format!(
-                            "`$ref: {reference}` is not a reference inside the document; \
-                             only local references (`#/...`) can be recorded"
-                        ),
-                    )
-                })?;
+            let local = ref_pointer(reference);
+            let Some(target) = local.filter(|at| at.is_empty() || at.starts_with('/')) else {
+                let message = format!(
+                    "`$ref: {reference}` is not a reference inside the document; \
+                     only local references (`#/...`) can be recorded"
+                );
+                return Err(reference_error(&from, message));
+            };
             let node = doc.pointer(target).ok_or_else(|| {
                 reference_error(&from, format!("`$ref: {reference}` points at nothing"))
             })?;
