@@ -22,22 +22,21 @@ pub fn markers(document: &Value, file: &str) -> Result<Vec<Marker>, DriftError> 
     let marked = doc::nodes(document, "").into_iter();
     let marked = marked.filter_map(|(at, node)| Some((at, node.get(DEPARTURE_KEY)?)));
     let marker = |(at, value): (String, &Value)| {
-        let bad = || DriftError::Marker {
-            file: file.to_owned(),
-            pointer: child(&at, DEPARTURE_KEY),
-            found: value.to_string(),
+        let ids: Option<Vec<String>> = match value {
+            Value::String(id) => Some(vec![id.clone()]),
+            Value::Array(ids) if !ids.is_empty() => ids
+                .iter()
+                .map(|id| id.as_str().map(str::to_owned))
+                .collect(),
+            _ => None,
         };
-        let ids: Vec<String> = match value {
-            Value::String(id) => vec![id.clone()],
-            Value::Array(ids) if !ids.is_empty() => {
-                let ids = ids.iter().map(|id| id.as_str().map(str::to_owned));
-                ids.collect::<Option<_>>().ok_or_else(bad)?
-            }
-            _ => return Err(bad()),
-        };
-        match ids.iter().all(|id| is_departure_id(id)) {
-            true => Ok(Marker { pointer: at, ids }),
-            false => Err(bad()),
+        match ids.filter(|ids| ids.iter().all(|id| is_departure_id(id))) {
+            Some(ids) => Ok(Marker { pointer: at, ids }),
+            None => Err(DriftError::Marker {
+                file: file.to_owned(),
+                pointer: child(&at, DEPARTURE_KEY),
+                found: value.to_string(),
+            }),
         }
     };
     marked.map(marker).collect()
@@ -54,25 +53,19 @@ fn is_departure_id(id: &str) -> bool {
 /// difference is stale, unless it sits inside a node upstream lacks as a
 /// whole (an operation Katapult removed): that difference says it.
 pub(super) fn apply(report: &mut DriftReport, markers: &[Marker]) {
+    let declares = |d: &Difference, marker: &Marker| d.declarable() && d.fragment == marker.pointer;
     for difference in &mut report.differences {
-        if !difference.declarable() {
-            continue;
-        }
-        if let Some(marker) = markers.iter().find(|m| m.pointer == difference.fragment) {
+        if let Some(marker) = markers.iter().find(|m| declares(difference, m)) {
             difference.departures = marker.ids.clone();
         }
     }
-    for marker in markers {
-        let inside = |d: &Difference| {
-            d.presence == Presence::FragmentOnly
-                && marker.pointer.starts_with(&format!("{}/", d.fragment))
-        };
-        let used = report
-            .differences
-            .iter()
-            .any(|d| (d.declarable() && d.fragment == marker.pointer) || inside(d));
-        if !used {
-            report.stale.push(marker.clone());
-        }
-    }
+    let used = |marker: &Marker, d: &Difference| {
+        let inside = d.presence == Presence::FragmentOnly
+            && marker.pointer.starts_with(&format!("{}/", d.fragment));
+        declares(d, marker) || inside
+    };
+    let stale = markers
+        .iter()
+        .filter(|m| !report.differences.iter().any(|d| used(m, d)));
+    report.stale = stale.cloned().collect();
 }

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 pub use self::compare::compare;
 pub use self::departures::{Marker, markers};
-pub use self::upstream::{Recorded, Source, Stamp, extract, operations};
+pub use self::upstream::{Recorded, Stamp, operations, record};
 
 use heck::ToKebabCase;
 
@@ -90,7 +90,6 @@ impl Difference {
     }
 }
 
-/// What kind of thing differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DifferenceKind {
     Operation,
@@ -240,21 +239,19 @@ pub enum DriftError {
 /// published document), or with the recorded closure when `upstream` is
 /// `None`.
 pub fn drift(root: &Path, upstream: Option<&Path>) -> Result<DriftReport, DriftError> {
+    let recorded = root.join(RECORDED_PATH);
     let upstream = match upstream {
         Some(path) => upstream::read(path, &path.display().to_string())?,
+        None if recorded.is_file() => upstream::read(&recorded, RECORDED_PATH)?,
         None => {
-            let path = root.join(RECORDED_PATH);
-            if !path.is_file() {
-                return Err(DriftError::NotRecorded {
-                    file: RECORDED_PATH.to_owned(),
-                });
-            }
-            upstream::read(&path, RECORDED_PATH)?
+            return Err(DriftError::NotRecorded {
+                file: RECORDED_PATH.to_owned(),
+            });
         }
     };
     let fragment = fragment(root)?;
     let operations = operations(&fragment);
-    let closure = extract(&upstream, &operations)?;
+    let closure = upstream::extract(&upstream, &operations)?;
     let markers = markers(&fragment, FRAGMENT_PATH)?;
     let (differences, warnings) = compare::compare(&fragment, &closure, &operations);
     let mut report = DriftReport {
@@ -270,16 +267,6 @@ pub fn drift(root: &Path, upstream: Option<&Path>) -> Result<DriftReport, DriftE
     Ok(report)
 }
 
-/// Records the closure of the fragment's operations in `upstream` (a
-/// published document) under [`RECORDED_PATH`] in the workspace at `root`.
-/// Nothing is written unless the document is valid and holds one of them
-/// at least.
-pub fn record(root: &Path, upstream: &Path) -> Result<Recorded, DriftError> {
-    let source = upstream::read(upstream, &upstream.display().to_string())?;
-    let operations = operations(&fragment(root)?);
-    upstream::write(root, &source, &operations)
-}
-
 /// The fragment of the workspace at `root`, loaded and linted.
 fn fragment(root: &Path) -> Result<serde_json::Value, DriftError> {
     let fragment = crate::codegen::prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH);
@@ -291,16 +278,15 @@ fn fragment(root: &Path) -> Result<serde_json::Value, DriftError> {
 /// stale, 1 on undeclared drift or a stale departure, 2 on bad input.
 /// With `record`, first records `upstream` (which it then requires).
 pub fn run(root: &Path, upstream: Option<&Path>, record: bool) -> ExitCode {
-    let result = (|| {
-        if record {
-            let path = upstream.ok_or(DriftError::RecordNeedsUpstream)?;
-            let recorded = self::record(root, path)?;
+    let result = match (record, upstream) {
+        (false, _) => drift(root, upstream),
+        (true, None) => Err(DriftError::RecordNeedsUpstream),
+        (true, Some(path)) => self::record(root, path).and_then(|recorded| {
             println!("{}", recorded.summary());
             // Compare with what was just recorded.
-            return drift(root, None);
-        }
-        drift(root, upstream)
-    })();
+            drift(root, None)
+        }),
+    };
     match result {
         Ok(report) => {
             crate::print_report(&report.render());

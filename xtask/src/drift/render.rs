@@ -16,10 +16,9 @@ impl DriftReport {
         let u = &self.upstream_file;
 
         for d in self.undeclared() {
-            let absent = if d.presence == Presence::UpstreamOnly {
-                " (missing here)"
-            } else {
-                ""
+            let absent = match d.presence {
+                Presence::UpstreamOnly => " (missing here)",
+                _ => "",
             };
             let _ = writeln!(out, "drift[{}]: {}", d.kind.as_str(), d.change);
             let _ = writeln!(out, "  upstream: {u}#{}", d.upstream);
@@ -46,14 +45,8 @@ impl DriftReport {
             );
         }
         for d in self.declared() {
-            let _ = writeln!(
-                out,
-                "declared {}: {}#{}: {}",
-                d.departures.join(", "),
-                f,
-                d.fragment,
-                d.change
-            );
+            let ids = d.departures.join(", ");
+            let _ = writeln!(out, "declared {ids}: {f}#{}: {}", d.fragment, d.change);
         }
         if self.declared().next().is_some() {
             out.push('\n');
@@ -79,6 +72,10 @@ impl DriftReport {
             .undeclared()
             .filter(|d| d.impact.severity == Some(Severity::Breaking))
             .count();
+        let breaking_note = match undeclared {
+            0 => String::new(),
+            _ => format!(" ({breaking} breaking)"),
+        };
         let ids: BTreeSet<&String> = self.declared().flat_map(|d| &d.departures).collect();
         let _ = writeln!(
             out,
@@ -87,11 +84,7 @@ impl DriftReport {
             if self.is_clean() { "ok" } else { "FAILED" },
             self.upstream_version,
             short(&self.upstream_sha256),
-            if undeclared > 0 {
-                format!(" ({breaking} breaking)")
-            } else {
-                String::new()
-            },
+            breaking_note,
             self.declared().count(),
             ids.len(),
             self.stale.len(),

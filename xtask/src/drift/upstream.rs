@@ -19,7 +19,7 @@ use crate::fragment::FRAGMENT_PATH;
 /// document, Katapult's version, and the sha256 of the published document
 /// (for a recorded closure, of the one it was recorded from).
 #[derive(Debug, Clone)]
-pub struct Source {
+pub(super) struct Source {
     pub file: String,
     pub document: Value,
     pub version: String,
@@ -34,25 +34,25 @@ pub(super) fn read(path: &Path, file: &str) -> Result<Source, DriftError> {
     })?;
     let document = to_tree(&bytes, file)?;
     check_version(&document, file)?;
-    let stamp = Stamp::of(&document);
-    let text = |at| {
-        document
-            .pointer(at)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
+    let (version, sha256) = match Stamp::of(&document) {
+        Some(stamp) => (stamp.katapult_version, stamp.source_sha256),
+        None => {
+            let version = text_at(&document, "/info/x-katapult-version")
+                .or_else(|| text_at(&document, "/info/version"));
+            let version = version.unwrap_or_else(|| "unknown".to_owned());
+            (version, doc::sha256_hex(&bytes))
+        }
     };
-    let version = stamp.as_ref().map(|s| s.katapult_version.clone());
-    let version = version
-        .or_else(|| text("/info/x-katapult-version"))
-        .or_else(|| text("/info/version"));
-    let version = version.unwrap_or_else(|| "unknown".to_owned());
-    let sha256 = stamp.map_or_else(|| doc::sha256_hex(&bytes), |s| s.source_sha256);
     Ok(Source {
         file: file.to_owned(),
         document,
         version,
         sha256,
     })
+}
+
+fn text_at(document: &Value, at: &str) -> Option<String> {
+    document.pointer(at)?.as_str().map(str::to_owned)
 }
 
 /// The pointers of the operations of `document` (`/paths/~1disks~1disk/get`,
@@ -123,7 +123,7 @@ const KEPT: [&str; 5] = ["openapi", "info", "externalDocs", "servers", "security
 /// Extracts from `source` the closure of the operations at `operations`
 /// (one at least must be there). Every `$ref` must be local and resolve,
 /// and the result must be a valid OpenAPI 3.0 document.
-pub fn extract(source: &Source, operations: &[String]) -> Result<Value, DriftError> {
+pub(super) fn extract(source: &Source, operations: &[String]) -> Result<Value, DriftError> {
     let doc = &source.document;
     let reference_error = |pointer: &str, message: String| DriftError::Reference {
         file: source.file.clone(),
@@ -146,20 +146,19 @@ pub fn extract(source: &Source, operations: &[String]) -> Result<Value, DriftErr
     let mut out = Value::Object(Map::new());
     for key in KEPT {
         if let Some(value) = doc.get(key) {
-            insert(&mut out, &pointer([key]), value.clone());
+            out[key] = value.clone();
         }
     }
+    // The nodes to copy, each with every node it references, breadth first.
     let mut queue = VecDeque::new();
     // Each security scheme named, with the first operation naming it.
     let mut schemes = BTreeMap::new();
     for &(op_at, op) in &present {
+        queue.push_back((op_at.to_owned(), op));
         // Parameters declared on the path item apply to the operation too.
         let item_params = child(path_item(op_at), "parameters");
-        for (at, node) in [(op_at, Some(op)), (&item_params, doc.pointer(&item_params))] {
-            if let Some(node) = node {
-                insert(&mut out, at, node.clone());
-                collect_refs(node, at, &mut queue);
-            }
+        if let Some(params) = doc.pointer(&item_params) {
+            queue.push_back((item_params, params));
         }
         // The security schemes the operation names (its own requirements,
         // or the document's default ones).
@@ -174,26 +173,27 @@ pub fn extract(source: &Source, operations: &[String]) -> Result<Value, DriftErr
     }
 
     let mut seen = BTreeSet::new();
-    while let Some((from, reference)) = queue.pop_front() {
-        let target = ref_pointer(&reference)
-            .filter(|target| target.is_empty() || target.starts_with('/'))
-            .ok_or_else(|| {
-                reference_error(
-                    &from,
-                    format!(
-                        "`$ref: {reference}` is not a reference inside the document; \
-                         only local references (`#/...`) can be recorded"
-                    ),
-                )
+    while let Some((at, node)) = queue.pop_front() {
+        insert(&mut out, &at, node.clone());
+        let references = doc::nodes(node, &at)
+            .into_iter()
+            .filter_map(|(from, node)| Some((from, node.get("$ref")?.as_str()?)));
+        for (from, reference) in references {
+            let local = ref_pointer(reference);
+            let Some(target) = local.filter(|at| at.is_empty() || at.starts_with('/')) else {
+                let message = format!(
+                    "`$ref: {reference}` is not a reference inside the document; \
+                     only local references (`#/...`) can be recorded"
+                );
+                return Err(reference_error(&from, message));
+            };
+            let node = doc.pointer(target).ok_or_else(|| {
+                reference_error(&from, format!("`$ref: {reference}` points at nothing"))
             })?;
-        if !seen.insert(target.to_owned()) {
-            continue;
+            if seen.insert(target) {
+                queue.push_back((target.to_owned(), node));
+            }
         }
-        let node = doc.pointer(target).ok_or_else(|| {
-            reference_error(&from, format!("`$ref: {reference}` points at nothing"))
-        })?;
-        insert(&mut out, target, node.clone());
-        collect_refs(node, target, &mut queue);
     }
 
     for (scheme, op_at) in schemes {
@@ -218,32 +218,22 @@ pub fn extract(source: &Source, operations: &[String]) -> Result<Value, DriftErr
     Ok(out)
 }
 
-/// Every `$ref` under `node` (at `at`), with the pointer it was found at.
-fn collect_refs(node: &Value, at: &str, out: &mut VecDeque<(String, String)>) {
-    for (at, node) in doc::nodes(node, at) {
-        if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
-            out.push_back((at, reference.to_owned()));
-        }
-    }
-}
-
 /// Sets `value` at the JSON pointer `at` in `out`, creating the objects on
 /// the way.
 fn insert(out: &mut Value, at: &str, value: Value) {
-    let segments: Vec<String> = doc::segments(at).collect();
-    let Some((last, parents)) = segments.split_last() else {
+    // `$ref: '#'` names the whole document: nothing to copy on its own.
+    if at.is_empty() {
         return;
-    };
+    }
     let mut node = out;
-    for segment in parents {
-        let Value::Object(map) = node else { return };
-        node = map
-            .entry(segment.clone())
-            .or_insert_with(|| Value::Object(Map::new()));
+    for segment in doc::segments(at) {
+        // A node inside a list was copied with the list.
+        if node.is_array() {
+            return;
+        }
+        node = &mut node[segment];
     }
-    if let Value::Object(map) = node {
-        map.insert(last.clone(), value);
-    }
+    *node = value;
 }
 
 /// What `--record` wrote, and whether the file's content changed.
@@ -256,34 +246,29 @@ pub struct Recorded {
 }
 
 impl Recorded {
-    /// One line for the terminal.
     pub fn summary(&self) -> String {
-        format!(
-            "{} {} (Katapult {}, document sha256 {})",
-            if self.changed {
-                "recorded"
-            } else {
-                "unchanged:"
-            },
-            self.path,
-            self.version,
-            self.sha256
-        )
+        let done = if self.changed {
+            "recorded"
+        } else {
+            "unchanged:"
+        };
+        let (path, version, sha256) = (&self.path, &self.version, &self.sha256);
+        format!("{done} {path} (Katapult {version}, document sha256 {sha256})")
     }
 }
 
-/// Extracts the closure of `operations` (the fragment's) from `source`,
-/// stamps it, and writes it atomically.
-pub(super) fn write(
-    root: &Path,
-    source: &Source,
-    operations: &[String],
-) -> Result<Recorded, DriftError> {
+/// Records the closure of the fragment's operations in `upstream` (a
+/// published document) under [`RECORDED_PATH`] in the workspace at `root`,
+/// stamped, through a temporary file renamed into place. Nothing is written
+/// unless the document is valid and holds one of them at least.
+pub fn record(root: &Path, upstream: &Path) -> Result<Recorded, DriftError> {
+    let source = read(upstream, &upstream.display().to_string())?;
+    let closure = extract(&source, &operations(&super::fragment(root)?))?;
+    let document = stamped(&source, closure);
     let failed = |error: &dyn std::fmt::Display| DriftError::Write {
         file: RECORDED_PATH.to_owned(),
         message: error.to_string(),
     };
-    let document = stamped(source, extract(source, operations)?);
     let text = serde_json::to_string_pretty(&document).map_err(|e| failed(&e))? + "\n";
     let path = root.join(RECORDED_PATH);
     let changed = std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str());
@@ -292,8 +277,8 @@ pub(super) fn write(
     }
     Ok(Recorded {
         path: RECORDED_PATH.to_owned(),
-        version: source.version.clone(),
-        sha256: source.sha256.clone(),
+        version: source.version,
+        sha256: source.sha256,
         changed,
     })
 }
@@ -331,12 +316,6 @@ impl Stamp {
 fn stamped(source: &Source, mut closure: Value) -> Value {
     let file_name = Path::new(&source.file).file_name();
     let file_name = file_name.map_or_else(|| source.file.clone(), |n| n.to_string_lossy().into());
-    let url = |at| {
-        closure
-            .pointer(at)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
     let stamp = Stamp {
         about: format!(
             "The closure of the operations {FRAGMENT_PATH} describes (each operation under \
@@ -347,12 +326,10 @@ fn stamped(source: &Source, mut closure: Value) -> Value {
         katapult_version: source.version.clone(),
         source_file: Stamp::of(&source.document).map_or(file_name, |earlier| earlier.source_file),
         source_sha256: source.sha256.clone(),
-        api: url("/servers/0/url"),
-        documentation: url("/externalDocs/url"),
+        api: text_at(&closure, "/servers/0/url"),
+        documentation: text_at(&closure, "/externalDocs/url"),
     };
-    if let (Value::Object(map), Ok(stamp)) = (&mut closure, serde_json::to_value(stamp)) {
-        map.insert(RECORDED_KEY.to_owned(), stamp);
-    }
+    closure[RECORDED_KEY] = serde_json::to_value(stamp).expect("a stamp is plain strings");
     closure
 }
 
@@ -360,9 +337,7 @@ fn stamped(source: &Source, mut closure: Value) -> Value {
 /// (a rename within one file system replaces the file in one step; the
 /// temporary file is removed if anything fails).
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| std::io::Error::other("the path has no directory"))?;
+    let dir = path.parent().expect("RECORDED_PATH is inside a directory");
     std::fs::create_dir_all(dir)?;
     let mut file = tempfile::NamedTempFile::new_in(dir)?;
     file.write_all(bytes)?;
