@@ -119,12 +119,8 @@ impl Fragment {
                 _ => "write the operation's name in snake_case, like `update_disk`".to_owned(),
             };
             let message = format!("`{RUST_NAME}` must be a snake_case Rust identifier, not {name}");
-            problems.push(problem(
-                "rust-name",
-                &child(&op.pointer, RUST_NAME),
-                message,
-                fix,
-            ));
+            let at = child(&op.pointer, RUST_NAME);
+            problems.push(problem("rust-name", &at, message, fix));
         }
         if !problems.is_empty() {
             return Err(problems);

@@ -25,7 +25,6 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// A problem of `rule` at `pointer` in `file`.
     pub fn new(
         rule: &'static str,
         file: &str,
@@ -33,14 +32,12 @@ impl Problem {
         message: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
-        let (file, pointer) = (file.to_owned(), pointer.to_owned());
-        let (message, fix) = (message.into(), fix.into());
         Self {
             rule,
-            file,
-            pointer,
-            message,
-            fix,
+            file: file.to_owned(),
+            pointer: pointer.to_owned(),
+            message: message.into(),
+            fix: fix.into(),
         }
     }
 }
