@@ -132,13 +132,12 @@ impl<'a> Fact<'a> {
     /// A fact with this node's key, anchor, JSON and context.
     pub fn fact(&self, path: String, what: What, at: &str, value: Value) -> Self {
         let at = at.to_owned();
-        let fact = self.clone();
         Fact {
             path,
             what,
             at,
             value,
-            ..fact
+            ..self.clone()
         }
     }
 }
