@@ -15,22 +15,29 @@ use crate::{cargo, problem};
 
 const FLOOR_DIR: &str = "crates/katapult-core/benches/floor";
 
-/// Label and `cargo tree`/`build` arguments; the floor's are built in its
-/// copy. The first and third are the like-for-like pair.
-type Subject = (&'static str, &'static [&'static str]);
+/// Label, whether it is the floor (built in its copy), and `cargo
+/// tree`/`build` arguments. The first and third are the like-for-like pair.
+type Subject = (&'static str, bool, &'static [&'static str]);
 
 const SUBJECTS: [Subject; 4] = [
-    ("katapult-core, default features", &["-p", "katapult-core"]),
+    (
+        "katapult-core, default features",
+        false,
+        &["-p", "katapult-core"],
+    ),
     (
         "katapult-core, `--no-default-features` (no TLS)",
+        false,
         &["-p", "katapult-core", "--no-default-features"],
     ),
     (
         "floor: reqwest + serde_json, TLS as katapult-core's default (rustls, ring, webpki-roots)",
+        true,
         &[],
     ),
     (
         "floor: reqwest + serde_json, no TLS",
+        true,
         &["--no-default-features"],
     ),
 ];
@@ -45,7 +52,7 @@ pub fn crates_in_tree(listing: &str) -> BTreeSet<String> {
     listing.lines().filter_map(crate_of).collect()
 }
 
-fn tree(dir: &Path, (label, args): Subject, edges: &str) -> Result<BTreeSet<String>, String> {
+fn tree(dir: &Path, (label, _, args): Subject, edges: &str) -> Result<BTreeSet<String>, String> {
     let output = cargo(dir)
         .args(["tree", "--offline", "-e", edges, "--prefix", "none"])
         .args(args)
@@ -60,7 +67,7 @@ fn tree(dir: &Path, (label, args): Subject, edges: &str) -> Result<BTreeSet<Stri
 
 /// Wall time and the number of crates compiled.
 fn clean_build(dir: &Path, subject: Subject, target: &Path) -> Result<(Duration, usize), String> {
-    let (label, args) = subject;
+    let (label, _, args) = subject;
     if target.exists() {
         std::fs::remove_dir_all(target).map_err(|e| format!("{}: {e}", target.display()))?;
     }
@@ -114,8 +121,7 @@ pub(super) fn build_cost(root: &Path, repeat: u32) -> Result<String, String> {
     );
     let mut trees = Vec::new();
     for (index, subject) in SUBJECTS.into_iter().enumerate() {
-        let is_floor = subject.0.starts_with("floor");
-        let at = if is_floor { &floor } else { root };
+        let at = if subject.1 { &floor } else { root };
         let normal = tree(at, subject, "normal")?;
         let with_build = tree(at, subject, "normal,build")?.len();
         let target = dir.join(format!("target-{index}"));

@@ -33,12 +33,11 @@ pub struct Finding {
 
 impl Finding {
     fn new(topic: &'static str, text: impl Into<String>, blocker: Option<String>) -> Self {
-        let (text, note) = (text.into(), None);
         Self {
             topic,
-            text,
+            text: text.into(),
             blocker,
-            note,
+            note: None,
         }
     }
 }
