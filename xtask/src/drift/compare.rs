@@ -51,8 +51,8 @@ pub fn compare(
     };
     let mut findings = Vec::new();
     let mut warnings: Vec<Warning> = Vec::new();
-    for theirs in &u.list {
-        match f.get(&theirs.path) {
+    for (path, theirs) in &u.by_path {
+        match f.by_path.get(path) {
             Some(ours) if ours.what == What::Description => {
                 // One warning per fragment text and upstream text, however
                 // many upstream copies say it.
@@ -69,15 +69,15 @@ pub fn compare(
             }
             Some(_) => {}
             None => {
-                if let Some(ours) = above(&theirs.path, &u, &f) {
+                if let Some(ours) = above(path, &u, &f) {
                     findings.push(found(Presence::UpstreamOnly, ours, theirs));
                 }
             }
         }
     }
-    for ours in &f.list {
-        if u.get(&ours.path).is_none()
-            && let Some(theirs) = above(&ours.path, &f, &u)
+    for (path, ours) in &f.by_path {
+        if !u.by_path.contains_key(path)
+            && let Some(theirs) = above(path, &f, &u)
         {
             findings.push(found(Presence::FragmentOnly, ours, theirs));
         }
@@ -120,8 +120,8 @@ fn above<'x, 'a>(path: &str, own: &Facts<'a>, other: &'x Facts<'a>) -> Option<&'
     let mut at = path;
     while let Some(end) = at.rfind('/') {
         at = &at[..end];
-        if own.get(at).is_some() {
-            nearest = nearest.or(Some(other.get(at)?));
+        if own.by_path.contains_key(at) {
+            nearest = nearest.or(Some(other.by_path.get(at)?));
         }
     }
     nearest

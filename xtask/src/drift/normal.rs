@@ -5,21 +5,21 @@
 //! responses are read into one model (codes per status, objects per code)
 //! however each side writes them.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
+use indexmap::IndexMap;
 use serde_json::{Value, json};
 
 use self::What::*;
 use super::upstream::{label, path_item};
 use crate::doc::{self, Resolved, below, child, deref, entries, items, pointer};
 
-/// Every fact of one side, in the order read (indexed by path), read from
-/// `doc`; `stack` holds the schemas being read, outermost first: a schema
-/// that refers back to one of them (a recursive schema) stops there.
+/// Every fact of one side read from `doc`, by path in the order read;
+/// `stack` holds the schemas being read, outermost first: a schema that
+/// refers back to one of them (a recursive schema) stops there.
 pub(super) struct Facts<'a> {
     pub doc: &'a Value,
-    pub list: Vec<Fact<'a>>,
-    pub index: HashMap<String, usize>,
+    pub by_path: IndexMap<String, Fact<'a>>,
     pub stack: Vec<String>,
 }
 
@@ -51,16 +51,6 @@ pub(super) struct Ctx {
     pub name: Option<String>,
     pub owner: String,
     pub union_at: String,
-}
-
-impl Ctx {
-    pub(super) fn using(request: bool, required: bool) -> Self {
-        Self {
-            request,
-            required,
-            ..Self::default()
-        }
-    }
 }
 
 /// What a fact is about. Most are compared by presence alone; those that
@@ -179,8 +169,7 @@ impl<'a> Facts<'a> {
     pub fn read(doc: &'a Value, operations: &[String]) -> Self {
         let mut facts = Self {
             doc,
-            list: Vec::new(),
-            index: HashMap::new(),
+            by_path: IndexMap::new(),
             stack: Vec::new(),
         };
         facts.add(&Fact::new(String::new(), String::new(), "", doc), Node);
@@ -193,16 +182,9 @@ impl<'a> Facts<'a> {
         facts
     }
 
-    pub fn get(&self, path: &str) -> Option<&Fact<'a>> {
-        self.index.get(path).map(|&index| &self.list[index])
-    }
-
     /// Keeps the first fact for each path.
     pub(super) fn push(&mut self, fact: Fact<'a>) {
-        if !self.index.contains_key(&fact.path) {
-            self.index.insert(fact.path.clone(), self.list.len());
-            self.list.push(fact);
-        }
+        self.by_path.entry(fact.path.clone()).or_insert(fact);
     }
 
     /// That `n` is there, as a `what`.
@@ -215,10 +197,13 @@ impl<'a> Facts<'a> {
         self.push(n.fact(child(&n.path, suffix), what, &n.at, value));
     }
 
-    /// The field `key` of `n`'s JSON, as a fact below `n`, at the field.
+    /// The field `key` of `n`'s JSON, as a fact (keyed by it) below `n`,
+    /// at the field.
     pub(super) fn field(&mut self, n: &Fact<'a>, key: &str, what: What) {
         let (path, at) = (child(&n.path, key), child(&n.at, key));
-        self.push(n.fact(path, what, &at, field(n.node, key)));
+        let mut fact = n.fact(path, what, &at, field(n.node, key));
+        key.clone_into(&mut fact.key);
+        self.push(fact);
     }
 
     fn operation(&mut self, op: Fact<'a>) {
@@ -270,7 +255,7 @@ impl<'a> Facts<'a> {
                 continue;
             };
             let path = below(&op.path, ["schemes", &scheme]);
-            let mut n = Fact::new(path, at, &scheme, def);
+            let n = Fact::new(path, at, &scheme, def);
             self.add(&n, Node);
             // The fields that define a security scheme.
             for key in [
@@ -281,7 +266,6 @@ impl<'a> Facts<'a> {
                 "bearerFormat",
                 "openIdConnectUrl",
             ] {
-                key.clone_into(&mut n.key);
                 self.field(&n, key, SchemeField);
             }
             for (name, value) in entries(def, "flows") {
@@ -289,7 +273,6 @@ impl<'a> Facts<'a> {
                 (flow.anchor, flow.ctx.owner) = (n.at.clone(), name.clone());
                 self.add(&flow, Flow);
                 for key in ["authorizationUrl", "tokenUrl", "refreshUrl"] {
-                    key.clone_into(&mut flow.key);
                     self.field(&flow, key, FlowField);
                 }
                 for scope in &scopes {
@@ -316,7 +299,7 @@ impl<'a> Facts<'a> {
                 let text = |key| param.get(key).and_then(Value::as_str).unwrap_or("");
                 let (location, name) = (text("in"), text("name"));
                 let path = below(&op.path, ["parameters", &format!("{location} {name}")]);
-                if self.index.contains_key(&path) {
+                if self.by_path.contains_key(&path) {
                     continue;
                 }
                 let mut n = Fact::new(path, at, name, param);
@@ -325,7 +308,7 @@ impl<'a> Facts<'a> {
                 self.leaf(&n, "required", ParameterRequired, field(param, "required"));
                 if let Some(schema) = param.get("schema") {
                     let required = param.get("required") == Some(&Value::Bool(true));
-                    self.schema_below(&n, &["schema"], schema, Ctx::using(true, required));
+                    self.schema_below(&n, &["schema"], schema, true, required);
                 }
             }
         }
@@ -339,7 +322,7 @@ impl<'a> Facts<'a> {
             media.ctx.owner.clone_from(&n.ctx.owner);
             self.add(&media, Media);
             if let Some(schema) = value.get("schema") {
-                self.schema_below(&media, &["schema"], schema, Ctx::using(request, true));
+                self.schema_below(&media, &["schema"], schema, request, true);
             }
         }
     }
@@ -362,10 +345,11 @@ impl<'a> Facts<'a> {
                 h.ctx.owner.clone_from(&status);
                 self.add(&h, Header);
                 if let Some(schema) = header.get("schema") {
-                    self.schema_below(&h, &["schema"], schema, Ctx::using(false, true));
+                    self.schema_below(&h, &["schema"], schema, false, true);
                 }
             }
             if doc::is_error_status(&status) {
+                n.ctx.owner = status;
                 self.error_status(&n, &mut errors);
             } else {
                 n.ctx.owner = format!("the {status} response");
@@ -378,19 +362,17 @@ impl<'a> Facts<'a> {
     /// An error status: whether its body reads as error objects, the codes
     /// it carries (`x-error-codes` where given, else its objects' codes),
     /// and whether the body wraps the error object.
-    fn error_status(&mut self, n: &Fact<'a>, errors: &mut Errors<'a>) {
-        let mut status = n.clone();
-        status.ctx.owner.clone_from(&n.key);
-        let body = error_body(self.doc, &n.at, n.node);
-        self.leaf(&status, "error-body", ErrorReadable, json!(body.is_some()));
+    fn error_status(&mut self, status: &Fact<'a>, errors: &mut Errors<'a>) {
+        let body = error_body(self.doc, &status.at, status.node);
+        self.leaf(status, "error-body", ErrorReadable, json!(body.is_some()));
         let Some((schema_at, wrapper, union_at, objects)) = body else {
             return;
         };
         let mut body = status.clone();
-        (body.path, body.ctx.union_at) = (child(&n.path, "objects"), union_at.clone());
+        (body.path, body.ctx.union_at) = (child(&status.path, "objects"), union_at.clone());
         self.add(&body, Node);
-        let codes = match n.node.get("x-error-codes") {
-            Some(_) => doc::strings(n.node, "x-error-codes"),
+        let codes = match status.node.get("x-error-codes") {
+            Some(_) => doc::strings(status.node, "x-error-codes"),
             None => objects.iter().map(|(code, _)| code.as_str()).collect(),
         };
         for code in codes {
@@ -419,8 +401,7 @@ impl<'a> Facts<'a> {
     /// description and properties.
     fn errors(&mut self, op: &Fact<'a>, (statuses, objects): Errors<'a>) {
         if let Some((schema_at, union_at)) = statuses.first() {
-            let schemas = statuses.iter().map(|(schema, _)| schema);
-            let shared = schemas.collect::<BTreeSet<_>>().len() == 1;
+            let shared = statuses.iter().all(|(schema, _)| schema == schema_at);
             let mut n = Fact::new(op.path.clone(), schema_at.clone(), "", &NULL);
             n.anchor.clone_from(union_at);
             self.leaf(&n, "error-schemas", ErrorSchemas, json!(shared));

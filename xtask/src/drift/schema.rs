@@ -5,23 +5,24 @@
 use serde_json::{Value, json};
 
 use super::normal::What::*;
-use super::normal::{Ctx, Fact, Facts, NULL, What, field};
+use super::normal::{Fact, Facts, NULL, What, field};
 use crate::doc::{self, OneOfShape, Resolved, below, child, entries, items};
 
 impl<'a> Facts<'a> {
     /// The schema `node` written at `segments` below `parent` (in both the
-    /// path and the document), used where `ctx` says (in a request or not,
-    /// required there or not).
+    /// path and the document), used in a request or not, required there or
+    /// not.
     pub(super) fn schema_below(
         &mut self,
         parent: &Fact<'a>,
         segments: &[&str],
         node: &'a Value,
-        ctx: Ctx,
+        request: bool,
+        required: bool,
     ) {
         let (path, at) = (below(&parent.path, segments), below(&parent.at, segments));
         let mut n = Fact::new(path, at, "", node);
-        n.ctx = ctx;
+        (n.ctx.request, n.ctx.required) = (request, required);
         self.schema(n, Node);
     }
 
@@ -85,12 +86,12 @@ impl<'a> Facts<'a> {
             self.leaf(&typed, "members", Members, json!(members.len()));
             for (index, member) in members.iter().enumerate() {
                 let segments = ["oneOf", &index.to_string()];
-                self.schema_below(&typed, &segments, member, Ctx::using(request, true));
+                self.schema_below(&typed, &segments, member, request, true);
             }
         }
         match (ty, s.value.get("items")) {
             (Some("array"), Some(items)) => {
-                self.schema_below(&typed, &["items"], items, Ctx::using(request, true));
+                self.schema_below(&typed, &["items"], items, request, true);
             }
             (Some("object"), _) => self.properties(&typed, &s, false),
             _ => {}
@@ -118,11 +119,12 @@ impl<'a> Facts<'a> {
             let required = doc::strings(object, "required");
             for (name, property) in entries(object, "properties") {
                 let path = below(&n.path, ["properties", name]);
-                if (error && name == "code") || self.index.contains_key(&path) {
+                if (error && name == "code") || self.by_path.contains_key(&path) {
                     continue;
                 }
                 let mut p = Fact::new(path, below(&at, ["properties", name]), name, property);
-                p.ctx = Ctx::using(n.ctx.request, !one_of && required.contains(&name.as_str()));
+                p.ctx.request = n.ctx.request;
+                p.ctx.required = !one_of && required.contains(&name.as_str());
                 p.ctx.owner.clone_from(&n.ctx.owner);
                 if !(error && name == "description") {
                     self.leaf(&p, "required", Required, json!(p.ctx.required));

@@ -173,7 +173,7 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
 
         (What::Status, There) if is_error_status(&key) => {
             let below = format!("{}/", fact.path);
-            let codes: Vec<&str> = found.upstream.list.iter()
+            let codes: Vec<&str> = found.upstream.by_path.values()
                 .filter(|c| c.what == What::Code && c.path.starts_with(&below))
                 .map(|c| c.key.as_str()).collect();
             row(K::Status, Some(C::VariantAdded(key.clone())),
@@ -208,7 +208,7 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
             format!("the {key} body {} is not an error object with a `code` (or a union of them)",
                 if yes(f) { "upstream" } else { "in the fragment" }),
             "compare the two bodies by hand".to_owned()),
-        (What::Code, There) if found.fragment.list.iter()
+        (What::Code, There) if found.fragment.by_path.values()
             .any(|c| c.what == What::ErrorObject && c.key == key) => row(
             K::ErrorCode, None,
             "the error union already has this code; only the per-status record changes",
