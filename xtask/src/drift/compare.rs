@@ -3,6 +3,7 @@
 //! each into a difference. Grouped findings become one difference, and one
 //! found twice (a schema several operations use) is kept once.
 
+use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::normal::{Fact, Facts, What};
@@ -84,28 +85,26 @@ pub fn compare(
     }
 
     // One difference per finding, except that a finding the table groups
-    // joins the first of its kind at its fragment node, and one found again
-    // (a schema reached through two uses, or through several operations)
-    // is the same difference.
-    let mut rows: Vec<(Difference, &Found<'_, '_>, Vec<String>)> = Vec::new();
+    // (whether it does depends on its kind and side alone) joins the first
+    // of its kind at its fragment node, and one found again (a schema
+    // reached through two uses, or through several operations) is the same
+    // difference.
+    let mut rows = IndexMap::new();
     for finding in &findings {
         let Some((difference, group)) = table::row(finding, &[]) else {
             continue;
         };
-        let same = |(other, first, _): &&mut (Difference, &Found<'_, '_>, Vec<String>)| {
-            (first.fact().what, first.presence, &other.fragment)
-                == (finding.fact().what, finding.presence, &difference.fragment)
-                && (group.is_some() || other.change == difference.change)
-        };
-        match (rows.iter_mut().find(same), group) {
-            (Some((_, _, items)), Some(item)) if !items.contains(&item) => items.push(item),
-            (Some(_), _) => {}
-            (None, item) => rows.push((difference, finding, item.into_iter().collect())),
+        let kind = (finding.fact().what, finding.presence);
+        let change = group.is_none().then_some(difference.change);
+        let row = rows.entry((kind, difference.fragment, change));
+        let (_, items): &mut (_, Vec<String>) = row.or_insert((finding, Vec::new()));
+        if let Some(item) = group.filter(|item| !items.contains(item)) {
+            items.push(item);
         }
     }
     // Described again, now with the list of a grouped difference gathered.
-    let rows = rows.into_iter();
-    let differences = rows.filter_map(|(_, first, items)| table::row(first, &items));
+    let rows = rows.into_values();
+    let differences = rows.filter_map(|(first, items)| table::row(first, &items));
     (
         differences.map(|(difference, _)| difference).collect(),
         warnings,

@@ -59,7 +59,7 @@ pub(super) struct Ctx {
 /// of its own: the document, a security scheme, an error body's objects, a
 /// schema's use, or a schema below its shape family and type (so a changed
 /// shape or type is one difference), each a place below which facts sit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum What {
     Node,
     Operation,
@@ -139,19 +139,17 @@ pub(super) fn field(node: &Value, key: &str) -> Value {
 
 /// A security requirement: each scheme it names, with its scopes sorted.
 pub(super) fn requirement(node: &Value) -> BTreeMap<String, Vec<String>> {
-    let sorted = |scheme: &String| {
-        let mut scopes: Vec<String> = doc::strings(node, scheme)
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        scopes.sort();
-        (scheme.clone(), scopes)
-    };
-    node.as_object()
+    let mut schemes = BTreeMap::new();
+    for scheme in node
+        .as_object()
         .into_iter()
         .flat_map(|schemes| schemes.keys())
-        .map(sorted)
-        .collect()
+    {
+        let mut scopes = doc::strings(node, scheme);
+        scopes.sort_unstable();
+        schemes.insert(scheme.clone(), scopes.into_iter().map(Into::into).collect());
+    }
+    schemes
 }
 
 fn scheme_pointer(scheme: &str) -> String {
