@@ -40,9 +40,8 @@ pub(super) struct Fact<'a> {
     pub ctx: Ctx,
 }
 
-/// What the table's messages need about a fact beyond where it is; `owner`
-/// is what it belongs to as messages name it (a property's object, a
-/// header's status, a parameter's location, ...).
+/// What the table's messages need beyond where a fact is; `owner` names
+/// what it belongs to (a property's object, a header's status, ...).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Ctx {
     pub request: bool,
@@ -97,8 +96,8 @@ pub(super) enum What {
 pub(super) static NULL: Value = Value::Null;
 
 impl<'a> Fact<'a> {
-    /// The node `node` at `at` being read, not yet a fact of any kind: the
-    /// facts of it, and below it, share its path, pointer, key and context.
+    /// A node being read, not yet a fact of any kind: the facts of it, and
+    /// below it, share its path, pointer, key and context.
     pub fn new(path: String, at: String, key: &str, node: &'a Value) -> Self {
         Self {
             what: Node,
@@ -112,8 +111,8 @@ impl<'a> Fact<'a> {
         }
     }
 
-    /// The member `key` of the collection `list` of this node, below it in
-    /// both the path and the document.
+    /// The member `key` of this node's collection `list`, in both the path
+    /// and the document.
     pub fn member(&self, list: &str, key: &str, node: &'a Value) -> Self {
         let (path, at) = (below(&self.path, [list, key]), below(&self.at, [list, key]));
         Fact::new(path, at, key, node)
@@ -156,14 +155,17 @@ fn scheme_pointer(scheme: &str) -> String {
     pointer(["components", "securitySchemes", scheme])
 }
 
+/// The error object of each code, first seen first.
+type ByCode<'a> = IndexMap<String, Resolved<'a>>;
+
 /// What the error statuses of one operation share: (body schema, union)
-/// per status, and the error object of each code, first seen first.
-type Errors<'a> = (Vec<(String, String)>, Vec<(String, Resolved<'a>)>);
+/// per status, and the error object of each code.
+type Errors<'a> = (Vec<(String, String)>, ByCode<'a>);
 
 impl<'a> Facts<'a> {
-    /// Reads the operations of `doc` at `operations` (pointers: the
-    /// fragment's) into facts, each under its method and path, below one
-    /// fact for the document. An operation `doc` lacks has no facts.
+    /// Reads the operations at `operations` (the fragment's pointers) into
+    /// facts, each under its method and path, below one fact for the
+    /// document. An operation `doc` lacks has no facts.
     pub fn read(doc: &'a Value, operations: &[String]) -> Self {
         let mut facts = Self {
             doc,
@@ -215,8 +217,8 @@ impl<'a> Facts<'a> {
         if let Some(body) = op.node.get("requestBody") {
             let (at, body) = deref(self.doc, child(&op.at, "requestBody"), body);
             let mut n = Fact::new(child(&op.path, "body"), at, "", body);
-            let required = body.get("required") == Some(&Value::Bool(true));
             self.add(&n, RequestBody);
+            let required = body["required"] == true;
             self.leaf(&n, "required", BodyRequired, json!(required));
             self.field(&n, "description", Description);
             n.ctx.owner = "the request body".to_owned();
@@ -305,8 +307,7 @@ impl<'a> Facts<'a> {
                 self.add(&n, Parameter);
                 self.leaf(&n, "required", ParameterRequired, field(param, "required"));
                 if let Some(schema) = param.get("schema") {
-                    let required = param.get("required") == Some(&Value::Bool(true));
-                    self.schema_below(&n, &["schema"], schema, true, required);
+                    self.schema_below(&n, &["schema"], schema, true, param["required"] == true);
                 }
             }
         }
@@ -330,7 +331,7 @@ impl<'a> Facts<'a> {
             pointer: op.at.clone(),
             value: op.node,
         };
-        let mut errors = (Vec::new(), Vec::new());
+        let mut errors = (Vec::new(), IndexMap::new());
         for (status, at, response) in doc::responses(self.doc, &operation) {
             let path = below(&op.path, ["responses", &status]);
             let mut n = Fact::new(path, at, &status, response);
@@ -371,11 +372,10 @@ impl<'a> Facts<'a> {
         self.add(&body, Node);
         let codes = match status.node.get("x-error-codes") {
             Some(_) => doc::strings(status.node, "x-error-codes"),
-            None => objects.iter().map(|(code, _)| code.as_str()).collect(),
+            None => objects.keys().map(String::as_str).collect(),
         };
         for code in codes {
-            let object = objects.iter().find(|(known, _)| known == code);
-            let object = object.map(|(_, object)| object);
+            let object = objects.get(code);
             let at = object.map_or(union_at.as_str(), |object| object.at.as_str());
             let path = below(&body.path, ["codes", code]);
             let mut carried = status.fact(path, Code, at, Value::Null);
@@ -388,9 +388,7 @@ impl<'a> Facts<'a> {
         self.push(wrapped.fact(path, Wrapped, &schema_at, json!(wrapper.is_some())));
         errors.0.push((schema_at, union_at));
         for (code, object) in objects {
-            if !errors.1.iter().any(|(known, _)| *known == code) {
-                errors.1.push((code, object));
-            }
+            errors.1.entry(code).or_insert(object);
         }
     }
 
@@ -418,9 +416,9 @@ impl<'a> Facts<'a> {
 /// An error status's body, read the same way on both sides: the body
 /// schema (after references), the envelope around the error object when it
 /// is one (an object with one property), the union inside (or the one error
-/// object), and each code its objects' `code` allows with its object. `None`
-/// when the body is not that.
-type ErrorBody<'a> = (String, Option<String>, String, Vec<(String, Resolved<'a>)>);
+/// object), and the object of each code its `code` allows. `None` when the
+/// body is not that.
+type ErrorBody<'a> = (String, Option<String>, String, ByCode<'a>);
 
 fn error_body<'a>(doc: &'a Value, at: &str, response: &'a Value) -> Option<ErrorBody<'a>> {
     let is_error_object = |schema: &Value| schema.pointer("/properties/code").is_some();
@@ -444,7 +442,7 @@ fn error_body<'a>(doc: &'a Value, at: &str, response: &'a Value) -> Option<Error
         None if is_error_object(inner.value) => vec![inner.clone()],
         None => return None,
     };
-    let mut by_code = Vec::new();
+    let mut by_code = IndexMap::new();
     for object in objects {
         let tag = object.value.pointer("/properties/code")?;
         let tag = doc::resolve(doc, below(&object.at, ["properties", "code"]), tag);
@@ -452,11 +450,9 @@ fn error_body<'a>(doc: &'a Value, at: &str, response: &'a Value) -> Option<Error
         if codes.is_empty() {
             return None;
         }
-        by_code.extend(
-            codes
-                .into_iter()
-                .map(|code| (code.to_owned(), object.clone())),
-        );
+        for code in codes {
+            by_code.entry(code.to_owned()).or_insert(object.clone());
+        }
     }
     Some((schema_at, wrapper, inner.at, by_code))
 }
