@@ -39,9 +39,7 @@ impl<'a> Facts<'a> {
         self.add(&n, what);
         self.leaf(&n, "nullable", Nullable, json!(s.nullable));
         let mut written = n.clone();
-        if n.node.get("$ref").is_some() {
-            written.node = &NULL;
-        }
+        written.node = n.node.get("$ref").map_or(n.node, |_| &NULL);
         self.field(&written, "description", Description);
         if self.stack.contains(&s.at) {
             // A schema that refers back to one being read: said already.
@@ -69,8 +67,7 @@ impl<'a> Facts<'a> {
         self.push(n.fact(child(&family, "type"), Type, &n.at, json!(ty)));
         let mut typed = n.clone();
         typed.path = child(&family, ty.unwrap_or("none"));
-        let owner = s.name.as_deref().unwrap_or("the inline object");
-        owner.clone_into(&mut typed.ctx.owner);
+        typed.ctx.owner = s.name.as_deref().unwrap_or("the inline object").to_owned();
         self.add(&typed, Node);
         self.leaf(&typed, "format", Format, field(s.value, "format"));
         for value in items(s.value, "enum").iter().map(Value::to_string) {
