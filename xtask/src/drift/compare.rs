@@ -51,18 +51,15 @@ pub fn compare(
         upstream: &u,
     };
     let mut findings = Vec::new();
-    let mut warnings: Vec<Warning> = Vec::new();
+    let mut warnings = IndexMap::new();
     for (path, theirs) in &u.by_path {
         match f.by_path.get(path) {
             Some(ours) if ours.what == What::Description => {
                 // One warning per fragment text and upstream text, however
                 // many upstream copies say it.
-                let known = |w: &Warning, other: &Warning| {
-                    (&w.fragment, &w.upstream_text) == (&other.fragment, &other.upstream_text)
-                };
-                let warning = description(ours, theirs);
-                if let Some(warning) = warning.filter(|w| !warnings.iter().any(|k| known(k, w))) {
-                    warnings.push(warning);
+                if let Some(warning) = description(ours, theirs) {
+                    let said = (warning.fragment.clone(), warning.upstream_text.clone());
+                    warnings.entry(said).or_insert(warning);
                 }
             }
             Some(ours) if differs(ours, theirs) => {
@@ -104,11 +101,8 @@ pub fn compare(
     }
     // Described again, now with the list of a grouped difference gathered.
     let rows = rows.into_values();
-    let differences = rows.filter_map(|(first, items)| table::row(first, &items));
-    (
-        differences.map(|(difference, _)| difference).collect(),
-        warnings,
-    )
+    let differences = rows.filter_map(|(first, items)| Some(table::row(first, &items)?.0));
+    (differences.collect(), warnings.into_values().collect())
 }
 
 /// For a fact on one side only: the nearest fact above it on the other
