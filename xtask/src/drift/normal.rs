@@ -93,8 +93,6 @@ pub(super) enum What {
     Members,
 }
 
-pub(super) static NULL: Value = Value::Null;
-
 impl<'a> Fact<'a> {
     /// A node being read, not yet a fact of any kind: the facts of it, and
     /// below it, share its path, pointer, key and context.
@@ -290,7 +288,7 @@ impl<'a> Facts<'a> {
     /// override the path item's.
     fn parameters(&mut self, op: &Fact<'a>) {
         let item_at = path_item(&op.at).to_owned();
-        let path_item = self.doc.pointer(&item_at).unwrap_or(&NULL);
+        let path_item = self.doc.pointer(&item_at).unwrap_or(&Value::Null);
         let item = Fact::new(String::new(), item_at, "", path_item);
         for list in [op, &item] {
             for (index, param) in items(list.node, "parameters").iter().enumerate() {
@@ -379,7 +377,8 @@ impl<'a> Facts<'a> {
             let at = object.map_or(union_at.as_str(), |object| object.at.as_str());
             let path = below(&body.path, ["codes", code]);
             let mut carried = status.fact(path, Code, at, Value::Null);
-            (carried.key, carried.node) = (code.to_owned(), object.map_or(&NULL, |o| o.value));
+            (carried.key, carried.node) =
+                (code.to_owned(), object.map_or(&Value::Null, |o| o.value));
             self.push(carried);
         }
         let mut wrapped = status.clone();
@@ -398,7 +397,7 @@ impl<'a> Facts<'a> {
     fn errors(&mut self, op: &Fact<'a>, (statuses, objects): Errors<'a>) {
         if let Some((schema_at, union_at)) = statuses.first() {
             let shared = statuses.iter().all(|(schema, _)| schema == schema_at);
-            let mut n = Fact::new(op.path.clone(), schema_at.clone(), "", &NULL);
+            let mut n = Fact::new(op.path.clone(), schema_at.clone(), "", &Value::Null);
             n.anchor.clone_from(union_at);
             self.leaf(&n, "error-schemas", ErrorSchemas, json!(shared));
         }

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::normal::What::*;
-use super::normal::{Fact, Facts, NULL, What, field};
+use super::normal::{Fact, Facts, What, field};
 use crate::doc::{self, OneOfShape, Resolved, below, child, entries, items};
 
 impl<'a> Facts<'a> {
@@ -39,7 +39,7 @@ impl<'a> Facts<'a> {
         self.add(&n, what);
         self.leaf(&n, "nullable", Nullable, json!(s.nullable));
         let mut written = n.clone();
-        written.node = n.node.get("$ref").map_or(n.node, |_| &NULL);
+        written.node = n.node.get("$ref").map_or(n.node, |_| &Value::Null);
         self.field(&written, "description", Description);
         if self.stack.contains(&s.at) {
             // A schema that refers back to one being read: said already.
