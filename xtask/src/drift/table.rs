@@ -39,11 +39,6 @@ pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<(Difference
         (What::EnumValue, false) => api_change::Shape::ClosedEnum,
         _ => api_change::Shape::Struct,
     };
-    let impact = ApiImpact {
-        severity: api.as_ref().map(|api| api_change::severity(shape, api)),
-        change: api,
-        note: note.to_owned(),
-    };
     let difference = Difference {
         kind,
         presence: found.presence,
@@ -51,7 +46,11 @@ pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<(Difference
         upstream,
         change,
         edit,
-        impact,
+        impact: ApiImpact {
+            severity: api.as_ref().map(|api| api_change::severity(shape, api)),
+            change: api,
+            note: note.to_owned(),
+        },
         departures: Vec::new(),
     };
     Some((difference, group))
@@ -422,10 +421,8 @@ fn show(value: &Value) -> String {
 /// A security requirement as a message lists it: each scheme with its
 /// scopes, as `part` writes them, joined by `separator`.
 fn requirement_text(node: &Value, part: fn(&str, &[String]) -> String, separator: &str) -> String {
-    let parts: Vec<String> = requirement(node)
-        .iter()
-        .map(|(s, scopes)| part(s, scopes))
-        .collect();
+    let schemes = requirement(node);
+    let parts: Vec<_> = schemes.iter().map(|(s, scopes)| part(s, scopes)).collect();
     parts.join(separator)
 }
 
