@@ -436,10 +436,9 @@ fn error_body<'a>(doc: &'a Value, at: &str, response: &'a Value) -> Option<Error
         doc::resolve(doc, below(&inner.at, ["oneOf", &index.to_string()]), member)
     };
     let members = items(inner.value, "oneOf");
-    let objects: Vec<Resolved<'a>> = match inner.value.get("oneOf") {
+    let objects = match inner.value.get("oneOf") {
         Some(_) => members.iter().enumerate().map(member).collect(),
-        None if is_error_object(inner.value) => vec![inner.clone()],
-        None => return None,
+        None => vec![inner.clone()],
     };
     let mut by_code = IndexMap::new();
     for object in objects {

@@ -48,12 +48,11 @@ impl<'a> Facts<'a> {
         // The schema itself.
         n.path = child(&n.path, "schema");
         (n.at, n.anchor, n.node) = (s.at.clone(), s.at.clone(), s.value);
-        let generates_type = ["properties", "enum", "oneOf"]
-            .iter()
-            .any(|k| s.value.get(k).is_some());
+        let has = |keys: &[&str]| keys.iter().any(|key| s.value.get(key).is_some());
         let name = match &s.name {
             Some(name) => json!(name),
-            None if generates_type => json!(""),
+            // Unnamed, but generating a type all the same.
+            None if has(&["properties", "enum", "oneOf"]) => json!(""),
             None => Value::Null,
         };
         self.field(&n, "description", Description);
