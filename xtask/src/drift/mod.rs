@@ -257,8 +257,8 @@ pub fn drift(root: &Path, upstream: Option<&Path>) -> Result<DriftReport, DriftE
     let mut report = DriftReport {
         fragment_file: FRAGMENT_PATH.to_owned(),
         upstream_file: upstream.file.clone(),
-        upstream_version: upstream.version.clone(),
-        upstream_sha256: upstream.sha256.clone(),
+        upstream_version: upstream.stamp.katapult_version.clone(),
+        upstream_sha256: upstream.stamp.source_sha256.clone(),
         differences,
         warnings,
         stale: Vec::new(),

@@ -16,14 +16,13 @@ use crate::doc::{self, YamlError, child, pointer, ref_pointer};
 use crate::fragment::FRAGMENT_PATH;
 
 /// An upstream document as read: the file as messages name it, the
-/// document, Katapult's version, and the sha256 of the published document
-/// (for a recorded closure, of the one it was recorded from).
+/// document, and where it came from: a recorded closure's own stamp, else
+/// one naming this document, its Katapult version and its sha256.
 #[derive(Debug, Clone)]
 pub(super) struct Source {
     pub file: String,
     pub document: Value,
-    pub version: String,
-    pub sha256: String,
+    pub stamp: Stamp,
 }
 
 /// Reads `path` (named `file` in messages): JSON or YAML, OpenAPI 3.0.
@@ -34,20 +33,23 @@ pub(super) fn read(path: &Path, file: &str) -> Result<Source, DriftError> {
     })?;
     let document = to_tree(&bytes, file)?;
     check_version(&document, file)?;
-    let (version, sha256) = match Stamp::of(&document) {
-        Some(stamp) => (stamp.katapult_version, stamp.source_sha256),
-        None => {
-            let version = text_at(&document, "/info/x-katapult-version")
-                .or_else(|| text_at(&document, "/info/version"));
-            let version = version.unwrap_or_else(|| "unknown".to_owned());
-            (version, doc::sha256_hex(&bytes))
+    let stamp = Stamp::of(&document).unwrap_or_else(|| {
+        let version = text_at(&document, "/info/x-katapult-version")
+            .or_else(|| text_at(&document, "/info/version"));
+        let name = Path::new(file)
+            .file_name()
+            .map(|name| name.to_string_lossy());
+        Stamp {
+            katapult_version: version.unwrap_or_else(|| "unknown".to_owned()),
+            source_file: name.map_or_else(|| file.to_owned(), Into::into),
+            source_sha256: doc::sha256_hex(&bytes),
+            ..Stamp::default()
         }
-    };
+    });
     Ok(Source {
         file: file.to_owned(),
         document,
-        version,
-        sha256,
+        stamp,
     })
 }
 
@@ -263,13 +265,25 @@ impl Recorded {
 /// unless the document is valid and holds one of them at least.
 pub fn record(root: &Path, upstream: &Path) -> Result<Recorded, DriftError> {
     let source = read(upstream, &upstream.display().to_string())?;
-    let closure = extract(&source, &operations(&super::fragment(root)?))?;
-    let document = stamped(&source, closure);
+    let mut closure = extract(&source, &operations(&super::fragment(root)?))?;
+    let stamp = Stamp {
+        about: format!(
+            "The closure of the operations {FRAGMENT_PATH} describes (each operation under \
+             `paths`, every node they reference, the security schemes they name) as `cargo xtask \
+             drift --upstream FILE --record` extracted it from Katapult's published OpenAPI \
+             document. Do not edit: record again."
+        ),
+        api: text_at(&closure, "/servers/0/url"),
+        documentation: text_at(&closure, "/externalDocs/url"),
+        ..source.stamp
+    };
+    let (version, sha256) = (stamp.katapult_version.clone(), stamp.source_sha256.clone());
+    closure[RECORDED_KEY] = serde_json::to_value(stamp).expect("a stamp is plain strings");
     let failed = |error: &dyn std::fmt::Display| DriftError::Write {
         file: RECORDED_PATH.to_owned(),
         message: error.to_string(),
     };
-    let text = serde_json::to_string_pretty(&document).map_err(|e| failed(&e))? + "\n";
+    let text = serde_json::to_string_pretty(&closure).map_err(|e| failed(&e))? + "\n";
     let path = root.join(RECORDED_PATH);
     let changed = std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str());
     if changed {
@@ -277,8 +291,8 @@ pub fn record(root: &Path, upstream: &Path) -> Result<Recorded, DriftError> {
     }
     Ok(Recorded {
         path: RECORDED_PATH.to_owned(),
-        version: source.version,
-        sha256: source.sha256,
+        version,
+        sha256,
         changed,
     })
 }
@@ -286,7 +300,7 @@ pub fn record(root: &Path, upstream: &Path) -> Result<Recorded, DriftError> {
 /// `x-recorded`: what a recorded closure is, which document it came from
 /// (Katapult's version, the file's name and sha256), and where that document
 /// says the API and its documentation are published.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Stamp {
     pub about: String,
@@ -310,27 +324,6 @@ impl Stamp {
         let text = std::fs::read_to_string(root.join(RECORDED_PATH)).ok()?;
         Self::of(&serde_json::from_str(&text).ok()?)
     }
-}
-
-/// The closure with its [`Stamp`].
-fn stamped(source: &Source, mut closure: Value) -> Value {
-    let file_name = Path::new(&source.file).file_name();
-    let file_name = file_name.map_or_else(|| source.file.clone(), |n| n.to_string_lossy().into());
-    let stamp = Stamp {
-        about: format!(
-            "The closure of the operations {FRAGMENT_PATH} describes (each operation under \
-             `paths`, every node they reference, the security schemes they name) as `cargo xtask \
-             drift --upstream FILE --record` extracted it from Katapult's published OpenAPI \
-             document. Do not edit: record again."
-        ),
-        katapult_version: source.version.clone(),
-        source_file: Stamp::of(&source.document).map_or(file_name, |earlier| earlier.source_file),
-        source_sha256: source.sha256.clone(),
-        api: text_at(&closure, "/servers/0/url"),
-        documentation: text_at(&closure, "/externalDocs/url"),
-    };
-    closure[RECORDED_KEY] = serde_json::to_value(stamp).expect("a stamp is plain strings");
-    closure
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory
