@@ -219,20 +219,20 @@ pub enum DriftError {
     )]
     Fragment(Vec<Problem>),
     #[error(
-        "error: no recorded upstream closure at {file}\n  \
+        "error: no recorded upstream closure at {RECORDED_PATH}\n  \
          fix: record one with `cargo xtask drift --upstream <published document> --record`"
     )]
-    NotRecorded { file: String },
+    NotRecorded,
     #[error(
         "error: `--record` needs `--upstream FILE`: the published document to record\n  \
          fix: `cargo xtask drift --upstream katapult-core-openapi-<version>.json --record`"
     )]
     RecordNeedsUpstream,
     #[error(
-        "error: cannot write {file}: {message}\n  nothing was recorded; fix the \
+        "error: cannot write {RECORDED_PATH}: {0}\n  nothing was recorded; fix the \
          directory's permissions or free space and run again"
     )]
-    Write { file: String, message: String },
+    Write(String),
 }
 
 /// Compares the fragment of the workspace at `root` with `upstream` (a
@@ -243,11 +243,7 @@ pub fn drift(root: &Path, upstream: Option<&Path>) -> Result<DriftReport, DriftE
     let upstream = match upstream {
         Some(path) => upstream::read(path, &path.display().to_string())?,
         None if recorded.is_file() => upstream::read(&recorded, RECORDED_PATH)?,
-        None => {
-            return Err(DriftError::NotRecorded {
-                file: RECORDED_PATH.to_owned(),
-            });
-        }
+        None => return Err(DriftError::NotRecorded),
     };
     let fragment = fragment(root)?;
     let operations = operations(&fragment);

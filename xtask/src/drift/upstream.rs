@@ -279,15 +279,11 @@ pub fn record(root: &Path, upstream: &Path) -> Result<Recorded, DriftError> {
     };
     let (version, sha256) = (stamp.katapult_version.clone(), stamp.source_sha256.clone());
     closure[RECORDED_KEY] = serde_json::to_value(stamp).expect("a stamp is plain strings");
-    let failed = |error: &dyn std::fmt::Display| DriftError::Write {
-        file: RECORDED_PATH.to_owned(),
-        message: error.to_string(),
-    };
-    let text = serde_json::to_string_pretty(&closure).map_err(|e| failed(&e))? + "\n";
+    let text = serde_json::to_string_pretty(&closure).expect("a JSON tree serializes") + "\n";
     let path = root.join(RECORDED_PATH);
     let changed = std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str());
     if changed {
-        write_atomically(&path, text.as_bytes()).map_err(|e| failed(&e))?;
+        write_atomically(&path, text.as_bytes()).map_err(|e| DriftError::Write(e.to_string()))?;
     }
     Ok(Recorded {
         path: RECORDED_PATH.to_owned(),
