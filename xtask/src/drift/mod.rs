@@ -240,21 +240,22 @@ pub enum DriftError {
 /// `None`.
 pub fn drift(root: &Path, upstream: Option<&Path>) -> Result<DriftReport, DriftError> {
     let recorded = root.join(RECORDED_PATH);
-    let upstream = match upstream {
-        Some(path) => upstream::read(path, &path.display().to_string())?,
-        None if recorded.is_file() => upstream::read(&recorded, RECORDED_PATH)?,
+    let (path, file) = match upstream {
+        Some(path) => (path, path.display().to_string()),
+        None if recorded.is_file() => (recorded.as_path(), RECORDED_PATH.to_owned()),
         None => return Err(DriftError::NotRecorded),
     };
+    let (upstream, stamp) = upstream::read(path, &file)?;
     let fragment = fragment(root)?;
     let operations = operations(&fragment);
-    let closure = upstream::extract(&upstream, &operations)?;
+    let closure = upstream::extract(&upstream, &file, &operations)?;
     let markers = markers(&fragment, FRAGMENT_PATH)?;
     let (differences, warnings) = compare::compare(&fragment, &closure, &operations);
     let mut report = DriftReport {
         fragment_file: FRAGMENT_PATH.to_owned(),
-        upstream_file: upstream.file.clone(),
-        upstream_version: upstream.stamp.katapult_version.clone(),
-        upstream_sha256: upstream.stamp.source_sha256.clone(),
+        upstream_file: file,
+        upstream_version: stamp.katapult_version,
+        upstream_sha256: stamp.source_sha256,
         differences,
         warnings,
         stale: Vec::new(),

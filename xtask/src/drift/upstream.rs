@@ -15,18 +15,10 @@ use super::{DriftError, RECORDED_KEY, RECORDED_PATH};
 use crate::doc::{self, YamlError, child, pointer, ref_pointer};
 use crate::fragment::FRAGMENT_PATH;
 
-/// An upstream document as read: the file as messages name it, the
-/// document, and where it came from: a recorded closure's own stamp, else
+/// Reads `path` (named `file` in messages): JSON or YAML, OpenAPI 3.0. The
+/// stamp says where the document came from: a recorded closure's own, else
 /// one naming this document, its Katapult version and its sha256.
-#[derive(Debug, Clone)]
-pub(super) struct Source {
-    pub file: String,
-    pub document: Value,
-    pub stamp: Stamp,
-}
-
-/// Reads `path` (named `file` in messages): JSON or YAML, OpenAPI 3.0.
-pub(super) fn read(path: &Path, file: &str) -> Result<Source, DriftError> {
+pub(super) fn read(path: &Path, file: &str) -> Result<(Value, Stamp), DriftError> {
     let bytes = std::fs::read(path).map_err(|error| DriftError::Read {
         file: file.to_owned(),
         message: error.to_string(),
@@ -46,11 +38,7 @@ pub(super) fn read(path: &Path, file: &str) -> Result<Source, DriftError> {
             ..Stamp::default()
         }
     });
-    Ok(Source {
-        file: file.to_owned(),
-        document,
-        stamp,
-    })
+    Ok((document, stamp))
 }
 
 fn text_at(document: &Value, at: &str) -> Option<String> {
@@ -122,13 +110,13 @@ fn check_version(document: &Value, file: &str) -> Result<(), DriftError> {
 /// served, and the default security an operation may inherit.
 const KEPT: [&str; 5] = ["openapi", "info", "externalDocs", "servers", "security"];
 
-/// Extracts from `source` the closure of the operations at `operations`
-/// (one at least must be there). Every `$ref` must be local and resolve,
-/// and the result must be a valid OpenAPI 3.0 document.
-pub(super) fn extract(source: &Source, operations: &[String]) -> Result<Value, DriftError> {
-    let doc = &source.document;
+/// Extracts from `doc` (named `file` in messages) the closure of the
+/// operations at `operations` (one at least must be there). Every `$ref`
+/// must be local and resolve, and the result must be a valid OpenAPI 3.0
+/// document.
+pub(super) fn extract(doc: &Value, file: &str, operations: &[String]) -> Result<Value, DriftError> {
     let reference_error = |pointer: &str, message: String| DriftError::Reference {
-        file: source.file.clone(),
+        file: file.to_owned(),
         pointer: pointer.to_owned(),
         message,
     };
@@ -140,17 +128,15 @@ pub(super) fn extract(source: &Source, operations: &[String]) -> Result<Value, D
     if present.is_empty() {
         let labels: Vec<String> = operations.iter().map(|at| label(at)).collect();
         return Err(DriftError::NoOperation {
-            file: source.file.clone(),
+            file: file.to_owned(),
             operations: labels.join(", "),
         });
     }
 
-    let mut out = Value::Object(Map::new());
-    for key in KEPT {
-        if let Some(value) = doc.get(key) {
-            out[key] = value.clone();
-        }
-    }
+    let kept = KEPT
+        .iter()
+        .filter_map(|&key| Some((key.to_owned(), doc.get(key)?.clone())));
+    let mut out = Value::Object(kept.collect());
     // The nodes to copy, each with every node it references, breadth first.
     let mut queue = VecDeque::new();
     // Each security scheme named, with the first operation naming it.
@@ -159,9 +145,10 @@ pub(super) fn extract(source: &Source, operations: &[String]) -> Result<Value, D
         queue.push_back((op_at.to_owned(), op));
         // Parameters declared on the path item apply to the operation too.
         let item_params = child(path_item(op_at), "parameters");
-        if let Some(params) = doc.pointer(&item_params) {
-            queue.push_back((item_params, params));
-        }
+        queue.extend(
+            doc.pointer(&item_params)
+                .map(|params| (item_params, params)),
+        );
         // The security schemes the operation names (its own requirements,
         // or the document's default ones).
         let requirements = op.get("security").or_else(|| doc.get("security"));
@@ -200,19 +187,17 @@ pub(super) fn extract(source: &Source, operations: &[String]) -> Result<Value, D
 
     for (scheme, op_at) in schemes {
         let at = pointer(["components", "securitySchemes", scheme.as_str()]);
-        let node = doc.pointer(&at).ok_or_else(|| {
-            reference_error(
-                op_at,
-                format!("the security scheme `{scheme}` is required but not defined"),
-            )
-        })?;
+        let undefined = format!("the security scheme `{scheme}` is required but not defined");
+        let node = doc
+            .pointer(&at)
+            .ok_or_else(|| reference_error(op_at, undefined))?;
         insert(&mut out, &at, node.clone());
     }
 
     // The closure must be a valid OpenAPI 3.0 document on its own.
     serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&out).map_err(|error| {
         DriftError::Structure {
-            file: source.file.clone(),
+            file: file.to_owned(),
             pointer: doc::path_to_pointer(error.path()),
             message: error.inner().to_string(),
         }
@@ -264,8 +249,9 @@ impl Recorded {
 /// stamped, through a temporary file renamed into place. Nothing is written
 /// unless the document is valid and holds one of them at least.
 pub fn record(root: &Path, upstream: &Path) -> Result<Recorded, DriftError> {
-    let source = read(upstream, &upstream.display().to_string())?;
-    let mut closure = extract(&source, &operations(&super::fragment(root)?))?;
+    let file = upstream.display().to_string();
+    let (document, stamp) = read(upstream, &file)?;
+    let mut closure = extract(&document, &file, &operations(&super::fragment(root)?))?;
     let stamp = Stamp {
         about: format!(
             "The closure of the operations {FRAGMENT_PATH} describes (each operation under \
@@ -275,7 +261,7 @@ pub fn record(root: &Path, upstream: &Path) -> Result<Recorded, DriftError> {
         ),
         api: text_at(&closure, "/servers/0/url"),
         documentation: text_at(&closure, "/externalDocs/url"),
-        ..source.stamp
+        ..stamp
     };
     let (version, sha256) = (stamp.katapult_version.clone(), stamp.source_sha256.clone());
     closure[RECORDED_KEY] = serde_json::to_value(stamp).expect("a stamp is plain strings");
