@@ -22,17 +22,13 @@ pub fn markers(document: &Value, file: &str) -> Result<Vec<Marker>, DriftError> 
     let marked = doc::nodes(document, "").into_iter();
     let marked = marked.filter_map(|(at, node)| Some((at, node.get(DEPARTURE_KEY)?)));
     let marker = |(at, value): (String, &Value)| {
-        let ids: Option<Vec<String>> = match value {
-            Value::String(id) => Some(vec![id.clone()]),
-            Value::Array(ids) if !ids.is_empty() => ids
-                .iter()
-                .map(|id| id.as_str().map(str::to_owned))
-                .collect(),
-            _ => None,
-        };
-        match ids.filter(|ids| ids.iter().all(|id| is_departure_id(id))) {
-            Some(ids) => Ok(Marker { pointer: at, ids }),
-            None => Err(DriftError::Marker {
+        let listed = value
+            .as_array()
+            .map_or(std::slice::from_ref(value), Vec::as_slice);
+        let id = |id: &Value| Some(id.as_str().filter(|id| is_departure_id(id))?.to_owned());
+        match listed.iter().map(id).collect::<Option<Vec<_>>>() {
+            Some(ids) if !ids.is_empty() => Ok(Marker { pointer: at, ids }),
+            _ => Err(DriftError::Marker {
                 file: file.to_owned(),
                 pointer: child(&at, DEPARTURE_KEY),
                 found: value.to_string(),
