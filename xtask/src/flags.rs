@@ -13,12 +13,10 @@ use clap::{Args, Parser, Subcommand};
     arg_required_else_help = true
 )]
 pub struct Xtask {
-    /// The task to run.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// One task.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint openapi/katapult-core-v1.yaml and regenerate the code generated

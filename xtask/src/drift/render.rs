@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use super::{DriftReport, Presence};
+use super::{Difference, DriftReport, Presence};
 use crate::api_change::Severity;
 
 impl DriftReport {
@@ -12,17 +12,18 @@ impl DriftReport {
     /// declared departures one line each, warnings, and a summary line.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let f = &self.fragment_file;
-        let u = &self.upstream_file;
+        let (f, u) = (&self.fragment_file, &self.upstream_file);
 
         for d in self.undeclared() {
-            let absent = match d.presence {
-                Presence::UpstreamOnly => " (missing here)",
-                _ => "",
-            };
+            let absent = (d.presence == Presence::UpstreamOnly).then_some(" (missing here)");
             let _ = writeln!(out, "drift[{}]: {}", d.kind.as_str(), d.change);
             let _ = writeln!(out, "  upstream: {u}#{}", d.upstream);
-            let _ = writeln!(out, "  fragment: {f}#{}{absent}", d.fragment);
+            let _ = writeln!(
+                out,
+                "  fragment: {f}#{}{}",
+                d.fragment,
+                absent.unwrap_or("")
+            );
             let _ = writeln!(out, "  edit:     {}", d.edit);
             let _ = writeln!(out, "  api:      {}: {}", d.impact.as_str(), d.impact.note);
             if d.declarable() {
@@ -68,13 +69,10 @@ impl DriftReport {
         }
 
         let undeclared = self.undeclared().count();
-        let breaking = self
-            .undeclared()
-            .filter(|d| d.impact.severity == Some(Severity::Breaking))
-            .count();
-        let breaking_note = match undeclared {
-            0 => String::new(),
-            _ => format!(" ({breaking} breaking)"),
+        let breaking = |d: &&Difference| d.impact.severity == Some(Severity::Breaking);
+        let breaking_note = match self.undeclared().filter(breaking).count() {
+            _ if undeclared == 0 => String::new(),
+            breaking => format!(" ({breaking} breaking)"),
         };
         let ids: BTreeSet<&String> = self.declared().flat_map(|d| &d.departures).collect();
         let _ = writeln!(
@@ -83,7 +81,9 @@ impl DriftReport {
          {} declared ({} departures), {} stale departure(s), {} description warning(s)",
             if self.is_clean() { "ok" } else { "FAILED" },
             self.upstream_version,
-            short(&self.upstream_sha256),
+            self.upstream_sha256
+                .get(..12)
+                .unwrap_or(&self.upstream_sha256),
             breaking_note,
             self.declared().count(),
             ids.len(),
@@ -92,8 +92,4 @@ impl DriftReport {
         );
         out
     }
-}
-
-fn short(sha: &str) -> &str {
-    sha.get(..12).unwrap_or(sha)
 }
