@@ -424,10 +424,10 @@ fn a_dangling_reference_is_refused_with_its_pointer() {
         doc.to_string().as_bytes(),
         "points at nothing",
     );
-    let DriftError::Reference { pointer, .. } = error else {
+    let DriftError::Reference { at, .. } = error else {
         panic!("{error:?}")
     };
-    assert!(pointer.ends_with("/annotations/items"), "{pointer}");
+    assert!(at.ends_with("/annotations/items"), "{at}");
 }
 
 #[test]

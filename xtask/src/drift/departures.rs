@@ -29,8 +29,7 @@ pub fn markers(document: &Value, file: &str) -> Result<Vec<Marker>, DriftError> 
         match listed.iter().map(id).collect::<Option<Vec<_>>>() {
             Some(ids) if !ids.is_empty() => Ok(Marker { pointer: at, ids }),
             _ => Err(DriftError::Marker {
-                file: file.to_owned(),
-                pointer: child(&at, DEPARTURE_KEY),
+                at: format!("{file}#{}", child(&at, DEPARTURE_KEY)),
                 found: value.to_string(),
             }),
         }

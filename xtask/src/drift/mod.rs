@@ -155,7 +155,8 @@ pub struct Warning {
 }
 
 /// Why `cargo xtask drift` could not compare: bad input, or a failed write.
-/// Each names the file and says what to do.
+/// Each names the file (`at` a node in it, as `file#pointer`) and says what
+/// to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DriftError {
     #[error(
@@ -184,33 +185,21 @@ pub enum DriftError {
     )]
     NoOperation { file: String, operations: String },
     #[error(
-        "error: {file}#{pointer}: {message}\n  \
+        "error: {at}: {message}\n  \
          fix: give the complete published document, not an extract of it"
     )]
-    Reference {
-        file: String,
-        pointer: String,
-        message: String,
-    },
+    Reference { at: String, message: String },
     #[error(
-        "error: {file}#{pointer}: the operation's closure is not valid OpenAPI 3.0 here: \
+        "error: {at}: the operation's closure is not valid OpenAPI 3.0 here: \
          {message}\n  fix: give Katapult's OpenAPI document as published"
     )]
-    Structure {
-        file: String,
-        pointer: String,
-        message: String,
-    },
+    Structure { at: String, message: String },
     #[error(
-        "error: {file}#{pointer}: `{DEPARTURE_KEY}: {found}` is not a departure id\n  \
+        "error: {at}: `{DEPARTURE_KEY}: {found}` is not a departure id\n  \
          fix: write `{DEPARTURE_KEY}: D<n>` (or a list of them), the id of a \
          `DEPARTURE(D<n>)` comment and of a row in xtask/README.md's departures table"
     )]
-    Marker {
-        file: String,
-        pointer: String,
-        found: String,
-    },
+    Marker { at: String, found: String },
     #[error(
         "{}\n\n{} problem(s) in the fragment; fix them (see `cargo xtask codegen`) before \
          comparing it with upstream",

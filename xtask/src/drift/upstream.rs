@@ -116,8 +116,7 @@ const KEPT: [&str; 5] = ["openapi", "info", "externalDocs", "servers", "security
 /// document.
 pub(super) fn extract(doc: &Value, file: &str, operations: &[String]) -> Result<Value, DriftError> {
     let reference_error = |pointer: &str, message: String| DriftError::Reference {
-        file: file.to_owned(),
-        pointer: pointer.to_owned(),
+        at: format!("{file}#{pointer}"),
         message,
     };
     let present = operations.iter().filter_map(|at| {
@@ -197,8 +196,7 @@ pub(super) fn extract(doc: &Value, file: &str, operations: &[String]) -> Result<
     // The closure must be a valid OpenAPI 3.0 document on its own.
     serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&out).map_err(|error| {
         DriftError::Structure {
-            file: file.to_owned(),
-            pointer: doc::path_to_pointer(error.path()),
+            at: format!("{file}#{}", doc::path_to_pointer(error.path())),
             message: error.inner().to_string(),
         }
     })?;
