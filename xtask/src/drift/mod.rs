@@ -9,11 +9,12 @@
 mod compare;
 mod departures;
 mod normal;
-mod render;
 mod schema;
 mod table;
 mod upstream;
 
+use std::collections::BTreeSet;
+use std::fmt::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -64,6 +65,89 @@ impl DriftReport {
     /// No undeclared difference and no stale departure.
     pub fn is_clean(&self) -> bool {
         self.undeclared().next().is_none() && self.stale.is_empty()
+    }
+
+    /// The whole report as text: drift first, then stale departures, the
+    /// declared departures one line each, warnings, and a summary line.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let (f, u) = (&self.fragment_file, &self.upstream_file);
+
+        for d in self.undeclared() {
+            let absent = match d.presence {
+                Presence::UpstreamOnly => " (missing here)",
+                _ => "",
+            };
+            let _ = writeln!(out, "drift[{}]: {}", d.kind.as_str(), d.change);
+            let _ = writeln!(out, "  upstream: {u}#{}", d.upstream);
+            let _ = writeln!(out, "  fragment: {f}#{}{absent}", d.fragment);
+            let _ = writeln!(out, "  edit:     {}", d.edit);
+            let _ = writeln!(out, "  api:      {}: {}", d.impact.as_str(), d.impact.note);
+            if d.declarable() {
+                let _ = writeln!(
+                    out,
+                    "  or, if the fragment departs on purpose: `x-departure: D<n>` on that node, \
+                     with a DEPARTURE(D<n>) comment and a row in xtask/README.md"
+                );
+            }
+            out.push('\n');
+        }
+        for stale in &self.stale {
+            let ids = stale.ids.join(", ");
+            let _ = writeln!(
+                out,
+                "stale[{ids}]: {f}#{}\n  declared, but this node no longer differs from upstream\n  \
+             fix: remove `x-departure` here, and the DEPARTURE({ids}) comment and xtask/README.md row \
+             if nothing else carries {ids}\n",
+                stale.pointer
+            );
+        }
+        for d in self.declared() {
+            let ids = d.departures.join(", ");
+            let _ = writeln!(out, "declared {ids}: {f}#{}: {}", d.fragment, d.change);
+        }
+        if self.declared().next().is_some() {
+            out.push('\n');
+        }
+        for w in &self.warnings {
+            let _ = writeln!(
+                out,
+                "warning[description]: {f}#{}\n  upstream ({u}#{}): {:?}\n  fragment: {}",
+                w.fragment,
+                w.upstream,
+                w.upstream_text,
+                w.fragment_text
+                    .as_deref()
+                    .map_or_else(|| "none".to_owned(), |t| format!("{t:?}"))
+            );
+        }
+        if !self.warnings.is_empty() {
+            out.push('\n');
+        }
+
+        let undeclared = self.undeclared().count();
+        let breaking = |d: &&Difference| d.impact.severity == Some(Severity::Breaking);
+        let breaking_note = match self.undeclared().filter(breaking).count() {
+            _ if undeclared == 0 => String::new(),
+            breaking => format!(" ({breaking} breaking)"),
+        };
+        let ids: BTreeSet<&String> = self.declared().flat_map(|d| &d.departures).collect();
+        let _ = writeln!(
+            out,
+            "{} against Katapult {} ({u}, sha256 {}): {undeclared} undeclared difference(s){}, \
+         {} declared ({} departures), {} stale departure(s), {} description warning(s)",
+            if self.is_clean() { "ok" } else { "FAILED" },
+            self.upstream_version,
+            self.upstream_sha256
+                .get(..12)
+                .unwrap_or(&self.upstream_sha256),
+            breaking_note,
+            self.declared().count(),
+            ids.len(),
+            self.stale.len(),
+            self.warnings.len()
+        );
+        out
     }
 }
 
