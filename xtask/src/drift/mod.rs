@@ -28,9 +28,8 @@ use crate::api_change::{ChangeKind, Severity};
 use crate::fragment::FRAGMENT_PATH;
 use crate::problem::{self, Problem};
 
-/// Where `--record` writes the upstream closure of the fragment's operations
-/// (Core API v1, the disk operations and tasks), relative to the workspace
-/// root.
+/// Where `--record` writes the upstream closure of the fragment's
+/// operations, relative to the workspace root.
 pub const RECORDED_PATH: &str = "openapi/upstream/core-v1-disks.json";
 /// The top-level extension of a recorded closure that says where it came from.
 pub const RECORDED_KEY: &str = "x-recorded";
@@ -360,11 +359,7 @@ pub fn run(root: &Path, upstream: Option<&Path>, record: bool) -> ExitCode {
     match result {
         Ok(report) => {
             crate::print_report(&report.render());
-            if report.is_clean() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
+            ExitCode::from(u8::from(!report.is_clean()))
         }
         Err(error) => {
             eprintln!("{error}");

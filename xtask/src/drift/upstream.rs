@@ -5,6 +5,7 @@
 //! file renamed into place, so the file is always whole.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::ffi::OsStr;
 use std::io::Write;
 use std::path::Path;
 
@@ -28,12 +29,11 @@ pub(super) fn read(path: &Path, file: &str) -> Result<(Value, Stamp), DriftError
     let stamp = Stamp::of(&document).unwrap_or_else(|| {
         let version = text_at(&document, "/info/x-katapult-version")
             .or_else(|| text_at(&document, "/info/version"));
-        let name = Path::new(file)
-            .file_name()
-            .map(|name| name.to_string_lossy());
+        let name = Path::new(file).file_name();
+        let name = name.map_or(file.into(), OsStr::to_string_lossy);
         Stamp {
             katapult_version: version.unwrap_or_else(|| "unknown".to_owned()),
-            source_file: name.map_or_else(|| file.to_owned(), Into::into),
+            source_file: name.into_owned(),
             source_sha256: doc::sha256_hex(&bytes),
             ..Stamp::default()
         }
