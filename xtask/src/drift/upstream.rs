@@ -119,45 +119,34 @@ pub(super) fn extract(doc: &Value, file: &str, operations: &[String]) -> Result<
         at: format!("{file}#{pointer}"),
         message,
     };
-    let present = operations.iter().filter_map(|at| {
-        let op = doc.pointer(at).filter(|op| op.is_object())?;
-        Some((at.as_str(), op))
-    });
-    let present: Vec<(&str, &Value)> = present.collect();
-    if present.is_empty() {
+    let kept = |key: &str| Some((key.to_owned(), doc.get(key)?.clone()));
+    let mut out = Value::Object(KEPT.into_iter().filter_map(kept).collect());
+    // The nodes to copy, each with every node it references, breadth first.
+    let mut queue = VecDeque::new();
+    // Each security scheme named, with the first operation naming it.
+    let mut schemes = BTreeMap::new();
+    for op_at in operations {
+        let Some(op) = doc.pointer(op_at).filter(|op| op.is_object()) else {
+            continue;
+        };
+        queue.push_back((op_at.clone(), op));
+        // Parameters declared on the path item apply to the operation too.
+        let params_at = child(path_item(op_at), "parameters");
+        queue.extend(doc.pointer(&params_at).map(|params| (params_at, params)));
+        // The security schemes the operation names (its own requirements,
+        // or the document's default ones).
+        let requirements = op.get("security").or_else(|| doc.get("security"));
+        let requirements = requirements.and_then(Value::as_array).into_iter().flatten();
+        for scheme in requirements.flat_map(Value::as_object).flat_map(Map::keys) {
+            schemes.entry(scheme).or_insert(op_at);
+        }
+    }
+    if queue.is_empty() {
         let labels: Vec<String> = operations.iter().map(|at| label(at)).collect();
         return Err(DriftError::NoOperation {
             file: file.to_owned(),
             operations: labels.join(", "),
         });
-    }
-
-    let kept = KEPT
-        .iter()
-        .filter_map(|&key| Some((key.to_owned(), doc.get(key)?.clone())));
-    let mut out = Value::Object(kept.collect());
-    // The nodes to copy, each with every node it references, breadth first.
-    let mut queue = VecDeque::new();
-    // Each security scheme named, with the first operation naming it.
-    let mut schemes = BTreeMap::new();
-    for &(op_at, op) in &present {
-        queue.push_back((op_at.to_owned(), op));
-        // Parameters declared on the path item apply to the operation too.
-        let item_params = child(path_item(op_at), "parameters");
-        queue.extend(
-            doc.pointer(&item_params)
-                .map(|params| (item_params, params)),
-        );
-        // The security schemes the operation names (its own requirements,
-        // or the document's default ones).
-        let requirements = op.get("security").or_else(|| doc.get("security"));
-        let requirements = requirements.and_then(Value::as_array).into_iter().flatten();
-        let named = requirements
-            .filter_map(Value::as_object)
-            .flat_map(Map::keys);
-        for scheme in named {
-            schemes.entry(scheme).or_insert(op_at);
-        }
     }
 
     let mut seen = BTreeSet::new();
