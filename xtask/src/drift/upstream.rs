@@ -176,9 +176,7 @@ pub(super) fn extract(doc: &Value, file: &str, operations: &[String]) -> Result<
     for (scheme, op_at) in schemes {
         let at = pointer(["components", "securitySchemes", scheme.as_str()]);
         let undefined = format!("the security scheme `{scheme}` is required but not defined");
-        let node = doc
-            .pointer(&at)
-            .ok_or_else(|| reference_error(op_at, undefined))?;
+        let node = doc.pointer(&at).ok_or(reference_error(op_at, undefined))?;
         insert(&mut out, &at, node.clone());
     }
 
@@ -250,8 +248,7 @@ pub fn record(root: &Path, upstream: &Path) -> Result<Recorded, DriftError> {
         documentation: text_at(&closure, "/externalDocs/url"),
         ..stamp
     };
-    let (version, sha256) = (stamp.katapult_version.clone(), stamp.source_sha256.clone());
-    closure[RECORDED_KEY] = serde_json::to_value(stamp).expect("a stamp is plain strings");
+    closure[RECORDED_KEY] = serde_json::to_value(&stamp).expect("a stamp is plain strings");
     let text = serde_json::to_string_pretty(&closure).expect("a JSON tree serializes") + "\n";
     let path = root.join(RECORDED_PATH);
     let changed = std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str());
@@ -260,8 +257,8 @@ pub fn record(root: &Path, upstream: &Path) -> Result<Recorded, DriftError> {
     }
     Ok(Recorded {
         path: RECORDED_PATH.to_owned(),
-        version,
-        sha256,
+        version: stamp.katapult_version,
+        sha256: stamp.source_sha256,
         changed,
     })
 }
