@@ -7,11 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 /// Maintainer tasks for the Katapult SDK workspace.
 #[derive(Debug, Parser)]
-#[command(
-    name = "cargo xtask",
-    bin_name = "cargo xtask",
-    arg_required_else_help = true
-)]
+#[command(bin_name = "cargo xtask", arg_required_else_help = true)]
 pub struct Xtask {
     #[command(subcommand)]
     pub command: Command,
