@@ -1,8 +1,7 @@
 //! The upstream side: a published OpenAPI 3.0 document (JSON or YAML) and
 //! the closure of the fragment's operations in it (each operation and every
-//! node it references), a standalone document the comparison reads and
-//! `--record` writes, stamped with where it came from, through a temporary
-//! file renamed into place, so the file is always whole.
+//! node it references), the standalone document the comparison reads and
+//! `--record` writes, stamped with where it came from.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ffi::OsStr;
