@@ -322,18 +322,17 @@ pub fn drift(root: &Path, upstream: Option<&Path>) -> Result<DriftReport, DriftE
     let operations = operations(&fragment);
     let closure = upstream::extract(&upstream, &file, &operations)?;
     let markers = markers(&fragment, FRAGMENT_PATH)?;
-    let (differences, warnings) = compare::compare(&fragment, &closure, &operations);
-    let mut report = DriftReport {
+    let (mut differences, warnings) = compare::compare(&fragment, &closure, &operations);
+    let stale = departures::apply(&mut differences, &markers);
+    Ok(DriftReport {
         fragment_file: FRAGMENT_PATH.to_owned(),
         upstream_file: file,
         upstream_version: stamp.katapult_version,
         upstream_sha256: stamp.source_sha256,
         differences,
         warnings,
-        stale: Vec::new(),
-    };
-    departures::apply(&mut report, &markers);
-    Ok(report)
+        stale,
+    })
 }
 
 /// The fragment of the workspace at `root`, loaded and linted.
