@@ -238,8 +238,7 @@ pub struct Warning {
 }
 
 /// Why `cargo xtask drift` could not compare: bad input, or a failed write.
-/// Each names the file (`at` a node in it, as `file#pointer`) and says what
-/// to do.
+/// Each names the file (`at`: a node, as `file#pointer`) and says what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DriftError {
     #[error(
