@@ -46,7 +46,6 @@ pub enum Command {
     ReleaseCheck,
 }
 
-/// `cargo xtask drift [--upstream FILE] [--record]`.
 #[derive(Debug, Args)]
 pub struct Drift {
     /// A published Katapult OpenAPI document (JSON or YAML) to compare with,
@@ -60,7 +59,6 @@ pub struct Drift {
     pub record: bool,
 }
 
-/// `cargo xtask codegen [--check]`.
 #[derive(Debug, Args)]
 pub struct Codegen {
     /// Write nothing; print a diff of every stale generated file and fail if
@@ -69,7 +67,6 @@ pub struct Codegen {
     pub check: bool,
 }
 
-/// `cargo xtask bench-report [OPTIONS] [-- BENCH_ARGS...]`.
 #[derive(Debug, Args)]
 pub struct BenchReport {
     /// Only this benchmark (repeatable): overhead, governor, fleet, tasks.
