@@ -7,18 +7,12 @@ use clap::{Args, Parser, Subcommand};
 
 /// Maintainer tasks for the Katapult SDK workspace.
 #[derive(Debug, Parser)]
-#[command(
-    name = "cargo xtask",
-    bin_name = "cargo xtask",
-    arg_required_else_help = true
-)]
+#[command(bin_name = "cargo xtask", arg_required_else_help = true)]
 pub struct Xtask {
-    /// The task to run.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// One task.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint openapi/katapult-core-v1.yaml and regenerate the code generated
@@ -52,7 +46,6 @@ pub enum Command {
     ReleaseCheck,
 }
 
-/// `cargo xtask drift [--upstream FILE] [--record]`.
 #[derive(Debug, Args)]
 pub struct Drift {
     /// A published Katapult OpenAPI document (JSON or YAML) to compare with,
@@ -66,7 +59,6 @@ pub struct Drift {
     pub record: bool,
 }
 
-/// `cargo xtask codegen [--check]`.
 #[derive(Debug, Args)]
 pub struct Codegen {
     /// Write nothing; print a diff of every stale generated file and fail if
@@ -75,7 +67,6 @@ pub struct Codegen {
     pub check: bool,
 }
 
-/// `cargo xtask bench-report [OPTIONS] [-- BENCH_ARGS...]`.
 #[derive(Debug, Args)]
 pub struct BenchReport {
     /// Only this benchmark (repeatable): overhead, governor, fleet, tasks.

@@ -89,9 +89,7 @@ impl Fragment {
             let message = match node["type"].as_str() {
                 _ if *marker != true => format!("`{RUST_OPTION}` must be `true`, not {marker}"),
                 Some("array" | "object") => {
-                    if let Some(schema) = shaped.pointer_mut(&at) {
-                        schema["nullable"] = true.into();
-                    }
+                    shaped.pointer_mut(&at).expect(CLONED)["nullable"] = true.into();
                     continue;
                 }
                 shape => format!(
@@ -109,9 +107,7 @@ impl Fragment {
                 continue;
             };
             if let Some(name) = name.as_str().filter(|name| is_snake_case(name)) {
-                if let Some(op) = shaped.pointer_mut(&op.pointer) {
-                    op["operationId"] = name.into();
-                }
+                shaped.pointer_mut(&op.pointer).expect(CLONED)["operationId"] = name.into();
                 continue;
             }
             let fix = match name.as_str().map(ToSnakeCase::to_snake_case) {
@@ -125,14 +121,13 @@ impl Fragment {
         if !problems.is_empty() {
             return Err(problems);
         }
-        // Cannot fail: `nullable` and an id keep a parsed document valid.
-        self.spec = serde_json::from_value(shaped).map_err(|error| {
-            let message = format!("the shaped document no longer parses: {error}");
-            vec![problem("rust-option", "", message, String::new())]
-        })?;
+        self.spec = serde_json::from_value(shaped)
+            .expect("`nullable` and an id keep a parsed document valid");
         Ok(())
     }
 }
+
+const CLONED: &str = "the shaped document is a clone of the parsed one";
 
 /// The extension naming an operation in Rust, in place of its `operationId`.
 const RUST_NAME: &str = "x-rust-name";
@@ -144,8 +139,6 @@ const RUST_NAME: &str = "x-rust-name";
 const RUST_OPTION: &str = "x-rust-option";
 
 fn is_snake_case(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    let snake = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_';
+    name.starts_with(|c: char| c.is_ascii_lowercase()) && name.chars().all(snake)
 }

@@ -3,13 +3,8 @@
 
 use std::fmt;
 
-/// One finding about the fragment. Rendered as
-///
-/// ```text
-/// error[ref-sibling]: openapi/x.yaml#/components/schemas/Disk/properties/io_profile
-///   `nullable` beside `$ref` is ignored ...
-///   fix: put `nullable` beside `allOf: [{$ref: ...}]` ...
-/// ```
+/// One finding about the fragment, rendered as `error[rule]: file#pointer`,
+/// the message, and the fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// The lint rule (or pipeline stage) that found it.

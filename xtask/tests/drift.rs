@@ -424,10 +424,10 @@ fn a_dangling_reference_is_refused_with_its_pointer() {
         doc.to_string().as_bytes(),
         "points at nothing",
     );
-    let DriftError::Reference { pointer, .. } = error else {
+    let DriftError::Reference { at, .. } = error else {
         panic!("{error:?}")
     };
-    assert!(pointer.ends_with("/annotations/items"), "{pointer}");
+    assert!(at.ends_with("/annotations/items"), "{at}");
 }
 
 #[test]
@@ -514,7 +514,7 @@ fn record_needs_an_upstream_file() {
 fn no_recording_is_a_clear_error() {
     let root = scratch_root("not-recorded");
     let error = drift::drift(&root, None).expect_err("nothing recorded");
-    assert!(matches!(error, DriftError::NotRecorded { .. }), "{error:?}");
+    assert!(matches!(error, DriftError::NotRecorded), "{error:?}");
     assert!(error.to_string().contains("--record"), "{error}");
 }
 

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{DEPARTURE_KEY, Difference, DriftError, DriftReport, Presence};
+use super::{DEPARTURE_KEY, Difference, DriftError, Presence};
 use crate::doc::{self, child};
 
 /// One `x-departure` marker: the marked node, and the departure ids on it
@@ -22,19 +22,14 @@ pub fn markers(document: &Value, file: &str) -> Result<Vec<Marker>, DriftError> 
     let marked = doc::nodes(document, "").into_iter();
     let marked = marked.filter_map(|(at, node)| Some((at, node.get(DEPARTURE_KEY)?)));
     let marker = |(at, value): (String, &Value)| {
-        let ids: Option<Vec<String>> = match value {
-            Value::String(id) => Some(vec![id.clone()]),
-            Value::Array(ids) if !ids.is_empty() => ids
-                .iter()
-                .map(|id| id.as_str().map(str::to_owned))
-                .collect(),
-            _ => None,
-        };
-        match ids.filter(|ids| ids.iter().all(|id| is_departure_id(id))) {
-            Some(ids) => Ok(Marker { pointer: at, ids }),
-            None => Err(DriftError::Marker {
-                file: file.to_owned(),
-                pointer: child(&at, DEPARTURE_KEY),
+        let listed = value
+            .as_array()
+            .map_or(std::slice::from_ref(value), Vec::as_slice);
+        let id = |id: &Value| Some(id.as_str().filter(|id| is_departure_id(id))?.to_owned());
+        match listed.iter().map(id).collect::<Option<Vec<_>>>() {
+            Some(ids) if !ids.is_empty() => Ok(Marker { pointer: at, ids }),
+            _ => Err(DriftError::Marker {
+                at: format!("{file}#{}", child(&at, DEPARTURE_KEY)),
                 found: value.to_string(),
             }),
         }
@@ -51,21 +46,21 @@ fn is_departure_id(id: &str) -> bool {
 /// Matches differences with markers: a declarable difference reported at a
 /// marked node takes the marker's ids; a marker on a node with no such
 /// difference is stale, unless it sits inside a node upstream lacks as a
-/// whole (an operation Katapult removed): that difference says it.
-pub(super) fn apply(report: &mut DriftReport, markers: &[Marker]) {
+/// whole (an operation Katapult removed): that difference says it. Returns
+/// the stale markers.
+pub(super) fn apply(differences: &mut [Difference], markers: &[Marker]) -> Vec<Marker> {
     let declares = |d: &Difference, marker: &Marker| d.declarable() && d.fragment == marker.pointer;
-    for difference in &mut report.differences {
+    for difference in differences.iter_mut() {
         if let Some(marker) = markers.iter().find(|m| declares(difference, m)) {
             difference.departures = marker.ids.clone();
         }
     }
-    let used = |marker: &Marker, d: &Difference| {
-        let inside = d.presence == Presence::FragmentOnly
-            && marker.pointer.starts_with(&format!("{}/", d.fragment));
-        declares(d, marker) || inside
+    let used = |marker: &&Marker| {
+        let inside = |d: &Difference| {
+            d.presence == Presence::FragmentOnly
+                && marker.pointer.starts_with(&format!("{}/", d.fragment))
+        };
+        differences.iter().any(|d| declares(d, marker) || inside(d))
     };
-    let stale = markers
-        .iter()
-        .filter(|m| !report.differences.iter().any(|d| used(m, d)));
-    report.stale = stale.cloned().collect();
+    markers.iter().filter(|m| !used(m)).cloned().collect()
 }

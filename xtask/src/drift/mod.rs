@@ -9,11 +9,12 @@
 mod compare;
 mod departures;
 mod normal;
-mod render;
 mod schema;
 mod table;
 mod upstream;
 
+use std::collections::BTreeSet;
+use std::fmt::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -27,9 +28,8 @@ use crate::api_change::{ChangeKind, Severity};
 use crate::fragment::FRAGMENT_PATH;
 use crate::problem::{self, Problem};
 
-/// Where `--record` writes the upstream closure of the fragment's operations
-/// (Core API v1, the disk operations and tasks), relative to the workspace
-/// root.
+/// Where `--record` writes the upstream closure of the fragment's
+/// operations, relative to the workspace root.
 pub const RECORDED_PATH: &str = "openapi/upstream/core-v1-disks.json";
 /// The top-level extension of a recorded closure that says where it came from.
 pub const RECORDED_KEY: &str = "x-recorded";
@@ -64,6 +64,89 @@ impl DriftReport {
     /// No undeclared difference and no stale departure.
     pub fn is_clean(&self) -> bool {
         self.undeclared().next().is_none() && self.stale.is_empty()
+    }
+
+    /// The whole report as text: drift first, then stale departures, the
+    /// declared departures one line each, warnings, and a summary line.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let (f, u) = (&self.fragment_file, &self.upstream_file);
+
+        for d in self.undeclared() {
+            let absent = match d.presence {
+                Presence::UpstreamOnly => " (missing here)",
+                _ => "",
+            };
+            let _ = writeln!(out, "drift[{}]: {}", d.kind.as_str(), d.change);
+            let _ = writeln!(out, "  upstream: {u}#{}", d.upstream);
+            let _ = writeln!(out, "  fragment: {f}#{}{absent}", d.fragment);
+            let _ = writeln!(out, "  edit:     {}", d.edit);
+            let _ = writeln!(out, "  api:      {}: {}", d.impact.as_str(), d.impact.note);
+            if d.declarable() {
+                let _ = writeln!(
+                    out,
+                    "  or, if the fragment departs on purpose: `x-departure: D<n>` on that node, \
+                     with a DEPARTURE(D<n>) comment and a row in xtask/README.md"
+                );
+            }
+            out.push('\n');
+        }
+        for stale in &self.stale {
+            let ids = stale.ids.join(", ");
+            let _ = writeln!(
+                out,
+                "stale[{ids}]: {f}#{}\n  declared, but this node no longer differs from upstream\n  \
+             fix: remove `x-departure` here, and the DEPARTURE({ids}) comment and xtask/README.md row \
+             if nothing else carries {ids}\n",
+                stale.pointer
+            );
+        }
+        for d in self.declared() {
+            let ids = d.departures.join(", ");
+            let _ = writeln!(out, "declared {ids}: {f}#{}: {}", d.fragment, d.change);
+        }
+        if self.declared().next().is_some() {
+            out.push('\n');
+        }
+        for w in &self.warnings {
+            let _ = writeln!(
+                out,
+                "warning[description]: {f}#{}\n  upstream ({u}#{}): {:?}\n  fragment: {}",
+                w.fragment,
+                w.upstream,
+                w.upstream_text,
+                w.fragment_text
+                    .as_deref()
+                    .map_or_else(|| "none".to_owned(), |t| format!("{t:?}"))
+            );
+        }
+        if !self.warnings.is_empty() {
+            out.push('\n');
+        }
+
+        let undeclared = self.undeclared().count();
+        let breaking = |d: &&Difference| d.impact.severity == Some(Severity::Breaking);
+        let breaking_note = match self.undeclared().filter(breaking).count() {
+            _ if undeclared == 0 => String::new(),
+            breaking => format!(" ({breaking} breaking)"),
+        };
+        let ids: BTreeSet<&String> = self.declared().flat_map(|d| &d.departures).collect();
+        let _ = writeln!(
+            out,
+            "{} against Katapult {} ({u}, sha256 {}): {undeclared} undeclared difference(s){}, \
+         {} declared ({} departures), {} stale departure(s), {} description warning(s)",
+            if self.is_clean() { "ok" } else { "FAILED" },
+            self.upstream_version,
+            self.upstream_sha256
+                .get(..12)
+                .unwrap_or(&self.upstream_sha256),
+            breaking_note,
+            self.declared().count(),
+            ids.len(),
+            self.stale.len(),
+            self.warnings.len()
+        );
+        out
     }
 }
 
@@ -155,7 +238,7 @@ pub struct Warning {
 }
 
 /// Why `cargo xtask drift` could not compare: bad input, or a failed write.
-/// Each names the file and says what to do.
+/// Each names the file (`at`: a node, as `file#pointer`) and says what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DriftError {
     #[error(
@@ -184,33 +267,21 @@ pub enum DriftError {
     )]
     NoOperation { file: String, operations: String },
     #[error(
-        "error: {file}#{pointer}: {message}\n  \
+        "error: {at}: {message}\n  \
          fix: give the complete published document, not an extract of it"
     )]
-    Reference {
-        file: String,
-        pointer: String,
-        message: String,
-    },
+    Reference { at: String, message: String },
     #[error(
-        "error: {file}#{pointer}: the operation's closure is not valid OpenAPI 3.0 here: \
+        "error: {at}: the operation's closure is not valid OpenAPI 3.0 here: \
          {message}\n  fix: give Katapult's OpenAPI document as published"
     )]
-    Structure {
-        file: String,
-        pointer: String,
-        message: String,
-    },
+    Structure { at: String, message: String },
     #[error(
-        "error: {file}#{pointer}: `{DEPARTURE_KEY}: {found}` is not a departure id\n  \
+        "error: {at}: `{DEPARTURE_KEY}: {found}` is not a departure id\n  \
          fix: write `{DEPARTURE_KEY}: D<n>` (or a list of them), the id of a \
          `DEPARTURE(D<n>)` comment and of a row in xtask/README.md's departures table"
     )]
-    Marker {
-        file: String,
-        pointer: String,
-        found: String,
-    },
+    Marker { at: String, found: String },
     #[error(
         "{}\n\n{} problem(s) in the fragment; fix them (see `cargo xtask codegen`) before \
          comparing it with upstream",
@@ -219,20 +290,20 @@ pub enum DriftError {
     )]
     Fragment(Vec<Problem>),
     #[error(
-        "error: no recorded upstream closure at {file}\n  \
+        "error: no recorded upstream closure at {RECORDED_PATH}\n  \
          fix: record one with `cargo xtask drift --upstream <published document> --record`"
     )]
-    NotRecorded { file: String },
+    NotRecorded,
     #[error(
         "error: `--record` needs `--upstream FILE`: the published document to record\n  \
          fix: `cargo xtask drift --upstream katapult-core-openapi-<version>.json --record`"
     )]
     RecordNeedsUpstream,
     #[error(
-        "error: cannot write {file}: {message}\n  nothing was recorded; fix the \
+        "error: cannot write {RECORDED_PATH}: {0}\n  nothing was recorded; fix the \
          directory's permissions or free space and run again"
     )]
-    Write { file: String, message: String },
+    Write(String),
 }
 
 /// Compares the fragment of the workspace at `root` with `upstream` (a
@@ -240,31 +311,27 @@ pub enum DriftError {
 /// `None`.
 pub fn drift(root: &Path, upstream: Option<&Path>) -> Result<DriftReport, DriftError> {
     let recorded = root.join(RECORDED_PATH);
-    let upstream = match upstream {
-        Some(path) => upstream::read(path, &path.display().to_string())?,
-        None if recorded.is_file() => upstream::read(&recorded, RECORDED_PATH)?,
-        None => {
-            return Err(DriftError::NotRecorded {
-                file: RECORDED_PATH.to_owned(),
-            });
-        }
+    let (path, file) = match upstream {
+        Some(path) => (path, path.display().to_string()),
+        None if recorded.is_file() => (recorded.as_path(), RECORDED_PATH.to_owned()),
+        None => return Err(DriftError::NotRecorded),
     };
+    let (upstream, stamp) = upstream::read(path, &file)?;
     let fragment = fragment(root)?;
     let operations = operations(&fragment);
-    let closure = upstream::extract(&upstream, &operations)?;
+    let closure = upstream::extract(&upstream, &file, &operations)?;
     let markers = markers(&fragment, FRAGMENT_PATH)?;
-    let (differences, warnings) = compare::compare(&fragment, &closure, &operations);
-    let mut report = DriftReport {
+    let (mut differences, warnings) = compare::compare(&fragment, &closure, &operations);
+    let stale = departures::apply(&mut differences, &markers);
+    Ok(DriftReport {
         fragment_file: FRAGMENT_PATH.to_owned(),
-        upstream_file: upstream.file.clone(),
-        upstream_version: upstream.version.clone(),
-        upstream_sha256: upstream.sha256.clone(),
+        upstream_file: file,
+        upstream_version: stamp.katapult_version,
+        upstream_sha256: stamp.source_sha256,
         differences,
         warnings,
-        stale: Vec::new(),
-    };
-    departures::apply(&mut report, &markers);
-    Ok(report)
+        stale,
+    })
 }
 
 /// The fragment of the workspace at `root`, loaded and linted.
@@ -290,11 +357,7 @@ pub fn run(root: &Path, upstream: Option<&Path>, record: bool) -> ExitCode {
     match result {
         Ok(report) => {
             crate::print_report(&report.render());
-            if report.is_clean() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
+            ExitCode::from(u8::from(!report.is_clean()))
         }
         Err(error) => {
             eprintln!("{error}");

@@ -1,10 +1,10 @@
 //! The upstream side: a published OpenAPI 3.0 document (JSON or YAML) and
 //! the closure of the fragment's operations in it (each operation and every
-//! node it references), a standalone document the comparison reads and
-//! `--record` writes, stamped with where it came from, through a temporary
-//! file renamed into place, so the file is always whole.
+//! node it references), the standalone document the comparison reads and
+//! `--record` writes, stamped with where it came from.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::ffi::OsStr;
 use std::io::Write;
 use std::path::Path;
 
@@ -15,40 +15,29 @@ use super::{DriftError, RECORDED_KEY, RECORDED_PATH};
 use crate::doc::{self, YamlError, child, pointer, ref_pointer};
 use crate::fragment::FRAGMENT_PATH;
 
-/// An upstream document as read: the file as messages name it, the
-/// document, Katapult's version, and the sha256 of the published document
-/// (for a recorded closure, of the one it was recorded from).
-#[derive(Debug, Clone)]
-pub(super) struct Source {
-    pub file: String,
-    pub document: Value,
-    pub version: String,
-    pub sha256: String,
-}
-
-/// Reads `path` (named `file` in messages): JSON or YAML, OpenAPI 3.0.
-pub(super) fn read(path: &Path, file: &str) -> Result<Source, DriftError> {
+/// Reads `path` (named `file` in messages): JSON or YAML, OpenAPI 3.0. The
+/// stamp says where the document came from: a recorded closure's own, else
+/// one naming this document, its Katapult version and its sha256.
+pub(super) fn read(path: &Path, file: &str) -> Result<(Value, Stamp), DriftError> {
     let bytes = std::fs::read(path).map_err(|error| DriftError::Read {
         file: file.to_owned(),
         message: error.to_string(),
     })?;
     let document = to_tree(&bytes, file)?;
     check_version(&document, file)?;
-    let (version, sha256) = match Stamp::of(&document) {
-        Some(stamp) => (stamp.katapult_version, stamp.source_sha256),
-        None => {
-            let version = text_at(&document, "/info/x-katapult-version")
-                .or_else(|| text_at(&document, "/info/version"));
-            let version = version.unwrap_or_else(|| "unknown".to_owned());
-            (version, doc::sha256_hex(&bytes))
+    let stamp = Stamp::of(&document).unwrap_or_else(|| {
+        let version = text_at(&document, "/info/x-katapult-version")
+            .or_else(|| text_at(&document, "/info/version"));
+        let name = Path::new(file).file_name();
+        let name = name.map_or(file.into(), OsStr::to_string_lossy);
+        Stamp {
+            katapult_version: version.unwrap_or_else(|| "unknown".to_owned()),
+            source_file: name.into_owned(),
+            source_sha256: doc::sha256_hex(&bytes),
+            ..Stamp::default()
         }
-    };
-    Ok(Source {
-        file: file.to_owned(),
-        document,
-        version,
-        sha256,
-    })
+    });
+    Ok((document, stamp))
 }
 
 fn text_at(document: &Value, at: &str) -> Option<String> {
@@ -120,56 +109,43 @@ fn check_version(document: &Value, file: &str) -> Result<(), DriftError> {
 /// served, and the default security an operation may inherit.
 const KEPT: [&str; 5] = ["openapi", "info", "externalDocs", "servers", "security"];
 
-/// Extracts from `source` the closure of the operations at `operations`
-/// (one at least must be there). Every `$ref` must be local and resolve,
-/// and the result must be a valid OpenAPI 3.0 document.
-pub(super) fn extract(source: &Source, operations: &[String]) -> Result<Value, DriftError> {
-    let doc = &source.document;
+/// Extracts from `doc` (named `file` in messages) the closure of the
+/// operations at `operations` (one at least must be there). Every `$ref`
+/// must be local and resolve, and the result must be a valid OpenAPI 3.0
+/// document.
+pub(super) fn extract(doc: &Value, file: &str, operations: &[String]) -> Result<Value, DriftError> {
     let reference_error = |pointer: &str, message: String| DriftError::Reference {
-        file: source.file.clone(),
-        pointer: pointer.to_owned(),
+        at: format!("{file}#{pointer}"),
         message,
     };
-    let present = operations.iter().filter_map(|at| {
-        let op = doc.pointer(at).filter(|op| op.is_object())?;
-        Some((at.as_str(), op))
-    });
-    let present: Vec<(&str, &Value)> = present.collect();
-    if present.is_empty() {
-        let labels: Vec<String> = operations.iter().map(|at| label(at)).collect();
-        return Err(DriftError::NoOperation {
-            file: source.file.clone(),
-            operations: labels.join(", "),
-        });
-    }
-
-    let mut out = Value::Object(Map::new());
-    for key in KEPT {
-        if let Some(value) = doc.get(key) {
-            out[key] = value.clone();
-        }
-    }
+    let kept = |key: &str| Some((key.to_owned(), doc.get(key)?.clone()));
+    let mut out = Value::Object(KEPT.into_iter().filter_map(kept).collect());
     // The nodes to copy, each with every node it references, breadth first.
     let mut queue = VecDeque::new();
     // Each security scheme named, with the first operation naming it.
     let mut schemes = BTreeMap::new();
-    for &(op_at, op) in &present {
-        queue.push_back((op_at.to_owned(), op));
+    for op_at in operations {
+        let Some(op) = doc.pointer(op_at).filter(|op| op.is_object()) else {
+            continue;
+        };
+        queue.push_back((op_at.clone(), op));
         // Parameters declared on the path item apply to the operation too.
-        let item_params = child(path_item(op_at), "parameters");
-        if let Some(params) = doc.pointer(&item_params) {
-            queue.push_back((item_params, params));
-        }
+        let params_at = child(path_item(op_at), "parameters");
+        queue.extend(doc.pointer(&params_at).map(|params| (params_at, params)));
         // The security schemes the operation names (its own requirements,
         // or the document's default ones).
         let requirements = op.get("security").or_else(|| doc.get("security"));
         let requirements = requirements.and_then(Value::as_array).into_iter().flatten();
-        let named = requirements
-            .filter_map(Value::as_object)
-            .flat_map(Map::keys);
-        for scheme in named {
+        for scheme in requirements.flat_map(Value::as_object).flat_map(Map::keys) {
             schemes.entry(scheme).or_insert(op_at);
         }
+    }
+    if queue.is_empty() {
+        let labels: Vec<String> = operations.iter().map(|at| label(at)).collect();
+        return Err(DriftError::NoOperation {
+            file: file.to_owned(),
+            operations: labels.join(", "),
+        });
     }
 
     let mut seen = BTreeSet::new();
@@ -198,20 +174,15 @@ pub(super) fn extract(source: &Source, operations: &[String]) -> Result<Value, D
 
     for (scheme, op_at) in schemes {
         let at = pointer(["components", "securitySchemes", scheme.as_str()]);
-        let node = doc.pointer(&at).ok_or_else(|| {
-            reference_error(
-                op_at,
-                format!("the security scheme `{scheme}` is required but not defined"),
-            )
-        })?;
+        let undefined = format!("the security scheme `{scheme}` is required but not defined");
+        let node = doc.pointer(&at).ok_or(reference_error(op_at, undefined))?;
         insert(&mut out, &at, node.clone());
     }
 
     // The closure must be a valid OpenAPI 3.0 document on its own.
     serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&out).map_err(|error| {
         DriftError::Structure {
-            file: source.file.clone(),
-            pointer: doc::path_to_pointer(error.path()),
+            at: format!("{file}#{}", doc::path_to_pointer(error.path())),
             message: error.inner().to_string(),
         }
     })?;
@@ -262,23 +233,31 @@ impl Recorded {
 /// stamped, through a temporary file renamed into place. Nothing is written
 /// unless the document is valid and holds one of them at least.
 pub fn record(root: &Path, upstream: &Path) -> Result<Recorded, DriftError> {
-    let source = read(upstream, &upstream.display().to_string())?;
-    let closure = extract(&source, &operations(&super::fragment(root)?))?;
-    let document = stamped(&source, closure);
-    let failed = |error: &dyn std::fmt::Display| DriftError::Write {
-        file: RECORDED_PATH.to_owned(),
-        message: error.to_string(),
+    let file = upstream.display().to_string();
+    let (document, stamp) = read(upstream, &file)?;
+    let mut closure = extract(&document, &file, &operations(&super::fragment(root)?))?;
+    let stamp = Stamp {
+        about: format!(
+            "The closure of the operations {FRAGMENT_PATH} describes (each operation under \
+             `paths`, every node they reference, the security schemes they name) as `cargo xtask \
+             drift --upstream FILE --record` extracted it from Katapult's published OpenAPI \
+             document. Do not edit: record again."
+        ),
+        api: text_at(&closure, "/servers/0/url"),
+        documentation: text_at(&closure, "/externalDocs/url"),
+        ..stamp
     };
-    let text = serde_json::to_string_pretty(&document).map_err(|e| failed(&e))? + "\n";
+    closure[RECORDED_KEY] = serde_json::to_value(&stamp).expect("a stamp is plain strings");
+    let text = serde_json::to_string_pretty(&closure).expect("a JSON tree serializes") + "\n";
     let path = root.join(RECORDED_PATH);
     let changed = std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str());
     if changed {
-        write_atomically(&path, text.as_bytes()).map_err(|e| failed(&e))?;
+        write_atomically(&path, text.as_bytes()).map_err(|e| DriftError::Write(e.to_string()))?;
     }
     Ok(Recorded {
         path: RECORDED_PATH.to_owned(),
-        version: source.version,
-        sha256: source.sha256,
+        version: stamp.katapult_version,
+        sha256: stamp.source_sha256,
         changed,
     })
 }
@@ -286,7 +265,7 @@ pub fn record(root: &Path, upstream: &Path) -> Result<Recorded, DriftError> {
 /// `x-recorded`: what a recorded closure is, which document it came from
 /// (Katapult's version, the file's name and sha256), and where that document
 /// says the API and its documentation are published.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Stamp {
     pub about: String,
@@ -310,27 +289,6 @@ impl Stamp {
         let text = std::fs::read_to_string(root.join(RECORDED_PATH)).ok()?;
         Self::of(&serde_json::from_str(&text).ok()?)
     }
-}
-
-/// The closure with its [`Stamp`].
-fn stamped(source: &Source, mut closure: Value) -> Value {
-    let file_name = Path::new(&source.file).file_name();
-    let file_name = file_name.map_or_else(|| source.file.clone(), |n| n.to_string_lossy().into());
-    let stamp = Stamp {
-        about: format!(
-            "The closure of the operations {FRAGMENT_PATH} describes (each operation under \
-             `paths`, every node they reference, the security schemes they name) as `cargo xtask \
-             drift --upstream FILE --record` extracted it from Katapult's published OpenAPI \
-             document. Do not edit: record again."
-        ),
-        katapult_version: source.version.clone(),
-        source_file: Stamp::of(&source.document).map_or(file_name, |earlier| earlier.source_file),
-        source_sha256: source.sha256.clone(),
-        api: text_at(&closure, "/servers/0/url"),
-        documentation: text_at(&closure, "/externalDocs/url"),
-    };
-    closure[RECORDED_KEY] = serde_json::to_value(stamp).expect("a stamp is plain strings");
-    closure
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory
