@@ -82,7 +82,7 @@ pub fn cli_module(fragment: &Fragment) -> Result<String, Problem> {
             continue;
         };
         let walk = Walk { fragment };
-        let root = walk.object(&at, body, &[], &[], true)?;
+        let root = walk.object(&at, body, "", &[], true)?;
         walk.check_names(&flags(&root))?;
         let name = rust_name(op.value);
         let whole_body: &[&str] = match BULK.contains(&name.as_str()) {
@@ -225,13 +225,13 @@ impl Walk<'_> {
     }
 
     /// The properties of the object schema at `at`: `prefix` is the
-    /// flag-name prefix so far, `path` the JSON path, `required` whether
-    /// every object down to this one is required.
+    /// flag-name prefix so far (snake_case), `path` the JSON path, `required`
+    /// whether every object down to this one is required.
     fn object(
         &self,
         at: &str,
         node: &Value,
-        prefix: &[String],
+        prefix: &str,
         path: &[String],
         required: bool,
     ) -> Result<Vec<(String, Node)>, Problem> {
@@ -250,7 +250,7 @@ impl Walk<'_> {
             let path = [path, std::slice::from_ref(name)].concat();
             let dotted = path.join(".");
             let text = description(property).or_else(|| description(schema));
-            let named = [prefix, std::slice::from_ref(name)].concat();
+            let named = format!("{prefix}_{name}");
 
             let node = if let Some(members) = schema.get("oneOf").and_then(Value::as_array) {
                 self.lookup(at, members, &named, &dotted)?
@@ -258,7 +258,7 @@ impl Walk<'_> {
                 match schema.get("type").and_then(Value::as_str) {
                     Some("object") | None if schema.get("properties").is_some() => {
                         let identifies = !doc::strings(schema, "required").is_empty();
-                        let prefix = if identifies { &named[..] } else { prefix };
+                        let prefix = if identifies { &named } else { prefix };
                         let children = self.object(at, schema, prefix, &path, required)?;
                         Node::Object { required, children }
                     }
@@ -289,38 +289,27 @@ impl Walk<'_> {
         &self,
         at: &str,
         members: &[Value],
-        prefix: &[String],
+        prefix: &str,
         dotted: &str,
     ) -> Result<Node, Problem> {
         if let OneOfShape::Untagged(why) | OneOfShape::Internal { tag: why } =
             doc::one_of_shape(members)
         {
-            return Err(self.problem(
-                at,
-                format!("only a oneOf of single-field objects (a lookup) makes flags; this one does not: {why}"),
-            ));
+            let message = "only a oneOf of single-field objects (a lookup) makes flags";
+            return Err(self.problem(at, format!("{message}; this one does not: {why}")));
         }
-        let fields: Vec<(usize, &String, &Value)> = members
-            .iter()
-            .enumerate()
-            .filter_map(|(index, member)| {
-                let (field, schema) = member.get("properties")?.as_object()?.iter().next()?;
-                Some((index, field, schema))
-            })
-            .collect();
-        let longs: Vec<String> = fields
-            .iter()
-            .map(|(_, field, _)| flag_name(prefix, field))
-            .collect();
-        let member = |((index, field, schema), long): ((usize, &String, &Value), &String)| {
+        let fields = members.iter().enumerate().filter_map(|(index, member)| {
+            let (field, schema) = member.get("properties")?.as_object()?.iter().next()?;
             let field_at = doc::below(at, ["oneOf", &index.to_string(), "properties", field]);
+            Some((field_at, field, schema))
+        });
+        let fields: Vec<(String, &String, &Value)> = fields.collect();
+        let longs: Vec<String> = fields.iter().map(|f| flag_name(prefix, f.1)).collect();
+        let member = |((field_at, field, schema), long): ((String, &String, &Value), &String)| {
             let resolved = doc::resolve(&self.fragment.document, field_at.clone(), schema);
             let kind = self.kind(&resolved.at, resolved.value)?;
-            let others: Vec<String> = longs
-                .iter()
-                .filter(|other| *other != long)
-                .cloned()
-                .collect();
+            let mut others = longs.clone();
+            others.retain(|other| other != long);
             let others_long: Vec<String> = others.iter().map(|o| format!("--{o}")).collect();
             let lead = format!(
                 "Sets {dotted} by {field}{}; conflicts with {}.",
@@ -329,14 +318,9 @@ impl Walk<'_> {
             );
             let help = sentence(&lead, description(resolved.value).as_deref());
             let value_name = Some(field.to_shouty_snake_case());
-            let flag = Flag::new(long.clone(), value_name, help, kind, &field_at, dotted);
-            Ok((
-                field.clone(),
-                Flag {
-                    conflicts: others,
-                    ..flag
-                },
-            ))
+            let mut flag = Flag::new(long.clone(), value_name, help, kind, &field_at, dotted);
+            flag.conflicts = others;
+            Ok((field.clone(), flag))
         };
         let members = fields.into_iter().zip(&longs).map(member);
         Ok(Node::Lookup(members.collect::<Result<_, _>>()?))
@@ -348,7 +332,7 @@ impl Walk<'_> {
         &self,
         at: &str,
         schema: &Value,
-        prefix: &[String],
+        prefix: &str,
         name: &str,
         dotted: &str,
         text: Option<String>,
@@ -374,23 +358,20 @@ impl Walk<'_> {
             .strip_suffix('s')
             .filter(|s| !s.is_empty() && !s.ends_with('s'))
             .unwrap_or(name);
-        let add = flag_name(prefix, singular);
-        let clear = flag_name(prefix, &format!("clear_{name}"));
+        let (add, clear) = (
+            flag_name(prefix, singular),
+            flag_name(prefix, &format!("clear_{name}")),
+        );
         let help = format!("Adds an entry to {dotted} (repeatable; KEY alone sends no value).");
         let help = sentence(&help, text.as_deref());
         let value_name = Some("KEY=VALUE".to_owned());
         // Bare `Vec`: clap's derive recognises only that spelling as repeatable.
         let ty = quote! { Vec<(String, Option<String>)> };
         let parser = quote! { value_parser = crate::request::parse_key_value, };
-        let add = Flag {
-            conflicts: vec![clear.clone()],
-            ..Flag::new(add, value_name, help, (ty, parser), at, dotted)
-        };
+        let mut add = Flag::new(add, value_name, help, (ty, parser), at, dotted);
         let help = format!("Sends {dotted} as an empty list, removing every entry.");
-        let clear = Flag {
-            conflicts: vec![add.long.clone()],
-            ..Flag::new(clear, None, help, (quote! { bool }, quote! {}), at, dotted)
-        };
+        let mut clear = Flag::new(clear, None, help, (quote! { bool }, quote! {}), at, dotted);
+        (add.conflicts, clear.conflicts) = (vec![clear.long.clone()], vec![add.long.clone()]);
         Ok(Node::KeyValues { add, clear })
     }
 
@@ -398,53 +379,47 @@ impl Walk<'_> {
     /// `Option`: clap's derive recognises only that spelling as optional).
     fn kind(&self, at: &str, schema: &Value) -> Result<(TokenStream, TokenStream), Problem> {
         let values = schema.get("enum").and_then(Value::as_array);
-        Ok(match (schema.get("type").and_then(Value::as_str), values) {
+        let (ty, parser) = match (schema.get("type").and_then(Value::as_str), values) {
             (Some("string"), Some(values)) => {
                 let values = values.iter().map(|v| {
                     let message = || format!("the enum value {v} is not a string");
                     v.as_str().ok_or_else(|| self.problem(at, message()))
                 });
                 let values = values.collect::<Result<Vec<_>, _>>()?;
-                (
-                    quote! { Option<String> },
-                    quote! { value_parser = [#(#values),*], },
-                )
+                (quote! { String }, quote! { value_parser = [#(#values),*], })
             }
-            (Some("string"), None) => (quote! { Option<String> }, quote! {}),
-            (Some("integer"), None) => (quote! { Option<i64> }, quote! {}),
-            (Some("number"), None) => (quote! { Option<f64> }, quote! {}),
+            (Some("string"), None) => (quote! { String }, quote! {}),
+            (Some("integer"), None) => (quote! { i64 }, quote! {}),
+            (Some("number"), None) => (quote! { f64 }, quote! {}),
             (Some("boolean"), None) => {
-                let parser = quote! { action = ::clap::ArgAction::Set, };
-                (quote! { Option<bool> }, parser)
+                (quote! { bool }, quote! { action = ::clap::ArgAction::Set, })
             }
             (other, _) => {
-                let message = format!(
-                    "no flag can be made for a schema of type {}",
-                    other.unwrap_or("(none)")
-                );
+                let other = other.unwrap_or("(none)");
+                let message = format!("no flag can be made for a schema of type {other}");
                 return Err(self.problem(at, message));
             }
-        })
+        };
+        Ok((quote! { Option<#ty> }, parser))
     }
 
     /// Two properties making one flag, or a flag the CLI declares itself.
     fn check_names(&self, flags: &[&Flag]) -> Result<(), Problem> {
-        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut seen = BTreeMap::new();
         for flag in flags {
             let (at, long) = (&flag.pointer, &flag.long);
-            let (message, fix) = if RESERVED.contains(&long.as_str()) {
-                let message = "which katapult already uses";
-                (
-                    format!("this property would make the flag --{long}, {message}"),
+            let (message, fix) = match seen.insert(long, at) {
+                _ if RESERVED.contains(&long.as_str()) => (
+                    format!(
+                        "this property would make the flag --{long}, which katapult already uses"
+                    ),
                     "rename the property, or teach xtask/src/codegen/cli.rs to prefix it",
-                )
-            } else if let Some(first) = seen.insert(long, at) {
-                (
+                ),
+                Some(first) => (
                     format!("this property and {first} would both make the flag --{long}"),
                     "rename one of them, or teach xtask/src/codegen/cli.rs to prefix them",
-                )
-            } else {
-                continue;
+                ),
+                None => continue,
             };
             return Err(super::problem(self.fragment, "cli", at, message, fix));
         }
@@ -452,12 +427,9 @@ impl Walk<'_> {
     }
 }
 
-/// `prefix-...-name`, kebab-case.
-fn flag_name(prefix: &[String], name: &str) -> String {
-    [prefix, &[name.to_owned()]]
-        .concat()
-        .join("_")
-        .to_kebab_case()
+/// `<prefix>_<name>` (either may be empty or snake_case), kebab-case.
+fn flag_name(prefix: &str, name: &str) -> String {
+    format!("{prefix}_{name}").to_kebab_case()
 }
 
 /// A schema's description, whitespace collapsed onto one line.

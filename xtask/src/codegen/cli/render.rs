@@ -76,25 +76,24 @@ fn field(flag: &Flag, whole_body: &[&str]) -> TokenStream {
 /// Statements filling `object_<depth>` from the nodes.
 fn object_body(nodes: &[(String, Node)], depth: usize) -> TokenStream {
     let object = format_ident!("object_{depth}");
+    // `set`, when the flag is given, with its `value`.
+    let given = |flag: &Flag, set: TokenStream| {
+        let flag = flag.id();
+        quote! { if let Some(value) = &self.#flag { #set } }
+    };
     let statements = nodes.iter().map(|(key, node)| match node {
-        Node::Value(flag) => {
-            let flag = flag.id();
-            quote! {
-                if let Some(value) = &self.#flag {
-                    #object.insert(#key.to_owned(), ::serde_json::Value::from(value.clone()));
-                }
-            }
-        }
+        Node::Value(flag) => given(
+            flag,
+            quote! { #object.insert(#key.to_owned(), ::serde_json::Value::from(value.clone())); },
+        ),
         Node::Lookup(members) => {
             let arms = members.iter().map(|(field, flag)| {
-                let flag = flag.id();
-                quote! {
-                    if let Some(value) = &self.#flag {
-                        let mut lookup = ::serde_json::Map::new();
-                        lookup.insert(#field.to_owned(), ::serde_json::Value::from(value.clone()));
-                        #object.insert(#key.to_owned(), ::serde_json::Value::Object(lookup));
-                    }
-                }
+                let set = quote! {
+                    let mut lookup = ::serde_json::Map::new();
+                    lookup.insert(#field.to_owned(), ::serde_json::Value::from(value.clone()));
+                    #object.insert(#key.to_owned(), ::serde_json::Value::Object(lookup));
+                };
+                given(flag, set)
             });
             quote! { #(#arms)* }
         }
@@ -123,14 +122,11 @@ fn object_body(nodes: &[(String, Node)], depth: usize) -> TokenStream {
         Node::Object { required, children } => {
             let inner = format_ident!("object_{}", depth + 1);
             let body = object_body(children, depth + 1);
-            let insert = if *required {
-                quote! { #object.insert(#key.to_owned(), ::serde_json::Value::Object(#inner)); }
-            } else {
-                quote! {
-                    if !#inner.is_empty() {
-                        #object.insert(#key.to_owned(), ::serde_json::Value::Object(#inner));
-                    }
-                }
+            let insert =
+                quote! { #object.insert(#key.to_owned(), ::serde_json::Value::Object(#inner)); };
+            let insert = match required {
+                true => insert,
+                false => quote! { if !#inner.is_empty() { #insert } },
             };
             quote! {
                 {
