@@ -3,22 +3,16 @@
 //! one flag per field and a `to_json` that builds the body, so a property
 //! added to the fragment appears in `katapult` with no hand edit.
 //!
-//! A scalar property is one flag (`size_in_gb` is `--size-in-gb`; a string
-//! enum takes its values, a boolean `true` or `false`, as a PATCH sends
-//! both). An object of optional properties adds their flags unprefixed; one
-//! with required properties (it identifies something, like `disk`) prefixes
-//! them with its name (`--disk-id`). A `oneOf` of single-field objects (a
-//! lookup) is one conflicting flag per field (`--io-profile-id`). An array
-//! of `{key, value}` is a repeatable `--<singular> KEY=VALUE` and a
-//! `--clear-<name>`. Any other shape, or two properties making one flag, is
-//! a problem of the `cli` stage.
-//!
-//! Help is the JSON path the flag sets, then the fragment's description
-//! ([`create_only`] notes what only a new disk takes). A required field's
-//! flag is required unless a whole body is given (`--json-body`, and
-//! `--from` for [`BULK`] operations). `cli/change.rs` picks `disk change`'s
-//! flags; `cli/render.rs` turns flags into tokens, which name one thing of
-//! the CLI crate: `crate::request::parse_key_value`.
+//! A scalar property is one flag (a string enum takes its values, a boolean
+//! `true` or `false`, as a PATCH sends both). An object of optional
+//! properties adds their flags unprefixed; one with required properties (it
+//! identifies something, like `disk`) prefixes them (`--disk-id`). Lookups
+//! and `{key, value}` arrays: [`Walk::lookup`], [`Walk::key_values`]. Any
+//! other shape, or two properties making one flag, is a problem of the `cli`
+//! stage. A required field's flag is required unless a whole body is given
+//! (`--json-body`, and `--from` for [`BULK`] operations). `cli/change.rs`
+//! picks `disk change`'s flags; `cli/render.rs` turns flags into tokens,
+//! which name one thing of the CLI crate: `crate::request::parse_key_value`.
 
 use std::collections::BTreeMap;
 
@@ -50,10 +44,9 @@ const RESERVED: &[&str] = &[
 /// The operations the CLI also runs in bulk, from JSON Lines (`--from`).
 const BULK: &[&str] = &["update_disk"];
 
-/// ` (create only; ...)` for Update disk's fields that only a disk being
-/// created takes (their own descriptions say so, or wire-facts.md does), with
-/// what changes each on an existing disk: the flag's help says so after
-/// "Sets <path>", so that `katapult disk update --help` points at the command
+/// ` (create only; ...)` for Update disk's fields only a new disk takes (as
+/// their descriptions or wire-facts.md say), with what changes each on an
+/// existing disk, so that `katapult disk update --help` points at the command
 /// that works. Nothing for any other field.
 fn create_only(dotted: &str) -> String {
     let note = match dotted {

@@ -16,9 +16,8 @@ use crate::problem::Problem;
 /// `crate::generated_open_enums::X`, and request plumbing `types_module` drops.
 pub(super) fn client(fragment: &Fragment) -> Result<TokenStream, Problem> {
     let settings = settings(fragment, "crate::generated_open_enums");
-    guarded(fragment, "client", || {
-        Generator::new(&settings).generate_tokens(&fragment.spec)
-    })
+    let client = || Generator::new(&settings).generate_tokens(&fragment.spec);
+    guarded(fragment, "client", client)
 }
 
 /// The typed `httpmock` helpers: the mock crate names the open enums

@@ -45,32 +45,20 @@ pub(super) fn render(root: Vec<(String, Node)>) -> TokenStream {
 /// The flag if it is [`routed_to`] an operation, its help naming that
 /// operation (instead of a create-only note).
 fn routed(mut flag: Flag) -> Option<Flag> {
-    let operation = routed_to(&flag.path)?;
-    if operation.is_empty() {
+    let (path, operation) = (&flag.path, routed_to(&flag.path)?);
+    let routed = format!("{path} ({operation})");
+    // A lookup member's help: "Sets <path> by <field>; ...".
+    let by = flag.help.split(" by ").nth(1);
+    flag.help = match by.and_then(|rest| rest.split([' ', '(']).next()) {
         // The lookup: the same disk for every step.
-        flag.help = format!("Sets {}: the disk to change.", flag.path);
-        return Some(flag);
-    }
-    let routed = format!(" ({operation})");
-    let note = create_only(&flag.path);
-    if note.is_empty() {
+        _ if operation.is_empty() => format!("Sets {path}: the disk to change."),
         // "Sets <path>" and the rest, with the operation after the path.
-        flag.help = flag
-            .help
-            .replacen(&flag.path, &format!("{}{routed}", flag.path), 1);
-    } else {
-        // The fragment's description is about creating a disk: say
-        // only what the flag sets and where it goes.
-        let by = flag
-            .help
-            .split(" by ")
-            .nth(1)
-            .and_then(|rest| rest.split([' ', '(']).next());
-        flag.help = match by {
-            Some(field) => format!("Sets {} by {field}{routed}.", flag.path),
-            None => format!("Sets {}{routed}.", flag.path),
-        };
-    }
+        _ if create_only(path).is_empty() => flag.help.replacen(path, &routed, 1),
+        // The fragment's description is about creating a disk: say only
+        // what the flag sets and where it goes.
+        Some(field) => format!("Sets {path} by {field} ({operation})."),
+        None => format!("Sets {routed}."),
+    };
     Some(flag)
 }
 
