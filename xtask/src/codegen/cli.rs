@@ -132,8 +132,7 @@ struct Flag {
     value_name: Option<String>,
     help: String,
     /// The field's type, and the clap attributes that parse its value.
-    ty: TokenStream,
-    parser: TokenStream,
+    kind: (TokenStream, TokenStream),
     /// Required in the body (every object above it required too).
     required: bool,
     /// The long names of the flags it conflicts with.
@@ -152,7 +151,7 @@ impl Flag {
         long: String,
         value_name: Option<String>,
         help: String,
-        (ty, parser): (TokenStream, TokenStream),
+        kind: (TokenStream, TokenStream),
         pointer: &str,
         path: &str,
     ) -> Self {
@@ -160,8 +159,7 @@ impl Flag {
             long,
             value_name,
             help,
-            ty,
-            parser,
+            kind,
             required: false,
             conflicts: Vec::new(),
             pointer: pointer.to_owned(),
@@ -374,11 +372,10 @@ impl Walk<'_> {
         let values = schema.get("enum").and_then(Value::as_array);
         let (ty, parser) = match (schema.get("type").and_then(Value::as_str), values) {
             (Some("string"), Some(values)) => {
-                let values = values.iter().map(|v| {
-                    let message = || format!("the enum value {v} is not a string");
-                    v.as_str().ok_or_else(|| self.problem(at, message()))
-                });
-                let values = values.collect::<Result<Vec<_>, _>>()?;
+                let values = values.iter().map(|v| v.as_str().ok_or(v));
+                let values = values.collect::<Result<Vec<_>, _>>();
+                let message = |v| format!("the enum value {v} is not a string");
+                let values = values.map_err(|v| self.problem(at, message(v)))?;
                 (quote! { String }, quote! { value_parser = [#(#values),*], })
             }
             (Some("string"), None) => (quote! { String }, quote! {}),

@@ -38,11 +38,9 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
     let (fragment, outputs) = match expected_outputs(root) {
         Ok(prepared) => prepared,
         Err(problems) => {
-            eprintln!("{}", problem::render(&problems));
-            eprintln!(
-                "\n{} problem(s) in the fragment; nothing was generated.",
-                problems.len()
-            );
+            let count = problems.len();
+            let problems = problem::render(&problems);
+            eprintln!("{problems}\n\n{count} problem(s) in the fragment; nothing was generated.");
             return ExitCode::FAILURE;
         }
     };
@@ -70,15 +68,9 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
         println!("wrote {path}");
     }
     if written.contains(&TYPES_PATH) || written.contains(&METHODS_PATH) {
-        // What the regeneration changed in the public API, and the bump that follows.
-        let file = |path| {
-            outputs
-                .iter()
-                .find(|o| o.path == path)
-                .map_or("", |o| &o.contents)
-        };
-        let new_outline = public_api(&fragment, file(TYPES_PATH), file(METHODS_PATH));
-        let report = new_outline
+        // What the regeneration changed in the public API, and the bump that
+        // follows: the files just written against the committed outline.
+        let report = public_api(root, &fragment)
             .and_then(|outline| crate::api_change::report_against_committed(root, &outline));
         let error = |error| format!("the public API changes could not be classified: {error}");
         println!("\n{}", report.unwrap_or_else(error));
@@ -87,20 +79,22 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The outline of the public API of the generated `types` and `methods`.
-fn public_api(fragment: &Fragment, types: &str, methods: &str) -> Result<String, String> {
-    let enums = open_enums(fragment).map_err(|problem| problem.to_string())?;
-    outline::public_api(types, methods, &enums).map_err(|e| e.to_string())
-}
-
 /// The outline of the public API of the generated files under `root`.
 pub fn committed_public_api(root: &Path) -> Result<String, String> {
     let fragment = prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH)
         .map_err(|problems| problem::render(&problems))?;
+    public_api(root, &fragment)
+}
+
+/// The outline of the public API of the generated `types` and `methods`
+/// under `root`, generated from `fragment`.
+fn public_api(root: &Path, fragment: &Fragment) -> Result<String, String> {
     let read = |path: &str| {
         std::fs::read_to_string(root.join(path)).map_err(|e| format!("cannot read {path}: {e}"))
     };
-    public_api(&fragment, &read(TYPES_PATH)?, &read(METHODS_PATH)?)
+    let (types, methods) = (read(TYPES_PATH)?, read(METHODS_PATH)?);
+    let enums = open_enums(fragment).map_err(|problem| problem.to_string())?;
+    outline::public_api(&types, &methods, &enums).map_err(|e| e.to_string())
 }
 
 /// Everything `cargo xtask codegen` would write for the workspace at `root`,

@@ -65,7 +65,7 @@ fn field(flag: &Flag, whole_body: &[&str]) -> TokenStream {
     let conflicts = flag.conflicts.iter().map(|long| long.to_snake_case());
     let conflicts =
         (!flag.conflicts.is_empty()).then(|| quote! { conflicts_with_all = [#(#conflicts),*], });
-    let (ty, parser) = (&flag.ty, &flag.parser);
+    let (ty, parser) = &flag.kind;
     quote! {
         #[doc = #help]
         #[arg(long = #long, #value_name #required #conflicts #parser)]
