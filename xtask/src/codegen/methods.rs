@@ -121,18 +121,14 @@ fn method_of(
             ));
         }
     };
-    let successes = operation
-        .responses
-        .responses
+    let responses = &operation.responses.responses;
+    let successes = responses
         .iter()
         .filter_map(|(status, response)| match status {
             StatusCode::Code(code) if (200..300).contains(code) => Some((*code, response)),
             _ => None,
         });
-    let Some(response) = successes
-        .clone()
-        .find_map(|(_, response)| response.as_item())
-    else {
+    let Some(response) = successes.clone().find_map(|(_, r)| r.as_item()) else {
         return Err(problem(
             &at,
             format!("`{name}` has no 2xx response written in place"),

@@ -55,10 +55,7 @@ fn field(flag: &Flag, whole_body: &[&str]) -> TokenStream {
     let ident = flag.id();
     let long = &flag.long;
     let help = format!(" {}", flag.help);
-    let value_name = flag
-        .value_name
-        .as_ref()
-        .map(|name| quote! { value_name = #name, });
+    let value_name = flag.value_name.iter();
     let required = flag
         .required
         .then(|| quote! { required_unless_present_any = [#(#whole_body),*], });
@@ -68,7 +65,7 @@ fn field(flag: &Flag, whole_body: &[&str]) -> TokenStream {
     let (ty, parser) = &flag.kind;
     quote! {
         #[doc = #help]
-        #[arg(long = #long, #value_name #required #conflicts #parser)]
+        #[arg(long = #long, #(value_name = #value_name,)* #required #conflicts #parser)]
         pub #ident: #ty,
     }
 }
