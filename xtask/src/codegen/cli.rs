@@ -139,21 +139,16 @@ struct Flag {
     conflicts: Vec<String>,
     /// Where it comes from, for problems.
     pointer: String,
-    /// The JSON path it sets (`properties.name`), for picking `disk
-    /// change`'s flags.
-    path: String,
 }
 
 impl Flag {
-    /// `--<long>` setting `path`, from `pointer`: optional, conflicting with
-    /// nothing.
+    /// `--<long>`, from `pointer`: optional, conflicting with nothing.
     fn new(
         long: String,
         value_name: Option<String>,
         help: String,
         kind: (TokenStream, TokenStream),
         pointer: &str,
-        path: &str,
     ) -> Self {
         Flag {
             long,
@@ -163,7 +158,6 @@ impl Flag {
             required: false,
             conflicts: Vec::new(),
             pointer: pointer.to_owned(),
-            path: path.to_owned(),
         }
     }
 
@@ -263,8 +257,7 @@ impl Walk<'_> {
                         let lead = format!("Sets {dotted}{}.", create_only(&dotted));
                         let help = sentence(&lead, text.or(inherited.clone()).as_deref());
                         let long = flag_name(prefix, name);
-                        let flag =
-                            Flag::new(long, Some(value_name), help, kind, &property_at, &dotted);
+                        let flag = Flag::new(long, Some(value_name), help, kind, &property_at);
                         Node::Value(Flag { required, ..flag })
                     }
                 }
@@ -309,7 +302,7 @@ impl Walk<'_> {
             );
             let help = sentence(&lead, description(resolved.value).as_deref());
             let value_name = Some(field.to_shouty_snake_case());
-            let mut flag = Flag::new(long.clone(), value_name, help, kind, &field_at, dotted);
+            let mut flag = Flag::new(long.clone(), value_name, help, kind, &field_at);
             flag.conflicts = others;
             Ok((field.clone(), flag))
         };
@@ -359,9 +352,9 @@ impl Walk<'_> {
         // Bare `Vec`: clap's derive recognises only that spelling as repeatable.
         let ty = quote! { Vec<(String, Option<String>)> };
         let parser = quote! { value_parser = crate::request::parse_key_value, };
-        let mut add = Flag::new(add, value_name, help, (ty, parser), at, dotted);
+        let mut add = Flag::new(add, value_name, help, (ty, parser), at);
         let help = format!("Sends {dotted} as an empty list, removing every entry.");
-        let mut clear = Flag::new(clear, None, help, (quote! { bool }, quote! {}), at, dotted);
+        let mut clear = Flag::new(clear, None, help, (quote! { bool }, quote! {}), at);
         (add.conflicts, clear.conflicts) = (vec![clear.long.clone()], vec![add.long.clone()]);
         Ok(Node::KeyValues { add, clear })
     }

@@ -39,13 +39,13 @@ pub(super) fn render(root: Vec<(String, Node)>) -> TokenStream {
          request body that an existing disk can change, each routed to the operation that \
          changes it. They build that body, the shape of a `--from` line."
     );
-    render::render(&doc, "disk_change", "Change", &["from"], &prune(root))
+    render::render(&doc, "disk_change", "Change", &["from"], &prune(root, ""))
 }
 
-/// The flag if it is [`routed_to`] an operation, its help naming that
-/// operation (instead of a create-only note).
-fn routed(mut flag: Flag) -> Option<Flag> {
-    let (path, operation) = (&flag.path, routed_to(&flag.path)?);
+/// The flag setting `path` if it is [`routed_to`] an operation, its help
+/// naming that operation (instead of a create-only note).
+fn routed(mut flag: Flag, path: &str) -> Option<Flag> {
+    let operation = routed_to(path)?;
     let routed = format!("{path} ({operation})");
     // A lookup member's help: "Sets <path> by <field>; ...".
     let by = flag.help.split(" by ").nth(1);
@@ -62,20 +62,22 @@ fn routed(mut flag: Flag) -> Option<Flag> {
     Some(flag)
 }
 
-/// The nodes with their flags [`routed`]; an object is kept when it is
-/// required or keeps a child.
-fn prune(nodes: Vec<(String, Node)>) -> Vec<(String, Node)> {
+/// The nodes under `parent` (a JSON path ending in `.`, or empty) with
+/// their flags [`routed`]; an object is kept when it is required or keeps a
+/// child.
+fn prune(nodes: Vec<(String, Node)>, parent: &str) -> Vec<(String, Node)> {
     let kept = |(key, node)| {
+        let path = format!("{parent}{key}");
         let node = match node {
-            Node::Value(flag) => Node::Value(routed(flag)?),
+            Node::Value(flag) => Node::Value(routed(flag, &path)?),
             Node::KeyValues { add, clear } => Node::KeyValues {
-                add: routed(add)?,
-                clear: routed(clear)?,
+                add: routed(add, &path)?,
+                clear: routed(clear, &path)?,
             },
             Node::Lookup(members) => {
                 let members = members.into_iter();
                 let members: Vec<(String, Flag)> = members
-                    .filter_map(|(field, flag)| Some((field, routed(flag)?)))
+                    .filter_map(|(field, flag)| Some((field, routed(flag, &path)?)))
                     .collect();
                 if members.is_empty() {
                     return None;
@@ -83,7 +85,7 @@ fn prune(nodes: Vec<(String, Node)>) -> Vec<(String, Node)> {
                 Node::Lookup(members)
             }
             Node::Object { required, children } => {
-                let children = prune(children);
+                let children = prune(children, &format!("{path}."));
                 if !required && children.is_empty() {
                     return None;
                 }
