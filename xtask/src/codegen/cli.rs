@@ -75,7 +75,7 @@ pub fn cli_module(fragment: &Fragment) -> Result<String, Problem> {
             continue;
         };
         let walk = Walk { fragment };
-        let root = walk.object(&at, body, "", &[], true)?;
+        let root = walk.object(&at, body, "", "", true)?;
         walk.check_names(&flags(&root))?;
         let name = rust_name(op.value);
         let whole_body: &[&str] = match BULK.contains(&name.as_str()) {
@@ -87,14 +87,8 @@ pub fn cli_module(fragment: &Fragment) -> Result<String, Problem> {
         let (path, method) = (&segments[1], segments[2].to_uppercase());
         let struct_doc =
             format!(" The request body of `{name}` ({method} {path}), one flag per field.");
-        let heading = "Request body";
-        items.push(render::render(
-            &struct_doc,
-            &name,
-            heading,
-            whole_body,
-            &root,
-        ));
+        let flags = render::render(&struct_doc, &name, "Request body", whole_body, &root);
+        items.push(flags);
         if name == change::CHANGE_FROM {
             items.push(change::render(root));
         }
@@ -210,14 +204,15 @@ impl Walk<'_> {
     }
 
     /// The properties of the object schema at `at`: `prefix` is the
-    /// flag-name prefix so far (snake_case), `path` the JSON path, `required`
-    /// whether every object down to this one is required.
+    /// flag-name prefix so far (snake_case), `path` the JSON path to it
+    /// (empty, or dotted and ending in `.`), `required` whether every object
+    /// down to this one is required.
     fn object(
         &self,
         at: &str,
         node: &Value,
         prefix: &str,
-        path: &[String],
+        path: &str,
         required: bool,
     ) -> Result<Vec<(String, Node)>, Problem> {
         let Some(properties) = node.get("properties").and_then(Value::as_object) else {
@@ -232,34 +227,32 @@ impl Walk<'_> {
             let resolved = doc::resolve(&self.fragment.document, property_at.clone(), property);
             let (at, schema) = (resolved.at.as_str(), resolved.value);
             let required = required && required_names.contains(&name.as_str());
-            let path = [path, std::slice::from_ref(name)].concat();
-            let dotted = path.join(".");
+            let dotted = format!("{path}{name}");
             let text = description(property).or_else(|| description(schema));
             let named = format!("{prefix}_{name}");
 
-            let node = if let Some(members) = schema.get("oneOf").and_then(Value::as_array) {
-                self.lookup(at, members, &named, &dotted)?
-            } else {
-                match schema.get("type").and_then(Value::as_str) {
-                    Some("object") | None if schema.get("properties").is_some() => {
-                        let identifies = !doc::strings(schema, "required").is_empty();
-                        let prefix = if identifies { &named } else { prefix };
-                        let children = self.object(at, schema, prefix, &path, required)?;
-                        Node::Object { required, children }
-                    }
-                    Some("array") => self.key_values(at, schema, prefix, name, &dotted, text)?,
-                    _ => {
-                        let kind = self.kind(at, schema)?;
-                        let value_name = match schema.get("type") == Some(&"boolean".into()) {
-                            true => "BOOL".to_owned(),
-                            false => name.to_shouty_snake_case(),
-                        };
-                        let lead = format!("Sets {dotted}{}.", create_only(&dotted));
-                        let help = sentence(&lead, text.or(inherited.clone()).as_deref());
-                        let long = flag_name(prefix, name);
-                        let flag = Flag::new(long, Some(value_name), help, kind, &property_at);
-                        Node::Value(Flag { required, ..flag })
-                    }
+            let one_of = schema.get("oneOf").and_then(Value::as_array);
+            let node = match (one_of, schema.get("type").and_then(Value::as_str)) {
+                (Some(members), _) => self.lookup(at, members, &named, &dotted)?,
+                (_, Some("object") | None) if schema.get("properties").is_some() => {
+                    let identifies = !doc::strings(schema, "required").is_empty();
+                    let prefix = if identifies { &named } else { prefix };
+                    let children =
+                        self.object(at, schema, prefix, &format!("{dotted}."), required)?;
+                    Node::Object { required, children }
+                }
+                (_, Some("array")) => self.key_values(at, schema, prefix, name, &dotted, text)?,
+                _ => {
+                    let kind = self.kind(at, schema)?;
+                    let value_name = match schema.get("type") == Some(&"boolean".into()) {
+                        true => "BOOL".to_owned(),
+                        false => name.to_shouty_snake_case(),
+                    };
+                    let lead = format!("Sets {dotted}{}.", create_only(&dotted));
+                    let help = sentence(&lead, text.or(inherited.clone()).as_deref());
+                    let long = flag_name(prefix, name);
+                    let flag = Flag::new(long, Some(value_name), help, kind, &property_at);
+                    Node::Value(Flag { required, ..flag })
                 }
             };
             Ok((name.clone(), node))
