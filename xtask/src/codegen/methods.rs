@@ -73,11 +73,9 @@ fn method_of(
                 .and_then(|name| fragment.spec.components.as_ref()?.parameters.get(name))
                 .and_then(ReferenceOr::as_item),
         };
-        let Some(Parameter::Query {
-            parameter_data: data,
-            ..
-        }) = parameter.filter(|p| p.parameter_data_ref().required)
-        else {
+        let query = |p: &&Parameter| matches!(p, Parameter::Query { .. });
+        let data = parameter.filter(query).map(Parameter::parameter_data_ref);
+        let Some(data) = data.filter(|data| data.required) else {
             return Err(problem(
                 &below(&at, ["parameters", &index.to_string()]),
                 format!(
@@ -154,10 +152,8 @@ fn method_of(
             api_version: #api_version,
         };
     };
-    let head = match &operation.summary {
-        Some(summary) => format!("{summary}: `{verb} {path}`."),
-        None => format!("`{verb} {path}`."),
-    };
+    let summary = operation.summary.as_ref().map(|s| format!("{s}: "));
+    let head = format!("{}`{verb} {path}`.", summary.unwrap_or_default());
     let description = operation.description.iter();
     let description = description.flat_map(|d| [""].into_iter().chain(d.trim_end().lines()));
     // As `#[doc]` values: `/// text` is `" text"`, `///` is `""`.
