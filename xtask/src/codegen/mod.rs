@@ -27,9 +27,7 @@ use proc_macro2::TokenStream;
 pub use self::cli::{CLI_PATH, cli_module};
 pub use self::methods::METHODS_PATH;
 pub use self::open_enums::{open_enums, render_open_enums};
-pub use self::output::{
-    MOCKS_PATH, OPEN_ENUMS_PATH, Output, Stale, TYPES_PATH, stale, stale_message,
-};
+pub use self::output::{MOCKS_PATH, OPEN_ENUMS_PATH, Output, TYPES_PATH, stale};
 use crate::fragment::{FRAGMENT_PATH, Fragment};
 use crate::problem::{self, Problem};
 use crate::{flags, lint, outline};
@@ -45,9 +43,8 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
         }
     };
     let written = if flags.check {
-        let stale = stale(root, &outputs);
-        if !stale.is_empty() {
-            eprintln!("{}", stale_message(&stale));
+        if let Some(stale) = stale(root, &outputs) {
+            eprintln!("{stale}");
             return ExitCode::FAILURE;
         }
         Vec::new()
