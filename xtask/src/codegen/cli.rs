@@ -282,7 +282,8 @@ impl Walk<'_> {
         });
         let fields: Vec<(String, &String, &Value)> = fields.collect();
         let longs: Vec<String> = fields.iter().map(|f| flag_name(prefix, f.1)).collect();
-        let member = |((field_at, field, schema), long): ((String, &String, &Value), &String)| {
+        let mut lookup = Vec::new();
+        for ((field_at, field, schema), long) in fields.into_iter().zip(&longs) {
             let resolved = doc::resolve(&self.fragment.document, field_at.clone(), schema);
             let kind = self.kind(&resolved.at, resolved.value)?;
             let mut others = longs.clone();
@@ -297,10 +298,9 @@ impl Walk<'_> {
             let value_name = Some(field.to_shouty_snake_case());
             let mut flag = Flag::new(long.clone(), value_name, help, kind, &field_at);
             flag.conflicts = others;
-            Ok((field.clone(), flag))
-        };
-        let members = fields.into_iter().zip(&longs).map(member);
-        Ok(Node::Lookup(members.collect::<Result<_, _>>()?))
+            lookup.push((field.clone(), flag));
+        }
+        Ok(Node::Lookup(lookup))
     }
 
     /// An array of `{key, value}` objects: `--<singular> KEY=VALUE` and
