@@ -3,28 +3,22 @@
 //! one flag per field and a `to_json` that builds the body, so a property
 //! added to the fragment appears in `katapult` with no hand edit.
 //!
-//! A scalar property is one flag (`size_in_gb` is `--size-in-gb`; a string
-//! enum takes its values, a boolean `true` or `false`, as a PATCH sends
-//! both). An object of optional properties adds their flags unprefixed; one
-//! with required properties (it identifies something, like `disk`) prefixes
-//! them with its name (`--disk-id`). A `oneOf` of single-field objects (a
-//! lookup) is one conflicting flag per field (`--io-profile-id`). An array
-//! of `{key, value}` is a repeatable `--<singular> KEY=VALUE` and a
-//! `--clear-<name>`. Any other shape, or two properties making one flag, is
-//! a problem of the `cli` stage.
-//!
-//! Help is the JSON path the flag sets, then the fragment's description
-//! ([`create_only`] notes what only a new disk takes). A required field's
-//! flag is required unless a whole body is given (`--json-body`, and
-//! `--from` for [`BULK`] operations). `cli/change.rs` picks `disk change`'s
-//! flags; `cli/render.rs` turns flags into tokens, which name one thing of
-//! the CLI crate: `crate::request::parse_key_value`.
+//! A scalar property is one flag (a string enum takes its values, a boolean
+//! `true` or `false`, as a PATCH sends both). An object of optional
+//! properties adds their flags unprefixed; one with required properties (it
+//! identifies something, like `disk`) prefixes them (`--disk-id`). Lookups
+//! and `{key, value}` arrays: [`Walk::lookup`], [`Walk::key_values`]. Any
+//! other shape, or two properties making one flag, is a problem of the `cli`
+//! stage. A required field's flag is required unless a whole body is given
+//! (`--json-body`, and `--from` for [`BULK`] operations). `cli/change.rs`
+//! picks `disk change`'s flags; `cli/render.rs` turns flags into tokens,
+//! which name one thing of the CLI crate: `crate::request::parse_key_value`.
 
 use std::collections::BTreeMap;
 
 use heck::{ToKebabCase, ToShoutySnakeCase, ToSnakeCase};
-use proc_macro2::TokenStream;
-use quote::quote;
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
 use serde_json::Value;
 
 use crate::doc::{self, OneOfShape, child};
@@ -50,10 +44,9 @@ const RESERVED: &[&str] = &[
 /// The operations the CLI also runs in bulk, from JSON Lines (`--from`).
 const BULK: &[&str] = &["update_disk"];
 
-/// ` (create only; ...)` for Update disk's fields that only a disk being
-/// created takes (their own descriptions say so, or wire-facts.md does), with
-/// what changes each on an existing disk: the flag's help says so after
-/// "Sets <path>", so that `katapult disk update --help` points at the command
+/// ` (create only; ...)` for Update disk's fields only a new disk takes (as
+/// their descriptions or wire-facts.md say), with what changes each on an
+/// existing disk, so that `katapult disk update --help` points at the command
 /// that works. Nothing for any other field.
 fn create_only(dotted: &str) -> String {
     let note = match dotted {
@@ -78,15 +71,12 @@ pub fn cli_module(fragment: &Fragment) -> Result<String, Problem> {
     let doc = &fragment.document;
     let mut items = Vec::new();
     for op in doc::operations(doc) {
-        let Some((at, body)) = request_schema(doc, &op.pointer, op.value) else {
+        let Some((at, body)) = request_schema(doc, &op) else {
             continue;
         };
-        let mut walk = Walk {
-            fragment,
-            flags: Vec::new(),
-        };
-        let root = walk.object(&at, body, &[], &[], true)?;
-        walk.check_names()?;
+        let walk = Walk { fragment };
+        let root = walk.object(&at, body, "", "", true)?;
+        walk.check_names(&flags(&root))?;
         let name = rust_name(op.value);
         let whole_body: &[&str] = match BULK.contains(&name.as_str()) {
             true => &["json_body", "from"],
@@ -95,16 +85,12 @@ pub fn cli_module(fragment: &Fragment) -> Result<String, Problem> {
         // `/paths/~1disks~1disk/patch` is `PATCH /disks/disk`.
         let segments: Vec<String> = doc::segments(&op.pointer).collect();
         let (path, method) = (&segments[1], segments[2].to_uppercase());
-        let spec = render::Spec {
-            doc: format!(" The request body of `{name}` ({method} {path}), one flag per field."),
-            name: name.clone(),
-            heading: "Request body",
-            whole_body,
-        };
-        items.push(render::render(&spec, &walk.flags, &root));
+        let struct_doc =
+            format!(" The request body of `{name}` ({method} {path}), one flag per field.");
+        let flags = render::render(&struct_doc, &name, "Request body", whole_body, &root);
+        items.push(flags);
         if name == change::CHANGE_FROM {
-            let (flags, root) = change::flags(walk.flags, root);
-            items.push(render::render(&change::spec(), &flags, &root));
+            items.push(change::render(root));
         }
     }
     let tokens = quote! {
@@ -125,65 +111,88 @@ fn rust_name(op: &Value) -> String {
 }
 
 /// The JSON request body's schema, resolved, and where it is.
-fn request_schema<'a>(doc: &'a Value, op_at: &str, op: &'a Value) -> Option<(String, &'a Value)> {
-    let (body_at, body) = doc::deref(doc, child(op_at, "requestBody"), op.get("requestBody")?);
-    let (media, schema) = doc::entries(body, "content").find_map(|(media, value)| {
-        Some((media, value.get("schema").filter(|_| doc::is_json(media))?))
-    })?;
-    let schema_at = doc::below(&body_at, ["content", media, "schema"]);
-    let schema = doc::resolve(doc, schema_at, schema);
+fn request_schema<'a>(doc: &'a Value, op: &doc::Operation<'a>) -> Option<(String, &'a Value)> {
+    let body = op.value.get("requestBody")?;
+    let (body_at, body) = doc::deref(doc, child(&op.pointer, "requestBody"), body);
+    let at = doc::json_schema_pointer(&body_at, body)?;
+    let schema = doc::resolve(doc, at.clone(), doc.pointer(&at)?);
     Some((schema.at, schema.value))
 }
 
 #[derive(Debug)]
 struct Flag {
-    /// The field and clap id: `disk_id`.
-    id: String,
     /// `disk-id`.
     long: String,
     value_name: Option<String>,
     help: String,
     /// The field's type, and the clap attributes that parse its value.
-    ty: TokenStream,
-    parser: TokenStream,
+    kind: (TokenStream, TokenStream),
     /// Required in the body (every object above it required too).
     required: bool,
-    /// Ids of the flags it conflicts with.
+    /// The long names of the flags it conflicts with.
     conflicts: Vec<String>,
     /// Where it comes from, for problems.
     pointer: String,
-    /// The JSON path it sets (`properties.name`), for picking `disk
-    /// change`'s flags.
-    path: String,
 }
 
-/// A node of the body the flags build.
+impl Flag {
+    /// `--<long>`, from `pointer`: optional, conflicting with nothing.
+    fn new(
+        long: String,
+        value_name: Option<String>,
+        help: String,
+        kind: (TokenStream, TokenStream),
+        pointer: &str,
+    ) -> Self {
+        Flag {
+            long,
+            value_name,
+            help,
+            kind,
+            required: false,
+            conflicts: Vec::new(),
+            pointer: pointer.to_owned(),
+        }
+    }
+
+    /// The struct field and clap id: `disk_id`.
+    fn id(&self) -> Ident {
+        format_ident!("{}", self.long.to_snake_case())
+    }
+}
+
+/// A node of the body the flags build, under its key in the object above,
+/// holding the flags that fill it.
 #[derive(Debug)]
+// A few dozen nodes per run: boxing the flags would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Node {
     /// `{...}`: inserted when required, or when any flag below it is given.
     Object {
-        key: String,
         required: bool,
-        children: Vec<Node>,
+        children: Vec<(String, Node)>,
     },
     /// One flag's value.
-    Value { key: String, flag: String },
-    /// `{"<field>": value}`, from whichever member's flag is given.
-    Lookup {
-        key: String,
-        members: Vec<(String, String)>,
-    },
+    Value(Flag),
+    /// `{"<field>": value}`, from whichever member field's flag is given.
+    Lookup(Vec<(String, Flag)>),
     /// `[{"key": k, "value": v}, ...]`, or `[]` with the clear flag.
-    KeyValues {
-        key: String,
-        add: String,
-        clear: String,
-    },
+    KeyValues { add: Flag, clear: Flag },
+}
+
+/// The flags filling `nodes`, in the body's order.
+fn flags<'a>(nodes: &'a [(String, Node)]) -> Vec<&'a Flag> {
+    let node_flags = |(_, node): &'a (String, Node)| match node {
+        Node::Object { children, .. } => flags(children),
+        Node::Value(flag) => vec![flag],
+        Node::Lookup(members) => members.iter().map(|(_, flag)| flag).collect(),
+        Node::KeyValues { add, clear } => vec![add, clear],
+    };
+    nodes.iter().flat_map(node_flags).collect()
 }
 
 struct Walk<'a> {
     fragment: &'a Fragment,
-    flags: Vec<Flag>,
 }
 
 impl Walk<'_> {
@@ -194,144 +203,92 @@ impl Walk<'_> {
         super::problem(self.fragment, "cli", pointer, message, fix)
     }
 
-    /// Adds the flag `--<long>` setting `path`, from `at`, optional and
-    /// conflicting with nothing; returns it.
-    fn push(
-        &mut self,
-        long: String,
-        value_name: Option<String>,
-        help: String,
-        (ty, parser): (TokenStream, TokenStream),
-        at: &str,
-        path: &str,
-    ) -> &mut Flag {
-        let index = self.flags.len();
-        self.flags.push(Flag {
-            id: long.to_snake_case(),
-            long,
-            value_name,
-            help,
-            ty,
-            parser,
-            required: false,
-            conflicts: Vec::new(),
-            pointer: at.to_owned(),
-            path: path.to_owned(),
-        });
-        &mut self.flags[index]
-    }
-
-    /// The children of the object schema at `at`: `prefix` is the flag-name
-    /// prefix so far, `path` the JSON path, `required` whether every object
+    /// The properties of the object schema at `at`: `prefix` is the
+    /// flag-name prefix so far (snake_case), `path` the JSON path to it
+    /// (empty, or dotted and ending in `.`), `required` whether every object
     /// down to this one is required.
     fn object(
-        &mut self,
+        &self,
         at: &str,
         node: &Value,
-        prefix: &[String],
-        path: &[String],
+        prefix: &str,
+        path: &str,
         required: bool,
-    ) -> Result<Vec<Node>, Problem> {
+    ) -> Result<Vec<(String, Node)>, Problem> {
         let Some(properties) = node.get("properties").and_then(Value::as_object) else {
             return Err(self.problem(at, "the request body is not an object with properties"));
         };
         let required_names = doc::strings(node, "required");
-        let object_description = description(node);
-        let mut children = Vec::new();
-        for (name, property) in properties {
+        // A prefixed object's field without a description of its own is
+        // described by its object (`disk.id`: "The disk").
+        let inherited = description(node).filter(|_| !prefix.is_empty());
+        let property = |(name, property): (&String, &Value)| {
             let property_at = doc::below(at, ["properties", name]);
             let resolved = doc::resolve(&self.fragment.document, property_at.clone(), property);
-            let (schema_at, schema) = (resolved.at, resolved.value);
-            let is_required = required && required_names.contains(&name.as_str());
-            let json_path = [path, std::slice::from_ref(name)].concat();
-            let dotted = json_path.join(".");
-            let own_description = description(property).or_else(|| description(schema));
-            let key = name.clone();
+            let (at, schema) = (resolved.at.as_str(), resolved.value);
+            let required = required && required_names.contains(&name.as_str());
+            let dotted = format!("{path}{name}");
+            let text = description(property).or_else(|| description(schema));
+            let named = format!("{prefix}_{name}");
 
-            if let Some(members) = schema.get("oneOf").and_then(Value::as_array) {
-                children.push(self.lookup(&schema_at, members, prefix, name, &dotted)?);
-                continue;
-            }
-            let node = match schema.get("type").and_then(Value::as_str) {
-                Some("object") | None if schema.get("properties").is_some() => {
-                    let mut inner_prefix = prefix.to_vec();
-                    if !doc::strings(schema, "required").is_empty() {
-                        inner_prefix.push(name.clone());
-                    }
+            let one_of = schema.get("oneOf").and_then(Value::as_array);
+            let node = match (one_of, schema.get("type").and_then(Value::as_str)) {
+                (Some(members), _) => self.lookup(at, members, &named, &dotted)?,
+                (_, Some("object") | None) if schema.get("properties").is_some() => {
+                    let identifies = !doc::strings(schema, "required").is_empty();
+                    let prefix = if identifies { &named } else { prefix };
                     let children =
-                        self.object(&schema_at, schema, &inner_prefix, &json_path, is_required)?;
-                    Node::Object {
-                        key,
-                        required: is_required,
-                        children,
-                    }
+                        self.object(at, schema, prefix, &format!("{dotted}."), required)?;
+                    Node::Object { required, children }
                 }
-                Some("array") => {
-                    self.key_values(&schema_at, schema, prefix, name, &dotted, own_description)?
-                }
+                (_, Some("array")) => self.key_values(at, schema, prefix, name, &dotted, text)?,
                 _ => {
-                    let kind = self.kind(&schema_at, schema)?;
-                    // A prefixed object's field without a description of its
-                    // own is described by its object (`disk.id`: "The disk").
-                    let inherited = object_description.clone().filter(|_| !prefix.is_empty());
-                    let text = own_description.or(inherited);
+                    let kind = self.kind(at, schema)?;
                     let value_name = match schema.get("type") == Some(&"boolean".into()) {
                         true => "BOOL".to_owned(),
                         false => name.to_shouty_snake_case(),
                     };
                     let lead = format!("Sets {dotted}{}.", create_only(&dotted));
-                    let help = sentence(&lead, text.as_deref());
+                    let help = sentence(&lead, text.or(inherited.clone()).as_deref());
                     let long = flag_name(prefix, name);
-                    let flag = self.push(long, Some(value_name), help, kind, &property_at, &dotted);
-                    flag.required = is_required;
-                    Node::Value {
-                        key,
-                        flag: flag.id.clone(),
-                    }
+                    let flag = Flag::new(long, Some(value_name), help, kind, &property_at);
+                    Node::Value(Flag { required, ..flag })
                 }
             };
-            children.push(node);
-        }
-        Ok(children)
+            Ok((name.clone(), node))
+        };
+        properties.iter().map(property).collect()
     }
 
-    /// A lookup: one flag per member field, conflicting with each other.
+    /// A lookup: one flag per member field (`prefix` ends with the lookup's
+    /// name), conflicting with each other.
     fn lookup(
-        &mut self,
+        &self,
         at: &str,
         members: &[Value],
-        prefix: &[String],
-        name: &str,
+        prefix: &str,
         dotted: &str,
     ) -> Result<Node, Problem> {
         if let OneOfShape::Untagged(why) | OneOfShape::Internal { tag: why } =
             doc::one_of_shape(members)
         {
-            return Err(self.problem(
-                at,
-                format!("only a oneOf of single-field objects (a lookup) makes flags; this one does not: {why}"),
-            ));
+            let message = "only a oneOf of single-field objects (a lookup) makes flags";
+            return Err(self.problem(at, format!("{message}; this one does not: {why}")));
         }
-        let lookup_prefix = [prefix, &[name.to_owned()]].concat();
-        let fields: Vec<(usize, &String, &Value)> = members
-            .iter()
-            .enumerate()
-            .filter_map(|(index, member)| {
-                let (field, schema) = member.get("properties")?.as_object()?.iter().next()?;
-                Some((index, field, schema))
-            })
-            .collect();
-        let longs: Vec<String> = fields
-            .iter()
-            .map(|(_, field, _)| flag_name(&lookup_prefix, field))
-            .collect();
-        let mut lookup = Vec::new();
-        for ((index, field, schema), long) in fields.into_iter().zip(&longs) {
+        let fields = members.iter().enumerate().filter_map(|(index, member)| {
+            let (field, schema) = member.get("properties")?.as_object()?.iter().next()?;
             let field_at = doc::below(at, ["oneOf", &index.to_string(), "properties", field]);
+            Some((field_at, field, schema))
+        });
+        let fields: Vec<(String, &String, &Value)> = fields.collect();
+        let longs: Vec<String> = fields.iter().map(|f| flag_name(prefix, f.1)).collect();
+        let mut lookup = Vec::new();
+        for ((field_at, field, schema), long) in fields.into_iter().zip(&longs) {
             let resolved = doc::resolve(&self.fragment.document, field_at.clone(), schema);
             let kind = self.kind(&resolved.at, resolved.value)?;
-            let others = longs.iter().filter(|other| *other != long);
-            let others_long: Vec<String> = others.clone().map(|o| format!("--{o}")).collect();
+            let mut others = longs.clone();
+            others.retain(|other| other != long);
+            let others_long: Vec<String> = others.iter().map(|o| format!("--{o}")).collect();
             let lead = format!(
                 "Sets {dotted} by {field}{}; conflicts with {}.",
                 create_only(dotted),
@@ -339,23 +296,20 @@ impl Walk<'_> {
             );
             let help = sentence(&lead, description(resolved.value).as_deref());
             let value_name = Some(field.to_shouty_snake_case());
-            let flag = self.push(long.clone(), value_name, help, kind, &field_at, dotted);
-            flag.conflicts = others.map(|o| o.to_snake_case()).collect();
-            lookup.push((field.clone(), flag.id.clone()));
+            let mut flag = Flag::new(long.clone(), value_name, help, kind, &field_at);
+            flag.conflicts = others;
+            lookup.push((field.clone(), flag));
         }
-        Ok(Node::Lookup {
-            key: name.to_owned(),
-            members: lookup,
-        })
+        Ok(Node::Lookup(lookup))
     }
 
     /// An array of `{key, value}` objects: `--<singular> KEY=VALUE` and
     /// `--clear-<name>`.
     fn key_values(
-        &mut self,
+        &self,
         at: &str,
         schema: &Value,
-        prefix: &[String],
+        prefix: &str,
         name: &str,
         dotted: &str,
         text: Option<String>,
@@ -385,77 +339,63 @@ impl Walk<'_> {
             flag_name(prefix, singular),
             flag_name(prefix, &format!("clear_{name}")),
         );
-        let (add_id, clear_id) = (add.to_snake_case(), clear.to_snake_case());
         let help = format!("Adds an entry to {dotted} (repeatable; KEY alone sends no value).");
         let help = sentence(&help, text.as_deref());
         let value_name = Some("KEY=VALUE".to_owned());
         // Bare `Vec`: clap's derive recognises only that spelling as repeatable.
         let ty = quote! { Vec<(String, Option<String>)> };
         let parser = quote! { value_parser = crate::request::parse_key_value, };
-        let flag = self.push(add, value_name, help, (ty, parser), at, dotted);
-        flag.conflicts = vec![clear_id.clone()];
+        let mut add = Flag::new(add, value_name, help, (ty, parser), at);
         let help = format!("Sends {dotted} as an empty list, removing every entry.");
-        let flag = self.push(clear, None, help, (quote! { bool }, quote! {}), at, dotted);
-        flag.conflicts = vec![add_id.clone()];
-        Ok(Node::KeyValues {
-            key: name.to_owned(),
-            add: add_id,
-            clear: clear_id,
-        })
+        let mut clear = Flag::new(clear, None, help, (quote! { bool }, quote! {}), at);
+        (add.conflicts, clear.conflicts) = (vec![clear.long.clone()], vec![add.long.clone()]);
+        Ok(Node::KeyValues { add, clear })
     }
 
     /// The field type and value parser of a scalar schema's flag (a bare
     /// `Option`: clap's derive recognises only that spelling as optional).
     fn kind(&self, at: &str, schema: &Value) -> Result<(TokenStream, TokenStream), Problem> {
         let values = schema.get("enum").and_then(Value::as_array);
-        Ok(match (schema.get("type").and_then(Value::as_str), values) {
+        let (ty, parser) = match (schema.get("type").and_then(Value::as_str), values) {
             (Some("string"), Some(values)) => {
-                let values = values.iter().map(|v| {
-                    let message = || format!("the enum value {v} is not a string");
-                    v.as_str().ok_or_else(|| self.problem(at, message()))
-                });
-                let values = values.collect::<Result<Vec<_>, _>>()?;
-                (
-                    quote! { Option<String> },
-                    quote! { value_parser = [#(#values),*], },
-                )
+                let values = values.iter().map(|v| v.as_str().ok_or(v));
+                let values = values.collect::<Result<Vec<_>, _>>();
+                let message = |v| format!("the enum value {v} is not a string");
+                let values = values.map_err(|v| self.problem(at, message(v)))?;
+                (quote! { String }, quote! { value_parser = [#(#values),*], })
             }
-            (Some("string"), None) => (quote! { Option<String> }, quote! {}),
-            (Some("integer"), None) => (quote! { Option<i64> }, quote! {}),
-            (Some("number"), None) => (quote! { Option<f64> }, quote! {}),
+            (Some("string"), None) => (quote! { String }, quote! {}),
+            (Some("integer"), None) => (quote! { i64 }, quote! {}),
+            (Some("number"), None) => (quote! { f64 }, quote! {}),
             (Some("boolean"), None) => {
-                let parser = quote! { action = ::clap::ArgAction::Set, };
-                (quote! { Option<bool> }, parser)
+                (quote! { bool }, quote! { action = ::clap::ArgAction::Set, })
             }
             (other, _) => {
-                let message = format!(
-                    "no flag can be made for a schema of type {}",
-                    other.unwrap_or("(none)")
-                );
+                let other = other.unwrap_or("(none)");
+                let message = format!("no flag can be made for a schema of type {other}");
                 return Err(self.problem(at, message));
             }
-        })
+        };
+        Ok((quote! { Option<#ty> }, parser))
     }
 
     /// Two properties making one flag, or a flag the CLI declares itself.
-    fn check_names(&self) -> Result<(), Problem> {
-        let mut seen: BTreeMap<&str, &Flag> = BTreeMap::new();
-        for flag in &self.flags {
+    fn check_names(&self, flags: &[&Flag]) -> Result<(), Problem> {
+        let mut seen = BTreeMap::new();
+        for flag in flags {
             let (at, long) = (&flag.pointer, &flag.long);
-            let (message, fix) = if RESERVED.contains(&long.as_str()) {
-                let message = "which katapult already uses";
-                (
-                    format!("this property would make the flag --{long}, {message}"),
+            let (message, fix) = match seen.insert(long, at) {
+                _ if RESERVED.contains(&long.as_str()) => (
+                    format!(
+                        "this property would make the flag --{long}, which katapult already uses"
+                    ),
                     "rename the property, or teach xtask/src/codegen/cli.rs to prefix it",
-                )
-            } else if let Some(first) = seen.insert(long, flag) {
-                let first = &first.pointer;
-                (
+                ),
+                Some(first) => (
                     format!("this property and {first} would both make the flag --{long}"),
                     "rename one of them, or teach xtask/src/codegen/cli.rs to prefix them",
-                )
-            } else {
-                continue;
+                ),
+                None => continue,
             };
             return Err(super::problem(self.fragment, "cli", at, message, fix));
         }
@@ -463,12 +403,9 @@ impl Walk<'_> {
     }
 }
 
-/// `prefix-...-name`, kebab-case.
-fn flag_name(prefix: &[String], name: &str) -> String {
-    [prefix, &[name.to_owned()]]
-        .concat()
-        .join("_")
-        .to_kebab_case()
+/// `<prefix>_<name>` (either may be empty or snake_case), kebab-case.
+fn flag_name(prefix: &str, name: &str) -> String {
+    format!("{prefix}_{name}").to_kebab_case()
 }
 
 /// A schema's description, whitespace collapsed onto one line.

@@ -8,7 +8,7 @@ use std::sync::Once;
 use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 
-use crate::doc;
+use crate::doc::{self, OpenEnum};
 use crate::fragment::Fragment;
 use crate::problem::Problem;
 
@@ -16,9 +16,8 @@ use crate::problem::Problem;
 /// `crate::generated_open_enums::X`, and request plumbing `types_module` drops.
 pub(super) fn client(fragment: &Fragment) -> Result<TokenStream, Problem> {
     let settings = settings(fragment, "crate::generated_open_enums");
-    guarded(fragment, "client", || {
-        Generator::new(&settings).generate_tokens(&fragment.spec)
-    })
+    let client = || Generator::new(&settings).generate_tokens(&fragment.spec);
+    guarded(fragment, "client", client)
 }
 
 /// The typed `httpmock` helpers: the mock crate names the open enums
@@ -41,8 +40,7 @@ fn settings(fragment: &Fragment, open_enums: &str) -> GenerationSettings {
         .with_derive("PartialEq")
         .with_derive("schemars::JsonSchema");
     // `ErrorCode`, an open enum but no schema, has nothing to replace.
-    for open_enum in doc::open_enums(&fragment.document) {
-        let name = open_enum.name;
+    for OpenEnum { name, .. } in doc::open_enums(&fragment.document) {
         let implements = [TypeImpl::Display, TypeImpl::FromStr].into_iter();
         settings.with_replacement(&name, format!("{open_enums}::{name}"), implements);
     }

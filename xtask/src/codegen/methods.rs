@@ -14,29 +14,6 @@ use crate::problem::Problem;
 
 pub const METHODS_PATH: &str = "crates/katapult-core/src/generated_methods.rs";
 
-const MODULE_DOC: [&str; 5] = [
-    "The client's methods, one per operation of the fragment: the name comes",
-    "from `x-rust-name`, the docs from the operation, the method, path and",
-    "documented statuses from the fragment, the work from the one call path",
-    "(`crate::call`). Each operation also has a `prepare_` twin that",
-    "builds the same request, by the same code, without sending it.",
-];
-
-/// What every method's documentation ends with.
-const CALL_PATH_DOC: [&str; 5] = [
-    "Retries what the client's [`RetryPolicy`](crate::RetryPolicy) allows, and waits",
-    "while the rate-limit governor holds the request",
-    "([`ClientBuilder::rate_limit_governor`](crate::ClientBuilder::rate_limit_governor));",
-    "the status, request id and rate-limit headers of the answer are in",
-    "[`Response::meta`], or in the error's.",
-];
-
-/// Doc comment lines as `#[doc]` values: `/// text` is `" text"`.
-fn doc<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let line = |line: &str| format!("{}{line}", if line.is_empty() { "" } else { " " });
-    lines.into_iter().map(line).collect()
-}
-
 /// The formatted source of [`METHODS_PATH`]: for each operation a static
 /// `Operation` (`UPDATE_DISK`) and two methods, the call and its `prepare_`.
 pub fn render(fragment: &Fragment) -> Result<String, Problem> {
@@ -49,13 +26,16 @@ pub fn render(fragment: &Fragment) -> Result<String, Problem> {
             methods.push(calls);
         }
     }
-    let module_doc = doc(MODULE_DOC);
     let tokens = quote! {
-        #(#![doc = #module_doc])*
+        //! The client's methods, one per operation of the fragment: the name comes
+        //! from `x-rust-name`, the docs from the operation, the method, path and
+        //! documented statuses from the fragment, the work from the one call path
+        //! (`crate::call`). Each operation also has a `prepare_` twin that
+        //! builds the same request, by the same code, without sending it.
         use crate::call::Operation;
         use crate::{Client, Error, PreparedRequest, Response, types};
         #(#statics)*
-        #[doc = " Every operation, for what reads them by name."]
+        /// Every operation, for what reads them by name.
         pub(crate) static OPERATIONS: &[&Operation] = &[#(&#constants),*];
         impl Client {
             #(#methods)*
@@ -93,11 +73,9 @@ fn method_of(
                 .and_then(|name| fragment.spec.components.as_ref()?.parameters.get(name))
                 .and_then(ReferenceOr::as_item),
         };
-        let Some(Parameter::Query {
-            parameter_data: data,
-            ..
-        }) = parameter.filter(|p| p.parameter_data_ref().required)
-        else {
+        let query = |p: &&Parameter| matches!(p, Parameter::Query { .. });
+        let data = parameter.filter(query).map(Parameter::parameter_data_ref);
+        let Some(data) = data.filter(|data| data.required) else {
             return Err(problem(
                 &below(&at, ["parameters", &index.to_string()]),
                 format!(
@@ -141,18 +119,14 @@ fn method_of(
             ));
         }
     };
-    let successes = operation
-        .responses
-        .responses
+    let responses = &operation.responses.responses;
+    let successes = responses
         .iter()
         .filter_map(|(status, response)| match status {
             StatusCode::Code(code) if (200..300).contains(code) => Some((*code, response)),
             _ => None,
         });
-    let Some(response) = successes
-        .clone()
-        .find_map(|(_, response)| response.as_item())
-    else {
+    let Some(response) = successes.clone().find_map(|(_, r)| r.as_item()) else {
         return Err(problem(
             &at,
             format!("`{name}` has no 2xx response written in place"),
@@ -178,18 +152,15 @@ fn method_of(
             api_version: #api_version,
         };
     };
-    let head = match &operation.summary {
-        Some(summary) => format!("{summary}: `{verb} {path}`."),
-        None => format!("`{verb} {path}`."),
-    };
+    let summary = operation.summary.as_ref().map(|s| format!("{s}: "));
+    let head = format!("{}`{verb} {path}`.", summary.unwrap_or_default());
     let description = operation.description.iter();
     let description = description.flat_map(|d| [""].into_iter().chain(d.trim_end().lines()));
-    let lines = [head.as_str()].into_iter().chain(description);
-    let call_doc = doc(lines.chain([""]).chain(CALL_PATH_DOC));
-    let prepare_doc = doc([
-        &format!("The request [`{name}`](Self::{name}) sends, built by the same code and not"),
-        "sent (the token redacted): for a dry run, a log or a test.",
-    ]);
+    // As `#[doc]` values: `/// text` is `" text"`, `///` is `""`.
+    let call_doc = [head.as_str()].into_iter().chain(description);
+    let call_doc = call_doc.map(|line| format!("{}{line}", if line.is_empty() { "" } else { " " }));
+    let prepare_doc =
+        format!(" The request [`{name}`](Self::{name}) sends, built by the same code and not");
     // The call takes the body it sends; `prepare_` borrows it.
     let query = quote! { &[#((#wire, #args)),*] };
     let (send, lend) = match body.is_empty() {
@@ -198,12 +169,19 @@ fn method_of(
     };
     let methods = quote! {
         #(#[doc = #call_doc])*
+        ///
+        /// Retries what the client's [`RetryPolicy`](crate::RetryPolicy) allows, and waits
+        /// while the rate-limit governor holds the request
+        /// ([`ClientBuilder::rate_limit_governor`](crate::ClientBuilder::rate_limit_governor));
+        /// the status, request id and rate-limit headers of the answer are in
+        /// [`Response::meta`], or in the error's.
         pub async fn #call(&self, #(#args: &str,)* #(body: types::#body,)*)
             -> Result<Response<types::#response>, Error>
         {
             self.call(&#constant, #query, #send).await
         }
-        #(#[doc = #prepare_doc])*
+        #[doc = #prepare_doc]
+        /// sent (the token redacted): for a dry run, a log or a test.
         pub fn #prepare(&self, #(#args: &str,)* #(body: &types::#body,)*)
             -> Result<PreparedRequest, Error>
         {

@@ -27,43 +27,35 @@ use proc_macro2::TokenStream;
 pub use self::cli::{CLI_PATH, cli_module};
 pub use self::methods::METHODS_PATH;
 pub use self::open_enums::{open_enums, render_open_enums};
-pub use self::output::{
-    MOCKS_PATH, OPEN_ENUMS_PATH, Output, Stale, TYPES_PATH, stale, stale_message,
-};
+pub use self::output::{MOCKS_PATH, OPEN_ENUMS_PATH, Output, TYPES_PATH, stale};
 use crate::fragment::{FRAGMENT_PATH, Fragment};
 use crate::problem::{self, Problem};
 use crate::{flags, lint, outline};
 
 pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
-    let fragment = prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH);
-    let prepared = fragment.and_then(|f| outputs(&f).map(|o| (f, o)).map_err(|p| vec![p]));
-    let (fragment, outputs) = match prepared {
+    let (fragment, outputs) = match expected_outputs(root) {
         Ok(prepared) => prepared,
         Err(problems) => {
-            eprintln!("{}", problem::render(&problems));
-            eprintln!(
-                "\n{} problem(s) in the fragment; nothing was generated.",
-                problems.len()
-            );
+            let count = problems.len();
+            let problems = problem::render(&problems);
+            eprintln!("{problems}\n\n{count} problem(s) in the fragment; nothing was generated.");
             return ExitCode::FAILURE;
         }
     };
-    if flags.check {
-        let stale = stale(root, &outputs);
-        if !stale.is_empty() {
-            eprintln!("{}", stale_message(&stale));
+    let written = if flags.check {
+        if let Some(stale) = stale(root, &outputs) {
+            eprintln!("{stale}");
             return ExitCode::FAILURE;
         }
-    }
-    let written = match flags.check {
-        true => Vec::new(),
-        false => match output::write(root, &outputs) {
+        Vec::new()
+    } else {
+        match output::write(root, &outputs) {
             Ok(written) => written,
             Err(error) => {
                 eprintln!("cannot write generated code: {error}");
                 return ExitCode::FAILURE;
             }
-        },
+        }
     };
     if written.is_empty() {
         println!("generated code is up to date ({} files)", outputs.len());
@@ -73,45 +65,41 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
         println!("wrote {path}");
     }
     if written.contains(&TYPES_PATH) || written.contains(&METHODS_PATH) {
-        println!("\n{}", api_changes(root, &fragment, &outputs));
+        // What the regeneration changed in the public API, and the bump that
+        // follows: the files just written against the committed outline.
+        let report = public_api(root, &fragment)
+            .and_then(|outline| crate::api_change::report_against_committed(root, &outline));
+        let error = |error| format!("the public API changes could not be classified: {error}");
+        println!("\n{}", report.unwrap_or_else(error));
     }
     println!("review the change with `git diff` and `cargo insta review`");
     ExitCode::SUCCESS
-}
-
-/// What the regeneration changed in the public API, and the bump that follows.
-fn api_changes(root: &Path, fragment: &Fragment, outputs: &[Output]) -> String {
-    let file = |path| {
-        outputs
-            .iter()
-            .find(|o| o.path == path)
-            .map_or("", |o| o.contents.as_str())
-    };
-    public_api(fragment, file(TYPES_PATH), file(METHODS_PATH))
-        .and_then(|new_outline| crate::api_change::report_against_committed(root, &new_outline))
-        .unwrap_or_else(|error| format!("the public API changes could not be classified: {error}"))
-}
-
-/// The outline of the public API of the generated `types` and `methods`.
-fn public_api(fragment: &Fragment, types: &str, methods: &str) -> Result<String, String> {
-    let enums = open_enums(fragment).map_err(|problem| problem.to_string())?;
-    outline::public_api(types, methods, &enums).map_err(|e| e.to_string())
 }
 
 /// The outline of the public API of the generated files under `root`.
 pub fn committed_public_api(root: &Path) -> Result<String, String> {
     let fragment = prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH)
         .map_err(|problems| problem::render(&problems))?;
+    public_api(root, &fragment)
+}
+
+/// The outline of the public API of the generated `types` and `methods`
+/// under `root`, generated from `fragment`.
+fn public_api(root: &Path, fragment: &Fragment) -> Result<String, String> {
     let read = |path: &str| {
         std::fs::read_to_string(root.join(path)).map_err(|e| format!("cannot read {path}: {e}"))
     };
-    public_api(&fragment, &read(TYPES_PATH)?, &read(METHODS_PATH)?)
+    let (types, methods) = (read(TYPES_PATH)?, read(METHODS_PATH)?);
+    let enums = open_enums(fragment).map_err(|problem| problem.to_string())?;
+    outline::public_api(&types, &methods, &enums).map_err(|e| e.to_string())
 }
 
-/// Everything `cargo xtask codegen` would write for the workspace at `root`.
-pub fn expected_outputs(root: &Path) -> Result<Vec<Output>, Vec<Problem>> {
+/// Everything `cargo xtask codegen` would write for the workspace at `root`,
+/// and the fragment it comes from.
+pub fn expected_outputs(root: &Path) -> Result<(Fragment, Vec<Output>), Vec<Problem>> {
     let fragment = prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH)?;
-    outputs(&fragment).map_err(|problem| vec![problem])
+    let outputs = outputs(&fragment).map_err(|problem| vec![problem])?;
+    Ok((fragment, outputs))
 }
 
 /// Load → lint → shape for Rust: the fragment at `path` (`display_path` in
@@ -125,17 +113,18 @@ pub fn prepare(path: &Path, display_path: &str) -> Result<Fragment, Vec<Problem>
 
 /// Generate → format: every output from a [`prepare`]d fragment.
 pub(crate) fn outputs(fragment: &Fragment) -> Result<Vec<Output>, Problem> {
-    let enums = open_enums(fragment)?;
+    let enums = render_open_enums(&open_enums(fragment)?);
     let types = types_module(fragment)?;
     let mocks = generate::mocks(fragment)?;
-    let methods = methods::render(fragment)?;
-    Ok(vec![
-        Output::generated(TYPES_PATH, fragment, &types),
-        Output::generated(METHODS_PATH, fragment, &methods),
-        Output::generated(OPEN_ENUMS_PATH, fragment, &render_open_enums(&enums)),
-        Output::generated(MOCKS_PATH, fragment, &format(fragment, mocks)?),
-        Output::generated(CLI_PATH, fragment, &cli_module(fragment)?),
-    ])
+    let files = [
+        (TYPES_PATH, types),
+        (METHODS_PATH, methods::render(fragment)?),
+        (OPEN_ENUMS_PATH, enums),
+        (MOCKS_PATH, format(fragment, mocks)?),
+        (CLI_PATH, cli_module(fragment)?),
+    ];
+    let outputs = files.map(|(path, body)| Output::generated(path, fragment, &body));
+    Ok(outputs.into())
 }
 
 /// The generated `types` module alone, formatted: what katapult-core's

@@ -1,5 +1,6 @@
 //! The write/check step: the generated files against what is on disk.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::fragment::Fragment;
@@ -36,36 +37,30 @@ impl Output {
     }
 }
 
-/// A generated file that differs from what codegen would write: its path, and
-/// the unified diff from the file on disk to the expected contents.
-pub type Stale = (&'static str, String);
-
-/// Compares outputs with the files under `root`; returns the stale ones.
-pub fn stale(root: &Path, outputs: &[Output]) -> Vec<Stale> {
-    let stale = |output: &Output| {
-        let current = output.differs(root)?;
+/// Compares outputs with the files under `root`: each stale file's unified
+/// diff, from the file on disk to the expected contents, then the command to
+/// run; `None` when every file is fresh.
+pub fn stale(root: &Path, outputs: &[Output]) -> Option<String> {
+    let (mut diffs, mut paths) = (String::new(), Vec::new());
+    for output in outputs {
+        let Some(current) = output.differs(root) else {
+            continue;
+        };
         let (from, to) = (format!("a/{}", output.path), format!("b/{}", output.path));
         let diff = similar::TextDiff::from_lines(&current, &output.contents);
         let mut diff = diff.unified_diff();
-        Some((
-            output.path,
-            diff.context_radius(3).header(&from, &to).to_string(),
-        ))
-    };
-    outputs.iter().filter_map(stale).collect()
-}
-
-/// Each stale file's diff, then the command to run.
-pub fn stale_message(stale: &[Stale]) -> String {
-    let diffs: String = stale.iter().map(|(_, diff)| format!("{diff}\n")).collect();
-    let paths: Vec<&str> = stale.iter().map(|(path, _)| *path).collect();
-    format!(
-        "{diffs}{} generated file(s) are stale: {}.\n\
-         Run `cargo xtask codegen` to regenerate them, review with `git diff` and \
-         `cargo insta review`, and commit the result.",
-        stale.len(),
-        paths.join(", ")
-    )
+        let _ = writeln!(diffs, "{}", diff.context_radius(3).header(&from, &to));
+        paths.push(output.path);
+    }
+    (!paths.is_empty()).then(|| {
+        format!(
+            "{diffs}{} generated file(s) are stale: {}.\n\
+             Run `cargo xtask codegen` to regenerate them, review with `git diff` and \
+             `cargo insta review`, and commit the result.",
+            paths.len(),
+            paths.join(", ")
+        )
+    })
 }
 
 pub(super) fn write(root: &Path, outputs: &[Output]) -> std::io::Result<Vec<&'static str>> {

@@ -2,6 +2,8 @@
 //! disk's body an existing disk can change, their help naming the operation
 //! each is routed to, and the body tree pruned to them.
 
+use proc_macro2::TokenStream;
+
 use super::{Flag, Node, create_only, render};
 
 /// The operation whose body `disk change`'s flags build: a `--from` line is
@@ -29,88 +31,68 @@ fn routed_to(path: &str) -> Option<&'static str> {
     })
 }
 
-/// `disk change`'s struct: required `--disk-id` unless `--from`.
-pub(super) fn spec() -> render::Spec {
-    render::Spec {
-        doc: format!(
-            " The property flags of `katapult disk change`: the fields of `{CHANGE_FROM}`'s \
-             request body that an existing disk can change, each routed to the operation that \
-             changes it. They build that body, the shape of a `--from` line."
-        ),
-        name: "disk_change".to_owned(),
-        heading: "Change",
-        whole_body: &["from"],
-    }
+/// `disk change`'s struct (required `--disk-id` unless `--from`): Update
+/// disk's body tree pruned to the flags [`routed`] to an operation.
+pub(super) fn render(root: Vec<(String, Node)>) -> TokenStream {
+    let doc = format!(
+        " The property flags of `katapult disk change`: the fields of `{CHANGE_FROM}`'s \
+         request body that an existing disk can change, each routed to the operation that \
+         changes it. They build that body, the shape of a `--from` line."
+    );
+    render::render(&doc, "disk_change", "Change", &["from"], &prune(root, ""))
 }
 
-/// The flags [`routed_to`] an operation, their help naming that operation
-/// (instead of a create-only note), and the body tree pruned to them.
-pub(super) fn flags(flags: Vec<Flag>, root: Vec<Node>) -> (Vec<Flag>, Vec<Node>) {
-    let kept: Vec<Flag> = flags
-        .into_iter()
-        .filter_map(|mut flag| {
-            let operation = routed_to(&flag.path)?;
-            if operation.is_empty() {
-                // The lookup: the same disk for every step.
-                flag.help = format!("Sets {}: the disk to change.", flag.path);
-                return Some(flag);
-            }
-            let routed = format!(" ({operation})");
-            let note = create_only(&flag.path);
-            if note.is_empty() {
-                // "Sets <path>" and the rest, with the operation after the path.
-                flag.help = flag
-                    .help
-                    .replacen(&flag.path, &format!("{}{routed}", flag.path), 1);
-            } else {
-                // The fragment's description is about creating a disk: say
-                // only what the flag sets and where it goes.
-                let by = flag
-                    .help
-                    .split(" by ")
-                    .nth(1)
-                    .and_then(|rest| rest.split([' ', '(']).next());
-                flag.help = match by {
-                    Some(field) => format!("Sets {} by {field}{routed}.", flag.path),
-                    None => format!("Sets {}{routed}.", flag.path),
-                };
-            }
-            Some(flag)
-        })
-        .collect();
-    let ids: Vec<&str> = kept.iter().map(|flag| flag.id.as_str()).collect();
-    let root = prune(root, &ids);
-    (kept, root)
+/// The flag setting `path` if it is [`routed_to`] an operation, its help
+/// naming that operation (instead of a create-only note).
+fn routed(mut flag: Flag, path: &str) -> Option<Flag> {
+    let operation = routed_to(path)?;
+    let routed = format!("{path} ({operation})");
+    // A lookup member's help: "Sets <path> by <field>; ...".
+    let by = flag.help.split(" by ").nth(1);
+    flag.help = match by.and_then(|rest| rest.split([' ', '(']).next()) {
+        // The lookup: the same disk for every step.
+        _ if operation.is_empty() => format!("Sets {path}: the disk to change."),
+        // "Sets <path>" and the rest, with the operation after the path.
+        _ if create_only(path).is_empty() => flag.help.replacen(path, &routed, 1),
+        // The fragment's description is about creating a disk: say only
+        // what the flag sets and where it goes.
+        Some(field) => format!("Sets {path} by {field} ({operation})."),
+        None => format!("Sets {routed}."),
+    };
+    Some(flag)
 }
 
-/// The nodes whose flags are among `ids`; an object is kept when it is
-/// required or keeps a child.
-fn prune(nodes: Vec<Node>, ids: &[&str]) -> Vec<Node> {
-    nodes
-        .into_iter()
-        .filter_map(|node| match node {
-            Node::Value { ref flag, .. } | Node::KeyValues { add: ref flag, .. } => {
-                ids.contains(&flag.as_str()).then_some(node)
-            }
-            Node::Lookup { key, members } => {
-                let members: Vec<(String, String)> = members
-                    .into_iter()
-                    .filter(|(_, flag)| ids.contains(&flag.as_str()))
+/// The nodes under `parent` (a JSON path ending in `.`, or empty) with
+/// their flags [`routed`]; an object is kept when it is required or keeps a
+/// child.
+fn prune(nodes: Vec<(String, Node)>, parent: &str) -> Vec<(String, Node)> {
+    let kept = |(key, node)| {
+        let path = format!("{parent}{key}");
+        let node = match node {
+            Node::Value(flag) => Node::Value(routed(flag, &path)?),
+            Node::KeyValues { add, clear } => Node::KeyValues {
+                add: routed(add, &path)?,
+                clear: routed(clear, &path)?,
+            },
+            Node::Lookup(members) => {
+                let members = members.into_iter();
+                let members: Vec<(String, Flag)> = members
+                    .filter_map(|(field, flag)| Some((field, routed(flag, &path)?)))
                     .collect();
-                (!members.is_empty()).then_some(Node::Lookup { key, members })
+                if members.is_empty() {
+                    return None;
+                }
+                Node::Lookup(members)
             }
-            Node::Object {
-                key,
-                required,
-                children,
-            } => {
-                let children = prune(children, ids);
-                (required || !children.is_empty()).then_some(Node::Object {
-                    key,
-                    required,
-                    children,
-                })
+            Node::Object { required, children } => {
+                let children = prune(children, &format!("{path}."));
+                if !required && children.is_empty() {
+                    return None;
+                }
+                Node::Object { required, children }
             }
-        })
-        .collect()
+        };
+        Some((key, node))
+    };
+    nodes.into_iter().filter_map(kept).collect()
 }

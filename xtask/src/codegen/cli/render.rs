@@ -1,32 +1,30 @@
 //! The tokens of one struct of flags: a clap `Args` struct, its group, and
 //! `to_json`, which builds the body tree `cli.rs` made.
 
-use heck::ToUpperCamelCase;
+use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Flag, Node};
 
-/// A struct of flags: its rustdoc (with the leading space), name in
-/// snake_case (`update_disk` makes `UpdateDiskFlags` and the clap group
-/// `update_disk_flags`), help heading, and the arguments that give a whole
-/// body instead (`json_body`, `from`), which make its required flags optional.
-pub(super) struct Spec {
-    pub(super) doc: String,
-    pub(super) name: String,
-    pub(super) heading: &'static str,
-    pub(super) whole_body: &'static [&'static str],
-}
-
-/// The struct, its group and `to_json` for one set of flags.
-pub(super) fn render(spec: &Spec, flags: &[Flag], root: &[Node]) -> TokenStream {
-    let struct_name = format_ident!("{}Flags", spec.name.to_upper_camel_case());
-    let group = format!("{}_flags", spec.name);
-    let (heading, struct_doc) = (spec.heading, &spec.doc);
-    let mut ordered: Vec<&Flag> = flags.iter().collect();
+/// A struct of flags and its group and `to_json`, for the body tree `root`:
+/// its rustdoc (with the leading space), name in snake_case (`update_disk`
+/// makes `UpdateDiskFlags` and the clap group `update_disk_flags`), help
+/// heading, and the arguments that give a whole body instead (`json_body`,
+/// `from`), which make its required flags optional.
+pub(super) fn render(
+    struct_doc: &str,
+    name: &str,
+    heading: &str,
+    whole_body: &[&str],
+    root: &[(String, Node)],
+) -> TokenStream {
+    let struct_name = format_ident!("{}Flags", name.to_upper_camel_case());
+    let group = format!("{name}_flags");
+    let mut ordered = super::flags(root);
     // Required first, then by name.
     ordered.sort_by(|a, b| (b.required, &a.long).cmp(&(a.required, &b.long)));
-    let fields = ordered.iter().map(|flag| field(flag, spec.whole_body));
+    let fields = ordered.iter().map(|flag| field(flag, whole_body));
     let body = object_body(root, 0);
 
     quote! {
@@ -54,55 +52,50 @@ pub(super) fn render(spec: &Spec, flags: &[Flag], root: &[Node]) -> TokenStream 
 
 /// One field of the struct, with its clap attributes.
 fn field(flag: &Flag, whole_body: &[&str]) -> TokenStream {
-    let ident = format_ident!("{}", flag.id);
+    let ident = flag.id();
     let long = &flag.long;
     let help = format!(" {}", flag.help);
-    let value_name = flag
-        .value_name
-        .as_ref()
-        .map(|name| quote! { value_name = #name, });
+    let value_name = flag.value_name.iter();
     let required = flag
         .required
         .then(|| quote! { required_unless_present_any = [#(#whole_body),*], });
-    let conflicts = &flag.conflicts;
+    let conflicts = flag.conflicts.iter().map(|long| long.to_snake_case());
     let conflicts =
-        (!conflicts.is_empty()).then(|| quote! { conflicts_with_all = [#(#conflicts),*], });
-    let (ty, parser) = (&flag.ty, &flag.parser);
+        (!flag.conflicts.is_empty()).then(|| quote! { conflicts_with_all = [#(#conflicts),*], });
+    let (ty, parser) = &flag.kind;
     quote! {
         #[doc = #help]
-        #[arg(long = #long, #value_name #required #conflicts #parser)]
+        #[arg(long = #long, #(value_name = #value_name,)* #required #conflicts #parser)]
         pub #ident: #ty,
     }
 }
 
 /// Statements filling `object_<depth>` from the nodes.
-fn object_body(nodes: &[Node], depth: usize) -> TokenStream {
+fn object_body(nodes: &[(String, Node)], depth: usize) -> TokenStream {
     let object = format_ident!("object_{depth}");
-    let statements = nodes.iter().map(|node| match node {
-        Node::Value { key, flag } => {
-            let flag = format_ident!("{flag}");
-            quote! {
-                if let Some(value) = &self.#flag {
-                    #object.insert(#key.to_owned(), ::serde_json::Value::from(value.clone()));
-                }
-            }
-        }
-        Node::Lookup { key, members } => {
+    // `set`, when the flag is given, with its `value`.
+    let given = |flag: &Flag, set: TokenStream| {
+        let flag = flag.id();
+        quote! { if let Some(value) = &self.#flag { #set } }
+    };
+    let statements = nodes.iter().map(|(key, node)| match node {
+        Node::Value(flag) => given(
+            flag,
+            quote! { #object.insert(#key.to_owned(), ::serde_json::Value::from(value.clone())); },
+        ),
+        Node::Lookup(members) => {
             let arms = members.iter().map(|(field, flag)| {
-                let flag = format_ident!("{flag}");
-                quote! {
-                    if let Some(value) = &self.#flag {
-                        let mut lookup = ::serde_json::Map::new();
-                        lookup.insert(#field.to_owned(), ::serde_json::Value::from(value.clone()));
-                        #object.insert(#key.to_owned(), ::serde_json::Value::Object(lookup));
-                    }
-                }
+                let set = quote! {
+                    let mut lookup = ::serde_json::Map::new();
+                    lookup.insert(#field.to_owned(), ::serde_json::Value::from(value.clone()));
+                    #object.insert(#key.to_owned(), ::serde_json::Value::Object(lookup));
+                };
+                given(flag, set)
             });
             quote! { #(#arms)* }
         }
-        Node::KeyValues { key, add, clear } => {
-            let add = format_ident!("{add}");
-            let clear = format_ident!("{clear}");
+        Node::KeyValues { add, clear } => {
+            let (add, clear) = (add.id(), clear.id());
             quote! {
                 if self.#clear {
                     #object.insert(#key.to_owned(), ::serde_json::Value::Array(::std::vec::Vec::new()));
@@ -123,21 +116,14 @@ fn object_body(nodes: &[Node], depth: usize) -> TokenStream {
                 }
             }
         }
-        Node::Object {
-            key,
-            required,
-            children,
-        } => {
+        Node::Object { required, children } => {
             let inner = format_ident!("object_{}", depth + 1);
             let body = object_body(children, depth + 1);
-            let insert = if *required {
-                quote! { #object.insert(#key.to_owned(), ::serde_json::Value::Object(#inner)); }
-            } else {
-                quote! {
-                    if !#inner.is_empty() {
-                        #object.insert(#key.to_owned(), ::serde_json::Value::Object(#inner));
-                    }
-                }
+            let insert =
+                quote! { #object.insert(#key.to_owned(), ::serde_json::Value::Object(#inner)); };
+            let insert = match required {
+                true => insert,
+                false => quote! { if !#inner.is_empty() { #insert } },
             };
             quote! {
                 {
