@@ -189,7 +189,7 @@ fn renamed_types(removed: &[&Entry], added: &[&Entry]) -> BTreeMap<String, Strin
     type Signature = fn(&Entry) -> Option<String>;
     let by_body: Signature = |e| Some(format!("{:?}{}", e.shape, e.body));
     let by_members: Signature = |e| {
-        let names: Vec<&str> = e.members.iter().map(|(name, _)| name.as_str()).collect();
+        let names: Vec<&String> = e.members.keys().collect();
         (!names.is_empty()).then(|| format!("{:?}{names:?}", e.shape))
     };
     let mut renames = BTreeMap::new();
@@ -220,15 +220,17 @@ fn renamed_types(removed: &[&Entry], added: &[&Entry]) -> BTreeMap<String, Strin
 /// same type under another name.
 fn is_renamed(was: &Entry, now: &Entry, renamed: &dyn Fn(&str) -> String) -> bool {
     match (was.shape, now.shape) {
-        (Shape::Other, Shape::Other) if was.owner.is_empty() => renamed(&was.body) == now.body,
         (Shape::Other, Shape::Other) => {
             let body = renamed(&was.body);
             let own_name = BTreeMap::from([(was.name.clone(), now.name.clone())]);
-            renamed(&was.owner) == now.owner
-                && (body == now.body || rename_words(&body, &own_name) == now.body)
+            body == now.body
+                || !was.owner.is_empty()
+                    && renamed(&was.owner) == now.owner
+                    && rename_words(&body, &own_name) == now.body
         }
         (Shape::Other, _) | (_, Shape::Other) => false,
-        _ => renamed(&was.name) == now.name && renamed(&was.item) == now.item,
+        // The path ends in the name.
+        _ => renamed(&was.item) == now.item,
     }
 }
 
@@ -245,23 +247,23 @@ fn compare(was: &Entry, now: &Entry, renamed: &dyn Fn(&str) -> String, out: &mut
         return push(ChangeKind::ShapeChanged(how));
     }
     let struct_ = now.shape == Shape::Struct;
-    let before = (was.members.iter()).map(|(name, rest)| (name, renamed(rest)));
-    let before: BTreeMap<&String, String> = before.collect();
-    let after: BTreeMap<&String, &String> = now.members.iter().map(|(n, r)| (n, r)).collect();
-    for (&name, rest) in &before {
-        let name = name.clone();
-        push(match after.get(&name) {
-            Some(&new) if new == rest => continue,
-            Some(&new) if struct_ => ChangeKind::FieldTypeChanged(name, rest.clone(), new.clone()),
+    for (name, rest) in &was.members {
+        let (rest, name) = (renamed(rest), name.clone());
+        push(match now.members.get(&name) {
+            Some(new) if *new == rest => continue,
+            Some(new) if struct_ => ChangeKind::FieldTypeChanged(name, rest, new.clone()),
             Some(_) => ChangeKind::VariantChanged(name),
             None if struct_ => ChangeKind::FieldRemoved(name),
             None => ChangeKind::VariantRemoved(name),
         });
     }
-    for (name, rest) in after.iter().filter(|(name, _)| !before.contains_key(*name)) {
+    for (name, rest) in &now.members {
+        if was.members.contains_key(name) {
+            continue;
+        }
         push(match struct_ {
             true => ChangeKind::FieldAdded(format!("{name}: {rest}")),
-            false => ChangeKind::VariantAdded((*name).clone()),
+            false => ChangeKind::VariantAdded(name.clone()),
         });
     }
     let body = renamed(&was.body);
@@ -276,22 +278,14 @@ fn compare(was: &Entry, now: &Entry, renamed: &dyn Fn(&str) -> String, out: &mut
 
 /// Replaces whole identifiers per `renames`.
 fn rename_words(text: &str, renames: &BTreeMap<String, String>) -> String {
-    if renames.is_empty() {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    for c in text.chars().chain(['\n']) {
-        if c.is_alphanumeric() || c == '_' {
-            word.push(c);
-            continue;
-        }
-        out.push_str(renames.get(&word).unwrap_or(&word));
-        word.clear();
-        out.push(c);
-    }
-    out.pop();
-    out
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    // Each piece is a word and the one character that ends it, if any.
+    let pieces = text.split_inclusive(|c: char| !is_word(c)).map(|piece| {
+        let word = piece.trim_end_matches(|c: char| !is_word(c));
+        let renamed = renames.get(word).map_or(word, String::as_str);
+        format!("{renamed}{}", &piece[word.len()..])
+    });
+    pieces.collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
