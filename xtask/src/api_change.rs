@@ -187,7 +187,9 @@ pub fn classify(old: &str, new: &str) -> Vec<ApiChange> {
 /// one type on each side fits.
 fn renamed_types(removed: &[&Entry], added: &[&Entry]) -> BTreeMap<String, String> {
     type Signature = fn(&Entry) -> Option<String>;
-    let by_body: Signature = |e| Some(format!("{:?}{}", e.shape, e.body));
+    let by_body: Signature =
+        |e| (e.shape != Shape::Other).then(|| format!("{:?}{}", e.shape, e.body));
+    // Only types have members.
     let by_members: Signature = |e| {
         let names: Vec<&String> = e.members.keys().collect();
         (!names.is_empty()).then(|| format!("{:?}{names:?}", e.shape))
@@ -195,19 +197,13 @@ fn renamed_types(removed: &[&Entry], added: &[&Entry]) -> BTreeMap<String, Strin
     let mut renames = BTreeMap::new();
     for signature in [by_body, by_members] {
         for was in removed {
-            if was.shape == Shape::Other || renames.contains_key(&was.name) {
-                continue;
-            }
-            let Some(wanted) = signature(was) else {
-                continue;
-            };
-            let fits =
-                |e: &&&Entry| e.shape != Shape::Other && signature(e).as_ref() == Some(&wanted);
-            let taken: BTreeSet<&String> = renames.values().collect();
-            let free = |e: &&&Entry| fits(e) && !taken.contains(&e.name);
+            let wanted = signature(was);
+            let fits = |e: &&&Entry| wanted.is_some() && signature(e) == wanted;
+            let free = |e: &&&Entry| fits(e) && !renames.values().any(|name| *name == e.name);
             let candidates: Vec<&&Entry> = added.iter().filter(free).collect();
             if let [only] = candidates[..]
                 && removed.iter().filter(fits).count() == 1
+                && !renames.contains_key(&was.name)
             {
                 renames.insert(was.name.clone(), only.name.clone());
             }
