@@ -174,13 +174,10 @@ fn entry(line: &str) -> Entry {
             (Shape::Struct, Some(_)) if braced.is_none() => Shape::TupleStruct,
             (shape, _) => shape,
         };
-        let members = match shape {
-            Shape::Struct | Shape::ClosedEnum | Shape::OpenEnum => split_top(inner.unwrap_or(""))
-                .filter(|&m| m != "Unknown(String)")
-                .map(member)
-                .collect(),
-            _ => BTreeMap::new(),
-        };
+        // A tuple struct's fields have no names: its body is compared whole.
+        let members =
+            split_top(braced.unwrap_or("")).filter(|&m| !matches!(m, ".." | "Unknown(String)"));
+        let members = members.map(member).collect();
         return Entry {
             key: format!("type {path}"),
             item: path.to_owned(),
