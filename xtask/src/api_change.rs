@@ -4,7 +4,7 @@
 //! cargo-semver-checks: codegen must answer in seconds, without two rustdoc
 //! builds; release-check runs that as a cross-check when installed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::{self, Write};
 use std::path::Path;
 
@@ -150,26 +150,24 @@ impl fmt::Display for ApiChange {
 pub fn classify(old: &str, new: &str) -> Vec<ApiChange> {
     let (old, new) = (outline::read(old), outline::read(new));
     let removed: Vec<&Entry> = old.values().filter(|e| !new.contains_key(&e.key)).collect();
-    let added: Vec<&Entry> = new.values().filter(|e| !old.contains_key(&e.key)).collect();
+    let mut added: Vec<&Entry> = new.values().filter(|e| !old.contains_key(&e.key)).collect();
     let renames = renamed_types(&removed, &added);
     let renamed = |text: &str| rename_words(text, &renames);
-    let (mut changes, mut paired) = (Vec::new(), BTreeSet::new());
+    let mut changes = Vec::new();
     for was in &removed {
-        let counterpart = added
-            .iter()
-            .find(|now| !paired.contains(&now.key) && is_renamed(was, now, &renamed));
-        let Some(now) = counterpart else {
+        let Some(at) = added.iter().position(|now| is_renamed(was, now, &renamed)) else {
             changes.push(ApiChange::new(was.shape, &was.item, ChangeKind::Removed));
             continue;
         };
-        paired.insert(&now.key);
+        // Paired once: what is left of `added` is new.
+        let now = added.remove(at);
         let kind = ChangeKind::Renamed(now.item.clone());
         changes.push(ApiChange::new(was.shape, &was.item, kind));
         if was.shape != Shape::Other {
             compare(was, now, &renamed, &mut changes);
         }
     }
-    for now in added.iter().filter(|now| !paired.contains(&now.key)) {
+    for now in &added {
         changes.push(ApiChange::new(now.shape, &now.item, ChangeKind::Added));
     }
     for (key, was) in &old {
