@@ -12,10 +12,8 @@ use syn::{Fields, ImplItem, Item, Visibility};
 use crate::api_change::Shape;
 use crate::doc::OpenEnum;
 
-/// The public API the generated code gives katapult-core, one item per
-/// line: the types, the open enums that replace progenitor's closed ones,
-/// then (after a blank line) the client's methods. What the outline snapshot
-/// holds.
+/// What the outline snapshot holds: the generated types, the open enums that
+/// replace progenitor's closed ones, then (after a blank line) the client's methods.
 pub fn public_api(
     types: &str,
     methods: &str,
