@@ -4,7 +4,7 @@
 //! cargo-semver-checks: codegen must answer in seconds, without two rustdoc
 //! builds; release-check runs that as a cross-check when installed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::{self, Write};
 use std::path::Path;
 
@@ -150,26 +150,24 @@ impl fmt::Display for ApiChange {
 pub fn classify(old: &str, new: &str) -> Vec<ApiChange> {
     let (old, new) = (outline::read(old), outline::read(new));
     let removed: Vec<&Entry> = old.values().filter(|e| !new.contains_key(&e.key)).collect();
-    let added: Vec<&Entry> = new.values().filter(|e| !old.contains_key(&e.key)).collect();
+    let mut added: Vec<&Entry> = new.values().filter(|e| !old.contains_key(&e.key)).collect();
     let renames = renamed_types(&removed, &added);
     let renamed = |text: &str| rename_words(text, &renames);
-    let (mut changes, mut paired) = (Vec::new(), BTreeSet::new());
+    let mut changes = Vec::new();
     for was in &removed {
-        let counterpart = added
-            .iter()
-            .find(|now| !paired.contains(&now.key) && is_renamed(was, now, &renamed));
-        let Some(now) = counterpart else {
+        let Some(at) = added.iter().position(|now| is_renamed(was, now, &renamed)) else {
             changes.push(ApiChange::new(was.shape, &was.item, ChangeKind::Removed));
             continue;
         };
-        paired.insert(&now.key);
+        // Paired once: what is left of `added` is new.
+        let now = added.remove(at);
         let kind = ChangeKind::Renamed(now.item.clone());
         changes.push(ApiChange::new(was.shape, &was.item, kind));
         if was.shape != Shape::Other {
             compare(was, now, &renamed, &mut changes);
         }
     }
-    for now in added.iter().filter(|now| !paired.contains(&now.key)) {
+    for now in &added {
         changes.push(ApiChange::new(now.shape, &now.item, ChangeKind::Added));
     }
     for (key, was) in &old {
@@ -187,27 +185,23 @@ pub fn classify(old: &str, new: &str) -> Vec<ApiChange> {
 /// one type on each side fits.
 fn renamed_types(removed: &[&Entry], added: &[&Entry]) -> BTreeMap<String, String> {
     type Signature = fn(&Entry) -> Option<String>;
-    let by_body: Signature = |e| Some(format!("{:?}{}", e.shape, e.body));
+    let by_body: Signature =
+        |e| (e.shape != Shape::Other).then(|| format!("{:?}{}", e.shape, e.body));
+    // Only types have members.
     let by_members: Signature = |e| {
-        let names: Vec<&str> = e.members.iter().map(|(name, _)| name.as_str()).collect();
+        let names: Vec<&String> = e.members.keys().collect();
         (!names.is_empty()).then(|| format!("{:?}{names:?}", e.shape))
     };
     let mut renames = BTreeMap::new();
     for signature in [by_body, by_members] {
         for was in removed {
-            if was.shape == Shape::Other || renames.contains_key(&was.name) {
-                continue;
-            }
-            let Some(wanted) = signature(was) else {
-                continue;
-            };
-            let fits =
-                |e: &&&Entry| e.shape != Shape::Other && signature(e).as_ref() == Some(&wanted);
-            let taken: BTreeSet<&String> = renames.values().collect();
-            let free = |e: &&&Entry| fits(e) && !taken.contains(&e.name);
+            let wanted = signature(was);
+            let fits = |e: &&&Entry| wanted.is_some() && signature(e) == wanted;
+            let free = |e: &&&Entry| fits(e) && !renames.values().any(|name| *name == e.name);
             let candidates: Vec<&&Entry> = added.iter().filter(free).collect();
             if let [only] = candidates[..]
                 && removed.iter().filter(fits).count() == 1
+                && !renames.contains_key(&was.name)
             {
                 renames.insert(was.name.clone(), only.name.clone());
             }
@@ -220,15 +214,17 @@ fn renamed_types(removed: &[&Entry], added: &[&Entry]) -> BTreeMap<String, Strin
 /// same type under another name.
 fn is_renamed(was: &Entry, now: &Entry, renamed: &dyn Fn(&str) -> String) -> bool {
     match (was.shape, now.shape) {
-        (Shape::Other, Shape::Other) if was.owner.is_empty() => renamed(&was.body) == now.body,
         (Shape::Other, Shape::Other) => {
             let body = renamed(&was.body);
             let own_name = BTreeMap::from([(was.name.clone(), now.name.clone())]);
-            renamed(&was.owner) == now.owner
-                && (body == now.body || rename_words(&body, &own_name) == now.body)
+            body == now.body
+                || !was.owner.is_empty()
+                    && renamed(&was.owner) == now.owner
+                    && rename_words(&body, &own_name) == now.body
         }
         (Shape::Other, _) | (_, Shape::Other) => false,
-        _ => renamed(&was.name) == now.name && renamed(&was.item) == now.item,
+        // The path ends in the name.
+        _ => renamed(&was.item) == now.item,
     }
 }
 
@@ -245,23 +241,23 @@ fn compare(was: &Entry, now: &Entry, renamed: &dyn Fn(&str) -> String, out: &mut
         return push(ChangeKind::ShapeChanged(how));
     }
     let struct_ = now.shape == Shape::Struct;
-    let before = (was.members.iter()).map(|(name, rest)| (name, renamed(rest)));
-    let before: BTreeMap<&String, String> = before.collect();
-    let after: BTreeMap<&String, &String> = now.members.iter().map(|(n, r)| (n, r)).collect();
-    for (&name, rest) in &before {
-        let name = name.clone();
-        push(match after.get(&name) {
-            Some(&new) if new == rest => continue,
-            Some(&new) if struct_ => ChangeKind::FieldTypeChanged(name, rest.clone(), new.clone()),
+    for (name, rest) in &was.members {
+        let (rest, name) = (renamed(rest), name.clone());
+        push(match now.members.get(&name) {
+            Some(new) if *new == rest => continue,
+            Some(new) if struct_ => ChangeKind::FieldTypeChanged(name, rest, new.clone()),
             Some(_) => ChangeKind::VariantChanged(name),
             None if struct_ => ChangeKind::FieldRemoved(name),
             None => ChangeKind::VariantRemoved(name),
         });
     }
-    for (name, rest) in after.iter().filter(|(name, _)| !before.contains_key(*name)) {
+    for (name, rest) in &now.members {
+        if was.members.contains_key(name) {
+            continue;
+        }
         push(match struct_ {
             true => ChangeKind::FieldAdded(format!("{name}: {rest}")),
-            false => ChangeKind::VariantAdded((*name).clone()),
+            false => ChangeKind::VariantAdded(name.clone()),
         });
     }
     let body = renamed(&was.body);
@@ -276,22 +272,14 @@ fn compare(was: &Entry, now: &Entry, renamed: &dyn Fn(&str) -> String, out: &mut
 
 /// Replaces whole identifiers per `renames`.
 fn rename_words(text: &str, renames: &BTreeMap<String, String>) -> String {
-    if renames.is_empty() {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    for c in text.chars().chain(['\n']) {
-        if c.is_alphanumeric() || c == '_' {
-            word.push(c);
-            continue;
-        }
-        out.push_str(renames.get(&word).unwrap_or(&word));
-        word.clear();
-        out.push(c);
-    }
-    out.pop();
-    out
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    // Each piece is a word and the one character that ends it, if any.
+    let pieces = text.split_inclusive(|c: char| !is_word(c)).map(|piece| {
+        let word = piece.trim_end_matches(|c: char| !is_word(c));
+        let renamed = renames.get(word).map_or(word, String::as_str);
+        format!("{renamed}{}", &piece[word.len()..])
+    });
+    pieces.collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

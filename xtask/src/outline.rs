@@ -12,10 +12,8 @@ use syn::{Fields, ImplItem, Item, Visibility};
 use crate::api_change::Shape;
 use crate::doc::OpenEnum;
 
-/// The public API the generated code gives katapult-core, one item per
-/// line: the types, the open enums that replace progenitor's closed ones,
-/// then (after a blank line) the client's methods. What the outline snapshot
-/// holds.
+/// What the outline snapshot holds: the generated types, the open enums that
+/// replace progenitor's closed ones, then (after a blank line) the client's methods.
 pub fn public_api(
     types: &str,
     methods: &str,
@@ -25,9 +23,7 @@ pub fn public_api(
     walk(&syn::parse_file(types)?.items, "", &mut out);
     for e in open_enums {
         let values = (e.values.iter()).map(|v| format!("{} = {v:?}", v.to_upper_camel_case()));
-        let variants = values
-            .chain(["Unknown(String)".to_owned()])
-            .collect::<Vec<_>>();
+        let variants: Vec<String> = values.chain(["Unknown(String)".into()]).collect();
         let (name, variants) = (&e.name, variants.join(", "));
         out.push(format!("open enum types::{name} {{ {variants} }}"));
     }
@@ -148,7 +144,7 @@ pub(crate) struct Entry {
     pub(crate) body: String,
     /// A type's fields or variants: the name, then the rest (a field's
     /// type, a variant's fields, an open enum's value); `Unknown` left out.
-    pub(crate) members: Vec<(String, String)>,
+    pub(crate) members: BTreeMap<String, String>,
 }
 
 /// Keyed by [`Entry::key`].
@@ -176,13 +172,10 @@ fn entry(line: &str) -> Entry {
             (Shape::Struct, Some(_)) if braced.is_none() => Shape::TupleStruct,
             (shape, _) => shape,
         };
-        let members = match shape {
-            Shape::Struct | Shape::ClosedEnum | Shape::OpenEnum => split_top(inner.unwrap_or(""))
-                .filter(|&m| m != "Unknown(String)")
-                .map(member)
-                .collect(),
-            _ => Vec::new(),
-        };
+        // A tuple struct's fields have no names: its body is compared whole.
+        let members =
+            split_top(braced.unwrap_or("")).filter(|&m| !matches!(m, ".." | "Unknown(String)"));
+        let members = members.map(member).collect();
         return Entry {
             key: format!("type {path}"),
             item: path.to_owned(),
@@ -217,11 +210,7 @@ fn entry(line: &str) -> Entry {
     let mut depth = 0usize;
     let outside_angles = |&c: &char| {
         let outside = depth == 0 && c != '<';
-        match c {
-            '<' => depth += 1,
-            '>' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
+        depth = (depth + usize::from(c == '<')).saturating_sub(usize::from(c == '>'));
         outside
     };
     entry.key = line.chars().filter(outside_angles).collect();
@@ -231,12 +220,13 @@ fn entry(line: &str) -> Entry {
 /// `name: Type`, `Variant(..)`, `Variant { .. }` or `Name = "value"`:
 /// the name, and the rest after any `:` or `=`.
 fn member(text: &str) -> (String, String) {
-    let end = text
-        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .unwrap_or(text.len());
-    let rest = text[end..].trim_start();
-    let rest = rest.strip_prefix([':', '=']).unwrap_or(rest).trim();
-    (text[..end].to_owned(), rest.to_owned())
+    let end = text.find(|c: char| !(c.is_alphanumeric() || c == '_'));
+    let (name, rest) = text.split_at(end.unwrap_or(text.len()));
+    let rest = rest.trim_start();
+    (
+        name.into(),
+        rest.strip_prefix([':', '=']).unwrap_or(rest).trim().into(),
+    )
 }
 
 /// Splits `a: A<B, C>, d: D` at the commas outside brackets.

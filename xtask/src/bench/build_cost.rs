@@ -87,8 +87,7 @@ fn clean_build(dir: &Path, subject: Subject, target: &Path) -> Result<(Duration,
         return Err(format!("cargo build failed for {label}:\n{log}"));
     }
     let compiling = |line: &&str| line.trim_start().starts_with("Compiling ");
-    let compiled = log.lines().filter(compiling).count();
-    Ok((took, compiled))
+    Ok((took, log.lines().filter(compiling).count()))
 }
 
 /// Every subject built `repeat` times from clean.

@@ -1,7 +1,7 @@
 //! The crates' metadata, as `cargo metadata` reports it, and whether
 //! crates.io would take it.
 
-use std::collections::BTreeSet;
+use std::cmp::Reverse;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -66,31 +66,28 @@ pub(super) fn crates(root: &Path) -> Result<Vec<CrateMeta>, String> {
     Ok(CRATES.iter().filter_map(|name| release(name)).collect())
 }
 
-/// The highest `rust-version` reachable from `root` through normal edges.
+/// The highest `rust-version` reachable from `root` through normal edges;
+/// of equals, the first reached.
 fn highest_rust_version(root: &str, metadata: &Metadata) -> Option<(String, String)> {
-    let (mut seen, mut stack) = (BTreeSet::new(), vec![root]);
-    let mut best: Option<(Version, String, String)> = None;
+    let nodes = items(&metadata.resolve, "nodes");
+    let (mut reached, mut stack) = (Vec::new(), vec![root]);
     while let Some(id) = stack.pop() {
-        if !seen.insert(id) {
+        if reached.contains(&id) {
             continue;
         }
-        if id != root
-            && let Some(package) = metadata.packages.iter().find(|p| p.id == id)
-            && let Some(declared) = &package.rust_version
-            && let Some(key) = rust_version(declared)
-            && best.as_ref().is_none_or(|(best, ..)| key > *best)
-        {
-            let who = format!("{} {}", package.name, package.version);
-            best = Some((key, declared.clone(), who));
-        }
-        let nodes = items(&metadata.resolve, "nodes");
+        reached.push(id);
         let node = nodes.iter().find(|n| n["id"] == id);
         let deps = node.map_or(&[][..], |n| items(n, "deps"));
         // An edge has a `kind` per way it is depended on: none for normal.
         let normal = |d: &&Value| items(d, "dep_kinds").iter().any(|k| k["kind"].is_null());
         stack.extend(deps.iter().filter(normal).filter_map(|d| d["pkg"].as_str()));
     }
-    best.map(|(_, declared, who)| (declared, who))
+    let needs = reached[1..].iter().filter_map(|&id| {
+        let package = metadata.packages.iter().find(|p| p.id == id)?;
+        Some((rust_version(package.rust_version.as_deref()?)?, package))
+    });
+    let (_, p) = needs.min_by_key(|(version, _)| Reverse(version.clone()))?;
+    Some((p.rust_version.clone()?, format!("{} {}", p.name, p.version)))
 }
 
 /// A `rust-version` (`1.88` or `1.88.0`) as a version, so both compare equal.

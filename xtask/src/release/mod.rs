@@ -239,32 +239,27 @@ fn last_release(root: &Path) -> Option<(String, Version)> {
 /// cargo-semver-checks against the last release, if installed: an optional
 /// cross-check of the `api` line (its rustdoc builds are too slow to require).
 fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
+    let finding = |text: String, blocker| Finding::new("semver", text, blocker);
     let installed = cargo(root).args(["semver-checks", "--version"]).output();
-    let (text, blocker) = match (installed.is_ok_and(|o| o.status.success()), previous_tag) {
-        (false, _) => {
-            let text = "cargo-semver-checks is not installed (optional; the api line above is \
-                 this repository's own check). To add rustdoc-based checks: \
-                 `cargo install cargo-semver-checks --locked`";
-            (text.to_owned(), None)
-        }
-        (true, None) => {
-            let text = "cargo-semver-checks: nothing to compare with";
-            (format!("{text} (no {TAG_PREFIX}* tag yet)"), None)
-        }
-        (true, Some(tag)) => check_release(root, tag),
+    if !installed.is_ok_and(|o| o.status.success()) {
+        let text = "cargo-semver-checks is not installed (optional; the api line above is \
+             this repository's own check). To add rustdoc-based checks: \
+             `cargo install cargo-semver-checks --locked`";
+        return finding(text.to_owned(), None);
+    }
+    let Some(tag) = previous_tag else {
+        let text = "cargo-semver-checks: nothing to compare with";
+        return finding(format!("{text} (no {TAG_PREFIX}* tag yet)"), None);
     };
-    Finding::new("semver", text, blocker)
-}
-
-/// The `semver` line's text and blocker from `cargo semver-checks check-release`.
-fn check_release(root: &Path, tag: &str) -> (String, Option<String>) {
     let output = cargo(root)
         .args(["semver-checks", "check-release", "--baseline-rev", tag])
         .args(CRATES.iter().flat_map(|c| ["-p", c]))
         .output();
     let against = format!("cargo-semver-checks against {tag}");
     match output {
-        Ok(output) if output.status.success() => (format!("{against}: no semver violation"), None),
+        Ok(output) if output.status.success() => {
+            finding(format!("{against}: no semver violation"), None)
+        }
         Ok(Output { stderr, .. }) => {
             let log = String::from_utf8_lossy(&stderr);
             let summary = (log.lines().rev())
@@ -272,9 +267,9 @@ fn check_release(root: &Path, tag: &str) -> (String, Option<String>) {
                 .unwrap_or("see `cargo semver-checks check-release`");
             let run = format!("run `cargo semver-checks check-release --baseline-rev {tag}`");
             let blocker = format!("{run} and bump the version it asks for");
-            (format!("{against}: {}", summary.trim()), Some(blocker))
+            finding(format!("{against}: {}", summary.trim()), Some(blocker))
         }
-        Err(error) => (format!("cargo-semver-checks could not run: {error}"), None),
+        Err(error) => finding(format!("cargo-semver-checks could not run: {error}"), None),
     }
 }
 
