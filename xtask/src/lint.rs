@@ -295,7 +295,7 @@ fn error_codes(l: &mut Lint<'_>) {
     // Operations share error unions and responses: each response is checked
     // once, and a variant needs some operation's response to carry it.
     let mut checked = BTreeSet::new();
-    let mut carried: BTreeMap<String, (doc::ErrorUnion, BTreeSet<String>)> = BTreeMap::new();
+    let mut carried: BTreeMap<String, (doc::ErrorUnion, BTreeSet<&str>)> = BTreeMap::new();
     for op in doc::operations(l.doc) {
         let (Some(schema_at), errors) = doc::error_schema(l.doc, &op) else {
             continue;
@@ -311,17 +311,15 @@ fn error_codes(l: &mut Lint<'_>) {
             );
             continue;
         };
-        let (_, listed) = carried
-            .entry(union.pointer.clone())
-            .or_insert_with(|| (union.clone(), BTreeSet::new()));
+        let entry = carried.entry(union.pointer.clone());
+        let (union, listed) = entry.or_insert((union, BTreeSet::new()));
         for (status, at, response) in &errors {
-            let codes = doc::strings(response, "x-error-codes").into_iter();
-            listed.extend(codes.map(str::to_owned));
+            let codes = doc::items(response, "x-error-codes");
+            listed.extend(codes.iter().filter_map(Value::as_str));
             if !checked.insert(at.clone()) {
                 continue;
             }
-            let codes = response["x-error-codes"].as_array();
-            let Some(codes) = codes.filter(|c| !c.is_empty()) else {
+            if codes.is_empty() {
                 l.report(
                     at,
                     format!(
@@ -331,7 +329,7 @@ fn error_codes(l: &mut Lint<'_>) {
                     format!("add `x-error-codes: [<code>, ...]` listing the `{}` values a {status} carries", union.tag),
                 );
                 continue;
-            };
+            }
             let mut seen = BTreeSet::new();
             for (index, code) in codes.iter().enumerate() {
                 let code_at = doc::below(at, ["x-error-codes", &index.to_string()]);
@@ -358,7 +356,7 @@ fn error_codes(l: &mut Lint<'_>) {
     }
     for (union, listed) in carried.values() {
         for (index, code) in union.codes.iter().enumerate() {
-            if !listed.contains(code) {
+            if !listed.contains(code.as_str()) {
                 l.report(
                     &doc::below(&union.pointer, ["oneOf", &index.to_string()]),
                     format!("the variant `{code}` is carried by no error response"),
