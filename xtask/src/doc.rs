@@ -52,11 +52,8 @@ pub fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
 
 /// Builds a JSON pointer (RFC 6901) from path segments.
 pub fn pointer<I: IntoIterator<Item = S>, S: AsRef<str>>(segments: I) -> String {
-    let escape = |segment: S| segment.as_ref().replace('~', "~0").replace('/', "~1");
-    segments
-        .into_iter()
-        .map(|s| format!("/{}", escape(s)))
-        .collect()
+    let escape = |s: S| format!("/{}", s.as_ref().replace('~', "~0").replace('/', "~1"));
+    segments.into_iter().map(escape).collect()
 }
 
 pub fn below<I: IntoIterator<Item = S>, S: AsRef<str>>(parent: &str, segments: I) -> String {
@@ -173,18 +170,17 @@ pub struct Operation<'a> {
     pub value: &'a Value,
 }
 
-/// Every operation in the document, in document order (and its methods in
-/// the order OpenAPI lists them).
+/// Every operation in the document, in document order (a path item's
+/// methods in the order OpenAPI lists them).
 pub fn operations(doc: &Value) -> Vec<Operation<'_>> {
+    let methods = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
     let mut out = Vec::new();
     for (path, item) in entries(doc, "paths") {
-        for method in [
-            "get", "put", "post", "delete", "options", "head", "patch", "trace",
-        ] {
-            if let Some(value) = item.get(method) {
-                let pointer = pointer(["paths", path, method]);
-                out.push(Operation { pointer, value });
-            }
+        for (method, value) in methods.iter().filter_map(|m| Some((m, item.get(m)?))) {
+            let pointer = pointer(["paths", path, method]);
+            out.push(Operation { pointer, value });
         }
     }
     out
@@ -240,8 +236,9 @@ pub fn schema_roots(doc: &Value, wire: Wire) -> Vec<String> {
         };
         for (at, body) in bodies {
             let media = entries(body, "content").filter(|(_, media)| media.get("schema").is_some());
-            roots
-                .extend(media.map(|(media_type, _)| below(&at, ["content", media_type, "schema"])));
+            let root =
+                |(media_type, _): (&String, _)| below(&at, ["content", media_type, "schema"]);
+            roots.extend(media.map(root));
         }
         for (index, param) in params.iter().enumerate() {
             let at = below(&op.pointer, ["parameters", &index.to_string()]);
@@ -267,11 +264,8 @@ pub fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value
         queue.extend(entries(node, "properties").map(|(name, _)| below(&at, ["properties", name])));
         // A boolean (`additionalProperties: true`) is no schema to walk.
         let singles = ["items", "not", "additionalProperties"].into_iter();
-        queue.extend(
-            singles
-                .filter(|key| node[key].is_object())
-                .map(|key| child(&at, key)),
-        );
+        let singles = singles.filter(|key| node[key].is_object());
+        queue.extend(singles.map(|key| child(&at, key)));
         for list in ["allOf", "oneOf", "anyOf"] {
             let count = items(node, list).len();
             queue.extend((0..count).map(|index| below(&at, [list, &index.to_string()])));

@@ -144,14 +144,10 @@ fn idempotent(l: &mut Lint<'_>) {
 
 fn dangling_ref(l: &mut Lint<'_>) {
     let doc = l.doc;
-    for (at, node) in doc::nodes(doc, "") {
-        let Some(reference) = node["$ref"].as_str() else {
-            continue;
-        };
-        if doc::ref_pointer(reference)
-            .and_then(|p| doc.pointer(p))
-            .is_none()
-        {
+    let references = doc::nodes(doc, "").into_iter();
+    for (at, reference) in references.filter_map(|(at, node)| Some((at, node["$ref"].as_str()?))) {
+        let target = doc::ref_pointer(reference).and_then(|p| doc.pointer(p));
+        if target.is_none() {
             l.report(
                 &child(&at, "$ref"),
                 format!("`{reference}` does not point at anything in this document"),
