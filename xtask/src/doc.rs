@@ -303,10 +303,8 @@ pub fn one_of_shape(members: &[Value]) -> OneOfShape {
     for (index, member) in members.iter().enumerate() {
         let is_object = member["type"] == "object"
             || (member.get("type").is_none() && member.get("properties").is_some());
-        let open = !matches!(
-            member.get("additionalProperties"),
-            None | Some(Value::Bool(false))
-        );
+        let extra = member.get("additionalProperties");
+        let open = extra.is_some_and(|extra| *extra != false);
         let why = if member.get("$ref").is_some() {
             "is a `$ref`; progenitor only tags enums whose members are written inline"
         } else if !is_object {
