@@ -249,12 +249,21 @@ pub fn schema_roots(doc: &Value, wire: Wire) -> Vec<String> {
     roots
 }
 
-/// Every schema node reachable from `roots` (following `$ref`s, properties,
-/// items, compositions), each once, in breadth-first order.
-pub fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value)> {
-    let mut seen = BTreeSet::new();
-    let mut queue: VecDeque<String> = roots.iter().cloned().collect();
-    let mut out = Vec::new();
+/// Every schema node a request (`Some(Wire::Request)`), a response or, with
+/// `None`, anything (components and inline ones) reaches, following `$ref`s,
+/// properties, items and compositions: each once, in breadth-first order.
+pub fn schemas(doc: &Value, wire: Option<Wire>) -> Vec<(String, &Value)> {
+    let mut queue = VecDeque::new();
+    if wire.is_none() {
+        let component = |(name, _): (&String, _)| pointer(["components", "schemas", name]);
+        queue.extend(entries(&doc["components"], "schemas").map(component));
+    }
+    for side in [Wire::Request, Wire::Response] {
+        if wire.is_none_or(|wire| wire == side) {
+            queue.extend(schema_roots(doc, side));
+        }
+    }
+    let (mut seen, mut out) = (BTreeSet::new(), Vec::new());
     while let Some(at) = queue.pop_front() {
         let Some(node) = doc.pointer(&at).filter(|_| seen.insert(at.clone())) else {
             continue;
@@ -273,17 +282,6 @@ pub fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value
         out.push((at, node));
     }
     out
-}
-
-/// Every schema node in the document, components and inline ones, each once.
-pub fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
-    let components = entries(&doc["components"], "schemas");
-    let mut roots: Vec<String> = components
-        .map(|(name, _)| pointer(["components", "schemas", name]))
-        .collect();
-    roots.extend(schema_roots(doc, Wire::Request));
-    roots.extend(schema_roots(doc, Wire::Response));
-    reachable(doc, &roots)
 }
 
 /// How progenitor will shape a `oneOf`.

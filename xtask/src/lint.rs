@@ -72,15 +72,10 @@ struct Lint<'a> {
     problems: Vec<Problem>,
 }
 
-impl<'a> Lint<'a> {
+impl Lint<'_> {
     fn report(&mut self, at: &str, message: impl Into<String>, fix: impl Into<String>) {
         let problem = crate::codegen::problem(self.fragment, self.rule, at, message, fix);
         self.problems.push(problem);
-    }
-
-    /// Every schema a request (or a response) can reach, by pointer.
-    fn reachable(&self, side: Wire) -> Vec<(String, &'a Value)> {
-        doc::reachable(self.doc, &doc::schema_roots(self.doc, side))
     }
 }
 
@@ -157,7 +152,7 @@ fn dangling_ref(l: &mut Lint<'_>) {
 }
 
 fn ref_sibling(l: &mut Lint<'_>) {
-    for (at, schema) in doc::all_schemas(l.doc) {
+    for (at, schema) in doc::schemas(l.doc, None) {
         let Some(map) = schema.as_object().filter(|map| map.contains_key("$ref")) else {
             continue;
         };
@@ -177,7 +172,7 @@ fn ref_sibling(l: &mut Lint<'_>) {
 }
 
 fn request_default(l: &mut Lint<'_>) {
-    for (at, schema) in l.reachable(Wire::Request) {
+    for (at, schema) in doc::schemas(l.doc, Some(Wire::Request)) {
         if schema.get("default").is_some() {
             l.report(
                 &child(&at, "default"),
@@ -190,7 +185,7 @@ fn request_default(l: &mut Lint<'_>) {
 }
 
 fn response_closed_object(l: &mut Lint<'_>) {
-    for (at, schema) in l.reachable(Wire::Response) {
+    for (at, schema) in doc::schemas(l.doc, Some(Wire::Response)) {
         if schema["additionalProperties"] == false {
             l.report(
                 &child(&at, "additionalProperties"),
@@ -363,7 +358,7 @@ fn error_codes(l: &mut Lint<'_>) {
 }
 
 fn tagged_one_of(l: &mut Lint<'_>) {
-    for (at, schema) in doc::all_schemas(l.doc) {
+    for (at, schema) in doc::schemas(l.doc, None) {
         if schema.get("discriminator").is_some() {
             l.report(
                 &child(&at, "discriminator"),
@@ -396,7 +391,7 @@ fn tagged_one_of(l: &mut Lint<'_>) {
 }
 
 fn exclusive_lookup(l: &mut Lint<'_>) {
-    for (at, schema) in l.reachable(Wire::Request) {
+    for (at, schema) in doc::schemas(l.doc, Some(Wire::Request)) {
         let description = schema["description"].as_str().map(str::to_ascii_lowercase);
         let says_exclusive = description.is_some_and(|d| d.contains("mutually exclusive"));
         let members = schema["oneOf"].as_array();
@@ -425,10 +420,12 @@ fn open_enums(l: &mut Lint<'_>) {
             && at.contains("/oneOf/")
             && at.rsplit('/').nth(1) == Some("properties")
     };
-    let pointers =
-        |side| -> BTreeSet<String> { l.reachable(side).into_iter().map(|(at, _)| at).collect() };
+    let pointers = |side| -> BTreeSet<String> {
+        let schemas = doc::schemas(l.doc, Some(side));
+        schemas.into_iter().map(|(at, _)| at).collect()
+    };
     let (response, request) = (pointers(Wire::Response), pointers(Wire::Request));
-    for (at, schema) in doc::all_schemas(l.doc) {
+    for (at, schema) in doc::schemas(l.doc, None) {
         let flag_at = child(&at, "x-open-enum");
         if schema["x-open-enum"] != true {
             if schema.get("enum").is_some() && response.contains(&at) && !is_tag(&at, schema) {
