@@ -320,14 +320,13 @@ fn error_codes(l: &mut Lint<'_>) {
                 );
                 continue;
             }
-            let mut seen = BTreeSet::new();
             for (index, code) in codes.iter().enumerate() {
                 let code_at = doc::below(at, ["x-error-codes", &index.to_string()]);
                 let Some(code) = code.as_str() else {
                     l.report(&code_at, "an error code must be a string", "quote the code");
                     continue;
                 };
-                if !seen.insert(code) {
+                if codes[..index].iter().any(|earlier| earlier == code) {
                     let message = format!("`{code}` is listed twice for {status}");
                     l.report(&code_at, message, "remove the duplicate");
                 }
@@ -412,24 +411,21 @@ fn exclusive_lookup(l: &mut Lint<'_>) {
 }
 
 fn open_enums(l: &mut Lint<'_>) {
-    let named = |at: &str| doc::schema_name(at).is_some();
-    // Single-value enums that tag a oneOf member (`code`) are part of the
-    // union's shape, not enums of their own.
-    let is_tag = |at: &str, schema: &Value| {
-        doc::items(schema, "enum").len() == 1
-            && at.contains("/oneOf/")
-            && at.rsplit('/').nth(1) == Some("properties")
-    };
     let pointers = |side| -> BTreeSet<String> {
         let schemas = doc::schemas(l.doc, Some(side));
         schemas.into_iter().map(|(at, _)| at).collect()
     };
     let (response, request) = (pointers(Wire::Response), pointers(Wire::Request));
     for (at, schema) in doc::schemas(l.doc, None) {
-        let flag_at = child(&at, "x-open-enum");
+        let (named, flag_at) = (doc::schema_name(&at).is_some(), child(&at, "x-open-enum"));
         if schema["x-open-enum"] != true {
-            if schema.get("enum").is_some() && response.contains(&at) && !is_tag(&at, schema) {
-                let (message, fix) = if named(&at) {
+            // Single-value enums that tag a oneOf member (`code`) are part of
+            // the union's shape, not enums of their own.
+            let is_tag = doc::items(schema, "enum").len() == 1
+                && at.contains("/oneOf/")
+                && at.rsplit('/').nth(1) == Some("properties");
+            if schema.get("enum").is_some() && response.contains(&at) && !is_tag {
+                let (message, fix) = if named {
                     (
                         "the API sends this enum back, and its values grow with the product: as \
                          a closed enum, one new value fails the whole response",
@@ -448,7 +444,7 @@ fn open_enums(l: &mut Lint<'_>) {
         }
         let values = doc::items(schema, "enum");
         let string_enum = !values.is_empty() && values.iter().all(Value::is_string);
-        if !string_enum || schema["type"] != "string" || !named(&at) {
+        if !string_enum || schema["type"] != "string" || !named {
             l.report(
                 &flag_at,
                 "`x-open-enum` applies to a string enum defined under /components/schemas",
