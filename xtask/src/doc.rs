@@ -52,11 +52,8 @@ pub fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
 
 /// Builds a JSON pointer (RFC 6901) from path segments.
 pub fn pointer<I: IntoIterator<Item = S>, S: AsRef<str>>(segments: I) -> String {
-    let escape = |segment: S| segment.as_ref().replace('~', "~0").replace('/', "~1");
-    segments
-        .into_iter()
-        .map(|s| format!("/{}", escape(s)))
-        .collect()
+    let escape = |s: S| format!("/{}", s.as_ref().replace('~', "~0").replace('/', "~1"));
+    segments.into_iter().map(escape).collect()
 }
 
 pub fn below<I: IntoIterator<Item = S>, S: AsRef<str>>(parent: &str, segments: I) -> String {
@@ -166,11 +163,6 @@ fn wrapped(value: &Value) -> Option<&Value> {
     object.keys().all(wrapper_key).then_some(inner)
 }
 
-/// The HTTP methods a path item may hold, in the order OpenAPI lists them.
-pub const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
 /// One operation: its pointer (`/paths/~1disks~1disk/patch`, the same in
 /// every document) and its JSON.
 pub struct Operation<'a> {
@@ -178,15 +170,17 @@ pub struct Operation<'a> {
     pub value: &'a Value,
 }
 
-/// Every operation in the document, in document order.
+/// Every operation in the document, in document order (a path item's
+/// methods in the order OpenAPI lists them).
 pub fn operations(doc: &Value) -> Vec<Operation<'_>> {
+    let methods = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
     let mut out = Vec::new();
     for (path, item) in entries(doc, "paths") {
-        for method in METHODS {
-            if let Some(value) = item.get(method) {
-                let pointer = pointer(["paths", path, method]);
-                out.push(Operation { pointer, value });
-            }
+        for (method, value) in methods.iter().filter_map(|m| Some((m, item.get(m)?))) {
+            let pointer = pointer(["paths", path, method]);
+            out.push(Operation { pointer, value });
         }
     }
     out
@@ -229,39 +223,47 @@ pub enum Wire {
 /// Pointers of the schemas at the root of each request body and parameter
 /// (`Wire::Request`) or each response body (`Wire::Response`).
 pub fn schema_roots(doc: &Value, wire: Wire) -> Vec<String> {
-    // `content/<media type>/schema` under a request body or a response.
-    let content = |(at, node): (String, &Value)| {
-        let media = entries(node, "content").filter(|(_, media)| media.get("schema").is_some());
-        let root = |(media_type, _): (&String, _)| below(&at, ["content", media_type, "schema"]);
-        media.map(root).collect::<Vec<_>>()
-    };
     let mut roots = Vec::new();
     for op in operations(doc) {
-        if wire == Wire::Response {
+        // A response's bodies; or the request's body, then its parameters.
+        let (bodies, params): (Vec<_>, &[Value]) = if wire == Wire::Response {
             let bodies = responses(doc, &op).into_iter().map(|(_, at, r)| (at, r));
-            roots.extend(bodies.flat_map(content));
-            continue;
+            (bodies.collect(), &[])
+        } else {
+            let body = op.value.get("requestBody");
+            let body = body.map(|body| deref(doc, child(&op.pointer, "requestBody"), body));
+            (body.into_iter().collect(), items(op.value, "parameters"))
+        };
+        for (at, body) in bodies {
+            let media = entries(body, "content").filter(|(_, media)| media.get("schema").is_some());
+            let root =
+                |(media_type, _): (&String, _)| below(&at, ["content", media_type, "schema"]);
+            roots.extend(media.map(root));
         }
-        if let Some(body) = op.value.get("requestBody") {
-            roots.extend(content(deref(doc, child(&op.pointer, "requestBody"), body)));
-        }
-        for (index, param) in items(op.value, "parameters").iter().enumerate() {
+        for (index, param) in params.iter().enumerate() {
             let at = below(&op.pointer, ["parameters", &index.to_string()]);
             let (at, param) = deref(doc, at, param);
-            if param.get("schema").is_some() {
-                roots.push(child(&at, "schema"));
-            }
+            roots.extend(param.get("schema").map(|_| child(&at, "schema")));
         }
     }
     roots
 }
 
-/// Every schema node reachable from `roots` (following `$ref`s, properties,
-/// items, compositions), each once, in breadth-first order.
-pub fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value)> {
-    let mut seen = BTreeSet::new();
-    let mut queue: VecDeque<String> = roots.iter().cloned().collect();
-    let mut out = Vec::new();
+/// Every schema node a request (`Some(Wire::Request)`), a response or, with
+/// `None`, anything (components and inline ones) reaches, following `$ref`s,
+/// properties, items and compositions: each once, in breadth-first order.
+pub fn schemas(doc: &Value, wire: Option<Wire>) -> Vec<(String, &Value)> {
+    let mut queue = VecDeque::new();
+    if wire.is_none() {
+        let component = |(name, _): (&String, _)| pointer(["components", "schemas", name]);
+        queue.extend(entries(&doc["components"], "schemas").map(component));
+    }
+    for side in [Wire::Request, Wire::Response] {
+        if wire.is_none_or(|wire| wire == side) {
+            queue.extend(schema_roots(doc, side));
+        }
+    }
+    let (mut seen, mut out) = (BTreeSet::new(), Vec::new());
     while let Some(at) = queue.pop_front() {
         let Some(node) = doc.pointer(&at).filter(|_| seen.insert(at.clone())) else {
             continue;
@@ -269,15 +271,10 @@ pub fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value
         let reference = node["$ref"].as_str().and_then(ref_pointer);
         queue.extend(reference.map(str::to_owned));
         queue.extend(entries(node, "properties").map(|(name, _)| below(&at, ["properties", name])));
-        for (key, any) in [
-            ("items", true),
-            ("not", true),
-            ("additionalProperties", false),
-        ] {
-            if node.get(key).is_some_and(|value| any || value.is_object()) {
-                queue.push_back(child(&at, key));
-            }
-        }
+        // A boolean (`additionalProperties: true`) is no schema to walk.
+        let singles = ["items", "not", "additionalProperties"].into_iter();
+        let singles = singles.filter(|key| node[key].is_object());
+        queue.extend(singles.map(|key| child(&at, key)));
         for list in ["allOf", "oneOf", "anyOf"] {
             let count = items(node, list).len();
             queue.extend((0..count).map(|index| below(&at, [list, &index.to_string()])));
@@ -285,17 +282,6 @@ pub fn reachable<'a>(doc: &'a Value, roots: &[String]) -> Vec<(String, &'a Value
         out.push((at, node));
     }
     out
-}
-
-/// Every schema node in the document, components and inline ones, each once.
-pub fn all_schemas(doc: &Value) -> Vec<(String, &Value)> {
-    let components = entries(&doc["components"], "schemas");
-    let mut roots: Vec<String> = components
-        .map(|(name, _)| pointer(["components", "schemas", name]))
-        .collect();
-    roots.extend(schema_roots(doc, Wire::Request));
-    roots.extend(schema_roots(doc, Wire::Response));
-    reachable(doc, &roots)
 }
 
 /// How progenitor will shape a `oneOf`.
@@ -311,15 +297,12 @@ pub enum OneOfShape {
     Untagged(String),
 }
 
-/// Classifies the members of a `oneOf` the way progenitor will see them.
 pub fn one_of_shape(members: &[Value]) -> OneOfShape {
     for (index, member) in members.iter().enumerate() {
         let is_object = member["type"] == "object"
             || (member.get("type").is_none() && member.get("properties").is_some());
-        let open = !matches!(
-            member.get("additionalProperties"),
-            None | Some(Value::Bool(false))
-        );
+        let extra = member.get("additionalProperties");
+        let open = extra.is_some_and(|extra| *extra != false);
         let why = if member.get("$ref").is_some() {
             "is a `$ref`; progenitor only tags enums whose members are written inline"
         } else if !is_object {
@@ -336,21 +319,21 @@ pub fn one_of_shape(members: &[Value]) -> OneOfShape {
     };
     let properties =
         |member| -> Vec<&String> { entries(member, "properties").map(|p| p.0).collect() };
-    let names: BTreeSet<&String> = members.iter().flat_map(properties).collect();
-    let one_each = members.iter().all(|member| {
-        let props = properties(member);
-        props.len() == 1 && strings(member, "required") == props
-    });
-    if one_each && names.len() == members.len() {
+    let lone_required = |member| match properties(member)[..] {
+        [name] if strings(member, "required") == [name] => Some(name),
+        _ => None,
+    };
+    let names: Option<BTreeSet<&String>> = members.iter().map(lone_required).collect();
+    if names.is_some_and(|names| names.len() == members.len()) {
         return OneOfShape::External;
     }
     // The tag: the first required property of every member (by name) that
     // holds a single-value string enum, with distinct values.
-    let tag_value = |member: &Value, name: &str| -> Option<String> {
+    let tag_value = |member: &Value, name: &str| {
         let prop = &member["properties"][name];
-        let (ty, required) = (prop["type"].as_str(), strings(member, "required"));
-        match (ty, prop.get("enum")?.as_array()?.as_slice()) {
-            (Some("string") | None, [Value::String(value)]) if required.contains(&name) => {
+        let string = matches!(prop["type"].as_str(), Some("string") | None);
+        match items(prop, "enum") {
+            [Value::String(value)] if string && strings(member, "required").contains(&name) => {
                 Some(value.clone())
             }
             _ => None,

@@ -72,15 +72,10 @@ struct Lint<'a> {
     problems: Vec<Problem>,
 }
 
-impl<'a> Lint<'a> {
+impl Lint<'_> {
     fn report(&mut self, at: &str, message: impl Into<String>, fix: impl Into<String>) {
         let problem = crate::codegen::problem(self.fragment, self.rule, at, message, fix);
         self.problems.push(problem);
-    }
-
-    /// Every schema a request (or a response) can reach, by pointer.
-    fn reachable(&self, side: Wire) -> Vec<(String, &'a Value)> {
-        doc::reachable(self.doc, &doc::schema_roots(self.doc, side))
     }
 }
 
@@ -96,14 +91,13 @@ fn openapi_version(l: &mut Lint<'_>) {
 }
 
 fn path_item_ref(l: &mut Lint<'_>) {
-    for (path, item) in doc::entries(l.doc, "paths") {
-        if item.get("$ref").is_some() {
-            l.report(
-                &doc::pointer(["paths", path.as_str()]),
-                "the path item is a `$ref`; progenitor 0.15 panics on referenced path items",
-                "write the path item inline",
-            );
-        }
+    let paths = doc::entries(l.doc, "paths");
+    for (path, _) in paths.filter(|(_, item)| item.get("$ref").is_some()) {
+        l.report(
+            &doc::pointer(["paths", path.as_str()]),
+            "the path item is a `$ref`; progenitor 0.15 panics on referenced path items",
+            "write the path item inline",
+        );
     }
 }
 
@@ -144,14 +138,10 @@ fn idempotent(l: &mut Lint<'_>) {
 
 fn dangling_ref(l: &mut Lint<'_>) {
     let doc = l.doc;
-    for (at, node) in doc::nodes(doc, "") {
-        let Some(reference) = node["$ref"].as_str() else {
-            continue;
-        };
-        if doc::ref_pointer(reference)
-            .and_then(|p| doc.pointer(p))
-            .is_none()
-        {
+    let references = doc::nodes(doc, "").into_iter();
+    for (at, reference) in references.filter_map(|(at, node)| Some((at, node["$ref"].as_str()?))) {
+        let target = doc::ref_pointer(reference).and_then(|p| doc.pointer(p));
+        if target.is_none() {
             l.report(
                 &child(&at, "$ref"),
                 format!("`{reference}` does not point at anything in this document"),
@@ -162,7 +152,7 @@ fn dangling_ref(l: &mut Lint<'_>) {
 }
 
 fn ref_sibling(l: &mut Lint<'_>) {
-    for (at, schema) in doc::all_schemas(l.doc) {
+    for (at, schema) in doc::schemas(l.doc, None) {
         let Some(map) = schema.as_object().filter(|map| map.contains_key("$ref")) else {
             continue;
         };
@@ -182,7 +172,7 @@ fn ref_sibling(l: &mut Lint<'_>) {
 }
 
 fn request_default(l: &mut Lint<'_>) {
-    for (at, schema) in l.reachable(Wire::Request) {
+    for (at, schema) in doc::schemas(l.doc, Some(Wire::Request)) {
         if schema.get("default").is_some() {
             l.report(
                 &child(&at, "default"),
@@ -195,7 +185,7 @@ fn request_default(l: &mut Lint<'_>) {
 }
 
 fn response_closed_object(l: &mut Lint<'_>) {
-    for (at, schema) in l.reachable(Wire::Response) {
+    for (at, schema) in doc::schemas(l.doc, Some(Wire::Response)) {
         if schema["additionalProperties"] == false {
             l.report(
                 &child(&at, "additionalProperties"),
@@ -295,7 +285,7 @@ fn error_codes(l: &mut Lint<'_>) {
     // Operations share error unions and responses: each response is checked
     // once, and a variant needs some operation's response to carry it.
     let mut checked = BTreeSet::new();
-    let mut carried: BTreeMap<String, (doc::ErrorUnion, BTreeSet<String>)> = BTreeMap::new();
+    let mut carried: BTreeMap<String, (doc::ErrorUnion, BTreeSet<&str>)> = BTreeMap::new();
     for op in doc::operations(l.doc) {
         let (Some(schema_at), errors) = doc::error_schema(l.doc, &op) else {
             continue;
@@ -311,17 +301,15 @@ fn error_codes(l: &mut Lint<'_>) {
             );
             continue;
         };
-        let (_, listed) = carried
-            .entry(union.pointer.clone())
-            .or_insert_with(|| (union.clone(), BTreeSet::new()));
+        let entry = carried.entry(union.pointer.clone());
+        let (union, listed) = entry.or_insert((union, BTreeSet::new()));
         for (status, at, response) in &errors {
-            let codes = doc::strings(response, "x-error-codes").into_iter();
-            listed.extend(codes.map(str::to_owned));
+            let codes = doc::items(response, "x-error-codes");
+            listed.extend(codes.iter().filter_map(Value::as_str));
             if !checked.insert(at.clone()) {
                 continue;
             }
-            let codes = response["x-error-codes"].as_array();
-            let Some(codes) = codes.filter(|c| !c.is_empty()) else {
+            if codes.is_empty() {
                 l.report(
                     at,
                     format!(
@@ -331,15 +319,14 @@ fn error_codes(l: &mut Lint<'_>) {
                     format!("add `x-error-codes: [<code>, ...]` listing the `{}` values a {status} carries", union.tag),
                 );
                 continue;
-            };
-            let mut seen = BTreeSet::new();
+            }
             for (index, code) in codes.iter().enumerate() {
                 let code_at = doc::below(at, ["x-error-codes", &index.to_string()]);
                 let Some(code) = code.as_str() else {
                     l.report(&code_at, "an error code must be a string", "quote the code");
                     continue;
                 };
-                if !seen.insert(code) {
+                if codes[..index].iter().any(|earlier| earlier == code) {
                     let message = format!("`{code}` is listed twice for {status}");
                     l.report(&code_at, message, "remove the duplicate");
                 }
@@ -358,7 +345,7 @@ fn error_codes(l: &mut Lint<'_>) {
     }
     for (union, listed) in carried.values() {
         for (index, code) in union.codes.iter().enumerate() {
-            if !listed.contains(code) {
+            if !listed.contains(code.as_str()) {
                 l.report(
                     &doc::below(&union.pointer, ["oneOf", &index.to_string()]),
                     format!("the variant `{code}` is carried by no error response"),
@@ -370,7 +357,7 @@ fn error_codes(l: &mut Lint<'_>) {
 }
 
 fn tagged_one_of(l: &mut Lint<'_>) {
-    for (at, schema) in doc::all_schemas(l.doc) {
+    for (at, schema) in doc::schemas(l.doc, None) {
         if schema.get("discriminator").is_some() {
             l.report(
                 &child(&at, "discriminator"),
@@ -403,7 +390,7 @@ fn tagged_one_of(l: &mut Lint<'_>) {
 }
 
 fn exclusive_lookup(l: &mut Lint<'_>) {
-    for (at, schema) in l.reachable(Wire::Request) {
+    for (at, schema) in doc::schemas(l.doc, Some(Wire::Request)) {
         let description = schema["description"].as_str().map(str::to_ascii_lowercase);
         let says_exclusive = description.is_some_and(|d| d.contains("mutually exclusive"));
         let members = schema["oneOf"].as_array();
@@ -424,22 +411,21 @@ fn exclusive_lookup(l: &mut Lint<'_>) {
 }
 
 fn open_enums(l: &mut Lint<'_>) {
-    let named = |at: &str| doc::schema_name(at).is_some();
-    // Single-value enums that tag a oneOf member (`code`) are part of the
-    // union's shape, not enums of their own.
-    let is_tag = |at: &str, schema: &Value| {
-        doc::items(schema, "enum").len() == 1
-            && at.contains("/oneOf/")
-            && at.rsplit('/').nth(1) == Some("properties")
+    let pointers = |side| -> BTreeSet<String> {
+        let schemas = doc::schemas(l.doc, Some(side));
+        schemas.into_iter().map(|(at, _)| at).collect()
     };
-    let pointers =
-        |side| -> BTreeSet<String> { l.reachable(side).into_iter().map(|(at, _)| at).collect() };
     let (response, request) = (pointers(Wire::Response), pointers(Wire::Request));
-    for (at, schema) in doc::all_schemas(l.doc) {
-        let flag_at = child(&at, "x-open-enum");
+    for (at, schema) in doc::schemas(l.doc, None) {
+        let (named, flag_at) = (doc::schema_name(&at).is_some(), child(&at, "x-open-enum"));
         if schema["x-open-enum"] != true {
-            if schema.get("enum").is_some() && response.contains(&at) && !is_tag(&at, schema) {
-                let (message, fix) = if named(&at) {
+            // Single-value enums that tag a oneOf member (`code`) are part of
+            // the union's shape, not enums of their own.
+            let is_tag = doc::items(schema, "enum").len() == 1
+                && at.contains("/oneOf/")
+                && at.rsplit('/').nth(1) == Some("properties");
+            if schema.get("enum").is_some() && response.contains(&at) && !is_tag {
+                let (message, fix) = if named {
                     (
                         "the API sends this enum back, and its values grow with the product: as \
                          a closed enum, one new value fails the whole response",
@@ -458,7 +444,7 @@ fn open_enums(l: &mut Lint<'_>) {
         }
         let values = doc::items(schema, "enum");
         let string_enum = !values.is_empty() && values.iter().all(Value::is_string);
-        if !string_enum || schema["type"] != "string" || !named(&at) {
+        if !string_enum || schema["type"] != "string" || !named {
             l.report(
                 &flag_at,
                 "`x-open-enum` applies to a string enum defined under /components/schemas",
