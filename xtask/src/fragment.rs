@@ -121,8 +121,12 @@ impl Fragment {
         if !problems.is_empty() {
             return Err(problems);
         }
-        self.spec = serde_json::from_value(shaped)
-            .expect("`nullable` and an id keep a parsed document valid");
+        // `nullable` and an id keep a parsed document valid; should a future
+        // openapiv3 disagree, say so rather than panic.
+        self.spec = serde_json::from_value(shaped).map_err(|error| {
+            let message = format!("the shaped document no longer parses: {error}");
+            vec![problem("rust-option", "", message, String::new())]
+        })?;
         Ok(())
     }
 }
