@@ -24,7 +24,7 @@ pub use self::upstream::{Recorded, Stamp, operations, record};
 
 use heck::ToKebabCase;
 
-use crate::api_change::{ChangeKind, Severity};
+use crate::api_change::Severity;
 use crate::fragment::FRAGMENT_PATH;
 use crate::problem::{self, Problem};
 
@@ -210,12 +210,11 @@ pub enum Presence {
     UpstreamOnly,
 }
 
-/// What following upstream would do to the generated API (`change` is
-/// `None` when nothing generated changes), rated by
-/// [`crate::api_change::severity`], and why.
+/// What following upstream would do to the generated API, rated by
+/// [`crate::api_change::severity`] (`None` when nothing generated changes),
+/// and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiImpact {
-    pub change: Option<ChangeKind>,
     pub severity: Option<Severity>,
     pub note: String,
 }

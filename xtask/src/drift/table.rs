@@ -47,8 +47,7 @@ pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<(Difference
         change,
         edit,
         impact: ApiImpact {
-            severity: api.as_ref().map(|api| api_change::severity(shape, api)),
-            change: api,
+            severity: api.map(|api| api_change::severity(shape, &api)),
             note: note.to_owned(),
         },
         departures: Vec::new(),
