@@ -130,24 +130,34 @@ impl DriftReport {
             _ if undeclared == 0 => String::new(),
             breaking => format!(" ({breaking} breaking)"),
         };
-        let ids: BTreeSet<&String> = self.declared().flat_map(|d| &d.departures).collect();
         let _ = writeln!(
             out,
-            "{} against Katapult {} ({u}, sha256 {}): {undeclared} undeclared difference(s){}, \
-         {} declared ({} departures), {} stale departure(s), {} description warning(s)",
+            "{} against Katapult {} ({u}, sha256 {}): {undeclared} undeclared difference(s){}, {}",
             if self.is_clean() { "ok" } else { "FAILED" },
             self.upstream_version,
-            self.upstream_sha256
-                .get(..12)
-                .unwrap_or(&self.upstream_sha256),
+            short_sha(&self.upstream_sha256),
             breaking_note,
+            self.tally()
+        );
+        out
+    }
+
+    /// The declared, stale and warning counts, for `render` and release-check.
+    pub fn tally(&self) -> String {
+        let ids: BTreeSet<&String> = self.declared().flat_map(|d| &d.departures).collect();
+        format!(
+            "{} declared ({} departures), {} stale departure(s), {} description warning(s)",
             self.declared().count(),
             ids.len(),
             self.stale.len(),
             self.warnings.len()
-        );
-        out
+        )
     }
+}
+
+/// The first 12 hex digits of a sha256.
+pub fn short_sha(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
 }
 
 /// One way the fragment and upstream differ. `fragment` is the node that

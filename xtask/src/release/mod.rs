@@ -2,7 +2,6 @@
 //! one screen: metadata, drift, `cargo package`, API changes since the last
 //! tag, cargo-semver-checks if installed, the changelog.
 
-use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::Path;
 use std::process::{Command, ExitCode, Output};
@@ -58,8 +57,9 @@ pub fn check(root: &Path) -> Vec<Finding> {
     let mut findings = metadata(&crates);
     findings.extend([upstream(root, &crates), drift_finding(root)]);
     findings.push(package(root).unwrap_or_else(|blocked| blocked));
-    let (api, previous) = api(root, &crates).unwrap_or_else(|blocked| (blocked, None));
-    let semver = semver_checks(root, previous.as_deref());
+    let last = last_release(root);
+    let semver = semver_checks(root, last.as_ref().map(|(tag, _)| tag.as_str()));
+    let api = api(root, &crates, last).unwrap_or_else(|blocked| blocked);
     findings.extend([api, semver, changelog(root), tree(root)]);
     findings
 }
@@ -92,12 +92,12 @@ fn upstream(root: &Path, crates: &[CrateMeta]) -> Finding {
         let blocker = "record one: `cargo xtask drift --upstream FILE --record`";
         return Finding::new("upstream", text, Some(blocker.into()));
     };
-    let (version, sha) = (&stamp.katapult_version, &stamp.source_sha256);
+    let version = &stamp.katapult_version;
     let expected = format!("katapult.{version}");
     let carries = |c: &&CrateMeta| Version::parse(&c.version).is_ok_and(|v| *v.build == expected);
     let wrong = crates.iter().filter(|c| !carries(c));
     let wrong: Vec<String> = wrong.map(|c| format!("{} {}", c.name, c.version)).collect();
-    let (file, sha) = (&stamp.source_file, sha.get(..12).unwrap_or(sha));
+    let (file, sha) = (&stamp.source_file, drift::short_sha(&stamp.source_sha256));
     let text = format!(
         "Katapult {version} ({file}, document sha256 {sha}); crate versions carry +{expected}"
     );
@@ -116,14 +116,10 @@ fn drift_finding(root: &Path) -> Finding {
             return Finding::new("drift", "cannot compare with upstream", first);
         }
     };
-    let ids: BTreeSet<&String> = report.declared().flat_map(|d| &d.departures).collect();
     let text = format!(
-        "{} undeclared, {} declared ({} departures), {} stale, {} description warning(s)",
+        "{} undeclared, {}",
         report.undeclared().count(),
-        report.declared().count(),
-        ids.len(),
-        report.stale.len(),
-        report.warnings.len()
+        report.tally()
     );
     let blocker = "run `cargo xtask drift` and follow upstream or declare the departures";
     Finding::new("drift", text, (!report.is_clean()).then(|| blocker.into()))
@@ -183,8 +179,12 @@ pub fn packaged(log: &str) -> Vec<(String, String)> {
 }
 
 /// The generated public API against the last release tag's outline, judged
-/// by `crate::api_change`; with the tag, if there is one.
-fn api(root: &Path, crates: &[CrateMeta]) -> Result<(Finding, Option<String>), Finding> {
+/// by `crate::api_change`.
+fn api(
+    root: &Path,
+    crates: &[CrateMeta],
+    last: Option<(String, Version)>,
+) -> Result<Finding, Finding> {
     let current = codegen::committed_public_api(root)
         .map_err(|error| Finding::new("api", "cannot outline the generated API", Some(error)))?;
     let core = crates.iter().find(|c| c.name == CRATES[0]);
@@ -195,16 +195,16 @@ fn api(root: &Path, crates: &[CrateMeta]) -> Result<(Finding, Option<String>), F
             "{COMMITTED_OUTLINE} is stale: run `cargo test -p xtask --test fragment` and review it"
         )
     });
-    let Some((tag, previous)) = last_release(root) else {
+    let Some((tag, previous)) = last else {
         let items = current.lines().filter(|l| !l.trim().is_empty()).count();
         let text = format!(
             "first release: no {TAG_PREFIX}* tag, so all {items} outline items are new (version {version})"
         );
-        return Ok((Finding::new("api", text, stale_snapshot), None));
+        return Ok(Finding::new("api", text, stale_snapshot));
     };
     let Some(previous_outline) = git(root, &["show", &format!("{tag}:{COMMITTED_OUTLINE}")]) else {
         let text = format!("{tag} has no {COMMITTED_OUTLINE} to compare with");
-        return Ok((Finding::new("api", text, None), Some(tag)));
+        return Ok(Finding::new("api", text, None));
     };
     let previous_outline = api_change::outline_from_snapshot(&previous_outline);
     let changes = api_change::classify(previous_outline, &current);
@@ -224,7 +224,7 @@ fn api(root: &Path, crates: &[CrateMeta]) -> Result<(Finding, Option<String>), F
     );
     let blocker = too_low.then(|| format!("bump the crates' version to {required} at least"));
     let blocker = blocker.or(stale_snapshot);
-    Ok((Finding::new("api", text, blocker), Some(tag)))
+    Ok(Finding::new("api", text, blocker))
 }
 
 /// The highest `v<version>` tag and its version.
