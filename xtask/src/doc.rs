@@ -291,8 +291,8 @@ pub enum OneOfShape {
     /// an externally tagged enum (`{"id": "..."}` is `Lookup::Id(..)`).
     External,
     /// Every member is an inline object whose required property `tag` is a
-    /// single-value string enum, the values distinct.
-    Internal { tag: String },
+    /// single-value string enum, the values (in member order) distinct.
+    Internal { tag: String, values: Vec<String> },
     /// Neither: progenitor falls back to an untagged enum (or panics).
     Untagged(String),
 }
@@ -342,9 +342,12 @@ pub fn one_of_shape(members: &[Value]) -> OneOfShape {
     let mut candidates = properties(first);
     candidates.sort();
     for name in candidates {
-        let values: Option<BTreeSet<String>> = members.iter().map(|m| tag_value(m, name)).collect();
-        if values.is_some_and(|values| values.len() == members.len()) {
-            return OneOfShape::Internal { tag: name.clone() };
+        let values: Option<Vec<String>> = members.iter().map(|m| tag_value(m, name)).collect();
+        if let Some(values) = values
+            && values.iter().collect::<BTreeSet<_>>().len() == members.len()
+        {
+            let tag = name.clone();
+            return OneOfShape::Internal { tag, values };
         }
     }
     OneOfShape::Untagged(
@@ -375,11 +378,9 @@ pub fn error_union(doc: &Value, schema_at: &str) -> Option<ErrorUnion> {
         _ => return None,
     };
     let members = union.get("oneOf")?.as_array()?;
-    let OneOfShape::Internal { tag } = one_of_shape(members) else {
+    let OneOfShape::Internal { tag, values: codes } = one_of_shape(members) else {
         return None;
     };
-    let code = |m: &Value| Some(m["properties"][&tag]["enum"][0].as_str()?.to_owned());
-    let codes = members.iter().filter_map(code).collect();
     Some(ErrorUnion {
         name: schema_name(&pointer),
         pointer,

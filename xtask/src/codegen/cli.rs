@@ -269,7 +269,7 @@ impl Walk<'_> {
         prefix: &str,
         dotted: &str,
     ) -> Result<Node, Problem> {
-        if let OneOfShape::Untagged(why) | OneOfShape::Internal { tag: why } =
+        if let OneOfShape::Untagged(why) | OneOfShape::Internal { tag: why, .. } =
             doc::one_of_shape(members)
         {
             let message = "only a oneOf of single-field objects (a lookup) makes flags";
