@@ -94,6 +94,12 @@ pub struct Connection {
     )]
     pub rate_limit_window: Option<u64>,
 
+    /// Pace requests together with the other katapult processes on this machine that use the same
+    /// token and this file (created if missing), so that running several at once spends the
+    /// token's budget without requests being refused.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub rate_limit_pool: Option<PathBuf>,
+
     /// Print katapult-core's tracing events (requests, retries, rate-limit holds) on stderr.
     /// The token is never printed.
     #[arg(long, global = true)]

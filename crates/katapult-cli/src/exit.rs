@@ -36,7 +36,8 @@ impl Exit {
             // Every ConfigError is met before anything is sent, so the
             // command line, the environment or a file must change: the
             // credentials lookup (a missing, shared or unparsable file),
-            // `--ca-file` that is not PEM (RootCertificates), and the call-
+            // `--ca-file` that is not PEM (RootCertificates), a
+            // `--rate-limit-pool` file that cannot be opened, and the call-
             // time extension points (HookHeader, TokenProvider), which the
             // CLI installs none of but a katapult-core error may still be.
             Error::Config(_) | Error::InvalidRequest(_) => Self::Usage,

@@ -44,6 +44,9 @@ pub async fn open(connection: &Connection, purpose: Purpose) -> Result<Session, 
     if let Some(seconds) = connection.rate_limit_window {
         builder = builder.rate_limit_window(Duration::from_secs(seconds));
     }
+    if let Some(path) = &connection.rate_limit_pool {
+        builder = builder.rate_limit_pool(path);
+    }
     if let Some(path) = &connection.ca_file {
         builder = builder.add_root_certificates_file(path);
     }

@@ -3,7 +3,8 @@
 //! stateful mock Katapult (`katapult-core-httpmock`) enforcing a fixed
 //! window (25 requests per 2 s unless told otherwise; 429
 //! `rate_limit_reached` beyond it), from one client process and from two
-//! sharing the token, each with half the fleet.
+//! sharing the token, each with half the fleet: on their own, and through
+//! one pool file (`ClientBuilder::rate_limit_pool`).
 //!
 //! Each disk's change takes a plan read, the rename (`update_disk`) and its
 //! read-back, the resize (`resize_disk`), the task's polls and the size's
@@ -98,22 +99,34 @@ struct ClientOptions {
     concurrency: usize,
     #[arg(long)]
     window: u64,
+    /// The rate-limit pool file the job's processes share, if any.
+    #[arg(long)]
+    pool: Option<std::path::PathBuf>,
 }
 
-/// One job's setting: how many client processes share the fleet.
+/// One job's setting: how many client processes share the fleet, and
+/// whether they share a pool file.
 struct Job {
     name: &'static str,
     clients: usize,
+    pool: bool,
 }
 
-const JOBS: [Job; 2] = [
+const JOBS: [Job; 3] = [
     Job {
         name: "one client",
         clients: 1,
+        pool: false,
     },
     Job {
         name: "two processes, one token",
         clients: 2,
+        pool: false,
+    },
+    Job {
+        name: "two processes, one token, one pool file",
+        clients: 2,
+        pool: true,
     },
 ];
 
@@ -211,6 +224,9 @@ async fn run(job: &Job, options: &Options) -> Result<Value, String> {
         .await;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let share = options.disks.div_ceil(job.clients);
+    let pool = job.pool.then(|| {
+        std::env::temp_dir().join(format!("katapult-fleet-bench-{}.pool", std::process::id()))
+    });
     let started = SystemTime::now();
     let commands = (0..job.clients)
         .map(|client| {
@@ -222,10 +238,17 @@ async fn run(job: &Job, options: &Options) -> Result<Value, String> {
                 .args(["--disks", &share.min(options.disks - first).to_string()])
                 .args(["--concurrency", &options.concurrency.to_string()])
                 .args(["--window", &options.window.to_string()]);
+            if let Some(pool) = &pool {
+                command.arg("--pool").arg(pool);
+            }
             command
         })
         .collect();
-    let reports = processes::reports(commands).await?;
+    let reports = processes::reports(commands).await;
+    if let Some(pool) = &pool {
+        let _ = std::fs::remove_file(pool);
+    }
+    let reports = reports?;
 
     // The mock's state is the judge: every disk renamed and grown.
     let (mut lost, mut half_done) = (0, 0);
@@ -319,13 +342,15 @@ fn tally(answered: &[Answered], window: Duration) -> (Value, BTreeMap<u64, u64>)
 
 /// A client process: changes its share of the fleet, prints its figures.
 fn client_process(options: &ClientOptions) -> Result<(), String> {
-    let client = Client::builder()
+    let mut builder = Client::builder()
         .token("bench-token")
         .base_url(&options.url)
         .retry(RetryPolicy::default())
-        .rate_limit_window(Duration::from_secs(options.window))
-        .build()
-        .map_err(|e| e.to_string())?;
+        .rate_limit_window(Duration::from_secs(options.window));
+    if let Some(pool) = &options.pool {
+        builder = builder.rate_limit_pool(pool);
+    }
+    let client = builder.build().map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -52,6 +52,8 @@ struct Scenario {
     in_flight: usize,
     /// Seconds the server's clock is ahead of the local one.
     skew: f64,
+    /// Whether the clients share a rate-limit pool file.
+    pool: bool,
 }
 
 const SCENARIOS: &[Scenario] = &[
@@ -60,42 +62,56 @@ const SCENARIOS: &[Scenario] = &[
         clients: 1,
         in_flight: 16,
         skew: 0.0,
+        pool: false,
     },
     Scenario {
         name: "one client, 64 in flight",
         clients: 1,
         in_flight: 64,
         skew: 0.0,
+        pool: false,
     },
     Scenario {
         name: "two processes, 16 in flight each",
         clients: 2,
         in_flight: 16,
         skew: 0.0,
+        pool: false,
     },
     Scenario {
         name: "one client, 16 in flight, server clock +30 s",
         clients: 1,
         in_flight: 16,
         skew: 30.0,
+        pool: false,
     },
     Scenario {
         name: "one client, 16 in flight, server clock -30 s",
         clients: 1,
         in_flight: 16,
         skew: -30.0,
+        pool: false,
     },
     Scenario {
         name: "two processes, 16 in flight each, server clock +30 s",
         clients: 2,
         in_flight: 16,
         skew: 30.0,
+        pool: false,
     },
     Scenario {
         name: "two processes, 16 in flight each, server clock -30 s",
         clients: 2,
         in_flight: 16,
         skew: -30.0,
+        pool: false,
+    },
+    Scenario {
+        name: "two processes, 16 in flight each, one pool file",
+        clients: 2,
+        in_flight: 16,
+        skew: 0.0,
+        pool: true,
     },
 ];
 
@@ -142,6 +158,9 @@ struct ClientOptions {
     in_flight: usize,
     #[arg(long, default_value_t = 60)]
     window: u64,
+    /// The rate-limit pool file the job's processes share, if any.
+    #[arg(long)]
+    pool: Option<std::path::PathBuf>,
     /// `on` or `off`.
     #[arg(long, default_value = "on")]
     governor: String,
@@ -241,6 +260,12 @@ async fn run(
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let per_client = updates / scenario.clients;
 
+    let pool = scenario.pool.then(|| {
+        std::env::temp_dir().join(format!(
+            "katapult-governor-bench-{}.pool",
+            std::process::id()
+        ))
+    });
     let started = now();
     let started_server = started + scenario.skew;
     let commands = (0..scenario.clients)
@@ -253,11 +278,18 @@ async fn run(
                 .args(["--window", &options.window.to_string()])
                 .args(["--governor", if governor { "on" } else { "off" }])
                 .args(["--prefix", &format!("c{client}")]);
+            if let Some(pool) = &pool {
+                command.arg("--pool").arg(pool);
+            }
             command
         })
         .collect();
-    let reports = processes::reports(commands).await?;
+    let reports = processes::reports(commands).await;
     drop(server);
+    if let Some(pool) = &pool {
+        let _ = std::fs::remove_file(pool);
+    }
+    let reports = reports?;
 
     let finished = reports
         .iter()
@@ -320,14 +352,16 @@ fn client_process(options: &ClientOptions) -> Result<(), String> {
     let (updates, in_flight, window) = (*updates, *in_flight, *window);
     let governor = options.governor == "on";
     let prefix = options.prefix.clone();
-    let client = Client::builder()
+    let mut builder = Client::builder()
         .token("bench-token")
         .base_url(url)
         .retry(RetryPolicy::default())
         .rate_limit_window(Duration::from_secs(window))
-        .rate_limit_governor(governor)
-        .build()
-        .map_err(|e| e.to_string())?;
+        .rate_limit_governor(governor);
+    if let Some(pool) = &options.pool {
+        builder = builder.rate_limit_pool(pool);
+    }
+    let client = builder.build().map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

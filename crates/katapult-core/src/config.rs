@@ -2,13 +2,14 @@
 //! The checks that refuse an unsafe or malformed configuration before
 //! anything is sent are in `config/checks.rs`.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::Client;
 use crate::client::ClientInner;
 use crate::error::{ConfigError, Error};
-use crate::governor::{DEFAULT_WINDOW, Governor};
+use crate::governor::{DEFAULT_WINDOW, Governor, Pool};
 use crate::hooks::Hook;
 use crate::retry::RetryPolicy;
 use crate::settings::ClientSettings;
@@ -61,6 +62,7 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     rate_limit_window: Duration,
     rate_limit_governor: bool,
+    rate_limit_pool: Option<PathBuf>,
     /// Root certificates and trust store (set in src/trust.rs).
     pub(crate) trust: crate::trust::Trust,
     // Extension points, set in their own modules (`hooks.rs`, `token.rs`).
@@ -81,6 +83,7 @@ impl Default for ClientBuilder {
             http_client: None,
             rate_limit_window: DEFAULT_WINDOW,
             rate_limit_governor: true,
+            rate_limit_pool: None,
             trust: crate::trust::Trust::default(),
             hooks: Vec::new(),
             token_provider: None,
@@ -104,6 +107,7 @@ impl std::fmt::Debug for ClientBuilder {
             )
             .field("rate_limit_window", &self.rate_limit_window)
             .field("rate_limit_governor", &self.rate_limit_governor)
+            .field("rate_limit_pool", &self.rate_limit_pool)
             .field("trust", &self.trust)
             .field(
                 "hooks",
@@ -255,6 +259,37 @@ impl ClientBuilder {
         self
     }
 
+    /// Paces this client together with the other processes on this machine
+    /// that use the same token and the same pool file (default: none).
+    ///
+    /// Without a pool, clients sharing a token still converge on its budget
+    /// from the server's count, but each count leaves out what the others
+    /// have in flight, so together they are refused a few requests in most
+    /// windows. With one, the window's accounting lives in the file at
+    /// `path` (created if missing; a few hundred bytes, no secrets). Each
+    /// governor locks it, with the operating system's advisory lock, for
+    /// the microseconds of each decision and answer, so the processes pace
+    /// as one client does: at most about one refusal a window.
+    ///
+    /// Give each token its own file, and the same window length to every
+    /// process using it. `build` fails if the file cannot be opened for
+    /// reading and writing. A file that later cannot be locked, read or
+    /// written is logged once, and this client then paces on its own view:
+    /// the pool never stops a request. Machines do not share a pool: use a
+    /// token per machine, or accept the few refusals.
+    ///
+    /// ```no_run
+    /// let client = katapult_core::Client::builder()
+    ///     .token("my-api-token")
+    ///     .rate_limit_pool("/run/katapult/disk-janitor.pool")
+    ///     .build()?;
+    /// # Ok::<(), katapult_core::Error>(())
+    /// ```
+    pub fn rate_limit_pool(mut self, path: impl Into<PathBuf>) -> Self {
+        self.rate_limit_pool = Some(path.into());
+        self
+    }
+
     /// A `reqwest::ClientBuilder` with this crate's TLS configured (see the
     /// crate's features), for callers who build their own client: add
     /// proxies, pool settings and the like, then pass the result to
@@ -307,13 +342,22 @@ impl ClientBuilder {
                 .map_err(|e| ConfigError::HttpClient(e.to_string()))?,
         };
 
+        let pool = match (&self.rate_limit_pool, self.rate_limit_governor) {
+            (Some(path), true) => Some(Pool::open(path, window.as_secs()).map_err(|error| {
+                ConfigError::RateLimitPool {
+                    path: path.clone(),
+                    reason: error.to_string(),
+                }
+            })?),
+            _ => None,
+        };
         let settings = ClientSettings {
             credential,
             user_agent,
             timeout: self.timeout,
             retry: self.retry,
             max_response_bytes: self.max_response_bytes,
-            governor: Arc::new(Governor::new(window, self.rate_limit_governor)),
+            governor: Arc::new(Governor::new(window, self.rate_limit_governor, pool)),
             hooks: self.hooks.into(),
             deadline: None,
         };

@@ -28,7 +28,10 @@
 //! the server's count, so several processes or machines sharing a token
 //! converge on it with no shared store: each sees the others' requests in
 //! `Remaining`, and each takes about the share of a spent window it got
-//! last time (`share`, in `budget.rs`).
+//! last time (`share`, in `budget.rs`). Converging costs a few 429s a
+//! window, because what one sees leaves out what the others have in
+//! flight; processes on one machine that share a pool file (`pool.rs`)
+//! keep the window's accounting there and pace as one client.
 //!
 //! Before anything is known, one request goes first and the others wait (at
 //! most [`LEARNING_WAIT`]) for its answer: a burst of 50 requests into an
@@ -43,9 +46,11 @@
 
 mod budget;
 mod clock;
+mod pool;
 #[cfg(test)]
 mod tests;
 
+use std::ops::{Deref, DerefMut};
 use std::pin::pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -58,6 +63,7 @@ use tokio::sync::Notify;
 use crate::response::{Header, RateLimit, X_RATELIMIT_PERMITTED, X_RATELIMIT_REMAINING};
 use budget::{Hold, State, Window};
 use clock::{Narrowed, Offset};
+pub(crate) use pool::Pool;
 
 /// Katapult's window: the wall-clock minute.
 pub(crate) const DEFAULT_WINDOW: Duration = Duration::from_secs(60);
@@ -96,6 +102,8 @@ pub(crate) struct Governor {
     /// Local time zero: the governor's clock is monotonic seconds since this.
     epoch: Instant,
     state: Mutex<State>,
+    /// The file this client's window accounting is shared through, if any.
+    pool: Option<Pool>,
     /// Woken whenever an answer arrives or a request ends without one: a
     /// held request may go now.
     changed: Notify,
@@ -168,13 +176,16 @@ enum Untrusted {
 }
 
 impl Governor {
-    pub(crate) fn new(window: Duration, pacing: bool) -> Self {
+    /// A governor for windows of `window`, holding requests if `pacing`,
+    /// sharing its accounting through `pool` if one is given.
+    pub(crate) fn new(window: Duration, pacing: bool, pool: Option<Pool>) -> Self {
         Self {
             pacing,
             window,
             window_secs: window.as_secs().max(1),
             epoch: Instant::now(),
             state: Mutex::new(State::new()),
+            pool,
             changed: Notify::new(),
             warned: AtomicU32::new(0),
         }
@@ -356,6 +367,7 @@ impl Governor {
                             ..Window::default()
                         };
                         state.probe = None;
+                        state.probe_claim = 0;
                     }
                     clock
                 }
@@ -410,10 +422,14 @@ impl Governor {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    /// The state, with the pool's accounting loaded into it when this
+    /// client has a pool file; written back when the guard drops.
+    fn lock(&self) -> Locked<'_> {
         // No code holding the lock can panic half-way through an update
         // that matters; a poisoned lock is still a consistent state.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let pooled = self.pool.as_ref().filter(|pool| pool.load(&mut state));
+        Locked { state, pooled }
     }
 
     fn local(&self, at: Instant) -> f64 {
@@ -483,6 +499,36 @@ impl Governor {
             "katapult-core ignores this rate-limit header for pacing (logged once per client); \
              requests are paced on the other headers, or retried with back-off"
         );
+    }
+}
+
+/// The governor's state while it is locked: with a pool file, the file is
+/// locked too, and the accounting is written back when this drops.
+struct Locked<'a> {
+    state: MutexGuard<'a, State>,
+    /// The pool whose file is locked and loaded into `state`.
+    pooled: Option<&'a Pool>,
+}
+
+impl Deref for Locked<'_> {
+    type Target = State;
+
+    fn deref(&self) -> &State {
+        &self.state
+    }
+}
+
+impl DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.state
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pooled {
+            pool.store(&self.state);
+        }
     }
 }
 

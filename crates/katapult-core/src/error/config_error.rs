@@ -75,6 +75,20 @@ pub enum ConfigError {
         /// What is wrong with them.
         reason: String,
     },
+    /// The rate-limit pool file given to
+    /// [`ClientBuilder::rate_limit_pool`](crate::ClientBuilder::rate_limit_pool)
+    /// cannot be opened for reading and writing. Nothing was sent.
+    #[error(
+        "the rate-limit pool file {} cannot be opened for reading and writing: {reason}. Give a \
+         path in a folder that exists and that this process may write to; nothing was sent",
+        path.display()
+    )]
+    RateLimitPool {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why it cannot be opened.
+        reason: String,
+    },
     /// The HTTP client could not be built (TLS initialisation failed).
     #[error(
         "the HTTP client could not be built: {0}; pass your own with ClientBuilder::http_client"

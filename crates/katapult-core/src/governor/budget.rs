@@ -34,6 +34,10 @@ pub(super) struct State {
     /// opens it for everyone at once, and bounds the clock from below). One
     /// per window boundary, only while the clock is imprecise.
     pub(super) probe: Option<Probe>,
+    /// The latest window boundary whose probe a client has planned: this
+    /// one, or another of a pool sharing the file (`pool.rs`), which then
+    /// probes for both.
+    pub(super) probe_claim: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -45,7 +49,7 @@ pub(super) struct Probe {
 }
 
 /// The accounting of the current window.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Window {
     /// Whole windows since the Unix epoch, server time.
     pub(super) index: u64,
@@ -109,6 +113,7 @@ impl State {
             heard: false,
             learning_since: None,
             probe: None,
+            probe_claim: 0,
         }
     }
 
@@ -217,11 +222,12 @@ impl State {
         if definite && !*probe && clock.width() > window * PRECISE_ENOUGH {
             // Halfway through the interval the boundary lies in.
             let at = boundary - (clock.lo + clock.hi) / 2.0;
-            if at > local && self.probe.is_none_or(|planned| planned.window != index + 1) {
+            if at > local && self.probe_claim != index + 1 {
                 self.probe = Some(Probe {
                     window: index + 1,
                     at,
                 });
+                self.probe_claim = index + 1;
                 *probe = true;
             }
         }

@@ -348,6 +348,36 @@ async fn plain_http_to_a_remote_host_is_refused_before_sending() {
     );
 }
 
+#[test]
+fn a_rate_limit_pool_file_that_cannot_be_opened_is_refused_before_sending() {
+    let missing = std::env::temp_dir()
+        .join(format!("katapult-no-such-folder-{}", std::process::id()))
+        .join("token.pool");
+    let error = Client::builder()
+        .token(TOKEN)
+        .rate_limit_pool(&missing)
+        .build()
+        .unwrap_err();
+    let Error::Config(ConfigError::RateLimitPool { path, .. }) = &error else {
+        panic!("expected ConfigError::RateLimitPool, got {error:?}");
+    };
+    assert_eq!(path, &missing);
+    let message = error.to_string();
+    assert!(
+        message.contains(&missing.display().to_string()),
+        "{message}"
+    );
+    assert!(message.contains("nothing was sent"), "{message}");
+
+    // Without the governor there is nothing to pool: the file is not opened.
+    Client::builder()
+        .token(TOKEN)
+        .rate_limit_governor(false)
+        .rate_limit_pool(&missing)
+        .build()
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_trailing_slash_on_the_base_url_is_harmless() {
     bounded(LIMIT, async {
