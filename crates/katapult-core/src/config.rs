@@ -249,7 +249,9 @@ impl ClientBuilder {
     /// opens, and makes a 429 wait for that rather than back off blindly.
     /// Because the budget it reads is the server's own count, several
     /// processes or machines sharing a token converge on it without talking
-    /// to each other. See the README, "Retries and rate limits".
+    /// to each other, at the cost of a few refusals a window; processes on
+    /// one machine can share a [`rate_limit_pool`](Self::rate_limit_pool)
+    /// file instead. See the README, "Retries and rate limits".
     ///
     /// Off, every request is sent at once and a 429 backs off as the
     /// [`RetryPolicy`] says; [`Client::rate_limit_estimate`] still follows
