@@ -369,3 +369,56 @@ async fn untrusted_headers_are_logged_once_and_hold_nobody_past_a_window() {
         assert!(ms <= 1010, "held {ms} ms with one-second windows");
     }
 }
+
+#[tokio::test]
+async fn two_clients_on_one_pool_file_know_what_the_other_spent() {
+    bounded(LIMIT, async {
+        // An hour-long window of 6: nothing rolls over during the test.
+        let windows = Arc::new(FixedWindows::new(3600, 6, 0.0));
+        let server = serve(&windows).await;
+        let pool = std::env::temp_dir().join(format!(
+            "katapult-core-it-pool-{}-{:?}.pool",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_file(&pool);
+        let pooled = |pool: Option<&std::path::Path>| {
+            client_with(&server, |builder| {
+                let builder = builder
+                    .rate_limit_window(Duration::from_secs(3600))
+                    .retry(fast_retries().with_max_elapsed(Duration::from_millis(300)));
+                match pool {
+                    Some(pool) => builder.rate_limit_pool(pool),
+                    None => builder,
+                }
+            })
+        };
+        let (first, second) = (pooled(Some(&pool)), pooled(Some(&pool)));
+        // Each learns the budget from an answer of its own.
+        first.update_disk(rename("disk_a", "x")).await.unwrap();
+        second.update_disk(rename("disk_b", "x")).await.unwrap();
+        // The first spends the rest of the window.
+        update_all(&first, 4, 4).await;
+        assert_eq!(windows.answers().len(), 6);
+
+        // The second last read `Remaining: 4`, but the pool says the
+        // window is spent: refused before sending, not answered 429.
+        let error = second.update_disk(rename("disk_c", "x")).await.unwrap_err();
+        let Error::RateLimited(limited) = &error else {
+            panic!("expected Error::RateLimited, got {error:?}");
+        };
+        assert_eq!(limited.attempts(), 0, "{error}");
+        assert_eq!(windows.answers().len(), 6);
+        assert_eq!(second.rate_limit_estimate().unwrap().remaining, Some(0));
+        let _ = std::fs::remove_file(&pool);
+
+        // What the pool is for: a client outside it sends, and is refused.
+        let outsider = pooled(None);
+        outsider
+            .update_disk(rename("disk_d", "x"))
+            .await
+            .unwrap_err();
+        assert!(windows.answers().iter().any(|answer| answer.status == 429));
+    })
+    .await;
+}
