@@ -179,13 +179,17 @@ impl Governor {
     /// A governor for windows of `window`, holding requests if `pacing`,
     /// sharing its accounting through `pool` if one is given.
     pub(crate) fn new(window: Duration, pacing: bool, pool: Option<Pool>) -> Self {
+        let epoch = Instant::now();
+        let epoch_wall = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0.0, |since| since.as_secs_f64());
         Self {
             pacing,
             window,
             window_secs: window.as_secs().max(1),
-            epoch: Instant::now(),
+            epoch,
             state: Mutex::new(State::new()),
-            pool,
+            pool: pool.map(|pool| pool.anchored(epoch_wall)),
             changed: Notify::new(),
             warned: AtomicU32::new(0),
         }

@@ -10,6 +10,13 @@
 //! the next boundary. Every governor using the file locks it for each
 //! decision and each answer, so the processes count as one client.
 //!
+//! The file also holds `Permitted` and the server's clock, so a process that
+//! joins a running pool (a CLI command started beside others, say) paces
+//! from its first request instead of sending that one blind to learn them.
+//! The clock is kept as the server's time minus this machine's wall clock,
+//! which all processes on the machine share; each converts it to and from
+//! its own monotonic clock, and narrows it with its own answers from then on.
+//!
 //! The lock is the operating system's advisory file lock, taken while the
 //! governor's own mutex is held: a few microseconds, never across an await.
 //! A process that dies leaves no lock behind, because the system drops it
@@ -29,6 +36,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::budget::{State, Window};
+use super::clock::Offset;
 
 /// How long a decision waits for another process to let go of the file. A
 /// holder keeps it for microseconds, so a wait this long means a stopped
@@ -45,6 +53,9 @@ pub(crate) struct Pool {
     file: File,
     path: PathBuf,
     window_secs: u64,
+    /// The wall-clock time (Unix seconds) of the governor's local zero, by
+    /// which its clock converts to the file's.
+    epoch_wall: f64,
     /// Whether a problem with the file was logged already.
     warned: AtomicBool,
 }
@@ -57,6 +68,9 @@ struct Record {
     share: f64,
     share_seen: bool,
     probe_claim: u64,
+    permitted: Option<u32>,
+    /// The server's clock: its time minus the wall clock's, as an interval.
+    clock: Option<(f64, f64)>,
 }
 
 impl Pool {
@@ -73,8 +87,15 @@ impl Pool {
             file,
             path: path.to_owned(),
             window_secs,
+            epoch_wall: 0.0,
             warned: AtomicBool::new(false),
         })
+    }
+
+    /// The pool for a governor whose local zero is `epoch_wall` (Unix
+    /// seconds by the wall clock).
+    pub(crate) fn anchored(self, epoch_wall: f64) -> Self {
+        Self { epoch_wall, ..self }
     }
 
     /// Locks the file and puts the pool's accounting into `state`. `false`:
@@ -96,7 +117,9 @@ impl Pool {
             return false;
         }
         match Record::parse(&text) {
-            Some(record) if record.window_secs == self.window_secs => record.apply(state),
+            Some(record) if record.window_secs == self.window_secs => {
+                record.apply(state, self.epoch_wall);
+            }
             Some(record) => self.warn(&format!(
                 "it is used with a rate-limit window of {} s, and this client's is {} s; \
                  this client's accounting replaces it",
@@ -114,7 +137,7 @@ impl Pool {
     /// Writes `state`'s accounting to the file and lets go of the lock
     /// [`load`](Self::load) took.
     pub(super) fn store(&self, state: &State) {
-        let text = Record::of(state, self.window_secs).to_text();
+        let text = Record::of(state, self.window_secs, self.epoch_wall).to_text();
         let written = (&self.file)
             .seek(SeekFrom::Start(0))
             .and_then(|_| (&self.file).write_all(text.as_bytes()))
@@ -161,21 +184,35 @@ impl Pool {
 }
 
 impl Record {
-    fn of(state: &State, window_secs: u64) -> Self {
+    fn of(state: &State, window_secs: u64, epoch_wall: f64) -> Self {
         Self {
             window_secs,
             window: state.window,
             share: state.share,
             share_seen: state.share_seen,
             probe_claim: state.probe_claim,
+            permitted: state.permitted,
+            clock: state
+                .clock
+                .map(|clock| (clock.lo - epoch_wall, clock.hi - epoch_wall)),
         }
     }
 
-    fn apply(self, state: &mut State) {
+    /// Puts the pooled accounting into `state`; and, to a governor that
+    /// has heard nothing yet, what the others learnt.
+    fn apply(self, state: &mut State, epoch_wall: f64) {
         state.window = self.window;
         state.share = self.share;
         state.share_seen = self.share_seen;
         state.probe_claim = self.probe_claim;
+        if let (None, Some((lo, hi)), Some(permitted)) = (state.clock, self.clock, self.permitted) {
+            state.clock = Some(Offset {
+                lo: lo + epoch_wall,
+                hi: hi + epoch_wall,
+            });
+            state.permitted = Some(permitted);
+            state.heard = true;
+        }
     }
 
     /// The header, then one line of `name=value` fields.
@@ -196,12 +233,20 @@ impl Record {
             None => write!(text, "-"),
         }
         .and_then(|()| {
-            writeln!(
+            write!(
                 text,
                 " in_flight={in_flight} sent={sent} counted={counted} share={} share_seen={} \
-                 probe_claim={}",
+                 probe_claim={} permitted=",
                 self.share, self.share_seen, self.probe_claim
             )
+        })
+        .and_then(|()| match self.permitted {
+            Some(permitted) => write!(text, "{permitted}"),
+            None => write!(text, "-"),
+        })
+        .and_then(|()| match self.clock {
+            Some((lo, hi)) => writeln!(text, " clock={lo},{hi}"),
+            None => writeln!(text, " clock=-"),
         })
         .unwrap_or_default();
         text
@@ -235,6 +280,21 @@ impl Record {
             share: share.clamp(0.0, 1.0),
             share_seen: next("share_seen")?.parse().ok()?,
             probe_claim: next("probe_claim")?.parse().ok()?,
+            permitted: match next("permitted")? {
+                "-" => None,
+                value => Some(value.parse().ok()?),
+            },
+            clock: match next("clock")? {
+                "-" => None,
+                value => {
+                    let (lo, hi) = value.split_once(',')?;
+                    let (lo, hi): (f64, f64) = (lo.parse().ok()?, hi.parse().ok()?);
+                    if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+                        return None;
+                    }
+                    Some((lo, hi))
+                }
+            },
         };
         fields.next().is_none().then_some(record)
     }
@@ -257,6 +317,8 @@ mod tests {
             share: 0.75,
             share_seen: true,
             probe_claim: 887_767,
+            permitted: Some(25),
+            clock: Some((-0.25, 0.5)),
         }
     }
 
@@ -274,6 +336,8 @@ mod tests {
                 remaining: None,
                 ..record.window
             },
+            permitted: None,
+            clock: None,
             ..record
         };
         assert_eq!(Record::parse(&unknown.to_text()), Some(unknown));
@@ -287,6 +351,8 @@ mod tests {
             text.replace("counted=18", "counted=x"),
             text.replace("share_seen=true", "share_seen=true extra=1"),
             text.replace("index=", "idx="),
+            text.replace("clock=-0.25,0.5", "clock=0.5,-0.25"),
+            text.replace("clock=-0.25,0.5", "clock=NaN,0.5"),
             "garbage".to_owned(),
             String::new(),
         ] {
