@@ -336,3 +336,39 @@ fn a_ca_file_that_is_not_pem_is_refused_naming_it() {
     assert!(run.stderr.contains("PEM"), "{run:?}");
     assert!(server.requests().is_empty());
 }
+
+/// `--rate-limit-pool`: the file is created and holds the window's
+/// accounting after a command; one that cannot be opened is a
+/// configuration error naming it, before anything is sent.
+#[test]
+fn a_rate_limit_pool_file_is_created_or_refused_naming_it() {
+    let home = Home::new("rate-limit-pool");
+    let server = disks();
+    let pool = home.dir.join("token.pool");
+    home.katapult()
+        .against(&server, "t")
+        .args(update(&["--rate-limit-pool", pool.to_str().unwrap()]))
+        .run()
+        .exits(0);
+    let record = std::fs::read_to_string(&pool).unwrap();
+    assert!(
+        record.starts_with("# katapult-core rate-limit pool"),
+        "{record}"
+    );
+    assert!(record.contains("window_secs=60 "), "{record}");
+    let sent = server.requests().len();
+
+    let missing = home.dir.join("no-such-folder").join("token.pool");
+    let run = home
+        .katapult()
+        .against(&server, "t")
+        .args(update(&["--rate-limit-pool", missing.to_str().unwrap()]))
+        .run();
+    run.exits(2);
+    assert!(
+        run.stderr.contains(&missing.display().to_string()),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("nothing was sent"), "{run:?}");
+    assert_eq!(server.requests().len(), sent);
+}
