@@ -77,16 +77,18 @@ pub enum ConfigError {
     },
     /// The rate-limit pool file given to
     /// [`ClientBuilder::rate_limit_pool`](crate::ClientBuilder::rate_limit_pool)
-    /// cannot be opened for reading and writing. Nothing was sent.
+    /// cannot be opened for reading and writing, or holds something other
+    /// than a pool record (it is never overwritten). Nothing was sent.
     #[error(
-        "the rate-limit pool file {} cannot be opened for reading and writing: {reason}. Give a \
-         path in a folder that exists and that this process may write to; nothing was sent",
+        "the rate-limit pool file {} cannot be used: {reason}. Give the path of a pool file, \
+         or a new one in a folder that exists and that this process may write to; nothing was \
+         sent",
         path.display()
     )]
     RateLimitPool {
         /// The file.
         path: std::path::PathBuf,
-        /// Why it cannot be opened.
+        /// Why it cannot be used.
         reason: String,
     },
     /// The HTTP client could not be built (TLS initialisation failed).

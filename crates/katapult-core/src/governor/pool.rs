@@ -43,6 +43,9 @@ use super::clock::Offset;
 /// process (a debugger, `SIGSTOP`), and pacing goes on without the pool.
 const LOCK_WAIT: Duration = Duration::from_millis(100);
 
+/// How the file begins: a file that holds anything else is never written.
+const MARK: &str = "# katapult-core rate-limit pool";
+
 /// The first line of the file, for whoever opens it.
 const HEADER: &str = "# katapult-core rate-limit pool: the processes using this file pace one \
                       API token's budget together. Safe to delete when none of them runs.";
@@ -75,7 +78,9 @@ struct Record {
 
 impl Pool {
     /// Opens the file at `path`, creating it if it is missing, for a
-    /// governor whose window is `window_secs` long.
+    /// governor whose window is `window_secs` long. A file that holds
+    /// something else is refused, not overwritten: a path mistyped, or a
+    /// link planted in a shared folder, must not cost a file its contents.
     pub(crate) fn open(path: &Path, window_secs: u64) -> std::io::Result<Self> {
         let file = OpenOptions::new()
             .read(true)
@@ -83,6 +88,14 @@ impl Pool {
             .create(true)
             .truncate(false)
             .open(path)?;
+        let mut text = String::new();
+        let read = (&file).take(MARK.len() as u64).read_to_string(&mut text);
+        if read.is_err() || !(text.is_empty() || text == MARK) {
+            return Err(std::io::Error::other(format!(
+                "it holds something else (a pool file begins with {MARK:?}), and katapult-core \
+                 does not overwrite it"
+            )));
+        }
         Ok(Self {
             file,
             path: path.to_owned(),
@@ -113,6 +126,12 @@ impl Pool {
         if let Err(error) = read {
             self.warn(&format!("it cannot be read: {error}"));
             // Not written back either: what is there stays for the others.
+            let _ = self.file.unlock();
+            return false;
+        }
+        if !(text.is_empty() || text.starts_with(MARK)) {
+            // Replaced since it was opened: not ours to write.
+            self.warn("it no longer holds a pool record, and katapult-core does not overwrite it");
             let _ = self.file.unlock();
             return false;
         }

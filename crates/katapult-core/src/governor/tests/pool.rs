@@ -141,9 +141,41 @@ fn clients_without_a_pool_each_claim_what_is_left() {
 }
 
 #[test]
-fn a_pool_file_that_does_not_hold_a_record_is_started_afresh() {
+fn a_file_that_is_not_a_pool_file_is_never_written() {
+    let file = ScratchFile::new("not-a-pool");
+    std::fs::write(&file.0, "export PATH=...\n").unwrap();
+    let error = Pool::open(&file.0, 10).unwrap_err();
+    assert!(
+        error.to_string().contains("does not overwrite it"),
+        "{error}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file.0).unwrap(),
+        "export PATH=...\n"
+    );
+
+    // Replaced after it was opened: the governor paces on its own view
+    // and leaves the file alone.
+    std::fs::write(&file.0, "").unwrap();
+    let base = Sim::new(10, 1.0).base;
+    let sim = Sim::pooled(10, base, &file.0);
+    std::fs::write(&file.0, "something else\n").unwrap();
+    let permit = sim.go(0.0);
+    sim.ok(permit, 0.0, 10, 9);
+    assert_eq!(
+        std::fs::read_to_string(&file.0).unwrap(),
+        "something else\n"
+    );
+}
+
+#[test]
+fn a_pool_file_whose_record_does_not_parse_is_started_afresh() {
     let file = ScratchFile::new("garbage");
-    std::fs::write(&file.0, "not a pool\n").unwrap();
+    std::fs::write(
+        &file.0,
+        "# katapult-core rate-limit pool\nwindow_secs=10 cut sh",
+    )
+    .unwrap();
     let base = Sim::new(10, 1.0).base;
     let sim = Sim::pooled(10, base, &file.0);
     let permit = sim.go(0.0);
