@@ -42,7 +42,8 @@
 //! the local clock) are logged once and ignored. No hold lasts longer than
 //! one window, whatever the headers say.
 //!
-//! The state sits behind a `std` mutex that is never held across an await.
+//! The state sits behind a `std` mutex that is never held across an await
+//! (nor is a pool file's lock, taken and let go with it).
 
 mod budget;
 mod clock;
@@ -87,6 +88,10 @@ const MIN_SHARE: f64 = 0.05;
 /// Below this uncertainty about the server's clock (as a fraction of the
 /// window), the governor stops spending a request on narrowing it.
 const PRECISE_ENOUGH: f64 = 1.0 / 50.0;
+
+/// How soon, as a fraction of the window, a request held in a pool for
+/// budget that requests in flight may free looks at the file again.
+const POOL_RECHECK: f64 = 1.0 / 50.0;
 
 /// Jitter added to the end of a hold, as a fraction of the window, so that
 /// clients held together do not all arrive in the same millisecond.
@@ -246,7 +251,12 @@ impl Governor {
                 // the call on a guess.
                 return Ok(self.permit(None, false));
             }
-            let until = hold.until.min(deadline_local);
+            let mut until = hold.until.min(deadline_local);
+            if self.pool.is_some() && !hold.definite {
+                // What frees the budget may be another process's answer,
+                // which wakes nobody here: look at the file again soon.
+                until = until.min(local + self.window.as_secs_f64() * POOL_RECHECK);
+            }
             if logged != Some(hold.reason) {
                 logged = Some(hold.reason);
                 let estimate = self.estimate().unwrap_or_default();
