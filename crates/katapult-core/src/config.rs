@@ -276,10 +276,12 @@ impl ClientBuilder {
     /// Give each token its own file, and the same window length to every
     /// process using it. `build` fails if the file cannot be opened for
     /// reading and writing, or holds anything but a pool record: an
-    /// existing file is never overwritten. A file that later cannot be locked, read or
-    /// written is logged once, and this client then paces on its own view:
-    /// the pool never stops a request. Machines do not share a pool: use a
-    /// token per machine, or accept the few refusals.
+    /// existing file is never overwritten. A file that later cannot be
+    /// locked, read or written is logged once, and this client then paces
+    /// on its own view: the pool never stops a request. Machines do not
+    /// share a pool: use a token per machine, or accept the few refusals.
+    /// With the governor off ([`rate_limit_governor`](Self::rate_limit_governor)),
+    /// there is nothing to pool and the file is not opened.
     ///
     /// ```no_run
     /// let client = katapult_core::Client::builder()
