@@ -212,3 +212,35 @@ fn a_pool_file_locked_by_a_stopped_process_does_not_stop_requests() {
     assert!(started.elapsed() >= Duration::from_millis(100));
     holder.unlock().unwrap();
 }
+
+#[test]
+fn a_request_held_in_a_pool_sees_budget_another_process_frees() {
+    let file = ScratchFile::new("recheck");
+    let (first, second) = two_clients(Some(&file.0));
+    let mut theirs: Vec<_> = (0..4)
+        .map(|step| first.go(0.01 * f64::from(step)))
+        .collect();
+    let _ours: Vec<_> = (0..4)
+        .map(|step| second.go(0.01 * f64::from(step)))
+        .collect();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        // All eight left are in flight: the second's next request is held,
+        // and what frees a place is the first's, which wakes nobody in the
+        // second. Re-reading the file (every 0.2 s of this 10 s window)
+        // finds it long before the next window, 9 s away.
+        let waiting = second.governor.acquire(far_future(Instant::now()), "test");
+        let freeing = async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            drop(theirs.pop());
+        };
+        let both = async { tokio::join!(waiting, freeing) };
+        let (permit, ()) = tokio::time::timeout(Duration::from_secs(3), both)
+            .await
+            .expect("held until the next window");
+        assert!(permit.is_ok());
+    });
+}
