@@ -96,7 +96,7 @@ pub struct Connection {
 
     /// Pace requests together with the other katapult processes on this machine that use the same
     /// token and this file (created if missing), so that running several at once spends the
-    /// token's budget without requests being refused.
+    /// token's budget without requests being refused [default: $KATAPULT_RATE_LIMIT_POOL].
     #[arg(long, value_name = "PATH", global = true)]
     pub rate_limit_pool: Option<PathBuf>,
 

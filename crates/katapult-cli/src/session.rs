@@ -44,8 +44,17 @@ pub async fn open(connection: &Connection, purpose: Purpose) -> Result<Session, 
     if let Some(seconds) = connection.rate_limit_window {
         builder = builder.rate_limit_window(Duration::from_secs(seconds));
     }
-    if let Some(path) = &connection.rate_limit_pool {
-        builder = builder.rate_limit_pool(path);
+    // The flag, else the variable every client of katapult-core reads.
+    match &connection.rate_limit_pool {
+        Some(path) => builder = builder.rate_limit_pool(path),
+        None => {
+            if let Some(path) = std::env::var(katapult_core::RATE_LIMIT_POOL_ENV)
+                .ok()
+                .filter(|path| !path.trim().is_empty())
+            {
+                builder = builder.rate_limit_pool(path);
+            }
+        }
     }
     if let Some(path) = &connection.ca_file {
         builder = builder.add_root_certificates_file(path);

@@ -26,6 +26,12 @@ pub const DEFAULT_BASE_URL: &str = "https://api.katapult.io/core/v1";
 pub const TOKEN_ENV: &str = "KATAPULT_API_TOKEN";
 /// Environment variable overriding the base URL.
 pub const BASE_URL_ENV: &str = "KATAPULT_API_URL";
+/// Environment variable naming a rate-limit pool file
+/// ([`ClientBuilder::rate_limit_pool`]), read by
+/// [`ClientBuilder::from_env`], [`ClientBuilder::from_config`] and
+/// [`ClientBuilder::from_profile`]: set it once for every process of a job
+/// that shares a token.
+pub const RATE_LIMIT_POOL_ENV: &str = "KATAPULT_RATE_LIMIT_POOL";
 
 /// Default time allowed to establish a connection (TCP and TLS).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -132,7 +138,8 @@ impl ClientBuilder {
     }
 
     /// A builder with the token from `KATAPULT_API_TOKEN` and, when set, the
-    /// base URL from `KATAPULT_API_URL`. Fails if the token is not set.
+    /// base URL from `KATAPULT_API_URL` and the rate-limit pool file from
+    /// `KATAPULT_RATE_LIMIT_POOL`. Fails if the token is not set.
     pub fn from_env() -> Result<Self, Error> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
@@ -144,7 +151,7 @@ impl ClientBuilder {
         if let Some(url) = var(BASE_URL_ENV).filter(|url| !url.trim().is_empty()) {
             builder = builder.base_url(url);
         }
-        Ok(builder)
+        Ok(builder.rate_limit_pool_from(var(RATE_LIMIT_POOL_ENV)))
     }
 
     /// The API token, sent as `Authorization: Bearer <token>`. Surrounding
@@ -293,6 +300,14 @@ impl ClientBuilder {
     pub fn rate_limit_pool(mut self, path: impl Into<PathBuf>) -> Self {
         self.rate_limit_pool = Some(path.into());
         self
+    }
+
+    /// The pool file `KATAPULT_RATE_LIMIT_POOL` names, if it names one.
+    pub(crate) fn rate_limit_pool_from(self, var: Option<String>) -> Self {
+        match var.filter(|path| !path.trim().is_empty()) {
+            Some(path) => self.rate_limit_pool(path),
+            None => self,
+        }
     }
 
     /// A `reqwest::ClientBuilder` with this crate's TLS configured (see the

@@ -81,7 +81,7 @@ pub use change::{
 pub use client::Client;
 pub use config::{
     BASE_URL_ENV, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, TOKEN_ENV,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, RATE_LIMIT_POOL_ENV, TOKEN_ENV,
 };
 pub use error::{
     ConfigError, Error, InternalError, InvalidResponse, NetworkError, NetworkErrorKind,

@@ -372,3 +372,22 @@ fn a_rate_limit_pool_file_is_created_or_refused_naming_it() {
     assert!(run.stderr.contains("nothing was sent"), "{run:?}");
     assert_eq!(server.requests().len(), sent);
 }
+
+/// `KATAPULT_RATE_LIMIT_POOL` names the pool file when the flag does not.
+#[test]
+fn the_rate_limit_pool_file_can_come_from_the_environment() {
+    let home = Home::new("rate-limit-pool-env");
+    let server = disks();
+    let pool = home.dir.join("from-env.pool");
+    home.katapult()
+        .against(&server, "t")
+        .env("KATAPULT_RATE_LIMIT_POOL", pool.to_str().unwrap())
+        .args(update(&[]))
+        .run()
+        .exits(0);
+    let record = std::fs::read_to_string(&pool).unwrap();
+    assert!(
+        record.starts_with("# katapult-core rate-limit pool"),
+        "{record}"
+    );
+}

@@ -134,7 +134,7 @@ pub(super) fn user_agent(product: Option<&str>) -> Result<HeaderValue, ConfigErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{BASE_URL_ENV, DEFAULT_BASE_URL, TOKEN_ENV};
+    use crate::config::{BASE_URL_ENV, DEFAULT_BASE_URL, RATE_LIMIT_POOL_ENV, TOKEN_ENV};
     use crate::{Client, ClientBuilder, Error};
 
     fn config_error(result: Result<Client, Error>) -> ConfigError {
@@ -153,6 +153,31 @@ mod tests {
         };
         let client = ClientBuilder::from_vars(vars).unwrap().build().unwrap();
         assert_eq!(client.base_url(), "http://127.0.0.1:8080/core/v1");
+    }
+
+    #[test]
+    fn env_names_the_rate_limit_pool_file() {
+        let missing = std::env::temp_dir()
+            .join(format!("katapult-no-such-folder-{}", std::process::id()))
+            .join("env.pool");
+        let vars = |name: &str| match name {
+            TOKEN_ENV => Some("tok".to_owned()),
+            RATE_LIMIT_POOL_ENV => Some(missing.display().to_string()),
+            _ => None,
+        };
+        // Taken as the builder's pool: an unopenable one fails `build`.
+        let error = config_error(ClientBuilder::from_vars(vars).unwrap().build());
+        assert!(
+            matches!(&error, ConfigError::RateLimitPool { path, .. } if *path == missing),
+            "{error:?}"
+        );
+        // Empty is unset.
+        let vars = |name: &str| match name {
+            TOKEN_ENV => Some("tok".to_owned()),
+            RATE_LIMIT_POOL_ENV => Some(" ".to_owned()),
+            _ => None,
+        };
+        ClientBuilder::from_vars(vars).unwrap().build().unwrap();
     }
 
     #[test]

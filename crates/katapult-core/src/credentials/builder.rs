@@ -54,7 +54,7 @@ impl ClientBuilder {
         if let Some(url) = found.base_url {
             builder = builder.base_url(url);
         }
-        Ok(builder)
+        Ok(builder.rate_limit_pool_from(env.var(crate::config::RATE_LIMIT_POOL_ENV)))
     }
 }
 
