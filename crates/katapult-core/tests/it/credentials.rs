@@ -101,6 +101,22 @@ fn a_named_profile_gives_its_token_and_base_url() {
 }
 
 #[test]
+fn a_profile_goes_with_the_rate_limit_pool_the_environment_names() {
+    let home = Home::new("profile-pool");
+    home.config(PROFILES, 0o600);
+    let pool = home.0.join("profile.pool");
+    let env = home
+        .env()
+        .with_var("KATAPULT_RATE_LIMIT_POOL", pool.to_str().unwrap());
+    ClientBuilder::from_lookup(&Lookup::new().profile("staging"), &env)
+        .unwrap()
+        .build()
+        .unwrap();
+    // Opened, so created: the record is written with the first request.
+    assert!(pool.is_file(), "{}", pool.display());
+}
+
+#[test]
 fn the_default_profile_is_default_or_what_default_profile_names() {
     let home = Home::new("default");
     home.config(PROFILES, 0o600);
