@@ -24,7 +24,8 @@
 //! window, which the next one clears.
 //!
 //! The pool can slow pacing, never stop a request. A lock not had within
-//! [`LOCK_WAIT`], a file that cannot be read or written, or a record that
+//! [`LOCK_WAIT`] (the governor then leaves the file alone for
+//! [`LOCK_PAUSE`]), a file that cannot be read or written, or a record that
 //! does not parse is logged (once per client). The governor then decides on
 //! its own view, as a client without a pool does.
 
@@ -32,6 +33,7 @@ use std::fmt::Write as _;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -42,6 +44,11 @@ use super::clock::Offset;
 /// holder keeps it for microseconds, so a wait this long means a stopped
 /// process (a debugger, `SIGSTOP`), and pacing goes on without the pool.
 const LOCK_WAIT: Duration = Duration::from_millis(100);
+
+/// How long a governor that waited [`LOCK_WAIT`] in vain paces on its own
+/// view before it tries the lock again: a stopped holder stays stopped for
+/// a while, and each decision must not wait for it again.
+const LOCK_PAUSE: Duration = Duration::from_secs(1);
 
 /// How the file begins: a file that holds anything else is never written.
 const MARK: &str = "# katapult-core rate-limit pool";
@@ -61,6 +68,8 @@ pub(crate) struct Pool {
     epoch_wall: f64,
     /// Whether a problem with the file was logged already.
     warned: AtomicBool,
+    /// Until when the lock is not tried, after one that did not come.
+    paused_until: Mutex<Option<Instant>>,
 }
 
 /// The pooled part of a governor's state, as the file holds it.
@@ -102,6 +111,7 @@ impl Pool {
             window_secs,
             epoch_wall: 0.0,
             warned: AtomicBool::new(false),
+            paused_until: Mutex::new(None),
         })
     }
 
@@ -169,13 +179,26 @@ impl Pool {
 
     fn lock(&self) -> Result<(), String> {
         let started = Instant::now();
+        let mut paused = self
+            .paused_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if paused.is_some_and(|until| started < until) {
+            return Err("its lock was not had a moment ago".to_owned());
+        }
         loop {
             match self.file.try_lock() {
                 Ok(()) => return Ok(()),
+                // A holder keeps it for microseconds: yield at first, then
+                // sleep rather than spin.
                 Err(TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
-                    std::thread::yield_now();
+                    match started.elapsed() < Duration::from_millis(1) {
+                        true => std::thread::yield_now(),
+                        false => std::thread::sleep(Duration::from_millis(1)),
+                    }
                 }
                 Err(TryLockError::WouldBlock) => {
+                    *paused = Some(Instant::now() + LOCK_PAUSE);
                     return Err(format!(
                         "another process has held its lock for over {} ms",
                         LOCK_WAIT.as_millis()

@@ -210,7 +210,17 @@ fn a_pool_file_locked_by_a_stopped_process_does_not_stop_requests() {
     // does not come.
     let _permit = first.go(0.2);
     assert!(started.elapsed() >= Duration::from_millis(100));
+    // The next decisions do not wait for it again.
+    let started = Instant::now();
+    let _permit = first.go(0.21);
+    assert!(started.elapsed() < Duration::from_millis(50));
     holder.unlock().unwrap();
+    // After the pause, the pool again: the file sees this client's requests.
+    std::thread::sleep(Duration::from_millis(1100));
+    let before = std::fs::read_to_string(&file.0).unwrap();
+    let _permit = first.go(0.22);
+    let after = std::fs::read_to_string(&file.0).unwrap();
+    assert_ne!(before, after);
 }
 
 #[test]
