@@ -337,25 +337,37 @@ fn a_ca_file_that_is_not_pem_is_refused_naming_it() {
     assert!(server.requests().is_empty());
 }
 
-/// `--rate-limit-pool`: the file is created and holds the window's
-/// accounting after a command; one that cannot be opened is a
-/// configuration error naming it, before anything is sent.
+/// `--rate-limit-pool`, or `KATAPULT_RATE_LIMIT_POOL` without it: the file
+/// is created and holds the window's accounting after a command; one that
+/// cannot be opened is a configuration error naming it, before anything is
+/// sent.
 #[test]
 fn a_rate_limit_pool_file_is_created_or_refused_naming_it() {
     let home = Home::new("rate-limit-pool");
     let server = disks();
+    let holds_a_record = |pool: &std::path::Path| {
+        let record = std::fs::read_to_string(pool).unwrap();
+        assert!(
+            record.starts_with("# katapult-core rate-limit pool"),
+            "{record}"
+        );
+        assert!(record.contains("window_secs=60 "), "{record}");
+    };
     let pool = home.dir.join("token.pool");
     home.katapult()
         .against(&server, "t")
         .args(update(&["--rate-limit-pool", pool.to_str().unwrap()]))
         .run()
         .exits(0);
-    let record = std::fs::read_to_string(&pool).unwrap();
-    assert!(
-        record.starts_with("# katapult-core rate-limit pool"),
-        "{record}"
-    );
-    assert!(record.contains("window_secs=60 "), "{record}");
+    holds_a_record(&pool);
+    let from_env = home.dir.join("from-env.pool");
+    home.katapult()
+        .against(&server, "t")
+        .env("KATAPULT_RATE_LIMIT_POOL", &from_env)
+        .args(update(&[]))
+        .run()
+        .exits(0);
+    holds_a_record(&from_env);
     let sent = server.requests().len();
 
     let missing = home.dir.join("no-such-folder").join("token.pool");
@@ -371,23 +383,4 @@ fn a_rate_limit_pool_file_is_created_or_refused_naming_it() {
     );
     assert!(run.stderr.contains("nothing was sent"), "{run:?}");
     assert_eq!(server.requests().len(), sent);
-}
-
-/// `KATAPULT_RATE_LIMIT_POOL` names the pool file when the flag does not.
-#[test]
-fn the_rate_limit_pool_file_can_come_from_the_environment() {
-    let home = Home::new("rate-limit-pool-env");
-    let server = disks();
-    let pool = home.dir.join("from-env.pool");
-    home.katapult()
-        .against(&server, "t")
-        .env("KATAPULT_RATE_LIMIT_POOL", pool.to_str().unwrap())
-        .args(update(&[]))
-        .run()
-        .exits(0);
-    let record = std::fs::read_to_string(&pool).unwrap();
-    assert!(
-        record.starts_with("# katapult-core rate-limit pool"),
-        "{record}"
-    );
 }
