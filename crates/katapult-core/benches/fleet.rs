@@ -224,9 +224,7 @@ async fn run(job: &Job, options: &Options) -> Result<Value, String> {
         .await;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let share = options.disks.div_ceil(job.clients);
-    let pool = job.pool.then(|| {
-        std::env::temp_dir().join(format!("katapult-fleet-bench-{}.pool", std::process::id()))
-    });
+    let pool = job.pool.then(|| processes::PoolFile::new("fleet"));
     let started = SystemTime::now();
     let commands = (0..job.clients)
         .map(|client| {
@@ -239,16 +237,13 @@ async fn run(job: &Job, options: &Options) -> Result<Value, String> {
                 .args(["--concurrency", &options.concurrency.to_string()])
                 .args(["--window", &options.window.to_string()]);
             if let Some(pool) = &pool {
-                command.arg("--pool").arg(pool);
+                command.arg("--pool").arg(pool.path());
             }
             command
         })
         .collect();
-    let reports = processes::reports(commands).await;
-    if let Some(pool) = &pool {
-        let _ = std::fs::remove_file(pool);
-    }
-    let reports = reports?;
+    let reports = processes::reports(commands).await?;
+    drop(pool);
 
     // The mock's state is the judge: every disk renamed and grown.
     let (mut lost, mut half_done) = (0, 0);

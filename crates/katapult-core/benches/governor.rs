@@ -260,12 +260,7 @@ async fn run(
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let per_client = updates / scenario.clients;
 
-    let pool = scenario.pool.then(|| {
-        std::env::temp_dir().join(format!(
-            "katapult-governor-bench-{}.pool",
-            std::process::id()
-        ))
-    });
+    let pool = scenario.pool.then(|| processes::PoolFile::new("governor"));
     let started = now();
     let started_server = started + scenario.skew;
     let commands = (0..scenario.clients)
@@ -279,17 +274,13 @@ async fn run(
                 .args(["--governor", if governor { "on" } else { "off" }])
                 .args(["--prefix", &format!("c{client}")]);
             if let Some(pool) = &pool {
-                command.arg("--pool").arg(pool);
+                command.arg("--pool").arg(pool.path());
             }
             command
         })
         .collect();
-    let reports = processes::reports(commands).await;
-    drop(server);
-    if let Some(pool) = &pool {
-        let _ = std::fs::remove_file(pool);
-    }
-    let reports = reports?;
+    let reports = processes::reports(commands).await?;
+    drop((server, pool));
 
     let finished = reports
         .iter()

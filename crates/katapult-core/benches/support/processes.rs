@@ -2,6 +2,7 @@
 //! processes (`fleet.rs`, `governor.rs`): each is the bench binary started
 //! again as `client ...`, and prints its report as one JSON value.
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
@@ -34,4 +35,26 @@ pub async fn reports(commands: Vec<Command>) -> Result<Vec<Value>, String> {
     })
     .await
     .map_err(|e| e.to_string())?
+}
+
+/// A rate-limit pool file for one job's client processes
+/// (`ClientBuilder::rate_limit_pool`), in the system's temporary folder;
+/// removed when the job is over.
+pub struct PoolFile(PathBuf);
+
+impl PoolFile {
+    pub fn new(bench: &str) -> Self {
+        let name = format!("katapult-{bench}-bench-{}.pool", std::process::id());
+        Self(std::env::temp_dir().join(name))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for PoolFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }

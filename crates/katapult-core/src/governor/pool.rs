@@ -29,7 +29,6 @@
 //! does not parse is logged (once per client). The governor then decides on
 //! its own view, as a client without a pool does.
 
-use std::fmt::Write as _;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -266,32 +265,19 @@ impl Record {
             sent,
             counted,
         } = self.window;
-        let mut text = format!(
-            "{HEADER}\nwindow_secs={} index={index} remaining=",
-            self.window_secs
-        );
-        match remaining {
-            Some(remaining) => write!(text, "{remaining}"),
-            None => write!(text, "-"),
-        }
-        .and_then(|()| {
-            write!(
-                text,
-                " in_flight={in_flight} sent={sent} counted={counted} share={} share_seen={} \
-                 probe_claim={} permitted=",
-                self.share, self.share_seen, self.probe_claim
-            )
-        })
-        .and_then(|()| match self.permitted {
-            Some(permitted) => write!(text, "{permitted}"),
-            None => write!(text, "-"),
-        })
-        .and_then(|()| match self.clock {
-            Some((lo, hi)) => writeln!(text, " clock={lo},{hi}"),
-            None => writeln!(text, " clock=-"),
-        })
-        .unwrap_or_default();
-        text
+        let or_dash = |value: Option<String>| value.unwrap_or_else(|| "-".to_owned());
+        format!(
+            "{HEADER}\nwindow_secs={} index={index} remaining={} in_flight={in_flight} \
+             sent={sent} counted={counted} share={} share_seen={} probe_claim={} permitted={} \
+             clock={}\n",
+            self.window_secs,
+            or_dash(remaining.map(|remaining| remaining.to_string())),
+            self.share,
+            self.share_seen,
+            self.probe_claim,
+            or_dash(self.permitted.map(|permitted| permitted.to_string())),
+            or_dash(self.clock.map(|(lo, hi)| format!("{lo},{hi}"))),
+        )
     }
 
     /// The record in `text`, if it holds exactly one with every field.
