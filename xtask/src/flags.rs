@@ -87,7 +87,7 @@ pub struct BenchReport {
     #[arg(long)]
     pub build_cost: bool,
     /// Build each subject N times from clean and keep every time.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = positive)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
     /// Also write the report to FILE.
     #[arg(long, value_name = "FILE")]
@@ -96,12 +96,4 @@ pub struct BenchReport {
     /// `--bench overhead -- --measurement-time 20`).
     #[arg(last = true, value_name = "BENCH_ARGS")]
     pub bench_args: Vec<String>,
-}
-
-/// A count of at least one.
-fn positive(text: &str) -> Result<u32, String> {
-    text.parse()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| "expected a positive whole number".to_owned())
 }
