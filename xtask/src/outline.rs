@@ -222,10 +222,8 @@ fn member(text: &str) -> (String, String) {
     let end = text.find(|c: char| !(c.is_alphanumeric() || c == '_'));
     let (name, rest) = text.split_at(end.unwrap_or(text.len()));
     let rest = rest.trim_start();
-    (
-        name.into(),
-        rest.strip_prefix([':', '=']).unwrap_or(rest).trim().into(),
-    )
+    let rest = rest.strip_prefix([':', '=']).unwrap_or(rest).trim();
+    (name.into(), rest.into())
 }
 
 /// Splits `a: A<B, C>, d: D` at the commas outside brackets.
