@@ -195,10 +195,9 @@ fn entry(line: &str) -> Entry {
     for marker in ["::fn ", "::async fn ", "::const fn ", "::unsafe fn "] {
         if let Some(at) = line.find(marker) {
             let head = &line[..at];
-            let owner = head.rsplit(": ").next().unwrap_or(head);
+            let (module, owner) = head.split_at(head.rfind(": ").map_or(0, |i| i + 2));
             let after = &line[at + marker.len()..];
             let name = &after[..after.find(['(', '<']).unwrap_or(after.len())];
-            let module = head.strip_suffix(owner).unwrap_or("");
             let type_name = owner.split('<').next().unwrap_or(owner);
             entry.key = format!("{module}{type_name}::fn {name}");
             (entry.item, entry.name, entry.owner) = (entry.key.clone(), name.into(), owner.into());
@@ -223,10 +222,8 @@ fn member(text: &str) -> (String, String) {
     let end = text.find(|c: char| !(c.is_alphanumeric() || c == '_'));
     let (name, rest) = text.split_at(end.unwrap_or(text.len()));
     let rest = rest.trim_start();
-    (
-        name.into(),
-        rest.strip_prefix([':', '=']).unwrap_or(rest).trim().into(),
-    )
+    let rest = rest.strip_prefix([':', '=']).unwrap_or(rest).trim();
+    (name.into(), rest.into())
 }
 
 /// Splits `a: A<B, C>, d: D` at the commas outside brackets.

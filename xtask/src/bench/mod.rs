@@ -43,11 +43,10 @@ pub fn run(root: &Path, flags: &flags::BenchReport) -> ExitCode {
 fn report(root: &Path, flags: &flags::BenchReport) -> Result<String, String> {
     let mut report = format!("# katapult-core: benchmarks\n\n{}", machine());
     let mut sections = String::new();
-    let only = |name: &str| flags.only.is_empty() || flags.only.iter().any(|n| n == name);
-    let selected = BENCHES
-        .iter()
-        .filter(|(name, _)| only(name) && !flags.skip_bench);
-    for &(name, pinned) in selected {
+    let selected = |name: &str| {
+        !flags.skip_bench && (flags.only.is_empty() || flags.only.iter().any(|n| n == name))
+    };
+    for &(name, pinned) in BENCHES.iter().filter(|(name, _)| selected(name)) {
         let bench = root.join(format!("crates/katapult-core/benches/{name}.rs"));
         if !bench.exists() {
             report.push_str(&format!("- `{name}`: not in this tree, skipped\n"));
@@ -103,20 +102,22 @@ fn run_bench(root: &Path, name: &str, pin: bool, bench_args: &[String]) -> Resul
         Ok(_) => Ok(()),
     };
     status(cargo(root).args(args).arg("--no-run"), "did not build")?;
-    let core = pin.then(last_core_if_taskset).flatten();
-    if pin && core.is_none() {
+    let taskset =
+        pin && (Command::new("taskset").arg("-V").output()).is_ok_and(|o| o.status.success());
+    if pin && !taskset {
         eprintln!("taskset not found: running unpinned; expect noisier round trips");
     }
-    let mut command = cargo(root);
-    if let Some(core) = core {
-        let cargo = command.get_program().to_owned();
-        command = Command::new("taskset");
-        command
-            .current_dir(root)
-            .arg("-c")
-            .arg(core.to_string())
-            .arg(cargo);
-    }
+    // The last core.
+    let core = taskset.then(|| std::thread::available_parallelism().map_or(0, |n| n.get() - 1));
+    let mut command = match core {
+        None => cargo(root),
+        Some(core) => {
+            let mut taskset = Command::new("taskset");
+            taskset.current_dir(root).args(["-c", &core.to_string()]);
+            taskset.arg(cargo(root).get_program());
+            taskset
+        }
+    };
     command
         .args(args)
         .arg("--")
@@ -132,12 +133,6 @@ fn run_bench(root: &Path, name: &str, pin: bool, bench_args: &[String]) -> Resul
     Ok(format!(
         "{pinned}; load average (1 min) before / after: {before} / {after}"
     ))
-}
-
-fn last_core_if_taskset() -> Option<usize> {
-    let taskset = Command::new("taskset").arg("-V").output();
-    let found = taskset.is_ok_and(|out| out.status.success());
-    found.then(|| std::thread::available_parallelism().map_or(0, |n| n.get() - 1))
 }
 
 /// `nproc`, the CPU model and `rustc -V`, as a markdown list.

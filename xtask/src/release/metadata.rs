@@ -4,6 +4,7 @@
 use std::cmp::Reverse;
 use std::path::{Path, PathBuf};
 
+use indexmap::IndexSet;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -70,19 +71,18 @@ pub(super) fn crates(root: &Path) -> Result<Vec<CrateMeta>, String> {
 /// of equals, the first reached.
 fn highest_rust_version(root: &str, metadata: &Metadata) -> Option<(String, String)> {
     let nodes = items(&metadata.resolve, "nodes");
-    let (mut reached, mut stack) = (Vec::new(), vec![root]);
+    let (mut reached, mut stack) = (IndexSet::new(), vec![root]);
     while let Some(id) = stack.pop() {
-        if reached.contains(&id) {
+        if !reached.insert(id) {
             continue;
         }
-        reached.push(id);
         let node = nodes.iter().find(|n| n["id"] == id);
         let deps = node.map_or(&[][..], |n| items(n, "deps"));
         // An edge has a `kind` per way it is depended on: none for normal.
         let normal = |d: &&Value| items(d, "dep_kinds").iter().any(|k| k["kind"].is_null());
         stack.extend(deps.iter().filter(normal).filter_map(|d| d["pkg"].as_str()));
     }
-    let needs = reached[1..].iter().filter_map(|&id| {
+    let needs = reached.iter().skip(1).filter_map(|&id| {
         let package = metadata.packages.iter().find(|p| p.id == id)?;
         Some((rust_version(package.rust_version.as_deref()?)?, package))
     });
