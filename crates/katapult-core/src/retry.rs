@@ -192,7 +192,8 @@ impl Backoff {
 /// governor: a call it would have to hold until a window that opens later
 /// than that fails at once with [`Error::RateLimited`](crate::Error::RateLimited).
 /// While the governor knows the server's clock, a 429 waits for the window
-/// to end instead of its back-off step (still counted as an attempt), and no
+/// to end instead of its back-off step (it is one more request sent, but does
+/// not use up one of `max_attempts`: the deadline bounds it), and no
 /// back-off after a 429 is longer than one window.
 ///
 /// Updating a disk sets absolute values, so sending the same update twice is
