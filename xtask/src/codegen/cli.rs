@@ -68,23 +68,21 @@ fn create_only(dotted: &str) -> String {
 /// The CLI's generated module, formatted: the flags of every operation with
 /// a JSON request body, and `disk change`'s property flags.
 pub fn cli_module(fragment: &Fragment) -> Result<String, Problem> {
-    let doc = &fragment.document;
+    let (doc, walk) = (&fragment.document, Walk { fragment });
     let mut items = Vec::new();
-    for op in doc::operations(doc) {
-        let Some((at, body)) = request_schema(doc, &op) else {
+    for (path, method, op) in fragment.spec.operations() {
+        let Some((at, body)) = request_schema(doc, &doc::pointer(["paths", path, method])) else {
             continue;
         };
-        let walk = Walk { fragment };
         let root = walk.object(&at, body, "", "", true)?;
         walk.check_names(&flags(&root))?;
-        let name = rust_name(op.value);
+        // The shaped document's operation id: `x-rust-name` when there is one.
+        let name = (op.operation_id.as_deref().unwrap_or("operation")).to_snake_case();
         let whole_body: &[&str] = match BULK.contains(&name.as_str()) {
             true => &["json_body", "from"],
             false => &["json_body"],
         };
-        // `/paths/~1disks~1disk/patch` is `PATCH /disks/disk`.
-        let segments: Vec<String> = doc::segments(&op.pointer).collect();
-        let (path, method) = (&segments[1], segments[2].to_uppercase());
+        let method = method.to_uppercase();
         let struct_doc =
             format!(" The request body of `{name}` ({method} {path}), one flag per field.");
         let flags = render::render(&struct_doc, &name, "Request body", whole_body, &root);
@@ -102,21 +100,13 @@ pub fn cli_module(fragment: &Fragment) -> Result<String, Problem> {
     super::format(fragment, tokens)
 }
 
-/// The operation's name in Rust: `x-rust-name`, else its operation id.
-fn rust_name(op: &Value) -> String {
-    op.get("x-rust-name")
-        .or_else(|| op.get("operationId"))
-        .and_then(Value::as_str)
-        .map_or_else(|| "operation".to_owned(), ToSnakeCase::to_snake_case)
-}
-
-/// The JSON request body's schema, resolved, and where it is.
-fn request_schema<'a>(doc: &'a Value, op: &doc::Operation<'a>) -> Option<(String, &'a Value)> {
-    let body = op.value.get("requestBody")?;
-    let (body_at, body) = doc::deref(doc, child(&op.pointer, "requestBody"), body);
+/// The JSON request body's schema of the operation at `op_at`, resolved,
+/// and where it is.
+fn request_schema<'a>(doc: &'a Value, op_at: &str) -> Option<(String, &'a Value)> {
+    let at = child(op_at, "requestBody");
+    let (body_at, body) = doc::deref(doc, at.clone(), doc.pointer(&at)?);
     let at = doc::json_schema_pointer(&body_at, body)?;
-    let schema = doc::resolve(doc, at.clone(), doc.pointer(&at)?);
-    Some((schema.at, schema.value))
+    Some(doc::deref(doc, at.clone(), doc.pointer(&at)?))
 }
 
 #[derive(Debug)]
@@ -286,8 +276,7 @@ impl Walk<'_> {
         for ((field_at, field, schema), long) in fields.into_iter().zip(&longs) {
             let resolved = doc::resolve(&self.fragment.document, field_at.clone(), schema);
             let kind = self.kind(&resolved.at, resolved.value)?;
-            let mut others = longs.clone();
-            others.retain(|other| other != long);
+            let others: Vec<String> = longs.iter().filter(|o| *o != long).cloned().collect();
             let others_long: Vec<String> = others.iter().map(|o| format!("--{o}")).collect();
             let lead = format!(
                 "Sets {dotted} by {field}{}; conflicts with {}.",
@@ -296,9 +285,14 @@ impl Walk<'_> {
             );
             let help = sentence(&lead, description(resolved.value).as_deref());
             let value_name = Some(field.to_shouty_snake_case());
-            let mut flag = Flag::new(long.clone(), value_name, help, kind, &field_at);
-            flag.conflicts = others;
-            lookup.push((field.clone(), flag));
+            let flag = Flag::new(long.clone(), value_name, help, kind, &field_at);
+            lookup.push((
+                field.clone(),
+                Flag {
+                    conflicts: others,
+                    ..flag
+                },
+            ));
         }
         Ok(Node::Lookup(lookup))
     }

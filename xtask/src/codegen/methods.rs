@@ -18,13 +18,11 @@ pub const METHODS_PATH: &str = "crates/katapult-core/src/generated_methods.rs";
 /// `Operation` (`UPDATE_DISK`) and two methods, the call and its `prepare_`.
 pub fn render(fragment: &Fragment) -> Result<String, Problem> {
     let (mut statics, mut constants, mut methods) = (Vec::new(), Vec::new(), Vec::new());
-    for (path, item) in &fragment.spec.paths.paths {
-        for (method, operation) in item.as_item().into_iter().flat_map(|item| item.iter()) {
-            let (constant, operation, calls) = method_of(fragment, path, method, operation)?;
-            statics.push(operation);
-            constants.push(constant);
-            methods.push(calls);
-        }
+    for (path, method, operation) in fragment.spec.operations() {
+        let (constant, operation, calls) = method_of(fragment, path, method, operation)?;
+        statics.push(operation);
+        constants.push(constant);
+        methods.push(calls);
     }
     let tokens = quote! {
         //! The client's methods, one per operation of the fragment: the name comes
@@ -119,13 +117,11 @@ fn method_of(
             ));
         }
     };
-    let responses = &operation.responses.responses;
-    let successes = responses
-        .iter()
-        .filter_map(|(status, response)| match status {
-            StatusCode::Code(code) if (200..300).contains(code) => Some((*code, response)),
-            _ => None,
-        });
+    let responses = operation.responses.responses.iter();
+    let successes = responses.filter_map(|(status, response)| match status {
+        StatusCode::Code(code) if (200..300).contains(code) => Some((*code, response)),
+        _ => None,
+    });
     let Some(response) = successes.clone().find_map(|(_, r)| r.as_item()) else {
         return Err(problem(
             &at,

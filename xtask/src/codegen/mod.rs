@@ -33,33 +33,29 @@ use crate::problem::{self, Problem};
 use crate::{flags, lint, outline};
 
 pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
-    let (fragment, outputs) = match expected_outputs(root) {
-        Ok(prepared) => prepared,
-        Err(problems) => {
-            let count = problems.len();
-            let problems = problem::render(&problems);
-            eprintln!("{problems}\n\n{count} problem(s) in the fragment; nothing was generated.");
-            return ExitCode::FAILURE;
+    match codegen(root, flags.check) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
         }
-    };
-    let written = if flags.check {
-        if let Some(stale) = stale(root, &outputs) {
-            eprintln!("{stale}");
-            return ExitCode::FAILURE;
-        }
-        Vec::new()
-    } else {
-        match output::write(root, &outputs) {
-            Ok(written) => written,
-            Err(error) => {
-                eprintln!("cannot write generated code: {error}");
-                return ExitCode::FAILURE;
-            }
-        }
+    }
+}
+
+/// [`run`] but for the exit status: what stopped it is the error.
+fn codegen(root: &Path, check: bool) -> Result<(), String> {
+    let (_, outputs) = expected_outputs(root).map_err(|problems| {
+        let (count, problems) = (problems.len(), problem::render(&problems));
+        format!("{problems}\n\n{count} problem(s) in the fragment; nothing was generated.")
+    })?;
+    let written = match check {
+        true => stale(root, &outputs).map_or(Ok(Vec::new()), Err)?,
+        false => output::write(root, &outputs)
+            .map_err(|error| format!("cannot write generated code: {error}"))?,
     };
     if written.is_empty() {
         println!("generated code is up to date ({} files)", outputs.len());
-        return ExitCode::SUCCESS;
+        return Ok(());
     }
     for path in &written {
         println!("wrote {path}");
@@ -67,30 +63,25 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
     if written.contains(&TYPES_PATH) || written.contains(&METHODS_PATH) {
         // What the regeneration changed in the public API, and the bump that
         // follows: the files just written against the committed outline.
-        let report = public_api(root, &fragment)
+        let report = committed_public_api(root)
             .and_then(|outline| crate::api_change::report_against_committed(root, &outline));
         let error = |error| format!("the public API changes could not be classified: {error}");
         println!("\n{}", report.unwrap_or_else(error));
     }
     println!("review the change with `git diff` and `cargo insta review`");
-    ExitCode::SUCCESS
-}
-
-/// The outline of the public API of the generated files under `root`.
-pub fn committed_public_api(root: &Path) -> Result<String, String> {
-    let fragment = prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH)
-        .map_err(|problems| problem::render(&problems))?;
-    public_api(root, &fragment)
+    Ok(())
 }
 
 /// The outline of the public API of the generated `types` and `methods`
-/// under `root`, generated from `fragment`.
-fn public_api(root: &Path, fragment: &Fragment) -> Result<String, String> {
+/// under `root`, generated from the fragment there.
+pub fn committed_public_api(root: &Path) -> Result<String, String> {
+    let fragment = prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH)
+        .map_err(|problems| problem::render(&problems))?;
     let read = |path: &str| {
         std::fs::read_to_string(root.join(path)).map_err(|e| format!("cannot read {path}: {e}"))
     };
     let (types, methods) = (read(TYPES_PATH)?, read(METHODS_PATH)?);
-    let enums = open_enums(fragment).map_err(|problem| problem.to_string())?;
+    let enums = open_enums(&fragment).map_err(|problem| problem.to_string())?;
     outline::public_api(&types, &methods, &enums).map_err(|e| e.to_string())
 }
 

@@ -42,14 +42,13 @@ pub(super) fn render(root: Vec<(String, Node)>) -> TokenStream {
     render::render(&doc, "disk_change", "Change", &["from"], &prune(root, ""))
 }
 
-/// The flag setting `path` if it is [`routed_to`] an operation, its help
-/// naming that operation (instead of a create-only note).
-fn routed(mut flag: Flag, path: &str) -> Option<Flag> {
+/// The flag setting `path` (`by` a lookup's field) if it is [`routed_to`]
+/// an operation, its help naming that operation (instead of a create-only
+/// note).
+fn routed(mut flag: Flag, path: &str, by: Option<&str>) -> Option<Flag> {
     let operation = routed_to(path)?;
     let routed = format!("{path} ({operation})");
-    // A lookup member's help: "Sets <path> by <field>; ...".
-    let by = flag.help.split(" by ").nth(1);
-    flag.help = match by.and_then(|rest| rest.split([' ', '(']).next()) {
+    flag.help = match by {
         // The lookup: the same disk for every step.
         _ if operation.is_empty() => format!("Sets {path}: the disk to change."),
         // "Sets <path>" and the rest, with the operation after the path.
@@ -69,16 +68,16 @@ fn prune(nodes: Vec<(String, Node)>, parent: &str) -> Vec<(String, Node)> {
     let kept = |(key, node)| {
         let path = format!("{parent}{key}");
         let node = match node {
-            Node::Value(flag) => Node::Value(routed(flag, &path)?),
+            Node::Value(flag) => Node::Value(routed(flag, &path, None)?),
             Node::KeyValues { add, clear } => Node::KeyValues {
-                add: routed(add, &path)?,
-                clear: routed(clear, &path)?,
+                add: routed(add, &path, None)?,
+                clear: routed(clear, &path, None)?,
             },
             Node::Lookup(members) => {
-                let members = members.into_iter();
-                let members: Vec<(String, Flag)> = members
-                    .filter_map(|(field, flag)| Some((field, routed(flag, &path)?)))
-                    .collect();
+                let routed = |(field, flag): (String, Flag)| {
+                    routed(flag, &path, Some(&field)).map(|flag| (field, flag))
+                };
+                let members: Vec<(String, Flag)> = members.into_iter().filter_map(routed).collect();
                 if members.is_empty() {
                     return None;
                 }
