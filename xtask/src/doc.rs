@@ -258,9 +258,9 @@ pub fn schemas(doc: &Value, wire: Option<Wire>) -> Vec<(String, &Value)> {
         let component = |(name, _): (&String, _)| pointer(["components", "schemas", name]);
         queue.extend(entries(&doc["components"], "schemas").map(component));
     }
-    for side in [Wire::Request, Wire::Response] {
-        if wire.is_none_or(|wire| wire == side) {
-            queue.extend(schema_roots(doc, side));
+    for root_wire in [Wire::Request, Wire::Response] {
+        if wire.is_none_or(|wire| wire == root_wire) {
+            queue.extend(schema_roots(doc, root_wire));
         }
     }
     let (mut seen, mut out) = (BTreeSet::new(), Vec::new());

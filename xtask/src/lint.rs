@@ -227,7 +227,7 @@ fn media_type(l: &mut Lint<'_>) {
 /// What a response decodes into, as progenitor decides it: the JSON schema
 /// (compared by value, so two `$ref`s to one schema agree), some other
 /// content (a byte stream) or nothing.
-fn outcome_kind(doc: &Value, at: &str, response: &Value) -> String {
+fn decodes_into(doc: &Value, at: &str, response: &Value) -> String {
     let schema = doc::json_schema_pointer(at, response).map(|at| doc.pointer(&at));
     let content = response["content"].as_object();
     match schema {
@@ -240,12 +240,12 @@ fn outcome_kind(doc: &Value, at: &str, response: &Value) -> String {
     }
 }
 
-/// An outcome progenitor 0.15 gives one type: its name, which statuses
-/// belong to it, and the fix when they decode into different types.
-type Outcome = (&'static str, fn(&str) -> bool, &'static str);
+/// A class of responses progenitor 0.15 gives one type: its name, which
+/// statuses belong to it, and the fix when they decode into different types.
+type ResponseClass = (&'static str, fn(&str) -> bool, &'static str);
 
 #[rustfmt::skip]
-const OUTCOMES: [Outcome; 2] = [
+const RESPONSE_CLASSES: [ResponseClass; 2] = [
     ("success", |s| s == "default" || s == "101" || s.starts_with('2'),
      "give every success response the same schema"),
     ("error", doc::is_error_status,
@@ -256,10 +256,10 @@ const OUTCOMES: [Outcome; 2] = [
 fn one_schema_per_outcome(l: &mut Lint<'_>) {
     for op in doc::operations(l.doc) {
         let responses = doc::responses(l.doc, &op);
-        for (side, belongs, fix) in OUTCOMES {
+        for (class, belongs, fix) in RESPONSE_CLASSES {
             let mut kinds: BTreeMap<String, Vec<&str>> = BTreeMap::new();
             for (status, at, response) in responses.iter().filter(|(s, ..)| belongs(s)) {
-                let kind = outcome_kind(l.doc, at, response);
+                let kind = decodes_into(l.doc, at, response);
                 kinds.entry(kind).or_default().push(status);
             }
             if kinds.len() > 1 {
@@ -269,8 +269,8 @@ fn one_schema_per_outcome(l: &mut Lint<'_>) {
                 l.report(
                     &child(&op.pointer, "responses"),
                     format!(
-                        "the {side} responses decode into different types ({}); \
-                         progenitor 0.15 needs one {side} type per operation and panics \
+                        "the {class} responses decode into different types ({}); \
+                         progenitor 0.15 needs one {class} type per operation and panics \
                          (`response_types.len() <= 1`) otherwise",
                         listing.collect::<Vec<_>>().join("; ")
                     ),
@@ -411,8 +411,8 @@ fn exclusive_lookup(l: &mut Lint<'_>) {
 }
 
 fn open_enums(l: &mut Lint<'_>) {
-    let pointers = |side| -> BTreeSet<String> {
-        let schemas = doc::schemas(l.doc, Some(side));
+    let pointers = |wire| -> BTreeSet<String> {
+        let schemas = doc::schemas(l.doc, Some(wire));
         schemas.into_iter().map(|(at, _)| at).collect()
     };
     let (response, request) = (pointers(Wire::Response), pointers(Wire::Request));

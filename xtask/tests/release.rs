@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use xtask::release::{
-    CrateMeta, Dependency, metadata, packaged, render, rust_version, unreleased_entries,
+    CrateMeta, Dependency, latest_release, metadata, packaged, render, rust_version,
+    unreleased_entries,
 };
 
 #[test]
@@ -126,4 +127,20 @@ fn a_missing_repository_is_a_note_not_a_blocker() {
             "release: ready (publish katapult-core first, then katapult-core-httpmock)\n"
         )
     );
+}
+
+/// The baseline is the highest version by semver, not the last tag by name:
+/// `git tag --list` sorts `v0.2.0-rc.1` after `v0.2.0`, and `v0.10.0` before
+/// `v0.9.0`.
+#[test]
+fn the_last_release_is_the_highest_version() {
+    let tags = "v0.10.0\nv0.2.0\nv0.2.0-rc.1\nv0.9.0\nvnext\n";
+    let (tag, _) = latest_release(tags).unwrap();
+    assert_eq!(tag, "v0.10.0");
+    let (tag, version) = latest_release("v0.2.0\nv0.2.0-rc.1\n").unwrap();
+    assert_eq!(
+        (tag.as_str(), version.to_string()),
+        ("v0.2.0", "0.2.0".to_owned())
+    );
+    assert_eq!(latest_release("vnext\n"), None);
 }

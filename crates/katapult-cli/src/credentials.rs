@@ -27,11 +27,7 @@ pub struct CommandLine {
 }
 
 /// How katapult-core's messages name this command's flags.
-const FLAGS: Spelling = Spelling {
-    token_file: "--token-file PATH",
-    profile: "--profile NAME",
-    token: None,
-};
+const FLAGS: Spelling = Spelling::new("--token-file PATH", "--profile NAME", None);
 
 impl CommandLine {
     fn lookup(&self) -> Lookup {

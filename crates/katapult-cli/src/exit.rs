@@ -170,6 +170,7 @@ mod tests {
 
     use katapult_core::types::{DiskArguments, DiskLookup, UpdateDiskBody};
     use katapult_core::{AttemptRequest, CallOptions, Client, ConfigError, Hook};
+    use katapult_test_server::{Reply, Server};
 
     use super::*;
 
@@ -186,20 +187,6 @@ mod tests {
             Error::Config(config) => config,
             other => panic!("expected a configuration error, got {other:?}"),
         }
-    }
-
-    /// A loopback address that accepts connections and never answers, so
-    /// every call to it ends at its deadline.
-    async fn silent_server() -> (String, tokio::task::JoinHandle<()>) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base_url = format!("http://{}/core/v1", listener.local_addr().unwrap());
-        let task = tokio::spawn(async move {
-            let mut held = Vec::new();
-            while let Ok((stream, _)) = listener.accept().await {
-                held.push(stream);
-            }
-        });
-        (base_url, task)
     }
 
     /// Every call here is bounded in time, whatever the deadline does.
@@ -229,7 +216,9 @@ mod tests {
     /// it may have been applied.
     #[tokio::test]
     async fn a_passed_deadline_exits_as_a_timeout() {
-        let (base_url, server) = silent_server().await;
+        // It never answers, so every call to it ends at its deadline.
+        let server = Server::start(|_, _| Reply::Hang).await;
+        let base_url = format!("{}/core/v1", server.base_url());
         let quick =
             client(&base_url).with_options(CallOptions::new().deadline(Duration::from_millis(200)));
 
@@ -265,7 +254,7 @@ mod tests {
             message.contains("may or may not have been applied"),
             "{message}"
         );
-        server.abort();
+        drop(server);
     }
 
     /// The extension points' errors are met before anything is sent:

@@ -45,9 +45,9 @@ const RESERVED: &[&str] = &[
 const BULK: &[&str] = &["update_disk"];
 
 /// ` (create only; ...)` for Update disk's fields only a new disk takes (as
-/// their descriptions or wire-facts.md say), with what changes each on an
-/// existing disk, so that `katapult disk update --help` points at the command
-/// that works. Nothing for any other field.
+/// their descriptions say, or as the running API behaves), with what changes
+/// each on an existing disk, so that `katapult disk update --help` points at
+/// the command that works. Nothing for any other field.
 fn create_only(dotted: &str) -> String {
     let note = match dotted {
         "properties.size_in_gb" => {

@@ -227,11 +227,17 @@ fn api(root: &Path, crates: &[CrateMeta], last: Option<(String, Version)>) -> Fi
 
 /// The highest `v<version>` tag and its version.
 fn last_release(root: &Path) -> Option<(String, Version)> {
-    let tags = git(root, &["tag", "--list", &format!("{TAG_PREFIX}*")])?;
+    latest_release(&git(root, &["tag", "--list", &format!("{TAG_PREFIX}*")])?)
+}
+
+/// The highest of `git tag --list`'s `v<version>` tags, and its version.
+pub fn latest_release(tags: &str) -> Option<(String, Version)> {
     let version = |tag: &str| Version::parse(tag.strip_prefix(TAG_PREFIX)?).ok();
     let tagged = |tag: &str| Some((tag.to_owned(), version(tag)?));
     let tags = tags.lines().filter_map(tagged);
-    tags.max_by_key(|(_, v)| (v.major, v.minor, v.patch))
+    // By semver precedence (build metadata ignored): `v0.2.0` is later than
+    // `v0.2.0-rc.1`, which sorts after it by name.
+    tags.max_by(|(_, a), (_, b)| a.cmp_precedence(b))
 }
 
 /// cargo-semver-checks against the last release, if installed: an optional

@@ -3,9 +3,9 @@
 //! the change shows, and settle a write whose answer was lost by reading
 //! the disk rather than guessing.
 //!
-//! The answer to a write shows the disk as it was (wire-facts: a resize
-//! from 20 to 30 GB answers 20 with a `pending` task), so a step is only
-//! done when a read after its task shows it; a size lags behind its task,
+//! The answer to a write shows the disk as it was (on the running API, a
+//! resize from 20 to 30 GB answers 20 with a `pending` task), so a step is
+//! only done when a read after its task shows it; a size lags behind its task,
 //! so that read is repeated, within the deadline, until it does.
 
 use std::time::{Duration, Instant};

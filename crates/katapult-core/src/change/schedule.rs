@@ -56,7 +56,17 @@
 use std::time::Duration;
 
 /// One reading of a task, as the schedule needs it.
+///
+/// ```
+/// use std::time::Duration;
+/// use katapult_core::{TaskPollSchedule, TaskReading};
+///
+/// let mut schedule = TaskPollSchedule::default();
+/// let reading = TaskReading::new(Duration::from_secs(1), true, Some(40));
+/// assert!(schedule.next_delay(reading) > Duration::ZERO);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct TaskReading {
     /// When the reading arrived, measured on the caller's monotonic clock
     /// from the moment the write that started the task was answered.
@@ -67,6 +77,17 @@ pub struct TaskReading {
     /// Its progress, 0 to 100, when the answer carried one. Values outside
     /// the range are taken as the nearest end of it.
     pub progress: Option<i64>,
+}
+
+impl TaskReading {
+    /// A reading that arrived `at` after the write was answered.
+    pub const fn new(at: Duration, started: bool, progress: Option<i64>) -> Self {
+        Self {
+            at,
+            started,
+            progress,
+        }
+    }
 }
 
 /// The polling schedule of one task: see the module docs. One value per

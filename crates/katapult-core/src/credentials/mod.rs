@@ -75,7 +75,14 @@ pub struct Credentials {
 /// speak its language: `--profile staging: ...` in the CLI,
 /// `Client::from_profile(staging): ...` in Rust. `PATH` and `NAME` are
 /// replaced by the path and the profile's name.
+///
+/// ```
+/// use katapult_core::credentials::Spelling;
+///
+/// const FLAGS: Spelling = Spelling::new("--token-file PATH", "--profile NAME", None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Spelling {
     /// How a token file is given, with `PATH` in it.
     pub token_file: &'static str,
@@ -83,6 +90,22 @@ pub struct Spelling {
     pub profile: &'static str,
     /// How a token is given directly, if the program can.
     pub token: Option<&'static str>,
+}
+
+impl Spelling {
+    /// The spelling of a token file (with `PATH`), of a profile (with
+    /// `NAME`), and of a token given directly, if the program takes one.
+    pub const fn new(
+        token_file: &'static str,
+        profile: &'static str,
+        token: Option<&'static str>,
+    ) -> Self {
+        Self {
+            token_file,
+            profile,
+            token,
+        }
+    }
 }
 
 impl Default for Spelling {

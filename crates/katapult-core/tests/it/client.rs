@@ -302,11 +302,8 @@ async fn rate_limit_headers_are_readable_on_success() {
 async fn a_refused_connection_is_retried_then_reported() {
     bounded(LIMIT, async {
         // A port that was free a moment ago and has no listener now.
-        let port = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            listener.local_addr().unwrap().port()
-        };
-        let error = client(&format!("http://127.0.0.1:{port}"))
+        let base_url = katapult_test_server::closed_port();
+        let error = client(&base_url)
             .update_disk(rename("disk_1", "x"))
             .await
             .unwrap_err();
@@ -318,9 +315,7 @@ async fn a_refused_connection_is_retried_then_reported() {
         assert!(error.is_retryable());
         let text = error.to_string();
         assert!(
-            text.starts_with(&format!(
-                "could not connect to http://127.0.0.1:{port}/disks/disk: "
-            )),
+            text.starts_with(&format!("could not connect to {base_url}/disks/disk: ")),
             "{text}"
         );
         assert!(

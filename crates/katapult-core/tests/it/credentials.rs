@@ -292,11 +292,7 @@ fn no_token_names_every_way_to_give_one_in_the_callers_words() {
     #[cfg(feature = "krystal-cli-config")]
     assert!(message.contains(".katapult/katapult.yaml"), "{message}");
 
-    let cli = Spelling {
-        token_file: "--token-file PATH",
-        profile: "--profile NAME",
-        token: None,
-    };
+    let cli = Spelling::new("--token-file PATH", "--profile NAME", None);
     let message = Lookup::new().spelling(cli).missing_token(&env).to_string();
     assert!(message.contains("--token-file PATH"), "{message}");
     assert!(!message.contains("ClientBuilder"), "{message}");

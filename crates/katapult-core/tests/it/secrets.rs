@@ -284,11 +284,7 @@ async fn emit_everything(emitted: &mut Emitted) {
     }
 
     // ---- Network errors of every kind
-    let refused_port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let error = test_client(&format!("http://127.0.0.1:{refused_port}"), |b| b)
+    let error = test_client(&katapult_test_server::closed_port(), |b| b)
         .update_disk(rename("disk_1", "x"))
         .await
         .unwrap_err();
