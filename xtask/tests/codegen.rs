@@ -134,10 +134,18 @@ fn an_edited_fragment_fails_the_check_until_regenerated() {
     assert!(generate.status.success(), "{}", text(&generate.stderr));
     let stdout = text(&generate.stdout);
     assert!(stdout.contains(&format!("wrote {TYPES_PATH}")), "{stdout}");
-    // A new field in a struct that can be built with a literal breaks
-    // downstream code, and the report says so, with the bump.
-    assert!(stdout.contains("label"), "{stdout}");
-    assert!(stdout.contains("0.2.0"), "{stdout}");
+    // The report shows the outline line the field changes, before and
+    // after, and names the judge of what that means for the version.
+    let outline = "struct types::DiskArguments { bus_type: Option<DiskBusArgument>, ";
+    assert!(stdout.contains(&format!("\n  - {outline}")), "{stdout}");
+    assert!(
+        stdout.contains("label: Option<String>, name: Option<String>"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("judges them with cargo-semver-checks"),
+        "{stdout}"
+    );
     assert!(scratch.read(TYPES_PATH).contains("pub label:"));
     // The same edit gives the command line its flag.
     assert!(scratch.read(CLI_PATH).contains("long = \"label\""));

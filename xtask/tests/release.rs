@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use xtask::release::{
-    CrateMeta, Dependency, latest_release, metadata, packaged, render, rust_version,
+    CrateMeta, Dependency, latest_release, metadata, packaged, render, rust_version, semver_checks,
     unreleased_entries,
 };
 
@@ -143,4 +143,18 @@ fn the_last_release_is_the_highest_version() {
         ("v0.2.0", "0.2.0".to_owned())
     );
     assert_eq!(latest_release("vnext\n"), None);
+}
+
+/// cargo-semver-checks is the one judge of the version: before the first
+/// release tag there is nothing to judge; after one, release-check cannot
+/// pass without its verdict (a missing tool blocks, and so does a baseline
+/// it cannot check against).
+#[test]
+fn a_release_after_a_tag_needs_the_verdict_of_cargo_semver_checks() {
+    let root = xtask::workspace_root();
+    let first = semver_checks(&root, None);
+    assert_eq!(first.blocker, None, "{first:?}");
+    assert!(first.text.starts_with("nothing to judge"), "{first:?}");
+    let later = semver_checks(&root, Some("v999.0.0-no-such-tag"));
+    assert!(later.blocker.is_some(), "{later:?}");
 }

@@ -9,7 +9,8 @@
 //! Rust (`Fragment::shape_for_rust`: `x-rust-option`, `x-rust-name`),
 //! generate (`generate.rs`), format (prettyplease, under a header naming the
 //! fragment and its sha256), then write or check (`output.rs`); a write that
-//! changed the client reports the public API changes ([`crate::api_change`]).
+//! changed the client prints what changed in the public API's outline
+//! ([`crate::api_change`]).
 //! Everything about the output's shape is decided by the fragment and by
 //! progenitor's settings; nothing edits generated text.
 
@@ -61,11 +62,11 @@ fn codegen(root: &Path, check: bool) -> Result<(), String> {
         println!("wrote {path}");
     }
     if written.contains(&TYPES_PATH) || written.contains(&METHODS_PATH) {
-        // What the regeneration changed in the public API, and the bump that
-        // follows: the files just written against the committed outline.
+        // What the regeneration changed in the public API: the files just
+        // written against the committed outline.
         let report = committed_public_api(root)
             .and_then(|outline| crate::api_change::report_against_committed(root, &outline));
-        let error = |error| format!("the public API changes could not be classified: {error}");
+        let error = |error| format!("the public API could not be outlined: {error}");
         println!("\n{}", report.unwrap_or_else(error));
     }
     println!("review the change with `git diff` and `cargo insta review`");

@@ -2,8 +2,8 @@
 //! published OpenAPI document still say what the fragment assumes about
 //! each of its operations? `upstream` reads the published side, `normal`
 //! and `schema` read both sides into facts, `compare` compares them once,
-//! `table` describes each difference (its API impact rated by
-//! [`crate::api_change::severity`]), and `departures` sets aside what an
+//! `table` describes each difference (and what following upstream changes
+//! in the generated API), and `departures` sets aside what an
 //! `x-departure: Dn` marker declares.
 
 mod compare;
@@ -24,7 +24,6 @@ pub use self::upstream::{Recorded, Stamp, operations, record};
 
 use heck::ToKebabCase;
 
-use crate::api_change::Severity;
 use crate::fragment::FRAGMENT_PATH;
 use crate::problem::{self, Problem};
 
@@ -81,7 +80,7 @@ impl DriftReport {
             let _ = writeln!(out, "  upstream: {u}#{}", d.upstream);
             let _ = writeln!(out, "  fragment: {f}#{}{absent}", d.fragment);
             let _ = writeln!(out, "  edit:     {}", d.edit);
-            let _ = writeln!(out, "  api:      {}: {}", d.impact.as_str(), d.impact.note);
+            let _ = writeln!(out, "  api:      {}", d.api);
             if d.declarable() {
                 let _ = writeln!(
                     out,
@@ -125,18 +124,12 @@ impl DriftReport {
         }
 
         let undeclared = self.undeclared().count();
-        let breaking = |d: &&Difference| d.impact.severity == Some(Severity::Breaking);
-        let breaking_note = match self.undeclared().filter(breaking).count() {
-            _ if undeclared == 0 => String::new(),
-            breaking => format!(" ({breaking} breaking)"),
-        };
         let _ = writeln!(
             out,
-            "{} against Katapult {} ({u}, sha256 {}): {undeclared} undeclared difference(s){}, {}",
+            "{} against Katapult {} ({u}, sha256 {}): {undeclared} undeclared difference(s), {}",
             if self.is_clean() { "ok" } else { "FAILED" },
             self.upstream_version,
             short_sha(&self.upstream_sha256),
-            breaking_note,
             self.tally()
         );
         out
@@ -171,7 +164,9 @@ pub struct Difference {
     pub upstream: String,
     pub change: String,
     pub edit: String,
-    pub impact: ApiImpact,
+    /// What following upstream changes in the generated API (the judge of
+    /// whether that breaks users is cargo-semver-checks: `crate::api_change`).
+    pub api: String,
     pub departures: Vec<String>,
 }
 
@@ -218,22 +213,6 @@ pub enum Presence {
     Changed,
     FragmentOnly,
     UpstreamOnly,
-}
-
-/// What following upstream would do to the generated API, rated by
-/// [`crate::api_change::severity`] (`None` when nothing generated changes),
-/// and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiImpact {
-    pub severity: Option<Severity>,
-    pub note: String,
-}
-
-impl ApiImpact {
-    /// `breaking`, `additive` or `none`.
-    pub fn as_str(&self) -> &'static str {
-        self.severity.map_or("none", Severity::as_str)
-    }
 }
 
 /// A description that differs (worth a look, never a failure): its JSON

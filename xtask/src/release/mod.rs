@@ -1,6 +1,6 @@
 //! `cargo xtask release-check`: whether both crates could be released, on
 //! one screen: metadata, drift, `cargo package`, API changes since the last
-//! tag, cargo-semver-checks if installed, the changelog.
+//! tag and cargo-semver-checks' verdict on them, the changelog.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -9,7 +9,7 @@ use std::process::{Command, ExitCode, Output};
 mod metadata;
 
 pub use self::metadata::{CrateMeta, Dependency, metadata, rust_version};
-use crate::api_change::{self, Bump, COMMITTED_OUTLINE, Severity, Version};
+use crate::api_change::{self, COMMITTED_OUTLINE, Version, outline_from_snapshot};
 use crate::drift::{self, RECORDED_PATH, Stamp};
 use crate::{cargo, codegen};
 
@@ -58,8 +58,8 @@ pub fn check(root: &Path) -> Vec<Finding> {
     findings.extend([upstream(root, &crates), drift_finding(root)]);
     findings.push(package(root).unwrap_or_else(|blocked| blocked));
     let last = last_release(root);
-    let semver = semver_checks(root, last.as_ref().map(|(tag, _)| tag.as_str()));
-    let api = api(root, &crates, last);
+    let tag = last.as_ref().map(|(tag, _)| tag.as_str());
+    let (api, semver) = (api(root, &crates, tag), semver_checks(root, tag));
     findings.extend([api, semver, changelog(root), tree(root)]);
     findings
 }
@@ -178,9 +178,9 @@ pub fn packaged(log: &str) -> Vec<(String, String)> {
     out
 }
 
-/// The generated public API against the last release tag's outline, judged
-/// by `crate::api_change`.
-fn api(root: &Path, crates: &[CrateMeta], last: Option<(String, Version)>) -> Finding {
+/// The generated public API against the last release tag's outline: what
+/// changed, for the reader; the `semver` line judges it.
+fn api(root: &Path, crates: &[CrateMeta], last: Option<&str>) -> Finding {
     let current = match codegen::committed_public_api(root) {
         Ok(current) => current,
         Err(error) => return Finding::new("api", "cannot outline the generated API", Some(error)),
@@ -188,12 +188,12 @@ fn api(root: &Path, crates: &[CrateMeta], last: Option<(String, Version)>) -> Fi
     let core = crates.iter().find(|c| c.name == CRATES[0]);
     let version = core.map_or("", |c| c.version.as_str());
     let committed = std::fs::read_to_string(root.join(COMMITTED_OUTLINE)).unwrap_or_default();
-    let stale_snapshot = (api_change::outline_from_snapshot(&committed) != current).then(|| {
+    let stale_snapshot = (outline_from_snapshot(&committed) != current).then(|| {
         format!(
             "{COMMITTED_OUTLINE} is stale: run `cargo test -p xtask --test fragment` and review it"
         )
     });
-    let Some((tag, previous)) = last else {
+    let Some(tag) = last else {
         let items = current.lines().filter(|l| !l.trim().is_empty()).count();
         let text = format!(
             "first release: no {TAG_PREFIX}* tag, so all {items} outline items are new (version {version})"
@@ -204,25 +204,13 @@ fn api(root: &Path, crates: &[CrateMeta], last: Option<(String, Version)>) -> Fi
         let text = format!("{tag} has no {COMMITTED_OUTLINE} to compare with");
         return Finding::new("api", text, None);
     };
-    let previous_outline = api_change::outline_from_snapshot(&previous_outline);
-    let changes = api_change::classify(previous_outline, &current);
-    let (bump, required, _) = api_change::bump(&changes, &previous);
-    let breaking = changes.iter().filter(|c| c.severity == Severity::Breaking);
-    let numbers = |v: &Version| (v.major, v.minor, v.patch);
-    let too_low = Version::parse(version)
-        .is_ok_and(|v| bump != Bump::None && numbers(&v) < numbers(&required));
-    let needs = match bump {
-        Bump::None => format!("no bump from {previous}"),
-        _ => required.to_string(),
-    };
+    let lines = api_change::changed_lines(outline_from_snapshot(&previous_outline), &current);
+    let removed = lines.iter().filter(|(sign, _)| *sign == '-').count();
     let text = format!(
-        "since {tag}: {} change(s), {} breaking; needs {needs} (Cargo.toml: {version})",
-        changes.len(),
-        breaking.count()
+        "since {tag}: {removed} outline line(s) removed, {} added (Cargo.toml: {version})",
+        lines.len() - removed
     );
-    let blocker = too_low.then(|| format!("bump the crates' version to {required} at least"));
-    let blocker = blocker.or(stale_snapshot);
-    Finding::new("api", text, blocker)
+    Finding::new("api", text, stale_snapshot)
 }
 
 /// The highest `v<version>` tag and its version.
@@ -240,21 +228,27 @@ pub fn latest_release(tags: &str) -> Option<(String, Version)> {
     tags.max_by(|(_, a), (_, b)| a.cmp_precedence(b))
 }
 
-/// cargo-semver-checks against the last release, if installed: an optional
-/// cross-check of the `api` line (its rustdoc builds are too slow to require).
-fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
+/// cargo-semver-checks against the last release: the one judge of whether
+/// the changes since then fit the crates' version (`crate::api_change` says
+/// why it is the only one).
+pub fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
     let finding = |text: String, blocker| Finding::new("semver", text, blocker);
     let installed = cargo(root).args(["semver-checks", "--version"]).output();
-    if !installed.is_ok_and(|o| o.status.success()) {
-        let text = "cargo-semver-checks is not installed (optional; the api line above is \
-             this repository's own check). To add rustdoc-based checks: \
-             `cargo install cargo-semver-checks --locked`";
-        return finding(text.to_owned(), None);
-    }
+    let installed = installed.is_ok_and(|o| o.status.success());
+    let install = "`cargo install cargo-semver-checks --locked`";
     let Some(tag) = previous_tag else {
-        let text = "cargo-semver-checks: nothing to compare with";
-        return finding(format!("{text} (no {TAG_PREFIX}* tag yet)"), None);
+        let text = format!("nothing to judge: no {TAG_PREFIX}* tag yet (a first release)");
+        let mut first = finding(text, None);
+        first.note = (!installed).then(|| {
+            format!("cargo-semver-checks judges every later release; install it: {install}")
+        });
+        return first;
     };
+    if !installed {
+        let text = format!("cargo-semver-checks, the judge of the changes since {tag}, is missing");
+        let blocker = format!("{install}, then run release-check again");
+        return finding(text, Some(blocker));
+    }
     let output = cargo(root)
         .args(["semver-checks", "check-release", "--baseline-rev", tag])
         .args(CRATES.iter().flat_map(|c| ["-p", c]))
@@ -273,7 +267,10 @@ fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
             let blocker = format!("{run} and bump the version it asks for");
             finding(format!("{against}: {}", summary.trim()), Some(blocker))
         }
-        Err(error) => finding(format!("cargo-semver-checks could not run: {error}"), None),
+        Err(error) => {
+            let text = format!("cargo-semver-checks could not run: {error}");
+            finding(text, Some(install.to_owned()))
+        }
     }
 }
 
