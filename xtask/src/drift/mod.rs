@@ -2,8 +2,7 @@
 //! published OpenAPI document still say what the fragment assumes about
 //! each of its operations? `upstream` reads the published side, `normal`
 //! and `schema` read both sides into facts, `compare` compares them once,
-//! `table` describes each difference (and what following upstream changes
-//! in the generated API), and `departures` sets aside what an
+//! `table` describes each difference, and `departures` sets aside what an
 //! `x-departure: Dn` marker declares.
 
 mod compare;
@@ -80,7 +79,6 @@ impl DriftReport {
             let _ = writeln!(out, "  upstream: {u}#{}", d.upstream);
             let _ = writeln!(out, "  fragment: {f}#{}{absent}", d.fragment);
             let _ = writeln!(out, "  edit:     {}", d.edit);
-            let _ = writeln!(out, "  api:      {}", d.api);
             if d.declarable() {
                 let _ = writeln!(
                     out,
@@ -164,9 +162,6 @@ pub struct Difference {
     pub upstream: String,
     pub change: String,
     pub edit: String,
-    /// What following upstream changes in the generated API (the judge of
-    /// whether that breaks users is cargo-semver-checks: `crate::api_change`).
-    pub api: String,
     pub departures: Vec<String>,
 }
 

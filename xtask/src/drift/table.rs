@@ -1,7 +1,7 @@
 //! The one table from a finding to a difference: its kind, pointers, text,
-//! the fragment edit that follows upstream, and what that edit changes in
-//! the generated API (said, not rated: cargo-semver-checks judges the
-//! regenerated code, see `crate::api_change`).
+//! and the fragment edit that follows upstream. What that edit does to the
+//! generated API is for codegen's outline diff to show, and for
+//! cargo-semver-checks to judge (`crate::api_change`).
 
 use serde_json::Value;
 
@@ -26,7 +26,7 @@ pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<(Difference
         (What::Name, Presence::Changed) => Some(text(&u.value).to_owned()),
         _ => None,
     };
-    let (kind, api, change, edit) = describe(found, items)?;
+    let (kind, change, edit) = describe(found, items)?;
     let (fragment, upstream) = match found.presence {
         Presence::Changed => (f.anchor.clone(), u.at.clone()),
         Presence::UpstreamOnly => (slot(fact.what, f, Some(&fact.key)), u.at.clone()),
@@ -39,17 +39,15 @@ pub(super) fn row(found: &Found<'_, '_>, items: &[String]) -> Option<(Difference
         upstream,
         change,
         edit,
-        api: api.to_owned(),
         departures: Vec::new(),
     };
     Some((difference, group))
 }
 
-type Described = (K, &'static str, String, String);
+type Described = (K, String, String);
 
 /// The table itself: for each kind of fact and side, the kind of
-/// difference, what following upstream changes in the generated API, what
-/// differs, and the edit that follows upstream.
+/// difference, what differs, and the edit that follows upstream.
 #[rustfmt::skip]
 fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
     use Presence::{Changed, FragmentOnly as Here, UpstreamOnly as There};
@@ -63,9 +61,7 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
     let (required_u, required_f) = (word(u, required), word(f, required));
     let (nullable_u, nullable_f) = (word(u, nullable), word(f, nullable));
     let (label, list) = (label(&f.at), items.join(", "));
-    let renamed = f.node.get("x-rust-name").is_some();
     let scopes = |fact: &Fact<'_>| requirement(fact.node).remove(&key).unwrap_or_default();
-    let ignored = "progenitor ignores security schemes";
     let missing = missing_schemas(u.node, found.fragment.doc);
     let listed = match u.ctx.required {
         true => format!(" and list `{key}` in `required`"),
@@ -74,10 +70,9 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
     let adds = format!("upstream adds the {}{} property `{key}` to {}",
         if u.ctx.required { "required " } else { "" },
         if u.ctx.request { "request" } else { "response" }, f.ctx.owner);
-    let row = |kind, api, change, edit| Some((kind, api, change, edit));
+    let row = |kind, change, edit| Some((kind, change, edit));
     match (fact.what, found.presence) {
         (What::Operation, Here) => row(K::Operation,
-            "its client method, typed mock and CLI command would disappear",
             format!("the published document has no `{key}` (the fragment's {})",
                 match f.node.get("operationId").and_then(Value::as_str) {
                     Some(id) => format!("`{id}`"),
@@ -86,71 +81,57 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
             format!("find where Katapult moved `{key}` and follow it, or remove the operation \
                      from the fragment")),
         (What::OperationId, Changed) => row(K::Operation,
-            if renamed { "`x-rust-name` gives the Rust name, whatever the published id" }
-            else { "the client method and the request and response types are named after it" },
             format!("the operation id is {uv} upstream, {fv} here"),
             format!("set `operationId: {uv}`")),
         (What::Requirement, There) => row(K::Security,
-            "authentication is the hand-written layer's job; progenitor ignores security",
             format!("upstream accepts {}", requirement_text(u.node, accepts, " and ")),
             format!("add `{}` to the operation's `security`", requirement_text(u.node, |s, scopes| format!("{s}: {scopes:?}"), ", "))),
-        (What::Requirement, Here) => row(K::Security, "progenitor ignores security",
+        (What::Requirement, Here) => row(K::Security,
             format!("only the fragment accepts {}", requirement_text(f.node, accepts, " and ")),
             "remove the requirement from the operation's `security`".to_owned()),
-        (What::Scopes, Changed) => row(K::Security, "progenitor ignores security",
+        (What::Scopes, Changed) => row(K::Security,
             format!("the `{key}` requirement lists scopes {:?} upstream, {:?} here",
                 scopes(u), scopes(f)),
             format!("list `{key}: {:?}` in the operation's `security`", scopes(u))),
-        (What::SchemeField, Changed) => row(K::Security, ignored,
+        (What::SchemeField, Changed) => row(K::Security,
             format!("the scheme's `{key}` is {uv} upstream, {fv} here"),
             format!("set `{key}: {uv}`")),
-        (What::Flow, There) => row(K::Security, ignored,
+        (What::Flow, There) => row(K::Security,
             format!("upstream defines the scheme's `{key}` flow; the fragment does not"),
             format!("add `{key}: {}` under the scheme's `flows`", snippet(u.node))),
-        (What::FlowField, Changed) => row(K::Security, ignored,
+        (What::FlowField, Changed) => row(K::Security,
             format!("the `{}` flow's `{key}` is {uv} upstream, {fv} here", u.ctx.owner),
             format!("set `{key}: {uv}` under `flows.{}`", u.ctx.owner)),
-        (What::Scope, There) => row(K::Security, ignored,
+        (What::Scope, There) => row(K::Security,
             format!("the scope `{key}` the operation needs is defined upstream only"),
             format!("define `{key}` under `flows.{}.scopes`", u.ctx.owner)),
-        (What::Scope, Here) => row(K::Security, ignored,
+        (What::Scope, Here) => row(K::Security,
             format!("the fragment defines the scope `{key}` an operation needs; upstream's `{}` \
                      flow does not", f.ctx.owner),
             format!("remove `{key}` from `flows.{}.scopes`", f.ctx.owner)),
 
-        (What::Parameter, There) => {
-            let required = u.node.get("required") == Some(&Value::Bool(true));
-            row(K::Parameter,
-                if required { "the request builder gains a parameter every call must set" }
-                else { "the request builder gains an optional setter" },
-                format!("upstream adds the {} parameter `{key}`", u.ctx.owner),
-                format!("add to the operation's `parameters`: {}", snippet(u.node)))
-        }
+        (What::Parameter, There) => row(K::Parameter,
+            format!("upstream adds the {} parameter `{key}`", u.ctx.owner),
+            format!("add to the operation's `parameters`: {}", snippet(u.node))),
         (What::Parameter, Here) => row(K::Parameter,
-            "its builder setter disappears",
             format!("the {} parameter `{key}` is not in the published document", f.ctx.owner),
             "remove the parameter".to_owned()),
         (What::ParameterRequired, Changed) => row(K::Required,
-            "the builder's setter changes between required and optional",
             format!("the {} parameter `{key}` is {required_u} upstream", u.ctx.owner),
             format!("set `required: {}`", yes(u))),
         (What::RequestBody, There) => row(K::RequestBody,
-            "the request builder gains a body",
             "upstream gives the operation a request body".to_owned(),
             format!("add `requestBody`: {}", snippet(u.node))),
         (What::RequestBody, Here) => row(K::RequestBody,
-            "the request body type and the builder's `body` disappear",
             "the published operation has no request body".to_owned(),
             "remove `requestBody`".to_owned()),
         (What::BodyRequired, Changed) => row(K::RequestBody,
-            "progenitor makes an optional body an optional argument",
             format!("the request body is {required_u} upstream, {required_f} here"),
             format!("set `required: {}` on the request body", yes(u))),
-        (What::Media, There) => row(K::MediaType, "progenitor uses the JSON body only",
+        (What::Media, There) => row(K::MediaType,
             format!("upstream also describes {} as `{key}`", u.ctx.owner),
             format!("add `{key}` under `content`")),
         (What::Media, Here) => row(K::MediaType,
-            "the generated body type follows the JSON schema",
             format!("upstream does not describe {} as `{key}`", f.ctx.owner),
             format!("remove `{key}` from `content`")),
 
@@ -160,7 +141,6 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
                 .filter(|c| c.what == What::Code && c.path.starts_with(&below))
                 .map(|c| c.key.as_str()).collect();
             row(K::Status,
-                "the error union (a closed enum) gains a variant per new code",
                 format!("upstream adds the {key} response (codes {codes:?})"),
                 format!("add `\"{key}\": {{$ref: \"#/components/responses/<Name>\"}}` and, under \
                          /components/responses, a response with `x-error-codes: {codes:?}` whose \
@@ -168,38 +148,30 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
                          error union"))
         }
         (What::Status, There) => row(K::Status,
-            "the success type follows the success responses",
             format!("upstream adds the {key} response"),
             format!("add the {key} response: {}", snippet(u.node))),
         (What::Status, Here) => row(K::Status,
-            if is_error_status(&key) {
-                "error statuses share one error type; its variants follow the codes"
-            } else { "the success type follows the success responses" },
             format!("the published operation has no {key} response"),
             format!("remove the {key} response")),
         (What::Header, There) => row(K::Header,
-            "progenitor ignores response headers; the hand-written layer reads them",
             format!("upstream documents the header `{key}` on {}", u.ctx.owner),
             format!("add `{key}: {}` under the response's `headers`", snippet(u.node))),
-        (What::Header, Here) => row(K::Header, "progenitor ignores response headers",
+        (What::Header, Here) => row(K::Header,
             format!("the header `{key}` is documented on {list}; upstream does not document it"),
             format!("remove `{key}` from those responses' `headers`")),
 
         (What::ErrorReadable, Changed) => row(K::ErrorBody,
-            "the error type cannot be derived from it",
             format!("the {key} body {} is not an error object with a `code` (or a union of them)",
                 if yes(f) { "upstream" } else { "in the fragment" }),
             "compare the two bodies by hand".to_owned()),
         (What::Code, There) if found.fragment.by_path.values()
             .any(|c| c.what == What::ErrorObject && c.key == key) => row(K::ErrorCode,
-            "the error union already has this code; only the per-status record changes",
             format!("upstream adds the error code `{key}` to {}", u.ctx.owner),
             format!("add `{key}` to `x-error-codes` at {}", f.at)),
         (What::Code, There) => {
             let detail = u.node.pointer("/properties/detail");
             let detail = detail.map_or_else(|| "{type: object}".to_owned(), snippet);
             row(K::ErrorCode,
-                "the error union (a closed enum) gains a variant; `ErrorCode` (open) gains one too",
                 format!("upstream adds the error code `{key}` to {}", u.ctx.owner),
                 format!("add `{key}` to `x-error-codes` at {}, and a variant to the union at {}: \
                          `{{type: object, required: [code, description], properties: {{code: \
@@ -210,13 +182,11 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
             let codes: Vec<String> = items.iter().map(|code| format!("`{code}`")).collect();
             let codes = codes.join(", ");
             row(K::ErrorCode,
-                "error union variants disappear",
                 format!("{} carries codes upstream does not list: {codes}", f.ctx.owner),
                 format!("remove {codes} from `x-error-codes` (and their variants, if no other \
                          status carries them)"))
         }
         (What::Wrapped, Changed) => row(K::ErrorBody,
-            "the error type's shape changes",
             if yes(f) {
                 format!("the fragment wraps the error object in an envelope \
                          (`{{\"error\": {{...}}}}`) for {list}; upstream's body is the error \
@@ -227,7 +197,6 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
             },
             "write the error body as upstream does".to_owned()),
         (What::ErrorSchemas, Changed) => row(K::ErrorBody,
-            "progenitor 0.15 needs one error schema per operation; the error type would change",
             if yes(f) {
                 "an operation's error statuses share one body schema in the fragment (one union \
                  of every code); upstream gives them separate schemas".to_owned()
@@ -238,25 +207,20 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
             if yes(f) { "give each status its own error schema, as upstream does" }
             else { "point every error status at one schema, as upstream does" }.to_owned()),
 
-        (What::Property, There) if f.ctx.lookup => row(K::Property, "the lookup enum gains a variant", adds,
+        (What::Property, There) if f.ctx.lookup => row(K::Property, adds,
             format!("add a member to the oneOf: `{{type: object, required: [{key}], properties: \
                      {{{key}: {}}}}}`{missing}", snippet(u.node))),
-        (What::Property, There) => row(K::Property,
-            "a new field: struct literals without `..Default::default()` stop compiling", adds,
+        (What::Property, There) => row(K::Property, adds,
             format!("add under {}/properties: `{key}: {}`{listed}{missing}",
                 f.at, snippet(u.node))),
         (What::Property, Here) => row(K::Property,
-            "a field disappears",
             format!("{} has `{key}`, which upstream does not (any more)", f.ctx.owner),
             format!("remove `{key}`")),
         (What::Required, Changed) => row(K::Required,
-            "the field changes between `T` and `Option<T>`",
             format!("`{key}` of {} is {required_u} upstream, {required_f} here", f.ctx.owner),
             if yes(u) { format!("list `{key}` in `required`") }
             else { format!("remove `{key}` from `required`") }),
         (What::Nullable, Changed) => row(K::Nullable,
-            if f.ctx.required { "a required field becomes, or stops being, an `Option`" }
-            else { "an optional field is an `Option` either way" },
             format!("{label} is {nullable_u} upstream, {nullable_f} here"),
             if yes(u) {
                 "write `nullable: true` (beside a `$ref`: `nullable: true` + \
@@ -268,7 +232,6 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
             let (ours, theirs) = (text(&f.value), text(&u.value));
             let names: Vec<String> = items.iter().map(|name| format!("`{name}`")).collect();
             row(K::Name,
-                "the generated type is named after the schema",
                 match (ours, theirs) {
                     ("", _) => format!("upstream names this schema `{theirs}`; the fragment writes \
                                         it inline"),
@@ -281,7 +244,6 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
                 else { format!("refer to `#/components/schemas/{theirs}`") })
         }
         (What::Shape, Changed) => row(K::Shape,
-            "the generated type changes shape (a struct, an enum, ...)",
             format!("upstream writes {label} as {}; the fragment as {}",
                 text(&u.value), text(&f.value)),
             format!("write it as upstream does: {}", snippet(u.node))),
@@ -290,33 +252,22 @@ fn describe(found: &Found<'_, '_>, items: &[String]) -> Option<Described> {
                 fact.value.as_str().map_or("unspecified".into(), |t| format!("`{t}`"))
             };
             row(K::Type,
-                "the field's Rust type changes",
                 format!("the type of {label} is {} upstream, {} here", ty(u), ty(f)),
                 format!("set `type: {}`", u.value.as_str().unwrap_or("<none>")))
         }
         (What::Format, Changed) => row(K::Format,
-            "typify maps formats to Rust types (int32 to i32, date-time, uuid, ...)",
             format!("the format of {label} is {uv} upstream, {fv} here"),
             match u.value.as_str() {
                 Some(format) => format!("set `format: {format}`"),
                 None => "remove `format`".to_owned(),
             }),
         (What::EnumValue, There) => row(K::EnumValue,
-            match (f.node["x-open-enum"] == true, f.ctx.request) {
-                (true, _) => "a new variant of an open (non_exhaustive) enum",
-                (false, true) => {
-                    "a new variant of a closed request enum: exhaustive matches stop compiling"
-                }
-                (false, false) => "a new variant of a closed enum",
-            },
             format!("upstream adds the value {key} to {}", enum_name(f)),
             format!("add {key} to `enum` at {}", f.at)),
         (What::EnumValue, Here) => row(K::EnumValue,
-            "a variant disappears",
             format!("{} has values upstream does not list: {list}", enum_name(f)),
             format!("remove {list} from `enum`")),
         (What::Members, Changed) => row(K::Shape,
-            "the generated enum gains or loses variants",
             format!("upstream's oneOf has {} members, the fragment's {}", u.value, f.value),
             format!("write the members as upstream does: {}", snippet(u.node))),
         _ => None,
