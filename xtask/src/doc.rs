@@ -401,13 +401,6 @@ pub fn error_schema<'a>(
     (schema, errors)
 }
 
-/// The error union of the document's first operation with an error response
-/// that has a JSON schema, if that schema leads to one.
-pub fn first_error_union(doc: &Value) -> Option<ErrorUnion> {
-    let union = |op| error_union(doc, &error_schema(doc, op).0?);
-    operations(doc).iter().find_map(union)
-}
-
 /// An enum marked `x-open-enum: true`: its name (the Rust enum's), its
 /// description (the rustdoc), and its wire values, one variant each.
 #[derive(Debug, Clone, PartialEq, Eq)]

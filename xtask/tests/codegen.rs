@@ -14,7 +14,7 @@ use xtask::workspace_root;
 #[test]
 fn generated_code_is_fresh() {
     let root = workspace_root();
-    let (_, outputs) = codegen::expected_outputs(&root)
+    let outputs = codegen::expected_outputs(&root)
         .unwrap_or_else(|problems| panic!("{}", xtask::problem::render(&problems)));
     let stale = codegen::stale(&root, &outputs);
     assert!(stale.is_none(), "{}", stale.unwrap_or_default());

@@ -19,27 +19,12 @@ const FLOOR_DIR: &str = "crates/katapult-core/benches/floor";
 /// tree`/`build` arguments. The first and third are the like-for-like pair.
 type Subject = (&'static str, bool, &'static [&'static str]);
 
+#[rustfmt::skip]
 const SUBJECTS: [Subject; 4] = [
-    (
-        "katapult-core, default features",
-        false,
-        &["-p", "katapult-core"],
-    ),
-    (
-        "katapult-core, `--no-default-features` (no TLS)",
-        false,
-        &["-p", "katapult-core", "--no-default-features"],
-    ),
-    (
-        "floor: reqwest + serde_json, TLS as katapult-core's default (rustls, ring, webpki-roots)",
-        true,
-        &[],
-    ),
-    (
-        "floor: reqwest + serde_json, no TLS",
-        true,
-        &["--no-default-features"],
-    ),
+    ("katapult-core, default features", false, &["-p", "katapult-core"]),
+    ("katapult-core, `--no-default-features` (no TLS)", false, &["-p", "katapult-core", "--no-default-features"]),
+    ("floor: reqwest + serde_json, TLS as katapult-core's default (rustls, ring, webpki-roots)", true, &[]),
+    ("floor: reqwest + serde_json, no TLS", true, &["--no-default-features"]),
 ];
 
 /// The crates in a `cargo tree --prefix none` listing, deduplicated

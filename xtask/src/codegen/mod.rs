@@ -45,7 +45,7 @@ pub fn run(root: &Path, flags: &flags::Codegen) -> ExitCode {
 
 /// [`run`] but for the exit status: what stopped it is the error.
 fn codegen(root: &Path, check: bool) -> Result<(), String> {
-    let (_, outputs) = expected_outputs(root).map_err(|problems| {
+    let outputs = expected_outputs(root).map_err(|problems| {
         let (count, problems) = (problems.len(), problem::render(&problems));
         format!("{problems}\n\n{count} problem(s) in the fragment; nothing was generated.")
     })?;
@@ -86,12 +86,10 @@ pub fn committed_public_api(root: &Path) -> Result<String, String> {
     outline::public_api(&types, &methods, &enums).map_err(|e| e.to_string())
 }
 
-/// Everything `cargo xtask codegen` would write for the workspace at `root`,
-/// and the fragment it comes from.
-pub fn expected_outputs(root: &Path) -> Result<(Fragment, Vec<Output>), Vec<Problem>> {
+/// Everything `cargo xtask codegen` would write for the workspace at `root`.
+pub fn expected_outputs(root: &Path) -> Result<Vec<Output>, Vec<Problem>> {
     let fragment = prepare(&root.join(FRAGMENT_PATH), FRAGMENT_PATH)?;
-    let outputs = outputs(&fragment).map_err(|problem| vec![problem])?;
-    Ok((fragment, outputs))
+    outputs(&fragment).map_err(|problem| vec![problem])
 }
 
 /// Load → lint → shape for Rust: the fragment at `path` (`display_path` in

@@ -15,12 +15,14 @@ const ERROR_CODE_ENUM: &str = "ErrorCode";
 
 /// Every `x-open-enum` schema, then `ErrorCode` from the error union's tags.
 pub fn open_enums(fragment: &Fragment) -> Result<Vec<OpenEnum>, Problem> {
-    let mut enums = doc::open_enums(&fragment.document);
-    let Some(union) = doc::first_error_union(&fragment.document) else {
+    let (doc, mut enums) = (&fragment.document, doc::open_enums(&fragment.document));
+    // `ErrorCode` lists the codes of the first error union an operation has.
+    let union = |op| doc::error_union(doc, &doc::error_schema(doc, op).0?);
+    let Some(union) = doc::operations(doc).iter().find_map(union) else {
         return Ok(enums);
     };
     let at = format!("/components/schemas/{ERROR_CODE_ENUM}");
-    if fragment.document.pointer(&at).is_some() {
+    if doc.pointer(&at).is_some() {
         let message = format!(
             "`{ERROR_CODE_ENUM}` is the name of the enum generated from the error \
              union's codes; a schema of that name would collide with it"
