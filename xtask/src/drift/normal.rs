@@ -137,11 +137,7 @@ pub(super) fn field(node: &Value, key: &str) -> Value {
 /// A security requirement: each scheme it names, with its scopes sorted.
 pub(super) fn requirement(node: &Value) -> BTreeMap<String, Vec<String>> {
     let mut schemes = BTreeMap::new();
-    for scheme in node
-        .as_object()
-        .into_iter()
-        .flat_map(|schemes| schemes.keys())
-    {
+    for (scheme, _) in node.as_object().into_iter().flatten() {
         let mut scopes = doc::strings(node, scheme);
         scopes.sort_unstable();
         schemes.insert(scheme.clone(), scopes.into_iter().map(Into::into).collect());
@@ -304,9 +300,7 @@ impl<'a> Facts<'a> {
                 location.clone_into(&mut n.ctx.owner);
                 self.add(&n, Parameter);
                 self.leaf(&n, "required", ParameterRequired, field(param, "required"));
-                if let Some(schema) = param.get("schema") {
-                    self.schema_below(&n, &["schema"], schema, true, param["required"] == true);
-                }
+                self.schema_below(&n, &["schema"], true, param["required"] == true);
             }
         }
     }
@@ -318,9 +312,7 @@ impl<'a> Facts<'a> {
             let mut media = n.member("content", media, value);
             media.ctx.owner.clone_from(&n.ctx.owner);
             self.add(&media, Media);
-            if let Some(schema) = value.get("schema") {
-                self.schema_below(&media, &["schema"], schema, request, true);
-            }
+            self.schema_below(&media, &["schema"], request, true);
         }
     }
 
@@ -341,9 +333,7 @@ impl<'a> Facts<'a> {
                 let mut h = Fact::new(path, at, name, header);
                 h.ctx.owner.clone_from(&status);
                 self.add(&h, Header);
-                if let Some(schema) = header.get("schema") {
-                    self.schema_below(&h, &["schema"], schema, false, true);
-                }
+                self.schema_below(&h, &["schema"], false, true);
             }
             if doc::is_error_status(&status) {
                 n.ctx.owner = status;

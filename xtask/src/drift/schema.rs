@@ -6,21 +6,24 @@ use serde_json::{Value, json};
 
 use super::normal::What::*;
 use super::normal::{Fact, Facts, What, field};
-use crate::doc::{self, OneOfShape, Resolved, below, child, entries, items};
+use crate::doc::{self, OneOfShape, Resolved, below, child, entries, items, pointer};
 
 impl<'a> Facts<'a> {
-    /// The schema `node` written at `segments` below `parent` (in both the
-    /// path and the document), used in a request or not, required there or
-    /// not.
+    /// The schema written at `segments` below `parent` (in both the path
+    /// and the document), if there is one, used in a request or not,
+    /// required there or not.
     pub(super) fn schema_below(
         &mut self,
         parent: &Fact<'a>,
         segments: &[&str],
-        node: &'a Value,
         request: bool,
         required: bool,
     ) {
-        let (path, at) = (below(&parent.path, segments), below(&parent.at, segments));
+        let suffix = pointer(segments);
+        let Some(node) = parent.node.pointer(&suffix) else {
+            return;
+        };
+        let (path, at) = (parent.path.clone() + &suffix, parent.at.clone() + &suffix);
         let mut n = Fact::new(path, at, "", node);
         (n.ctx.request, n.ctx.required) = (request, required);
         self.schema(n, Node);
@@ -80,16 +83,13 @@ impl<'a> Facts<'a> {
         if composition == "oneOf" {
             let members = items(s.value, "oneOf");
             self.leaf(&typed, "members", Members, json!(members.len()));
-            for (index, member) in members.iter().enumerate() {
-                let segments = ["oneOf", &index.to_string()];
-                self.schema_below(&typed, &segments, member, request, true);
+            for index in 0..members.len() {
+                self.schema_below(&typed, &["oneOf", &index.to_string()], request, true);
             }
         }
-        match (ty, s.value.get("items")) {
-            (Some("array"), Some(items)) => {
-                self.schema_below(&typed, &["items"], items, request, true);
-            }
-            (Some("object"), _) => self.properties(&typed, &s, false),
+        match ty {
+            Some("array") => self.schema_below(&typed, &["items"], request, true),
+            Some("object") => self.properties(&typed, &s, false),
             _ => {}
         }
         self.stack.pop();

@@ -28,8 +28,7 @@ pub(super) fn read(path: &Path, file: &str) -> Result<(Value, Stamp), DriftError
     let stamp = Stamp::of(&document).unwrap_or_else(|| {
         let version = text_at(&document, "/info/x-katapult-version")
             .or_else(|| text_at(&document, "/info/version"));
-        let name = Path::new(file).file_name();
-        let name = name.map_or(file.into(), OsStr::to_string_lossy);
+        let name = path.file_name().map_or(file.into(), OsStr::to_string_lossy);
         Stamp {
             katapult_version: version.unwrap_or_else(|| "unknown".to_owned()),
             source_file: name.into_owned(),
