@@ -491,13 +491,6 @@ fn bad_input_records_nothing() {
 }
 
 #[test]
-fn record_needs_an_upstream_file() {
-    let root = scratch_root("record-without-upstream");
-    assert_eq!(drift::run(&root, None, true), ExitCode::from(2));
-    assert!(!root.join("openapi").exists());
-}
-
-#[test]
 fn no_recording_is_a_clear_error() {
     let root = scratch_root("not-recorded");
     let error = drift::drift(&root, None).expect_err("nothing recorded");

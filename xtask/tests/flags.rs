@@ -72,3 +72,18 @@ fn bench_report_options() {
     assert!(parse(&["bench-report", "--repeat", "0"]).is_err());
     assert!(parse(&["bench-report", "--bogus"]).is_err());
 }
+
+/// `--record` records the document `--upstream` names: alone it is refused.
+#[test]
+fn drift_record_needs_an_upstream_file() {
+    let error = parse(&["drift", "--record"]).unwrap_err();
+    assert_eq!(
+        error.kind(),
+        clap::error::ErrorKind::MissingRequiredArgument
+    );
+    assert!(error.to_string().contains("--upstream <FILE>"), "{error}");
+    assert!(matches!(
+        parse(&["drift", "--upstream", "x.json", "--record"]),
+        Ok(Command::Drift(_))
+    ));
+}

@@ -278,11 +278,6 @@ pub enum DriftError {
     )]
     NotRecorded,
     #[error(
-        "error: `--record` needs `--upstream FILE`: the published document to record\n  \
-         fix: `cargo xtask drift --upstream katapult-core-openapi-<version>.json --record`"
-    )]
-    RecordNeedsUpstream,
-    #[error(
         "error: cannot write {RECORDED_PATH}: {0}\n  nothing was recorded; fix the \
          directory's permissions or free space and run again"
     )]
@@ -326,17 +321,14 @@ fn fragment(root: &Path) -> Result<serde_json::Value, DriftError> {
 /// `cargo xtask drift`: prints the report (or the error) and returns the
 /// exit status: 0 when every difference is declared and no departure is
 /// stale, 1 on undeclared drift or a stale departure, 2 on bad input.
-/// With `record`, first records `upstream` (which it then requires).
+/// With `record`, first records `upstream` (the command line takes
+/// `--record` only with `--upstream`), then compares with the recording.
 pub fn run(root: &Path, upstream: Option<&Path>, record: bool) -> ExitCode {
-    let result = match (record, upstream) {
-        (false, _) => drift(root, upstream),
-        (true, None) => Err(DriftError::RecordNeedsUpstream),
-        (true, Some(path)) => self::record(root, path).and_then(|recorded| {
-            println!("{}", recorded.summary());
-            // Compare with what was just recorded.
-            drift(root, None)
-        }),
+    let result = match upstream.filter(|_| record) {
+        Some(path) => self::record(root, path).map(|recorded| println!("{}", recorded.summary())),
+        None => Ok(()),
     };
+    let result = result.and_then(|()| drift(root, upstream.filter(|_| !record)));
     match result {
         Ok(report) => {
             crate::print_report(&report.render());
