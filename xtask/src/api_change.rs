@@ -24,15 +24,13 @@ pub const CORE_MANIFEST: &str = "crates/katapult-core/Cargo.toml";
 /// The outline lines `new` removes from `old` (`-`) and adds (`+`), in the
 /// diff's order.
 pub fn changed_lines(old: &str, new: &str) -> Vec<(char, String)> {
-    let sign = |tag| match tag {
-        ChangeTag::Delete => Some('-'),
-        ChangeTag::Insert => Some('+'),
-        ChangeTag::Equal => None,
-    };
+    let sign = |tag| if tag == ChangeTag::Delete { '-' } else { '+' };
     let diff = TextDiff::from_lines(old, new);
-    let lines = diff.iter_all_changes();
-    lines
-        .filter_map(|c| Some((sign(c.tag())?, c.value().trim_end().to_owned())))
+    let changed = diff
+        .iter_all_changes()
+        .filter(|c| c.tag() != ChangeTag::Equal);
+    changed
+        .map(|c| (sign(c.tag()), c.value().trim_end().to_owned()))
         .collect()
 }
 
