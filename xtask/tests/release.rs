@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use xtask::release::{
     CrateMeta, Dependency, latest_release, metadata, packaged, render, rust_version, semver_checks,
-    unreleased_entries,
+    semver_summary, unreleased_entries,
 };
 
 #[test]
@@ -157,4 +157,29 @@ fn a_release_after_a_tag_needs_the_verdict_of_cargo_semver_checks() {
     assert!(first.text.starts_with("nothing to judge"), "{first:?}");
     let later = semver_checks(&root, Some("v999.0.0-no-such-tag"));
     assert!(later.blocker.is_some(), "{later:?}");
+}
+
+/// A failed run names the crate's bump, though the next crate's "no semver
+/// update required" comes last (cargo-semver-checks 0.51's log, trimmed).
+#[test]
+fn a_failed_semver_check_is_summed_up_by_the_bump_it_asks_for() {
+    let log = "\
+    Checking katapult-core v0.1.0+katapult.2.68.0 -> v0.1.0+katapult.2.68.0 (no change; assume minor)
+     Checked [   0.073s] 202 checks: 201 pass, 1 fail, 0 warn, 58 skip
+
+     Summary semver requires new major version: 1 major and 0 minor checks failed
+    Finished [   5.024s] katapult-core
+    Checking katapult-core-httpmock v0.1.0+katapult.2.68.0 -> v0.1.0+katapult.2.68.0 (no change; assume minor)
+     Summary no semver update required
+    Finished [   7.049s] katapult-core-httpmock
+";
+    assert_eq!(
+        semver_summary(log),
+        "semver requires new major version: 1 major and 0 minor checks failed"
+    );
+    let broken = "    Cloning v9\nerror: the baseline rev v9 was not found\n";
+    assert_eq!(
+        semver_summary(broken),
+        "error: the baseline rev v9 was not found"
+    );
 }

@@ -58,9 +58,9 @@ pub fn check(root: &Path) -> Vec<Finding> {
     findings.extend([upstream(root, &crates), drift_finding(root)]);
     findings.push(package(root).unwrap_or_else(|blocked| blocked));
     let last = last_release(root);
-    let tag = last.as_ref().map(|(tag, _)| tag.as_str());
-    let (api, semver) = (api(root, &crates, tag), semver_checks(root, tag));
-    findings.extend([api, semver, changelog(root), tree(root)]);
+    findings.push(api(root, last.as_deref()));
+    findings.push(semver_checks(root, last.as_deref()));
+    findings.extend([changelog(root), tree(root)]);
     findings
 }
 
@@ -180,42 +180,38 @@ pub fn packaged(log: &str) -> Vec<(String, String)> {
 
 /// The generated public API against the last release tag's outline: what
 /// changed, for the reader; the `semver` line judges it.
-fn api(root: &Path, crates: &[CrateMeta], last: Option<&str>) -> Finding {
+fn api(root: &Path, last: Option<&str>) -> Finding {
     let current = match codegen::committed_public_api(root) {
         Ok(current) => current,
         Err(error) => return Finding::new("api", "cannot outline the generated API", Some(error)),
     };
-    let core = crates.iter().find(|c| c.name == CRATES[0]);
-    let version = core.map_or("", |c| c.version.as_str());
     let committed = std::fs::read_to_string(root.join(COMMITTED_OUTLINE)).unwrap_or_default();
     let stale_snapshot = (outline_from_snapshot(&committed) != current).then(|| {
         format!(
             "{COMMITTED_OUTLINE} is stale: run `cargo test -p xtask --test fragment` and review it"
         )
     });
-    let Some(tag) = last else {
-        let items = current.lines().filter(|l| !l.trim().is_empty()).count();
-        let text = format!(
-            "first release: no {TAG_PREFIX}* tag, so all {items} outline items are new (version {version})"
-        );
-        return Finding::new("api", text, stale_snapshot);
+    let outline_at = |tag| git(root, &["show", &format!("{tag}:{COMMITTED_OUTLINE}")]);
+    let text = match last.map(|tag| (tag, outline_at(tag))) {
+        None => {
+            let items = current.lines().filter(|l| !l.trim().is_empty()).count();
+            format!("first release: no {TAG_PREFIX}* tag, so all {items} outline items are new")
+        }
+        Some((tag, None)) => format!("{tag} has no {COMMITTED_OUTLINE} to compare with"),
+        Some((tag, Some(previous))) => {
+            let lines = api_change::changed_lines(outline_from_snapshot(&previous), &current);
+            let removed = lines.iter().filter(|(sign, _)| *sign == '-').count();
+            let added = lines.len() - removed;
+            format!("since {tag}: {removed} outline line(s) removed, {added} added")
+        }
     };
-    let Some(previous_outline) = git(root, &["show", &format!("{tag}:{COMMITTED_OUTLINE}")]) else {
-        let text = format!("{tag} has no {COMMITTED_OUTLINE} to compare with");
-        return Finding::new("api", text, None);
-    };
-    let lines = api_change::changed_lines(outline_from_snapshot(&previous_outline), &current);
-    let removed = lines.iter().filter(|(sign, _)| *sign == '-').count();
-    let text = format!(
-        "since {tag}: {removed} outline line(s) removed, {} added (Cargo.toml: {version})",
-        lines.len() - removed
-    );
     Finding::new("api", text, stale_snapshot)
 }
 
-/// The highest `v<version>` tag and its version.
-fn last_release(root: &Path) -> Option<(String, Version)> {
-    latest_release(&git(root, &["tag", "--list", &format!("{TAG_PREFIX}*")])?)
+/// The highest `v<version>` tag.
+fn last_release(root: &Path) -> Option<String> {
+    let tags = git(root, &["tag", "--list", &format!("{TAG_PREFIX}*")])?;
+    latest_release(&tags).map(|(tag, _)| tag)
 }
 
 /// The highest of `git tag --list`'s `v<version>` tags, and its version.
@@ -259,19 +255,31 @@ pub fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
             finding(format!("{against}: no semver violation"), None)
         }
         Ok(Output { stderr, .. }) => {
-            let log = String::from_utf8_lossy(&stderr);
-            let summary = (log.lines().rev())
-                .find(|l| l.contains("Summary") || l.contains("error"))
-                .unwrap_or("see `cargo semver-checks check-release`");
+            let summary = semver_summary(&String::from_utf8_lossy(&stderr));
             let run = format!("run `cargo semver-checks check-release --baseline-rev {tag}`");
             let blocker = format!("{run} and bump the version it asks for");
-            finding(format!("{against}: {}", summary.trim()), Some(blocker))
+            finding(format!("{against}: {summary}"), Some(blocker))
         }
         Err(error) => {
             let text = format!("cargo-semver-checks could not run: {error}");
             finding(text, Some(install.to_owned()))
         }
     }
+}
+
+/// What a failed cargo-semver-checks run says: the summary of each crate
+/// that needs a bump (another crate's "no semver update required" may come
+/// after it), else the last error line.
+pub fn semver_summary(log: &str) -> String {
+    let lines = log.lines().map(str::trim);
+    let summaries = lines.clone().filter_map(|l| l.strip_prefix("Summary "));
+    let bumps: Vec<&str> = summaries.filter(|s| !s.starts_with("no semver")).collect();
+    if !bumps.is_empty() {
+        return bumps.join("; ");
+    }
+    let error = lines.rev().find(|l| l.contains("error"));
+    let neither = "see `cargo semver-checks check-release`";
+    error.unwrap_or(neither).to_owned()
 }
 
 /// The entries (`- ...` lines) of the changelog's `## [Unreleased]` section.
