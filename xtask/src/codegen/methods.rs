@@ -17,13 +17,10 @@ pub const METHODS_PATH: &str = "crates/katapult-core/src/generated_methods.rs";
 /// The formatted source of [`METHODS_PATH`]: for each operation a static
 /// `Operation` (`UPDATE_DISK`) and two methods, the call and its `prepare_`.
 pub fn render(fragment: &Fragment) -> Result<String, Problem> {
-    let (mut statics, mut constants, mut methods) = (Vec::new(), Vec::new(), Vec::new());
-    for (path, method, operation) in fragment.spec.operations() {
-        let (constant, operation, calls) = method_of(fragment, path, method, operation)?;
-        statics.push(operation);
-        constants.push(constant);
-        methods.push(calls);
-    }
+    let operations = fragment.spec.operations();
+    let each = operations.map(|(path, method, op)| method_of(fragment, path, method, op));
+    let (constants, statics, methods): (Vec<_>, Vec<_>, Vec<_>) =
+        each.collect::<Result<Vec<_>, _>>()?.into_iter().collect();
     let tokens = quote! {
         //! The client's methods, one per operation of the fragment: the name comes
         //! from `x-rust-name`, the docs from the operation, the method, path and

@@ -78,17 +78,11 @@ fn prune(nodes: Vec<(String, Node)>, parent: &str) -> Vec<(String, Node)> {
                     routed(flag, &path, Some(&field)).map(|flag| (field, flag))
                 };
                 let members: Vec<(String, Flag)> = members.into_iter().filter_map(routed).collect();
-                if members.is_empty() {
-                    return None;
-                }
-                Node::Lookup(members)
+                Node::Lookup(Some(members).filter(|members| !members.is_empty())?)
             }
             Node::Object { required, children } => {
                 let children = prune(children, &format!("{path}."));
-                if !required && children.is_empty() {
-                    return None;
-                }
-                Node::Object { required, children }
+                (required || !children.is_empty()).then_some(Node::Object { required, children })?
             }
         };
         Some((key, node))
