@@ -41,8 +41,8 @@ pub enum Command {
     Drift(Drift),
     /// Say on one screen what a release would contain and whether it can
     /// be made: crate metadata, `cargo package` of both crates (offline),
-    /// drift, public API changes and the version bump, cargo-semver-checks
-    /// when installed, the changelog.
+    /// drift, the public API's changes since the last release tag and
+    /// cargo-semver-checks' verdict on them, the changelog.
     ReleaseCheck,
 }
 
