@@ -324,11 +324,13 @@ fn fragment(root: &Path) -> Result<serde_json::Value, DriftError> {
 /// With `record`, first records `upstream` (the command line takes
 /// `--record` only with `--upstream`), then compares with the recording.
 pub fn run(root: &Path, upstream: Option<&Path>, record: bool) -> ExitCode {
-    let result = match upstream.filter(|_| record) {
-        Some(path) => self::record(root, path).map(|recorded| println!("{}", recorded.summary())),
-        None => Ok(()),
+    let result = match (upstream, record) {
+        (Some(path), true) => self::record(root, path).and_then(|recorded| {
+            println!("{}", recorded.summary());
+            drift(root, None)
+        }),
+        _ => drift(root, upstream),
     };
-    let result = result.and_then(|()| drift(root, upstream.filter(|_| !record)));
     match result {
         Ok(report) => {
             crate::print_report(&report.render());
