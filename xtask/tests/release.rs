@@ -177,9 +177,17 @@ fn a_failed_semver_check_is_summed_up_by_the_bump_it_asks_for() {
         semver_summary(log),
         "semver requires new major version: 1 major and 0 minor checks failed"
     );
-    let broken = "    Cloning v9\nerror: the baseline rev v9 was not found\n";
+    let broken = "     Cloning v9
+error: couldn't parse revision: \"v9^{tree}\"
+
+Caused by:
+    The ref partially named \"v9\" could not be found
+
+Stack backtrace:
+   0: anyhow::error::<impl core::convert::From<E> for anyhow::Error>::from
+";
     assert_eq!(
         semver_summary(broken),
-        "error: the baseline rev v9 was not found"
+        "error: couldn't parse revision: \"v9^{tree}\""
     );
 }

@@ -269,15 +269,15 @@ pub fn semver_checks(root: &Path, previous_tag: Option<&str>) -> Finding {
 
 /// What a failed cargo-semver-checks run says: the summary of each crate
 /// that needs a bump (another crate's "no semver update required" may come
-/// after it), else the last error line.
+/// after it), else its first error line (a backtrace may follow).
 pub fn semver_summary(log: &str) -> String {
-    let lines = log.lines().map(str::trim);
+    let mut lines = log.lines().map(str::trim);
     let summaries = lines.clone().filter_map(|l| l.strip_prefix("Summary "));
     let bumps: Vec<&str> = summaries.filter(|s| !s.starts_with("no semver")).collect();
     if !bumps.is_empty() {
         return bumps.join("; ");
     }
-    let error = lines.rev().find(|l| l.contains("error"));
+    let error = lines.find(|l| l.starts_with("error"));
     let neither = "see `cargo semver-checks check-release`";
     error.unwrap_or(neither).to_owned()
 }
